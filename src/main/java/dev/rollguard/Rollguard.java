@@ -1,0 +1,65 @@
+package dev.rollguard;
+
+import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.ConfigStore;
+import dev.rollguard.config.Limits;
+import dev.rollguard.storage.Database;
+import dev.rollguard.validate.Validation;
+import dev.rollguard.web.ApiServer;
+import dev.rollguard.web.ConfigRoutes;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Clock;
+import java.util.Map;
+
+/** The server, wired with plain constructors: the one place that knows every part. */
+public final class Rollguard implements AutoCloseable {
+    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
+        public static Settings defaults() {
+            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 96L * 1024 * 1024);
+        }
+
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b); }
+    }
+
+    private final Database database;
+    private final ConfigService config;
+    private final ApiServer api;
+
+    public Rollguard(Settings settings, Clock clock) {
+        this.database = Database.open(settings.database());
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.config = new ConfigService(new ConfigStore(database.jdbi()), Validation.standard(), settings.limits(), clock);
+        this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
+            server.app().get("/api/v1/health", ctx -> ApiServer.json(ctx, Map.of("status", "ok",
+                    "database", database.kind().name().toLowerCase())));
+            ConfigRoutes.register(server, config);
+        });
+        try {
+            api.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            database.close();
+            throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        }
+    }
+
+    public static Rollguard start(Settings settings) {
+        return new Rollguard(settings, Clock.systemUTC());
+    }
+
+    public int port() { return api.port(); }
+    public String url() { return "http://127.0.0.1:" + api.port(); }
+    public ConfigService config() { return config; }
+    public Database database() { return database; }
+
+    @Override
+    public void close() {
+        api.stop();
+        database.close();
+    }
+}

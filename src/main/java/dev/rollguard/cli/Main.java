@@ -1,0 +1,44 @@
+package dev.rollguard.cli;
+
+import dev.rollguard.Problem;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.UncheckedIOException;
+
+@Command(name = "rollguard", mixinStandardHelpOptions = true, version = "rollguard 0.1.0",
+        description = "Safe configuration changes: validate, version, stage, roll back.",
+        subcommands = {ServerCommand.class, ValidateCommand.class, ServiceCommand.class, ServicesCommand.class,
+                PushCommand.class, VersionsCommand.class, ShowCommand.class, DiffCommand.class, FixCommand.class,
+                ReleaseCommand.class, EnvsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getErr().println("rollguard: " + message(ex));
+            if (System.getenv("ROLLGUARD_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return ex instanceof CommandLine.ParameterException ? 2 : 1;
+        });
+        return cl;
+    }
+
+    static String message(Throwable ex) {
+        if (ex instanceof ApiClient.ApiException a) return a.getMessage() + " [" + a.code() + "]";
+        if (ex instanceof Problem p) return p.getMessage() + " [" + p.code() + "]";
+        if (ex instanceof UncheckedIOException u) return u.getMessage();
+        String m = ex.getMessage();
+        return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

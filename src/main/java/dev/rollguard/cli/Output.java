@@ -1,0 +1,28 @@
+package dev.rollguard.cli;
+
+import dev.rollguard.Json;
+import dev.rollguard.validate.Finding;
+import dev.rollguard.validate.ValidationReport;
+
+import java.io.PrintWriter;
+
+/** How the CLI prints: JSON when asked, otherwise lines people read. */
+final class Output {
+    private Output() {}
+
+    static void json(PrintWriter out, Object value) {
+        try {
+            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void report(PrintWriter out, PrintWriter err, ValidationReport report, int files) {
+        for (Finding f : report.findings()) out.println(f.render());
+        for (String n : report.notices()) err.println("notice: " + n);
+        for (String r : report.riskReasons()) out.println("high-risk: " + r);
+        out.println(report.errors() + " error(s), " + report.warnings() + " warning(s) in " + files + " file(s) ("
+                + report.durationMillis() + " ms)" + (report.highRisk() ? "; HIGH-RISK change" : ""));
+    }
+}

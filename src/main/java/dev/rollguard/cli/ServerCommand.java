@@ -1,0 +1,49 @@
+package dev.rollguard.cli;
+
+import dev.rollguard.Rollguard;
+import dev.rollguard.config.Limits;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "server", description = "Run the Rollguard server (API, orchestrator) on SQLite or PostgreSQL.")
+public final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--db", description = "SQLite file or postgresql://user:pass@host:port/db (env ROLLGUARD_DB; default ${DEFAULT-VALUE})",
+            defaultValue = "${env:ROLLGUARD_DB:-data/rollguard.db}")
+    String db;
+
+    @Option(names = "--host", description = "Address to listen on (default ${DEFAULT-VALUE})", defaultValue = "${env:ROLLGUARD_HOST:-127.0.0.1}")
+    String host;
+
+    @Option(names = "--port", description = "Port (default ${DEFAULT-VALUE})", defaultValue = "${env:ROLLGUARD_PORT:-8080}")
+    int port;
+
+    @Option(names = "--max-file-bytes", description = "Largest config file accepted (default ${DEFAULT-VALUE})", defaultValue = "1048576")
+    long maxFileBytes;
+
+    @Option(names = "--max-files", description = "Most files in one version (default ${DEFAULT-VALUE})", defaultValue = "20000")
+    int maxFiles;
+
+    @Option(names = "--max-tree-bytes", description = "Largest total size of one version (default ${DEFAULT-VALUE})", defaultValue = "67108864")
+    long maxTreeBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
+        Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
+                .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
+        settings = new Rollguard.Settings(settings.database(), host, settings.port(), limits, settings.maxBodyBytes());
+        Rollguard server = Rollguard.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        System.err.println("rollguard server listening on http://" + host + ":" + server.port() + " (database: "
+                + server.database().description() + ")");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.rollguard.cli;
+
+import picocli.CommandLine.Option;
+
+/** Where the server is, and who is acting: shared by every command that talks to a server. */
+public final class ServerOptions {
+    @Option(names = "--server", description = "Server URL (env ROLLGUARD_SERVER; default ${DEFAULT-VALUE})",
+            defaultValue = "${env:ROLLGUARD_SERVER:-http://127.0.0.1:8080}")
+    String server;
+
+    @Option(names = "--actor", description = "Who is acting (env ROLLGUARD_ACTOR; default: $USER)",
+            defaultValue = "${env:ROLLGUARD_ACTOR:-${env:USER:-anonymous}}")
+    String actor;
+
+    ApiClient client() {
+        return new ApiClient(server, actor);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.rollguard.config;
+
+import dev.rollguard.Problem;
+import dev.rollguard.validate.Finding;
+import dev.rollguard.validate.Fixer;
+import dev.rollguard.validate.Validation;
+import dev.rollguard.validate.ValidationReport;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The config store's use cases: services, pushing validated versions, diffs, fixes and releases to
+ * environments in promotion order.
+ */
+public final class ConfigService {
+    public record PushResult(VersionInfo version, ValidationReport report) {}
+
+    private final ConfigStore store;
+    private final Validation validation;
+    private final Limits limits;
+    private final Clock clock;
+
+    public ConfigService(ConfigStore store, Validation validation, Limits limits, Clock clock) {
+        this.store = store;
+        this.validation = validation;
+        this.limits = limits;
+        this.clock = clock;
+    }
+
+    public Limits limits() { return limits; }
+
+    public void putService(String name, ServiceSpec spec) {
+        store.saveService(ServiceSpec.checkName(name), spec == null ? ServiceSpec.defaults() : spec, clock.instant());
+    }
+
+    public ServiceSpec service(String name) {
+        return store.service(name).orElseThrow(() -> Problem.notFound("unknown_service", "no service named '" + name + "'"));
+    }
+
+    public List<String> services() { return store.serviceNames(); }
+
+    public ValidationReport validate(String service, Map<String, String> files, Integer parent) {
+        ServiceSpec spec = service(service);
+        ConfigTree tree = ConfigTree.of(files, limits);
+        return validation.run(tree, parentTree(service, parent), spec.validation());
+    }
+
+    /**
+     * Validates and stores a new version. A version with error findings is refused (422 with the report)
+     * unless a break-glass reason is given, in which case it is stored with the reason and its findings.
+     */
+    public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
+                           String breakGlass) {
+        ServiceSpec spec = service(service);
+        ConfigTree tree = ConfigTree.of(files, limits);
+        if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
+        if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
+        if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
+        if (breakGlass != null && breakGlass.isBlank()) {
+            throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
+        }
+        Integer base = parent != null ? parent : store.latestVersion(service).orElse(null);
+        ConfigTree parentTree = parentTree(service, base);
+        if (parentTree != null && parentTree.treeHash().equals(tree.treeHash())) {
+            throw Problem.conflict("no_changes", "the tree is identical to version " + base + " of " + service);
+        }
+        ValidationReport report = validation.run(tree, parentTree, spec.validation());
+        if (!report.releasable() && breakGlass == null) {
+            throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
+                    Map.of("report", report));
+        }
+        VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
+                report.releasable() ? null : breakGlass);
+        return new PushResult(v, report);
+    }
+
+    private ConfigTree parentTree(String service, Integer number) {
+        if (number == null) return null;
+        version(service, number);
+        return store.tree(service, number);
+    }
+
+    public VersionInfo version(String service, int number) {
+        service(service);
+        return store.version(service, number)
+                .orElseThrow(() -> Problem.notFound("unknown_version", service + " has no version " + number));
+    }
+
+    public List<VersionInfo> versions(String service, int limit) {
+        service(service);
+        return store.versions(service, Math.max(1, Math.min(limit, 1000)));
+    }
+
+    public ConfigTree tree(String service, int number) {
+        version(service, number);
+        return store.tree(service, number);
+    }
+
+    public List<TreeDiff.FileDiff> diff(String service, int from, int to) {
+        ConfigTree a = tree(service, from);
+        ConfigTree b = tree(service, to);
+        return TreeDiff.between(a, b, "v" + from, "v" + to);
+    }
+
+    /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
+    public PushResult fix(String service, int number, String author, List<String> findingIds) {
+        VersionInfo v = version(service, number);
+        ConfigTree tree = store.tree(service, number);
+        ValidationReport report = validation.run(tree, v.parent() == null ? null : store.tree(service, v.parent()),
+                service(service).validation());
+        List<Finding> chosen = report.findings().stream()
+                .filter(f -> findingIds == null || findingIds.isEmpty() || findingIds.contains(f.id())).toList();
+        Fixer.Result fixed = Fixer.apply(tree, chosen);
+        if (fixed.applied().isEmpty()) {
+            throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
+        }
+        return push(service, fixed.tree().files(), author, describe(fixed, number), number, null);
+    }
+
+    public static String describe(Fixer.Result fixed, int number) {
+        StringBuilder sb = new StringBuilder("fix v" + number + ":");
+        for (Fixer.Applied a : fixed.applied()) {
+            sb.append(" '").append(a.fix().from()).append("' -> '").append(a.fix().to()).append("' (")
+                    .append(a.occurrences()).append(a.occurrences() == 1 ? " occurrence" : " occurrences").append(" in ")
+                    .append(a.files()).append(a.files() == 1 ? " file)" : " files)").append(';');
+        }
+        return sb.substring(0, sb.length() - 1);
+    }
+
+    public List<EnvironmentInfo> environments(String service) {
+        service(service);
+        return store.environments(service);
+    }
+
+    /**
+     * Releases a version to an environment. Promotion order is enforced here, not by convention: a version
+     * must have been released to the previous environment first unless a break-glass reason is given.
+     */
+    public ReleaseRecord release(String service, String env, int number, String actor, String breakGlass) {
+        ServiceSpec spec = service(service);
+        VersionInfo v = version(service, number);
+        int position = spec.environments().indexOf(env);
+        if (position < 0) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
+        if (v.bad()) {
+            throw Problem.conflict("version_bad", service + " v" + number + " is marked bad (" + v.badReason()
+                    + "); push a new version");
+        }
+        if (breakGlass != null && breakGlass.isBlank()) {
+            throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
+        }
+        if (position > 0 && breakGlass == null) {
+            String previous = spec.environments().get(position - 1);
+            if (store.releases(service, previous, number).isEmpty()) {
+                throw Problem.conflict("promotion_order", service + " v" + number + " was never released to '" + previous
+                        + "'; release it there first (or break glass with a reason)");
+            }
+        }
+        return store.recordRelease(service, env, number, actor, breakGlass, clock.instant());
+    }
+}

@@ -1,0 +1,187 @@
+package dev.rollguard.config;
+
+import dev.rollguard.Json;
+import dev.rollguard.Problem;
+import dev.rollguard.validate.ValidationReport;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Persistence of services, versions (content-addressed files), environments and releases. */
+public final class ConfigStore {
+    private static final String VERSION_COLUMNS = "service, number, parent, author, message, created_at, tree_hash, "
+            + "file_count, total_bytes, releasable, high_risk, bad, bad_reason, break_glass, report";
+
+    private final Jdbi jdbi;
+
+    public ConfigStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public Jdbi jdbi() { return jdbi; }
+
+    public void saveService(String name, ServiceSpec spec, Instant now) {
+        String json = Json.write(spec);
+        jdbi.useTransaction(h -> {
+            int updated = h.createUpdate("UPDATE services SET spec = :spec, updated_at = :now WHERE name = :name")
+                    .bind("spec", json).bind("now", now.toEpochMilli()).bind("name", name).execute();
+            if (updated == 0) {
+                h.createUpdate("INSERT INTO services (name, spec, created_at, updated_at) VALUES (:name, :spec, :now, :now)")
+                        .bind("spec", json).bind("now", now.toEpochMilli()).bind("name", name).execute();
+            }
+            List<String> envs = spec.environments();
+            for (int i = 0; i < envs.size(); i++) {
+                int n = h.createUpdate("UPDATE environments SET position = :pos WHERE service = :s AND name = :e")
+                        .bind("pos", i).bind("s", name).bind("e", envs.get(i)).execute();
+                if (n == 0) {
+                    h.createUpdate("INSERT INTO environments (service, name, position) VALUES (:s, :e, :pos)")
+                            .bind("pos", i).bind("s", name).bind("e", envs.get(i)).execute();
+                }
+            }
+            // environments dropped from the spec keep their history but leave the promotion order
+            h.createUpdate("UPDATE environments SET position = -1 WHERE service = :s AND name NOT IN (<envs>)")
+                    .bind("s", name).bindList("envs", envs).execute();
+        });
+    }
+
+    public Optional<ServiceSpec> service(String name) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT spec FROM services WHERE name = :n").bind("n", name)
+                .mapTo(String.class).findOne().map(s -> Json.read(s, ServiceSpec.class)));
+    }
+
+    public List<String> serviceNames() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT name FROM services ORDER BY name").mapTo(String.class).list());
+    }
+
+    public Optional<Integer> latestVersion(String service) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT MAX(number) FROM versions WHERE service = :s").bind("s", service)
+                .mapTo(Integer.class).findOne());
+    }
+
+    /** Stores a new version with the next number; its files' contents are added once per distinct hash. */
+    public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
+                                     ConfigTree tree, ValidationReport report, String breakGlass) {
+        return jdbi.inTransaction(h -> {
+            Integer max = h.createQuery("SELECT MAX(number) FROM versions WHERE service = :s").bind("s", service)
+                    .mapTo(Integer.class).findOne().orElse(null);
+            int number = max == null ? 1 : max + 1;
+            PreparedBatch blobs = h.prepareBatch("INSERT INTO blobs (hash, size, content) VALUES (:hash, :size, :content) "
+                    + "ON CONFLICT (hash) DO NOTHING");
+            for (var e : tree.files().entrySet()) {
+                blobs.bind("hash", tree.hash(e.getKey())).bind("size", (long) e.getValue().getBytes(StandardCharsets.UTF_8).length)
+                        .bind("content", e.getValue()).add();
+            }
+            if (tree.size() > 0) blobs.execute();
+            h.createUpdate("INSERT INTO versions (" + VERSION_COLUMNS + ") VALUES (:service, :number, :parent, :author, :message, "
+                            + ":created, :treeHash, :files, :bytes, :releasable, :highRisk, :bad, NULL, :breakGlass, :report)")
+                    .bind("service", service).bind("number", number).bind("parent", parent).bind("author", author)
+                    .bind("message", message).bind("created", now.toEpochMilli()).bind("treeHash", tree.treeHash())
+                    .bind("files", tree.size()).bind("bytes", tree.totalBytes()).bind("releasable", report.releasable())
+                    .bind("highRisk", report.highRisk()).bind("bad", false).bind("breakGlass", breakGlass)
+                    .bind("report", Json.write(report)).execute();
+            PreparedBatch files = h.prepareBatch("INSERT INTO version_files (service, number, path, hash) VALUES (:s, :n, :p, :h)");
+            for (String path : tree.paths()) files.bind("s", service).bind("n", number).bind("p", path).bind("h", tree.hash(path)).add();
+            if (tree.size() > 0) files.execute();
+            return version(h, service, number).orElseThrow();
+        });
+    }
+
+    public Optional<VersionInfo> version(String service, int number) {
+        return jdbi.withHandle(h -> version(h, service, number));
+    }
+
+    private static Optional<VersionInfo> version(Handle h, String service, int number) {
+        return h.createQuery("SELECT " + VERSION_COLUMNS + " FROM versions WHERE service = :s AND number = :n")
+                .bind("s", service).bind("n", number).map((rs, ctx) -> versionRow(rs)).findOne();
+    }
+
+    public List<VersionInfo> versions(String service, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + VERSION_COLUMNS
+                        + " FROM versions WHERE service = :s ORDER BY number DESC LIMIT :limit")
+                .bind("s", service).bind("limit", limit).map((rs, ctx) -> versionRow(rs)).list());
+    }
+
+    private static VersionInfo versionRow(ResultSet rs) throws SQLException {
+        int parent = rs.getInt("parent");
+        Integer parentOrNull = rs.wasNull() ? null : parent;
+        return new VersionInfo(rs.getString("service"), rs.getInt("number"), parentOrNull, rs.getString("author"),
+                rs.getString("message"), Instant.ofEpochMilli(rs.getLong("created_at")), rs.getString("tree_hash"),
+                rs.getInt("file_count"), rs.getLong("total_bytes"), rs.getBoolean("releasable"), rs.getBoolean("high_risk"),
+                rs.getBoolean("bad"), rs.getString("bad_reason"), rs.getString("break_glass"),
+                Json.read(rs.getString("report"), ValidationReport.class));
+    }
+
+    public ConfigTree tree(String service, int number) {
+        Map<String, String> files = jdbi.withHandle(h -> {
+            Map<String, String> out = new HashMap<>();
+            h.createQuery("SELECT f.path, b.content FROM version_files f JOIN blobs b ON b.hash = f.hash "
+                            + "WHERE f.service = :s AND f.number = :n")
+                    .bind("s", service).bind("n", number)
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                    .forEach(e -> out.put(e.getKey(), e.getValue()));
+            return out;
+        });
+        // stored trees passed every limit when they were pushed; limits may have shrunk since
+        return ConfigTree.of(files, new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE));
+    }
+
+    public void markBad(String service, int number, String reason) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE versions SET bad = :bad, bad_reason = :r WHERE service = :s AND number = :n")
+                .bind("bad", true).bind("r", reason).bind("s", service).bind("n", number).execute());
+    }
+
+    public List<EnvironmentInfo> environments(String service) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT service, name, position, released_version, released_at "
+                        + "FROM environments WHERE service = :s AND position >= 0 ORDER BY position")
+                .bind("s", service).map((rs, ctx) -> {
+                    int v = rs.getInt("released_version");
+                    Integer version = rs.wasNull() ? null : v;
+                    long at = rs.getLong("released_at");
+                    Instant releasedAt = rs.wasNull() ? null : Instant.ofEpochMilli(at);
+                    return new EnvironmentInfo(rs.getString("service"), rs.getString("name"), rs.getInt("position"), version, releasedAt);
+                }).list());
+    }
+
+    public ReleaseRecord recordRelease(String service, String env, int version, String actor, String breakGlass, Instant now) {
+        return jdbi.inTransaction(h -> {
+            Integer previous = h.createQuery("SELECT released_version FROM environments WHERE service = :s AND name = :e")
+                    .bind("s", service).bind("e", env).map((rs, ctx) -> {
+                        int v = rs.getInt(1);
+                        return java.util.Optional.ofNullable(rs.wasNull() ? null : v);
+                    }).findOne()
+                    .orElseThrow(() -> Problem.notFound("unknown_environment", "service " + service + " has no environment " + env))
+                    .orElse(null);
+            String id = UUID.randomUUID().toString();
+            h.createUpdate("UPDATE environments SET released_version = :v, released_at = :now WHERE service = :s AND name = :e")
+                    .bind("v", version).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).execute();
+            h.createUpdate("INSERT INTO releases (id, service, environment, version, previous_version, actor, break_glass, created_at) "
+                            + "VALUES (:id, :s, :e, :v, :p, :a, :bg, :now)")
+                    .bind("id", id).bind("s", service).bind("e", env).bind("v", version).bind("p", previous).bind("a", actor)
+                    .bind("bg", breakGlass).bind("now", now.toEpochMilli()).execute();
+            return new ReleaseRecord(id, service, env, version, previous, actor, breakGlass, now);
+        });
+    }
+
+    public List<ReleaseRecord> releases(String service, String env, int version) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, service, environment, version, previous_version, actor, break_glass, "
+                        + "created_at FROM releases WHERE service = :s AND environment = :e AND version = :v ORDER BY created_at")
+                .bind("s", service).bind("e", env).bind("v", version)
+                .map((rs, ctx) -> {
+                    int p = rs.getInt("previous_version");
+                    Integer prev = rs.wasNull() ? null : p;
+                    return new ReleaseRecord(rs.getString("id"), rs.getString("service"), rs.getString("environment"),
+                            rs.getInt("version"), prev, rs.getString("actor"), rs.getString("break_glass"),
+                            Instant.ofEpochMilli(rs.getLong("created_at")));
+                }).list());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.rollguard.storage;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.rollguard.Problem;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The database: SQLite in a local file (default; WAL, busy timeout, immediate write transactions so
+ * concurrent writers queue instead of failing) or PostgreSQL for several server replicas. Same schema,
+ * migrated by Flyway at start.
+ */
+public final class Database implements AutoCloseable {
+    public enum Kind { SQLITE, POSTGRESQL }
+
+    private final HikariDataSource dataSource;
+    private final Jdbi jdbi;
+    private final Kind kind;
+    private final String description;
+
+    private Database(HikariDataSource ds, Kind kind, String description) {
+        this.dataSource = ds;
+        this.kind = kind;
+        this.description = description;
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        this.jdbi = Jdbi.create(ds);
+    }
+
+    /** {@code location} is a file path for SQLite, or {@code postgresql://user:pass@host:port/db}. */
+    public static Database open(String location) {
+        if (location.startsWith("postgresql://") || location.startsWith("postgres://") || location.startsWith("jdbc:postgresql:")) {
+            return postgres(location);
+        }
+        return sqlite(Path.of(location.startsWith("sqlite:") ? location.substring(7) : location));
+    }
+
+    public static Database sqlite(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+        } catch (Exception e) {
+            throw new Problem(500, "storage_unavailable", "cannot create database directory for " + file + ": " + e.getMessage());
+        }
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        c.addDataSourceProperty("journal_mode", "WAL");
+        c.addDataSourceProperty("synchronous", "NORMAL");
+        c.addDataSourceProperty("busy_timeout", "15000");
+        c.addDataSourceProperty("foreign_keys", "true");
+        c.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        c.setMaximumPoolSize(8);
+        c.setPoolName("rollguard-sqlite");
+        return new Database(new HikariDataSource(c), Kind.SQLITE, "sqlite:" + file.toAbsolutePath());
+    }
+
+    private static Database postgres(String location) {
+        HikariConfig c = new HikariConfig();
+        if (location.startsWith("jdbc:")) {
+            c.setJdbcUrl(location);
+        } else {
+            URI uri = URI.create(location);
+            int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+            c.setJdbcUrl("jdbc:postgresql://" + uri.getHost() + ":" + port + uri.getPath()
+                    + (uri.getQuery() == null ? "" : "?" + uri.getQuery()));
+            if (uri.getUserInfo() != null) {
+                String[] ui = uri.getUserInfo().split(":", 2);
+                c.setUsername(ui[0]);
+                if (ui.length > 1) c.setPassword(ui[1]);
+            }
+        }
+        c.setMaximumPoolSize(16);
+        c.setPoolName("rollguard-pg");
+        c.setConnectionTimeout(10_000);
+        return new Database(new HikariDataSource(c), Kind.POSTGRESQL, c.getJdbcUrl());
+    }
+
+    public Jdbi jdbi() { return jdbi; }
+    public Kind kind() { return kind; }
+    public String description() { return description; }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.rollguard.validate;
+
+import dev.rollguard.config.TreeDiff;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Decides whether a change is high-risk: a changed (added or removed) line matches a service's risk rule. */
+public final class RiskRules {
+    private RiskRules() {}
+
+    public static List<String> reasons(ValidationInput input) {
+        List<ValidationSettings.RiskRule> rules = input.settings().riskRules();
+        if (rules.isEmpty()) return List.of();
+        List<String> reasons = new ArrayList<>();
+        List<TreeDiff.FileDiff> diffs = TreeDiff.between(input.parent(), input.tree(), "a", "b");
+        for (ValidationSettings.RiskRule rule : rules) {
+            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + rule.pathGlob());
+            Pattern line = Pattern.compile(rule.lineRegex());
+            for (TreeDiff.FileDiff d : diffs) {
+                if (!glob.matches(Path.of(d.path())) && !rule.pathGlob().equals("**")) continue;
+                for (TreeDiff.ChangedLine c : d.changedLines()) {
+                    if (line.matcher(c.text()).find()) {
+                        reasons.add(rule.id() + ": " + d.path() + ":" + c.line() + (c.added() ? " added" : " removed")
+                                + (rule.reason() == null ? "" : " (" + rule.reason() + ")"));
+                        break;
+                    }
+                }
+            }
+        }
+        return reasons;
+    }
+}

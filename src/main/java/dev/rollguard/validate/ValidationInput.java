@@ -1,0 +1,65 @@
+package dev.rollguard.validate;
+
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.TreeLoader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/**
+ * What validators look at: the new tree, the tree it replaces (null for a first version) and the
+ * service's settings. The tree is written to a temp directory at most once, on first demand, for
+ * validators that run external programs.
+ */
+public final class ValidationInput implements AutoCloseable {
+    private final ConfigTree tree;
+    private final ConfigTree parent;
+    private final ValidationSettings settings;
+    private final List<String> notices = new CopyOnWriteArrayList<>();
+    private Path materialized;
+
+    public ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
+        this.tree = tree;
+        this.parent = parent;
+        this.settings = settings == null ? ValidationSettings.DEFAULT : settings;
+    }
+
+    public ConfigTree tree() { return tree; }
+    public ConfigTree parent() { return parent; }
+    public ValidationSettings settings() { return settings; }
+
+    /** Paths that are new or whose content differs from the parent: external linters only look at these. */
+    public Set<String> changedPaths() {
+        if (parent == null) return tree.paths();
+        return tree.paths().stream()
+                .filter(p -> !tree.hash(p).equals(parent.hash(p)))
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    public void notice(String text) { notices.add(text); }
+    public List<String> notices() { return List.copyOf(notices); }
+
+    public synchronized Path materialized() {
+        if (materialized == null) {
+            try {
+                materialized = Files.createTempDirectory("rollguard-validate-").toRealPath();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            TreeLoader.materialize(tree, materialized);
+        }
+        return materialized;
+    }
+
+    @Override
+    public synchronized void close() {
+        TreeLoader.deleteRecursively(materialized);
+        materialized = null;
+    }
+}

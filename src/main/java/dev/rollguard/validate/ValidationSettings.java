@@ -1,0 +1,59 @@
+package dev.rollguard.validate;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+import java.util.List;
+
+/**
+ * Per-service validator configuration. Every field has a safe default so a service without any
+ * settings still gets the built-in checks.
+ *
+ * @param deployPath     absolute directory the tree is deployed to on hosts (e.g. /var/www/html); absolute
+ *                       references below it are checked against the tree
+ * @param checkHostPaths check absolute references outside the tree against this machine's file system
+ * @param phpLint        run {@code php -l} on changed PHP files when php is installed
+ * @param apacheConfig   path in the tree of the main Apache config to test with {@code apache2 -t};
+ *                       null means auto-detect apache2.conf / httpd.conf
+ * @param commands       custom validator commands
+ * @param riskRules      rules that mark a change high-risk
+ * @param ignoreTokens   tokens the suspicious-token check must never flag
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ValidationSettings(String deployPath, boolean checkHostPaths, Boolean phpLint, String apacheConfig,
+                                 List<CommandSpec> commands, List<RiskRule> riskRules, List<String> ignoreTokens) {
+
+    public static final ValidationSettings DEFAULT = new ValidationSettings(null, false, true, null, List.of(), List.of(), List.of());
+
+    public ValidationSettings {
+        phpLint = phpLint == null || phpLint;
+        commands = commands == null ? List.of() : List.copyOf(commands);
+        riskRules = riskRules == null ? List.of() : List.copyOf(riskRules);
+        ignoreTokens = ignoreTokens == null ? List.of() : List.copyOf(ignoreTokens);
+        if (deployPath != null && !deployPath.startsWith("/")) {
+            throw new IllegalArgumentException("deployPath must be absolute: " + deployPath);
+        }
+    }
+
+    /** An external validator: any executable; it receives the tree's directory as last argument and in ROLLGUARD_TREE. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record CommandSpec(String name, List<String> command, Integer timeoutSeconds, Severity severity) {
+        public CommandSpec {
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("validator command needs a name");
+            if (command == null || command.isEmpty()) throw new IllegalArgumentException("validator '" + name + "' has no command");
+            command = List.copyOf(command);
+            timeoutSeconds = timeoutSeconds == null ? 60 : timeoutSeconds;
+            severity = severity == null ? Severity.ERROR : severity;
+        }
+    }
+
+    /** A changed line in a file matching {@code pathGlob} whose text matches {@code lineRegex} makes the version high-risk. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record RiskRule(String id, String pathGlob, String lineRegex, String reason) {
+        public RiskRule {
+            if (id == null || id.isBlank()) throw new IllegalArgumentException("risk rule needs an id");
+            pathGlob = pathGlob == null ? "**" : pathGlob;
+            lineRegex = lineRegex == null ? ".*" : lineRegex;
+            java.util.regex.Pattern.compile(lineRegex);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package dev.rollguard.validate;
+
+import java.util.List;
+
+/** One check over a tree. Implementations are stateless and safe to call from several threads. */
+public interface Validator {
+    String id();
+
+    List<Finding> validate(ValidationInput input);
+}

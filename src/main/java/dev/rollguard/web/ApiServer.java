@@ -1,0 +1,164 @@
+package dev.rollguard.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.rollguard.Json;
+import dev.rollguard.Problem;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP server: JSON everywhere, one error shape ({@code {"error": {"code", "message", ...}}}) with a
+ * stable code for every refusal, bodies read under a size limit, Prometheus metrics at /metrics.
+ */
+public final class ApiServer {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final String START = "rollguard.start";
+
+    private final Javalin app;
+    private final long maxBodyBytes;
+
+    public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes) {
+        this.maxBodyBytes = maxBodyBytes;
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.http.maxRequestSize = Math.max(maxBodyBytes, 1_000_000L);
+            config.useVirtualThreads = false;
+        });
+        app.before(ctx -> ctx.attribute(START, System.nanoTime()));
+        app.after(ctx -> {
+            Long start = ctx.attribute(START);
+            if (start == null) return;
+            String route = ctx.endpointHandlerPath();
+            Timer.builder("rollguard.http.requests").tag("method", ctx.method().name())
+                    .tag("route", route == null || route.isEmpty() ? "unmatched" : route)
+                    .tag("status", Integer.toString(ctx.statusCode())).register(metrics)
+                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+        app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            switch (e.getStatus()) {
+                case 404 -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path(), Map.of());
+                case 405 -> error(ctx, 405, "method_not_allowed", "method not allowed: " + ctx.method() + " " + ctx.path(), Map.of());
+                case 413 -> error(ctx, 413, "request_too_large", "request body is larger than " + maxBodyBytes + " bytes", Map.of());
+                default -> error(ctx, e.getStatus(), "http_" + e.getStatus(), e.getMessage(), Map.of());
+            }
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal_error", "internal error: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), Map.of());
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path(), Map.of());
+            }
+        });
+        app.error(405, ctx -> error(ctx, 405, "method_not_allowed", "method not allowed: " + ctx.method() + " " + ctx.path(), Map.of()));
+        routes.accept(this);
+    }
+
+    public Javalin app() { return app; }
+
+    public ApiServer start(String host, int port) {
+        app.start(host, port);
+        return this;
+    }
+
+    public int port() { return app.port(); }
+
+    public void stop() { app.stop(); }
+
+    private static void error(Context ctx, int status, String code, String message, Map<String, Object> details) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", code);
+        body.put("message", message);
+        body.putAll(details);
+        json(ctx.status(status), Map.of("error", body));
+    }
+
+    public static void json(Context ctx, Object body) {
+        ctx.contentType("application/json").result(Json.write(body));
+    }
+
+    /** Reads the body as JSON into {@code type}, refusing oversize and malformed bodies with clear codes. */
+    public <T> T body(Context ctx, Class<T> type) {
+        return parse(bodyText(ctx), type);
+    }
+
+    public static <T> T parse(String text, Class<T> type) {
+        if (text.isBlank()) throw Problem.badRequest("missing_body", "request body is empty; expected JSON");
+        try {
+            T value = Json.MAPPER.readValue(text, type);
+            if (value == null) throw Problem.badRequest("invalid_request", "request body must be a JSON object");
+            return value;
+        } catch (MismatchedInputException e) {
+            if (String.valueOf(e.getOriginalMessage()).contains("end-of-input")) {
+                throw Problem.badRequest("malformed_json", "malformed JSON: the body ends too early");
+            }
+            throw Problem.badRequest("invalid_request", "invalid request: " + describePath(e) + e.getOriginalMessage()
+                    .replaceAll("\\s*at \\[Source.*", ""));
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof Problem p) throw p;
+            if (cause instanceof com.fasterxml.jackson.core.JsonParseException pe) {
+                var loc = pe.getLocation();
+                throw Problem.badRequest("malformed_json", "malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
+                        + ", column " + loc.getColumnNr()) + ": " + pe.getOriginalMessage());
+            }
+            throw Problem.badRequest("invalid_request", "invalid request: " + describePath(e)
+                    + String.valueOf(cause.getMessage()).replaceAll("\\s*at \\[Source.*", "").strip());
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw Problem.badRequest("malformed_json", "malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
+                    + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage());
+        }
+    }
+
+    private static String describePath(JsonMappingException e) {
+        String path = e.getPathReference() == null ? "" : e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .reduce((a, b) -> a + "." + b).orElse("");
+        return path.isEmpty() ? "" : "field '" + path + "': ";
+    }
+
+    public String bodyText(Context ctx) {
+        long declared = ctx.contentLength();
+        if (declared > maxBodyBytes) throw tooLarge();
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (bytes.length > maxBodyBytes) throw tooLarge();
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw Problem.badRequest("unreadable_body", "could not read request body: " + e.getMessage());
+        }
+    }
+
+    private Problem tooLarge() {
+        return new Problem(413, "request_too_large", "request body is larger than " + maxBodyBytes + " bytes");
+    }
+
+    public static int intParam(Context ctx, String name) {
+        String raw = ctx.pathParamMap().containsKey(name) ? ctx.pathParam(name) : ctx.queryParam(name);
+        if (raw == null) throw Problem.badRequest("missing_parameter", "missing parameter '" + name + "'");
+        try {
+            return Integer.parseInt(raw.startsWith("v") ? raw.substring(1) : raw);
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("invalid_parameter", "parameter '" + name + "' must be a version number, got '" + raw + "'");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.rollguard.web;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.VersionInfo;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.rollguard.web.ApiServer.intParam;
+import static dev.rollguard.web.ApiServer.json;
+
+/** REST API of the config store: services, versions, validation, diffs, fixes, environments and releases. */
+public final class ConfigRoutes {
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record PushBody(Map<String, String> files, String author, String message, Integer parent, String breakGlass) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FixBody(String author, List<String> findings) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ReleaseBody(Integer version, String actor, String breakGlass) {}
+
+    private ConfigRoutes() {}
+
+    public static void register(ApiServer server, ConfigService config) {
+        Javalin app = server.app();
+        String base = "/api/v1/services";
+        app.get(base, ctx -> json(ctx, config.services().stream().map(name -> serviceView(config, name)).toList()));
+        app.get(base + "/{service}", ctx -> json(ctx, serviceView(config, ctx.pathParam("service"))));
+        app.put(base + "/{service}", ctx -> {
+            String text = server.bodyText(ctx);
+            ServiceSpec spec = text.isBlank() ? ServiceSpec.defaults() : ApiServer.parse(text, ServiceSpec.class);
+            config.putService(ctx.pathParam("service"), spec);
+            json(ctx, serviceView(config, ctx.pathParam("service")));
+        });
+        app.post(base + "/{service}/validate", ctx -> {
+            PushBody body = server.body(ctx, PushBody.class);
+            json(ctx, config.validate(ctx.pathParam("service"), requireFiles(body), body.parent()));
+        });
+        app.post(base + "/{service}/versions", ctx -> {
+            PushBody body = server.body(ctx, PushBody.class);
+            var result = config.push(ctx.pathParam("service"), requireFiles(body), actor(ctx, body.author()),
+                    body.message(), body.parent(), body.breakGlass());
+            json(ctx.status(201), result);
+        });
+        app.get(base + "/{service}/versions", ctx -> {
+            int limit = ctx.queryParam("limit") == null ? 50 : intParam(ctx, "limit");
+            json(ctx, config.versions(ctx.pathParam("service"), limit).stream().map(ConfigRoutes::summary).toList());
+        });
+        app.get(base + "/{service}/versions/{number}", ctx -> {
+            String service = ctx.pathParam("service");
+            int n = intParam(ctx, "number");
+            VersionInfo v = config.version(service, n);
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("version", v);
+            view.put("files", config.tree(service, n).hashes());
+            json(ctx, view);
+        });
+        app.get(base + "/{service}/versions/{number}/bundle", ctx -> {
+            ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
+            json(ctx, Map.of("service", ctx.pathParam("service"), "version", intParam(ctx, "number"),
+                    "treeHash", tree.treeHash(), "hashes", tree.hashes(), "files", tree.files()));
+        });
+        app.get(base + "/{service}/versions/{number}/files/<path>", ctx -> {
+            ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
+            String path = ctx.pathParam("path");
+            if (!tree.contains(path)) throw Problem.notFound("unknown_file", "no file '" + path + "' in this version");
+            ctx.contentType("text/plain; charset=utf-8").header("X-Content-SHA256", tree.hash(path)).result(tree.content(path));
+        });
+        app.post(base + "/{service}/versions/{number}/fix", ctx -> {
+            String text = server.bodyText(ctx);
+            FixBody body = text.isBlank() ? new FixBody(null, null) : ApiServer.parse(text, FixBody.class);
+            json(ctx.status(201), config.fix(ctx.pathParam("service"), intParam(ctx, "number"), actor(ctx, body.author()),
+                    body.findings()));
+        });
+        app.get(base + "/{service}/diff", ctx -> {
+            List<TreeDiff.FileDiff> diffs = config.diff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
+            if ("unified".equals(ctx.queryParam("format"))) {
+                ctx.contentType("text/x-diff; charset=utf-8").result(TreeDiff.render(diffs));
+            } else {
+                json(ctx, Map.of("from", intParam(ctx, "from"), "to", intParam(ctx, "to"), "files", diffs.stream()
+                        .map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
+                                "deletions", d.deletions(), "unified", d.unified())).toList()));
+            }
+        });
+        app.get(base + "/{service}/environments", ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
+        app.post(base + "/{service}/environments/{env}/release", ctx -> {
+            ReleaseBody body = server.body(ctx, ReleaseBody.class);
+            if (body.version() == null) throw Problem.badRequest("missing_version", "release needs a 'version'");
+            json(ctx.status(201), config.release(ctx.pathParam("service"), ctx.pathParam("env"), body.version(),
+                    actor(ctx, body.actor()), body.breakGlass()));
+        });
+    }
+
+    private static Map<String, String> requireFiles(PushBody body) {
+        if (body.files() == null) throw Problem.badRequest("missing_files", "request needs 'files': an object of path -> content");
+        return body.files();
+    }
+
+    static String actor(Context ctx, String fromBody) {
+        String header = ctx.header("X-Rollguard-Actor");
+        String actor = fromBody != null && !fromBody.isBlank() ? fromBody : header;
+        return actor == null || actor.isBlank() ? "anonymous" : actor.strip();
+    }
+
+    private static Map<String, Object> serviceView(ConfigService config, String name) {
+        ServiceSpec spec = config.service(name);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", name);
+        view.put("spec", spec);
+        view.put("environments", config.environments(name));
+        return view;
+    }
+
+    private static Map<String, Object> summary(VersionInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("number", v.number());
+        m.put("parent", v.parent());
+        m.put("author", v.author());
+        m.put("message", v.message());
+        m.put("createdAt", v.createdAt());
+        m.put("fileCount", v.fileCount());
+        m.put("releasable", v.releasable());
+        m.put("highRisk", v.highRisk());
+        m.put("bad", v.bad());
+        m.put("breakGlass", v.breakGlass());
+        m.put("errors", v.report().errors());
+        m.put("warnings", v.report().warnings());
+        return m;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.rollguard;
+
+import dev.rollguard.config.Limits;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A real server on a free port with its own SQLite file, for end-to-end tests. */
+public final class TestServer implements AutoCloseable {
+    public final Path dir;
+    public final Rollguard server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    public TestServer(Limits limits, long maxBody) {
+        try {
+            dir = Files.createTempDirectory("rollguard-test-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, limits, maxBody));
+    }
+
+    public TestServer() {
+        this(Limits.DEFAULT, 16L * 1024 * 1024);
+    }
+
+    public String url() { return server.url(); }
+
+    public record Response(int status, String body) {}
+
+    public Response send(String method, String path, String body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            if (body != null) b.header("Content-Type", "application/json");
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        dev.rollguard.config.TreeLoader.deleteRecursively(dir);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.rollguard.cli;
+
+import dev.rollguard.TestServer;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sim.WordPressLikeTree;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static Path write(Path root, Map<String, String> files) throws IOException {
+        Files.createDirectories(root);
+        for (var e : files.entrySet()) {
+            Path p = root.resolve(e.getKey());
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, e.getValue());
+        }
+        return root;
+    }
+
+    @Test
+    void validateFindsTheSeedTypoAndPassesTheFixedTree() throws IOException {
+        Map<String, String> good = WordPressLikeTree.generate(600, 5);
+        Path clean = write(dir.resolve("clean"), good);
+        Path broken = write(dir.resolve("broken"), WordPressLikeTree.withTypo(good));
+
+        Run bad = run("validate", broken.toString(), "--builtin-only");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.out()).containsPattern("wp-settings\\.php:\\d+:\\d+: error: .*missing-reference")
+                .contains("did you mean '.php'?", "did you mean 'wp-includes/class-wp-hook.php'?");
+
+        Run ok = run("validate", clean.toString(), "--builtin-only");
+        assertThat(ok.code()).as(ok.out()).isEqualTo(0);
+        assertThat(ok.out()).contains("0 error(s), 0 warning(s) in 600 file(s)");
+
+        Run json = run("validate", broken.toString(), "--builtin-only", "--json");
+        assertThat(json.code()).isEqualTo(1);
+        assertThat(json.out()).contains("\"suggestion\" : \"did you mean '.php'?\"");
+    }
+
+    @Test
+    void validateWithExternalToolsWhenPresent() throws IOException {
+        assumeTrue(dev.rollguard.Processes.which("php").isPresent(), "php is not installed");
+        Map<String, String> files = WordPressLikeTree.generate(60, 5);
+        files.put("wp-includes/broken.php", "<?php\nfunction x( {\n");
+        Run r = run("validate", write(dir.resolve("t"), files).toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("wp-includes/broken.php:2: error:", "[php-lint]");
+    }
+
+    @Test
+    void usageAndInputErrorsHaveTheRightExitCodes() throws IOException {
+        assertThat(run().code()).isEqualTo(2);
+        assertThat(run("no-such-command").code()).isEqualTo(2);
+        assertThat(run("validate").code()).isEqualTo(2);
+        assertThat(run("push", "x").code()).isEqualTo(2);
+        Run missing = run("validate", dir.resolve("nope").toString());
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("rollguard: no such directory").doesNotContain("Exception").doesNotContain("\tat ");
+        Path bin = write(dir.resolve("bin"), Map.of("a.conf", "ok"));
+        Files.write(bin.resolve("logo.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 1});
+        Run binary = run("validate", bin.toString());
+        assertThat(binary.code()).isEqualTo(1);
+        assertThat(binary.err()).contains("logo.png is not UTF-8 text").contains("[binary_file]");
+        assertThat(run("validate", bin.toString(), "--skip-binary").code()).isEqualTo(0);
+        Run offline = run("versions", "--service", "x", "--server", "http://127.0.0.1:1");
+        assertThat(offline.code()).isEqualTo(1);
+        assertThat(offline.err()).contains("cannot reach the Rollguard server");
+    }
+
+    @Test
+    void pushVersionsDiffFixReleaseAgainstARealServer() throws IOException {
+        try (TestServer ts = new TestServer()) {
+            String s = "--server=" + ts.url();
+            assertThat(run("service", "wordpress-api", s).code()).isEqualTo(0);
+            Map<String, String> good = WordPressLikeTree.generate(200, 9);
+            Path clean = write(dir.resolve("clean"), good);
+            Path broken = write(dir.resolve("broken"), WordPressLikeTree.withTypo(good));
+
+            assertThat(run("push", clean.toString(), "-s", "wordpress-api", "-m", "initial", s).code()).isEqualTo(0);
+            Run refused = run("push", broken.toString(), "-s", "wordpress-api", "-m", "typo", s);
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.out()).contains("did you mean '.php'?", "refused:");
+
+            Run forced = run("push", broken.toString(), "-s", "wordpress-api", "-m", "typo", "--break-glass", "urgent", s);
+            assertThat(forced.code()).isEqualTo(0);
+            assertThat(forced.out()).contains("pushed wordpress-api v2 (BREAK-GLASS: urgent)");
+
+            Run versions = run("versions", "-s", "wordpress-api", s);
+            assertThat(versions.out()).contains("v2", "BREAK-GLASS", "v1");
+            assertThat(run("versions", "-s", "wordpress-api", "--json", s).out()).startsWith("[");
+
+            Run diff = run("diff", "-s", "wordpress-api", "1", "2", s);
+            assertThat(diff.out()).contains("+require ABSPATH . WPINC . '/class-wp-hook.phpp';");
+
+            Run fix = run("fix", "-s", "wordpress-api", "--version", "2", s);
+            assertThat(fix.code()).as(fix.err()).isEqualTo(0);
+            assertThat(fix.out()).contains("pushed wordpress-api v3");
+
+            // local fix: the directory is left as it is, the fixed tree is pushed
+            Files.writeString(broken.resolve("extra.conf"), "x\n");
+            Run localFix = run("fix", broken.toString(), "-s", "wordpress-api", s);
+            assertThat(localFix.code()).as(localFix.err() + localFix.out()).isEqualTo(0);
+            assertThat(localFix.out()).contains("replaced '.phpp' with '.php'");
+            assertThat(Files.readString(broken.resolve("wp-settings.php"))).contains(".phpp");
+
+            Run show = run("show", "-s", "wordpress-api", "2", s);
+            assertThat(show.out()).contains("BREAK-GLASS: urgent", "did you mean '.php'?");
+
+            Run order = run("release", "-s", "wordpress-api", "-e", "production", "--version", "3", s);
+            assertThat(order.code()).isEqualTo(1);
+            assertThat(order.err()).contains("never released to 'testing'", "[promotion_order]");
+            assertThat(run("release", "-s", "wordpress-api", "-e", "testing", "--version", "3", s).code()).isEqualTo(0);
+            assertThat(run("release", "-s", "wordpress-api", "-e", "production", "--version", "3", s).code()).isEqualTo(0);
+            assertThat(run("envs", "-s", "wordpress-api", s).out()).contains("production", "v3");
+            assertThat(run("services", s).out()).contains("wordpress-api  testing=v3  production=v3");
+        } finally {
+            TreeLoader.deleteRecursively(dir.resolve("clean"));
+        }
+    }
+}

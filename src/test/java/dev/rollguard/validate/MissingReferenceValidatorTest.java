@@ -1,0 +1,116 @@
+package dev.rollguard.validate;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static dev.rollguard.validate.Trees.files;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MissingReferenceValidatorTest {
+    private final MissingReferenceValidator v = new MissingReferenceValidator();
+
+    private static Map<String, String> wordpress(String settingsBody) {
+        return files(
+                "wp-load.php", "<?php\nif ( ! defined( 'ABSPATH' ) ) {\n\tdefine( 'ABSPATH', __DIR__ . '/' );\n}\n",
+                "wp-config.php", "<?php\ndefine('ABSPATH', '/usr/share/wordpress/');\nrequire_once(ABSPATH . 'wp-settings.php');\n",
+                "wp-settings.php", "<?php\ndefine( 'WPINC', 'wp-includes' );\n" + settingsBody,
+                "wp-includes/plugin.php", "<?php\n",
+                "wp-includes/version.php", "<?php\n",
+                "wp-admin/admin.php", "<?php\nrequire_once dirname( __DIR__ ) . '/wp-load.php';\nrequire_once( dirname( __FILE__, 2 ) . '/wp-settings.php' );\n");
+    }
+
+    @Test
+    void resolvesConcatenatedConstantsAndFindsTheSeedTypo() {
+        List<Finding> f = Trees.run(v, wordpress("require ABSPATH . WPINC . '/version.php';\nrequire_once ABSPATH . WPINC . '/plugin.phpp';\n"));
+        assertThat(f).hasSize(1);
+        Finding typo = f.get(0);
+        assertThat(typo.rule()).isEqualTo("missing-reference");
+        assertThat(typo.severity()).isEqualTo(Severity.ERROR);
+        assertThat(typo.path()).isEqualTo("wp-settings.php");
+        assertThat(typo.line()).isEqualTo(4);
+        assertThat(typo.column()).isEqualTo(1);
+        assertThat(typo.message()).contains("'wp-includes/plugin.phpp'", "ABSPATH . WPINC . '/plugin.phpp'");
+        assertThat(typo.suggestion()).isEqualTo("did you mean 'wp-includes/plugin.php'?");
+        assertThat(typo.fix()).isEqualTo(new Fix("plugin.phpp", "plugin.php", "wp-settings.php", true));
+    }
+
+    @Test
+    void cleanTreeHasNoFindings() {
+        assertThat(Trees.run(v, wordpress("require ABSPATH . WPINC . '/version.php';\n"))).isEmpty();
+    }
+
+    @Test
+    void ignoresCommentsStringsDynamicAndOptionalIncludes() {
+        String body = """
+                // require ABSPATH . 'commented.php';
+                /* include ABSPATH . 'block-comment.php'; */
+                # include 'hash-comment.php';
+                $x = "<?php include(ABSPATH . 'in-a-string.php'); ?>";
+                require $dynamic . '/x.php';
+                @include ABSPATH . 'silenced.php';
+                if ( file_exists( ABSPATH . 'drop-in.php' ) ) {
+                    include ABSPATH . 'drop-in.php';
+                }
+                if ( defined( 'SUNRISE' ) ) {
+                    include_once ABSPATH . 'sunrise.php';
+                }
+                require ABSPATH . 'runtime-dir/generated.php';
+                require UNKNOWN_CONSTANT . '/x.php';
+                """;
+        assertThat(Trees.run(v, wordpress(body))).isEmpty();
+    }
+
+    @Test
+    void conditionalNearMissIsStillReported() {
+        String body = "if ( is_admin() ) {\n    require ABSPATH . WPINC . '/versoin.php';\n}\n";
+        List<Finding> f = Trees.run(v, wordpress(body));
+        assertThat(f).singleElement().satisfies(x -> assertThat(x.suggestion()).contains("wp-includes/version.php"));
+    }
+
+    @Test
+    void relativeIncludesResolveAgainstRootAndOwnDirectory() {
+        var tree = files("lib/a.php", "<?php\nrequire 'b.php';\nrequire 'lib/b.php';\ninclude 'nope.php';\n", "lib/b.php", "<?php\n");
+        List<Finding> f = Trees.run(v, tree);
+        assertThat(f).singleElement().satisfies(x -> {
+            assertThat(x.line()).isEqualTo(4);
+            assertThat(x.severity()).isEqualTo(Severity.WARNING);
+        });
+    }
+
+    @Test
+    void apacheIncludeAndIncludeOptional() {
+        var tree = files(
+                "apache2.conf", "ServerRoot \"/etc/apache2\"\nInclude ports.conf\nIncludeOptional conf-enabled/*.conf\n"
+                        + "Include mods-enabled/*.load\nInclude sites-enabled/missing.conf\ninclude \"ports.conf\"\n",
+                "ports.conf", "Listen 80\n",
+                "sites-enabled/000-default.conf", "<VirtualHost *:80>\n</VirtualHost>\n");
+        List<Finding> f = Trees.run(v, tree);
+        assertThat(f).extracting(Finding::line).containsExactly(4, 5);
+        assertThat(f.get(0).message()).contains("wildcard matches no file");
+        assertThat(f.get(1).message()).contains("sites-enabled/missing.conf");
+    }
+
+    @Test
+    void nginxIncludeAndDeployPathValues() {
+        var tree = files(
+                "nginx.conf", "http {\n  include mime.types;\n  include conf.d/*.conf;\n  include /etc/nginx/snippets/ssl.conf;\n"
+                        + "  include /etc/nginx/snippets/gone.conf;\n  include /usr/share/other.conf;\n}\n",
+                "mime.types", "types {}\n",
+                "snippets/ssl.conf", "ssl on;\n",
+                "app.yaml", "template: ./templates/main.tmpl\nmissing: ./templates/nope.tmpl\ncert: /etc/nginx/snippets/ssl.conf\n",
+                "templates/main.tmpl", "hi\n");
+        var settings = new ValidationSettings("/etc/nginx", false, true, null, null, null, null);
+        List<Finding> f = Trees.run(v, tree, settings);
+        assertThat(f).extracting(x -> x.path() + ":" + x.line()).containsExactlyInAnyOrder("nginx.conf:5", "app.yaml:2");
+    }
+
+    @Test
+    void hostPathsCheckedOnlyWhenAsked() {
+        var tree = files("a.php", "<?php\nrequire '/definitely/not/here.php';\nrequire '" + System.getProperty("java.home") + "/release';\n");
+        assertThat(Trees.run(v, tree)).isEmpty();
+        var settings = new ValidationSettings(null, true, true, null, null, null, null);
+        assertThat(Trees.run(v, tree, settings)).singleElement().satisfies(x -> assertThat(x.line()).isEqualTo(2));
+    }
+}
