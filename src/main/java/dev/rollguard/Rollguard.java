@@ -10,38 +10,56 @@ import dev.rollguard.web.ConfigRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import dev.rollguard.health.HealthStore;
+import dev.rollguard.rollout.HostSignals;
+import dev.rollguard.rollout.RolloutService;
+import dev.rollguard.rollout.RolloutStore;
+import dev.rollguard.web.RolloutRoutes;
+
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
-    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
+    /** {@code tick}: how often the orchestrator looks at running rollouts. */
+    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick) {
+        public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200));
+        }
+
         public static Settings defaults() {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 96L * 1024 * 1024);
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick); }
     }
 
     private final Database database;
     private final ConfigService config;
+    private final RolloutService rollouts;
     private final ApiServer api;
 
     public Rollguard(Settings settings, Clock clock) {
         this.database = Database.open(settings.database());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.config = new ConfigService(new ConfigStore(database.jdbi()), Validation.standard(), settings.limits(), clock);
+        this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), new HealthStore(), new HostSignals(), clock);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             server.app().get("/api/v1/health", ctx -> ApiServer.json(ctx, Map.of("status", "ok",
                     "database", database.kind().name().toLowerCase())));
             ConfigRoutes.register(server, config);
+            RolloutRoutes.register(server, rollouts);
         });
         try {
             api.start(settings.host(), settings.port());
+            rollouts.startLoop(settings.tick());
         } catch (RuntimeException e) {
+            rollouts.close();
             database.close();
             throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
@@ -55,10 +73,12 @@ public final class Rollguard implements AutoCloseable {
     public int port() { return api.port(); }
     public String url() { return "http://127.0.0.1:" + api.port(); }
     public ConfigService config() { return config; }
+    public RolloutService rollouts() { return rollouts; }
     public Database database() { return database; }
 
     @Override
     public void close() {
+        rollouts.close();
         api.stop();
         database.close();
     }

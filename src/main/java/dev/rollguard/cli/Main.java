@@ -10,7 +10,8 @@ import java.io.UncheckedIOException;
         description = "Safe configuration changes: validate, version, stage, roll back.",
         subcommands = {ServerCommand.class, ValidateCommand.class, ServiceCommand.class, ServicesCommand.class,
                 PushCommand.class, VersionsCommand.class, ShowCommand.class, DiffCommand.class, FixCommand.class,
-                ReleaseCommand.class, EnvsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                ReleaseCommand.class, EnvsCommand.class, RolloutsCommand.class, RolloutCommand.class,
+                RollbackCommand.class, HostsCommand.class, AgentCommand.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

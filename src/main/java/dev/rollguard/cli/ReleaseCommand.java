@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "release", description = "Release a version to an environment (promotion order is enforced).")
+@Command(name = "release", description = "Release a version to an environment: a staged rollout in waves; promotion order and bake are enforced.")
 public final class ReleaseCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,8 +42,7 @@ public final class ReleaseCommand implements Callable<Integer> {
                 + ApiClient.enc(env) + "/release", body);
         var out = spec.commandLine().getOut();
         if (json) Output.json(out, r);
-        else out.println("released " + service + " v" + version + " to " + env
-                + (r.path("previousVersion").isNull() ? "" : " (was v" + r.path("previousVersion").asInt() + ")"));
+        else out.println(RolloutCommand.describe(r));
         return 0;
     }
 }

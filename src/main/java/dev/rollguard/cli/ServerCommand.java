@@ -34,7 +34,7 @@ public final class ServerCommand implements Callable<Integer> {
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
         Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
                 .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
-        settings = new Rollguard.Settings(settings.database(), host, settings.port(), limits, settings.maxBodyBytes());
+        settings = settings.withHost(host);
         Rollguard server = Rollguard.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -31,6 +31,8 @@ public final class ConfigService {
 
     public Limits limits() { return limits; }
 
+    public ConfigStore store() { return store; }
+
     public void putService(String name, ServiceSpec spec) {
         store.saveService(ServiceSpec.checkName(name), spec == null ? ServiceSpec.defaults() : spec, clock.instant());
     }
@@ -134,29 +136,4 @@ public final class ConfigService {
         return store.environments(service);
     }
 
-    /**
-     * Releases a version to an environment. Promotion order is enforced here, not by convention: a version
-     * must have been released to the previous environment first unless a break-glass reason is given.
-     */
-    public ReleaseRecord release(String service, String env, int number, String actor, String breakGlass) {
-        ServiceSpec spec = service(service);
-        VersionInfo v = version(service, number);
-        int position = spec.environments().indexOf(env);
-        if (position < 0) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
-        if (v.bad()) {
-            throw Problem.conflict("version_bad", service + " v" + number + " is marked bad (" + v.badReason()
-                    + "); push a new version");
-        }
-        if (breakGlass != null && breakGlass.isBlank()) {
-            throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
-        }
-        if (position > 0 && breakGlass == null) {
-            String previous = spec.environments().get(position - 1);
-            if (store.releases(service, previous, number).isEmpty()) {
-                throw Problem.conflict("promotion_order", service + " v" + number + " was never released to '" + previous
-                        + "'; release it there first (or break glass with a reason)");
-            }
-        }
-        return store.recordRelease(service, env, number, actor, breakGlass, clock.instant());
-    }
 }

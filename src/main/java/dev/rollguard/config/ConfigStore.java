@@ -136,8 +136,12 @@ public final class ConfigStore {
     }
 
     public void markBad(String service, int number, String reason) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE versions SET bad = :bad, bad_reason = :r WHERE service = :s AND number = :n")
-                .bind("bad", true).bind("r", reason).bind("s", service).bind("n", number).execute());
+        jdbi.useHandle(h -> markBad(h, service, number, reason));
+    }
+
+    public void markBad(Handle h, String service, int number, String reason) {
+        h.createUpdate("UPDATE versions SET bad = :bad, bad_reason = :r WHERE service = :s AND number = :n")
+                .bind("bad", true).bind("r", reason).bind("s", service).bind("n", number).execute();
     }
 
     public List<EnvironmentInfo> environments(String service) {
@@ -153,23 +157,25 @@ public final class ConfigStore {
     }
 
     public ReleaseRecord recordRelease(String service, String env, int version, String actor, String breakGlass, Instant now) {
-        return jdbi.inTransaction(h -> {
-            Integer previous = h.createQuery("SELECT released_version FROM environments WHERE service = :s AND name = :e")
-                    .bind("s", service).bind("e", env).map((rs, ctx) -> {
-                        int v = rs.getInt(1);
-                        return java.util.Optional.ofNullable(rs.wasNull() ? null : v);
-                    }).findOne()
-                    .orElseThrow(() -> Problem.notFound("unknown_environment", "service " + service + " has no environment " + env))
-                    .orElse(null);
-            String id = UUID.randomUUID().toString();
-            h.createUpdate("UPDATE environments SET released_version = :v, released_at = :now WHERE service = :s AND name = :e")
-                    .bind("v", version).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).execute();
-            h.createUpdate("INSERT INTO releases (id, service, environment, version, previous_version, actor, break_glass, created_at) "
-                            + "VALUES (:id, :s, :e, :v, :p, :a, :bg, :now)")
-                    .bind("id", id).bind("s", service).bind("e", env).bind("v", version).bind("p", previous).bind("a", actor)
-                    .bind("bg", breakGlass).bind("now", now.toEpochMilli()).execute();
-            return new ReleaseRecord(id, service, env, version, previous, actor, breakGlass, now);
-        });
+        return jdbi.inTransaction(h -> recordRelease(h, service, env, version, actor, breakGlass, now));
+    }
+
+    public ReleaseRecord recordRelease(Handle h, String service, String env, int version, String actor, String breakGlass, Instant now) {
+        Integer previous = h.createQuery("SELECT released_version FROM environments WHERE service = :s AND name = :e")
+                .bind("s", service).bind("e", env).map((rs, ctx) -> {
+                    int v = rs.getInt(1);
+                    return java.util.Optional.ofNullable(rs.wasNull() ? null : v);
+                }).findOne()
+                .orElseThrow(() -> Problem.notFound("unknown_environment", "service " + service + " has no environment " + env))
+                .orElse(null);
+        String id = UUID.randomUUID().toString();
+        h.createUpdate("UPDATE environments SET released_version = :v, released_at = :now WHERE service = :s AND name = :e")
+                .bind("v", version).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).execute();
+        h.createUpdate("INSERT INTO releases (id, service, environment, version, previous_version, actor, break_glass, created_at) "
+                        + "VALUES (:id, :s, :e, :v, :p, :a, :bg, :now)")
+                .bind("id", id).bind("s", service).bind("e", env).bind("v", version).bind("p", previous).bind("a", actor)
+                .bind("bg", breakGlass).bind("now", now.toEpochMilli()).execute();
+        return new ReleaseRecord(id, service, env, version, previous, actor, breakGlass, now);
     }
 
     public List<ReleaseRecord> releases(String service, String env, int version) {

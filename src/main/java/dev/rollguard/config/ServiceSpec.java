@@ -2,6 +2,7 @@ package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.rollout.RolloutPolicy;
 import dev.rollguard.validate.ValidationSettings;
 
 import java.util.HashSet;
@@ -9,17 +10,18 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * How a service is managed: its environments in promotion order and its validators. Stored as JSON;
+ * How a service is managed: its environments in promotion order, its validators and its rollout policy. Stored as JSON;
  * unknown fields are ignored so older servers can read newer specs.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ServiceSpec(String description, List<String> environments, ValidationSettings validation) {
+public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout) {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,99}$");
     public static final List<String> DEFAULT_ENVIRONMENTS = List.of("testing", "production");
 
     public ServiceSpec {
         environments = environments == null || environments.isEmpty() ? DEFAULT_ENVIRONMENTS : List.copyOf(environments);
         validation = validation == null ? ValidationSettings.DEFAULT : validation;
+        rollout = rollout == null ? RolloutPolicy.defaults() : rollout;
         if (new HashSet<>(environments).size() != environments.size()) {
             throw Problem.badRequest("invalid_spec", "environment names must be unique: " + environments);
         }
@@ -29,7 +31,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
     }
 
     public static ServiceSpec defaults() {
-        return new ServiceSpec(null, null, null);
+        return new ServiceSpec(null, null, null, null);
     }
 
     public static String checkName(String name) {

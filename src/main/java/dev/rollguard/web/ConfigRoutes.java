@@ -25,9 +25,6 @@ public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FixBody(String author, List<String> findings) {}
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ReleaseBody(Integer version, String actor, String breakGlass) {}
-
     private ConfigRoutes() {}
 
     public static void register(ApiServer server, ConfigService config) {
@@ -92,12 +89,6 @@ public final class ConfigRoutes {
             }
         });
         app.get(base + "/{service}/environments", ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
-        app.post(base + "/{service}/environments/{env}/release", ctx -> {
-            ReleaseBody body = server.body(ctx, ReleaseBody.class);
-            if (body.version() == null) throw Problem.badRequest("missing_version", "release needs a 'version'");
-            json(ctx.status(201), config.release(ctx.pathParam("service"), ctx.pathParam("env"), body.version(),
-                    actor(ctx, body.actor()), body.breakGlass()));
-        });
     }
 
     private static Map<String, String> requireFiles(PushBody body) {

@@ -97,7 +97,9 @@ class CliTest {
     void pushVersionsDiffFixReleaseAgainstARealServer() throws IOException {
         try (TestServer ts = new TestServer()) {
             String s = "--server=" + ts.url();
-            assertThat(run("service", "wordpress-api", s).code()).isEqualTo(0);
+            Path spec = write(dir.resolve("spec"), Map.of("spec.yaml", "environments: [testing, production]\nrollout:\n  promotionBakeSeconds: 0\n"))
+                    .resolve("spec.yaml");
+            assertThat(run("service", "wordpress-api", "--spec", spec.toString(), s).code()).isEqualTo(0);
             Map<String, String> good = WordPressLikeTree.generate(200, 9);
             Path clean = write(dir.resolve("clean"), good);
             Path broken = write(dir.resolve("broken"), WordPressLikeTree.withTypo(good));

@@ -23,7 +23,7 @@ class ConfigApiTest {
     @BeforeAll
     void start() {
         ts = new TestServer(new Limits(64 * 1024, 2000, 8L * 1024 * 1024), 4L * 1024 * 1024);
-        assertThat(ts.send("PUT", "/api/v1/services/wordpress-api", "{\"environments\": [\"testing\", \"production\"]}").status())
+        assertThat(ts.send("PUT", "/api/v1/services/wordpress-api", "{\"environments\": [\"testing\", \"production\"], \"rollout\": {\"promotionBakeSeconds\": 0}}").status())
                 .isEqualTo(200);
     }
 

@@ -1,0 +1,57 @@
+package dev.rollguard.agent;
+
+import dev.rollguard.health.HealthStore;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Request outcomes of the current reporting window: counts, 5xx, and a bounded reservoir of latencies
+ * for the p99. Thread-safe; drained once per report.
+ */
+public final class HealthWindow {
+    private static final int RESERVOIR = 4096;
+
+    private long requests;
+    private long errors;
+    private long seen;
+    private final double[] latencies = new double[RESERVOIR];
+    private int filled;
+    private Instant start;
+
+    public HealthWindow(Instant start) {
+        this.start = start;
+    }
+
+    public synchronized void record(int status, double latencyMillis) {
+        requests++;
+        if (status >= 500 || status <= 0) errors++;
+        if (latencyMillis >= 0) {
+            seen++;
+            if (filled < RESERVOIR) {
+                latencies[filled++] = latencyMillis;
+            } else {
+                long slot = ThreadLocalRandom.current().nextLong(seen);
+                if (slot < RESERVOIR) latencies[(int) slot] = latencyMillis;
+            }
+        }
+    }
+
+    /** Closes the window at {@code now} and starts the next one. */
+    public synchronized HealthStore.Sample drain(Instant now, Integer version) {
+        double p99 = 0;
+        if (filled > 0) {
+            double[] sorted = Arrays.copyOf(latencies, filled);
+            Arrays.sort(sorted);
+            p99 = sorted[Math.min(filled - 1, (int) Math.ceil(filled * 0.99) - 1)];
+        }
+        HealthStore.Sample s = new HealthStore.Sample(start, now, version, requests, errors, p99, seen);
+        requests = 0;
+        errors = 0;
+        seen = 0;
+        filled = 0;
+        start = now;
+        return s;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.rollguard.agent;
+
+import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigPaths;
+import dev.rollguard.config.Hashing;
+import dev.rollguard.config.TreeLoader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's target directory:
+ * <pre>
+ *   target/releases/v12-1a2b3c/...   one complete tree per applied version (the last N kept)
+ *   target/current -> releases/v12-1a2b3c
+ * </pre>
+ * A tree is written into a staging directory (each file fsync'd, hashes verified), renamed into place, and
+ * made live by renaming a new symlink over {@code current}: readers see the old tree or the new one, never
+ * half of either. Killing the agent at any point leaves at most a staging directory, removed on next start.
+ */
+public final class ReleaseDirectory {
+    private static final Pattern RELEASE = Pattern.compile("^v(\\d+)-[0-9a-f]{8}$");
+    private static final String STAGING = ".staging-";
+
+    private final Path target;
+    private final Path releases;
+    private final Path current;
+    private final int keep;
+
+    public ReleaseDirectory(Path target, int keep) {
+        try {
+            Files.createDirectories(target);
+            this.target = target.toRealPath();
+            this.releases = this.target.resolve("releases");
+            Files.createDirectories(releases);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use target directory " + target + ": " + e.getMessage(), e);
+        }
+        this.current = this.target.resolve("current");
+        this.keep = Math.max(2, keep);
+        removeStaging();
+    }
+
+    public Path target() { return target; }
+    public Path current() { return current; }
+
+    /** The version the {@code current} link points at, or null. */
+    public Integer currentVersion() {
+        Path dir = currentRelease();
+        if (dir == null) return null;
+        Matcher m = RELEASE.matcher(dir.getFileName().toString());
+        return m.matches() ? Integer.parseInt(m.group(1)) : null;
+    }
+
+    public Path currentRelease() {
+        if (!Files.isSymbolicLink(current)) return null;
+        try {
+            Path link = Files.readSymbolicLink(current);
+            Path resolved = target.resolve(link).normalize();
+            return resolved.startsWith(releases) && Files.isDirectory(resolved) ? resolved : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Writes a verified tree for {@code version} and returns its directory (not yet live). Paths are
+     * normalized and must stay below the release directory; content must match its SHA-256.
+     */
+    public Path stage(int version, Map<String, String> files, Map<String, String> hashes) {
+        String nonce = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        Path staging = releases.resolve(STAGING + "v" + version + "-" + nonce);
+        try {
+            Files.createDirectory(staging);
+            for (var e : files.entrySet()) {
+                String rel = ConfigPaths.normalize(e.getKey());
+                Path file = staging.resolve(rel).normalize();
+                if (!file.startsWith(staging)) throw Problem.badRequest("path_traversal", "refusing to write outside the release: " + e.getKey());
+                String expected = hashes.get(e.getKey());
+                String content = e.getValue() == null ? "" : e.getValue();
+                if (expected == null || !expected.equals(Hashing.sha256(content))) {
+                    throw Problem.badRequest("hash_mismatch", "content of " + rel + " does not match its hash");
+                }
+                Files.createDirectories(file.getParent());
+                checkNoLinks(staging, file.getParent());
+                writeDurably(file, content.getBytes(StandardCharsets.UTF_8));
+            }
+            Path finalDir = releases.resolve("v" + version + "-" + nonce);
+            Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(releases);
+            return finalDir;
+        } catch (IOException e) {
+            TreeLoader.deleteRecursively(staging);
+            throw new UncheckedIOException("writing release v" + version + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            TreeLoader.deleteRecursively(staging);
+            throw e;
+        }
+    }
+
+    /** Points {@code current} at a staged release, atomically. Returns the release it pointed at before. */
+    public Path activate(Path release) {
+        if (!release.startsWith(releases)) throw new IllegalArgumentException("not a release of this target: " + release);
+        Path before = currentRelease();
+        Path tmp = target.resolve(".current-" + UUID.randomUUID().toString().substring(0, 8));
+        try {
+            Files.createSymbolicLink(tmp, target.relativize(release));
+            Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(target);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw new UncheckedIOException("switching current to " + release.getFileName() + ": " + e.getMessage(), e);
+        }
+        return before;
+    }
+
+    /** Drops releases beyond the newest {@code keep}, never the live one. */
+    public void prune() {
+        Path live = currentRelease();
+        try (var list = Files.list(releases)) {
+            List<Path> all = new ArrayList<>(list.filter(p -> RELEASE.matcher(p.getFileName().toString()).matches()).toList());
+            all.sort(Comparator.comparing((Path p) -> {
+                try {
+                    return Files.getLastModifiedTime(p).toMillis();
+                } catch (IOException e) {
+                    return 0L;
+                }
+            }).reversed());
+            for (int i = keep; i < all.size(); i++) {
+                if (!all.get(i).equals(live)) TreeLoader.deleteRecursively(all.get(i));
+            }
+        } catch (IOException ignored) {
+            // pruning is housekeeping: never fail an apply over it
+        }
+    }
+
+    public void discard(Path release) {
+        if (release != null && release.startsWith(releases) && !release.equals(currentRelease())) TreeLoader.deleteRecursively(release);
+    }
+
+    private void removeStaging() {
+        try (var list = Files.list(releases)) {
+            list.filter(p -> p.getFileName().toString().startsWith(STAGING)).forEach(TreeLoader::deleteRecursively);
+        } catch (IOException ignored) {
+            // nothing to clean
+        }
+        try (var list = Files.list(target)) {
+            list.filter(p -> p.getFileName().toString().startsWith(".current-")).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // nothing to clean
+        }
+    }
+
+    private static void checkNoLinks(Path root, Path dir) {
+        for (Path p = dir; p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
+            if (Files.isSymbolicLink(p)) throw Problem.badRequest("symlink_refused", "refusing to write through a symlink: " + p);
+        }
+    }
+
+    private static void writeDurably(Path file, byte[] bytes) throws IOException {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) throw Problem.badRequest("duplicate_path", "file written twice: " + file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            var buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) ch.write(buf);
+            ch.force(true);
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // some file systems do not allow syncing a directory; the rename is still atomic
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.rollguard.health;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.rollout.Analysis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Recent health samples per host, as reported by agents every second. Bounded by age and count: the
+ * analysis needs the last minutes, not history (incidents keep their own summary).
+ */
+public final class HealthStore {
+    /** One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis,
+                         long latencySamples) {
+        public Sample {
+            if (requests < 0 || errors < 0 || errors > requests) throw new IllegalArgumentException("sample counts out of range");
+            if (start == null || end == null) throw new IllegalArgumentException("sample needs start and end");
+        }
+    }
+
+    private static final Duration RETENTION = Duration.ofMinutes(15);
+    private static final int MAX_PER_HOST = 4000;
+
+    private final Map<String, Deque<Sample>> byHost = new ConcurrentHashMap<>();
+
+    private static String key(String service, String env, String host) {
+        return service + '\0' + env + '\0' + host;
+    }
+
+    public void add(String service, String env, String host, List<Sample> samples, Instant now) {
+        if (samples == null || samples.isEmpty()) return;
+        Deque<Sample> q = byHost.computeIfAbsent(key(service, env, host), k -> new ArrayDeque<>());
+        synchronized (q) {
+            q.addAll(samples);
+            Instant cutoff = now.minus(RETENTION);
+            while (!q.isEmpty() && (q.size() > MAX_PER_HOST || q.peekFirst().end().isBefore(cutoff))) q.pollFirst();
+        }
+    }
+
+    /** Totals of a host's samples on {@code version} (any version if null) that ended after {@code since}. */
+    public Analysis.Counts sum(String service, String env, String host, Integer version, Instant since) {
+        Deque<Sample> q = byHost.get(key(service, env, host));
+        if (q == null) return Analysis.Counts.EMPTY;
+        long requests = 0;
+        long errors = 0;
+        long latencySamples = 0;
+        double p99 = 0;
+        synchronized (q) {
+            for (Sample s : q) {
+                if (s.end().isBefore(since) || version != null && !version.equals(s.version())) continue;
+                requests += s.requests();
+                errors += s.errors();
+                latencySamples += s.latencySamples();
+                p99 = Math.max(p99, s.p99Millis());
+            }
+        }
+        return new Analysis.Counts(requests, errors, p99, latencySamples);
+    }
+
+    public List<Sample> samples(String service, String env, String host, Instant since) {
+        Deque<Sample> q = byHost.get(key(service, env, host));
+        if (q == null) return List.of();
+        synchronized (q) {
+            return new ArrayList<>(q.stream().filter(s -> !s.end().isBefore(since)).toList());
+        }
+    }
+}

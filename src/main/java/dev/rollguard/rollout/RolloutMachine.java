@@ -1,0 +1,148 @@
+package dev.rollguard.rollout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rollout state machine as a pure function: {@code (rollout, observations, now) -> (rollout', actions,
+ * decision)}. The orchestrator persists the result and executes the actions; after a restart it simply
+ * calls step again with what the database and the agents say.
+ */
+public final class RolloutMachine {
+    public static final Duration APPLY_TIMEOUT = Duration.ofSeconds(120);
+
+    public record Step(Rollout rollout, List<Action> actions, Analysis.Decision decision) {
+        boolean changed(Rollout before) {
+            return !actions.isEmpty() || rollout.state() != before.state() || rollout.wave() != before.wave();
+        }
+    }
+
+    private RolloutMachine() {}
+
+    public static Step start(Rollout r) {
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Assign(r.canaryHosts(), r.toVersion()));
+        actions.add(new Action.Event("wave_started", "wave 1 of " + r.targets().length + " started: "
+                + r.canaryHosts().size() + " of " + r.hosts().size() + " host(s) to v" + r.toVersion(),
+                Map.of("wave", 1, "hosts", r.canaryHosts())));
+        return new Step(r, actions, null);
+    }
+
+    public static Step step(Rollout r, List<HostObservation> observations, Instant now) {
+        if (r.state() != Rollout.State.RUNNING) return new Step(r, List.of(), null);
+        Map<String, HostObservation> byHost = new HashMap<>();
+        for (HostObservation o : observations) byHost.put(o.host(), o);
+        List<String> canary = r.canaryHosts();
+        Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
+
+        boolean allApplied = true;
+        Analysis.Counts canaryCounts = Analysis.Counts.EMPTY;
+        for (String h : canary) {
+            HostObservation o = byHost.get(h);
+            if (o == null || o.lastSeen() == null || Duration.between(o.lastSeen(), now).compareTo(heartbeat) > 0) {
+                return fail(r, now, "host " + h + " stopped heart-beating (none for over " + heartbeat.toSeconds() + " s)", Map.of("host", h));
+            }
+            if (o.failedVersion() != null && o.failedVersion() == r.toVersion()) {
+                return fail(r, now, "host " + h + " failed to apply v" + r.toVersion() + ": " + o.applyError(), Map.of("host", h));
+            }
+            if (o.appliedVersion() == null || o.appliedVersion() != r.toVersion()) {
+                allApplied = false;
+                if (Duration.between(r.waveStartedAt(), now).compareTo(APPLY_TIMEOUT) > 0) {
+                    return fail(r, now, "host " + h + " did not apply v" + r.toVersion() + " within " + APPLY_TIMEOUT.toSeconds() + " s",
+                            Map.of("host", h));
+                }
+                continue;
+            }
+            canaryCounts = canaryCounts.plus(o.health());
+        }
+        Analysis.Counts baselineCounts = Analysis.Counts.EMPTY;
+        for (String h : r.baselineHosts()) {
+            HostObservation o = byHost.get(h);
+            if (o != null && o.health() != null) baselineCounts = baselineCounts.plus(o.health());
+        }
+        Analysis.Decision d = Analysis.decide(canaryCounts, baselineCounts, r.policy().analysis());
+        if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
+
+        int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
+        boolean baked = !now.isBefore(r.waveStartedAt().plusSeconds(bake));
+        if (!allApplied || !baked) return new Step(r, List.of(), d);
+
+        int[] targets = r.targets();
+        int next = r.wave() + 1;
+        List<Action> actions = new ArrayList<>();
+        Map<String, Object> numbers = new LinkedHashMap<>(d.numbers());
+        numbers.put("wave", r.wave() + 1);
+        actions.add(new Action.Event("wave_passed", "wave " + (r.wave() + 1) + " passed: " + d.reason(), numbers));
+        if (next >= targets.length) {
+            actions.add(new Action.Released(r.toVersion()));
+            actions.add(new Action.Event("rollout_complete", "v" + r.toVersion() + " is on all " + r.hosts().size() + " host(s) of "
+                    + r.env(), Map.of()));
+            return new Step(r.with(Rollout.State.COMPLETE, r.wave(), r.waveStartedAt(), now, "complete"), actions, d);
+        }
+        Rollout advanced = r.with(Rollout.State.RUNNING, next, now, now, null);
+        List<String> added = advanced.canaryHosts().subList(canary.size(), advanced.canaryHosts().size());
+        if (!added.isEmpty()) actions.add(new Action.Assign(added, r.toVersion()));
+        actions.add(new Action.Event("wave_started", "wave " + (next + 1) + " of " + targets.length + " started: "
+                + advanced.canaryHosts().size() + " of " + r.hosts().size() + " host(s) on v" + r.toVersion(),
+                Map.of("wave", next + 1, "hosts", added)));
+        return new Step(advanced, actions, d);
+    }
+
+    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers) {
+        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, reason, numbers));
+    }
+
+    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d) {
+        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, reason),
+                rollbackActions(r, "automatic rollback: " + reason, true, numbers), d);
+    }
+
+    /** Every host of the rollout back to the old version at once: no waves for a rollback. */
+    static List<Action> rollbackActions(Rollout r, String reason, boolean markBad, Map<String, Object> numbers) {
+        List<Action> actions = new ArrayList<>();
+        actions.add(new Action.Assign(r.hosts(), r.fromVersion()));
+        if (markBad) actions.add(new Action.MarkBad(r.toVersion(), reason));
+        Map<String, Object> data = new LinkedHashMap<>(numbers);
+        data.put("hosts", r.canaryHosts());
+        data.put("toVersion", r.fromVersion() == null ? "none" : r.fromVersion());
+        actions.add(new Action.Event(markBad ? "rollback_started" : "abort", reason, data));
+        return actions;
+    }
+
+    public static Step pause(Rollout r, Instant now, String who) {
+        requireState(r, Rollout.State.RUNNING, "pause");
+        return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, "paused by " + who),
+                List.of(new Action.Event("paused", "paused by " + who, Map.of())), null);
+    }
+
+    public static Step resume(Rollout r, Instant now, String who) {
+        requireState(r, Rollout.State.PAUSED, "resume");
+        // the bake of the current wave starts over: a paused wave proved nothing while nobody watched
+        return new Step(r.with(Rollout.State.RUNNING, r.wave(), now, now, null),
+                List.of(new Action.Event("resumed", "resumed by " + who, Map.of())), null);
+    }
+
+    public static Step abort(Rollout r, Instant now, String who) {
+        if (r.state().terminal()) throw new IllegalStateException("rollout is already " + r.state());
+        return new Step(r.with(Rollout.State.ABORTED, r.wave(), r.waveStartedAt(), now, "aborted by " + who),
+                rollbackActions(r, "aborted by " + who, false, Map.of()), null);
+    }
+
+    public static Step rollback(Rollout r, Instant now, String who, String reason) {
+        if (r.state() == Rollout.State.ROLLED_BACK || r.state() == Rollout.State.ABORTED) {
+            throw new IllegalStateException("rollout is already " + r.state());
+        }
+        String why = "manual rollback by " + who + (reason == null ? "" : ": " + reason);
+        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, why),
+                rollbackActions(r, why, true, Map.of()), null);
+    }
+
+    private static void requireState(Rollout r, Rollout.State s, String what) {
+        if (r.state() != s) throw new IllegalStateException("cannot " + what + " a rollout that is " + r.state());
+    }
+}

@@ -1,0 +1,58 @@
+package dev.rollguard.rollout;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+import java.util.List;
+
+/**
+ * How a service rolls out: waves (a host count or a percentage of the environment's hosts, each with a
+ * bake time), the analysis thresholds, and how long a version must stay healthy in one environment
+ * before the next accepts it.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Integer promotionBakeSeconds,
+                            Integer heartbeatTimeoutSeconds) {
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Wave(Integer hosts, Integer percent, Integer bakeSeconds) {
+        public Wave {
+            if ((hosts == null) == (percent == null)) throw new IllegalArgumentException("a wave has either hosts or percent");
+            if (hosts != null && hosts < 1) throw new IllegalArgumentException("wave hosts must be >= 1");
+            if (percent != null && (percent < 1 || percent > 100)) throw new IllegalArgumentException("wave percent must be 1..100");
+            bakeSeconds = bakeSeconds == null ? 30 : bakeSeconds;
+            if (bakeSeconds < 0) throw new IllegalArgumentException("bakeSeconds must be >= 0");
+        }
+
+        /** Cumulative number of hosts on the new version once this wave is out. */
+        int target(int fleet) {
+            int n = hosts != null ? hosts : (int) Math.ceil(fleet * percent / 100.0);
+            return Math.max(1, Math.min(fleet, n));
+        }
+    }
+
+    public static final List<Wave> DEFAULT_WAVES = List.of(new Wave(1, null, 30), new Wave(null, 10, 30),
+            new Wave(null, 50, 30), new Wave(null, 100, 30));
+
+    public RolloutPolicy {
+        waves = waves == null || waves.isEmpty() ? DEFAULT_WAVES : List.copyOf(waves);
+        analysis = analysis == null ? Analysis.Settings.DEFAULT : analysis;
+        promotionBakeSeconds = promotionBakeSeconds == null ? 60 : promotionBakeSeconds;
+        heartbeatTimeoutSeconds = heartbeatTimeoutSeconds == null ? 10 : heartbeatTimeoutSeconds;
+    }
+
+    public static RolloutPolicy defaults() {
+        return new RolloutPolicy(null, null, null, null);
+    }
+
+    /** Cumulative host counts per wave for a fleet; the last wave always covers every host. */
+    public int[] targets(int fleet) {
+        int[] t = new int[waves.size()];
+        int prev = 0;
+        for (int i = 0; i < t.length; i++) {
+            t[i] = Math.max(prev, waves.get(i).target(fleet));
+            prev = t[i];
+        }
+        if (t.length > 0) t[t.length - 1] = fleet;
+        return t;
+    }
+}

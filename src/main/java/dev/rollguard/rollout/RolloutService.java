@@ -1,0 +1,354 @@
+package dev.rollguard.rollout;
+
+import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.ConfigStore;
+import dev.rollguard.config.EnvironmentInfo;
+import dev.rollguard.config.ReleaseRecord;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.VersionInfo;
+import dev.rollguard.health.HealthStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Rollouts and the agents they drive: enforces the promotion policy, runs the orchestrator loop (the
+ * pure {@link RolloutMachine} fed with the database's and the agents' view, every tick), executes the
+ * actions in one transaction per change, and wakes the long-polls of hosts whose desired version changed.
+ * All state is in the database, so a restarted server picks every rollout up where it was.
+ */
+public final class RolloutService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
+    private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
+
+    private final ConfigService config;
+    private final ConfigStore configStore;
+    private final RolloutStore store;
+    private final HealthStore health;
+    private final HostSignals signals;
+    private final Clock clock;
+    private final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
+    private ScheduledExecutorService loop;
+
+    public RolloutService(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
+        this.config = config;
+        this.configStore = config.store();
+        this.store = store;
+        this.health = health;
+        this.signals = signals;
+        this.clock = clock;
+    }
+
+    public RolloutStore store() { return store; }
+    public HealthStore health() { return health; }
+    public HostSignals signals() { return signals; }
+
+    public void onEvent(Consumer<EventRecord> listener) {
+        listeners.add(listener);
+    }
+
+    /** Starts the orchestrator: one step over every running rollout each {@code tick}. */
+    public synchronized void startLoop(Duration tick) {
+        if (loop != null) return;
+        loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rollout-orchestrator");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.scheduleWithFixedDelay(() -> {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                log.warn("orchestrator tick failed: {}", e.toString());
+            }
+        }, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (loop != null) {
+            loop.shutdownNow();
+            try {
+                loop.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            loop = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ agents
+
+    public HostInfo register(String service, String env, String host, String labels) {
+        ServiceSpec spec = config.service(service);
+        if (!spec.environments().contains(env)) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
+        checkHostName(host);
+        Integer released = released(service, env);
+        HostInfo h = store.register(service, env, host, labels, released, clock.instant());
+        return h;
+    }
+
+    public HostInfo host(String service, String env, String host) {
+        return store.host(service, env, host).orElseThrow(() -> Problem.notFound("unknown_host",
+                "host '" + host + "' is not registered for " + service + "/" + env + "; register it first"));
+    }
+
+    public HostInfo report(String service, String env, String host, Integer applied, Integer failed, String error,
+                           List<HealthStore.Sample> samples) {
+        host(service, env, host);
+        Instant now = clock.instant();
+        store.report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000), now);
+        health.add(service, env, host, samples, now);
+        return host(service, env, host);
+    }
+
+    private static void checkHostName(String host) {
+        if (host == null || !host.matches("^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")) {
+            throw Problem.badRequest("invalid_host", "invalid host id '" + host + "': use letters, digits, '.', '_', ':', '-'");
+        }
+    }
+
+    private Integer released(String service, String env) {
+        return configStore.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
+                .map(EnvironmentInfo::releasedVersion).orElse(null);
+    }
+
+    // ------------------------------------------------------------------ starting and steering rollouts
+
+    /**
+     * Releases a version to an environment through a staged rollout. The promotion policy is enforced here:
+     * a version must have completed in the previous environment and stayed there for its bake time, unless
+     * a break-glass reason is given (recorded on the rollout and in the timeline).
+     */
+    public Rollout start(String service, String env, int version, String actor, String breakGlass) {
+        ServiceSpec spec = config.service(service);
+        VersionInfo v = config.version(service, version);
+        int position = spec.environments().indexOf(env);
+        if (position < 0) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
+        if (breakGlass != null && breakGlass.isBlank()) throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
+        if (v.bad()) throw Problem.conflict("version_bad", service + " v" + version + " is marked bad (" + v.badReason() + "); push a new version");
+        Instant now = clock.instant();
+        if (position > 0 && breakGlass == null) {
+            String previous = spec.environments().get(position - 1);
+            List<ReleaseRecord> there = configStore.releases(service, previous, version);
+            if (there.isEmpty()) {
+                throw Problem.conflict("promotion_order", service + " v" + version + " was never released to '" + previous
+                        + "'; release it there first (or break glass with a reason)");
+            }
+            Instant since = there.get(there.size() - 1).createdAt();
+            long baked = Duration.between(since, now).toSeconds();
+            int needed = spec.rollout().promotionBakeSeconds();
+            if (baked < needed) {
+                throw Problem.conflict("promotion_bake", service + " v" + version + " has been in '" + previous + "' for " + baked
+                        + " s; '" + env + "' accepts it after " + needed + " s of bake");
+            }
+            if (!released(service, previous).equals(version)) {
+                throw Problem.conflict("promotion_order", service + " v" + version + " is no longer what runs in '" + previous + "'");
+            }
+        }
+        Integer from = released(service, env);
+        if (from != null && from == version) throw Problem.conflict("already_released", service + " v" + version + " already runs in " + env);
+        Duration heartbeat = Duration.ofSeconds(spec.rollout().heartbeatTimeoutSeconds());
+        List<String> fleet = store.hosts(service, env).stream()
+                .filter(h -> h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0)
+                .map(HostInfo::host).toList();
+        Rollout r = new Rollout(UUID.randomUUID().toString(), service, env, from, version, fleet, spec.rollout(),
+                Rollout.State.RUNNING, 0, now, now, now, actor, breakGlass, null);
+        List<EventRecord> events = new ArrayList<>();
+        Set<String> woken = new java.util.HashSet<>();
+        store.jdbi().useTransaction(h -> {
+            if (store.activeFor(h, service, env).isPresent()) {
+                throw Problem.conflict("rollout_in_progress", "a rollout to " + service + "/" + env
+                        + " is already running; pause, abort or wait for it");
+            }
+            store.insert(h, r);
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("fromVersion", from == null ? "none" : from);
+            data.put("toVersion", version);
+            data.put("hosts", fleet.size());
+            data.put("waves", r.targets());
+            if (breakGlass != null) data.put("breakGlass", breakGlass);
+            events.add(store.event(h, service, env, r.id(), "rollout_started", actor + " started rollout of v" + version + " to " + env
+                    + " (" + fleet.size() + " host(s))" + (breakGlass == null ? "" : "; BREAK-GLASS: " + breakGlass), data, now));
+            RolloutMachine.Step first = fleet.isEmpty()
+                    ? new RolloutMachine.Step(r.with(Rollout.State.COMPLETE, 0, now, now, "no hosts"),
+                    List.of(new Action.Released(version), new Action.Event("rollout_complete", "no hosts registered: v" + version
+                            + " is released to " + env, Map.of())), null)
+                    : RolloutMachine.start(r);
+            if (first.rollout() != r) store.update(h, first.rollout(), r.updatedAt());
+            execute(h, first.rollout(), first.actions(), now, events, woken);
+        });
+        publish(events, service, env, woken);
+        return store.rollout(r.id()).orElseThrow();
+    }
+
+    public Rollout rollout(String id) {
+        return store.rollout(id).orElseThrow(() -> Problem.notFound("unknown_rollout", "no rollout " + id));
+    }
+
+    public Rollout pause(String id, String actor) {
+        return manual(id, r -> RolloutMachine.pause(r, clock.instant(), actor));
+    }
+
+    public Rollout resume(String id, String actor) {
+        return manual(id, r -> RolloutMachine.resume(r, clock.instant(), actor));
+    }
+
+    public Rollout abort(String id, String actor) {
+        return manual(id, r -> RolloutMachine.abort(r, clock.instant(), actor));
+    }
+
+    public Rollout rollback(String id, String actor, String reason) {
+        return manual(id, r -> {
+            RolloutMachine.Step s = RolloutMachine.rollback(r, clock.instant(), actor, reason);
+            if (r.state() != Rollout.State.COMPLETE) return s;
+            // the version is already the environment's: every host of the environment goes back, and the old version is
+            // the released one again
+            if (r.fromVersion() == null) throw Problem.conflict("nothing_to_roll_back_to", r.service() + "/" + r.env()
+                    + " ran nothing before v" + r.toVersion());
+            List<Action> actions = new ArrayList<>(s.actions());
+            actions.add(0, new Action.Assign(store.hosts(r.service(), r.env()).stream().map(HostInfo::host).toList(), r.fromVersion()));
+            actions.add(new Action.Released(r.fromVersion()));
+            return new RolloutMachine.Step(s.rollout(), actions, null);
+        });
+    }
+
+    /** The one-command rollback: the running rollout of an environment, or else its last completed one. */
+    public Rollout rollbackEnvironment(String service, String env, String actor, String reason) {
+        config.service(service);
+        List<Rollout> recent = store.rollouts(service, env, 20);
+        for (Rollout r : recent) {
+            if (r.state() == Rollout.State.RUNNING || r.state() == Rollout.State.PAUSED || r.state() == Rollout.State.COMPLETE) {
+                return rollback(r.id(), actor, reason);
+            }
+        }
+        throw Problem.conflict("nothing_to_roll_back", "no rollout of " + service + " to " + env + " can be rolled back");
+    }
+
+    private Rollout manual(String id, java.util.function.Function<Rollout, RolloutMachine.Step> how) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Rollout r = rollout(id);
+            RolloutMachine.Step s;
+            try {
+                s = how.apply(r);
+            } catch (IllegalStateException e) {
+                throw Problem.conflict("invalid_state", e.getMessage());
+            }
+            if (apply(r, s)) return rollout(id);
+        }
+        throw Problem.conflict("concurrent_change", "the rollout kept changing; try again");
+    }
+
+    // ------------------------------------------------------------------ orchestrator
+
+    /** One orchestrator pass over the running rollouts. */
+    public void tick() {
+        for (Rollout r : store.active()) {
+            if (r.state() != Rollout.State.RUNNING) continue;
+            Instant now = clock.instant();
+            RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now);
+            if (s.decision() != null) recordDecision(r, s.decision(), now);
+            if (s.changed(r)) apply(r, s);
+        }
+    }
+
+    public List<HostObservation> observe(Rollout r) {
+        Map<String, HostInfo> hosts = new HashMap<>();
+        for (HostInfo h : store.hosts(r.service(), r.env())) hosts.put(h.host(), h);
+        Set<String> canary = Set.copyOf(r.canaryHosts());
+        List<HostObservation> out = new ArrayList<>();
+        for (String name : r.hosts()) {
+            HostInfo h = hosts.get(name);
+            if (h == null) continue;
+            boolean isCanary = canary.contains(name);
+            Analysis.Counts counts = isCanary
+                    ? health.sum(r.service(), r.env(), name, r.toVersion(), r.createdAt())
+                    : health.sum(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(BASELINE_LOOKBACK));
+            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts));
+        }
+        return out;
+    }
+
+    private void recordDecision(Rollout r, Analysis.Decision d, Instant now) {
+        Analysis.Verdict previous = lastVerdict.put(r.id(), d.verdict());
+        if (previous == d.verdict()) return;
+        Map<String, Object> data = new LinkedHashMap<>(d.numbers());
+        data.put("verdict", d.verdict().name());
+        data.put("wave", r.wave() + 1);
+        EventRecord e = store.event(r.service(), r.env(), r.id(), "analysis", "analysis: " + d.verdict().name().toLowerCase()
+                + " — " + d.reason(), data, now);
+        listeners.forEach(l -> l.accept(e));
+    }
+
+    /** Persists a step and runs its actions in one transaction; false if the rollout changed under us. */
+    private boolean apply(Rollout before, RolloutMachine.Step s) {
+        Instant now = clock.instant();
+        List<EventRecord> events = new ArrayList<>();
+        Set<String> woken = new java.util.HashSet<>();
+        boolean ok = store.jdbi().inTransaction(h -> {
+            if (!store.update(h, s.rollout(), before.updatedAt())) return false;
+            execute(h, s.rollout(), s.actions(), now, events, woken);
+            return true;
+        });
+        if (ok) {
+            if (s.rollout().state().terminal()) lastVerdict.remove(s.rollout().id());
+            publish(events, before.service(), before.env(), woken);
+        }
+        return ok;
+    }
+
+    private void execute(org.jdbi.v3.core.Handle h, Rollout r, List<Action> actions, Instant now, List<EventRecord> events,
+                         Set<String> woken) {
+        for (Action a : actions) {
+            if (a instanceof Action.Assign as) {
+                store.assign(h, r.service(), r.env(), as.hosts(), as.version());
+                woken.addAll(as.hosts());
+            } else if (a instanceof Action.MarkBad mb) {
+                configStore.markBad(h, r.service(), mb.version(), mb.reason());
+            } else if (a instanceof Action.Released rel) {
+                configStore.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
+                // hosts that were away during the rollout get the released version when they return
+                List<String> all = store.hosts(r.service(), r.env()).stream().map(HostInfo::host).toList();
+                store.assign(h, r.service(), r.env(), all, rel.version());
+                woken.addAll(all);
+            } else if (a instanceof Action.Event ev) {
+                events.add(store.event(h, r.service(), r.env(), r.id(), ev.type(), ev.message(), ev.data(), now));
+            }
+        }
+    }
+
+    private void publish(List<EventRecord> events, String service, String env, Set<String> woken) {
+        signals.wake(service, env, List.copyOf(woken));
+        for (EventRecord e : events) {
+            for (Consumer<EventRecord> l : listeners) {
+                try {
+                    l.accept(e);
+                } catch (RuntimeException ex) {
+                    log.warn("event listener failed on {}: {}", e.type(), ex.toString());
+                }
+            }
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+}

@@ -1,0 +1,177 @@
+package dev.rollguard.rollout;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.rollguard.Json;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Persistence of hosts, rollouts and the event timeline. */
+public final class RolloutStore {
+    private static final String ROLLOUT_COLUMNS = "id, service, environment, from_version, to_version, hosts, policy, state, wave, "
+            + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
+    private static final String HOST_COLUMNS = "service, environment, host, labels, registered_at, last_seen, applied_version, "
+            + "desired_version, failed_version, apply_error";
+
+    private final Jdbi jdbi;
+
+    public RolloutStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public Jdbi jdbi() { return jdbi; }
+
+    // ------------------------------------------------------------------ hosts
+
+    /** Registers a host (or refreshes it); a new host starts with the given desired version. */
+    public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now) {
+        return jdbi.inTransaction(h -> {
+            int n = h.createUpdate("UPDATE hosts SET labels = :labels, last_seen = :now WHERE service = :s AND environment = :e AND host = :h")
+                    .bind("labels", labels).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).bind("h", host).execute();
+            if (n == 0) {
+                h.createUpdate("INSERT INTO hosts (service, environment, host, labels, registered_at, last_seen, desired_version) "
+                                + "VALUES (:s, :e, :h, :labels, :now, :now, :desired)")
+                        .bind("labels", labels).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).bind("h", host)
+                        .bind("desired", desired).execute();
+            }
+            return host(h, service, env, host).orElseThrow();
+        });
+    }
+
+    public Optional<HostInfo> host(String service, String env, String host) {
+        return jdbi.withHandle(h -> host(h, service, env, host));
+    }
+
+    private static Optional<HostInfo> host(Handle h, String service, String env, String host) {
+        return h.createQuery("SELECT " + HOST_COLUMNS + " FROM hosts WHERE service = :s AND environment = :e AND host = :h")
+                .bind("s", service).bind("e", env).bind("h", host).map((rs, ctx) -> hostRow(rs)).findOne();
+    }
+
+    public List<HostInfo> hosts(String service, String env) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + HOST_COLUMNS
+                        + " FROM hosts WHERE service = :s AND environment = :e ORDER BY host")
+                .bind("s", service).bind("e", env).map((rs, ctx) -> hostRow(rs)).list());
+    }
+
+    public void report(String service, String env, String host, Integer applied, Integer failed, String error, Instant now) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
+                        + "apply_error = :error WHERE service = :s AND environment = :e AND host = :h")
+                .bind("now", now.toEpochMilli()).bind("applied", applied).bind("failed", failed).bind("error", error)
+                .bind("s", service).bind("e", env).bind("h", host).execute());
+    }
+
+    private static HostInfo hostRow(ResultSet rs) throws SQLException {
+        return new HostInfo(rs.getString("service"), rs.getString("environment"), rs.getString("host"), rs.getString("labels"),
+                Instant.ofEpochMilli(rs.getLong("registered_at")), instant(rs, "last_seen"), integer(rs, "applied_version"),
+                integer(rs, "desired_version"), integer(rs, "failed_version"), rs.getString("apply_error"));
+    }
+
+    // ------------------------------------------------------------------ rollouts
+
+    public void insert(Handle h, Rollout r) {
+        h.createUpdate("INSERT INTO rollouts (" + ROLLOUT_COLUMNS + ") VALUES (:id, :service, :env, :from, :to, :hosts, :policy, "
+                        + ":state, :wave, :waveStarted, :created, :updated, :actor, :breakGlass, :reason)")
+                .bind("id", r.id()).bind("service", r.service()).bind("env", r.env()).bind("from", r.fromVersion())
+                .bind("to", r.toVersion()).bind("hosts", Json.write(r.hosts())).bind("policy", Json.write(r.policy()))
+                .bind("state", r.state().name()).bind("wave", r.wave()).bind("waveStarted", r.waveStartedAt().toEpochMilli())
+                .bind("created", r.createdAt().toEpochMilli()).bind("updated", r.updatedAt().toEpochMilli())
+                .bind("actor", r.actor()).bind("breakGlass", r.breakGlass()).bind("reason", r.reason()).execute();
+    }
+
+    /** Optimistic update: false when someone else changed the rollout since {@code expectedUpdatedAt}. */
+    public boolean update(Handle h, Rollout r, Instant expectedUpdatedAt) {
+        return h.createUpdate("UPDATE rollouts SET state = :state, wave = :wave, wave_started_at = :waveStarted, updated_at = :updated, "
+                        + "reason = :reason WHERE id = :id AND updated_at = :expected")
+                .bind("state", r.state().name()).bind("wave", r.wave()).bind("waveStarted", r.waveStartedAt().toEpochMilli())
+                .bind("updated", r.updatedAt().toEpochMilli()).bind("reason", r.reason()).bind("id", r.id())
+                .bind("expected", expectedUpdatedAt.toEpochMilli()).execute() == 1;
+    }
+
+    public Optional<Rollout> rollout(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE id = :id").bind("id", id)
+                .map((rs, ctx) -> rolloutRow(rs)).findOne());
+    }
+
+    public List<Rollout> active() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE state IN ('RUNNING', 'PAUSED') "
+                + "ORDER BY created_at").map((rs, ctx) -> rolloutRow(rs)).list());
+    }
+
+    public Optional<Rollout> activeFor(Handle h, String service, String env) {
+        return h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s AND environment = :e "
+                        + "AND state IN ('RUNNING', 'PAUSED')").bind("s", service).bind("e", env)
+                .map((rs, ctx) -> rolloutRow(rs)).findFirst();
+    }
+
+    public List<Rollout> rollouts(String service, String env, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s "
+                        + (env == null ? "" : "AND environment = :e ") + "ORDER BY created_at DESC LIMIT :limit")
+                .bind("s", service).bind("e", env).bind("limit", limit).map((rs, ctx) -> rolloutRow(rs)).list());
+    }
+
+    private static Rollout rolloutRow(ResultSet rs) throws SQLException {
+        return new Rollout(rs.getString("id"), rs.getString("service"), rs.getString("environment"), integer(rs, "from_version"),
+                rs.getInt("to_version"), Json.read(rs.getString("hosts"), List.class).stream().map(String::valueOf).toList(),
+                Json.read(rs.getString("policy"), RolloutPolicy.class), Rollout.State.valueOf(rs.getString("state")),
+                rs.getInt("wave"), Instant.ofEpochMilli(rs.getLong("wave_started_at")), Instant.ofEpochMilli(rs.getLong("created_at")),
+                Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getString("actor"), rs.getString("break_glass"), rs.getString("reason"));
+    }
+
+    public void assign(Handle h, String service, String env, List<String> hosts, Integer version) {
+        if (hosts.isEmpty()) return;
+        h.createUpdate("UPDATE hosts SET desired_version = :v WHERE service = :s AND environment = :e AND host IN (<hosts>)")
+                .bind("v", version).bind("s", service).bind("e", env).bindList("hosts", hosts).execute();
+    }
+
+    // ------------------------------------------------------------------ events
+
+    public EventRecord event(Handle h, String service, String env, String rolloutId, String type, String message,
+                             Map<String, Object> data, Instant at) {
+        String id = UUID.randomUUID().toString();
+        h.createUpdate("INSERT INTO events (id, service, environment, rollout_id, type, message, data, at) "
+                        + "VALUES (:id, :s, :e, :r, :t, :m, :d, :at)")
+                .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", type).bind("m", message)
+                .bind("d", data == null || data.isEmpty() ? null : Json.write(data)).bind("at", at.toEpochMilli()).execute();
+        return new EventRecord(id, service, env, rolloutId, type, message, data == null ? Map.of() : data, at);
+    }
+
+    public EventRecord event(String service, String env, String rolloutId, String type, String message, Map<String, Object> data,
+                             Instant at) {
+        return jdbi.inTransaction(h -> event(h, service, env, rolloutId, type, message, data, at));
+    }
+
+    public List<EventRecord> events(String service, String rolloutId, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, service, environment, rollout_id, type, message, data, at FROM events WHERE "
+                        + (rolloutId != null ? "rollout_id = :r" : "service = :s") + " ORDER BY at DESC, id LIMIT :limit")
+                .bind("r", rolloutId).bind("s", service).bind("limit", limit)
+                .map((rs, ctx) -> new EventRecord(rs.getString("id"), rs.getString("service"), rs.getString("environment"),
+                        rs.getString("rollout_id"), rs.getString("type"), rs.getString("message"),
+                        rs.getString("data") == null ? Map.of() : readMap(rs.getString("data")), Instant.ofEpochMilli(rs.getLong("at"))))
+                .list());
+    }
+
+    private static Map<String, Object> readMap(String json) {
+        try {
+            return Json.MAPPER.readValue(json, new TypeReference<Map<String, Object>>() {});
+        } catch (Exception e) {
+            return Map.of("raw", json);
+        }
+    }
+
+    private static Integer integer(ResultSet rs, String column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.rollguard.sim;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends a steady request rate to every host, in 10 ms ticks. Over HTTP (real sockets on loopback) or
+ * in-process ({@link SimulatedHost#serve()}), which lets a single machine drive thousands of hosts.
+ */
+public final class LoadGenerator implements AutoCloseable {
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "load-generator");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    public LoadGenerator(List<SimulatedHost> hosts, double requestsPerSecondPerHost, boolean overHttp) {
+        double perTick = requestsPerSecondPerHost / 100.0;
+        double[] debt = new double[hosts.size()];
+        timer.scheduleAtFixedRate(() -> {
+            for (int i = 0; i < hosts.size(); i++) {
+                debt[i] += perTick;
+                while (debt[i] >= 1) {
+                    debt[i] -= 1;
+                    SimulatedHost h = hosts.get(i);
+                    sent.incrementAndGet();
+                    if (overHttp) {
+                        http.sendAsync(HttpRequest.newBuilder(URI.create(h.url())).timeout(Duration.ofSeconds(5)).build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .whenComplete((r, e) -> {
+                                    if (e != null || r.statusCode() >= 500) failed.incrementAndGet();
+                                });
+                    } else if (h.serve() >= 500) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }
+        }, 0, 10, TimeUnit.MILLISECONDS);
+    }
+
+    public long sent() { return sent.get(); }
+    public long failed() { return failed.get(); }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.rollguard.sim;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.rollguard.agent.HealthWindow;
+import dev.rollguard.agent.ReleaseDirectory;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.validate.MissingReferenceValidator;
+import dev.rollguard.validate.Severity;
+import dev.rollguard.validate.ValidationInput;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A stand-in for a web server whose behaviour depends on the config its agent applied: like PHP with a
+ * {@code require} of a file that does not exist, it answers 500 to every request while the live tree
+ * has a missing reference, 503 while it has no tree, 200 otherwise. Serves over HTTP on loopback, or
+ * in-process through {@link #serve()} for benchmarks with thousands of hosts.
+ */
+public final class SimulatedHost implements AutoCloseable {
+    private final String name;
+    private final Path target;
+    private final HealthWindow window;
+    private final Map<Path, Boolean> brokenByRelease = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong[]> byVersion = new ConcurrentHashMap<>();
+    private HttpServer server;
+
+    public SimulatedHost(String name, Path target, HealthWindow window) {
+        this.name = name;
+        this.target = target;
+        this.window = window;
+    }
+
+    public String name() { return name; }
+
+    public SimulatedHost listen() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "sim-" + name);
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", exchange -> {
+            int status = serve();
+            byte[] body = (status == 200 ? "ok\n" : "error\n").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return this;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+    }
+
+    /** Handles one request: its status, recorded in the health window and the per-version counters. */
+    public int serve() {
+        long start = System.nanoTime();
+        Path live = liveRelease();
+        Integer version = live == null ? null : versionOf(live);
+        int status = live == null ? 503 : broken(live) ? 500 : 200;
+        window.record(status, (System.nanoTime() - start) / 1e6);
+        AtomicLong[] c = byVersion.computeIfAbsent(version == null ? 0 : version, v -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
+        c[0].incrementAndGet();
+        if (status >= 500) c[1].incrementAndGet();
+        return status;
+    }
+
+    /** Requests served and failed per applied version (0: none). */
+    public Map<Integer, long[]> counts() {
+        Map<Integer, long[]> out = new java.util.TreeMap<>();
+        byVersion.forEach((v, c) -> out.put(v, new long[] {c[0].get(), c[1].get()}));
+        return out;
+    }
+
+    private Path liveRelease() {
+        try {
+            Path link = target.resolve("current");
+            return java.nio.file.Files.isSymbolicLink(link) ? link.toRealPath() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Integer versionOf(Path release) {
+        String n = release.getFileName().toString();
+        int dash = n.indexOf('-');
+        try {
+            return Integer.parseInt(n.substring(1, dash));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private boolean broken(Path release) {
+        return brokenByRelease.computeIfAbsent(release, r -> {
+            ConfigTree tree = TreeLoader.load(r, new Limits(64L << 20, 1_000_000, 1L << 34));
+            try (ValidationInput in = new ValidationInput(tree, null, null)) {
+                return new MissingReferenceValidator().validate(in).stream().anyMatch(f -> f.severity() == Severity.ERROR);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (server != null) server.stop(0);
+    }
+
+    /** For the assertion that no host outside the canary ever ran a version. */
+    public boolean everServed(int version) {
+        return byVersion.containsKey(version);
+    }
+
+    public static ReleaseDirectory releasesOf(Path target) {
+        return new ReleaseDirectory(target, 5);
+    }
+}

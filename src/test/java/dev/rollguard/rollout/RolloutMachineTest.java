@@ -1,0 +1,125 @@
+package dev.rollguard.rollout;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RolloutMachineTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T05:45:00Z");
+    private static final RolloutPolicy POLICY = new RolloutPolicy(List.of(new RolloutPolicy.Wave(1, null, 10),
+            new RolloutPolicy.Wave(null, 10, 10), new RolloutPolicy.Wave(null, 50, 10), new RolloutPolicy.Wave(null, 100, 10)),
+            null, null, null);
+
+    private static Rollout rollout(int fleet) {
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < fleet; i++) hosts.add("h" + i);
+        return new Rollout("r1", "wp", "production", 1, 2, hosts, POLICY, Rollout.State.RUNNING, 0, T0, T0, T0, "alice", null, null);
+    }
+
+    /** Every host healthy, canaries on v2, baseline on v1. */
+    private static List<HostObservation> healthy(Rollout r, Instant now, long requestsPerHost, long errorsPerCanary) {
+        List<HostObservation> out = new ArrayList<>();
+        for (String h : r.hosts()) {
+            boolean canary = r.canaryHosts().contains(h);
+            out.add(new HostObservation(h, canary ? 2 : 1, null, null, now,
+                    new Analysis.Counts(requestsPerHost, canary ? errorsPerCanary : 0, 20, requestsPerHost)));
+        }
+        return out;
+    }
+
+    @Test
+    void wavesFollowThePlan() {
+        assertThat(POLICY.targets(100)).containsExactly(1, 10, 50, 100);
+        assertThat(POLICY.targets(3)).containsExactly(1, 1, 2, 3);
+        assertThat(POLICY.targets(1)).containsExactly(1, 1, 1, 1);
+        assertThat(RolloutPolicy.defaults().targets(20)).containsExactly(1, 2, 10, 20);
+    }
+
+    @Test
+    void goodVersionWalksThroughEveryWave() {
+        Rollout r = rollout(20);
+        RolloutMachine.Step start = RolloutMachine.start(r);
+        assertThat(start.actions()).first().isEqualTo(new Action.Assign(List.of("h0"), 2));
+        Instant now = T0;
+        List<Integer> waves = new ArrayList<>();
+        for (int i = 0; i < 20 && !r.state().terminal(); i++) {
+            now = now.plusSeconds(11);
+            RolloutMachine.Step s = RolloutMachine.step(r, healthy(r, now, 3000, 0), now);
+            r = s.rollout();
+            waves.add(r.wave());
+        }
+        assertThat(r.state()).isEqualTo(Rollout.State.COMPLETE);
+        assertThat(waves).containsExactly(1, 2, 3, 3);
+    }
+
+    @Test
+    void waitsForBakeAndForApply() {
+        Rollout r = rollout(10);
+        Instant now = T0.plusSeconds(5);
+        assertThat(RolloutMachine.step(r, healthy(r, now, 3000, 0), now).rollout().wave()).as("bake not over").isZero();
+        Instant later = T0.plusSeconds(30);
+        List<HostObservation> notApplied = new ArrayList<>(healthy(r, later, 3000, 0));
+        notApplied.set(0, new HostObservation("h0", 1, null, null, later, Analysis.Counts.EMPTY));
+        RolloutMachine.Step s = RolloutMachine.step(r, notApplied, later);
+        assertThat(s.rollout().wave()).as("canary not applied yet").isZero();
+        assertThat(s.rollout().state()).isEqualTo(Rollout.State.RUNNING);
+        Instant tooLate = T0.plus(RolloutMachine.APPLY_TIMEOUT).plusSeconds(1);
+        notApplied.set(0, new HostObservation("h0", 1, null, null, tooLate, Analysis.Counts.EMPTY));
+        assertThat(RolloutMachine.step(r, notApplied, tooLate).rollout().reason()).contains("did not apply");
+    }
+
+    @Test
+    void failingCanaryRollsEveryHostBackAndMarksTheVersionBad() {
+        Rollout r = rollout(20);
+        Instant now = T0.plusSeconds(1);
+        RolloutMachine.Step s = RolloutMachine.step(r, healthy(r, now, 100, 100), now);
+        assertThat(s.rollout().state()).isEqualTo(Rollout.State.ROLLED_BACK);
+        assertThat(s.decision().verdict()).isEqualTo(Analysis.Verdict.FAIL);
+        assertThat(s.actions()).contains(new Action.Assign(r.hosts(), 1));
+        assertThat(s.actions()).anySatisfy(a -> assertThat(a).isInstanceOf(Action.MarkBad.class));
+        assertThat(s.actions()).anySatisfy(a -> {
+            assertThat(a).isInstanceOf(Action.Event.class);
+            assertThat(((Action.Event) a).type()).isEqualTo("rollback_started");
+        });
+        assertThat(RolloutMachine.step(s.rollout(), healthy(r, now, 100, 100), now.plusSeconds(1)).actions())
+                .as("terminal rollouts do nothing").isEmpty();
+    }
+
+    @Test
+    void applyFailureAndLostHeartbeatFailTheCanary() {
+        Rollout r = rollout(5);
+        Instant now = T0.plusSeconds(2);
+        List<HostObservation> obs = new ArrayList<>(healthy(r, now, 10, 0));
+        obs.set(0, new HostObservation("h0", 1, 2, "apachectl -t: Syntax error", now, Analysis.Counts.EMPTY));
+        RolloutMachine.Step failed = RolloutMachine.step(r, obs, now);
+        assertThat(failed.rollout().reason()).contains("h0 failed to apply v2", "Syntax error");
+
+        List<HostObservation> silent = new ArrayList<>(healthy(r, now, 10, 0));
+        silent.set(0, new HostObservation("h0", 2, null, null, T0.minusSeconds(60), Analysis.Counts.EMPTY));
+        assertThat(RolloutMachine.step(r, silent, now).rollout().reason()).contains("stopped heart-beating");
+    }
+
+    @Test
+    void pauseResumeAbortAndManualRollback() {
+        Rollout r = rollout(10);
+        Rollout paused = RolloutMachine.pause(r, T0.plusSeconds(1), "bob").rollout();
+        assertThat(paused.state()).isEqualTo(Rollout.State.PAUSED);
+        assertThat(RolloutMachine.step(paused, healthy(r, T0.plusSeconds(60), 3000, 0), T0.plusSeconds(60)).rollout().wave()).isZero();
+        assertThatThrownBy(() -> RolloutMachine.pause(paused, T0, "bob")).isInstanceOf(IllegalStateException.class);
+        Rollout resumed = RolloutMachine.resume(paused, T0.plusSeconds(100), "bob").rollout();
+        assertThat(resumed.waveStartedAt()).isEqualTo(T0.plusSeconds(100));
+
+        RolloutMachine.Step abort = RolloutMachine.abort(resumed, T0.plusSeconds(101), "bob");
+        assertThat(abort.rollout().state()).isEqualTo(Rollout.State.ABORTED);
+        assertThat(abort.actions()).contains(new Action.Assign(r.hosts(), 1)).noneMatch(a -> a instanceof Action.MarkBad);
+
+        RolloutMachine.Step manual = RolloutMachine.rollback(rollout(10), T0, "carol", "pager went off");
+        assertThat(manual.rollout().reason()).isEqualTo("manual rollback by carol: pager went off");
+        assertThat(manual.actions()).anyMatch(a -> a instanceof Action.MarkBad);
+    }
+}
