@@ -17,12 +17,38 @@ public final class TestServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     public TestServer(Limits limits, long maxBody) {
+        this(tempDir(), 0, limits, maxBody);
+    }
+
+    /** A server on a given port and data directory: start a second one on the same pair to simulate a restart. */
+    public TestServer(Path dir, int port, Limits limits, long maxBody) {
+        this.dir = dir;
+        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody));
+    }
+
+    public TestServer(Path dir, int port) {
+        this(dir, port, Limits.DEFAULT, 16L * 1024 * 1024);
+    }
+
+    public static Path tempDir() {
         try {
-            dir = Files.createTempDirectory("rollguard-test-");
+            return Files.createTempDirectory("rollguard-test-");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, limits, maxBody));
+    }
+
+    public static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the server but keeps its database, for restart tests. */
+    public void stopKeepingData() {
+        server.close();
     }
 
     public TestServer() {

@@ -191,6 +191,10 @@ public final class Agent implements AutoCloseable {
                         + r.output().strip());
             }
         }
+        // close the health window on the old version: what is served from now on belongs to the new one
+        synchronized (unsent) {
+            unsent.addLast(window.drain(clock.instant(), applied));
+        }
         Path previous = releases.activate(staged);
         if (config.reload() != null) {
             Processes.Result r = hook(config.reload(), env);

@@ -98,7 +98,7 @@ public final class RolloutMachine {
     }
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d) {
-        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, reason),
+        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, "automatic rollback: " + reason),
                 rollbackActions(r, "automatic rollback: " + reason, true, numbers), d);
     }
 

@@ -279,8 +279,10 @@ public final class RolloutService implements AutoCloseable {
             HostInfo h = hosts.get(name);
             if (h == null) continue;
             boolean isCanary = canary.contains(name);
+            // a first release has no baseline: hosts without a config say nothing about the old version
             Analysis.Counts counts = isCanary
                     ? health.sum(r.service(), r.env(), name, r.toVersion(), r.createdAt())
+                    : r.fromVersion() == null ? Analysis.Counts.EMPTY
                     : health.sum(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(BASELINE_LOOKBACK));
             out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts));
         }
