@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "Suite: validate")
+    @Parameters(index = "0", description = "Suite: validate | rollout | push")
     String suite;
 
     @Option(names = "--files", split = ",", defaultValue = "1000,10000", description = "Tree sizes (default ${DEFAULT-VALUE})")
@@ -30,12 +30,29 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "5", description = "Measured runs per size after 2 warm-up runs")
     int runs;
 
+    @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
+    int hosts;
+
+    @Option(names = "--rps", defaultValue = "100", description = "rollout: requests per second per host (default ${DEFAULT-VALUE})")
+    double rps;
+
+    @Option(names = "--agents", split = ",", defaultValue = "1000,10000", description = "push: agent counts (default ${DEFAULT-VALUE})")
+    List<Integer> agents;
+
     @Override
-    public Integer call() {
-        if (!suite.equals("validate")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown suite '" + suite + "' (known: validate)");
-        }
+    public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        switch (suite) {
+            case "validate" -> { }
+            case "rollout" -> {
+                return rollout(out);
+            }
+            case "push" -> {
+                return push(out);
+            }
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "unknown suite '" + suite + "' (known: validate, rollout, push)");
+        }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");
         out.printf("%8s %10s %9s %9s %9s %9s%n", "files", "MiB", "min ms", "median", "max ms", "findings");
@@ -53,6 +70,40 @@ public final class BenchCommand implements Callable<Integer> {
             Collections.sort(times);
             out.printf("%8d %10.1f %9d %9d %9d %9d%n", tree.size(), tree.totalBytes() / 1048576.0, times.get(0),
                     times.get(times.size() / 2), times.get(times.size() - 1), last.findings().size());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int rollout(java.io.PrintWriter out) throws Exception {
+        out.println("the seed's typo released with break-glass to " + hosts + " simulated hosts at " + rps
+                + " req/s each (waves 1 host / 10% / 50% / 100%, real agents and server on loopback)");
+        var r = dev.rollguard.sim.RolloutBenchmark.outage(hosts, rps, out);
+        out.printf("%-52s %12s%n", "metric", "value");
+        out.printf("%-52s %12d%n", "requests, release -> all hosts back + 1 s", r.requests());
+        out.printf("%-52s %12d%n", "  failed", r.failed());
+        out.printf("%-52s %11.4f%%%n", "  failed / all", 100.0 * r.failed() / Math.max(1, r.requests()));
+        out.printf("%-52s %12d%n", "requests, first minute after the release", r.minuteRequests());
+        out.printf("%-52s %12d%n", "  failed", r.minuteFailed());
+        out.printf("%-52s %11.4f%%%n", "  failed / all (target < 0.1%)", 100.0 * r.minuteFailed() / Math.max(1, r.minuteRequests()));
+        out.printf("%-52s %12d%n", "hosts that ever served the bad version", r.hostsThatServedBad());
+        out.printf("%-52s %9d ms%n", "first 5xx -> automatic rollback (target < 3 s)", r.detect().toMillis());
+        out.printf("%-52s %9d ms%n", "first 5xx -> all hosts back (target < 5 s)", r.mitigate().toMillis());
+        out.flush();
+        return 0;
+    }
+
+    private int push(java.io.PrintWriter out) throws Exception {
+        out.println("publish -> applied (bundle fetched) for N long-polling agents, one server, SQLite, release in one 100% wave");
+        out.printf("%8s %9s %9s %9s %9s%n", "agents", "p50 ms", "p99 ms", "max ms", "applied");
+        for (int n : agents) {
+            List<Long> l = dev.rollguard.sim.RolloutBenchmark.pushLatency(n, out);
+            if (l.isEmpty()) {
+                out.printf("%8d %9s %9s %9s %9d%n", n, "-", "-", "-", 0);
+                continue;
+            }
+            out.printf("%8d %9d %9d %9d %9d%n", n, l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
+                    l.get(l.size() - 1), l.size());
         }
         out.flush();
         return 0;

@@ -95,9 +95,22 @@ public final class ConfigService {
         return store.versions(service, Math.max(1, Math.min(limit, 1000)));
     }
 
+    /** Versions never change, so their trees are cached (bounded): a fleet fetching one bundle hits the database once. */
+    private final Map<String, ConfigTree> trees = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ConfigTree> eldest) {
+            return size() > 32;
+        }
+    });
+
     public ConfigTree tree(String service, int number) {
+        String key = service + '\0' + number;
+        ConfigTree cached = trees.get(key);
+        if (cached != null) return cached;
         version(service, number);
-        return store.tree(service, number);
+        ConfigTree tree = store.tree(service, number);
+        trees.put(key, tree);
+        return tree;
     }
 
     public List<TreeDiff.FileDiff> diff(String service, int from, int to) {

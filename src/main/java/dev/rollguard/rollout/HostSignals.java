@@ -11,24 +11,41 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * same wake-up travels through the database's notifications.
  */
 public final class HostSignals {
-    private final Map<String, List<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
+    /** The new desired version, carried with the wake-up so thousands of waiting polls need no database read. */
+    public record Desired(Integer version) {}
+
+    private final Map<String, List<CompletableFuture<Desired>>> waiting = new ConcurrentHashMap<>();
+    // completions run the waiting requests' responses: never on the thread that changed the state
+    private final java.util.concurrent.Executor responders = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "long-poll-responder");
+        t.setDaemon(true);
+        return t;
+    });
 
     static String key(String service, String env, String host) {
         return service + '\0' + env + '\0' + host;
     }
 
-    public CompletableFuture<Void> await(String service, String env, String host) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        List<CompletableFuture<Void>> list = waiting.computeIfAbsent(key(service, env, host), k -> new CopyOnWriteArrayList<>());
+    public CompletableFuture<Desired> await(String service, String env, String host) {
+        CompletableFuture<Desired> f = new CompletableFuture<>();
+        List<CompletableFuture<Desired>> list = waiting.computeIfAbsent(key(service, env, host), k -> new CopyOnWriteArrayList<>());
         list.add(f);
         f.whenComplete((v, e) -> list.remove(f));
         return f;
     }
 
-    public void wake(String service, String env, List<String> hosts) {
+    /** Wakes the hosts' polls; {@code desired} is their new version when known to all of them, else null (they re-read). */
+    public void wake(String service, String env, List<String> hosts, Desired desired) {
+        List<CompletableFuture<Desired>> woken = new java.util.ArrayList<>();
         for (String h : hosts) {
-            List<CompletableFuture<Void>> list = waiting.remove(key(service, env, h));
-            if (list != null) list.forEach(f -> f.complete(null));
+            List<CompletableFuture<Desired>> list = waiting.remove(key(service, env, h));
+            if (list != null) woken.addAll(list);
+        }
+        if (woken.isEmpty()) return;
+        int batch = Math.max(64, woken.size() / 4);
+        for (int i = 0; i < woken.size(); i += batch) {
+            List<CompletableFuture<Desired>> part = woken.subList(i, Math.min(woken.size(), i + batch));
+            responders.execute(() -> part.forEach(f -> f.complete(desired)));
         }
     }
 

@@ -173,7 +173,7 @@ public final class RolloutService implements AutoCloseable {
         Rollout r = new Rollout(UUID.randomUUID().toString(), service, env, from, version, fleet, spec.rollout(),
                 Rollout.State.RUNNING, 0, now, now, now, actor, breakGlass, null);
         List<EventRecord> events = new ArrayList<>();
-        Set<String> woken = new java.util.HashSet<>();
+        Map<String, Integer> woken = new HashMap<>();
         store.jdbi().useTransaction(h -> {
             if (store.activeFor(h, service, env).isPresent()) {
                 throw Problem.conflict("rollout_in_progress", "a rollout to " + service + "/" + env
@@ -304,7 +304,7 @@ public final class RolloutService implements AutoCloseable {
     private boolean apply(Rollout before, RolloutMachine.Step s) {
         Instant now = clock.instant();
         List<EventRecord> events = new ArrayList<>();
-        Set<String> woken = new java.util.HashSet<>();
+        Map<String, Integer> woken = new HashMap<>();
         boolean ok = store.jdbi().inTransaction(h -> {
             if (!store.update(h, s.rollout(), before.updatedAt())) return false;
             execute(h, s.rollout(), s.actions(), now, events, woken);
@@ -318,11 +318,11 @@ public final class RolloutService implements AutoCloseable {
     }
 
     private void execute(org.jdbi.v3.core.Handle h, Rollout r, List<Action> actions, Instant now, List<EventRecord> events,
-                         Set<String> woken) {
+                         Map<String, Integer> woken) {
         for (Action a : actions) {
             if (a instanceof Action.Assign as) {
                 store.assign(h, r.service(), r.env(), as.hosts(), as.version());
-                woken.addAll(as.hosts());
+                as.hosts().forEach(x -> woken.put(x, as.version()));
             } else if (a instanceof Action.MarkBad mb) {
                 configStore.markBad(h, r.service(), mb.version(), mb.reason());
             } else if (a instanceof Action.Released rel) {
@@ -330,15 +330,18 @@ public final class RolloutService implements AutoCloseable {
                 // hosts that were away during the rollout get the released version when they return
                 List<String> all = store.hosts(r.service(), r.env()).stream().map(HostInfo::host).toList();
                 store.assign(h, r.service(), r.env(), all, rel.version());
-                woken.addAll(all);
+                all.forEach(x -> woken.put(x, rel.version()));
             } else if (a instanceof Action.Event ev) {
                 events.add(store.event(h, r.service(), r.env(), r.id(), ev.type(), ev.message(), ev.data(), now));
             }
         }
     }
 
-    private void publish(List<EventRecord> events, String service, String env, Set<String> woken) {
-        signals.wake(service, env, List.copyOf(woken));
+    private void publish(List<EventRecord> events, String service, String env, Map<String, Integer> woken) {
+        Map<Integer, List<String>> byVersion = new HashMap<>();
+        woken.forEach((host, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new ArrayList<>()).add(host));
+        byVersion.forEach((v, hosts) -> signals.wake(service, env, hosts,
+                new HostSignals.Desired(v == Integer.MIN_VALUE ? null : v)));
         for (EventRecord e : events) {
             for (Consumer<EventRecord> l : listeners) {
                 try {

@@ -33,6 +33,7 @@ public final class SimulatedHost implements AutoCloseable {
     private final Map<Path, Boolean> brokenByRelease = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong[]> byVersion = new ConcurrentHashMap<>();
     private HttpServer server;
+    private final Map<Integer, java.time.Instant> firstError = new ConcurrentHashMap<>();
 
     public SimulatedHost(String name, Path target, HealthWindow window) {
         this.name = name;
@@ -74,7 +75,10 @@ public final class SimulatedHost implements AutoCloseable {
         window.record(status, (System.nanoTime() - start) / 1e6);
         AtomicLong[] c = byVersion.computeIfAbsent(version == null ? 0 : version, v -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
         c[0].incrementAndGet();
-        if (status >= 500) c[1].incrementAndGet();
+        if (status >= 500) {
+            c[1].incrementAndGet();
+            firstError.putIfAbsent(version == null ? 0 : version, java.time.Instant.now());
+        }
         return status;
     }
 
@@ -85,7 +89,19 @@ public final class SimulatedHost implements AutoCloseable {
         return out;
     }
 
+    private volatile Path cachedRelease;
+    private volatile long cachedAtNanos;
+
+    /** Like a web server re-reading its config on reload, not per request: the live tree is looked up every 5 ms. */
     private Path liveRelease() {
+        long now = System.nanoTime();
+        if (now - cachedAtNanos < 5_000_000L) return cachedRelease;
+        cachedRelease = resolveRelease();
+        cachedAtNanos = now;
+        return cachedRelease;
+    }
+
+    private Path resolveRelease() {
         try {
             Path link = target.resolve("current");
             return java.nio.file.Files.isSymbolicLink(link) ? link.toRealPath() : null;
@@ -116,6 +132,11 @@ public final class SimulatedHost implements AutoCloseable {
     @Override
     public void close() {
         if (server != null) server.stop(0);
+    }
+
+    /** When this host first answered 5xx on a version, or null. */
+    public java.time.Instant firstErrorAt(int version) {
+        return firstError.get(version);
     }
 
     /** For the assertion that no host outside the canary ever ran a version. */

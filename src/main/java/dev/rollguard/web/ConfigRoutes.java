@@ -29,6 +29,13 @@ public final class ConfigRoutes {
 
     public static void register(ApiServer server, ConfigService config) {
         Javalin app = server.app();
+        // serialized bundles of recent versions: immutable, and fetched by every host of a fleet at once
+        Map<String, String> bundles = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > 8;
+            }
+        });
         String base = "/api/v1/services";
         app.get(base, ctx -> json(ctx, config.services().stream().map(name -> serviceView(config, name)).toList()));
         app.get(base + "/{service}", ctx -> json(ctx, serviceView(config, ctx.pathParam("service"))));
@@ -62,9 +69,17 @@ public final class ConfigRoutes {
             json(ctx, view);
         });
         app.get(base + "/{service}/versions/{number}/bundle", ctx -> {
-            ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
-            json(ctx, Map.of("service", ctx.pathParam("service"), "version", intParam(ctx, "number"),
-                    "treeHash", tree.treeHash(), "hashes", tree.hashes(), "files", tree.files()));
+            String service = ctx.pathParam("service");
+            int n = intParam(ctx, "number");
+            String key = service + '\0' + n;
+            String body = bundles.get(key);
+            if (body == null) {
+                ConfigTree tree = config.tree(service, n);
+                body = dev.rollguard.Json.write(Map.of("service", service, "version", n, "treeHash", tree.treeHash(),
+                        "hashes", tree.hashes(), "files", tree.files()));
+                bundles.put(key, body);
+            }
+            ctx.contentType("application/json").result(body);
         });
         app.get(base + "/{service}/versions/{number}/files/<path>", ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.HostInfo;
+import dev.rollguard.rollout.HostSignals;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.Javalin;
@@ -108,7 +109,7 @@ public final class RolloutRoutes {
             json(ctx, desiredView(now));
             return;
         }
-        CompletableFuture<Void> signal = rollouts.signals().await(service, env, host);
+        CompletableFuture<HostSignals.Desired> signal = rollouts.signals().await(service, env, host);
         // re-check after subscribing: a change between the first read and the subscription must not be missed
         HostInfo again = rollouts.host(service, env, host);
         if (!same(again.desiredVersion(), known)) {
@@ -116,8 +117,12 @@ public final class RolloutRoutes {
             json(ctx, desiredView(again));
             return;
         }
-        ctx.future(() -> signal.completeOnTimeout(null, wait, TimeUnit.SECONDS)
-                .thenAccept(v -> json(ctx, desiredView(rollouts.host(service, env, host)))));
+        ctx.future(() -> signal.completeOnTimeout(null, wait, TimeUnit.SECONDS).thenAccept(d -> {
+            Map<String, Object> m = new HashMap<>();
+            // a timeout (null) re-reads; a wake-up carries the new version
+            m.put("desiredVersion", d == null ? rollouts.host(service, env, host).desiredVersion() : d.version());
+            json(ctx, m);
+        }));
     }
 
     private static boolean same(Integer desired, String known) {

@@ -1,0 +1,125 @@
+package dev.rollguard.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Thousands of agents on one machine: each speaks the agent protocol (register, long-poll desired,
+ * fetch the bundle, report) asynchronously over one shared HTTP client, without the full agent's threads
+ * and disk writes. Used to measure publish-to-apply latency at fleet scale.
+ */
+public final class PollerSwarm implements AutoCloseable {
+    private final String base;
+    private final String service;
+    private final String env;
+    private final int size;
+    private final HttpClient http;
+    private final Map<String, Long> appliedAt = new ConcurrentHashMap<>();
+    private final Semaphore inFlightSetup = new Semaphore(256);
+    private volatile boolean running = true;
+    private volatile int expected = -1;
+    private volatile long t0;
+    private volatile CountDownLatch done = new CountDownLatch(0);
+
+    public PollerSwarm(String base, String service, String env, int size) {
+        this.base = base;
+        this.service = service;
+        this.env = env;
+        this.size = size;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .executor(Executors.newFixedThreadPool(4, r -> {
+                    Thread t = new Thread(r, "swarm-http");
+                    t.setDaemon(true);
+                    return t;
+                })).build();
+    }
+
+    private static String host(int i) {
+        return String.format("swarm-%05d", i);
+    }
+
+    public void registerAll() throws InterruptedException {
+        CountDownLatch registered = new CountDownLatch(size);
+        for (int i = 0; i < size; i++) {
+            String h = host(i);
+            inFlightSetup.acquire();
+            String body = Json.write(Map.of("service", service, "env", env, "host", h));
+            http.sendAsync(post("/api/v1/agents/register", body), HttpResponse.BodyHandlers.ofString())
+                    .whenComplete((r, e) -> {
+                        inFlightSetup.release();
+                        registered.countDown();
+                        if (e == null) poll(h, "none");
+                    });
+        }
+        if (!registered.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("registration did not finish");
+    }
+
+    public void expect(int version, long startNanos) {
+        appliedAt.clear();
+        t0 = startNanos;
+        done = new CountDownLatch(size);
+        expected = version;
+    }
+
+    public List<Long> await(Duration timeout) throws InterruptedException {
+        done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return new ArrayList<>(appliedAt.values());
+    }
+
+    private void poll(String h, String known) {
+        if (!running) return;
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/" + service + "/" + env + "/" + h
+                + "/desired?known=" + known + "&waitSeconds=30")).timeout(Duration.ofSeconds(45)).GET().build();
+        http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+            if (!running) return;
+            if (e != null || r.statusCode() != 200) {
+                CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> poll(h, known));
+                return;
+            }
+            JsonNode d = Json.read(r.body(), JsonNode.class).path("desiredVersion");
+            String now = d.isNumber() ? d.asText() : "none";
+            if (d.isNumber() && d.asInt() == expected && !appliedAt.containsKey(h)) {
+                fetchAndReport(h, d.asInt()).whenComplete((x, y) -> poll(h, now));
+            } else {
+                poll(h, now);
+            }
+        });
+    }
+
+    private CompletableFuture<Void> fetchAndReport(String h, int version) {
+        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base + "/api/v1/services/" + service + "/versions/" + version + "/bundle"))
+                .timeout(Duration.ofSeconds(60)).GET().build();
+        return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenCompose(r -> {
+            if (r.statusCode() != 200) return CompletableFuture.completedFuture(null);
+            if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
+            String body = "{\"appliedVersion\": " + version + ", \"samples\": []}";
+            return http.sendAsync(post("/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body),
+                    HttpResponse.BodyHandlers.discarding()).thenApply(x -> null);
+        });
+    }
+
+    private HttpRequest post(String path, String body) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+    }
+}

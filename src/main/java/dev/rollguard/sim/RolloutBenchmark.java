@@ -1,0 +1,158 @@
+package dev.rollguard.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
+import dev.rollguard.Rollguard;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.rollout.Rollout;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The seed's outage against a simulated fleet: N hosts with real agents (in-process, over HTTP to a real
+ * server on loopback), each under a steady request rate, receive the {@code .phpp} typo through a
+ * break-glass release. Measures what reached users and how fast Rollguard reacted.
+ */
+public final class RolloutBenchmark {
+    private RolloutBenchmark() {}
+
+    /**
+     * {@code requests}/{@code failed}: from the release until every host is back plus 1 s; {@code minuteRequests}/
+     * {@code minuteFailed}: the first 60 s after the release, the window a person watching the rollout sees.
+     */
+    public record Result(int hosts, double rps, long requests, long failed, long minuteRequests, long minuteFailed,
+                         Duration detect, Duration mitigate, int hostsThatServedBad) {}
+
+    public static Result outage(int hosts, double rps, PrintWriter log) throws Exception {
+        Path dir = Files.createTempDirectory("rollguard-bench-");
+        try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
+                64L << 20, Duration.ofMillis(100)))) {
+            Client c = new Client(server.url());
+            c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}");
+            try (Fleet fleet = new Fleet(List.of(server.url()), "wp", "production", hosts, dir.resolve("fleet"),
+                    Duration.ofMillis(250), false).start()) {
+                waitFor(() -> c.json("GET", "/api/v1/services/wp/environments/production/hosts", null).size() == hosts, 60);
+                Map<String, String> good = WordPressLikeTree.generate(400, 42);
+                int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", good, "message", "good")))
+                        .path("version").path("number").asInt();
+                c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
+                waitFor(() -> fleet.onVersion(v1) == hosts, 60);
+                fleet.load(rps, false);
+                Thread.sleep(2000);
+                // production's real plan: 1 canary host, 10 %, 50 %, 100 %
+                c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 30}, "
+                        + "{\"percent\": 10, \"bakeSeconds\": 30}, {\"percent\": 50, \"bakeSeconds\": 30}, {\"percent\": 100, \"bakeSeconds\": 30}]}}");
+                int v2 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", WordPressLikeTree.withTypo(good),
+                        "message", "typo", "breakGlass", "bench"))).path("version").path("number").asInt();
+                long sentBefore = fleet.loadGenerator().sent();
+                long failedBefore = fleet.loadGenerator().failed();
+                long releasedNanos = System.nanoTime();
+                String id = c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v2
+                        + ", \"breakGlass\": \"bench\"}").path("id").asText();
+                waitFor(() -> Rollout.State.valueOf(c.json("GET", "/api/v1/rollouts/" + id, null).path("state").asText()).terminal(), 120);
+                JsonNode r = c.json("GET", "/api/v1/rollouts/" + id, null);
+                Instant rolledBackAt = Instant.parse(r.path("updatedAt").asText());
+                waitFor(() -> fleet.members().stream().noneMatch(m -> Integer.valueOf(v2).equals(m.agent().appliedVersion())), 60);
+                Instant mitigatedAt = Instant.now();
+                Thread.sleep(1000);
+                long requests = fleet.loadGenerator().sent() - sentBefore;
+                long failed = fleet.loadGenerator().failed() - failedBefore;
+                Instant firstError = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(java.util.Objects::nonNull)
+                        .min(Instant::compareTo).orElse(rolledBackAt);
+                int served = (int) fleet.members().stream().filter(m -> m.host().everServed(v2)).count();
+                long remaining = 60_000 - (System.nanoTime() - releasedNanos) / 1_000_000;
+                if (remaining > 0) Thread.sleep(remaining);
+                long minuteRequests = fleet.loadGenerator().sent() - sentBefore;
+                long minuteFailed = fleet.loadGenerator().failed() - failedBefore;
+                log.printf("  rollout %s: %s (%s)%n", id, r.path("state").asText(), r.path("reason").asText());
+                return new Result(hosts, rps, requests, failed, minuteRequests, minuteFailed, Duration.between(firstError, rolledBackAt),
+                        Duration.between(firstError, mitigatedAt), served);
+            }
+        } finally {
+            TreeLoader.deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * Publish-to-apply latency for many agents: lightweight pollers (the agent protocol, one shared HTTP
+     * client) long-poll the server; a release to 100 % in one wave is timed until each has fetched the
+     * version's bundle.
+     */
+    public static List<Long> pushLatency(int agents, PrintWriter log) throws Exception {
+        Path dir = Files.createTempDirectory("rollguard-bench-");
+        try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
+                64L << 20, Duration.ofMillis(100)))) {
+            Client c = new Client(server.url());
+            c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
+                    + "\"heartbeatTimeoutSeconds\": 600}}");
+            int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", Map.of("a.conf", "v1\n"), "message", "v1")))
+                    .path("version").path("number").asInt();
+            try (PollerSwarm swarm = new PollerSwarm(server.url(), "wp", "production", agents)) {
+                swarm.registerAll();
+                Thread.sleep(1500);
+                long t0 = System.nanoTime();
+                swarm.expect(v1, t0);
+                c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
+                List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+                Collections.sort(latencies);
+                log.printf("  %d of %d agents applied v%d%n", latencies.size(), agents, v1);
+                return latencies;
+            }
+        } finally {
+            TreeLoader.deleteRecursively(dir);
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new IllegalStateException("benchmark step did not finish within " + seconds + " s");
+            Thread.sleep(50);
+        }
+    }
+
+    static final class Client {
+        private final String base;
+        private final HttpClient http = HttpClient.newHttpClient();
+
+        Client(String base) {
+            this.base = base;
+        }
+
+        String send(String method, String path, String body) {
+            try {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() >= 400) throw new IllegalStateException(method + " " + path + ": " + r.body());
+                return r.body();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        JsonNode json(String method, String path, String body) {
+            return Json.read(send(method, path, body), JsonNode.class);
+        }
+    }
+
+    static List<Long> newList() {
+        return Collections.synchronizedList(new ArrayList<>());
+    }
+}
