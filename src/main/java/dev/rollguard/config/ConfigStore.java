@@ -136,7 +136,7 @@ public final class ConfigStore {
     }
 
     public void markBad(String service, int number, String reason) {
-        jdbi.useHandle(h -> markBad(h, service, number, reason));
+        jdbi.useTransaction(h -> markBad(h, service, number, reason));
     }
 
     public void markBad(Handle h, String service, int number, String reason) {

@@ -61,7 +61,7 @@ public final class RolloutStore {
     }
 
     public void report(String service, String env, String host, Integer applied, Integer failed, String error, Instant now) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
+        jdbi.useTransaction(h -> h.createUpdate("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
                         + "apply_error = :error WHERE service = :s AND environment = :e AND host = :h")
                 .bind("now", now.toEpochMilli()).bind("applied", applied).bind("failed", failed).bind("error", error)
                 .bind("s", service).bind("e", env).bind("h", host).execute());

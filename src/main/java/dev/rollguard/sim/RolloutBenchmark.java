@@ -106,6 +106,7 @@ public final class RolloutBenchmark {
                 long t0 = System.nanoTime();
                 swarm.expect(v1, t0);
                 c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
+                log.printf("  release call returned after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
                 List<Long> latencies = swarm.await(Duration.ofSeconds(120));
                 Collections.sort(latencies);
                 log.printf("  %d of %d agents applied v%d%n", latencies.size(), agents, v1);

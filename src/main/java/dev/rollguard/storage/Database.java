@@ -29,6 +29,7 @@ public final class Database implements AutoCloseable {
         this.description = description;
         Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
         this.jdbi = Jdbi.create(ds);
+        if (kind == Kind.SQLITE) jdbi.setTransactionHandler(new SerializedWrites());
     }
 
     /** {@code location} is a file path for SQLite, or {@code postgresql://user:pass@host:port/db}. */
