@@ -87,8 +87,12 @@ class AgentProcessTest {
         assertThat(ts.send("POST", "/api/v1/services/wp/environments/testing/release", "{\"version\": 1}").status()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(target.resolve("current")));
         assertWhole(target, versions);
-        assertThat(ts.send("POST", "/api/v1/services/wp/environments/testing/release", "{\"version\": 2, \"breakGlass\": \"test\"}")
-                .status()).isIn(201, 409);
+        // the live tree appears a moment before the host's report completes the v1 rollout
+        await().atMost(Duration.ofSeconds(30)).until(() -> ts.send("GET", "/api/v1/services/wp/rollouts", null).body()
+                .contains("\"state\":\"COMPLETE\""));
+        TestServer.Response release = ts.send("POST", "/api/v1/services/wp/environments/testing/release",
+                "{\"version\": 2, \"breakGlass\": \"test\"}");
+        assertThat(release.status()).as(release.body()).isEqualTo(201);
 
         int kills = 0;
         Process p = first;
@@ -100,15 +104,20 @@ class AgentProcessTest {
             p = agent(target, null);
         }
         Process last = p;
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            JsonNode hosts = Json.MAPPER.readTree(ts.send("GET", "/api/v1/services/wp/environments/testing/hosts", null).body());
-            return hosts.get(0).path("appliedVersion").asInt() == 2;
-        });
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .failFast("the v2 rollout ended without v2 applied", () -> !ts.send("GET", "/api/v1/services/wp/rollouts", null).body()
+                        .contains("\"state\":\"RUNNING\"") && !hostApplied(2))
+                .until(() -> hostApplied(2));
         assertWhole(target, versions);
         try (var list = Files.list(target.resolve("releases"))) {
             assertThat(list.map(x -> x.getFileName().toString())).noneMatch(n -> n.startsWith(".staging-"));
         }
         assertThat(kills).isEqualTo(6);
         assertThat(last.isAlive()).isTrue();
+    }
+
+    private boolean hostApplied(int version) throws Exception {
+        JsonNode hosts = Json.MAPPER.readTree(ts.send("GET", "/api/v1/services/wp/environments/testing/hosts", null).body());
+        return hosts.get(0).path("appliedVersion").asInt() == version;
     }
 }
