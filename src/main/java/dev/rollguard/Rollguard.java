@@ -78,8 +78,9 @@ public final class Rollguard implements AutoCloseable {
 
     @Override
     public void close() {
-        rollouts.close();
+        // stop taking requests first, so no request reaches storage after it closes
         api.stop();
+        rollouts.close();
         database.close();
     }
 }

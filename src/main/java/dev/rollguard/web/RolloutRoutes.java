@@ -119,8 +119,15 @@ public final class RolloutRoutes {
         }
         ctx.future(() -> signal.completeOnTimeout(null, wait, TimeUnit.SECONDS).thenAccept(d -> {
             Map<String, Object> m = new HashMap<>();
-            // a timeout (null) re-reads; a wake-up carries the new version
-            m.put("desiredVersion", d == null ? rollouts.host(service, env, host).desiredVersion() : d.version());
+            try {
+                // a timeout (null) re-reads; a wake-up carries the new version
+                m.put("desiredVersion", d == null ? rollouts.host(service, env, host).desiredVersion() : d.version());
+            } catch (RuntimeException e) {
+                // the server is shutting down (storage closed) while this poll waited: the agent retries elsewhere
+                ctx.status(503);
+                json(ctx, Map.of("error", Map.of("code", "unavailable", "message", "server is shutting down; retry")));
+                return;
+            }
             json(ctx, m);
         }));
     }
