@@ -37,4 +37,12 @@ public final class Json {
             throw new IllegalStateException("corrupt stored JSON: " + e.getMessage(), e);
         }
     }
+
+    public static <T> T read(String s, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+        try {
+            return MAPPER.readValue(s, type);
+        } catch (Exception e) {
+            throw new IllegalStateException("corrupt stored JSON: " + e.getMessage(), e);
+        }
+    }
 }

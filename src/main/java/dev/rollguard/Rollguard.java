@@ -15,6 +15,10 @@ import dev.rollguard.rollout.HostSignals;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.rollout.RolloutStore;
 import dev.rollguard.web.RolloutRoutes;
+import dev.rollguard.web.IncidentRoutes;
+import dev.rollguard.incident.IncidentService;
+import dev.rollguard.incident.IncidentStore;
+import dev.rollguard.incident.Notifier;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,44 +26,59 @@ import java.util.Map;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
-    /** {@code tick}: how often the orchestrator looks at running rollouts. */
-    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick) {
+    /**
+     * {@code tick}: how often the orchestrator looks at running rollouts. {@code publicUrl}: how people reach this
+     * server (links in pages and webhooks); null means the address it listens on.
+     */
+    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200));
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null);
         }
 
         public static Settings defaults() {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 96L * 1024 * 1024);
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl); }
+        public Settings withTick(Duration t) { return new Settings(database, host, port, limits, maxBodyBytes, t, publicUrl); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u); }
     }
 
     private final Database database;
     private final ConfigService config;
     private final RolloutService rollouts;
     private final ApiServer api;
+    private final IncidentService incidents;
 
     public Rollguard(Settings settings, Clock clock) {
         this.database = Database.open(settings.database());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.config = new ConfigService(new ConfigStore(database.jdbi()), Validation.standard(), settings.limits(), clock);
         this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), new HealthStore(), new HostSignals(), clock);
+        IncidentStore incidentStore = new IncidentStore(database.jdbi());
+        // the link base is known once the port is: a holder filled after start
+        String[] base = {settings.publicUrl()};
+        this.incidents = new IncidentService(config, rollouts, incidentStore, new Notifier(incidentStore, clock), clock,
+                () -> base[0]);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             server.app().get("/api/v1/health", ctx -> ApiServer.json(ctx, Map.of("status", "ok",
                     "database", database.kind().name().toLowerCase())));
             ConfigRoutes.register(server, config);
             RolloutRoutes.register(server, rollouts);
+            IncidentRoutes.register(server, incidents);
         });
         try {
             api.start(settings.host(), settings.port());
+            if (base[0] == null) base[0] = "http://" + settings.host() + ":" + api.port();
             rollouts.startLoop(settings.tick());
+            incidents.start(Duration.ofMillis(250));
         } catch (RuntimeException e) {
             rollouts.close();
+            incidents.close();
             database.close();
             throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
@@ -74,6 +93,7 @@ public final class Rollguard implements AutoCloseable {
     public String url() { return "http://127.0.0.1:" + api.port(); }
     public ConfigService config() { return config; }
     public RolloutService rollouts() { return rollouts; }
+    public IncidentService incidents() { return incidents; }
     public Database database() { return database; }
 
     @Override
@@ -81,6 +101,7 @@ public final class Rollguard implements AutoCloseable {
         // stop taking requests first, so no request reaches storage after it closes
         api.stop();
         rollouts.close();
+        incidents.close();
         database.close();
     }
 }

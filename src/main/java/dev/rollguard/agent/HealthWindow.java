@@ -19,14 +19,24 @@ public final class HealthWindow {
     private final double[] latencies = new double[RESERVOIR];
     private int filled;
     private Instant start;
+    private Instant firstErrorAt;
+    private final java.time.Clock clock;
 
     public HealthWindow(Instant start) {
+        this(start, java.time.Clock.systemUTC());
+    }
+
+    public HealthWindow(Instant start, java.time.Clock clock) {
         this.start = start;
+        this.clock = clock;
     }
 
     public synchronized void record(int status, double latencyMillis) {
         requests++;
-        if (status >= 500 || status <= 0) errors++;
+        if (status >= 500 || status <= 0) {
+            // the exact moment of the first failure: incidents measure time-to-detect from it
+            if (errors++ == 0) firstErrorAt = clock.instant();
+        }
         if (latencyMillis >= 0) {
             seen++;
             if (filled < RESERVOIR) {
@@ -46,7 +56,8 @@ public final class HealthWindow {
             Arrays.sort(sorted);
             p99 = sorted[Math.min(filled - 1, (int) Math.ceil(filled * 0.99) - 1)];
         }
-        HealthStore.Sample s = new HealthStore.Sample(start, now, version, requests, errors, p99, seen);
+        HealthStore.Sample s = new HealthStore.Sample(start, now, version, requests, errors, p99, seen, firstErrorAt);
+        firstErrorAt = null;
         requests = 0;
         errors = 0;
         seen = 0;

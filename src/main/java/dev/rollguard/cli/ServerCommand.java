@@ -29,12 +29,17 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-tree-bytes", description = "Largest total size of one version (default ${DEFAULT-VALUE})", defaultValue = "67108864")
     long maxTreeBytes;
 
+    @Option(names = "--public-url", description = "How people reach this server, for links in pages and webhooks (env ROLLGUARD_PUBLIC_URL; "
+            + "default: the listen address)", defaultValue = "${env:ROLLGUARD_PUBLIC_URL}")
+    String publicUrl;
+
     @Override
     public Integer call() throws Exception {
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
         Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
                 .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
-        settings = settings.withHost(host);
+        settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
+                : publicUrl.replaceAll("/+$", ""));
         Rollguard server = Rollguard.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -34,7 +34,7 @@ public final class ServiceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ServiceSpec s = ValidateCommand.SpecFiles.load(specFile);
-        if (environments != null) s = new ServiceSpec(s.description(), environments, s.validation(), s.rollout());
+        if (environments != null) s = s.withEnvironments(environments);
         var result = server.client().put("/api/v1/services/" + ApiClient.enc(name), s);
         var out = spec.commandLine().getOut();
         if (json) Output.json(out, result);

@@ -34,7 +34,8 @@ public final class ConfigService {
     public ConfigStore store() { return store; }
 
     public void putService(String name, ServiceSpec spec) {
-        store.saveService(ServiceSpec.checkName(name), spec == null ? ServiceSpec.defaults() : spec, clock.instant());
+        ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
+        store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
     }
 
     public ServiceSpec service(String name) {

@@ -2,6 +2,7 @@ package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.incident.IncidentSettings;
 import dev.rollguard.rollout.RolloutPolicy;
 import dev.rollguard.validate.ValidationSettings;
 
@@ -14,7 +15,8 @@ import java.util.regex.Pattern;
  * unknown fields are ignored so older servers can read newer specs.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout) {
+public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
+                          IncidentSettings incidents) {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,99}$");
     public static final List<String> DEFAULT_ENVIRONMENTS = List.of("testing", "production");
 
@@ -22,6 +24,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
         environments = environments == null || environments.isEmpty() ? DEFAULT_ENVIRONMENTS : List.copyOf(environments);
         validation = validation == null ? ValidationSettings.DEFAULT : validation;
         rollout = rollout == null ? RolloutPolicy.defaults() : rollout;
+        incidents = incidents == null ? IncidentSettings.DEFAULT : incidents;
         if (new HashSet<>(environments).size() != environments.size()) {
             throw Problem.badRequest("invalid_spec", "environment names must be unique: " + environments);
         }
@@ -31,7 +34,31 @@ public record ServiceSpec(String description, List<String> environments, Validat
     }
 
     public static ServiceSpec defaults() {
-        return new ServiceSpec(null, null, null, null);
+        return new ServiceSpec(null, null, null, null, null);
+    }
+
+    public ServiceSpec withEnvironments(List<String> envs) {
+        return new ServiceSpec(description, envs, validation, rollout, incidents);
+    }
+
+    /** The spec as shown to people: webhook secrets and routing keys masked. */
+    public ServiceSpec masked() {
+        return new ServiceSpec(description, environments, validation, rollout, incidents.masked());
+    }
+
+    /** A spec read back from {@link #masked()} and sent again keeps the stored secrets where it shows the mask. */
+    public ServiceSpec keepingSecretsOf(ServiceSpec stored) {
+        if (stored == null) return this;
+        java.util.List<IncidentSettings.Channel> channels = new java.util.ArrayList<>();
+        for (IncidentSettings.Channel c : incidents.channels()) {
+            IncidentSettings.Channel old = stored.incidents().channels().stream().filter(o -> o.name().equals(c.name())).findFirst().orElse(null);
+            String secret = "********".equals(c.secret()) && old != null ? old.secret() : c.secret();
+            String key = "********".equals(c.routingKey()) && old != null ? old.routingKey() : c.routingKey();
+            channels.add(new IncidentSettings.Channel(c.name(), c.kind(), c.url(), secret, key, c.minSeverity()));
+        }
+        IncidentSettings i = incidents;
+        return new ServiceSpec(description, environments, validation, rollout,
+                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels));
     }
 
     public static String checkName(String name) {

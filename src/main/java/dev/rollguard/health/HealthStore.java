@@ -20,10 +20,20 @@ public final class HealthStore {
     /** One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis,
-                         long latencySamples) {
+                         long latencySamples, Instant firstErrorAt) {
         public Sample {
             if (requests < 0 || errors < 0 || errors > requests) throw new IllegalArgumentException("sample counts out of range");
             if (start == null || end == null) throw new IllegalArgumentException("sample needs start and end");
+            if (errors == 0) firstErrorAt = null;
+        }
+
+        public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples) {
+            this(start, end, version, requests, errors, p99Millis, latencySamples, null);
+        }
+
+        /** When the first 5xx of this window happened: exact when the reporter knew it, else the window's start. */
+        public Instant firstError() {
+            return errors == 0 ? null : firstErrorAt != null ? firstErrorAt : start;
         }
     }
 
@@ -64,6 +74,19 @@ public final class HealthStore {
             }
         }
         return new Analysis.Counts(requests, errors, p99, latencySamples);
+    }
+
+    /** Every host of an environment with its samples that ended after {@code since}. */
+    public Map<String, List<Sample>> environment(String service, String env, Instant since) {
+        String prefix = service + '\0' + env + '\0';
+        Map<String, List<Sample>> out = new java.util.TreeMap<>();
+        byHost.forEach((k, q) -> {
+            if (!k.startsWith(prefix)) return;
+            synchronized (q) {
+                out.put(k.substring(prefix.length()), new ArrayList<>(q.stream().filter(s -> !s.end().isBefore(since)).toList()));
+            }
+        });
+        return out;
     }
 
     public List<Sample> samples(String service, String env, String host, Instant since) {

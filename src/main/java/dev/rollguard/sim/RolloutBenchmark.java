@@ -39,7 +39,7 @@ public final class RolloutBenchmark {
     public static Result outage(int hosts, double rps, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
-                64L << 20, Duration.ofMillis(100)))) {
+                64L << 20, Duration.ofMillis(100), null))) {
             Client c = new Client(server.url());
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}");
             try (Fleet fleet = new Fleet(List.of(server.url()), "wp", "production", hosts, dir.resolve("fleet"),
@@ -94,7 +94,7 @@ public final class RolloutBenchmark {
     public static List<Long> pushLatency(int agents, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
-                64L << 20, Duration.ofMillis(100)))) {
+                64L << 20, Duration.ofMillis(100), null))) {
             Client c = new Client(server.url());
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");

@@ -121,7 +121,7 @@ public final class ConfigRoutes {
         ServiceSpec spec = config.service(name);
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("name", name);
-        view.put("spec", spec);
+        view.put("spec", spec.masked());
         view.put("environments", config.environments(name));
         return view;
     }

@@ -1,0 +1,71 @@
+package dev.rollguard.incident;
+
+import dev.rollguard.health.HealthStore;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What an incident cost, computed from the hosts' own health reports: failed requests, the worst second's
+ * share of failed traffic, hosts hit, and the times from the first 5xx to detection, mitigation and recovery.
+ */
+public record Impact(long requestsTotal, long requestsFailed, double percentFailed, double peakPercent, int hostsAffected,
+                     int hostsTotal, Instant firstErrorAt, Instant lastErrorAt, Instant detectedAt, Instant mitigatedAt,
+                     Instant recoveredAt, Long timeToDetectMillis, Long timeToMitigateMillis, Long timeToRecoverMillis) {
+
+    public static final Impact NONE = new Impact(0, 0, 0, 0, 0, 0, null, null, null, null, null, null, null, null);
+
+    /**
+     * @param samples    every host of the environment with its samples
+     * @param badVersion count only failures served by this version (a rollout's bad version); null: every failure
+     * @param from       start of the window (the rollout's start, or the breach window's)
+     * @param to         end of the window (recovery, or now while it lasts)
+     */
+    public static Impact compute(Map<String, List<HealthStore.Sample>> samples, Integer badVersion, Instant from, Instant to,
+                                 Instant detectedAt, Instant mitigatedAt, Instant recoveredAt) {
+        long total = 0;
+        long failed = 0;
+        int affected = 0;
+        Instant first = null;
+        Instant last = null;
+        TreeMap<Long, long[]> perSecond = new TreeMap<>();
+        for (List<HealthStore.Sample> host : samples.values()) {
+            boolean hit = false;
+            for (HealthStore.Sample s : host) {
+                if (s.end().isBefore(from) || s.start().isAfter(to)) continue;
+                long errors = badVersion == null || badVersion.equals(s.version()) ? s.errors() : 0;
+                total += s.requests();
+                failed += errors;
+                long[] bucket = perSecond.computeIfAbsent(s.end().getEpochSecond(), k -> new long[2]);
+                bucket[0] += s.requests();
+                bucket[1] += errors;
+                if (errors > 0) {
+                    hit = true;
+                    Instant f = s.firstError();
+                    if (first == null || f.isBefore(first)) first = f;
+                    if (last == null || s.end().isAfter(last)) last = s.end();
+                }
+            }
+            if (hit) affected++;
+        }
+        double peak = 0;
+        for (long[] b : perSecond.values()) if (b[0] > 0) peak = Math.max(peak, 100.0 * b[1] / b[0]);
+        return new Impact(total, failed, total == 0 ? 0 : 100.0 * failed / total, round(peak), affected, samples.size(), first, last,
+                detectedAt, mitigatedAt, recoveredAt, millis(first, detectedAt), millis(first, mitigatedAt), millis(first, recoveredAt));
+    }
+
+    private static Long millis(Instant a, Instant b) {
+        return a == null || b == null ? null : Math.max(0, Duration.between(a, b).toMillis());
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    public Severity severity() {
+        return Severity.fromPeakPercent(peakPercent);
+    }
+}

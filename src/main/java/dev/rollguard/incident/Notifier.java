@@ -1,0 +1,161 @@
+package dev.rollguard.incident;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+
+/**
+ * Delivers the webhook outbox: a worker of its own, so a slow or dead receiver never holds up a rollout or a
+ * rollback. Failed deliveries are retried with exponential backoff and jitter (1 s doubling, at most 5 min
+ * apart) for a day; nothing is dropped while the receiver is away, and order per incident and channel holds.
+ */
+public final class Notifier implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Notifier.class);
+    static final Duration GIVE_UP_AFTER = Duration.ofHours(24);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    private final IncidentStore store;
+    private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Object signal = new Object();
+    private volatile boolean running;
+    private boolean poked;
+    private Thread worker;
+    /** Told of each outcome: (notification, error or null if delivered). */
+    private volatile BiConsumer<IncidentStore.Notification, String> outcome = (n, e) -> {};
+
+    public Notifier(IncidentStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public void onOutcome(BiConsumer<IncidentStore.Notification, String> listener) {
+        this.outcome = listener;
+    }
+
+    public synchronized void start() {
+        if (worker != null) return;
+        running = true;
+        worker = new Thread(this::loop, "webhook-notifier");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /** Something was enqueued: deliver now rather than at the next poll. */
+    public void wake() {
+        synchronized (signal) {
+            poked = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                deliverDue();
+                long waitMs = 1000;
+                Instant next = store.nextAttempt().orElse(null);
+                if (next != null) waitMs = Math.max(10, Math.min(waitMs, Duration.between(clock.instant(), next).toMillis()));
+                synchronized (signal) {
+                    if (!poked) signal.wait(waitMs);
+                    poked = false;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!running) return;
+                log.warn("webhook delivery pass failed: {}", e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One pass: every due notification sent in parallel; returns how many were delivered. */
+    public int deliverDue() {
+        List<IncidentStore.Notification> due = store.due(clock.instant(), 100);
+        List<CompletableFuture<Boolean>> sends = new ArrayList<>();
+        for (IncidentStore.Notification n : due) sends.add(send(n));
+        int ok = 0;
+        for (CompletableFuture<Boolean> f : sends) if (f.join()) ok++;
+        return ok;
+    }
+
+    private CompletableFuture<Boolean> send(IncidentStore.Notification n) {
+        Instant now = clock.instant();
+        HttpRequest.Builder b;
+        try {
+            b = HttpRequest.newBuilder(URI.create(n.url())).timeout(REQUEST_TIMEOUT)
+                    .header("Content-Type", "application/json").header("User-Agent", "Rollguard")
+                    .header("X-Rollguard-Event", "incident." + n.action()).header("X-Rollguard-Delivery", n.id())
+                    .POST(HttpRequest.BodyPublishers.ofString(n.payload()));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(fail(n, "invalid url: " + e.getMessage(), true));
+        }
+        if (n.secret() != null && !n.secret().isEmpty()) {
+            b.header(Webhooks.SIGNATURE_HEADER, Webhooks.signature(n.secret(), now.getEpochSecond(), n.payload()));
+        }
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
+            if (e != null) return fail(n, e.getCause() != null ? e.getCause().toString() : e.toString(), false);
+            int s = r.statusCode();
+            if (s >= 200 && s < 300) {
+                store.delivered(n.id(), n.attempts() + 1, clock.instant());
+                outcome.accept(n, null);
+                return true;
+            }
+            String body = r.body() == null ? "" : r.body().strip();
+            // a receiver that rejects the request itself will reject it again: only overload and outages are retried
+            boolean permanent = s >= 400 && s < 500 && s != 408 && s != 429;
+            return fail(n, "HTTP " + s + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "…" : body)),
+                    permanent);
+        });
+    }
+
+    private boolean fail(IncidentStore.Notification n, String error, boolean permanent) {
+        Instant now = clock.instant();
+        int attempts = n.attempts() + 1;
+        boolean giveUp = permanent || Duration.between(n.createdAt(), now).compareTo(GIVE_UP_AFTER) > 0;
+        store.failed(n.id(), attempts, now.plus(backoff(attempts)), error, giveUp);
+        if (attempts <= 3 || giveUp) {
+            log.warn("webhook {} to channel {} failed (attempt {}{}): {}", n.action(), n.channel(), attempts, giveUp ? ", giving up" : "", error);
+        }
+        if (attempts == 1 || giveUp) outcome.accept(n, (giveUp ? "gave up: " : "") + error);
+        return false;
+    }
+
+    /** 1 s, 2 s, 4 s … at most 5 min, each ±20 %: receivers coming back are not hit by every retry at once. */
+    static Duration backoff(int attempts) {
+        long base = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(attempts - 1, 20));
+        return Duration.ofMillis((long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (worker != null) {
+            worker.interrupt();
+            try {
+                worker.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            worker = null;
+        }
+    }
+}

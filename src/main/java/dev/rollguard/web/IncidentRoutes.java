@@ -1,0 +1,125 @@
+package dev.rollguard.web;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.Problem;
+import dev.rollguard.incident.Alertmanager;
+import dev.rollguard.incident.Incident;
+import dev.rollguard.incident.IncidentService;
+import dev.rollguard.incident.IncidentStore;
+import dev.rollguard.incident.Severity;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.rollguard.web.ApiServer.json;
+
+/** Incidents, their timeline, action items and postmortems; the inbound Alertmanager webhook. */
+public final class IncidentRoutes {
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record OpenBody(String service, String env, String title, String severity, String commander, String actor) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record NoteBody(String text, String actor) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record UpdateBody(String commander, String severity, String title, String actor) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ActionBody(String title, String owner, String due, String status, String actor) {}
+
+    private IncidentRoutes() {}
+
+    public static void register(ApiServer server, IncidentService incidents) {
+        Javalin app = server.app();
+        app.get("/api/v1/incidents", ctx -> json(ctx, incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"),
+                ctx.queryParam("limit") == null ? 100 : Math.max(1, Math.min(1000, ApiServer.intParam(ctx, "limit"))))));
+        app.post("/api/v1/incidents", ctx -> {
+            OpenBody b = server.body(ctx, OpenBody.class);
+            if (b.service() == null) throw Problem.badRequest("missing_service", "an incident needs a 'service'");
+            json(ctx.status(201), incidents.open(b.service(), b.env(), b.title(), b.severity() == null ? null : Severity.parse(b.severity()),
+                    b.commander(), ConfigRoutes.actor(ctx, b.actor())));
+        });
+        app.get("/api/v1/incidents/{id}", ctx -> json(ctx, view(incidents, id(ctx))));
+        app.patch("/api/v1/incidents/{id}", ctx -> {
+            UpdateBody b = server.body(ctx, UpdateBody.class);
+            json(ctx, incidents.update(id(ctx), b.commander(), b.severity() == null ? null : Severity.parse(b.severity()), b.title(),
+                    ConfigRoutes.actor(ctx, b.actor())));
+        });
+        app.post("/api/v1/incidents/{id}/notes", ctx -> {
+            NoteBody b = server.body(ctx, NoteBody.class);
+            json(ctx.status(201), incidents.note(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
+        });
+        app.post("/api/v1/incidents/{id}/acknowledge", ctx -> {
+            NoteBody b = optional(server, ctx);
+            json(ctx, incidents.acknowledge(id(ctx), ConfigRoutes.actor(ctx, b.actor())));
+        });
+        app.post("/api/v1/incidents/{id}/resolve", ctx -> {
+            NoteBody b = optional(server, ctx);
+            json(ctx, incidents.resolve(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
+        });
+        app.get("/api/v1/incidents/{id}/postmortem", ctx -> {
+            String md = incidents.postmortem(id(ctx), "true".equals(ctx.queryParam("fresh")));
+            ctx.contentType("text/markdown; charset=utf-8").result(md);
+        });
+        app.put("/api/v1/incidents/{id}/postmortem", ctx -> {
+            incidents.savePostmortem(id(ctx), server.bodyText(ctx), ConfigRoutes.actor(ctx, null));
+            json(ctx, Map.of("saved", true));
+        });
+        app.get("/api/v1/incidents/{id}/actions", ctx -> json(ctx, incidents.actions(id(ctx), ctx.queryParam("status"))));
+        app.post("/api/v1/incidents/{id}/actions", ctx -> {
+            ActionBody b = server.body(ctx, ActionBody.class);
+            json(ctx.status(201), incidents.addAction(id(ctx), b.title(), b.owner(), b.due(), ConfigRoutes.actor(ctx, b.actor())));
+        });
+        app.get("/api/v1/actions", ctx -> json(ctx, incidents.actions(null, ctx.queryParam("status"))));
+        app.patch("/api/v1/actions/{id}", ctx -> {
+            ActionBody b = server.body(ctx, ActionBody.class);
+            json(ctx, incidents.updateAction(id(ctx), b.title(), b.owner(), b.due(), b.status()));
+        });
+        app.post("/api/v1/alerts/alertmanager", ctx -> {
+            Alertmanager.Payload p = Alertmanager.parse(server.bodyText(ctx), ctx.queryParam("service"), ctx.queryParam("env"));
+            json(ctx, Map.of("incidents", incidents.alertmanager(p, "alertmanager")));
+        });
+    }
+
+    private static NoteBody optional(ApiServer server, Context ctx) {
+        String text = server.bodyText(ctx);
+        return text.isBlank() ? new NoteBody(null, null) : ApiServer.parse(text, NoteBody.class);
+    }
+
+    private static int id(Context ctx) {
+        String raw = ctx.pathParam("id");
+        try {
+            return Integer.parseInt(raw.startsWith("INC-") ? raw.substring(4) : raw);
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("invalid_id", "'" + raw + "' is not an id (a number)");
+        }
+    }
+
+    static Map<String, Object> view(IncidentService incidents, int id) {
+        Incident i = incidents.incident(id);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("incident", i);
+        m.put("timeline", incidents.timeline(id));
+        m.put("actions", incidents.actions(id, null));
+        List<Map<String, Object>> notes = incidents.notifications(id).stream().map(IncidentRoutes::notification).toList();
+        m.put("notifications", notes);
+        return m;
+    }
+
+    private static Map<String, Object> notification(IncidentStore.Notification n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("channel", n.channel());
+        m.put("kind", n.kind());
+        m.put("action", n.action());
+        m.put("status", n.status());
+        m.put("attempts", n.attempts());
+        m.put("createdAt", n.createdAt());
+        m.put("sentAt", n.sentAt());
+        m.put("nextAttemptAt", n.status().equals("PENDING") ? n.nextAttemptAt() : null);
+        m.put("lastError", n.lastError());
+        return m;
+    }
+}
