@@ -71,6 +71,49 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    public static com.fasterxml.jackson.databind.JsonNode json(Response r) {
+        try {
+            return Json.MAPPER.readTree(r.body());
+        } catch (Exception e) {
+            throw new AssertionError(r.body(), e);
+        }
+    }
+
+    public com.fasterxml.jackson.databind.JsonNode get(String path) {
+        Response r = send("GET", path, null);
+        if (r.status() != 200) throw new AssertionError("GET " + path + " -> " + r.status() + ": " + r.body());
+        return json(r);
+    }
+
+    /** Pushes a version of service wp; returns its number. */
+    public int push(java.util.Map<String, String> files, String message, String breakGlass) {
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("files", files);
+        body.put("message", message);
+        if (breakGlass != null) body.put("breakGlass", breakGlass);
+        Response r = send("POST", "/api/v1/services/wp/versions", Json.write(body));
+        if (r.status() != 201) throw new AssertionError("push -> " + r.status() + ": " + r.body());
+        return json(r).path("version").path("number").asInt();
+    }
+
+    /** Starts a rollout of service wp; returns the rollout. */
+    public com.fasterxml.jackson.databind.JsonNode release(String env, int version, String breakGlass) {
+        String body = "{\"version\": " + version + (breakGlass == null ? "" : ", \"breakGlass\": \"" + breakGlass + "\"") + "}";
+        Response r = send("POST", "/api/v1/services/wp/environments/" + env + "/release", body);
+        if (r.status() != 201) throw new AssertionError("release -> " + r.status() + ": " + r.body());
+        return json(r);
+    }
+
+    /** Waits until a rollout is neither running nor paused; returns it with its events. */
+    public com.fasterxml.jackson.databind.JsonNode awaitTerminal(String id) {
+        com.fasterxml.jackson.databind.JsonNode[] last = new com.fasterxml.jackson.databind.JsonNode[1];
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+            last[0] = get("/api/v1/rollouts/" + id);
+            return !java.util.List.of("RUNNING", "PAUSED").contains(last[0].path("state").asText());
+        });
+        return last[0];
+    }
+
     @Override
     public void close() {
         server.close();

@@ -20,7 +20,7 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
 
     /**
      * @param samples    every host of the environment with its samples
-     * @param badVersion count only failures served by this version (a rollout's bad version); null: every failure
+     * @param badVersion count only failures of hosts that failed on this version (a rollout's bad version); null: every failure
      * @param from       start of the window (the rollout's start, or the breach window's)
      * @param to         end of the window (recovery, or now while it lasts)
      */
@@ -34,9 +34,13 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
         TreeMap<Long, long[]> perSecond = new TreeMap<>();
         for (List<HealthStore.Sample> host : samples.values()) {
             boolean hit = false;
+            // a host that failed on the bad version owns all its failures of the window: around a switch, a request
+            // served by one tree can land in the next version's report
+            boolean servedBad = badVersion == null || host.stream().anyMatch(s -> s.errors() > 0 && badVersion.equals(s.version())
+                    && !s.end().isBefore(from) && !s.start().isAfter(to));
             for (HealthStore.Sample s : host) {
                 if (s.end().isBefore(from) || s.start().isAfter(to)) continue;
-                long errors = badVersion == null || badVersion.equals(s.version()) ? s.errors() : 0;
+                long errors = servedBad ? s.errors() : 0;
                 total += s.requests();
                 failed += errors;
                 long[] bucket = perSecond.computeIfAbsent(s.end().getEpochSecond(), k -> new long[2]);

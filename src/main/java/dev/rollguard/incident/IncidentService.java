@@ -167,7 +167,8 @@ public final class IncidentService implements AutoCloseable {
         incident(id);
         if (text == null || text.isBlank()) throw Problem.badRequest("note_required", "a note needs text");
         if (text.length() > 10_000) throw Problem.badRequest("note_too_long", "a note is at most 10,000 characters");
-        Instant now = clock.instant();
+        // stored to the millisecond: the entry is found again by its time
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         String ref = "note:" + UUID.randomUUID();
         store.jdbi().useTransaction(h -> store.addTimeline(h, id, now, "note", actor, text.strip(), Map.of(), ref));
         return store.timeline(id).stream().filter(t -> t.at().equals(now) && t.type().equals("note")).reduce((a, b) -> b).orElseThrow();
@@ -586,7 +587,7 @@ public final class IncidentService implements AutoCloseable {
         long err = 0;
         for (List<HealthStore.Sample> host : samples.values()) {
             for (HealthStore.Sample s : host) {
-                if (s.end().isBefore(since)) continue;
+                if (s.end().isBefore(since) || s.version() == null) continue;
                 req += s.requests();
                 err += s.errors();
             }
@@ -616,7 +617,8 @@ public final class IncidentService implements AutoCloseable {
                 long err = 0;
                 for (List<HealthStore.Sample> host : samples.values()) {
                     for (HealthStore.Sample s : host) {
-                        if (s.start().isBefore(since)) continue;
+                        // a host that never got a config is not in service yet: its failures are not an outage
+                        if (s.start().isBefore(since) || s.version() == null) continue;
                         req += s.requests();
                         err += s.errors();
                     }

@@ -35,37 +35,19 @@ class RolloutEndToEndTest {
     }
 
     static JsonNode json(TestServer.Response r) {
-        try {
-            return Json.MAPPER.readTree(r.body());
-        } catch (Exception e) {
-            throw new AssertionError(r.body(), e);
-        }
+        return TestServer.json(r);
     }
 
     static int push(TestServer ts, Map<String, String> files, String message, String breakGlass) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("files", files);
-        body.put("message", message);
-        if (breakGlass != null) body.put("breakGlass", breakGlass);
-        TestServer.Response r = ts.send("POST", "/api/v1/services/wp/versions", Json.write(body));
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
-        return json(r).path("version").path("number").asInt();
+        return ts.push(files, message, breakGlass);
     }
 
     static JsonNode release(TestServer ts, String env, int version, String breakGlass) {
-        String body = "{\"version\": " + version + (breakGlass == null ? "" : ", \"breakGlass\": \"" + breakGlass + "\"") + "}";
-        TestServer.Response r = ts.send("POST", "/api/v1/services/wp/environments/" + env + "/release", body);
-        assertThat(r.status()).as(r.body()).isEqualTo(201);
-        return json(r);
+        return ts.release(env, version, breakGlass);
     }
 
     static JsonNode awaitTerminal(TestServer ts, String id) {
-        JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            last[0] = json(ts.send("GET", "/api/v1/rollouts/" + id, null));
-            return !List.of("RUNNING", "PAUSED").contains(last[0].path("state").asText());
-        });
-        return last[0];
+        return ts.awaitTerminal(id);
     }
 
     private void startFleet(int hosts) throws Exception {
