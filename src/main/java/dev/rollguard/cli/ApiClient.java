@@ -58,6 +58,10 @@ public final class ApiClient {
         return parse(send("POST", path, body));
     }
 
+    public JsonNode patch(String path, Object body) {
+        return parse(send("PATCH", path, body));
+    }
+
     public JsonNode put(String path, Object body) {
         return parse(send("PUT", path, body));
     }

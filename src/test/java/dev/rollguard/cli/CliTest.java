@@ -145,4 +145,36 @@ class CliTest {
             TreeLoader.deleteRecursively(dir.resolve("clean"));
         }
     }
+
+    @Test
+    void incidentsPostmortemsAndActionItemsFromTheCommandLine() {
+        try (TestServer ts = new TestServer()) {
+            String s = "--server=" + ts.url();
+            assertThat(ts.send("PUT", "/api/v1/services/wp", "{}").status()).isEqualTo(200);
+            assertThat(run("incidents", s).out()).contains("no incidents");
+            assertThat(run("incident", "open", s).code()).isEqualTo(2);
+            Run opened = run("incident", "open", "-s", "wp", "-e", "production", "--title", "checkout down", "--severity", "SEV2", s);
+            assertThat(opened.code()).as(opened.err()).isEqualTo(0);
+            assertThat(opened.out()).contains("#1  SEV2  open", "wp/production", "checkout down");
+            assertThat(run("incident", "note", "1", "rolled", "back", "by", "hand", s).code()).isEqualTo(0);
+            assertThat(run("incident", "ack", "1", s).code()).isEqualTo(0);
+            assertThat(run("actions", "add", "1", "--title", "probe checkout", "--owner", "dan", "--due", "2026-12-01", s).out())
+                    .contains("#1  [open]  incident #1  probe checkout  owner: dan  due: 2026-12-01");
+            Run show = run("incident", "show", "1", s);
+            assertThat(show.out()).contains("rolled back by hand", "acknowledged by", "probe checkout");
+            assertThat(run("incident", "show", "1", "--json", s).out()).startsWith("{");
+            assertThat(run("incidents", "--json", s).out()).startsWith("[");
+            assertThat(run("actions", "done", "1", s).out()).contains("[done]");
+            assertThat(run("actions", "--status", "open", s).out()).contains("no action items");
+            Run pm = run("postmortem", "1", s);
+            assertThat(pm.code()).isEqualTo(0);
+            assertThat(pm.out()).startsWith("# Postmortem: checkout down").contains("## Timeline", "rolled back by hand", "probe checkout");
+            assertThat(run("incident", "resolve", "1", "fixed", s).code()).isEqualTo(0);
+            Run again = run("incident", "resolve", "1", s);
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err()).contains("already resolved");
+            assertThat(run("incident", "show", "42", s).code()).isEqualTo(1);
+            assertThat(run("incident", "dance", "1", s).code()).isEqualTo(2);
+        }
+    }
 }
