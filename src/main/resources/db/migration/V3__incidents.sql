@@ -29,6 +29,7 @@ CREATE INDEX incidents_by_service ON incidents (service, opened_at);
 CREATE TABLE incident_timeline (
     id           VARCHAR(36)  PRIMARY KEY,
     incident_id  INTEGER      NOT NULL REFERENCES incidents (id),
+    seq          INTEGER      NOT NULL,
     at           BIGINT       NOT NULL,
     type         VARCHAR(50)  NOT NULL,
     source       VARCHAR(200) NOT NULL,
@@ -36,7 +37,7 @@ CREATE TABLE incident_timeline (
     data         TEXT,
     ref          VARCHAR(300)
 );
-CREATE INDEX timeline_by_incident ON incident_timeline (incident_id, at);
+CREATE INDEX timeline_by_incident ON incident_timeline (incident_id, at, seq);
 -- one copy of each source event (rollout event id, "first 5xx on host x", ...) per incident
 CREATE UNIQUE INDEX timeline_ref ON incident_timeline (incident_id, ref);
 

@@ -64,6 +64,7 @@ public final class Agent implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
     private volatile Integer applied;
+    private final java.util.Set<Integer> everApplied = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Integer failedVersion;
     private volatile String applyError;
     private volatile Integer desired;
@@ -76,6 +77,7 @@ public final class Agent implements AutoCloseable {
         this.clock = clock;
         this.releases = new ReleaseDirectory(config.target(), config.keep());
         this.applied = releases.currentVersion();
+        if (applied != null) everApplied.add(applied);
     }
 
     public Agent start() {
@@ -92,6 +94,9 @@ public final class Agent implements AutoCloseable {
     }
 
     public Integer appliedVersion() { return applied; }
+
+    /** Every version this agent made live since it started (the one it found on disk included). */
+    public java.util.Set<Integer> everApplied() { return java.util.Set.copyOf(everApplied); }
     public Integer failedVersion() { return failedVersion; }
     public boolean connected() { return connected; }
     public ReleaseDirectory releases() { return releases; }
@@ -210,6 +215,7 @@ public final class Agent implements AutoCloseable {
             }
         }
         applied = version;
+        everApplied.add(version);
         releases.prune();
         log.info("agent {}: applied v{}", config.host(), version);
     }

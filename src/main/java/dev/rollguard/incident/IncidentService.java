@@ -208,7 +208,7 @@ public final class IncidentService implements AutoCloseable {
             if (!changes.isEmpty()) {
                 store.addTimeline(h, id, now, "updated", actor, actor + ": " + String.join("; ", changes), Map.of(), "update:" + UUID.randomUUID());
             }
-            if (u.severity() != i.severity()) triggerNewlyInterested(h, u, now);
+            if (u.severity() != i.severity()) triggerNewlyInterested(h, u, now, u.severity().atLeast(i.severity()));
         });
         notifier.wake();
         return incident(id);
@@ -395,14 +395,25 @@ public final class IncidentService implements AutoCloseable {
 
     // ------------------------------------------------------------------ paging
 
-    /** Sends a trigger to every channel that wants this severity and was not told yet (an escalation pages late channels). */
+    /**
+     * Sends a trigger to every channel that wants this severity and was not told yet; on an escalation, channels
+     * already told get a new trigger too (PagerDuty folds it into the same alert by dedup_key, with the new severity).
+     */
     private void triggerNewlyInterested(Handle h, Incident i, Instant now) {
+        triggerNewlyInterested(h, i, now, false);
+    }
+
+    private void triggerNewlyInterested(Handle h, Incident i, Instant now, boolean escalated) {
         if (i.status() == Incident.Status.RESOLVED) return;
         Set<String> told = new HashSet<>();
         h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = 'trigger'").bind("i", i.id())
                 .mapTo(String.class).forEach(told::add);
         for (IncidentSettings.Channel c : channels(i)) {
-            if (c.wants(i.severity()) && !told.contains(c.name())) {
+            if (escalated && told.contains(c.name())) {
+                store.enqueue(h, i.id(), c, "trigger", Webhooks.payload(c, "trigger", i, link(i)), now);
+                store.addTimeline(h, i.id(), now, "alert_queued", "rollguard", "escalated to " + i.severity() + ": page updated on "
+                        + c.name(), Map.of("channel", c.name()), "queued:escalate:" + c.name() + ":" + i.severity());
+            } else if (c.wants(i.severity()) && !told.contains(c.name())) {
                 store.enqueue(h, i.id(), c, "trigger", Webhooks.payload(c, "trigger", i, link(i)), now);
                 store.addTimeline(h, i.id(), now, "alert_queued", "rollguard", "page queued for " + c.name() + " (" + c.kind().name().toLowerCase()
                         + ", " + i.severity() + ")", Map.of("channel", c.name()), "queued:trigger:" + c.name());
@@ -575,7 +586,7 @@ public final class IncidentService implements AutoCloseable {
                     rv[1], Map.of(), rv[0]);
             store.update(h, u);
             if (how != null) enqueue(h, u, "mitigated", now);
-            if (sev != i.severity()) triggerNewlyInterested(h, u, now);
+            if (sev != i.severity()) triggerNewlyInterested(h, u, now, true);
         });
         if (rec != null && i.recoveredAt() == null) quietUntil.merge(i.service() + "/" + i.env(), rec, (a, b) -> a.isAfter(b) ? a : b);
         if (how != null || sev != i.severity()) notifier.wake();

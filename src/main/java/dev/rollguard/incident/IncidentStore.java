@@ -121,8 +121,11 @@ public final class IncidentStore {
                 .bind("i", incident).bind("ref", ref).mapTo(Integer.class).one() > 0) {
             return false;
         }
-        h.createUpdate("INSERT INTO incident_timeline (id, incident_id, at, type, source, message, data, ref) "
-                        + "VALUES (:id, :i, :at, :type, :source, :message, :data, :ref)")
+        // seq keeps the order in which things were recorded among entries of the same millisecond
+        int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_timeline WHERE incident_id = :i").bind("i", incident)
+                .mapTo(Integer.class).one();
+        h.createUpdate("INSERT INTO incident_timeline (id, incident_id, seq, at, type, source, message, data, ref) "
+                        + "VALUES (:id, :i, :seq, :at, :type, :source, :message, :data, :ref)").bind("seq", seq)
                 .bind("id", UUID.randomUUID().toString()).bind("i", incident).bind("at", at.toEpochMilli()).bind("type", type)
                 .bind("source", source).bind("message", message).bind("data", data == null || data.isEmpty() ? null : Json.write(data))
                 .bind("ref", ref).execute();
@@ -136,7 +139,7 @@ public final class IncidentStore {
 
     public List<TimelineEntry> timeline(int incident) {
         return jdbi.withHandle(h -> h.createQuery("SELECT id, incident_id, at, type, source, message, data FROM incident_timeline "
-                        + "WHERE incident_id = :i ORDER BY at, id").bind("i", incident)
+                        + "WHERE incident_id = :i ORDER BY at, seq").bind("i", incident)
                 .map((rs, c) -> new TimelineEntry(rs.getString("id"), rs.getInt("incident_id"), instant(rs, "at"), rs.getString("type"),
                         rs.getString("source"), rs.getString("message"),
                         rs.getString("data") == null ? Map.of() : Json.read(rs.getString("data"), MAP))).list());

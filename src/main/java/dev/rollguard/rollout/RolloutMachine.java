@@ -98,6 +98,13 @@ public final class RolloutMachine {
     }
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d) {
+        if (r.policy().onFailure() == RolloutPolicy.OnFailure.PAUSE) {
+            String why = "analysis failed, paused for a person (automatic rollback is off): " + reason;
+            Map<String, Object> data = new LinkedHashMap<>(numbers);
+            data.put("hosts", r.canaryHosts());
+            return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, why),
+                    List.of(new Action.Event("analysis_failed", why, data)), d);
+        }
         return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, "automatic rollback: " + reason),
                 rollbackActions(r, "automatic rollback: " + reason, true, numbers), d);
     }

@@ -11,7 +11,12 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Integer promotionBakeSeconds,
-                            Integer heartbeatTimeoutSeconds) {
+                            Integer heartbeatTimeoutSeconds, OnFailure onFailure) {
+    /**
+     * What a failed analysis does: roll every host back at once (the default), or only pause the rollout and leave
+     * the decision to a person (for services where an automatic rollback is itself risky).
+     */
+    public enum OnFailure { ROLLBACK, PAUSE }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Wave(Integer hosts, Integer percent, Integer bakeSeconds) {
@@ -38,10 +43,15 @@ public record RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Intege
         analysis = analysis == null ? Analysis.Settings.DEFAULT : analysis;
         promotionBakeSeconds = promotionBakeSeconds == null ? 60 : promotionBakeSeconds;
         heartbeatTimeoutSeconds = heartbeatTimeoutSeconds == null ? 10 : heartbeatTimeoutSeconds;
+        onFailure = onFailure == null ? OnFailure.ROLLBACK : onFailure;
+    }
+
+    public RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Integer promotionBakeSeconds, Integer heartbeatTimeoutSeconds) {
+        this(waves, analysis, promotionBakeSeconds, heartbeatTimeoutSeconds, null);
     }
 
     public static RolloutPolicy defaults() {
-        return new RolloutPolicy(null, null, null, null);
+        return new RolloutPolicy(null, null, null, null, null);
     }
 
     /** Cumulative host counts per wave for a fleet; the last wave always covers every host. */

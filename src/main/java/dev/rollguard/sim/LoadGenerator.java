@@ -26,24 +26,38 @@ public final class LoadGenerator implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
 
     public LoadGenerator(List<SimulatedHost> hosts, double requestsPerSecondPerHost, boolean overHttp) {
+        this(hosts.size(), requestsPerSecondPerHost, i -> {
+            SimulatedHost h = hosts.get(i);
+            return overHttp ? null : h.serve();
+        }, i -> hosts.get(i).url());
+    }
+
+    /** Real web servers: a steady rate of GETs to each URL. */
+    public static LoadGenerator http(List<String> urls, double requestsPerSecondPerHost) {
+        return new LoadGenerator(urls.size(), requestsPerSecondPerHost, i -> null, urls::get);
+    }
+
+    /** {@code inProcess}: serves request i in-process and gives its status, or null to send it over HTTP to {@code urls[i]}. */
+    private LoadGenerator(int targets, double requestsPerSecondPerHost, java.util.function.IntFunction<Integer> inProcess,
+                          java.util.function.IntFunction<String> urls) {
         double perTick = requestsPerSecondPerHost / 100.0;
-        double[] debt = new double[hosts.size()];
+        double[] debt = new double[targets];
         timer.scheduleAtFixedRate(() -> {
-            for (int i = 0; i < hosts.size(); i++) {
+            for (int i = 0; i < targets; i++) {
                 debt[i] += perTick;
                 while (debt[i] >= 1) {
                     debt[i] -= 1;
-                    SimulatedHost h = hosts.get(i);
                     sent.incrementAndGet();
-                    if (overHttp) {
-                        http.sendAsync(HttpRequest.newBuilder(URI.create(h.url())).timeout(Duration.ofSeconds(5)).build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .whenComplete((r, e) -> {
-                                    if (e != null || r.statusCode() >= 500) failed.incrementAndGet();
-                                });
-                    } else if (h.serve() >= 500) {
-                        failed.incrementAndGet();
+                    Integer status = inProcess.apply(i);
+                    if (status != null) {
+                        if (status >= 500) failed.incrementAndGet();
+                        continue;
                     }
+                    http.sendAsync(HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(Duration.ofSeconds(5)).build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .whenComplete((r, e) -> {
+                                if (e != null || r.statusCode() >= 500) failed.incrementAndGet();
+                            });
                 }
             }
         }, 0, 10, TimeUnit.MILLISECONDS);

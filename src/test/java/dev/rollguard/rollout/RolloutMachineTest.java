@@ -74,6 +74,18 @@ class RolloutMachineTest {
     }
 
     @Test
+    void withAutomaticRollbackOffAFailingCanaryOnlyPauses() {
+        Rollout base = rollout(20);
+        RolloutPolicy pausing = new RolloutPolicy(POLICY.waves(), null, null, null, RolloutPolicy.OnFailure.PAUSE);
+        Rollout r = new Rollout("r1", "wp", "production", 1, 2, base.hosts(), pausing, Rollout.State.RUNNING, 0, T0, T0, T0, "alice", null, null);
+        Instant now = T0.plusSeconds(1);
+        RolloutMachine.Step s = RolloutMachine.step(r, healthy(r, now, 100, 100), now);
+        assertThat(s.rollout().state()).isEqualTo(Rollout.State.PAUSED);
+        assertThat(s.rollout().reason()).contains("automatic rollback is off");
+        assertThat(s.actions()).noneMatch(a -> a instanceof Action.Assign || a instanceof Action.MarkBad);
+    }
+
+    @Test
     void failingCanaryRollsEveryHostBackAndMarksTheVersionBad() {
         Rollout r = rollout(20);
         Instant now = T0.plusSeconds(1);

@@ -1,0 +1,104 @@
+package dev.rollguard.cli;
+
+import dev.rollguard.Processes;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.demo.ApacheHost;
+import dev.rollguard.demo.Demo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "demo", description = "Replay the seed's outage on a real Apache + PHP fleet (or simulated hosts): server, fleet, load, story, numbers.")
+public final class DemoCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--hosts", defaultValue = "5", description = "Production hosts (default ${DEFAULT-VALUE}; one more runs testing)")
+    int hosts;
+
+    @Option(names = "--rps", defaultValue = "10", description = "Requests per second per production host (default ${DEFAULT-VALUE})")
+    double rps;
+
+    @Option(names = "--dir", defaultValue = "rollguard-demo", description = "Working directory: database, hosts, postmortem (default ${DEFAULT-VALUE})")
+    Path dir;
+
+    @Option(names = "--simulated", description = "Use simulated hosts even where Apache is available")
+    boolean simulated;
+
+    @Option(names = "--no-install", description = "Do not apt-get install apache2 / libapache2-mod-php when missing")
+    boolean noInstall;
+
+    @Option(names = "--no-rollback", description = "Turn automatic rollback off, to watch what it prevents (the story then fails)")
+    boolean noRollback;
+
+    @Option(names = "--stay", description = "Keep the server, fleet and dashboard up at the end, until Ctrl-C")
+    boolean stay;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (hosts < 2 || hosts > 50) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--hosts must be 2..50");
+        boolean apache = !simulated && apacheAvailable(out);
+        clean(dir);
+        Demo demo = new Demo(new Demo.Options(hosts, rps, !noRollback, apache, dir.toAbsolutePath(), 10), out);
+        try {
+            demo.run(url -> {
+                if (!stay) return;
+                out.println("staying up: " + url + " (Ctrl-C to stop)");
+                out.flush();
+                CountDownLatch forever = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                try {
+                    forever.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            return 0;
+        } catch (Demo.Failure f) {
+            spec.commandLine().getErr().println("rollguard demo: the story broke: " + f.getMessage());
+            return 1;
+        }
+    }
+
+    private boolean apacheAvailable(PrintWriter out) {
+        Optional<String> missing = ApacheHost.missing();
+        if (missing.isEmpty()) return true;
+        boolean root = "root".equals(System.getProperty("user.name"));
+        if (!noInstall && root && Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
+            out.println(missing.get() + ": installing apache2 and libapache2-mod-php with apt-get (--no-install to skip) ...");
+            out.flush();
+            Processes.Result r = Processes.run(List.of("/usr/bin/apt-get", "install", "-y", "-q", "apache2", "libapache2-mod-php"),
+                    Path.of("/"), Map.of("DEBIAN_FRONTEND", "noninteractive"), Duration.ofMinutes(10));
+            if (r.ok() && ApacheHost.missing().isEmpty()) {
+                // Debian starts the system's own apache on port 80 after installing it; the demo runs its own instances
+                return true;
+            }
+            out.println("apt-get could not install them (" + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + ")");
+        }
+        out.println("NOTE: " + ApacheHost.missing().orElse("Apache unavailable") + " — falling back to simulated hosts "
+                + "(same agents, same server; each host answers 500 when a required file is missing).");
+        out.flush();
+        return false;
+    }
+
+    /** A fresh story each run: the previous run's database, hosts and postmortems go. */
+    static void clean(Path dir) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) return;
+        for (String f : List.of("rollguard.db", "rollguard.db-wal", "rollguard.db-shm")) Files.deleteIfExists(dir.resolve(f));
+        TreeLoader.deleteRecursively(dir.resolve("hosts"));
+        try (var s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("postmortem-incident-\\d+\\.md")).toList()) Files.delete(p);
+        }
+    }
+}

@@ -1,0 +1,321 @@
+package dev.rollguard.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Rollguard;
+import dev.rollguard.cli.ApiClient;
+import dev.rollguard.config.Limits;
+import dev.rollguard.sim.WordPressLikeTree;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The seed's outage, replayed end to end and narrated: the typo is refused, production refuses what testing never
+ * saw, a break-glass release fails at the canary and rolls back on its own, an incident pages and drafts its
+ * postmortem, and the fix goes through every stage. Each step checks its outcome; the first one that does not
+ * hold ends the story with a {@link Failure}.
+ */
+public final class Demo {
+    public static final String SERVICE = "wordpress";
+
+    /**
+     * @param hosts             production hosts (one more runs in testing)
+     * @param rps               requests per second per production host
+     * @param automaticRollback off: a failed analysis only pauses (to show what the product prevents; the story fails)
+     * @param apache            use real Apache + mod_php (else simulated hosts)
+     * @param dir               where the database, hosts and the postmortem go
+     */
+    public record Options(int hosts, double rps, boolean automaticRollback, boolean apache, Path dir, int promotionBakeSeconds) {}
+
+    /** The measured outcome, next to the seed's. */
+    public record Result(String fleet, int badVersion, int fixedVersion, String canary, Set<String> hostsThatServedBad, long requestsSent,
+                         long requestsFailed, double failedPercent, double peakPercent, int hostsAffected, int hostsTotal,
+                         long timeToDetectMillis, long timeToMitigateMillis, long timeToRecoverMillis, int incidentId,
+                         String severity, JsonNode pagerTrigger, Path postmortem, Duration wallTime, String dashboard) {}
+
+    /** An expectation of the story that did not hold. */
+    public static final class Failure extends RuntimeException {
+        public Failure(String message) {
+            super(message);
+        }
+    }
+
+    private final Options options;
+    private final PrintWriter out;
+    private final long started = System.nanoTime();
+    private ApiClient api;
+
+    public Demo(Options options, PrintWriter out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Runs the story; {@code whileUp} runs at the end with everything still running (the CLI waits there with --stay). */
+    public Result run(java.util.function.Consumer<String> whileUp) throws IOException, InterruptedException {
+        Files.createDirectories(options.dir());
+        try (PagerReceiver pager = new PagerReceiver();
+             Rollguard server = Rollguard.start(new Rollguard.Settings(options.dir().resolve("rollguard.db").toString(), "127.0.0.1", 0,
+                     Limits.DEFAULT, 64L << 20, Duration.ofMillis(100), null))) {
+            api = new ApiClient(server.url(), "demo");
+            say("Rollguard demo: the seed's outage (a '.phpp' typo in wp-settings.php), replayed");
+            say("  server     %s (SQLite: %s)", server.url(), options.dir().resolve("rollguard.db"));
+            say("  pager      PagerDuty Events v2 stand-in at %s", pager.url());
+            api.put("/api/v1/services/" + SERVICE, spec(pager));
+            try (DemoFleet fleet = fleet(server.url())) {
+                say("  fleet      %s, each with a Rollguard agent%s", fleet.describe(),
+                        options.apache() ? " (hooks: apache2 -t before, apache2 -k graceful after; health from the access log)" : "");
+                Result r = story(server, fleet, pager);
+                whileUp.accept(server.url());
+                return r;
+            }
+        }
+    }
+
+    private DemoFleet fleet(String server) throws IOException, InterruptedException {
+        Path hosts = options.dir().resolve("hosts");
+        Files.createDirectories(hosts);
+        Files.setPosixFilePermissions(options.dir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(hosts, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return options.apache() ? new DemoFleet.Apache(server, SERVICE, options.hosts(), hosts)
+                : new DemoFleet.Simulated(server, SERVICE, options.hosts(), hosts);
+    }
+
+    private Map<String, Object> spec(PagerReceiver pager) {
+        Map<String, Object> rollout = new LinkedHashMap<>();
+        rollout.put("promotionBakeSeconds", options.promotionBakeSeconds());
+        rollout.put("waves", List.of(Map.of("hosts", 1, "bakeSeconds", 5), Map.of("percent", 50, "bakeSeconds", 3),
+                Map.of("percent", 100, "bakeSeconds", 2)));
+        rollout.put("onFailure", options.automaticRollback() ? "ROLLBACK" : "PAUSE");
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("description", "WordPress-like PHP application");
+        spec.put("environments", List.of("testing", "production"));
+        spec.put("rollout", rollout);
+        spec.put("incidents", Map.of("channels", List.of(Map.of("name", "pagerduty", "kind", "pagerduty", "url", pager.url(),
+                "routingKey", "demo-integration-key", "secret", "demo-signing-secret"))));
+        return spec;
+    }
+
+    private Result story(Rollguard server, DemoFleet fleet, PagerReceiver pager) throws InterruptedException, IOException {
+        // ---------------------------------------------------------------- the healthy baseline
+        Map<String, String> good = WordPressLikeTree.generate(120, 42);
+        int v1 = push(good, "initial WordPress config", null).path("version").path("number").asInt();
+        say("");
+        say("[setup] v%d: the healthy WordPress-like tree (%d files) → testing → production", v1, good.size());
+        completeRollout(release("testing", v1, null), "testing");
+        waitBake();
+        completeRollout(release("production", v1, null), "production");
+        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(20), "every production host on v" + v1);
+        fleet.startLoad(options.rps());
+        say("        %d production hosts serve v%d; load: %.0f req/s per host", options.hosts(), v1, options.rps());
+        Thread.sleep(3000);
+
+        // ---------------------------------------------------------------- a. the typo is refused
+        Map<String, String> typo = WordPressLikeTree.withTypo(good);
+        say("");
+        say("[a] 5:45 AM: someone edits wp-settings.php, '.php' becomes '.phpp', and pushes");
+        try {
+            push(typo, "speed up settings loading", null);
+            throw new Failure("the typo was accepted by the validators");
+        } catch (ApiClient.ApiException e) {
+            if (!"validation_failed".equals(e.code())) throw new Failure("unexpected refusal: " + e.getMessage());
+            say("    refused (%s): %s", e.code(), e.getMessage());
+            JsonNode findings = e.error().path("report").path("findings");
+            boolean didYouMean = false;
+            for (JsonNode f : findings) {
+                if (!"ERROR".equals(f.path("severity").asText())) continue;
+                say("      %s:%d:%d %s [%s]%s", f.path("path").asText(), f.path("line").asInt(), f.path("column").asInt(),
+                        f.path("message").asText(), f.path("rule").asText(),
+                        f.path("suggestion").isMissingNode() ? "" : " — " + f.path("suggestion").asText());
+                didYouMean |= f.path("suggestion").asText().contains("did you mean '.php'");
+            }
+            if (!didYouMean) throw new Failure("no \"did you mean '.php'\" among the findings");
+        }
+
+        // ---------------------------------------------------------------- b. production refuses what testing never saw
+        say("");
+        say("[b] they insist: push with break-glass, straight to production");
+        JsonNode forced = push(typo, "speed up settings loading", "hotfix, no time for testing");
+        int bad = forced.path("version").path("number").asInt();
+        say("    stored as v%d with its findings and the break-glass reason on record", bad);
+        try {
+            release("production", bad, null);
+            throw new Failure("production accepted v" + bad + " without testing");
+        } catch (ApiClient.ApiException e) {
+            if (!"promotion_order".equals(e.code())) throw new Failure("unexpected refusal: " + e.getMessage());
+            say("    release to production refused (%s): %s", e.code(), e.getMessage());
+        }
+
+        // ---------------------------------------------------------------- c. testing, then break-glass into production
+        say("");
+        say("[c] v%d goes to testing (no traffic there, as in the seed: nothing fails), then break-glass into production", bad);
+        completeRollout(release("testing", bad, null), "testing");
+        long sentBefore = fleet.requestsSent();
+        long failedBefore = fleet.requestsFailed();
+        Instant releasedAt = Instant.now();
+        JsonNode rollout = release("production", bad, "can't wait for the bake, customers are waiting");
+        String canary = rollout.path("canaryHosts").path(0).asText();
+        say("    %s  rollout started; wave 1 = canary %s", clock(releasedAt), canary);
+        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(60));
+        if (!"ROLLED_BACK".equals(end.path("state").asText())) {
+            throw new Failure("the bad version was not rolled back automatically: rollout is " + end.path("state").asText()
+                    + (end.path("reason").isNull() ? "" : " (" + end.path("reason").asText() + ")"));
+        }
+        List<JsonNode> events = new java.util.ArrayList<>();
+        end.path("events").forEach(events::add);
+        events.sort(java.util.Comparator.comparing(e -> Instant.parse(e.path("at").asText())));
+        for (JsonNode e : events) {
+            String type = e.path("type").asText();
+            if (List.of("wave_started", "analysis", "rollback_started").contains(type)) {
+                say("    %s  %s", clock(Instant.parse(e.path("at").asText())), e.path("message").asText());
+            }
+        }
+        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(20), "every production host back on v" + v1);
+        Set<String> servedBad = fleet.hostsThatApplied("production", bad);
+        if (!servedBad.equals(Set.of(canary))) throw new Failure("v" + bad + " reached more than the canary: " + servedBad);
+        say("    hosts that ever served v%d in production: %s", bad, servedBad);
+
+        // ---------------------------------------------------------------- the incident
+        JsonNode incident = awaitIncident(Duration.ofSeconds(45));
+        int incidentId = incident.path("id").asInt();
+        expect(() -> !pager.events().isEmpty(), Duration.ofSeconds(20), "a page delivered to the PagerDuty receiver");
+        JsonNode trigger = pager.events().get(0).body();
+        JsonNode impact = incident.path("impact");
+        say("    incident #%d %s: %s", incidentId, incident.path("severity").asText(), incident.path("title").asText());
+        say("    paged: PagerDuty %s, severity %s, dedup_key %s", trigger.path("event_action").asText(),
+                trigger.path("payload").path("severity").asText(), trigger.path("dedup_key").asText());
+        Path postmortem = options.dir().resolve("postmortem-incident-" + incidentId + ".md");
+        Files.writeString(postmortem, api.getText("/api/v1/incidents/" + incidentId + "/postmortem"));
+        say("    postmortem draft: %s", postmortem);
+
+        // ---------------------------------------------------------------- d. the fix, through every stage
+        say("");
+        say("[d] rollguard fix: the Puppet find-and-replace of 7:40 PM, as a reviewed new version");
+        JsonNode fixed = api.post("/api/v1/services/" + SERVICE + "/versions/" + bad + "/fix", Map.of());
+        int v3 = fixed.path("version").path("number").asInt();
+        say("    v%d: %s", v3, fixed.path("version").path("message").asText().replace("\n", " "));
+        completeRollout(release("testing", v3, null), "testing");
+        waitBake();
+        completeRollout(release("production", v3, null), "production");
+        expect(() -> fleet.onVersion("production", v3) == options.hosts(), Duration.ofSeconds(20), "every production host on v" + v3);
+        api.post("/api/v1/incidents/" + incidentId + "/resolve", Map.of("text", "v" + v3 + " fixed the typo everywhere and rolled out"));
+        say("    all %d production hosts on v%d; incident #%d resolved (PagerDuty resolve sent)", options.hosts(), v3, incidentId);
+        Thread.sleep(1000);
+
+        long sent = fleet.requestsSent() - sentBefore;
+        long failed = fleet.requestsFailed() - failedBefore;
+        Result r = new Result(fleet.describe(), bad, v3, canary, servedBad, sent, failed, sent == 0 ? 0 : 100.0 * failed / sent,
+                impact.path("peakPercent").asDouble(), impact.path("hostsAffected").asInt(), impact.path("hostsTotal").asInt(),
+                impact.path("timeToDetectMillis").asLong(), impact.path("timeToMitigateMillis").asLong(),
+                impact.path("timeToRecoverMillis").asLong(), incidentId, incident.path("severity").asText(), trigger, postmortem,
+                Duration.ofNanos(System.nanoTime() - started), server.url() + "/");
+        table(r);
+        return r;
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    private JsonNode push(Map<String, String> files, String message, String breakGlass) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("files", files);
+        body.put("message", message);
+        body.put("author", "alice");
+        if (breakGlass != null) body.put("breakGlass", breakGlass);
+        return api.post("/api/v1/services/" + SERVICE + "/versions", body);
+    }
+
+    private JsonNode release(String env, int version, String breakGlass) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", version);
+        if (breakGlass != null) body.put("breakGlass", breakGlass);
+        return api.post("/api/v1/services/" + SERVICE + "/environments/" + env + "/release", body);
+    }
+
+    private void completeRollout(JsonNode rollout, String env) throws InterruptedException {
+        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(90));
+        if (!"COMPLETE".equals(end.path("state").asText())) {
+            throw new Failure("v" + rollout.path("toVersion").asInt() + " did not complete in " + env + ": " + end.path("state").asText()
+                    + " " + end.path("reason").asText(""));
+        }
+        say("    %s  v%d complete in %s (%d wave(s))", clock(Instant.now()), end.path("toVersion").asInt(), env, end.path("waves").asInt());
+    }
+
+    private JsonNode awaitRollout(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode r;
+        do {
+            r = api.get("/api/v1/rollouts/" + id);
+            // paused counts as an end here: the story never pauses, so a pause is the analysis asking for a person
+            if (!r.path("state").asText().equals("RUNNING")) return r;
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new Failure("rollout " + id + " still running after " + timeout.toSeconds() + " s");
+    }
+
+    private JsonNode awaitIncident(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode list = api.get("/api/v1/incidents?service=" + SERVICE);
+            for (JsonNode i : list) {
+                if ("ROLLBACK".equals(i.path("source").asText()) && !i.path("recoveredAt").isNull()) {
+                    Thread.sleep(1500); // the last health reports of the rollback
+                    return api.get("/api/v1/incidents/" + i.path("id").asInt()).path("incident");
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new Failure("no recovered incident for the automatic rollback within " + timeout.toSeconds() + " s");
+    }
+
+    private void waitBake() throws InterruptedException {
+        say("    waiting out the %d s promotion bake in testing (production refuses the version before that)", options.promotionBakeSeconds());
+        Thread.sleep(options.promotionBakeSeconds() * 1000L + 300);
+    }
+
+    private static void expect(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new Failure("expected " + what + " within " + timeout.toSeconds() + " s");
+            Thread.sleep(100);
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private void table(Result r) {
+        say("");
+        say("%-22s %-34s %s", "", "the seed (postmortem)", "here (measured)");
+        say("%-22s %-34s %s", "traffic affected", "100% at peak, every server",
+                String.format(Locale.ROOT, "%.1f%% at peak, %d of %d hosts", r.peakPercent(), r.hostsAffected(), r.hostsTotal()));
+        say("%-22s %-34s %s", "time to detect", "14 min (5:46 → 6:00 AM, pagers)", seconds(r.timeToDetectMillis()) + " (first 5xx → rollback)");
+        say("%-22s %-34s %s", "time to mitigate", "~14 h (→ 7:49 PM, restarts)", seconds(r.timeToMitigateMillis()) + " (→ every host back)");
+        say("%-22s %-34s %s", "time to recover", "~14 h 4 min (→ 7:50 PM)", seconds(r.timeToRecoverMillis()) + " (→ all hit hosts healthy)");
+        say("%-22s %-34s %s", "failed requests", "every request for 14 h",
+                String.format(Locale.ROOT, "%d of %d (%.2f%%) from release to fix", r.requestsFailed(), r.requestsSent(), r.failedPercent()));
+        say("%-22s %-34s %s", "postmortem", "written by hand, times guessed", r.postmortem().toString());
+        say("");
+        say("done in %.0f s. Dashboard: %s (rollguard demo --stay keeps it up)", r.wallTime().toMillis() / 1000.0, r.dashboard());
+    }
+
+    private static String seconds(long millis) {
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+
+    private String clock(Instant at) {
+        return String.format(Locale.ROOT, "[%6.1f s]", (at.toEpochMilli() - (System.currentTimeMillis() - (System.nanoTime() - started) / 1_000_000)) / 1000.0);
+    }
+
+    private void say(String format, Object... args) {
+        out.println(args.length == 0 ? format : String.format(Locale.ROOT, format, args));
+        out.flush();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.rollguard.demo;
+
+import dev.rollguard.TestServer;
+import dev.rollguard.config.TreeLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The seed's outage on real Apache 2 + mod_php hosts, through {@code rollguard demo}'s own story. CI sets
+ * ROLLGUARD_REQUIRE_APACHE=1 so a missing Apache fails the build instead of skipping.
+ */
+class ApacheDemoTest {
+    private Path dir;
+    private final StringWriter narration = new StringWriter();
+
+    @BeforeEach
+    void needApache() {
+        boolean required = "1".equals(System.getenv("ROLLGUARD_REQUIRE_APACHE"));
+        if (required) assertThat(ApacheHost.missing()).as("Apache + mod_php are required here").isEmpty();
+        else assumeTrue(ApacheHost.missing().isEmpty(), "Apache + mod_php not installed");
+        dir = TestServer.tempDir();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        System.out.println(narration);
+        // every Apache process of the run is gone (the demo stops them by PID)
+        long left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir.toString())).count();
+        assertThat(left).as("apache processes left behind").isZero();
+        TreeLoader.deleteRecursively(dir);
+    }
+
+    private Demo demo(boolean automaticRollback) {
+        return new Demo(new Demo.Options(4, 10, automaticRollback, true, dir, 3), new PrintWriter(narration, true));
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theTypoIsCaughtAtEveryStageOnRealApache() throws Exception {
+        Demo.Result r = demo(true).run(url -> {});
+        assertThat(narration.toString()).contains("did you mean '.php'", "promotion_order", "automatic rollback");
+        assertThat(r.hostsThatServedBad()).isEqualTo(Set.of(r.canary()));
+        assertThat(r.hostsAffected()).isEqualTo(1);
+        assertThat(r.timeToDetectMillis()).isLessThan(3_000);
+        assertThat(r.timeToMitigateMillis()).isLessThan(5_000);
+        assertThat(r.requestsFailed()).isPositive();
+        assertThat(r.failedPercent()).isLessThan(5.0);
+        assertThat(r.pagerTrigger().path("event_action").asText()).isEqualTo("trigger");
+        assertThat(r.pagerTrigger().path("dedup_key").asText()).isEqualTo("rollguard-incident-" + r.incidentId());
+        String pm = Files.readString(r.postmortem());
+        assertThat(pm).contains("## Timeline", "class-wp-hook.phpp", "first 5xx on " + r.canary(), "rollback finished");
+        assertThat(r.fixedVersion()).isEqualTo(r.badVersion() + 1);
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void withoutAutomaticRollbackTheStoryFails() {
+        assertThatThrownBy(() -> demo(false).run(url -> {}))
+                .isInstanceOf(Demo.Failure.class)
+                .hasMessageContaining("not rolled back automatically")
+                .hasMessageContaining("PAUSED");
+    }
+}
