@@ -16,6 +16,7 @@ import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.rollout.RolloutStore;
 import dev.rollguard.web.RolloutRoutes;
 import dev.rollguard.web.IncidentRoutes;
+import dev.rollguard.web.Dashboard;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
@@ -70,6 +71,7 @@ public final class Rollguard implements AutoCloseable {
             ConfigRoutes.register(server, config);
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);
+            Dashboard.register(server, config, rollouts, incidents, clock);
         });
         try {
             api.start(settings.host(), settings.port());

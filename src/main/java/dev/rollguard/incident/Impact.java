@@ -31,7 +31,7 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
         int affected = 0;
         Instant first = null;
         Instant last = null;
-        TreeMap<Long, long[]> perSecond = new TreeMap<>();
+        TreeMap<Long, double[]> perSecond = new TreeMap<>();
         for (List<HealthStore.Sample> host : samples.values()) {
             boolean hit = false;
             // a host that failed on the bad version owns all its failures of the window: around a switch, a request
@@ -43,9 +43,7 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
                 long errors = servedBad ? s.errors() : 0;
                 total += s.requests();
                 failed += errors;
-                long[] bucket = perSecond.computeIfAbsent(s.end().getEpochSecond(), k -> new long[2]);
-                bucket[0] += s.requests();
-                bucket[1] += errors;
+                spread(perSecond, s, errors);
                 if (errors > 0) {
                     hit = true;
                     Instant f = s.firstError();
@@ -56,9 +54,26 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
             if (hit) affected++;
         }
         double peak = 0;
-        for (long[] b : perSecond.values()) if (b[0] > 0) peak = Math.max(peak, 100.0 * b[1] / b[0]);
+        for (double[] b : perSecond.values()) if (b[0] > 0) peak = Math.max(peak, 100.0 * b[1] / b[0]);
         return new Impact(total, failed, total == 0 ? 0 : 100.0 * failed / total, round(peak), affected, samples.size(), first, last,
                 detectedAt, mitigatedAt, recoveredAt, millis(first, detectedAt), millis(first, mitigatedAt), millis(first, recoveredAt));
+    }
+
+    /**
+     * Spreads a sample's counts over the wall-clock seconds it covers, in proportion: hosts report on their own
+     * phases, and a second must hold every host's share of it, not whichever reports happened to end in it.
+     */
+    private static void spread(TreeMap<Long, double[]> perSecond, HealthStore.Sample s, long errors) {
+        long start = s.start().toEpochMilli();
+        long end = Math.max(start + 1, s.end().toEpochMilli());
+        double length = end - start;
+        for (long sec = Math.floorDiv(start, 1000); sec * 1000 < end; sec++) {
+            long overlap = Math.min(end, (sec + 1) * 1000) - Math.max(start, sec * 1000);
+            if (overlap <= 0) continue;
+            double[] b = perSecond.computeIfAbsent(sec, k -> new double[2]);
+            b[0] += s.requests() * overlap / length;
+            b[1] += errors * overlap / length;
+        }
     }
 
     private static Long millis(Instant a, Instant b) {

@@ -270,6 +270,41 @@ public final class RolloutService implements AutoCloseable {
         }
     }
 
+    /**
+     * Per-second 5xx rate and p99 latency of the rollout's canary hosts (those on the new version now) and of the
+     * baseline, from 30 s before the rollout to now: the dashboard's charts. Nulls where a group served nothing.
+     */
+    public Map<String, List<Object>> series(Rollout r) {
+        Set<String> canary = Set.copyOf(r.canaryHosts());
+        Instant from = r.createdAt().minusSeconds(30);
+        Instant to = r.state().terminal() ? r.updatedAt().plusSeconds(30) : clock.instant();
+        java.util.TreeMap<Long, double[]> buckets = new java.util.TreeMap<>();
+        for (String host : r.hosts()) {
+            int g = canary.contains(host) ? 0 : 1;
+            for (HealthStore.Sample s : health.samples(r.service(), r.env(), host, from)) {
+                // a host without a config is not in service: its answers say nothing about either version
+                if (s.end().isAfter(to) || s.version() == null) continue;
+                // [canary requests, canary errors, canary p99, baseline requests, baseline errors, baseline p99]
+                double[] b = buckets.computeIfAbsent(s.end().getEpochSecond(), k -> new double[6]);
+                b[g * 3] += s.requests();
+                b[g * 3 + 1] += s.errors();
+                if (s.latencySamples() > 0) b[g * 3 + 2] = Math.max(b[g * 3 + 2], s.p99Millis());
+            }
+        }
+        Map<String, List<Object>> out = new LinkedHashMap<>();
+        for (String k : List.of("t", "canaryErrorPercent", "baselineErrorPercent", "canaryP99Millis", "baselineP99Millis")) {
+            out.put(k, new ArrayList<>());
+        }
+        buckets.forEach((t, b) -> {
+            out.get("t").add(t);
+            out.get("canaryErrorPercent").add(b[0] == 0 ? null : Math.round(1000 * b[1] / b[0]) / 10.0);
+            out.get("baselineErrorPercent").add(b[3] == 0 ? null : Math.round(1000 * b[4] / b[3]) / 10.0);
+            out.get("canaryP99Millis").add(b[0] == 0 ? null : b[2]);
+            out.get("baselineP99Millis").add(b[3] == 0 ? null : b[5]);
+        });
+        return out;
+    }
+
     public List<HostObservation> observe(Rollout r) {
         Map<String, HostInfo> hosts = new HashMap<>();
         for (HostInfo h : store.hosts(r.service(), r.env())) hosts.put(h.host(), h);

@@ -58,6 +58,7 @@ public final class RolloutRoutes {
                 .rollouts(ctx.pathParam("service"), ctx.queryParam("env"), 50).stream().map(r -> view(rollouts, r, false)).toList()));
         app.get("/api/v1/services/{service}/events", ctx -> json(ctx, rollouts.store().events(ctx.pathParam("service"), null, 200)));
         app.get("/api/v1/rollouts/{id}", ctx -> json(ctx, view(rollouts, rollouts.rollout(ctx.pathParam("id")), true)));
+        app.get("/api/v1/rollouts/{id}/series", ctx -> json(ctx, rollouts.series(rollouts.rollout(ctx.pathParam("id")))));
         app.post("/api/v1/rollouts/{id}/{action}", ctx -> {
             ActionBody body = optionalBody(server, ctx);
             String id = ctx.pathParam("id");

@@ -1,0 +1,579 @@
+package dev.rollguard.web;
+
+import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.EnvironmentInfo;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.VersionInfo;
+import dev.rollguard.health.HealthStore;
+import dev.rollguard.incident.ActionItem;
+import dev.rollguard.incident.Impact;
+import dev.rollguard.incident.Incident;
+import dev.rollguard.incident.IncidentService;
+import dev.rollguard.incident.IncidentStore;
+import dev.rollguard.incident.TimelineEntry;
+import dev.rollguard.rollout.EventRecord;
+import dev.rollguard.rollout.HostInfo;
+import dev.rollguard.rollout.HostObservation;
+import dev.rollguard.rollout.Rollout;
+import dev.rollguard.rollout.RolloutService;
+import dev.rollguard.validate.Finding;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.parser.Parser;
+import org.commonmark.renderer.html.HtmlRenderer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import static dev.rollguard.web.Html.badge;
+import static dev.rollguard.web.Html.esc;
+import static dev.rollguard.web.Html.url;
+
+/**
+ * The web dashboard: plain server-rendered pages; live parts are fragments htmx re-fetches every second, charts
+ * are uPlot fed by the API. Buttons call the same API routes as the CLI, so they need the same rights.
+ */
+public final class Dashboard {
+    private static final String HTMX = "/webjars/htmx.org/2.0.4/dist/htmx.min.js";
+    private static final String UPLOT_JS = "/webjars/uplot/1.6.30/dist/uPlot.iife.min.js";
+    private static final String UPLOT_CSS = "/webjars/uplot/1.6.30/dist/uPlot.min.css";
+    private static final Parser MARKDOWN = Parser.builder().extensions(List.of(TablesExtension.create())).build();
+    private static final HtmlRenderer RENDERER = HtmlRenderer.builder().extensions(List.of(TablesExtension.create()))
+            .escapeHtml(true).sanitizeUrls(true).build();
+
+    private final ConfigService config;
+    private final RolloutService rollouts;
+    private final IncidentService incidents;
+    private final Clock clock;
+
+    private Dashboard(ConfigService config, RolloutService rollouts, IncidentService incidents, Clock clock) {
+        this.config = config;
+        this.rollouts = rollouts;
+        this.incidents = incidents;
+        this.clock = clock;
+    }
+
+    public static void register(ApiServer server, ConfigService config, RolloutService rollouts, IncidentService incidents, Clock clock) {
+        Dashboard d = new Dashboard(config, rollouts, incidents, clock);
+        Javalin app = server.app();
+        app.get("/ui/app.css", ctx -> asset(ctx, "/ui/app.css", "text/css"));
+        app.get("/ui/app.js", ctx -> asset(ctx, "/ui/app.js", "text/javascript"));
+        app.get(HTMX, ctx -> asset(ctx, "/META-INF/resources" + HTMX, "text/javascript"));
+        app.get(UPLOT_JS, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_JS, "text/javascript"));
+        app.get(UPLOT_CSS, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_CSS, "text/css"));
+        app.get("/", page(d::overview));
+        app.get("/services/{service}", page(d::service));
+        app.get("/services/{service}/versions/{number}", page(d::version));
+        app.get("/services/{service}/environments/{env}/hosts", page(d::hosts));
+        app.get("/ui/services/{service}/environments/{env}/hosts", fragment(d::hostsFragment));
+        app.get("/rollouts/{id}", page(d::rollout));
+        app.get("/ui/rollouts/{id}/live", fragment(d::rolloutFragment));
+        app.get("/incidents", page(d::incidentList));
+        app.get("/incidents/{id}", page(d::incident));
+        app.get("/ui/incidents/{id}/live", fragment(d::incidentFragment));
+        app.get("/incidents/{id}/postmortem", page(d::postmortem));
+        app.get("/activity", page(d::activity));
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private interface Page {
+        String render(Context ctx, StringBuilder head);
+    }
+
+    private static Handler page(Page p) {
+        return ctx -> {
+            StringBuilder head = new StringBuilder();
+            String body;
+            try {
+                body = p.render(ctx, head);
+            } catch (Problem e) {
+                ctx.status(e.status());
+                body = "<h1>" + esc(e.status() == 404 ? "Not found" : "Cannot show this") + "</h1><p class=\"error\">" + esc(e.getMessage())
+                        + "</p><p><a href=\"/\">Back to the overview</a></p>";
+                head.setLength(0);
+                head.append("Error");
+            }
+            String title = head.length() == 0 ? "Rollguard" : head + " · Rollguard";
+            ctx.contentType("text/html; charset=utf-8").result("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + esc(title) + "</title>"
+                    + "<link rel=\"stylesheet\" href=\"/ui/app.css\"><link rel=\"stylesheet\" href=\"" + UPLOT_CSS + "\">"
+                    + "<script src=\"" + HTMX + "\" defer></script><script src=\"" + UPLOT_JS + "\" defer></script>"
+                    + "<script src=\"/ui/app.js\" defer></script></head><body>"
+                    + "<header><a class=\"brand\" href=\"/\">Rollguard</a><nav aria-label=\"Main\"><a href=\"/\">Services</a>"
+                    + "<a href=\"/incidents\">Incidents</a><a href=\"/activity\">Activity</a></nav></header>"
+                    + "<div id=\"toast\" role=\"alert\" aria-live=\"assertive\"></div><main>" + body + "</main></body></html>");
+        };
+    }
+
+    private interface Fragment {
+        String render(Context ctx);
+    }
+
+    private static Handler fragment(Fragment f) {
+        return ctx -> {
+            try {
+                ctx.contentType("text/html; charset=utf-8").result(f.render(ctx));
+            } catch (Problem e) {
+                ctx.status(e.status()).contentType("text/html; charset=utf-8").result("<p class=\"error\">" + esc(e.getMessage()) + "</p>");
+            }
+        };
+    }
+
+    private static void asset(Context ctx, String resource, String type) throws IOException {
+        try (InputStream in = Dashboard.class.getResourceAsStream(resource)) {
+            if (in == null) throw Problem.notFound("not_found", "no asset " + resource);
+            ctx.header("Cache-Control", "public, max-age=3600").contentType(type + "; charset=utf-8").result(in.readAllBytes());
+        }
+    }
+
+    private static int intParam(Context ctx, String name) {
+        try {
+            return Integer.parseInt(ctx.pathParam(name));
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("invalid_" + name, "'" + ctx.pathParam(name) + "' is not a number");
+        }
+    }
+
+    /** requests, errors of an environment over the last minute. */
+    private long[] health(String service, String env) {
+        long[] t = new long[2];
+        for (List<HealthStore.Sample> host : rollouts.health().environment(service, env, clock.instant().minusSeconds(60)).values()) {
+            for (HealthStore.Sample s : host) {
+                t[0] += s.requests();
+                t[1] += s.errors();
+            }
+        }
+        return t;
+    }
+
+    private static String healthCell(long[] h) {
+        if (h[0] == 0) return "<span class=\"muted\">no traffic</span>";
+        double p = 100.0 * h[1] / h[0];
+        String cls = p >= 5 ? "bad" : p > 0.5 ? "warn" : "good";
+        return "<span class=\"health " + cls + "\">" + Html.percent(p) + " 5xx</span> <span class=\"muted\">of " + h[0] + " req/min</span>";
+    }
+
+    // ------------------------------------------------------------------ services
+
+    private String overview(Context ctx, StringBuilder head) {
+        head.append("Services");
+        StringBuilder b = new StringBuilder("<h1>Services</h1>");
+        List<Incident> open = incidents.incidents(null, null, 50).stream().filter(Incident::active).toList();
+        if (!open.isEmpty()) {
+            b.append("<section class=\"alert\" aria-label=\"Open incidents\"><h2>Open incidents</h2><ul>");
+            for (Incident i : open) b.append("<li>").append(incidentLink(i)).append("</li>");
+            b.append("</ul></section>");
+        }
+        List<String> names = config.services();
+        if (names.isEmpty()) {
+            b.append("<p>No services yet. Create one with <code>rollguard service NAME</code> and push a config with "
+                    + "<code>rollguard push DIR -s NAME -m MESSAGE</code>.</p>");
+        }
+        b.append("<table><caption class=\"sr-only\">Services and environments</caption><thead><tr><th scope=\"col\">service</th>"
+                + "<th scope=\"col\">environment</th><th scope=\"col\">released</th><th scope=\"col\">hosts</th>"
+                + "<th scope=\"col\">health (last minute)</th><th scope=\"col\">rollout</th></tr></thead><tbody>");
+        for (String s : names) {
+            List<EnvironmentInfo> envs = config.environments(s);
+            boolean first = true;
+            for (EnvironmentInfo e : envs) {
+                b.append("<tr>");
+                if (first) b.append("<th scope=\"row\" rowspan=\"").append(envs.size()).append("\"><a href=\"/services/").append(url(s))
+                        .append("\">").append(esc(s)).append("</a></th>");
+                first = false;
+                List<HostInfo> hosts = rollouts.store().hosts(s, e.name());
+                b.append("<td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—"
+                                : "<a href=\"/services/" + url(s) + "/versions/" + e.releasedVersion() + "\">v" + e.releasedVersion() + "</a>")
+                        .append("</td><td><a href=\"/services/").append(url(s)).append("/environments/").append(url(e.name()))
+                        .append("/hosts\">").append(hosts.size()).append(" host(s)</a></td><td>").append(healthCell(health(s, e.name())))
+                        .append("</td><td>");
+                rollouts.store().rollouts(s, e.name(), 1).stream().findFirst().ifPresent(r -> b.append(rolloutLink(r)));
+                b.append("</td></tr>");
+            }
+        }
+        b.append("</tbody></table>");
+        return b.toString();
+    }
+
+    private String rolloutLink(Rollout r) {
+        return "<a href=\"/rollouts/" + url(r.id()) + "\">v" + r.toVersion() + "</a> " + badge(r.state());
+    }
+
+    private String service(Context ctx, StringBuilder head) {
+        String s = ctx.pathParam("service");
+        ServiceSpec spec = config.service(s);
+        head.append(s);
+        StringBuilder b = new StringBuilder("<h1>").append(esc(s)).append("</h1>");
+        if (spec.description() != null) b.append("<p>").append(esc(spec.description())).append("</p>");
+        b.append("<h2>Environments</h2><table><thead><tr><th scope=\"col\">environment</th><th scope=\"col\">released</th>"
+                + "<th scope=\"col\">since</th><th scope=\"col\">hosts</th><th scope=\"col\">health</th><th scope=\"col\">actions</th></tr></thead><tbody>");
+        for (EnvironmentInfo e : config.environments(s)) {
+            b.append("<tr><td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—" : "v" + e.releasedVersion())
+                    .append("</td><td>").append(Html.time(e.releasedAt())).append("</td><td><a href=\"/services/").append(url(s))
+                    .append("/environments/").append(url(e.name())).append("/hosts\">").append(rollouts.store().hosts(s, e.name()).size())
+                    .append(" host(s)</a></td><td>").append(healthCell(health(s, e.name()))).append("</td><td>");
+            if (e.releasedVersion() != null) {
+                b.append("<button class=\"danger\" hx-post=\"/api/v1/services/").append(url(s)).append("/environments/").append(url(e.name()))
+                        .append("/rollback\" hx-swap=\"none\" hx-confirm=\"Roll ").append(esc(s)).append(" in ").append(esc(e.name()))
+                        .append(" back to the previous version on every host now?\" data-reload>Roll back ").append(esc(e.name()))
+                        .append("</button>");
+            }
+            b.append("</td></tr>");
+        }
+        b.append("</tbody></table>");
+        b.append("<h2>Rollouts</h2>").append(rolloutTable(rollouts.store().rollouts(s, null, 20)));
+        b.append("<h2>Versions</h2><table><thead><tr><th scope=\"col\">version</th><th scope=\"col\">author</th><th scope=\"col\">message</th>"
+                + "<th scope=\"col\">when</th><th scope=\"col\">findings</th><th scope=\"col\">flags</th></tr></thead><tbody>");
+        for (VersionInfo v : config.versions(s, 50)) {
+            b.append("<tr><td><a href=\"/services/").append(url(s)).append("/versions/").append(v.number()).append("\">v").append(v.number())
+                    .append("</a></td><td>").append(esc(v.author())).append("</td><td>").append(esc(v.message())).append("</td><td>")
+                    .append(Html.time(v.createdAt())).append("</td><td>").append(findingsSummary(v)).append("</td><td>").append(flags(v))
+                    .append("</td></tr>");
+        }
+        b.append("</tbody></table>");
+        List<Incident> list = incidents.incidents(s, null, 20);
+        if (!list.isEmpty()) {
+            b.append("<h2>Incidents</h2><ul>");
+            for (Incident i : list) b.append("<li>").append(incidentLink(i)).append("</li>");
+            b.append("</ul>");
+        }
+        return b.toString();
+    }
+
+    private static String findingsSummary(VersionInfo v) {
+        if (v.report() == null || v.report().findings().isEmpty()) return "<span class=\"health good\">clean</span>";
+        return "<span class=\"health " + (v.report().errors() > 0 ? "bad" : "warn") + "\">" + v.report().errors() + " error(s), "
+                + v.report().warnings() + " warning(s)</span>";
+    }
+
+    private static String flags(VersionInfo v) {
+        StringBuilder f = new StringBuilder();
+        if (v.bad()) f.append(badge("bad")).append(' ');
+        if (v.breakGlass() != null) f.append(badge("break-glass")).append(' ');
+        if (v.highRisk()) f.append(badge("high-risk")).append(' ');
+        if (!v.releasable()) f.append(badge("not-releasable"));
+        return f.toString();
+    }
+
+    private String rolloutTable(List<Rollout> list) {
+        if (list.isEmpty()) return "<p class=\"muted\">No rollouts yet.</p>";
+        StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">rollout</th><th scope=\"col\">environment</th>"
+                + "<th scope=\"col\">change</th><th scope=\"col\">state</th><th scope=\"col\">started</th><th scope=\"col\">by</th>"
+                + "<th scope=\"col\">reason</th></tr></thead><tbody>");
+        for (Rollout r : list) {
+            b.append("<tr><td><a href=\"/rollouts/").append(url(r.id())).append("\">").append(esc(r.id().substring(0, 8))).append("</a></td><td>")
+                    .append(esc(r.env())).append("</td><td>").append(r.fromVersion() == null ? "none" : "v" + r.fromVersion()).append(" → v")
+                    .append(r.toVersion()).append("</td><td>").append(badge(r.state())).append("</td><td>").append(Html.time(r.createdAt()))
+                    .append("</td><td>").append(esc(r.actor())).append(r.breakGlass() == null ? "" : " " + badge("break-glass"))
+                    .append("</td><td>").append(esc(r.reason())).append("</td></tr>");
+        }
+        return b.append("</tbody></table>").toString();
+    }
+
+    private String version(Context ctx, StringBuilder head) {
+        String s = ctx.pathParam("service");
+        int n = intParam(ctx, "number");
+        VersionInfo v = config.version(s, n);
+        head.append(s).append(" v").append(n);
+        StringBuilder b = new StringBuilder("<p class=\"crumbs\"><a href=\"/services/").append(url(s)).append("\">").append(esc(s))
+                .append("</a></p><h1>v").append(n).append(" <small>").append(esc(v.message())).append("</small></h1>");
+        b.append("<dl class=\"facts\"><dt>author</dt><dd>").append(esc(v.author())).append("</dd><dt>pushed</dt><dd>").append(Html.time(v.createdAt()))
+                .append("</dd><dt>parent</dt><dd>").append(v.parent() == null ? "—" : "v" + v.parent()).append("</dd><dt>files</dt><dd>")
+                .append(v.fileCount()).append(" (").append(v.totalBytes()).append(" bytes)</dd><dt>flags</dt><dd>").append(flags(v)).append("</dd>");
+        if (v.breakGlass() != null) b.append("<dt>break-glass</dt><dd>").append(esc(v.breakGlass())).append("</dd>");
+        if (v.bad()) b.append("<dt>marked bad</dt><dd>").append(esc(v.badReason())).append("</dd>");
+        b.append("</dl><h2>Validator findings</h2>");
+        List<Finding> findings = v.report() == null ? List.of() : v.report().findings();
+        if (findings.isEmpty()) b.append("<p class=\"health good\">No findings.</p>");
+        else {
+            b.append("<ul class=\"findings\">");
+            for (Finding f : findings) {
+                b.append("<li class=\"").append(f.severity().name().toLowerCase()).append("\"><code>").append(esc(f.path()))
+                        .append(f.line() > 0 ? ":" + f.line() : "").append(f.column() > 0 ? ":" + f.column() : "").append("</code> ")
+                        .append(badge(f.severity())).append(' ').append(esc(f.message())).append(" <span class=\"muted\">[")
+                        .append(esc(f.rule())).append("]</span>");
+                if (f.suggestion() != null) b.append("<div class=\"suggestion\">").append(esc(f.suggestion())).append("</div>");
+                b.append("</li>");
+            }
+            b.append("</ul>");
+        }
+        if (v.parent() != null) {
+            b.append("<h2>Changes from v").append(v.parent()).append("</h2>").append(diff(config.diff(s, v.parent(), n)));
+        }
+        return b.toString();
+    }
+
+    private static String diff(List<TreeDiff.FileDiff> diffs) {
+        if (diffs.isEmpty()) return "<p class=\"muted\">No changes.</p>";
+        StringBuilder b = new StringBuilder();
+        for (TreeDiff.FileDiff d : diffs) {
+            b.append("<details open><summary><code>").append(esc(d.path())).append("</code> ").append(badge(d.status()))
+                    .append(" <span class=\"add\">+").append(d.additions()).append("</span> <span class=\"del\">−").append(d.deletions())
+                    .append("</span></summary><pre class=\"diff\">");
+            String[] lines = d.unified().split("\n");
+            for (int i = 0; i < Math.min(lines.length, 2000); i++) {
+                String l = lines[i];
+                String cls = l.startsWith("+++") || l.startsWith("---") ? "meta" : l.startsWith("+") ? "add" : l.startsWith("-") ? "del"
+                        : l.startsWith("@@") ? "hunk" : "";
+                b.append("<span class=\"").append(cls).append("\">").append(esc(l)).append("</span>\n");
+            }
+            b.append("</pre></details>");
+        }
+        return b.toString();
+    }
+
+    // ------------------------------------------------------------------ hosts
+
+    private String hosts(Context ctx, StringBuilder head) {
+        String s = ctx.pathParam("service");
+        String env = ctx.pathParam("env");
+        config.service(s);
+        head.append(s).append(" / ").append(env).append(" hosts");
+        return "<p class=\"crumbs\"><a href=\"/services/" + url(s) + "\">" + esc(s) + "</a></p><h1>Hosts of " + esc(s) + " in " + esc(env)
+                + "</h1><div hx-get=\"/ui/services/" + url(s) + "/environments/" + url(env) + "/hosts\" hx-trigger=\"load, every 1s\">"
+                + hostsFragment(ctx) + "</div>";
+    }
+
+    private String hostsFragment(Context ctx) {
+        String s = ctx.pathParam("service");
+        String env = ctx.pathParam("env");
+        Instant now = clock.instant();
+        Integer released = config.environments(s).stream().filter(e -> e.name().equals(env)).findFirst()
+                .map(EnvironmentInfo::releasedVersion).orElse(null);
+        Duration heartbeat = Duration.ofSeconds(config.service(s).rollout().heartbeatTimeoutSeconds());
+        StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">applied</th><th scope=\"col\">desired</th>"
+                + "<th scope=\"col\">last heartbeat</th><th scope=\"col\">5xx (last minute)</th><th scope=\"col\">apply error</th></tr></thead><tbody>");
+        for (HostInfo h : rollouts.store().hosts(s, env)) {
+            boolean alive = h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0;
+            var counts = rollouts.health().sum(s, env, h.host(), null, now.minusSeconds(60));
+            b.append("<tr data-host=\"").append(esc(h.host())).append("\"><th scope=\"row\">").append(esc(h.host())).append("</th><td>")
+                    .append(h.appliedVersion() == null ? "—" : "v" + h.appliedVersion())
+                    .append(Objects.equals(h.appliedVersion(), released) ? "" : " " + badge("differs")).append("</td><td>")
+                    .append(h.desiredVersion() == null ? "—" : "v" + h.desiredVersion()).append("</td><td>")
+                    .append(alive ? "" : badge("silent") + " ").append(Html.ago(h.lastSeen(), now)).append("</td><td>")
+                    .append(healthCell(new long[]{counts.requests(), counts.errors()})).append("</td><td>").append(esc(h.applyError()))
+                    .append("</td></tr>");
+        }
+        return b.append("</tbody></table>").toString();
+    }
+
+    // ------------------------------------------------------------------ rollouts
+
+    private String rollout(Context ctx, StringBuilder head) {
+        Rollout r = rollouts.rollout(ctx.pathParam("id"));
+        head.append("Rollout v").append(r.toVersion()).append(" to ").append(r.env());
+        return "<p class=\"crumbs\"><a href=\"/services/" + url(r.service()) + "\">" + esc(r.service()) + "</a></p>"
+                + "<h1>Rollout of v" + r.toVersion() + " to " + esc(r.env()) + "</h1>"
+                + "<div id=\"live\" hx-get=\"/ui/rollouts/" + url(r.id()) + "/live\" hx-trigger=\"every 1s\">" + rolloutFragment(ctx) + "</div>"
+                + "<section aria-label=\"Charts\"><h2>Canary vs baseline</h2><div class=\"charts\" data-series=\"/api/v1/rollouts/"
+                + url(r.id()) + "/series\"><figure><figcaption>5xx rate, %</figcaption><div class=\"chart\" data-chart=\"errors\"></div></figure>"
+                + "<figure><figcaption>p99 latency, ms</figcaption><div class=\"chart\" data-chart=\"latency\"></div></figure></div></section>";
+    }
+
+    private String rolloutFragment(Context ctx) {
+        Rollout r = rollouts.rollout(ctx.pathParam("id"));
+        StringBuilder b = new StringBuilder();
+        b.append("<div class=\"status\" data-state=\"").append(r.state()).append("\">").append(badge(r.state())).append(" wave ")
+                .append(Math.min(r.wave() + 1, r.targets().length)).append(" of ").append(r.targets().length).append(" · v")
+                .append(r.fromVersion() == null ? "none" : r.fromVersion()).append(" → v").append(r.toVersion()).append(" · started by ")
+                .append(esc(r.actor())).append(' ').append(Html.time(r.createdAt()));
+        if (r.breakGlass() != null) b.append(" · ").append(badge("break-glass")).append(' ').append(esc(r.breakGlass()));
+        b.append("</div>");
+        if (r.reason() != null) b.append("<p class=\"reason\">").append(esc(r.reason())).append("</p>");
+        String api = "/api/v1/rollouts/" + url(r.id()) + "/";
+        b.append("<div class=\"buttons\">");
+        if (r.state() == Rollout.State.RUNNING) b.append(button(api + "pause", "Pause", null, ""));
+        if (r.state() == Rollout.State.PAUSED) b.append(button(api + "resume", "Resume", null, ""));
+        if (!r.state().terminal()) b.append(button(api + "abort", "Abort", "Abort and put every host back on the old version?", "danger"));
+        if (r.state() != Rollout.State.ROLLED_BACK && r.state() != Rollout.State.ABORTED && r.fromVersion() != null) {
+            b.append(button(api + "rollback", "Roll back", "Roll every host back to v" + r.fromVersion() + " and mark v" + r.toVersion() + " bad?", "danger"));
+        }
+        b.append("</div>");
+
+        int[] targets = r.targets();
+        b.append("<ol class=\"waves\" aria-label=\"Waves\">");
+        for (int w = 0; w < targets.length; w++) {
+            String state = w < r.wave() || r.state() == Rollout.State.COMPLETE ? "passed"
+                    : w == r.wave() ? (r.state() == Rollout.State.ROLLED_BACK || r.state() == Rollout.State.ABORTED ? "failed" : "current") : "waiting";
+            b.append("<li class=\"").append(state).append("\">wave ").append(w + 1).append(": ").append(targets[w]).append(" host(s) · ")
+                    .append(state).append("</li>");
+        }
+        b.append("</ol><h2>Hosts</h2><ul class=\"hosts\" aria-label=\"Hosts by version and health\">");
+        for (HostObservation o : rollouts.observe(r)) {
+            boolean onNew = Objects.equals(o.appliedVersion(), r.toVersion());
+            boolean failing = o.health() != null && o.health().errors() > 0 && onNew;
+            String cls = (onNew ? "new" : "old") + (failing ? " failing" : "");
+            b.append("<li class=\"host ").append(cls).append("\" title=\"").append(esc(o.host())).append(": v")
+                    .append(o.appliedVersion() == null ? "none" : o.appliedVersion()).append(o.health() == null ? "" : ", " + o.health().requests()
+                            + " requests, " + o.health().errors() + " 5xx").append("\"><span>").append(esc(o.host())).append("</span><small>v")
+                    .append(o.appliedVersion() == null ? "–" : o.appliedVersion()).append("</small></li>");
+        }
+        b.append("</ul><h2>Decisions and events</h2><table class=\"events\"><thead><tr><th scope=\"col\">time (UTC)</th><th scope=\"col\">event</th>"
+                + "<th scope=\"col\">what</th><th scope=\"col\">numbers</th></tr></thead><tbody>");
+        List<EventRecord> events = new java.util.ArrayList<>(rollouts.store().events(r.service(), r.id(), 500));
+        events.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
+        for (EventRecord e : events) {
+            b.append("<tr class=\"ev-").append(esc(e.type())).append("\"><td>").append(Html.clock(e.at())).append("</td><td>")
+                    .append(badge(e.type())).append("</td><td>").append(esc(e.message())).append("</td><td class=\"numbers\">")
+                    .append(numbers(e.data())).append("</td></tr>");
+        }
+        b.append("</tbody></table>");
+        incidents.store().list(r.service(), null, 20).stream().filter(i -> r.id().equals(i.rolloutId())).findFirst()
+                .ifPresent(i -> b.append("<p class=\"alert\">Incident: ").append(incidentLink(i)).append("</p>"));
+        return b.toString();
+    }
+
+    private static String button(String post, String label, String confirm, String cls) {
+        return "<button class=\"" + cls + "\" hx-post=\"" + esc(post) + "\" hx-swap=\"none\""
+                + (confirm == null ? "" : " hx-confirm=\"" + esc(confirm) + "\"") + ">" + esc(label) + "</button>";
+    }
+
+    private static String numbers(Map<String, Object> data) {
+        if (data == null || data.isEmpty()) return "";
+        StringBuilder b = new StringBuilder();
+        data.forEach((k, v) -> b.append("<span><b>").append(esc(k)).append("</b> ").append(esc(v)).append("</span> "));
+        return b.toString();
+    }
+
+    // ------------------------------------------------------------------ incidents
+
+    private static String incidentLink(Incident i) {
+        return "<a href=\"/incidents/" + i.id() + "\">#" + i.id() + " " + esc(i.title()) + "</a> " + badge(i.severity()) + " "
+                + badge(i.status()) + " <span class=\"muted\">" + esc(i.service()) + (i.env() == null ? "" : "/" + esc(i.env())) + "</span>";
+    }
+
+    private String incidentList(Context ctx, StringBuilder head) {
+        head.append("Incidents");
+        List<Incident> list = incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"), 200);
+        StringBuilder b = new StringBuilder("<h1>Incidents</h1>");
+        if (list.isEmpty()) return b.append("<p class=\"muted\">No incidents.</p>").toString();
+        b.append("<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">title</th><th scope=\"col\">severity</th><th scope=\"col\">status</th>"
+                + "<th scope=\"col\">service</th><th scope=\"col\">opened</th><th scope=\"col\">failed requests</th><th scope=\"col\">time to mitigate</th>"
+                + "</tr></thead><tbody>");
+        for (Incident i : list) {
+            Impact im = i.impact();
+            b.append("<tr><td>").append(i.id()).append("</td><td><a href=\"/incidents/").append(i.id()).append("\">").append(esc(i.title()))
+                    .append("</a></td><td>").append(badge(i.severity())).append("</td><td>").append(badge(i.status())).append("</td><td>")
+                    .append(esc(i.service())).append(i.env() == null ? "" : "/" + esc(i.env())).append("</td><td>").append(Html.time(i.openedAt()))
+                    .append("</td><td>").append(im == null ? "—" : im.requestsFailed() + " of " + im.requestsTotal()).append("</td><td>")
+                    .append(im == null ? "—" : Html.millis(im.timeToMitigateMillis())).append("</td></tr>");
+        }
+        return b.append("</tbody></table>").toString();
+    }
+
+    private String incident(Context ctx, StringBuilder head) {
+        int id = intParam(ctx, "id");
+        Incident i = incidents.incident(id);
+        head.append("Incident #").append(id);
+        return "<h1>Incident #" + id + ": " + esc(i.title()) + "</h1><div hx-get=\"/ui/incidents/" + id + "/live\" hx-trigger=\"every 2s\">"
+                + incidentFragment(ctx) + "</div>"
+                + "<section aria-label=\"Add a note\"><h2>Add a note</h2><form class=\"inline\" hx-post=\"/api/v1/incidents/" + id
+                + "/notes\" hx-ext=\"json-form\" hx-swap=\"none\" data-reset><label for=\"note\">Note</label><input id=\"note\" name=\"text\" "
+                + "required placeholder=\"what you saw or did\"><button>Add note</button></form></section>"
+                + "<section aria-label=\"Add an action item\"><h2>Add an action item</h2><form class=\"inline\" hx-post=\"/api/v1/incidents/" + id
+                + "/actions\" hx-ext=\"json-form\" hx-swap=\"none\" data-reset><label for=\"a-title\">Action</label><input id=\"a-title\" "
+                + "name=\"title\" required><label for=\"a-owner\">Owner</label><input id=\"a-owner\" name=\"owner\"><label for=\"a-due\">Due</label>"
+                + "<input id=\"a-due\" name=\"due\" type=\"date\"><button>Add action item</button></form></section>";
+    }
+
+    private String incidentFragment(Context ctx) {
+        int id = intParam(ctx, "id");
+        Incident i = incidents.incident(id);
+        StringBuilder b = new StringBuilder("<div class=\"status\">").append(badge(i.severity())).append(' ').append(badge(i.status()))
+                .append(" · ").append(esc(i.service())).append(i.env() == null ? "" : " / " + esc(i.env())).append(" · opened ")
+                .append(Html.time(i.openedAt())).append(" by ").append(esc(i.openedBy()));
+        if (i.commander() != null) b.append(" · commander ").append(esc(i.commander()));
+        if (i.rolloutId() != null) b.append(" · <a href=\"/rollouts/").append(url(i.rolloutId())).append("\">the rollout</a>");
+        b.append("</div><div class=\"buttons\">");
+        if (i.acknowledgedAt() == null && i.active()) b.append(button("/api/v1/incidents/" + id + "/acknowledge", "Acknowledge", null, ""));
+        if (i.active()) b.append(button("/api/v1/incidents/" + id + "/resolve", "Resolve", "Resolve incident #" + id + "?", ""));
+        b.append("<a class=\"button\" href=\"/incidents/").append(id).append("/postmortem\">Postmortem</a></div>");
+        Impact im = i.impact();
+        if (im != null) {
+            b.append("<h2>Impact</h2><dl class=\"facts impact\"><dt>requests failed</dt><dd data-impact=\"requestsFailed\">").append(im.requestsFailed())
+                    .append("</dd><dt>of</dt><dd>").append(im.requestsTotal()).append(" (").append(Html.percent(im.percentFailed())).append(")</dd>")
+                    .append("<dt>peak traffic affected</dt><dd>").append(Html.percent(im.peakPercent())).append("</dd><dt>hosts affected</dt><dd>")
+                    .append(im.hostsAffected()).append(" of ").append(im.hostsTotal()).append("</dd><dt>first error</dt><dd>")
+                    .append(Html.time(im.firstErrorAt())).append("</dd><dt>time to detect</dt><dd>").append(Html.millis(im.timeToDetectMillis()))
+                    .append("</dd><dt>time to mitigate</dt><dd>").append(Html.millis(im.timeToMitigateMillis())).append("</dd><dt>time to recover</dt><dd>")
+                    .append(Html.millis(im.timeToRecoverMillis())).append("</dd></dl>");
+        }
+        b.append("<h2>Timeline</h2><ol class=\"timeline\">");
+        for (TimelineEntry t : incidents.timeline(id)) {
+            b.append("<li class=\"tl-").append(esc(t.type())).append("\">").append(Html.clock(t.at())).append(' ').append(badge(t.type()))
+                    .append(" <span class=\"muted\">[").append(esc(t.source())).append("]</span> ").append(esc(t.message())).append("</li>");
+        }
+        b.append("</ol>");
+        List<ActionItem> actions = incidents.actions(id, null);
+        b.append("<h2>Action items</h2>");
+        if (actions.isEmpty()) b.append("<p class=\"muted\">None yet.</p>");
+        else {
+            b.append("<ul class=\"actions\">");
+            for (ActionItem a : actions) {
+                b.append("<li>").append(badge(a.status())).append(' ').append(esc(a.title())).append(a.owner() == null ? "" : " — " + esc(a.owner()))
+                        .append(a.due() == null ? "" : ", due " + esc(a.due()));
+                if (a.status() == ActionItem.Status.OPEN) {
+                    b.append(" <button hx-patch=\"/api/v1/actions/").append(a.id()).append("\" hx-vals='{\"status\": \"done\"}' hx-ext=\"json-form\" "
+                            + "hx-swap=\"none\">Mark done</button>");
+                }
+                b.append("</li>");
+            }
+            b.append("</ul>");
+        }
+        List<IncidentStore.Notification> notes = incidents.notifications(id);
+        if (!notes.isEmpty()) {
+            b.append("<h2>Notifications</h2><table><thead><tr><th scope=\"col\">channel</th><th scope=\"col\">event</th><th scope=\"col\">status</th>"
+                    + "<th scope=\"col\">attempts</th><th scope=\"col\">sent</th><th scope=\"col\">last error</th></tr></thead><tbody>");
+            for (IncidentStore.Notification n : notes) {
+                b.append("<tr><td>").append(esc(n.channel())).append(" (").append(esc(n.kind().name().toLowerCase())).append(")</td><td>")
+                        .append(esc(n.action())).append("</td><td>").append(badge(n.status())).append("</td><td>").append(n.attempts())
+                        .append("</td><td>").append(Html.time(n.sentAt())).append("</td><td>").append(esc(n.lastError())).append("</td></tr>");
+            }
+            b.append("</tbody></table>");
+        }
+        return b.toString();
+    }
+
+    private String postmortem(Context ctx, StringBuilder head) {
+        int id = intParam(ctx, "id");
+        incidents.incident(id);
+        head.append("Postmortem #").append(id);
+        String md = incidents.postmortem(id, false);
+        boolean saved = incidents.store().postmortem(id).isPresent();
+        return "<p class=\"crumbs\"><a href=\"/incidents/" + id + "\">Incident #" + id + "</a> · <a href=\"/api/v1/incidents/" + id
+                + "/postmortem\">Markdown</a>" + (saved ? " · <span class=\"muted\">edited, saved</span>" : " · <span class=\"muted\">draft from the facts</span>")
+                + "</p><article class=\"postmortem\">" + RENDERER.render(MARKDOWN.parse(md)) + "</article>"
+                + "<section aria-label=\"Edit the postmortem\"><h2>Edit</h2><form id=\"pm-form\" data-put=\"/api/v1/incidents/" + id + "/postmortem\">"
+                + "<label for=\"pm\">Markdown</label><textarea id=\"pm\" name=\"markdown\" rows=\"24\">" + esc(md) + "</textarea>"
+                + "<button>Save postmortem</button></form></section>";
+    }
+
+    // ------------------------------------------------------------------ activity
+
+    private String activity(Context ctx, StringBuilder head) {
+        head.append("Activity");
+        StringBuilder b = new StringBuilder("<h1>Activity</h1><table><thead><tr><th scope=\"col\">time (UTC)</th><th scope=\"col\">service</th>"
+                + "<th scope=\"col\">environment</th><th scope=\"col\">event</th><th scope=\"col\">what</th></tr></thead><tbody>");
+        List<EventRecord> all = new java.util.ArrayList<>();
+        for (String s : config.services()) all.addAll(rollouts.store().events(s, null, 100));
+        all.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
+        for (EventRecord e : all.subList(0, Math.min(200, all.size()))) {
+            b.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.service())).append("</td><td>").append(esc(e.environment()))
+                    .append("</td><td>").append(badge(e.type())).append("</td><td>").append(e.rolloutId() == null ? esc(e.message())
+                            : "<a href=\"/rollouts/" + url(e.rolloutId()) + "\">" + esc(e.message()) + "</a>").append("</td></tr>");
+        }
+        return b.append("</tbody></table>").toString();
+    }
+
+}
