@@ -17,6 +17,11 @@ import dev.rollguard.rollout.RolloutStore;
 import dev.rollguard.web.RolloutRoutes;
 import dev.rollguard.web.IncidentRoutes;
 import dev.rollguard.web.Dashboard;
+import dev.rollguard.web.Access;
+import dev.rollguard.web.AuthRoutes;
+import dev.rollguard.auth.AuthService;
+import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.audit.AuditLog;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
@@ -31,22 +36,29 @@ public final class Rollguard implements AutoCloseable {
      * {@code tick}: how often the orchestrator looks at running rollouts. {@code publicUrl}: how people reach this
      * server (links in pages and webhooks); null means the address it listens on.
      */
-    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
+    public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
+                           String bootstrapToken) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null);
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null);
+        }
+
+        public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null);
         }
 
         public static Settings defaults() {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 96L * 1024 * 1024);
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl); }
-        public Settings withTick(Duration t) { return new Settings(database, host, port, limits, maxBodyBytes, t, publicUrl); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken); }
+        public Settings withTick(Duration t) { return new Settings(database, host, port, limits, maxBodyBytes, t, publicUrl, bootstrapToken); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken); }
+        /** The first admin's token on a first start (else a random one is made and printed once). */
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t); }
     }
 
     private final Database database;
@@ -54,6 +66,9 @@ public final class Rollguard implements AutoCloseable {
     private final RolloutService rollouts;
     private final ApiServer api;
     private final IncidentService incidents;
+    private final AuthService auth;
+    private final AuditLog audit;
+    private final String bootstrapToken;
 
     public Rollguard(Settings settings, Clock clock) {
         this.database = Database.open(settings.database());
@@ -65,8 +80,14 @@ public final class Rollguard implements AutoCloseable {
         String[] base = {settings.publicUrl()};
         this.incidents = new IncidentService(config, rollouts, incidentStore, new Notifier(incidentStore, clock), clock,
                 () -> base[0]);
+        this.auth = new AuthService(database.jdbi(), clock);
+        this.audit = new AuditLog(database.jdbi(), clock);
+        this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
+        rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
-            server.app().get("/api/v1/health", ctx -> ApiServer.json(ctx, Map.of("status", "ok",
+            Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
+            AuthRoutes.register(server, auth, audit, config);
+            server.get("/api/v1/health", dev.rollguard.auth.Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
                     "database", database.kind().name().toLowerCase())));
             ConfigRoutes.register(server, config);
             RolloutRoutes.register(server, rollouts);
@@ -96,6 +117,11 @@ public final class Rollguard implements AutoCloseable {
     public ConfigService config() { return config; }
     public RolloutService rollouts() { return rollouts; }
     public IncidentService incidents() { return incidents; }
+    public AuthService auth() { return auth; }
+    public AuditLog audit() { return audit; }
+
+    /** The first admin's token when this start created it (a first start), else null: shown once. */
+    public String bootstrapToken() { return bootstrapToken; }
     public Database database() { return database; }
 
     @Override

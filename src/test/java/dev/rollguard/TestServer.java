@@ -14,6 +14,8 @@ import java.nio.file.Path;
 public final class TestServer implements AutoCloseable {
     public final Path dir;
     public final Rollguard server;
+    /** The first admin's token of every test server (set at bootstrap, so restarts on the same data keep it). */
+    public static final String ADMIN_TOKEN = "rg_test-admin-token-0123456789abcdef";
     private final HttpClient http = HttpClient.newHttpClient();
 
     public TestServer(Limits limits, long maxBody) {
@@ -23,7 +25,8 @@ public final class TestServer implements AutoCloseable {
     /** A server on a given port and data directory: start a second one on the same pair to simulate a restart. */
     public TestServer(Path dir, int port, Limits limits, long maxBody) {
         this.dir = dir;
-        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody));
+        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
+                .withBootstrapToken(ADMIN_TOKEN));
     }
 
     public TestServer(Path dir, int port) {
@@ -59,11 +62,20 @@ public final class TestServer implements AutoCloseable {
 
     public record Response(int status, String body) {}
 
+    public String token() { return ADMIN_TOKEN; }
+
+    /** A request as the admin. */
     public Response send(String method, String path, String body) {
+        return send(method, path, body, ADMIN_TOKEN);
+    }
+
+    /** A request with another token (null: none). */
+    public Response send(String method, String path, String body, String token) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
             if (body != null) b.header("Content-Type", "application/json");
+            if (token != null) b.header("Authorization", "Bearer " + token);
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (IOException | InterruptedException e) {

@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Agent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
+    /** {@code token}: the host's enrolment token (or any token allowed to act for it). */
     public record Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                         String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
+                         String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token) {
         public Config {
             if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
             servers = servers.stream().map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).toList();
@@ -46,6 +47,15 @@ public final class Agent implements AutoCloseable {
             reportInterval = reportInterval == null ? Duration.ofMillis(500) : reportInterval;
             hookTimeout = hookTimeout == null ? Duration.ofSeconds(60) : hookTimeout;
             longPoll = longPoll == null ? Duration.ofSeconds(30) : longPoll;
+        }
+
+        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
+                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null);
+        }
+
+        public Config withToken(String t) {
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, t);
         }
     }
 
@@ -298,6 +308,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private JsonNode send(HttpRequest.Builder b) throws IOException, InterruptedException {
+        if (config.token() != null) b.header("Authorization", "Bearer " + config.token());
         HttpResponse<String> r = http.send(b.header("X-Rollguard-Actor", "agent:" + config.host()).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode body = r.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());

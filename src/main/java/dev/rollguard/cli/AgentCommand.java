@@ -49,13 +49,17 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--report-interval-ms", defaultValue = "500")
     long reportMillis;
 
+    @Option(names = "--token", description = "This host's enrolment token (env ROLLGUARD_AGENT_TOKEN; rollguard enrol makes one)",
+            defaultValue = "${env:ROLLGUARD_AGENT_TOKEN}")
+    String token;
+
     @Override
     public Integer call() throws Exception {
         HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
         AccessLogTail tail = accessLog == null ? null : new AccessLogTail(accessLog, window, true);
         HttpProbe probe = probes == null ? null : new HttpProbe(probes, Duration.ofMillis(Math.max(100, reportMillis / 5)), window);
         Agent agent = new Agent(new Agent.Config(servers, service, env, host, target, preApply, reload, keep,
-                Duration.ofMillis(reportMillis), null, null), window, Clock.systemUTC()).start();
+                Duration.ofMillis(reportMillis), null, null, token), window, Clock.systemUTC()).start();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

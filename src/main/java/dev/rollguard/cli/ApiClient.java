@@ -35,11 +35,13 @@ public final class ApiClient {
 
     private final String base;
     private final String actor;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public ApiClient(String base, String actor) {
+    public ApiClient(String base, String actor, String token) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.actor = actor;
+        this.token = token == null || token.isBlank() ? null : token.strip();
     }
 
     public static String enc(String s) {
@@ -78,6 +80,7 @@ public final class ApiClient {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
                 .header("Accept", "application/json");
         if (actor != null) b.header("X-Rollguard-Actor", actor);
+        if (token != null) b.header("Authorization", "Bearer " + token);
         if (body == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         } else {

@@ -12,7 +12,10 @@ public final class ServerOptions {
             defaultValue = "${env:ROLLGUARD_ACTOR:-${env:USER:-anonymous}}")
     String actor;
 
+    @Option(names = "--token", description = "API token (env ROLLGUARD_TOKEN)", defaultValue = "${env:ROLLGUARD_TOKEN}")
+    String token;
+
     ApiClient client() {
-        return new ApiClient(server, actor);
+        return new ApiClient(server, actor, token);
     }
 }

@@ -33,10 +33,14 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Where the hosts' target directories go (default: a temp dir)")
     Path dir;
 
+    @picocli.CommandLine.Option(names = "--token", description = "Enrolment token for the simulated hosts' agents (env ROLLGUARD_AGENT_TOKEN)",
+            defaultValue = "${env:ROLLGUARD_AGENT_TOKEN}")
+    String token;
+
     @Override
     public Integer call() throws Exception {
         Path base = dir != null ? dir : Files.createTempDirectory("rollguard-sim-");
-        Fleet fleet = new Fleet(servers, service, env, hosts, base, Duration.ofMillis(500), !inProcess).start().load(rps, !inProcess);
+        Fleet fleet = new Fleet(servers, service, env, hosts, base, Duration.ofMillis(500), !inProcess, token).start().load(rps, !inProcess);
         Runtime.getRuntime().addShutdownHook(new Thread(fleet::close));
         System.err.println("simulating " + hosts + " host(s) of " + service + "/" + env + " at " + rps + " req/s each in " + base);
         while (true) {

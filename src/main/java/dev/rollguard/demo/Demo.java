@@ -66,12 +66,21 @@ public final class Demo {
         try (PagerReceiver pager = new PagerReceiver();
              Rollguard server = Rollguard.start(new Rollguard.Settings(options.dir().resolve("rollguard.db").toString(), "127.0.0.1", 0,
                      Limits.DEFAULT, 64L << 20, Duration.ofMillis(100), null))) {
-            api = new ApiClient(server.url(), "demo");
+            api = new ApiClient(server.url(), "demo", server.bootstrapToken());
             say("Rollguard demo: the seed's outage (a '.phpp' typo in wp-settings.php), replayed");
             say("  server     %s (SQLite: %s)", server.url(), options.dir().resolve("rollguard.db"));
             say("  pager      PagerDuty Events v2 stand-in at %s", pager.url());
             api.put("/api/v1/services/" + SERVICE, spec(pager));
-            try (DemoFleet fleet = fleet(server.url())) {
+            // people: alice pushes and releases; the agents enrol with one token per environment
+            api.post("/api/v1/users", Map.of("name", "alice"));
+            api.put("/api/v1/users/alice/roles", Map.of("service", SERVICE, "role", "releaser"));
+            String alice = api.post("/api/v1/tokens", Map.of("user", "alice", "name", "demo")).path("token").asText();
+            Map<String, String> enrolments = new LinkedHashMap<>();
+            for (String env : List.of("testing", "production")) {
+                enrolments.put(env, api.post("/api/v1/services/" + SERVICE + "/environments/" + env + "/enrolments", Map.of()).path("token").asText());
+            }
+            api = new ApiClient(server.url(), null, alice);
+            try (DemoFleet fleet = fleet(server.url(), enrolments)) {
                 say("  fleet      %s, each with a Rollguard agent%s", fleet.describe(),
                         options.apache() ? " (hooks: apache2 -t before, apache2 -k graceful after; health from the access log)" : "");
                 Result r = story(server, fleet, pager);
@@ -81,13 +90,13 @@ public final class Demo {
         }
     }
 
-    private DemoFleet fleet(String server) throws IOException, InterruptedException {
+    private DemoFleet fleet(String server, Map<String, String> enrolments) throws IOException, InterruptedException {
         Path hosts = options.dir().resolve("hosts");
         Files.createDirectories(hosts);
         Files.setPosixFilePermissions(options.dir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(hosts, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        return options.apache() ? new DemoFleet.Apache(server, SERVICE, options.hosts(), hosts)
-                : new DemoFleet.Simulated(server, SERVICE, options.hosts(), hosts);
+        return options.apache() ? new DemoFleet.Apache(server, SERVICE, options.hosts(), hosts, enrolments)
+                : new DemoFleet.Simulated(server, SERVICE, options.hosts(), hosts, enrolments);
     }
 
     private Map<String, Object> spec(PagerReceiver pager) {
@@ -228,7 +237,6 @@ public final class Demo {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("files", files);
         body.put("message", message);
-        body.put("author", "alice");
         if (breakGlass != null) body.put("breakGlass", breakGlass);
         return api.post("/api/v1/services/" + SERVICE + "/versions", body);
     }

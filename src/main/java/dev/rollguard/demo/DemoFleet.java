@@ -43,7 +43,8 @@ public interface DemoFleet extends AutoCloseable {
         private final List<Member> members = new ArrayList<>();
         private LoadGenerator load;
 
-        public Apache(String server, String service, int productionHosts, Path dir) throws IOException, InterruptedException {
+        public Apache(String server, String service, int productionHosts, Path dir, java.util.Map<String, String> enrolments)
+                throws IOException, InterruptedException {
             try {
                 for (int i = 0; i <= productionHosts; i++) {
                     String env = i == 0 ? "testing" : "production";
@@ -52,7 +53,8 @@ public interface DemoFleet extends AutoCloseable {
                     HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
                     AccessLogTail tail = new AccessLogTail(apache.accessLog(), window, true);
                     Agent agent = new Agent(new Agent.Config(List.of(server), service, env, name, apache.target(), apache.preApplyHook(),
-                            apache.reloadHook(), 3, Duration.ofMillis(250), Duration.ofSeconds(20), null), window, Clock.systemUTC());
+                            apache.reloadHook(), 3, Duration.ofMillis(250), Duration.ofSeconds(20), null, enrolments.get(env)), window,
+                            Clock.systemUTC());
                     members.add(new Member(env, apache, agent, tail));
                     agent.start();
                 }
@@ -127,10 +129,12 @@ public interface DemoFleet extends AutoCloseable {
         private final Fleet production;
         private final Fleet testing;
 
-        public Simulated(String server, String service, int productionHosts, Path dir) throws IOException {
+        public Simulated(String server, String service, int productionHosts, Path dir, java.util.Map<String, String> enrolments)
+                throws IOException {
             production = new Fleet(List.of(server), service, "production", productionHosts, dir.resolve("production"),
-                    Duration.ofMillis(250), true).start();
-            testing = new Fleet(List.of(server), service, "testing", 1, dir.resolve("testing"), Duration.ofMillis(250), true).start();
+                    Duration.ofMillis(250), true, enrolments.get("production")).start();
+            testing = new Fleet(List.of(server), service, "testing", 1, dir.resolve("testing"), Duration.ofMillis(250), true,
+                    enrolments.get("testing")).start();
         }
 
         @Override

@@ -47,6 +47,7 @@ public final class RolloutService implements AutoCloseable {
     private final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private ScheduledExecutorService loop;
+    private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
 
     public RolloutService(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
         this.config = config;
@@ -60,6 +61,14 @@ public final class RolloutService implements AutoCloseable {
     public RolloutStore store() { return store; }
     public HealthStore health() { return health; }
     public HostSignals signals() { return signals; }
+
+    /**
+     * High-risk versions need a second person: the last environment (production) refuses one until someone other
+     * than its author approved it. Break-glass does not lift this.
+     */
+    public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf) {
+        this.approvals = approversOf;
+    }
 
     public void onEvent(Consumer<EventRecord> listener) {
         listeners.add(listener);
@@ -146,6 +155,11 @@ public final class RolloutService implements AutoCloseable {
         if (breakGlass != null && breakGlass.isBlank()) throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
         if (v.bad()) throw Problem.conflict("version_bad", service + " v" + version + " is marked bad (" + v.badReason() + "); push a new version");
         Instant now = clock.instant();
+        if (v.highRisk() && position == spec.environments().size() - 1 && approvals != null
+                && approvals.apply(service, version).stream().noneMatch(a -> !a.equals(v.author()))) {
+            throw Problem.conflict("approval_required", service + " v" + version + " is high-risk (" + highRiskWhy(v)
+                    + "): someone other than its author (" + v.author() + ") must approve it before " + env + " takes it");
+        }
         if (position > 0 && breakGlass == null) {
             String previous = spec.environments().get(position - 1);
             List<ReleaseRecord> there = configStore.releases(service, previous, version);
@@ -386,6 +400,12 @@ public final class RolloutService implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static String highRiskWhy(VersionInfo v) {
+        if (v.report() == null) return "a risk rule matched";
+        return v.report().findings().stream().filter(f -> f.rule().startsWith("risk")).map(f -> f.path() + ":" + f.line())
+                .findFirst().map(x -> "risk rule at " + x).orElse("a risk rule matched");
     }
 
     private static String truncate(String s, int max) {

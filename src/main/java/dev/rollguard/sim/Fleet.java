@@ -18,14 +18,14 @@ public final class Fleet implements AutoCloseable {
     private LoadGenerator load;
 
     public Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
-                 boolean listen) throws IOException {
+                 boolean listen, String token) throws IOException {
         for (int i = 0; i < size; i++) {
             String name = String.format("host-%04d", i);
             Path target = baseDir.resolve(name);
             HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
             SimulatedHost host = new SimulatedHost(name, target, window);
             if (listen) host.listen();
-            Agent agent = new Agent(new Agent.Config(servers, service, env, name, target, null, null, 3, reportInterval, null, null),
+            Agent agent = new Agent(new Agent.Config(servers, service, env, name, target, null, null, 3, reportInterval, null, null, token),
                     window, Clock.systemUTC());
             members.add(new Member(host, agent));
         }

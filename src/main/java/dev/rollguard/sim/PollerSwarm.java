@@ -36,7 +36,10 @@ public final class PollerSwarm implements AutoCloseable {
     private volatile long t0;
     private volatile CountDownLatch done = new CountDownLatch(0);
 
-    public PollerSwarm(String base, String service, String env, int size) {
+    private final String token;
+
+    public PollerSwarm(String base, String service, String env, int size, String token) {
+        this.token = token;
         this.base = base;
         this.service = service;
         this.env = env;
@@ -84,7 +87,7 @@ public final class PollerSwarm implements AutoCloseable {
     private void poll(String h, String known) {
         if (!running) return;
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/" + service + "/" + env + "/" + h
-                + "/desired?known=" + known + "&waitSeconds=30")).timeout(Duration.ofSeconds(45)).GET().build();
+                + "/desired?known=" + known + "&waitSeconds=30")).timeout(Duration.ofSeconds(45)).header("Authorization", "Bearer " + token).GET().build();
         http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if (!running) return;
             if (e != null || r.statusCode() != 200) {
@@ -103,7 +106,7 @@ public final class PollerSwarm implements AutoCloseable {
 
     private CompletableFuture<Void> fetchAndReport(String h, int version) {
         HttpRequest bundle = HttpRequest.newBuilder(URI.create(base + "/api/v1/services/" + service + "/versions/" + version + "/bundle"))
-                .timeout(Duration.ofSeconds(60)).GET().build();
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token).GET().build();
         return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenCompose(r -> {
             if (r.statusCode() != 200) return CompletableFuture.completedFuture(null);
             if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
@@ -115,7 +118,7 @@ public final class PollerSwarm implements AutoCloseable {
 
     private HttpRequest post(String path, String body) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
     @Override

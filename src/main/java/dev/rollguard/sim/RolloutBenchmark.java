@@ -40,10 +40,11 @@ public final class RolloutBenchmark {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
                 64L << 20, Duration.ofMillis(100), null))) {
-            Client c = new Client(server.url());
+            Client c = new Client(server.url(), server.bootstrapToken());
+            String agents = server.auth().enrol("wp", "production", null, null, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}");
             try (Fleet fleet = new Fleet(List.of(server.url()), "wp", "production", hosts, dir.resolve("fleet"),
-                    Duration.ofMillis(250), false).start()) {
+                    Duration.ofMillis(250), false, agents).start()) {
                 waitFor(() -> c.json("GET", "/api/v1/services/wp/environments/production/hosts", null).size() == hosts, 60);
                 Map<String, String> good = WordPressLikeTree.generate(400, 42);
                 int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", good, "message", "good")))
@@ -95,12 +96,13 @@ public final class RolloutBenchmark {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
                 64L << 20, Duration.ofMillis(100), null))) {
-            Client c = new Client(server.url());
+            Client c = new Client(server.url(), server.bootstrapToken());
+            String enrolment = server.auth().enrol("wp", "production", null, null, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", Map.of("a.conf", "v1\n"), "message", "v1")))
                     .path("version").path("number").asInt();
-            try (PollerSwarm swarm = new PollerSwarm(server.url(), "wp", "production", agents)) {
+            try (PollerSwarm swarm = new PollerSwarm(server.url(), "wp", "production", agents, enrolment)) {
                 swarm.registerAll();
                 Thread.sleep(1500);
                 long t0 = System.nanoTime();
@@ -127,15 +129,18 @@ public final class RolloutBenchmark {
 
     static final class Client {
         private final String base;
+        private final String token;
         private final HttpClient http = HttpClient.newHttpClient();
 
-        Client(String base) {
+        Client(String base, String token) {
             this.base = base;
+            this.token = token;
         }
 
         String send(String method, String path, String body) {
             try {
                 HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + token)
                         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
                 HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() >= 400) throw new IllegalStateException(method + " " + path + ": " + r.body());

@@ -1,5 +1,7 @@
 package dev.rollguard.web;
 
+import dev.rollguard.auth.Permission;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -30,6 +33,12 @@ public final class ApiServer {
 
     private final Javalin app;
     private final long maxBodyBytes;
+
+    /** A registered route and what it needs: the access filter and the tests enumerate these. */
+    public record Route(String method, String path, Permission permission) {}
+
+    private final List<Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, Permission> permissions = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes) {
         this.maxBodyBytes = maxBodyBytes;
@@ -48,7 +57,7 @@ public final class ApiServer {
                     .tag("status", Integer.toString(ctx.statusCode())).register(metrics)
                     .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         });
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+        get("/metrics", Permission.PUBLIC, ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
         app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
         app.exception(HttpResponseException.class, (e, ctx) -> {
             switch (e.getStatus()) {
@@ -73,6 +82,44 @@ public final class ApiServer {
     }
 
     public Javalin app() { return app; }
+
+    private void add(String method, String path, Permission p) {
+        if (p == null) throw new IllegalArgumentException("route " + method + " " + path + " declares no permission");
+        if (permissions.putIfAbsent(method + " " + path, p) != null) throw new IllegalArgumentException("route registered twice: " + method + " " + path);
+        routes.add(new Route(method, path, p));
+    }
+
+    public void get(String path, Permission p, io.javalin.http.Handler h) {
+        add("GET", path, p);
+        app.get(path, h);
+    }
+
+    public void post(String path, Permission p, io.javalin.http.Handler h) {
+        add("POST", path, p);
+        app.post(path, h);
+    }
+
+    public void put(String path, Permission p, io.javalin.http.Handler h) {
+        add("PUT", path, p);
+        app.put(path, h);
+    }
+
+    public void patch(String path, Permission p, io.javalin.http.Handler h) {
+        add("PATCH", path, p);
+        app.patch(path, h);
+    }
+
+    public void delete(String path, Permission p, io.javalin.http.Handler h) {
+        add("DELETE", path, p);
+        app.delete(path, h);
+    }
+
+    public List<Route> routes() { return List.copyOf(routes); }
+
+    /** What the matched route of this request needs; null for a route registered around this class (refused). */
+    public Permission permission(Context ctx) {
+        return permissions.get(ctx.method().name() + " " + ctx.endpointHandlerPath());
+    }
 
     public ApiServer start(String host, int port) {
         app.start(host, port);

@@ -1,5 +1,7 @@
 package dev.rollguard.web;
 
+import dev.rollguard.auth.Permission;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
@@ -28,7 +30,6 @@ public final class ConfigRoutes {
     private ConfigRoutes() {}
 
     public static void register(ApiServer server, ConfigService config) {
-        Javalin app = server.app();
         // serialized bundles of recent versions: immutable, and fetched by every host of a fleet at once
         Map<String, String> bundles = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -37,29 +38,31 @@ public final class ConfigRoutes {
             }
         });
         String base = "/api/v1/services";
-        app.get(base, ctx -> json(ctx, config.services().stream().map(name -> serviceView(config, name)).toList()));
-        app.get(base + "/{service}", ctx -> json(ctx, serviceView(config, ctx.pathParam("service"))));
-        app.put(base + "/{service}", ctx -> {
+        server.get(base, Permission.AUTHENTICATED, ctx -> json(ctx, config.services().stream()
+                .filter(name -> Access.can(ctx, Permission.READ, name)).map(name -> serviceView(config, name)).toList()));
+        server.get(base + "/{service}", Permission.READ, ctx -> json(ctx, serviceView(config, ctx.pathParam("service"))));
+        server.put(base + "/{service}", Permission.ADMIN, ctx -> {
             String text = server.bodyText(ctx);
             ServiceSpec spec = text.isBlank() ? ServiceSpec.defaults() : ApiServer.parse(text, ServiceSpec.class);
+            config.store().service(ctx.pathParam("service")).ifPresent(old -> Access.before(ctx, old.masked()));
             config.putService(ctx.pathParam("service"), spec);
             json(ctx, serviceView(config, ctx.pathParam("service")));
         });
-        app.post(base + "/{service}/validate", ctx -> {
+        server.post(base + "/{service}/validate", Permission.PUSH, ctx -> {
             PushBody body = server.body(ctx, PushBody.class);
             json(ctx, config.validate(ctx.pathParam("service"), requireFiles(body), body.parent()));
         });
-        app.post(base + "/{service}/versions", ctx -> {
+        server.post(base + "/{service}/versions", Permission.PUSH, ctx -> {
             PushBody body = server.body(ctx, PushBody.class);
             var result = config.push(ctx.pathParam("service"), requireFiles(body), actor(ctx, body.author()),
                     body.message(), body.parent(), body.breakGlass());
             json(ctx.status(201), result);
         });
-        app.get(base + "/{service}/versions", ctx -> {
+        server.get(base + "/{service}/versions", Permission.READ, ctx -> {
             int limit = ctx.queryParam("limit") == null ? 50 : intParam(ctx, "limit");
             json(ctx, config.versions(ctx.pathParam("service"), limit).stream().map(ConfigRoutes::summary).toList());
         });
-        app.get(base + "/{service}/versions/{number}", ctx -> {
+        server.get(base + "/{service}/versions/{number}", Permission.READ, ctx -> {
             String service = ctx.pathParam("service");
             int n = intParam(ctx, "number");
             VersionInfo v = config.version(service, n);
@@ -68,7 +71,7 @@ public final class ConfigRoutes {
             view.put("files", config.tree(service, n).hashes());
             json(ctx, view);
         });
-        app.get(base + "/{service}/versions/{number}/bundle", ctx -> {
+        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx -> {
             String service = ctx.pathParam("service");
             int n = intParam(ctx, "number");
             String key = service + '\0' + n;
@@ -81,19 +84,19 @@ public final class ConfigRoutes {
             }
             ctx.contentType("application/json").result(body);
         });
-        app.get(base + "/{service}/versions/{number}/files/<path>", ctx -> {
+        server.get(base + "/{service}/versions/{number}/files/<path>", Permission.READ, ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
             String path = ctx.pathParam("path");
             if (!tree.contains(path)) throw Problem.notFound("unknown_file", "no file '" + path + "' in this version");
             ctx.contentType("text/plain; charset=utf-8").header("X-Content-SHA256", tree.hash(path)).result(tree.content(path));
         });
-        app.post(base + "/{service}/versions/{number}/fix", ctx -> {
+        server.post(base + "/{service}/versions/{number}/fix", Permission.PUSH, ctx -> {
             String text = server.bodyText(ctx);
             FixBody body = text.isBlank() ? new FixBody(null, null) : ApiServer.parse(text, FixBody.class);
             json(ctx.status(201), config.fix(ctx.pathParam("service"), intParam(ctx, "number"), actor(ctx, body.author()),
                     body.findings()));
         });
-        app.get(base + "/{service}/diff", ctx -> {
+        server.get(base + "/{service}/diff", Permission.READ, ctx -> {
             List<TreeDiff.FileDiff> diffs = config.diff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
             if ("unified".equals(ctx.queryParam("format"))) {
                 ctx.contentType("text/x-diff; charset=utf-8").result(TreeDiff.render(diffs));
@@ -103,7 +106,7 @@ public final class ConfigRoutes {
                                 "deletions", d.deletions(), "unified", d.unified())).toList()));
             }
         });
-        app.get(base + "/{service}/environments", ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
+        server.get(base + "/{service}/environments", Permission.READ, ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
     }
 
     private static Map<String, String> requireFiles(PushBody body) {
@@ -111,7 +114,10 @@ public final class ConfigRoutes {
         return body.files();
     }
 
+    /** Who acts: the authenticated principal; a claimed name (body or header) only where no one is signed in. */
     static String actor(Context ctx, String fromBody) {
+        var principal = Access.principal(ctx);
+        if (principal != null) return principal.name();
         String header = ctx.header("X-Rollguard-Actor");
         String actor = fromBody != null && !fromBody.isBlank() ? fromBody : header;
         return actor == null || actor.isBlank() ? "anonymous" : actor.strip();

@@ -1,5 +1,7 @@
 package dev.rollguard.web;
 
+import dev.rollguard.auth.Permission;
+
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.EnvironmentInfo;
@@ -66,24 +68,23 @@ public final class Dashboard {
 
     public static void register(ApiServer server, ConfigService config, RolloutService rollouts, IncidentService incidents, Clock clock) {
         Dashboard d = new Dashboard(config, rollouts, incidents, clock);
-        Javalin app = server.app();
-        app.get("/ui/app.css", ctx -> asset(ctx, "/ui/app.css", "text/css"));
-        app.get("/ui/app.js", ctx -> asset(ctx, "/ui/app.js", "text/javascript"));
-        app.get(HTMX, ctx -> asset(ctx, "/META-INF/resources" + HTMX, "text/javascript"));
-        app.get(UPLOT_JS, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_JS, "text/javascript"));
-        app.get(UPLOT_CSS, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_CSS, "text/css"));
-        app.get("/", page(d::overview));
-        app.get("/services/{service}", page(d::service));
-        app.get("/services/{service}/versions/{number}", page(d::version));
-        app.get("/services/{service}/environments/{env}/hosts", page(d::hosts));
-        app.get("/ui/services/{service}/environments/{env}/hosts", fragment(d::hostsFragment));
-        app.get("/rollouts/{id}", page(d::rollout));
-        app.get("/ui/rollouts/{id}/live", fragment(d::rolloutFragment));
-        app.get("/incidents", page(d::incidentList));
-        app.get("/incidents/{id}", page(d::incident));
-        app.get("/ui/incidents/{id}/live", fragment(d::incidentFragment));
-        app.get("/incidents/{id}/postmortem", page(d::postmortem));
-        app.get("/activity", page(d::activity));
+        server.get("/ui/app.css", Permission.PUBLIC, ctx -> asset(ctx, "/ui/app.css", "text/css"));
+        server.get("/ui/app.js", Permission.PUBLIC, ctx -> asset(ctx, "/ui/app.js", "text/javascript"));
+        server.get(HTMX, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + HTMX, "text/javascript"));
+        server.get(UPLOT_JS, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_JS, "text/javascript"));
+        server.get(UPLOT_CSS, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_CSS, "text/css"));
+        server.get("/", Permission.AUTHENTICATED, page(d::overview));
+        server.get("/services/{service}", Permission.READ, page(d::service));
+        server.get("/services/{service}/versions/{number}", Permission.READ, page(d::version));
+        server.get("/services/{service}/environments/{env}/hosts", Permission.READ, page(d::hosts));
+        server.get("/ui/services/{service}/environments/{env}/hosts", Permission.READ, fragment(d::hostsFragment));
+        server.get("/rollouts/{id}", Permission.READ, page(d::rollout));
+        server.get("/ui/rollouts/{id}/live", Permission.READ, fragment(d::rolloutFragment));
+        server.get("/incidents", Permission.AUTHENTICATED, page(d::incidentList));
+        server.get("/incidents/{id}", Permission.READ, page(d::incident));
+        server.get("/ui/incidents/{id}/live", Permission.READ, fragment(d::incidentFragment));
+        server.get("/incidents/{id}/postmortem", Permission.READ, page(d::postmortem));
+        server.get("/activity", Permission.AUTHENTICATED, page(d::activity));
     }
 
     // ------------------------------------------------------------------ plumbing

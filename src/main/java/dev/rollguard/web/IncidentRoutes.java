@@ -1,5 +1,7 @@
 package dev.rollguard.web;
 
+import dev.rollguard.auth.Permission;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.incident.Alertmanager;
@@ -33,53 +35,56 @@ public final class IncidentRoutes {
     private IncidentRoutes() {}
 
     public static void register(ApiServer server, IncidentService incidents) {
-        Javalin app = server.app();
-        app.get("/api/v1/incidents", ctx -> json(ctx, incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"),
-                ctx.queryParam("limit") == null ? 100 : Math.max(1, Math.min(1000, ApiServer.intParam(ctx, "limit"))))));
-        app.post("/api/v1/incidents", ctx -> {
+        server.get("/api/v1/incidents", Permission.AUTHENTICATED, ctx -> json(ctx, incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"),
+                ctx.queryParam("limit") == null ? 100 : Math.max(1, Math.min(1000, ApiServer.intParam(ctx, "limit")))).stream()
+                .filter(i -> Access.can(ctx, Permission.READ, i.service())).toList()));
+        server.post("/api/v1/incidents", Permission.AUTHENTICATED, ctx -> {
             OpenBody b = server.body(ctx, OpenBody.class);
             if (b.service() == null) throw Problem.badRequest("missing_service", "an incident needs a 'service'");
+            Access.require(ctx, Permission.RELEASE, b.service());
             json(ctx.status(201), incidents.open(b.service(), b.env(), b.title(), b.severity() == null ? null : Severity.parse(b.severity()),
                     b.commander(), ConfigRoutes.actor(ctx, b.actor())));
         });
-        app.get("/api/v1/incidents/{id}", ctx -> json(ctx, view(incidents, id(ctx))));
-        app.patch("/api/v1/incidents/{id}", ctx -> {
+        server.get("/api/v1/incidents/{id}", Permission.READ, ctx -> json(ctx, view(incidents, id(ctx))));
+        server.patch("/api/v1/incidents/{id}", Permission.RELEASE, ctx -> {
             UpdateBody b = server.body(ctx, UpdateBody.class);
             json(ctx, incidents.update(id(ctx), b.commander(), b.severity() == null ? null : Severity.parse(b.severity()), b.title(),
                     ConfigRoutes.actor(ctx, b.actor())));
         });
-        app.post("/api/v1/incidents/{id}/notes", ctx -> {
+        server.post("/api/v1/incidents/{id}/notes", Permission.RELEASE, ctx -> {
             NoteBody b = server.body(ctx, NoteBody.class);
             json(ctx.status(201), incidents.note(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
-        app.post("/api/v1/incidents/{id}/acknowledge", ctx -> {
+        server.post("/api/v1/incidents/{id}/acknowledge", Permission.RELEASE, ctx -> {
             NoteBody b = optional(server, ctx);
             json(ctx, incidents.acknowledge(id(ctx), ConfigRoutes.actor(ctx, b.actor())));
         });
-        app.post("/api/v1/incidents/{id}/resolve", ctx -> {
+        server.post("/api/v1/incidents/{id}/resolve", Permission.RELEASE, ctx -> {
             NoteBody b = optional(server, ctx);
             json(ctx, incidents.resolve(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
-        app.get("/api/v1/incidents/{id}/postmortem", ctx -> {
+        server.get("/api/v1/incidents/{id}/postmortem", Permission.READ, ctx -> {
             String md = incidents.postmortem(id(ctx), "true".equals(ctx.queryParam("fresh")));
             ctx.contentType("text/markdown; charset=utf-8").result(md);
         });
-        app.put("/api/v1/incidents/{id}/postmortem", ctx -> {
+        server.put("/api/v1/incidents/{id}/postmortem", Permission.RELEASE, ctx -> {
             incidents.savePostmortem(id(ctx), server.bodyText(ctx), ConfigRoutes.actor(ctx, null));
             json(ctx, Map.of("saved", true));
         });
-        app.get("/api/v1/incidents/{id}/actions", ctx -> json(ctx, incidents.actions(id(ctx), ctx.queryParam("status"))));
-        app.post("/api/v1/incidents/{id}/actions", ctx -> {
+        server.get("/api/v1/incidents/{id}/actions", Permission.READ, ctx -> json(ctx, incidents.actions(id(ctx), ctx.queryParam("status"))));
+        server.post("/api/v1/incidents/{id}/actions", Permission.RELEASE, ctx -> {
             ActionBody b = server.body(ctx, ActionBody.class);
             json(ctx.status(201), incidents.addAction(id(ctx), b.title(), b.owner(), b.due(), ConfigRoutes.actor(ctx, b.actor())));
         });
-        app.get("/api/v1/actions", ctx -> json(ctx, incidents.actions(null, ctx.queryParam("status"))));
-        app.patch("/api/v1/actions/{id}", ctx -> {
+        server.get("/api/v1/actions", Permission.AUTHENTICATED, ctx -> json(ctx, incidents.actions(null, ctx.queryParam("status")).stream()
+                .filter(a -> Access.can(ctx, Permission.READ, incidents.incident(a.incidentId()).service())).toList()));
+        server.patch("/api/v1/actions/{id}", Permission.RELEASE, ctx -> {
             ActionBody b = server.body(ctx, ActionBody.class);
             json(ctx, incidents.updateAction(id(ctx), b.title(), b.owner(), b.due(), b.status()));
         });
-        app.post("/api/v1/alerts/alertmanager", ctx -> {
+        server.post("/api/v1/alerts/alertmanager", Permission.AUTHENTICATED, ctx -> {
             Alertmanager.Payload p = Alertmanager.parse(server.bodyText(ctx), ctx.queryParam("service"), ctx.queryParam("env"));
+            for (Alertmanager.Alert a : p.alerts()) Access.require(ctx, Permission.RELEASE, a.service());
             json(ctx, Map.of("incidents", incidents.alertmanager(p, "alertmanager")));
         });
     }

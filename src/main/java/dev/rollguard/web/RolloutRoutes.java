@@ -1,5 +1,7 @@
 package dev.rollguard.web;
 
+import dev.rollguard.auth.Permission;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.health.HealthStore;
@@ -39,27 +41,26 @@ public final class RolloutRoutes {
     private RolloutRoutes() {}
 
     public static void register(ApiServer server, RolloutService rollouts) {
-        Javalin app = server.app();
-        app.post("/api/v1/services/{service}/environments/{env}/release", ctx -> {
+        server.post("/api/v1/services/{service}/environments/{env}/release", Permission.RELEASE, ctx -> {
             ReleaseBody body = server.body(ctx, ReleaseBody.class);
             if (body.version() == null) throw Problem.badRequest("missing_version", "release needs a 'version'");
             Rollout r = rollouts.start(ctx.pathParam("service"), ctx.pathParam("env"), body.version(),
                     ConfigRoutes.actor(ctx, body.actor()), body.breakGlass());
             json(ctx.status(201), view(rollouts, r, false));
         });
-        app.post("/api/v1/services/{service}/environments/{env}/rollback", ctx -> {
+        server.post("/api/v1/services/{service}/environments/{env}/rollback", Permission.RELEASE, ctx -> {
             ActionBody body = optionalBody(server, ctx);
             json(ctx, view(rollouts, rollouts.rollbackEnvironment(ctx.pathParam("service"), ctx.pathParam("env"),
                     ConfigRoutes.actor(ctx, body.actor()), body.reason()), false));
         });
-        app.get("/api/v1/services/{service}/environments/{env}/hosts", ctx ->
+        server.get("/api/v1/services/{service}/environments/{env}/hosts", Permission.READ, ctx ->
                 json(ctx, rollouts.store().hosts(ctx.pathParam("service"), ctx.pathParam("env"))));
-        app.get("/api/v1/services/{service}/rollouts", ctx -> json(ctx, rollouts.store()
+        server.get("/api/v1/services/{service}/rollouts", Permission.READ, ctx -> json(ctx, rollouts.store()
                 .rollouts(ctx.pathParam("service"), ctx.queryParam("env"), 50).stream().map(r -> view(rollouts, r, false)).toList()));
-        app.get("/api/v1/services/{service}/events", ctx -> json(ctx, rollouts.store().events(ctx.pathParam("service"), null, 200)));
-        app.get("/api/v1/rollouts/{id}", ctx -> json(ctx, view(rollouts, rollouts.rollout(ctx.pathParam("id")), true)));
-        app.get("/api/v1/rollouts/{id}/series", ctx -> json(ctx, rollouts.series(rollouts.rollout(ctx.pathParam("id")))));
-        app.post("/api/v1/rollouts/{id}/{action}", ctx -> {
+        server.get("/api/v1/services/{service}/events", Permission.READ, ctx -> json(ctx, rollouts.store().events(ctx.pathParam("service"), null, 200)));
+        server.get("/api/v1/rollouts/{id}", Permission.READ, ctx -> json(ctx, view(rollouts, rollouts.rollout(ctx.pathParam("id")), true)));
+        server.get("/api/v1/rollouts/{id}/series", Permission.READ, ctx -> json(ctx, rollouts.series(rollouts.rollout(ctx.pathParam("id")))));
+        server.post("/api/v1/rollouts/{id}/{action}", Permission.RELEASE, ctx -> {
             ActionBody body = optionalBody(server, ctx);
             String id = ctx.pathParam("id");
             String actor = ConfigRoutes.actor(ctx, body.actor());
@@ -74,17 +75,21 @@ public final class RolloutRoutes {
             json(ctx, view(rollouts, r, true));
         });
 
-        app.post("/api/v1/agents/register", ctx -> {
+        server.post("/api/v1/agents/register", Permission.AUTHENTICATED, ctx -> {
             RegisterBody b = server.body(ctx, RegisterBody.class);
             if (b.service() == null || b.env() == null || b.host() == null) {
                 throw Problem.badRequest("invalid_request", "register needs 'service', 'env' and 'host'");
+            }
+            var who = Access.principal(ctx);
+            if (!who.isAgentFor(b.service(), b.env(), b.host())) {
+                throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
             }
             HostInfo h = rollouts.register(b.service(), b.env(), b.host(), b.labels());
             json(ctx, Map.of("host", h.host(), "desiredVersion", h.desiredVersion() == null ? "none" : h.desiredVersion(),
                     "reportIntervalMillis", REPORT_INTERVAL_MILLIS));
         });
-        app.get("/api/v1/agents/{service}/{env}/{host}/desired", ctx -> desired(ctx, rollouts));
-        app.post("/api/v1/agents/{service}/{env}/{host}/report", ctx -> {
+        server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> desired(ctx, rollouts));
+        server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             ReportBody b = server.body(ctx, ReportBody.class);
             HostInfo h = rollouts.report(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), b.appliedVersion(),
                     b.failedVersion(), b.applyError(), b.samples());

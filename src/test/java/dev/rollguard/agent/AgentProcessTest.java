@@ -39,7 +39,7 @@ class AgentProcessTest {
 
     private Process agent(Path target, String preApply) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "agent", "--server", ts.url(), "-s", "wp",
+                System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "agent", "--server", ts.url(), "--token", TestServer.ADMIN_TOKEN, "-s", "wp",
                 "-e", "testing", "--host-id", "h1", "--target", target.toString(), "--report-interval-ms", "200"));
         if (preApply != null) cmd.addAll(List.of("--pre-apply", preApply));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();

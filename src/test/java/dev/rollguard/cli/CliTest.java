@@ -97,50 +97,51 @@ class CliTest {
     void pushVersionsDiffFixReleaseAgainstARealServer() throws IOException {
         try (TestServer ts = new TestServer()) {
             String s = "--server=" + ts.url();
+            String t = "--token=" + TestServer.ADMIN_TOKEN;
             Path spec = write(dir.resolve("spec"), Map.of("spec.yaml", "environments: [testing, production]\nrollout:\n  promotionBakeSeconds: 0\n"))
                     .resolve("spec.yaml");
-            assertThat(run("service", "wordpress-api", "--spec", spec.toString(), s).code()).isEqualTo(0);
+            assertThat(run("service", "wordpress-api", "--spec", spec.toString(), s, t).code()).isEqualTo(0);
             Map<String, String> good = WordPressLikeTree.generate(200, 9);
             Path clean = write(dir.resolve("clean"), good);
             Path broken = write(dir.resolve("broken"), WordPressLikeTree.withTypo(good));
 
-            assertThat(run("push", clean.toString(), "-s", "wordpress-api", "-m", "initial", s).code()).isEqualTo(0);
-            Run refused = run("push", broken.toString(), "-s", "wordpress-api", "-m", "typo", s);
+            assertThat(run("push", clean.toString(), "-s", "wordpress-api", "-m", "initial", s, t).code()).isEqualTo(0);
+            Run refused = run("push", broken.toString(), "-s", "wordpress-api", "-m", "typo", s, t);
             assertThat(refused.code()).isEqualTo(1);
             assertThat(refused.out()).contains("did you mean '.php'?", "refused:");
 
-            Run forced = run("push", broken.toString(), "-s", "wordpress-api", "-m", "typo", "--break-glass", "urgent", s);
+            Run forced = run("push", broken.toString(), "-s", "wordpress-api", "-m", "typo", "--break-glass", "urgent", s, t);
             assertThat(forced.code()).isEqualTo(0);
             assertThat(forced.out()).contains("pushed wordpress-api v2 (BREAK-GLASS: urgent)");
 
-            Run versions = run("versions", "-s", "wordpress-api", s);
+            Run versions = run("versions", "-s", "wordpress-api", s, t);
             assertThat(versions.out()).contains("v2", "BREAK-GLASS", "v1");
-            assertThat(run("versions", "-s", "wordpress-api", "--json", s).out()).startsWith("[");
+            assertThat(run("versions", "-s", "wordpress-api", "--json", s, t).out()).startsWith("[");
 
-            Run diff = run("diff", "-s", "wordpress-api", "1", "2", s);
+            Run diff = run("diff", "-s", "wordpress-api", "1", "2", s, t);
             assertThat(diff.out()).contains("+require ABSPATH . WPINC . '/class-wp-hook.phpp';");
 
-            Run fix = run("fix", "-s", "wordpress-api", "--version", "2", s);
+            Run fix = run("fix", "-s", "wordpress-api", "--version", "2", s, t);
             assertThat(fix.code()).as(fix.err()).isEqualTo(0);
             assertThat(fix.out()).contains("pushed wordpress-api v3");
 
             // local fix: the directory is left as it is, the fixed tree is pushed
             Files.writeString(broken.resolve("extra.conf"), "x\n");
-            Run localFix = run("fix", broken.toString(), "-s", "wordpress-api", s);
+            Run localFix = run("fix", broken.toString(), "-s", "wordpress-api", s, t);
             assertThat(localFix.code()).as(localFix.err() + localFix.out()).isEqualTo(0);
             assertThat(localFix.out()).contains("replaced '.phpp' with '.php'");
             assertThat(Files.readString(broken.resolve("wp-settings.php"))).contains(".phpp");
 
-            Run show = run("show", "-s", "wordpress-api", "2", s);
+            Run show = run("show", "-s", "wordpress-api", "2", s, t);
             assertThat(show.out()).contains("BREAK-GLASS: urgent", "did you mean '.php'?");
 
-            Run order = run("release", "-s", "wordpress-api", "-e", "production", "--version", "3", s);
+            Run order = run("release", "-s", "wordpress-api", "-e", "production", "--version", "3", s, t);
             assertThat(order.code()).isEqualTo(1);
             assertThat(order.err()).contains("never released to 'testing'", "[promotion_order]");
-            assertThat(run("release", "-s", "wordpress-api", "-e", "testing", "--version", "3", s).code()).isEqualTo(0);
-            assertThat(run("release", "-s", "wordpress-api", "-e", "production", "--version", "3", s).code()).isEqualTo(0);
-            assertThat(run("envs", "-s", "wordpress-api", s).out()).contains("production", "v3");
-            assertThat(run("services", s).out()).contains("wordpress-api  testing=v3  production=v3");
+            assertThat(run("release", "-s", "wordpress-api", "-e", "testing", "--version", "3", s, t).code()).isEqualTo(0);
+            assertThat(run("release", "-s", "wordpress-api", "-e", "production", "--version", "3", s, t).code()).isEqualTo(0);
+            assertThat(run("envs", "-s", "wordpress-api", s, t).out()).contains("production", "v3");
+            assertThat(run("services", s, t).out()).contains("wordpress-api  testing=v3  production=v3");
         } finally {
             TreeLoader.deleteRecursively(dir.resolve("clean"));
         }
@@ -150,31 +151,32 @@ class CliTest {
     void incidentsPostmortemsAndActionItemsFromTheCommandLine() {
         try (TestServer ts = new TestServer()) {
             String s = "--server=" + ts.url();
+            String t = "--token=" + TestServer.ADMIN_TOKEN;
             assertThat(ts.send("PUT", "/api/v1/services/wp", "{}").status()).isEqualTo(200);
-            assertThat(run("incidents", s).out()).contains("no incidents");
-            assertThat(run("incident", "open", s).code()).isEqualTo(2);
-            Run opened = run("incident", "open", "-s", "wp", "-e", "production", "--title", "checkout down", "--severity", "SEV2", s);
+            assertThat(run("incidents", s, t).out()).contains("no incidents");
+            assertThat(run("incident", "open", s, t).code()).isEqualTo(2);
+            Run opened = run("incident", "open", "-s", "wp", "-e", "production", "--title", "checkout down", "--severity", "SEV2", s, t);
             assertThat(opened.code()).as(opened.err()).isEqualTo(0);
             assertThat(opened.out()).contains("#1  SEV2  open", "wp/production", "checkout down");
-            assertThat(run("incident", "note", "1", "rolled", "back", "by", "hand", s).code()).isEqualTo(0);
-            assertThat(run("incident", "ack", "1", s).code()).isEqualTo(0);
-            assertThat(run("actions", "add", "1", "--title", "probe checkout", "--owner", "dan", "--due", "2026-12-01", s).out())
+            assertThat(run("incident", "note", "1", "rolled", "back", "by", "hand", s, t).code()).isEqualTo(0);
+            assertThat(run("incident", "ack", "1", s, t).code()).isEqualTo(0);
+            assertThat(run("actions", "add", "1", "--title", "probe checkout", "--owner", "dan", "--due", "2026-12-01", s, t).out())
                     .contains("#1  [open]  incident #1  probe checkout  owner: dan  due: 2026-12-01");
-            Run show = run("incident", "show", "1", s);
+            Run show = run("incident", "show", "1", s, t);
             assertThat(show.out()).contains("rolled back by hand", "acknowledged by", "probe checkout");
-            assertThat(run("incident", "show", "1", "--json", s).out()).startsWith("{");
-            assertThat(run("incidents", "--json", s).out()).startsWith("[");
-            assertThat(run("actions", "done", "1", s).out()).contains("[done]");
-            assertThat(run("actions", "--status", "open", s).out()).contains("no action items");
-            Run pm = run("postmortem", "1", s);
+            assertThat(run("incident", "show", "1", "--json", s, t).out()).startsWith("{");
+            assertThat(run("incidents", "--json", s, t).out()).startsWith("[");
+            assertThat(run("actions", "done", "1", s, t).out()).contains("[done]");
+            assertThat(run("actions", "--status", "open", s, t).out()).contains("no action items");
+            Run pm = run("postmortem", "1", s, t);
             assertThat(pm.code()).isEqualTo(0);
             assertThat(pm.out()).startsWith("# Postmortem: checkout down").contains("## Timeline", "rolled back by hand", "probe checkout");
-            assertThat(run("incident", "resolve", "1", "fixed", s).code()).isEqualTo(0);
-            Run again = run("incident", "resolve", "1", s);
+            assertThat(run("incident", "resolve", "1", "fixed", s, t).code()).isEqualTo(0);
+            Run again = run("incident", "resolve", "1", s, t);
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err()).contains("already resolved");
-            assertThat(run("incident", "show", "42", s).code()).isEqualTo(1);
-            assertThat(run("incident", "dance", "1", s).code()).isEqualTo(2);
+            assertThat(run("incident", "show", "42", s, t).code()).isEqualTo(1);
+            assertThat(run("incident", "dance", "1", s, t).code()).isEqualTo(2);
         }
     }
 }

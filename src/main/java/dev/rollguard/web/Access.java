@@ -1,0 +1,208 @@
+package dev.rollguard.web;
+
+import dev.rollguard.Json;
+import dev.rollguard.Problem;
+import dev.rollguard.audit.AuditLog;
+import dev.rollguard.auth.AuthService;
+import dev.rollguard.auth.Permission;
+import dev.rollguard.auth.Principal;
+import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.incident.IncidentService;
+import dev.rollguard.rollout.RolloutService;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The gate in front of every route: who is calling (bearer token, or the dashboard's session cookie with a CSRF
+ * token on writes), whether the route's permission is theirs on the service it touches, per-caller write rate
+ * limits, and the audit record of every state-changing request.
+ */
+public final class Access {
+    public static final String SESSION_COOKIE = "rg_session";
+    public static final String CSRF_HEADER = "X-CSRF-Token";
+    private static final String PRINCIPAL = "rollguard.principal";
+    private static final String CSRF = "rollguard.csrf";
+    private static final String BEFORE = "rollguard.audit.before";
+    private static final String AFTER = "rollguard.audit.after";
+    private static final Pattern TOKENS = Pattern.compile("rg_[A-Za-z0-9_-]{16,}");
+
+    private final ApiServer server;
+    private final AuthService auth;
+    private final AuditLog audit;
+    private final RolloutService rollouts;
+    private final IncidentService incidents;
+    private final RateLimiter writes;
+
+    private Access(ApiServer server, AuthService auth, AuditLog audit, RolloutService rollouts, IncidentService incidents, RateLimiter writes) {
+        this.server = server;
+        this.auth = auth;
+        this.audit = audit;
+        this.rollouts = rollouts;
+        this.incidents = incidents;
+        this.writes = writes;
+    }
+
+    public static void install(ApiServer server, AuthService auth, AuditLog audit, RolloutService rollouts, IncidentService incidents,
+                               RateLimiter writes) {
+        Access a = new Access(server, auth, audit, rollouts, incidents, writes);
+        server.app().beforeMatched(a::check);
+        server.app().after(a::record);
+    }
+
+    // ------------------------------------------------------------------ for handlers
+
+    /** The authenticated caller, or null on public routes. */
+    public static Principal principal(Context ctx) {
+        return ctx.attribute(PRINCIPAL);
+    }
+
+    public static String csrf(Context ctx) {
+        return ctx.attribute(CSRF);
+    }
+
+    /** A check a handler makes itself, when the service is in the body rather than the path. */
+    public static void require(Context ctx, Permission p, String service) {
+        Principal who = principal(ctx);
+        if (who == null || !who.can(p, service)) {
+            throw new Problem(403, "forbidden", (who == null ? "anonymous" : who.name()) + " may not " + p.name().toLowerCase()
+                    + (service == null ? "" : " on service '" + service + "'"));
+        }
+    }
+
+    public static boolean can(Context ctx, Permission p, String service) {
+        Principal who = principal(ctx);
+        return who != null && who.can(p, service);
+    }
+
+    /** State before the change, for the audit record (handlers that know it set it). */
+    public static void before(Context ctx, Object state) {
+        ctx.attribute(BEFORE, state instanceof String s ? s : Json.write(state));
+    }
+
+    public static void after(Context ctx, Object state) {
+        ctx.attribute(AFTER, state instanceof String s ? s : Json.write(state));
+    }
+
+    // ------------------------------------------------------------------ the gate
+
+    private void check(Context ctx) {
+        if (ctx.method() == HandlerType.OPTIONS) return;
+        Permission needed = server.permission(ctx);
+        if (needed == null) throw new Problem(403, "forbidden", "this route declares no permission and is refused");
+        if (needed == Permission.PUBLIC) return;
+        Principal who = authenticate(ctx);
+        if (who == null) {
+            if (isPage(ctx)) {
+                ctx.redirect("/login?next=" + java.net.URLEncoder.encode(ctx.path(), java.nio.charset.StandardCharsets.UTF_8));
+                ctx.skipRemainingHandlers();
+                return;
+            }
+            if (ctx.path().startsWith("/ui/")) ctx.header("HX-Redirect", "/login");
+            throw new Problem(401, "unauthenticated", "sign in: send 'Authorization: Bearer <token>' (rollguard --token / ROLLGUARD_TOKEN)");
+        }
+        ctx.attribute(PRINCIPAL, who);
+        String service = scope(ctx);
+        if (!who.can(needed, service)) {
+            throw new Problem(403, "forbidden", who.name() + " may not " + needed.name().toLowerCase()
+                    + (service == null ? "" : " on service '" + service + "'") + " (ask an admin for a role)");
+        }
+        if (needed == Permission.AGENT) {
+            String s = ctx.pathParam("service");
+            String env = ctx.pathParam("env");
+            String host = ctx.pathParam("host");
+            if (!who.isAgentFor(s, env, host)) {
+                throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + s + "/" + env + "/" + host);
+            }
+        }
+        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals("/api/v1/agents/register")) {
+            long wait = writes.acquire(who.kind() == Principal.Kind.AGENT ? who.tokenId() : "user:" + who.name(), System.nanoTime());
+            if (wait > 0) {
+                ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
+                throw new Problem(429, "rate_limited", "too many writes from " + who.name() + "; retry in " + wait + " ms");
+            }
+        }
+    }
+
+    private Principal authenticate(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header != null) {
+            if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                throw new Problem(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'");
+            }
+            Optional<Principal> p = auth.authenticate(header.substring(7));
+            if (p.isEmpty()) throw new Problem(401, "invalid_token", "the token is unknown, expired or revoked");
+            return p.get();
+        }
+        String cookie = ctx.cookie(SESSION_COOKIE);
+        if (cookie == null) return null;
+        var session = auth.session(cookie);
+        if (session.isEmpty()) return null;
+        if (isWrite(ctx) && !session.get().getValue().csrf().equals(ctx.header(CSRF_HEADER))) {
+            throw new Problem(403, "csrf", "missing or wrong " + CSRF_HEADER + " header for a signed-in browser session; reload the page");
+        }
+        ctx.attribute(CSRF, session.get().getValue().csrf());
+        return session.get().getKey();
+    }
+
+    private static boolean isWrite(Context ctx) {
+        return ctx.method() != HandlerType.GET && ctx.method() != HandlerType.HEAD;
+    }
+
+    private static boolean isPage(Context ctx) {
+        return ctx.method() == HandlerType.GET && !ctx.path().startsWith("/api/") && !ctx.path().startsWith("/ui/")
+                && !ctx.path().equals("/metrics");
+    }
+
+    /** The service a request touches: from the path, or from the rollout, incident or action item it names. */
+    private String scope(Context ctx) {
+        Map<String, String> params = ctx.pathParamMap();
+        if (params.containsKey("service")) return params.get("service");
+        String route = ctx.endpointHandlerPath();
+        String id = params.get("id");
+        if (id == null) return null;
+        try {
+            if (route.contains("/rollouts/{id}")) return rollouts.store().rollout(id).map(r -> r.service()).orElse(null);
+            if (route.contains("/incidents/{id}")) return incidents.store().incident(Integer.parseInt(id)).map(i -> i.service()).orElse(null);
+            if (route.contains("/actions/{id}")) {
+                return incidents.store().action(Integer.parseInt(id))
+                        .flatMap(a -> incidents.store().incident(a.incidentId())).map(i -> i.service()).orElse(null);
+            }
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ the audit record
+
+    private void record(Context ctx) {
+        if (!isWrite(ctx) || ctx.method() == HandlerType.OPTIONS) return;
+        Permission p = server.permission(ctx);
+        // the agents' heartbeats are telemetry, not actions; registering is recorded
+        if (p == Permission.AGENT) return;
+        Principal who = principal(ctx);
+        String route = ctx.endpointHandlerPath();
+        if (route == null || route.isEmpty()) route = ctx.path();
+        String after = ctx.attribute(AFTER);
+        if (after == null && ctx.statusCode() < 300) {
+            String body = ctx.result();
+            if (body != null && body.startsWith("{") && body.length() <= 16_000) after = body;
+        }
+        if (ctx.statusCode() >= 400) after = ctx.result();
+        try {
+            audit.append(who == null ? "anonymous" : who.name(), ctx.ip(), ctx.method().name() + " " + route, ctx.path(), ctx.statusCode(),
+                    redact(ctx.attribute(BEFORE)), redact(after));
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Access.class).error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
+        }
+    }
+
+    /** Tokens never reach the audit log, even in a response that shows one. */
+    static String redact(String s) {
+        return s == null ? null : TOKENS.matcher(s).replaceAll("rg_…redacted");
+    }
+}
