@@ -34,6 +34,11 @@
           return JSON.stringify(o);
         }
       });
+      // a signed-in browser proves each write comes from our page
+      document.body.addEventListener("htmx:configRequest", function (e) {
+        var m = document.querySelector("meta[name=csrf-token]");
+        if (m) e.detail.headers["X-CSRF-Token"] = m.content;
+      });
       document.body.addEventListener("htmx:responseError", function (e) { toast(errorOf(e.detail.xhr), false); });
       document.body.addEventListener("htmx:sendError", function () { toast("the server cannot be reached", false); });
       document.body.addEventListener("htmx:afterRequest", function (e) {
@@ -53,7 +58,9 @@
     if (pm) {
       pm.addEventListener("submit", function (e) {
         e.preventDefault();
-        fetch(pm.getAttribute("data-put"), { method: "PUT", headers: { "Content-Type": "text/markdown" }, body: pm.elements.markdown.value })
+        var m = document.querySelector("meta[name=csrf-token]");
+        fetch(pm.getAttribute("data-put"), { method: "PUT", headers: { "Content-Type": "text/markdown", "X-CSRF-Token": m ? m.content : "" },
+                                             body: pm.elements.markdown.value })
           .then(function (r) {
             if (!r.ok) return r.json().then(function (j) { throw new Error(j.error.message); });
             toast("postmortem saved", true);

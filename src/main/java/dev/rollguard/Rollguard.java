@@ -92,7 +92,7 @@ public final class Rollguard implements AutoCloseable {
             ConfigRoutes.register(server, config);
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);
-            Dashboard.register(server, config, rollouts, incidents, clock);
+            Dashboard.register(server, config, rollouts, incidents, audit, clock);
         });
         try {
             api.start(settings.host(), settings.port());
@@ -119,6 +119,9 @@ public final class Rollguard implements AutoCloseable {
     public IncidentService incidents() { return incidents; }
     public AuthService auth() { return auth; }
     public AuditLog audit() { return audit; }
+
+    /** Every route with the permission it declares. */
+    public java.util.List<ApiServer.Route> routes() { return api.routes(); }
 
     /** The first admin's token when this start created it (a first start), else null: shown once. */
     public String bootstrapToken() { return bootstrapToken; }

@@ -114,10 +114,14 @@ public final class ConfigService {
         return tree;
     }
 
+    /** The diff as people see it: secret values masked (see {@link Secrets}). */
     public List<TreeDiff.FileDiff> diff(String service, int from, int to) {
         ConfigTree a = tree(service, from);
         ConfigTree b = tree(service, to);
-        return TreeDiff.between(a, b, "v" + from, "v" + to);
+        Secrets secrets = service(service).secrets();
+        return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> new TreeDiff.FileDiff(d.path(), d.status(), d.additions(),
+                d.deletions(), secrets.mask(d.unified()), d.changedLines().stream().map(l -> new TreeDiff.ChangedLine(l.path(), l.line(),
+                        l.added(), secrets.mask(l.text()))).toList())).toList();
     }
 
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */

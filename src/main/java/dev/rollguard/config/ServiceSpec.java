@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
-                          IncidentSettings incidents) {
+                          IncidentSettings incidents, List<String> secretPatterns) {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,99}$");
     public static final List<String> DEFAULT_ENVIRONMENTS = List.of("testing", "production");
 
@@ -25,6 +25,8 @@ public record ServiceSpec(String description, List<String> environments, Validat
         validation = validation == null ? ValidationSettings.DEFAULT : validation;
         rollout = rollout == null ? RolloutPolicy.defaults() : rollout;
         incidents = incidents == null ? IncidentSettings.DEFAULT : incidents;
+        secretPatterns = secretPatterns == null ? List.of() : List.copyOf(secretPatterns);
+        Secrets.of(secretPatterns);
         if (new HashSet<>(environments).size() != environments.size()) {
             throw Problem.badRequest("invalid_spec", "environment names must be unique: " + environments);
         }
@@ -33,17 +35,22 @@ public record ServiceSpec(String description, List<String> environments, Validat
         }
     }
 
+    /** What masks secret values of this service's files wherever people see them. */
+    public Secrets secrets() {
+        return Secrets.of(secretPatterns);
+    }
+
     public static ServiceSpec defaults() {
-        return new ServiceSpec(null, null, null, null, null);
+        return new ServiceSpec(null, null, null, null, null, null);
     }
 
     public ServiceSpec withEnvironments(List<String> envs) {
-        return new ServiceSpec(description, envs, validation, rollout, incidents);
+        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns);
     }
 
     /** The spec as shown to people: webhook secrets and routing keys masked. */
     public ServiceSpec masked() {
-        return new ServiceSpec(description, environments, validation, rollout, incidents.masked());
+        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns);
     }
 
     /** A spec read back from {@link #masked()} and sent again keeps the stored secrets where it shows the mask. */
@@ -58,7 +65,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
         }
         IncidentSettings i = incidents;
         return new ServiceSpec(description, environments, validation, rollout,
-                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels));
+                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns);
     }
 
     public static String checkName(String name) {

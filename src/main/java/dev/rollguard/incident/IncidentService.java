@@ -356,7 +356,8 @@ public final class IncidentService implements AutoCloseable {
             }
             copyHistory(h, i, r);
             copy(h, i.id(), e);
-            triggerNewlyInterested(h, i, now);
+            // a review that became an outage is news for the channels that heard of the review too
+            triggerNewlyInterested(h, i, now, existing != null && automatic);
         });
         notifier.wake();
     }
@@ -413,12 +414,20 @@ public final class IncidentService implements AutoCloseable {
                 store.enqueue(h, i.id(), c, "trigger", Webhooks.payload(c, "trigger", i, link(i)), now);
                 store.addTimeline(h, i.id(), now, "alert_queued", "rollguard", "escalated to " + i.severity() + ": page updated on "
                         + c.name(), Map.of("channel", c.name()), "queued:escalate:" + c.name() + ":" + i.severity());
-            } else if (c.wants(i.severity()) && !told.contains(c.name())) {
+            } else if ((c.wants(i.severity()) || reviewNotice(i, c)) && !told.contains(c.name())) {
                 store.enqueue(h, i.id(), c, "trigger", Webhooks.payload(c, "trigger", i, link(i)), now);
                 store.addTimeline(h, i.id(), now, "alert_queued", "rollguard", "page queued for " + c.name() + " (" + c.kind().name().toLowerCase()
                         + ", " + i.severity() + ")", Map.of("channel", c.name()), "queued:trigger:" + c.name());
             }
         }
+    }
+
+    /**
+     * A break-glass release is announced on every chat and generic channel whatever their minimum severity: the
+     * team must know the pipeline was bypassed. Pagers are spared: a review is not worth waking someone for.
+     */
+    private static boolean reviewNotice(Incident i, IncidentSettings.Channel c) {
+        return i.source() == Incident.Source.BREAK_GLASS && c.kind() != IncidentSettings.Kind.PAGERDUTY;
     }
 
     /** Acknowledge, mitigated and resolve go to the channels that were triggered. */

@@ -203,6 +203,6 @@ public final class Access {
 
     /** Tokens never reach the audit log, even in a response that shows one. */
     static String redact(String s) {
-        return s == null ? null : TOKENS.matcher(s).replaceAll("rg_…redacted");
+        return s == null ? null : TOKENS.matcher(s).replaceAll("rg_...redacted");
     }
 }

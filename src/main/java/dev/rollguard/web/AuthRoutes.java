@@ -146,7 +146,7 @@ public final class AuthRoutes {
             if ("jsonl".equals(ctx.queryParam("format"))) {
                 StringBuilder sb = new StringBuilder();
                 for (AuditLog.Entry e : audit.entries(after, limit)) sb.append(dev.rollguard.Json.write(e)).append('\n');
-                ctx.contentType("application/x-ndjson").result(sb.toString());
+                ctx.contentType("application/x-ndjson; charset=utf-8").result(sb.toString());
             } else {
                 json(ctx, audit.entries(after, limit));
             }

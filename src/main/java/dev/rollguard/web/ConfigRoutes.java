@@ -88,7 +88,10 @@ public final class ConfigRoutes {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
             String path = ctx.pathParam("path");
             if (!tree.contains(path)) throw Problem.notFound("unknown_file", "no file '" + path + "' in this version");
-            ctx.contentType("text/plain; charset=utf-8").header("X-Content-SHA256", tree.hash(path)).result(tree.content(path));
+            // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it
+            boolean raw = "true".equals(ctx.queryParam("unmasked")) && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
+            String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().mask(tree.content(path));
+            ctx.contentType("text/plain; charset=utf-8").header("X-Content-SHA256", tree.hash(path)).result(content);
         });
         server.post(base + "/{service}/versions/{number}/fix", Permission.PUSH, ctx -> {
             String text = server.bodyText(ctx);

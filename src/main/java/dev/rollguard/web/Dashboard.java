@@ -58,16 +58,19 @@ public final class Dashboard {
     private final RolloutService rollouts;
     private final IncidentService incidents;
     private final Clock clock;
+    private final dev.rollguard.audit.AuditLog audit;
 
-    private Dashboard(ConfigService config, RolloutService rollouts, IncidentService incidents, Clock clock) {
+    private Dashboard(ConfigService config, RolloutService rollouts, IncidentService incidents, dev.rollguard.audit.AuditLog audit, Clock clock) {
+        this.audit = audit;
         this.config = config;
         this.rollouts = rollouts;
         this.incidents = incidents;
         this.clock = clock;
     }
 
-    public static void register(ApiServer server, ConfigService config, RolloutService rollouts, IncidentService incidents, Clock clock) {
-        Dashboard d = new Dashboard(config, rollouts, incidents, clock);
+    public static void register(ApiServer server, ConfigService config, RolloutService rollouts, IncidentService incidents,
+                                dev.rollguard.audit.AuditLog audit, Clock clock) {
+        Dashboard d = new Dashboard(config, rollouts, incidents, audit, clock);
         server.get("/ui/app.css", Permission.PUBLIC, ctx -> asset(ctx, "/ui/app.css", "text/css"));
         server.get("/ui/app.js", Permission.PUBLIC, ctx -> asset(ctx, "/ui/app.js", "text/javascript"));
         server.get(HTMX, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + HTMX, "text/javascript"));
@@ -85,6 +88,7 @@ public final class Dashboard {
         server.get("/ui/incidents/{id}/live", Permission.READ, fragment(d::incidentFragment));
         server.get("/incidents/{id}/postmortem", Permission.READ, page(d::postmortem));
         server.get("/activity", Permission.AUTHENTICATED, page(d::activity));
+        server.get("/audit", Permission.ADMIN, page(d::audit));
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -107,13 +111,20 @@ public final class Dashboard {
                 head.append("Error");
             }
             String title = head.length() == 0 ? "Rollguard" : head + " · Rollguard";
+            var who = Access.principal(ctx);
+            String csrf = Access.csrf(ctx);
+            String user = who == null ? "" : "<span class=\"user\">" + esc(who.name()) + "</span>"
+                    + (csrf == null ? "" : "<button class=\"link\" hx-post=\"/logout\" hx-swap=\"none\">Sign out</button>");
+            boolean admin = who != null && who.can(dev.rollguard.auth.Permission.ADMIN, null);
             ctx.contentType("text/html; charset=utf-8").result("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                     + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + esc(title) + "</title>"
+                    + (csrf == null ? "" : "<meta name=\"csrf-token\" content=\"" + esc(csrf) + "\">")
                     + "<link rel=\"stylesheet\" href=\"/ui/app.css\"><link rel=\"stylesheet\" href=\"" + UPLOT_CSS + "\">"
                     + "<script src=\"" + HTMX + "\" defer></script><script src=\"" + UPLOT_JS + "\" defer></script>"
                     + "<script src=\"/ui/app.js\" defer></script></head><body>"
                     + "<header><a class=\"brand\" href=\"/\">Rollguard</a><nav aria-label=\"Main\"><a href=\"/\">Services</a>"
-                    + "<a href=\"/incidents\">Incidents</a><a href=\"/activity\">Activity</a></nav></header>"
+                    + "<a href=\"/incidents\">Incidents</a><a href=\"/activity\">Activity</a>" + (admin ? "<a href=\"/audit\">Audit log</a>" : "")
+                    + "</nav>" + user + "</header>"
                     + "<div id=\"toast\" role=\"alert\" aria-live=\"assertive\"></div><main>" + body + "</main></body></html>");
         };
     }
@@ -171,13 +182,14 @@ public final class Dashboard {
     private String overview(Context ctx, StringBuilder head) {
         head.append("Services");
         StringBuilder b = new StringBuilder("<h1>Services</h1>");
-        List<Incident> open = incidents.incidents(null, null, 50).stream().filter(Incident::active).toList();
+        List<Incident> open = incidents.incidents(null, null, 50).stream().filter(Incident::active)
+                .filter(i -> Access.can(ctx, dev.rollguard.auth.Permission.READ, i.service())).toList();
         if (!open.isEmpty()) {
             b.append("<section class=\"alert\" aria-label=\"Open incidents\"><h2>Open incidents</h2><ul>");
             for (Incident i : open) b.append("<li>").append(incidentLink(i)).append("</li>");
             b.append("</ul></section>");
         }
-        List<String> names = config.services();
+        List<String> names = config.services().stream().filter(s -> Access.can(ctx, dev.rollguard.auth.Permission.READ, s)).toList();
         if (names.isEmpty()) {
             b.append("<p>No services yet. Create one with <code>rollguard service NAME</code> and push a config with "
                     + "<code>rollguard push DIR -s NAME -m MESSAGE</code>.</p>");
@@ -456,7 +468,8 @@ public final class Dashboard {
 
     private String incidentList(Context ctx, StringBuilder head) {
         head.append("Incidents");
-        List<Incident> list = incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"), 200);
+        List<Incident> list = incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"), 200).stream()
+                .filter(i -> Access.can(ctx, dev.rollguard.auth.Permission.READ, i.service())).toList();
         StringBuilder b = new StringBuilder("<h1>Incidents</h1>");
         if (list.isEmpty()) return b.append("<p class=\"muted\">No incidents.</p>").toString();
         b.append("<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">title</th><th scope=\"col\">severity</th><th scope=\"col\">status</th>"
@@ -562,12 +575,34 @@ public final class Dashboard {
 
     // ------------------------------------------------------------------ activity
 
+    private String audit(Context ctx, StringBuilder head) {
+        head.append("Audit log");
+        var v = audit.verify();
+        StringBuilder b = new StringBuilder("<h1>Audit log</h1><p class=\"").append(v.ok() ? "health good" : "error").append("\" data-verified=\"")
+                .append(v.ok()).append("\">").append(v.ok() ? "Chain intact: " + v.records() + " record(s), head " + esc(v.headHash().substring(0, 16)) + "…"
+                        : "Chain BROKEN: " + esc(v.problem())).append("</p><table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">time (UTC)</th>"
+                        + "<th scope=\"col\">who</th><th scope=\"col\">from</th><th scope=\"col\">action</th><th scope=\"col\">status</th>"
+                        + "<th scope=\"col\">after</th></tr></thead><tbody>");
+        long total = v.records();
+        List<dev.rollguard.audit.AuditLog.Entry> recent = new java.util.ArrayList<>(audit.entries(Math.max(0, total - 200), 200));
+        java.util.Collections.reverse(recent);
+        for (var e : recent) {
+            b.append("<tr><td>").append(e.seq()).append("</td><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.actor()))
+                    .append("</td><td>").append(esc(e.source())).append("</td><td><code>").append(esc(e.action())).append("</code> ")
+                    .append(esc(e.target())).append("</td><td>").append(e.status()).append("</td><td class=\"numbers\">")
+                    .append(esc(e.after() == null ? "" : e.after().length() > 200 ? e.after().substring(0, 200) + "…" : e.after())).append("</td></tr>");
+        }
+        return b.append("</tbody></table>").toString();
+    }
+
     private String activity(Context ctx, StringBuilder head) {
         head.append("Activity");
         StringBuilder b = new StringBuilder("<h1>Activity</h1><table><thead><tr><th scope=\"col\">time (UTC)</th><th scope=\"col\">service</th>"
                 + "<th scope=\"col\">environment</th><th scope=\"col\">event</th><th scope=\"col\">what</th></tr></thead><tbody>");
         List<EventRecord> all = new java.util.ArrayList<>();
-        for (String s : config.services()) all.addAll(rollouts.store().events(s, null, 100));
+        for (String s : config.services()) {
+            if (Access.can(ctx, dev.rollguard.auth.Permission.READ, s)) all.addAll(rollouts.store().events(s, null, 100));
+        }
         all.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
         for (EventRecord e : all.subList(0, Math.min(200, all.size()))) {
             b.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.service())).append("</td><td>").append(esc(e.environment()))

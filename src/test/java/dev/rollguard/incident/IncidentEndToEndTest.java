@@ -125,9 +125,10 @@ class IncidentEndToEndTest {
         assertThat(Webhooks.verify("s3cret", trigger.signature(), trigger.body(), Instant.now().getEpochSecond(), 300)).isTrue();
         assertThat(Webhooks.verify("wrong", trigger.signature(), trigger.body(), Instant.now().getEpochSecond(), 300)).isFalse();
         assertThat(rx.refused.get()).isEqualTo(2);
-        // the generic channel heard of the break-glass review (SEV4) before the rollback, the slack one only of the outage
+        // the break-glass release was announced on the chat and generic channels before the rollback; the pager only got the outage
         await().atMost(Duration.ofSeconds(20)).until(() -> !rx.at("/slack").isEmpty() && !rx.at("/generic").isEmpty());
         assertThat(Json.MAPPER.readTree(rx.at("/generic").get(0).body()).path("incident").path("source").asText()).isEqualTo("break_glass");
+        assertThat(rx.at("/slack").get(0).body()).contains("Break-glass release");
 
         // people: note, action item, resolve -> PagerDuty resolve with the same key
         assertThat(ts.send("POST", "/api/v1/incidents/" + id + "/notes", "{\"text\": \"customers saw errors on one host\"}").status())
