@@ -64,6 +64,10 @@ public final class ApiClient {
         return parse(send("PATCH", path, body));
     }
 
+    public JsonNode delete(String path) {
+        return parse(send("DELETE", path, null));
+    }
+
     public JsonNode put(String path, Object body) {
         return parse(send("PUT", path, body));
     }

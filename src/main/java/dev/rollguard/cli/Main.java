@@ -12,7 +12,8 @@ import java.io.UncheckedIOException;
                 PushCommand.class, VersionsCommand.class, ShowCommand.class, DiffCommand.class, FixCommand.class,
                 ReleaseCommand.class, EnvsCommand.class, RolloutsCommand.class, RolloutCommand.class,
                 RollbackCommand.class, HostsCommand.class, IncidentsCommand.class, IncidentCommand.class,
-                PostmortemCommand.class, ActionsCommand.class, DemoCommand.class, AgentCommand.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                PostmortemCommand.class, ActionsCommand.class, DemoCommand.class,
+                UserCommand.class, TokenCommand.class, EnrolCommand.class, ApproveCommand.class, AuditCommand.class, AgentCommand.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -40,7 +40,15 @@ public final class ServerCommand implements Callable<Integer> {
                 .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
         settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
                 : publicUrl.replaceAll("/+$", ""));
+        settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
         Rollguard server = Rollguard.start(settings);
+        if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {
+            System.err.println("first start: created user 'admin' (admin on every service). Its token, shown only this once:");
+            System.err.println();
+            System.err.println("    export ROLLGUARD_TOKEN=" + server.bootstrapToken());
+            System.err.println();
+            System.err.println("Sign in to the dashboard as 'admin' with it; make more users and tokens with 'rollguard user' and 'rollguard token'.");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -179,4 +179,33 @@ class CliTest {
             assertThat(run("incident", "dance", "1", s, t).code()).isEqualTo(2);
         }
     }
+
+    @Test
+    void usersTokensEnrolmentAndTheAuditFromTheCommandLine() {
+        try (TestServer ts = new TestServer()) {
+            String s = "--server=" + ts.url();
+            String t = "--token=" + TestServer.ADMIN_TOKEN;
+            Run anonymous = run("services", s);
+            assertThat(anonymous.code()).isEqualTo(1);
+            assertThat(anonymous.err()).contains("[unauthenticated]");
+            assertThat(run("service", "wp", s, t).code()).isEqualTo(0);
+            assertThat(run("user", "add", "bob", s, t).code()).isEqualTo(0);
+            assertThat(run("user", "grant", "bob", "--role", "viewer", "-s", "wp", s, t).code()).isEqualTo(0);
+            assertThat(run("user", "list", s, t).out()).contains("bob viewer@wp", "admin admin@*");
+            Run token = run("token", "create", "--user", "bob", "--name", "laptop", s, t);
+            assertThat(token.code()).as(token.err()).isEqualTo(0);
+            String bob = "--token=" + token.out().lines().findFirst().orElseThrow();
+            assertThat(run("services", s, bob).out()).contains("wp");
+            Run refused = run("push", dir.toString(), "-s", "wp", "-m", "x", s, bob);
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.err()).contains("[forbidden]");
+            assertThat(run("token", "list", s, t).out()).contains("laptop");
+            assertThat(run("enrol", "-s", "wp", "-e", "production", "--host", "web-1", s, t).out()).startsWith("rg_");
+            Run verify = run("audit", "verify", s, t);
+            assertThat(verify.code()).as(verify.err()).isEqualTo(0);
+            assertThat(verify.out()).contains("audit log intact");
+            assertThat(run("audit", "export", s, t).out()).contains("POST /api/v1/users");
+            assertThat(run("audit", "verify", s, bob).code()).isEqualTo(1);
+        }
+    }
 }

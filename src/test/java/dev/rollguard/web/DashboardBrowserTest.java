@@ -92,6 +92,12 @@ class DashboardBrowserTest {
 
         Page page = browser();
         page.navigate(ts.url() + "/");
+        // strangers are sent to sign in first
+        assertThat(page.locator("h1")).hasText("Sign in");
+        page.getByLabel("User", new Page.GetByLabelOptions().setExact(true)).fill("admin");
+        page.getByLabel("API token", new Page.GetByLabelOptions().setExact(true)).fill(TestServer.ADMIN_TOKEN);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
+        assertThat(page.locator("header .user")).hasText("admin");
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("wp").setExact(true))).isVisible();
         assertThat(page.locator("main")).containsText("production");
         assertThat(page.locator("main")).containsText("v" + v1);
@@ -143,7 +149,8 @@ class DashboardBrowserTest {
         assertThat(page.locator(".crumbs")).containsText("edited, saved");
         shot(page, "postmortem");
 
-        // a good rollout, rolled back by hand from the dashboard
+        // a good rollout, rolled back by hand from the dashboard (short bakes: nothing to watch there)
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC.replace("\"bakeSeconds\": 30", "\"bakeSeconds\": 1")).status()).isEqualTo(200);
         JsonNode fixed = TestServer.json(ts.send("POST", "/api/v1/services/wp/versions/" + v2 + "/fix", "{}"));
         int v3 = fixed.path("version").path("number").asInt();
         ts.release("testing", v3, null);
