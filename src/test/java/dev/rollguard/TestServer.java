@@ -29,6 +29,13 @@ public final class TestServer implements AutoCloseable {
                 .withBootstrapToken(ADMIN_TOKEN));
     }
 
+    /** A server on another database (e.g. a PostgreSQL URL). */
+    public TestServer(String database) {
+        this.dir = tempDir();
+        server = Rollguard.start(new Rollguard.Settings(database, "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
+                .withBootstrapToken(ADMIN_TOKEN));
+    }
+
     public TestServer(Path dir, int port) {
         this(dir, port, Limits.DEFAULT, 16L * 1024 * 1024);
     }

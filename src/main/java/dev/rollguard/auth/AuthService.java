@@ -209,11 +209,14 @@ public final class AuthService {
 
     /** Tokens of one user (null: all). */
     public List<TokenInfo> tokens(String user) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id, kind, user_name, name, service, environment, host, created_by, created_at, "
-                        + "expires_at, revoked_at, last_used_at FROM tokens WHERE (:u IS NULL OR user_name = :u) ORDER BY created_at")
-                .bind("u", user).map((rs, c) -> new TokenInfo(rs.getString("id"), rs.getString("kind"), rs.getString("user_name"), rs.getString("name"),
+        return jdbi.withHandle(h -> {
+            var q = h.createQuery("SELECT id, kind, user_name, name, service, environment, host, created_by, created_at, expires_at, revoked_at, "
+                    + "last_used_at FROM tokens" + (user == null ? "" : " WHERE user_name = :u") + " ORDER BY created_at");
+            if (user != null) q.bind("u", user);
+            return q.map((rs, c) -> new TokenInfo(rs.getString("id"), rs.getString("kind"), rs.getString("user_name"), rs.getString("name"),
                         rs.getString("service"), rs.getString("environment"), rs.getString("host"), rs.getString("created_by"),
-                        instant(rs, "created_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"), instant(rs, "last_used_at"))).list());
+                        instant(rs, "created_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"), instant(rs, "last_used_at"))).list();
+        });
     }
 
     public TokenInfo token(String id) {

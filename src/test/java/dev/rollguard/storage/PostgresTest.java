@@ -1,0 +1,109 @@
+package dev.rollguard.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.TestServer;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sim.Fleet;
+import dev.rollguard.sim.WordPressLikeTree;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The same server on a real PostgreSQL (a fresh database per test): schema through Flyway, config store,
+ * rollouts with agents, automatic rollback, incidents, auth and the audit chain. CI starts Debian's PostgreSQL and
+ * sets ROLLGUARD_TEST_POSTGRES (an admin URL) and ROLLGUARD_REQUIRE_POSTGRES=1.
+ */
+class PostgresTest {
+    private String adminUrl;
+    private String database;
+    private TestServer ts;
+    private Fleet fleet;
+    private Path fleetDir;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        adminUrl = System.getenv("ROLLGUARD_TEST_POSTGRES");
+        if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(adminUrl).as("ROLLGUARD_TEST_POSTGRES").isNotBlank();
+        else assumeTrue(adminUrl != null && !adminUrl.isBlank(), "no PostgreSQL for tests (ROLLGUARD_TEST_POSTGRES)");
+        database = "rg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = connect(adminUrl)) {
+            c.createStatement().execute("CREATE DATABASE " + database);
+        }
+    }
+
+    private static Connection connect(String url) throws Exception {
+        URI u = URI.create(url);
+        String[] user = u.getUserInfo().split(":", 2);
+        return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(),
+                user[0], user.length > 1 ? user[1] : null);
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        if (fleet != null) fleet.close();
+        if (ts != null) ts.close();
+        if (fleetDir != null) TreeLoader.deleteRecursively(fleetDir);
+        if (database != null && adminUrl != null) {
+            try (Connection c = connect(adminUrl)) {
+                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    @Test
+    void theWholeLoopRunsOnPostgres() throws Exception {
+        URI u = URI.create(adminUrl);
+        ts = new TestServer("postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database);
+        assertThat(ts.get("/api/v1/health").path("database").asText()).isEqualTo("postgresql");
+        assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"hosts\": 1, \"bakeSeconds\": 2}, "
+                + "{\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
+        fleetDir = TestServer.tempDir();
+        fleet = new Fleet(List.of(ts.url()), "wp", "production", 3, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 3);
+        fleet.load(40, true);
+        Map<String, String> good = WordPressLikeTree.generate(60, 5);
+        int v1 = ts.push(good, "initial", null);
+        ts.release("testing", v1, null);
+        assertThat(ts.awaitTerminal(ts.release("production", v1, null).path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
+
+        TestServer.Response refused = ts.send("POST", "/api/v1/services/wp/versions",
+                dev.rollguard.Json.write(Map.of("files", WordPressLikeTree.withTypo(good), "message", "typo")));
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body()).contains("did you mean '.php'");
+        int v2 = ts.push(WordPressLikeTree.withTypo(good), "typo", "urgent");
+        JsonNode bad = ts.awaitTerminal(ts.release("production", v2, "urgent").path("id").asText());
+        assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode list = ts.get("/api/v1/incidents");
+            return list.size() == 1 && !list.get(0).path("recoveredAt").isNull();
+        });
+        int id = ts.get("/api/v1/incidents").get(0).path("id").asInt();
+        assertThat(ts.get("/api/v1/incidents/" + id).path("timeline").findValuesAsText("type")).contains("first_5xx", "rollback_finished");
+        assertThat(ts.send("POST", "/api/v1/incidents/" + id + "/actions", "{\"title\": \"t\", \"due\": \"2026-12-01\"}").status()).isEqualTo(201);
+        assertThat(ts.send("GET", "/api/v1/incidents/" + id + "/postmortem", null).body()).contains("## Timeline");
+
+        assertThat(ts.send("POST", "/api/v1/users", "{\"name\": \"bob\"}").status()).isEqualTo(201);
+        assertThat(ts.send("PUT", "/api/v1/users/bob/roles", "{\"service\": \"wp\", \"role\": \"viewer\"}").status()).isEqualTo(200);
+        String bob = TestServer.json(ts.send("POST", "/api/v1/tokens", "{\"user\": \"bob\"}")).path("token").asText();
+        assertThat(ts.send("GET", "/api/v1/tokens", null).status()).isEqualTo(200);
+        assertThat(ts.send("GET", "/api/v1/tokens", null, bob).status()).isEqualTo(200);
+        assertThat(ts.send("POST", "/api/v1/services/wp/environments/production/rollback", "{}", bob).status()).isEqualTo(403);
+        JsonNode audit = ts.get("/api/v1/audit/verify");
+        assertThat(audit.path("ok").asBoolean()).isTrue();
+        assertThat(audit.path("records").asLong()).isGreaterThan(5);
+    }
+}
