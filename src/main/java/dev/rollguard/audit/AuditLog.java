@@ -33,7 +33,29 @@ public final class AuditLog {
         this.clock = clock;
     }
 
+    /**
+     * Appends one record. Two servers (or threads on PostgreSQL) may race for the next number: the primary key
+     * refuses the loser, which reads the new head and tries again, so the chain never forks.
+     */
     public Entry append(String actor, String source, String action, String target, int status, String before, String after) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try {
+                return tryAppend(actor, source, action, target, status, before, after);
+            } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+                last = e;
+                try {
+                    Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5 + attempt * 2));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+        throw last;
+    }
+
+    private Entry tryAppend(String actor, String source, String action, String target, int status, String before, String after) {
         Instant at = clock.instant();
         return jdbi.inTransaction(h -> {
             var last = h.createQuery("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").mapToMap().findOne();
