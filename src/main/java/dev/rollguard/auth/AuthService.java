@@ -82,10 +82,37 @@ public final class AuthService {
 
     // ------------------------------------------------------------------ authentication
 
-    /** The principal of a bearer token, or empty if the token is unknown, expired or revoked. */
+    private record Cached(Optional<Principal> principal, long until, Instant expiresAt) {}
+
+    /** Agents call several times a second: who a token is, is remembered for a few seconds (revocation included). */
+    private static final long CACHE_NANOS = Duration.ofSeconds(5).toNanos();
+    private final Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The principal of a bearer token, or empty if the token is unknown, expired or revoked. Answers are cached
+     * for 5 s: a revocation, a disabled user or a changed role takes effect within 5 s on every server (at once
+     * on the one that made the change).
+     */
     public Optional<Principal> authenticate(String token) {
         if (token == null || token.isBlank() || token.length() > 200) return Optional.empty();
         String hash = Hashing.sha256(token.strip());
+        long nanos = System.nanoTime();
+        Cached c = cache.get(hash);
+        if (c != null && nanos < c.until() && (c.expiresAt() == null || clock.instant().isBefore(c.expiresAt()))) return c.principal();
+        Optional<Principal> p = lookup(hash);
+        if (cache.size() > 100_000) cache.clear();
+        Instant expires = p.isPresent() ? jdbi.withHandle(h -> h.createQuery("SELECT expires_at FROM tokens WHERE hash = :h").bind("h", hash)
+                .mapTo(Long.class).findOne().map(Instant::ofEpochMilli).orElse(null)) : null;
+        cache.put(hash, new Cached(p, nanos + CACHE_NANOS, expires));
+        return p;
+    }
+
+    /** Forget cached answers: roles, users or tokens changed. */
+    private void invalidate() {
+        cache.clear();
+    }
+
+    private Optional<Principal> lookup(String hash) {
         Instant now = clock.instant();
         return jdbi.withHandle(h -> {
             Optional<Map<String, Object>> row = h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at "
@@ -140,6 +167,7 @@ public final class AuthService {
     public void setDisabled(String name, boolean disabled) {
         requireUser(name);
         jdbi.useTransaction(h -> h.createUpdate("UPDATE users SET disabled = :d WHERE name = :n").bind("d", disabled).bind("n", name).execute());
+        invalidate();
     }
 
     private void requireUser(String name) {
@@ -150,6 +178,14 @@ public final class AuthService {
 
     public void grant(String user, String service, Role role) {
         requireUser(user);
+        try {
+            grantNow(user, service, role);
+        } finally {
+            invalidate();
+        }
+    }
+
+    private void grantNow(String user, String service, Role role) {
         jdbi.useTransaction(h -> {
             int n = h.createQuery("SELECT COUNT(*) FROM role_bindings WHERE user_name = :u AND service = :s AND role = :r").bind("u", user)
                     .bind("s", service).bind("r", role.name()).mapTo(Integer.class).one();
@@ -164,6 +200,7 @@ public final class AuthService {
         requireUser(user);
         jdbi.useTransaction(h -> h.createUpdate("DELETE FROM role_bindings WHERE user_name = :u AND service = :s AND role = :r")
                 .bind("u", user).bind("s", service).bind("r", role.name()).execute());
+        invalidate();
     }
 
     public List<Map<String, Object>> users() {
@@ -228,6 +265,7 @@ public final class AuthService {
         token(id);
         jdbi.useTransaction(h -> h.createUpdate("UPDATE tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
                 .bind("now", clock.instant().toEpochMilli()).bind("id", id).execute());
+        invalidate();
     }
 
     private static Instant instant(java.sql.ResultSet rs, String c) throws java.sql.SQLException {
