@@ -40,11 +40,16 @@ public final class LoadGenerator implements AutoCloseable {
     /** {@code inProcess}: serves request i in-process and gives its status, or null to send it over HTTP to {@code urls[i]}. */
     private LoadGenerator(int targets, double requestsPerSecondPerHost, java.util.function.IntFunction<Integer> inProcess,
                           java.util.function.IntFunction<String> urls) {
-        double perTick = requestsPerSecondPerHost / 100.0;
         double[] debt = new double[targets];
+        long[] last = {System.nanoTime()};
         timer.scheduleAtFixedRate(() -> {
+            // open loop on the wall clock: a generator that fell behind (a busy machine) drops the backlog instead of
+            // firing it in a burst, which would crowd a failing host's short window with requests that belong elsewhere
+            long now = System.nanoTime();
+            double due = requestsPerSecondPerHost * Math.min(0.02, (now - last[0]) / 1e9);
+            last[0] = now;
             for (int i = 0; i < targets; i++) {
-                debt[i] += perTick;
+                debt[i] += due;
                 while (debt[i] >= 1) {
                     debt[i] -= 1;
                     sent.incrementAndGet();
