@@ -4,6 +4,8 @@ import dev.rollguard.Problem;
 import dev.rollguard.config.Hashing;
 import org.jdbi.v3.core.Jdbi;
 
+import static dev.rollguard.storage.Rows.instant;
+
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -268,10 +270,6 @@ public final class AuthService {
         invalidate();
     }
 
-    private static Instant instant(java.sql.ResultSet rs, String c) throws java.sql.SQLException {
-        long v = rs.getLong(c);
-        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
-    }
 
     // ------------------------------------------------------------------ sessions
 
