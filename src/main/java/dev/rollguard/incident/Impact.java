@@ -26,6 +26,15 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
      */
     public static Impact compute(Map<String, List<HealthStore.Sample>> samples, Integer badVersion, Instant from, Instant to,
                                  Instant detectedAt, Instant mitigatedAt, Instant recoveredAt) {
+        return compute(samples, badVersion, from, to, detectedAt, mitigatedAt, recoveredAt, null);
+    }
+
+    /**
+     * @param settledBefore seconds from here on may still miss some hosts' reports (they report on their own phases):
+     *                      they do not count for the peak yet, or one early report would look like the whole traffic
+     */
+    public static Impact compute(Map<String, List<HealthStore.Sample>> samples, Integer badVersion, Instant from, Instant to,
+                                 Instant detectedAt, Instant mitigatedAt, Instant recoveredAt, Instant settledBefore) {
         long total = 0;
         long failed = 0;
         int affected = 0;
@@ -54,7 +63,11 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
             if (hit) affected++;
         }
         double peak = 0;
-        for (double[] b : perSecond.values()) if (b[0] > 0) peak = Math.max(peak, 100.0 * b[1] / b[0]);
+        for (var e : perSecond.entrySet()) {
+            double[] b = e.getValue();
+            if (settledBefore != null && (e.getKey() + 1) * 1000 > settledBefore.toEpochMilli()) continue;
+            if (b[0] > 0) peak = Math.max(peak, 100.0 * b[1] / b[0]);
+        }
         return new Impact(total, failed, total == 0 ? 0 : 100.0 * failed / total, round(peak), affected, samples.size(), first, last,
                 detectedAt, mitigatedAt, recoveredAt, millis(first, detectedAt), millis(first, mitigatedAt), millis(first, recoveredAt));
     }

@@ -576,7 +576,8 @@ public final class IncidentService implements AutoCloseable {
                 recovered = now;
             }
         }
-        Impact impact = Impact.compute(samples, bad, from, recovered != null ? recovered : now, i.detectedAt(), mitigated, recovered);
+        Impact impact = Impact.compute(samples, bad, from, recovered != null ? recovered : now, i.detectedAt(), mitigated, recovered,
+                now.minusSeconds(2));
         Severity sev = impact.requestsFailed() > 0 ? Severity.worse(i.severity(), impact.severity()) : i.severity();
         Incident.Status status = i.status() == Incident.Status.OPEN && mitigated != null ? Incident.Status.MITIGATED : i.status();
         Incident u = with(i, status, sev, i.detectedAt(), i.acknowledgedAt(), mitigated, recovered, i.resolvedAt(), impact, now);
