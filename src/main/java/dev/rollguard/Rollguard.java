@@ -28,7 +28,11 @@ import dev.rollguard.incident.Notifier;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import dev.rollguard.storage.Duty;
+import dev.rollguard.storage.Leases;
+import dev.rollguard.storage.Replication;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
@@ -69,17 +73,40 @@ public final class Rollguard implements AutoCloseable {
     private final AuthService auth;
     private final AuditLog audit;
     private final String bootstrapToken;
+    /** This server among several on one database. */
+    private final String replica = java.util.UUID.randomUUID().toString();
+    private final List<Duty> duties;
+    private final Replication replication;
 
     public Rollguard(Settings settings, Clock clock) {
         this.database = Database.open(settings.database());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.config = new ConfigService(new ConfigStore(database.jdbi()), Validation.standard(), settings.limits(), clock);
-        this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), new HealthStore(), new HostSignals(), clock);
+        HealthStore health = new HealthStore();
+        this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), health, new HostSignals(), clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
+        Notifier notifier = new Notifier(incidentStore, clock);
         // the link base is known once the port is: a holder filled after start
         String[] base = {settings.publicUrl()};
-        this.incidents = new IncidentService(config, rollouts, incidentStore, new Notifier(incidentStore, clock), clock,
-                () -> base[0]);
+        this.incidents = new IncidentService(config, rollouts, incidentStore, notifier, clock, () -> base[0]);
+        // several servers may share one database: each background duty runs on the holder of its lease
+        Leases leases = new Leases(database.jdbi(), clock, replica);
+        Duty orchestrator = new Duty(leases, "orchestrator");
+        Duty monitor = new Duty(leases, "incident-monitor");
+        Duty webhooks = new Duty(leases, "webhooks");
+        duties = List.of(orchestrator, monitor, webhooks);
+        rollouts.runOnlyWhen(orchestrator);
+        incidents.runOnlyWhen(monitor);
+        notifier.runOnlyWhen(webhooks);
+        if (database.kind() == Database.Kind.POSTGRESQL) {
+            replication = new Replication(database, clock, replica);
+            rollouts.announceWith(replication::announce);
+            replication.listen(c -> rollouts.changedElsewhere(c.service(), c.env(), c.hosts()));
+            health.onReport(replication::publish);
+            replication.copyInto(health, new Duty(leases, "health-prune"));
+        } else {
+            replication = null;
+        }
         this.auth = new AuthService(database.jdbi(), clock);
         this.audit = new AuditLog(database.jdbi(), clock);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
@@ -117,6 +144,7 @@ public final class Rollguard implements AutoCloseable {
     public ConfigService config() { return config; }
     public RolloutService rollouts() { return rollouts; }
     public IncidentService incidents() { return incidents; }
+    public String replica() { return replica; }
     public AuthService auth() { return auth; }
     public AuditLog audit() { return audit; }
 
@@ -133,6 +161,9 @@ public final class Rollguard implements AutoCloseable {
         api.stop();
         rollouts.close();
         incidents.close();
+        if (replication != null) replication.close();
+        // hand the duties over at once instead of after the lease expires
+        duties.forEach(Duty::release);
         database.close();
     }
 }

@@ -46,6 +46,23 @@ public final class HealthStore {
         return service + '\0' + env + '\0' + host;
     }
 
+    /** Told of every report received here (not of those copied from other servers), to share it. */
+    public interface Listener {
+        void reported(String service, String env, String host, List<Sample> samples);
+    }
+
+    private volatile Listener listener = (s, e, h, x) -> {};
+
+    public void onReport(Listener l) {
+        this.listener = l;
+    }
+
+    /** A report an agent sent to this server. */
+    public void report(String service, String env, String host, List<Sample> samples, Instant now) {
+        add(service, env, host, samples, now);
+        if (samples != null && !samples.isEmpty()) listener.reported(service, env, host, samples);
+    }
+
     public void add(String service, String env, String host, List<Sample> samples, Instant now) {
         if (samples == null || samples.isEmpty()) return;
         Deque<Sample> q = byHost.computeIfAbsent(key(service, env, host), k -> new ArrayDeque<>());

@@ -26,15 +26,22 @@ public record Impact(long requestsTotal, long requestsFailed, double percentFail
      */
     public static Impact compute(Map<String, List<HealthStore.Sample>> samples, Integer badVersion, Instant from, Instant to,
                                  Instant detectedAt, Instant mitigatedAt, Instant recoveredAt) {
-        return compute(samples, badVersion, from, to, detectedAt, mitigatedAt, recoveredAt, null);
+        return compute(samples, badVersion, from, to, detectedAt, mitigatedAt, recoveredAt, false);
     }
 
     /**
-     * @param settledBefore seconds from here on may still miss some hosts' reports (they report on their own phases):
-     *                      they do not count for the peak yet, or one early report would look like the whole traffic
+     * @param onlySettled count for the peak only the seconds every reporting host has reported past (hosts report on
+     *                    their own phases: while an incident runs, one early report must not look like all the traffic)
      */
     public static Impact compute(Map<String, List<HealthStore.Sample>> samples, Integer badVersion, Instant from, Instant to,
-                                 Instant detectedAt, Instant mitigatedAt, Instant recoveredAt, Instant settledBefore) {
+                                 Instant detectedAt, Instant mitigatedAt, Instant recoveredAt, boolean onlySettled) {
+        Instant settledBefore = null;
+        if (onlySettled) {
+            for (List<HealthStore.Sample> host : samples.values()) {
+                Instant last = host.stream().map(HealthStore.Sample::end).max(Instant::compareTo).orElse(null);
+                if (last != null && (settledBefore == null || last.isBefore(settledBefore))) settledBefore = last;
+            }
+        }
         long total = 0;
         long failed = 0;
         int affected = 0;

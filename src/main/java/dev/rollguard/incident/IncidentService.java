@@ -76,10 +76,17 @@ public final class IncidentService implements AutoCloseable {
 
     public IncidentStore store() { return store; }
 
+    private volatile java.util.function.BooleanSupplier duty = () -> true;
+
+    /** Of several servers, only the lease holder follows incidents and scans health. */
+    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+        this.duty = duty;
+    }
+
     public void start(Duration tick) {
         worker.scheduleWithFixedDelay(() -> {
             try {
-                monitor();
+                if (duty.getAsBoolean()) monitor();
             } catch (RuntimeException e) {
                 log.warn("incident monitor pass failed: {}", e.toString());
             }
@@ -576,8 +583,7 @@ public final class IncidentService implements AutoCloseable {
                 recovered = now;
             }
         }
-        Impact impact = Impact.compute(samples, bad, from, recovered != null ? recovered : now, i.detectedAt(), mitigated, recovered,
-                now.minusSeconds(2));
+        Impact impact = Impact.compute(samples, bad, from, recovered != null ? recovered : now, i.detectedAt(), mitigated, recovered, true);
         Severity sev = impact.requestsFailed() > 0 ? Severity.worse(i.severity(), impact.severity()) : i.severity();
         Incident.Status status = i.status() == Incident.Status.OPEN && mitigated != null ? Incident.Status.MITIGATED : i.status();
         Incident u = with(i, status, sev, i.detectedAt(), i.acknowledgedAt(), mitigated, recovered, i.resolvedAt(), impact, now);

@@ -36,6 +36,12 @@ public final class Notifier implements AutoCloseable {
     private Thread worker;
     /** Told of each outcome: (notification, error or null if delivered). */
     private volatile BiConsumer<IncidentStore.Notification, String> outcome = (n, e) -> {};
+    private volatile java.util.function.BooleanSupplier duty = () -> true;
+
+    /** Of several servers, only the lease holder delivers (so a webhook is not sent twice). */
+    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+        this.duty = duty;
+    }
 
     public Notifier(IncidentStore store, Clock clock) {
         this.store = store;
@@ -65,7 +71,7 @@ public final class Notifier implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                deliverDue();
+                if (duty.getAsBoolean()) deliverDue();
                 long waitMs = 1000;
                 Instant next = store.nextAttempt().orElse(null);
                 if (next != null) waitMs = Math.max(10, Math.min(waitMs, Duration.between(clock.instant(), next).toMillis()));

@@ -48,6 +48,34 @@ public final class RolloutService implements AutoCloseable {
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private ScheduledExecutorService loop;
     private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
+    /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
+    private volatile java.util.function.BooleanSupplier duty = () -> true;
+    /** Tells other servers of desired-version changes (service, env, host → version). */
+    private volatile TriConsumer announce = (s, e, h) -> {};
+
+    @FunctionalInterface
+    public interface TriConsumer {
+        void accept(String service, String env, Map<String, Integer> hosts);
+    }
+
+    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+        this.duty = duty;
+    }
+
+    public void announceWith(TriConsumer announce) {
+        this.announce = announce;
+    }
+
+    /** Another server changed desired versions: wake this server's long-polls (all hosts of the env if not named). */
+    public void changedElsewhere(String service, String env, Map<String, Integer> hosts) {
+        if (hosts != null) {
+            Map<Integer, List<String>> byVersion = new HashMap<>();
+            hosts.forEach((h, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new ArrayList<>()).add(h));
+            byVersion.forEach((v, hs) -> signals.wake(service, env, hs, new HostSignals.Desired(v == Integer.MIN_VALUE ? null : v)));
+            return;
+        }
+        for (HostInfo h : store.hosts(service, env)) signals.wake(service, env, List.of(h.host()), new HostSignals.Desired(h.desiredVersion()));
+    }
 
     public RolloutService(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
         this.config = config;
@@ -84,7 +112,7 @@ public final class RolloutService implements AutoCloseable {
         });
         loop.scheduleWithFixedDelay(() -> {
             try {
-                tick();
+                if (duty.getAsBoolean()) tick();
             } catch (RuntimeException e) {
                 log.warn("orchestrator tick failed: {}", e.toString());
             }
@@ -125,7 +153,7 @@ public final class RolloutService implements AutoCloseable {
         host(service, env, host);
         Instant now = clock.instant();
         store.report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000), now);
-        health.add(service, env, host, samples, now);
+        health.report(service, env, host, samples, now);
         return host(service, env, host);
     }
 
@@ -391,6 +419,7 @@ public final class RolloutService implements AutoCloseable {
         woken.forEach((host, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new ArrayList<>()).add(host));
         byVersion.forEach((v, hosts) -> signals.wake(service, env, hosts,
                 new HostSignals.Desired(v == Integer.MIN_VALUE ? null : v)));
+        if (!woken.isEmpty()) announce.accept(service, env, woken);
         for (EventRecord e : events) {
             for (Consumer<EventRecord> l : listeners) {
                 try {

@@ -81,6 +81,7 @@ public final class Database implements AutoCloseable {
     }
 
     public Jdbi jdbi() { return jdbi; }
+    public javax.sql.DataSource dataSource() { return dataSource; }
     public Kind kind() { return kind; }
     public String description() { return description; }
 

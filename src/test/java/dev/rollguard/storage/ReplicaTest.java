@@ -1,0 +1,161 @@
+package dev.rollguard.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
+import dev.rollguard.TestServer;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sim.Fleet;
+import dev.rollguard.sim.WordPressLikeTree;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Two servers on one PostgreSQL, one of them a separate process that is killed with SIGKILL: a release on one
+ * reaches agents long-polling the other at once (LISTEN/NOTIFY), the orchestrator runs on one lease holder that
+ * sees every host's health (shared reports), and when the holder dies mid-rollout the other takes over and
+ * finishes. Bounded, loopback only.
+ */
+class ReplicaTest {
+    private String adminUrl;
+    private String database;
+    private String dbUrl;
+    private Process replicaA;
+    private TestServer replicaB;
+    private Fleet fleet;
+    private Path fleetDir;
+    private Path logDir;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        adminUrl = System.getenv("ROLLGUARD_TEST_POSTGRES");
+        if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(adminUrl).as("ROLLGUARD_TEST_POSTGRES").isNotBlank();
+        else assumeTrue(adminUrl != null && !adminUrl.isBlank(), "no PostgreSQL for tests (ROLLGUARD_TEST_POSTGRES)");
+        database = "rg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = connect(adminUrl)) {
+            c.createStatement().execute("CREATE DATABASE " + database);
+        }
+        URI u = URI.create(adminUrl);
+        dbUrl = "postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database;
+    }
+
+    private static Connection connect(String url) throws Exception {
+        URI u = URI.create(url);
+        String[] user = u.getUserInfo().split(":", 2);
+        return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(),
+                user[0], user.length > 1 ? user[1] : null);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (fleet != null) fleet.close();
+        if (replicaA != null) replicaA.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (replicaB != null) replicaB.close();
+        if (fleetDir != null) TreeLoader.deleteRecursively(fleetDir);
+        if (logDir != null) TreeLoader.deleteRecursively(logDir);
+        if (database != null && adminUrl != null) {
+            try (Connection c = connect(adminUrl)) {
+                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    private String startProcessReplica(int port) throws Exception {
+        logDir = TestServer.tempDir();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db", dbUrl, "--port", String.valueOf(port)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve("replica-a.log").toFile());
+        pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", TestServer.ADMIN_TOKEN);
+        replicaA = pb.start();
+        String url = "http://127.0.0.1:" + port;
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        return url;
+    }
+
+    private String holder(String duty) {
+        return replicaB.server.database().jdbi().withHandle(h -> h.createQuery("SELECT holder FROM leases WHERE name = :n")
+                .bind("n", duty).mapTo(String.class).findOne().orElse(null));
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void twoReplicasShareTheWorkAndSurviveTheDeathOfTheOrchestrator() throws Exception {
+        String a = startProcessReplica(TestServer.freePort());
+        // A started first and holds the orchestrator lease; B is an in-process replica on the same database
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (Connection c = connect(dbUrl.replace("postgresql://", "postgresql://"))) {
+                var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM leases WHERE name = 'orchestrator'");
+                rs.next();
+                return rs.getInt(1) == 1;
+            }
+        });
+        replicaB = new TestServer(dbUrl);
+        String holderA = holder("orchestrator");
+        assertThat(holderA).isNotEqualTo(replicaB.server.replica());
+
+        assertThat(replicaB.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"heartbeatTimeoutSeconds\": 20, "
+                + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 6}, {\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
+        // agents talk to B only
+        fleetDir = TestServer.tempDir();
+        fleet = new Fleet(List.of(replicaB.url()), "wp", "production", 4, fleetDir, Duration.ofMillis(250), true, replicaB.token()).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> replicaB.get("/api/v1/services/wp/environments/production/hosts").size() == 4);
+        fleet.load(40, true);
+
+        // a release started through A reaches B's long-polling agents at once (their long-poll lasts 30 s)
+        Map<String, String> good = WordPressLikeTree.generate(60, 7);
+        int v1 = replicaB.push(good, "initial", null);
+        HttpClient http = HttpClient.newHttpClient();
+        long t0 = System.nanoTime();
+        HttpResponse<String> released = http.send(HttpRequest.newBuilder(URI.create(a + "/api/v1/services/wp/environments/production/release"))
+                .header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"version\": " + v1 + ", \"breakGlass\": \"first release\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(released.statusCode()).as(released.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> fleet.onVersion(v1) >= 1);
+        System.out.printf("replica A release -> canary on replica B applied: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        String first = Json.MAPPER.readTree(released.body()).path("id").asText();
+        assertThat(replicaB.awaitTerminal(first).path("state").asText()).isEqualTo("COMPLETE");
+
+        // the bad version: A orchestrates, the health it needs was reported to B
+        int v2 = replicaB.push(WordPressLikeTree.withTypo(good), "typo", "urgent");
+        JsonNode bad = replicaB.awaitTerminal(replicaB.release("production", v2, "urgent").path("id").asText());
+        assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(bad.path("reason").asText()).contains("automatic rollback");
+        assertThat(holder("orchestrator")).isEqualTo(holderA);
+
+        // kill -9 the orchestrator mid-rollout: B takes the lease over and finishes
+        Map<String, String> changed = new java.util.LinkedHashMap<>(good);
+        changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));
+        int v3 = replicaB.push(changed, "debug", null);
+        String third = replicaB.release("production", v3, "after the fix").path("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v3) == 1);
+        replicaA.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        long killedAt = System.nanoTime();
+        JsonNode done = replicaB.awaitTerminal(third);
+        assertThat(done.path("state").asText()).isEqualTo("COMPLETE");
+        assertThat(holder("orchestrator")).isEqualTo(replicaB.server.replica());
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v3) == 4);
+        System.out.printf("orchestrator killed -> rollout complete on the other replica: %d ms%n", (System.nanoTime() - killedAt) / 1_000_000);
+    }
+}
