@@ -39,6 +39,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--agents", split = ",", defaultValue = "1000,10000", description = "push: agent counts (default ${DEFAULT-VALUE})")
     List<Integer> agents;
 
+    @Option(names = "--postgres", description = "push: also measure on this PostgreSQL (an admin URL; a scratch database is made per run)",
+            defaultValue = "${env:ROLLGUARD_TEST_POSTGRES}")
+    String postgres;
+
+    @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL (default ${DEFAULT-VALUE})")
+    List<Integer> replicas;
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
@@ -94,17 +101,25 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int push(java.io.PrintWriter out) throws Exception {
-        out.println("publish -> applied (bundle fetched) for N long-polling agents, one server, SQLite, release in one 100% wave");
-        out.printf("%8s %9s %9s %9s %9s%n", "agents", "p50 ms", "p99 ms", "max ms", "applied");
+        out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave; pollers share the process,");
+        out.println("so CPU is server(s) + pollers over the release; agents spread evenly over the servers");
+        java.util.List<String[]> setups = new java.util.ArrayList<>();
+        setups.add(new String[]{"sqlite", "1"});
+        if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
+        java.util.List<String> rows = new java.util.ArrayList<>();
         for (int n : agents) {
-            List<Long> l = dev.rollguard.sim.RolloutBenchmark.pushLatency(n, out);
-            if (l.isEmpty()) {
-                out.printf("%8d %9s %9s %9s %9d%n", n, "-", "-", "-", 0);
-                continue;
+            for (String[] setup : setups) {
+                var p = dev.rollguard.sim.RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), out);
+                var l = p.latencies();
+                rows.add(l.isEmpty() ? String.format("%8d %-11s %8s %9s %9s %9s %9s %8d %9d", n, setup[0], setup[1], "-", "-", "-", 0, p.cpuMillis(),
+                        p.heapMiB())
+                        : String.format("%8d %-11s %8s %9d %9d %9d %9d %8d %9d", n, setup[0], setup[1], l.get(l.size() / 2),
+                        l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), l.get(l.size() - 1), l.size(), p.cpuMillis(), p.heapMiB()));
             }
-            out.printf("%8d %9d %9d %9d %9d%n", n, l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
-                    l.get(l.size() - 1), l.size());
         }
+        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms", "applied",
+                "cpu ms", "heap MiB");
+        rows.forEach(out::println);
         out.flush();
         return 0;
     }

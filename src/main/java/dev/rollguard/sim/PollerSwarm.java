@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * and disk writes. Used to measure publish-to-apply latency at fleet scale.
  */
 public final class PollerSwarm implements AutoCloseable {
-    private final String base;
+    /** Agent i talks to server i modulo their number: agents spread over replicas. */
+    private final List<String> bases;
     private final String service;
     private final String env;
     private final int size;
@@ -39,8 +40,12 @@ public final class PollerSwarm implements AutoCloseable {
     private final String token;
 
     public PollerSwarm(String base, String service, String env, int size, String token) {
+        this(List.of(base), service, env, size, token);
+    }
+
+    public PollerSwarm(List<String> bases, String service, String env, int size, String token) {
         this.token = token;
-        this.base = base;
+        this.bases = List.copyOf(bases);
         this.service = service;
         this.env = env;
         this.size = size;
@@ -50,6 +55,10 @@ public final class PollerSwarm implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 })).build();
+    }
+
+    private String base(String host) {
+        return bases.get(Integer.parseInt(host.substring(host.lastIndexOf('-') + 1)) % bases.size());
     }
 
     private static String host(int i) {
@@ -62,7 +71,7 @@ public final class PollerSwarm implements AutoCloseable {
             String h = host(i);
             inFlightSetup.acquire();
             String body = Json.write(Map.of("service", service, "env", env, "host", h));
-            http.sendAsync(post("/api/v1/agents/register", body), HttpResponse.BodyHandlers.ofString())
+            http.sendAsync(post(h, "/api/v1/agents/register", body), HttpResponse.BodyHandlers.ofString())
                     .whenComplete((r, e) -> {
                         inFlightSetup.release();
                         registered.countDown();
@@ -86,7 +95,7 @@ public final class PollerSwarm implements AutoCloseable {
 
     private void poll(String h, String known) {
         if (!running) return;
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/" + service + "/" + env + "/" + h
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base(h) + "/api/v1/agents/" + service + "/" + env + "/" + h
                 + "/desired?known=" + known + "&waitSeconds=30")).timeout(Duration.ofSeconds(45)).header("Authorization", "Bearer " + token).GET().build();
         http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if (!running) return;
@@ -105,19 +114,19 @@ public final class PollerSwarm implements AutoCloseable {
     }
 
     private CompletableFuture<Void> fetchAndReport(String h, int version) {
-        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base + "/api/v1/services/" + service + "/versions/" + version + "/bundle"))
+        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base(h) + "/api/v1/services/" + service + "/versions/" + version + "/bundle"))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token).GET().build();
         return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenCompose(r -> {
             if (r.statusCode() != 200) return CompletableFuture.completedFuture(null);
             if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
             String body = "{\"appliedVersion\": " + version + ", \"samples\": []}";
-            return http.sendAsync(post("/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body),
+            return http.sendAsync(post(h, "/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body),
                     HttpResponse.BodyHandlers.discarding()).thenApply(x -> null);
         });
     }
 
-    private HttpRequest post(String path, String body) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+    private HttpRequest post(String host, String path, String body) {
+        return HttpRequest.newBuilder(URI.create(base(host) + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 

@@ -92,30 +92,70 @@ public final class RolloutBenchmark {
      * client) long-poll the server; a release to 100 % in one wave is timed until each has fetched the
      * version's bundle.
      */
+    /** What one push measurement saw: latencies (sorted) and the process's CPU time and heap over the release. */
+    public record Push(List<Long> latencies, long cpuMillis, long heapMiB) {}
+
     public static List<Long> pushLatency(int agents, PrintWriter log) throws Exception {
+        return push(agents, null, 1, log).latencies();
+    }
+
+    /**
+     * @param postgres null for one server on SQLite; else an admin URL of a PostgreSQL server, where a fresh database
+     *                 is made for the run and {@code replicas} servers share it (agents spread over them)
+     */
+    public static Push push(int agents, String postgres, int replicas, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
-        try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
-                64L << 20, Duration.ofMillis(100), null))) {
-            Client c = new Client(server.url(), server.bootstrapToken());
+        String db = dir.resolve("db").toString();
+        String scratch = null;
+        if (postgres != null) {
+            scratch = "rg_bench_" + Long.toHexString(System.nanoTime());
+            execute(postgres, "CREATE DATABASE " + scratch);
+            URI u = URI.create(postgres);
+            db = "postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + scratch;
+        }
+        List<Rollguard> servers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < (postgres == null ? 1 : replicas); i++) {
+                servers.add(Rollguard.start(new Rollguard.Settings(db, "127.0.0.1", 0, Limits.DEFAULT, 64L << 20, Duration.ofMillis(100), null)
+                        .withBootstrapToken("rg_bench-admin-token-000000000000000")));
+            }
+            Rollguard server = servers.get(0);
+            Client c = new Client(server.url(), "rg_bench-admin-token-000000000000000");
             String enrolment = server.auth().enrol("wp", "production", null, null, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", Map.of("a.conf", "v1\n"), "message", "v1")))
                     .path("version").path("number").asInt();
-            try (PollerSwarm swarm = new PollerSwarm(server.url(), "wp", "production", agents, enrolment)) {
+            try (PollerSwarm swarm = new PollerSwarm(servers.stream().map(Rollguard::url).toList(), "wp", "production", agents, enrolment)) {
                 swarm.registerAll();
                 Thread.sleep(1500);
+                var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+                long cpu0 = os.getProcessCpuTime();
                 long t0 = System.nanoTime();
                 swarm.expect(v1, t0);
                 c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
                 log.printf("  release call returned after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
                 List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+                long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+                Runtime rt = Runtime.getRuntime();
+                long heap = (rt.totalMemory() - rt.freeMemory()) >> 20;
                 Collections.sort(latencies);
                 log.printf("  %d of %d agents applied v%d%n", latencies.size(), agents, v1);
-                return latencies;
+                return new Push(latencies, cpu, heap);
             }
         } finally {
+            for (Rollguard s : servers) s.close();
             TreeLoader.deleteRecursively(dir);
+            if (scratch != null) execute(postgres, "DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");
+        }
+    }
+
+    private static void execute(String adminUrl, String sql) throws Exception {
+        URI u = URI.create(adminUrl);
+        String[] user = u.getUserInfo() == null ? new String[]{null} : u.getUserInfo().split(":", 2);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":"
+                + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(), user[0], user.length > 1 ? user[1] : null)) {
+            c.createStatement().execute(sql);
         }
     }
 

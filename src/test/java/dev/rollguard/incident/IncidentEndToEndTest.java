@@ -86,6 +86,8 @@ class IncidentEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             JsonNode impact = ts.get("/api/v1/incidents/" + id).path("incident").path("impact");
             assertThat(impact.path("requestsFailed").asLong()).isEqualTo(simulatedFailures);
+            // the worst second counts once every host has reported past it
+            assertThat(impact.path("peakPercent").asDouble()).isBetween(1.0, 100.0);
         });
         JsonNode view = ts.get("/api/v1/incidents/" + id);
         JsonNode inc = view.path("incident");

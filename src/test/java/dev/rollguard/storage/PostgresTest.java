@@ -106,4 +106,42 @@ class PostgresTest {
         assertThat(audit.path("ok").asBoolean()).isTrue();
         assertThat(audit.path("records").asLong()).isGreaterThan(5);
     }
+
+    /** PostgreSQL restarted in the middle of a rollout: the server reconnects, the rollout finishes, nothing is lost. */
+    @Test
+    void aPostgresRestartMidRolloutLosesNothing() throws Exception {
+        String restart = System.getenv("ROLLGUARD_TEST_POSTGRES_RESTART");
+        if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(restart).as("ROLLGUARD_TEST_POSTGRES_RESTART").isNotBlank();
+        else assumeTrue(restart != null && !restart.isBlank(), "no command to restart PostgreSQL (ROLLGUARD_TEST_POSTGRES_RESTART)");
+        URI u = URI.create(adminUrl);
+        ts = new TestServer("postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database);
+        assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"heartbeatTimeoutSeconds\": 30, "
+                + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 8}, {\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
+        fleetDir = TestServer.tempDir();
+        fleet = new Fleet(List.of(ts.url()), "wp", "production", 3, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 3);
+        fleet.load(20, true);
+        Map<String, String> good = WordPressLikeTree.generate(40, 9);
+        int v1 = ts.push(good, "initial", null);
+        String first = ts.release("production", v1, "first").path("id").asText();
+        assertThat(ts.awaitTerminal(first).path("state").asText()).isEqualTo("COMPLETE");
+        Map<String, String> changed = new java.util.LinkedHashMap<>(good);
+        changed.put("extra.conf", "x = 1\n");
+        int v2 = ts.push(changed, "more", null);
+        String second = ts.release("production", v2, "second").path("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 1);
+
+        Process p = new ProcessBuilder("sh", "-c", restart).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+
+        JsonNode done = ts.awaitTerminal(second);
+        assertThat(done.path("state").asText()).as(done.path("reason").asText()).isEqualTo("COMPLETE");
+        await().atMost(Duration.ofSeconds(20)).until(() -> fleet.onVersion(v2) == 3);
+        int v3 = ts.push(Map.of("only.conf", "y = 2\n"), "after the restart", null);
+        assertThat(ts.get("/api/v1/services/wp/versions").size()).isEqualTo(v3);
+        assertThat(ts.get("/api/v1/audit/verify").path("ok").asBoolean()).isTrue();
+        // only the reviews of the two break-glass releases: no outage was seen
+        assertThat(ts.get("/api/v1/incidents").findValuesAsText("source")).containsOnly("BREAK_GLASS");
+    }
 }
