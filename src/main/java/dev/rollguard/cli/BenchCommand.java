@@ -46,6 +46,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL (default ${DEFAULT-VALUE})")
     List<Integer> replicas;
 
+    @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
+    boolean separate;
+
+    @Option(names = "--servers", split = ",", hidden = true)
+    List<String> servers;
+
+    @Option(names = "--token", hidden = true)
+    String token;
+
+    @Option(names = "--version", hidden = true, defaultValue = "1")
+    int version;
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
@@ -56,6 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             case "push" -> {
                 return push(out);
+            }
+            case "swarm" -> {
+                return dev.rollguard.sim.RolloutBenchmark.swarm(servers, agents.get(0), token, version, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown suite '" + suite + "' (known: validate, rollout, push)");
@@ -101,15 +116,17 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int push(java.io.PrintWriter out) throws Exception {
-        out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave; pollers share the process,");
-        out.println("so CPU is server(s) + pollers over the release; agents spread evenly over the servers");
+        out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave;");
+        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release"
+                : "pollers share the servers' process, so CPU and heap are both's over the release; agents spread evenly over the servers");
         java.util.List<String[]> setups = new java.util.ArrayList<>();
         setups.add(new String[]{"sqlite", "1"});
         if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
         java.util.List<String> rows = new java.util.ArrayList<>();
         for (int n : agents) {
             for (String[] setup : setups) {
-                var p = dev.rollguard.sim.RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), out);
+                var p = dev.rollguard.sim.RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
+                        out);
                 var l = p.latencies();
                 rows.add(l.isEmpty() ? String.format("%8d %-11s %8s %9s %9s %9s %9s %8d %9d", n, setup[0], setup[1], "-", "-", "-", 0, p.cpuMillis(),
                         p.heapMiB())

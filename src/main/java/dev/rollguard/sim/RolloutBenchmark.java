@@ -96,14 +96,14 @@ public final class RolloutBenchmark {
     public record Push(List<Long> latencies, long cpuMillis, long heapMiB) {}
 
     public static List<Long> pushLatency(int agents, PrintWriter log) throws Exception {
-        return push(agents, null, 1, log).latencies();
+        return push(agents, null, 1, false, log).latencies();
     }
 
     /**
      * @param postgres null for one server on SQLite; else an admin URL of a PostgreSQL server, where a fresh database
      *                 is made for the run and {@code replicas} servers share it (agents spread over them)
      */
-    public static Push push(int agents, String postgres, int replicas, PrintWriter log) throws Exception {
+    public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         String db = dir.resolve("db").toString();
         String scratch = null;
@@ -126,10 +126,45 @@ public final class RolloutBenchmark {
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", Map.of("a.conf", "v1\n"), "message", "v1")))
                     .path("version").path("number").asInt();
-            try (PollerSwarm swarm = new PollerSwarm(servers.stream().map(Rollguard::url).toList(), "wp", "production", agents, enrolment)) {
+            List<String> urls = servers.stream().map(Rollguard::url).toList();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            if (separateProcess) {
+                // the pollers in a process of their own: their CPU and sockets are not the servers' (10,000 agents need
+                // 10,000 sockets on each side, over one process's file limit)
+                List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                        System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "bench", "swarm", "--servers", String.join(",", urls),
+                        "--agents", String.valueOf(agents), "--token", enrolment, "--version", String.valueOf(v1));
+                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+                     var to = new PrintWriter(p.getOutputStream(), true)) {
+                    String line;
+                    while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
+                    if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
+                    Thread.sleep(1500);
+                    long cpu0 = os.getProcessCpuTime();
+                    long t0 = System.currentTimeMillis();
+                    to.println("GO " + t0);
+                    c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
+                    List<Long> latencies = new java.util.ArrayList<>();
+                    while ((line = in.readLine()) != null) {
+                        if (line.startsWith("LATENCIES ")) {
+                            for (String x : line.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
+                            break;
+                        }
+                    }
+                    long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+                    Runtime rt = Runtime.getRuntime();
+                    Collections.sort(latencies);
+                    log.printf("  %d of %d agents applied v%d%n", latencies.size(), agents, v1);
+                    return new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
+                } finally {
+                    p.destroy();
+                    p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+            try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment)) {
                 swarm.registerAll();
                 Thread.sleep(1500);
-                var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
                 long cpu0 = os.getProcessCpuTime();
                 long t0 = System.nanoTime();
                 swarm.expect(v1, t0);
@@ -147,6 +182,24 @@ public final class RolloutBenchmark {
             for (Rollguard s : servers) s.close();
             TreeLoader.deleteRecursively(dir);
             if (scratch != null) execute(postgres, "DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");
+        }
+    }
+
+    /** The other end of a separate-process push measurement: registers the pollers, waits for GO, prints latencies. */
+    public static int swarm(List<String> servers, int agents, String token, int version, PrintWriter out) throws Exception {
+        try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token);
+             var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+            swarm.registerAll();
+            out.println("READY");
+            out.flush();
+            String go = in.readLine();
+            if (go == null || !go.startsWith("GO ")) return 2;
+            long t0Epoch = Long.parseLong(go.substring(3).trim());
+            swarm.expect(version, System.nanoTime() - (System.currentTimeMillis() - t0Epoch) * 1_000_000L);
+            List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+            out.println("LATENCIES " + String.join(",", latencies.stream().map(String::valueOf).toList()));
+            out.flush();
+            return 0;
         }
     }
 
