@@ -28,9 +28,18 @@ public final class HostSignals {
 
     public CompletableFuture<Desired> await(String service, String env, String host) {
         CompletableFuture<Desired> f = new CompletableFuture<>();
-        List<CompletableFuture<Desired>> list = waiting.computeIfAbsent(key(service, env, host), k -> new CopyOnWriteArrayList<>());
-        list.add(f);
-        f.whenComplete((v, e) -> list.remove(f));
+        String key = key(service, env, host);
+        // added inside the map's own atomic step: a wake-up that takes the list away at the same moment either sees
+        // this poll or leaves a fresh list behind, never an orphaned one that later wake-ups cannot reach
+        waiting.compute(key, (k, list) -> {
+            List<CompletableFuture<Desired>> l = list == null ? new CopyOnWriteArrayList<>() : list;
+            l.add(f);
+            return l;
+        });
+        f.whenComplete((v, e) -> waiting.computeIfPresent(key, (k, list) -> {
+            list.remove(f);
+            return list.isEmpty() ? null : list;
+        }));
         return f;
     }
 

@@ -28,28 +28,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * sets ROLLGUARD_TEST_POSTGRES (an admin URL) and ROLLGUARD_REQUIRE_POSTGRES=1.
  */
 class PostgresTest {
-    private String adminUrl;
-    private String database;
+    private ScratchPostgres db;
     private TestServer ts;
     private Fleet fleet;
     private Path fleetDir;
 
     @BeforeEach
     void createDatabase() throws Exception {
-        adminUrl = System.getenv("ROLLGUARD_TEST_POSTGRES");
-        if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(adminUrl).as("ROLLGUARD_TEST_POSTGRES").isNotBlank();
-        else assumeTrue(adminUrl != null && !adminUrl.isBlank(), "no PostgreSQL for tests (ROLLGUARD_TEST_POSTGRES)");
-        database = "rg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = connect(adminUrl)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
-    }
-
-    private static Connection connect(String url) throws Exception {
-        URI u = URI.create(url);
-        String[] user = u.getUserInfo().split(":", 2);
-        return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(),
-                user[0], user.length > 1 ? user[1] : null);
+        db = ScratchPostgres.create();
     }
 
     @AfterEach
@@ -57,17 +43,12 @@ class PostgresTest {
         if (fleet != null) fleet.close();
         if (ts != null) ts.close();
         if (fleetDir != null) TreeLoader.deleteRecursively(fleetDir);
-        if (database != null && adminUrl != null) {
-            try (Connection c = connect(adminUrl)) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            }
-        }
+        if (db != null) db.close();
     }
 
     @Test
     void theWholeLoopRunsOnPostgres() throws Exception {
-        URI u = URI.create(adminUrl);
-        ts = new TestServer("postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database);
+        ts = new TestServer(db.url);
         assertThat(ts.get("/api/v1/health").path("database").asText()).isEqualTo("postgresql");
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"hosts\": 1, \"bakeSeconds\": 2}, "
                 + "{\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
@@ -113,8 +94,7 @@ class PostgresTest {
         String restart = System.getenv("ROLLGUARD_TEST_POSTGRES_RESTART");
         if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(restart).as("ROLLGUARD_TEST_POSTGRES_RESTART").isNotBlank();
         else assumeTrue(restart != null && !restart.isBlank(), "no command to restart PostgreSQL (ROLLGUARD_TEST_POSTGRES_RESTART)");
-        URI u = URI.create(adminUrl);
-        ts = new TestServer("postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database);
+        ts = new TestServer(db.url);
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"heartbeatTimeoutSeconds\": 30, "
                 + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 8}, {\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
         fleetDir = TestServer.tempDir();

@@ -36,8 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * finishes. Bounded, loopback only.
  */
 class ReplicaTest {
-    private String adminUrl;
-    private String database;
+    private ScratchPostgres db;
     private String dbUrl;
     private Process replicaA;
     private TestServer replicaB;
@@ -47,22 +46,8 @@ class ReplicaTest {
 
     @BeforeEach
     void createDatabase() throws Exception {
-        adminUrl = System.getenv("ROLLGUARD_TEST_POSTGRES");
-        if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(adminUrl).as("ROLLGUARD_TEST_POSTGRES").isNotBlank();
-        else assumeTrue(adminUrl != null && !adminUrl.isBlank(), "no PostgreSQL for tests (ROLLGUARD_TEST_POSTGRES)");
-        database = "rg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = connect(adminUrl)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
-        URI u = URI.create(adminUrl);
-        dbUrl = "postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + database;
-    }
-
-    private static Connection connect(String url) throws Exception {
-        URI u = URI.create(url);
-        String[] user = u.getUserInfo().split(":", 2);
-        return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(),
-                user[0], user.length > 1 ? user[1] : null);
+        db = ScratchPostgres.create();
+        dbUrl = db.url;
     }
 
     @AfterEach
@@ -72,11 +57,7 @@ class ReplicaTest {
         if (replicaB != null) replicaB.close();
         if (fleetDir != null) TreeLoader.deleteRecursively(fleetDir);
         if (logDir != null) TreeLoader.deleteRecursively(logDir);
-        if (database != null && adminUrl != null) {
-            try (Connection c = connect(adminUrl)) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            }
-        }
+        if (db != null) db.close();
     }
 
     private String startProcessReplica(int port) throws Exception {
@@ -104,7 +85,7 @@ class ReplicaTest {
         String a = startProcessReplica(TestServer.freePort());
         // A started first and holds the orchestrator lease; B is an in-process replica on the same database
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            try (Connection c = connect(dbUrl.replace("postgresql://", "postgresql://"))) {
+            try (Connection c = ScratchPostgres.connect(dbUrl)) {
                 var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM leases WHERE name = 'orchestrator'");
                 rs.next();
                 return rs.getInt(1) == 1;
