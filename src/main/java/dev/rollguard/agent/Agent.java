@@ -122,7 +122,12 @@ public final class Agent implements AutoCloseable {
                     register();
                     registered = true;
                 }
-                String known = desired == null ? "none" : desired.toString();
+                // "known" is what this host has acted on, not merely heard of: a report's answer may have told us of a
+                // new version while we were applying the previous one, and polling with that version as known would
+                // wait out the whole long-poll before applying it
+                Integer want = desired;
+                String known = want == null ? "none" : want.equals(applied) || want.equals(failedVersion) ? want.toString()
+                        : applied == null ? "none" : applied.toString();
                 JsonNode d = get("/api/v1/agents/" + enc(config.service()) + "/" + enc(config.env()) + "/" + enc(config.host())
                         + "/desired?known=" + known + "&waitSeconds=" + config.longPoll().toSeconds(), config.longPoll().plusSeconds(10));
                 connected = true;

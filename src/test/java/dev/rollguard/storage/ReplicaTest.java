@@ -130,7 +130,14 @@ class ReplicaTest {
         changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));
         int v3 = replicaB.push(changed, "debug", null);
         String third = replicaB.release("production", v3, "after the fix").path("id").asText();
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v3) == 1);
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v3) == 1);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("canary never applied v" + v3 + "; hosts: " + replicaB.get("/api/v1/services/wp/environments/production/hosts")
+                    + "; rollout: " + replicaB.get("/api/v1/rollouts/" + third).path("state") + " " + replicaB.get("/api/v1/rollouts/" + third)
+                    .path("events") + "; agents: " + fleet.members().stream().map(m -> m.host().name() + "=" + m.agent().appliedVersion() + "/"
+                    + m.agent().connected()).toList(), e);
+        }
         replicaA.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         long killedAt = System.nanoTime();
         JsonNode done = replicaB.awaitTerminal(third);
