@@ -73,13 +73,16 @@ public final class AuthService {
         });
     }
 
-    private static void insertToken(org.jdbi.v3.core.Handle h, String token, String kind, String user, String name, String service,
-                                    String env, String host, String by, Instant now, Instant expires) {
+    /** Stores a token's hash; returns its id. */
+    private static String insertToken(org.jdbi.v3.core.Handle h, String token, String kind, String user, String name, String service,
+                                      String env, String host, String by, Instant now, Instant expires) {
+        String id = UUID.randomUUID().toString();
         h.createUpdate("INSERT INTO tokens (id, hash, kind, user_name, name, service, environment, host, created_by, created_at, expires_at) "
                         + "VALUES (:id, :hash, :kind, :user, :name, :service, :env, :host, :by, :now, :expires)")
-                .bind("id", UUID.randomUUID().toString()).bind("hash", Hashing.sha256(token)).bind("kind", kind).bind("user", user)
+                .bind("id", id).bind("hash", Hashing.sha256(token)).bind("kind", kind).bind("user", user)
                 .bind("name", name).bind("service", service).bind("env", env).bind("host", host).bind("by", by)
                 .bind("now", now.toEpochMilli()).bind("expires", expires == null ? null : expires.toEpochMilli()).execute();
+        return id;
     }
 
     // ------------------------------------------------------------------ authentication
@@ -101,12 +104,10 @@ public final class AuthService {
         long nanos = System.nanoTime();
         Cached c = cache.get(hash);
         if (c != null && nanos < c.until() && (c.expiresAt() == null || clock.instant().isBefore(c.expiresAt()))) return c.principal();
-        Optional<Principal> p = lookup(hash);
+        Cached found = lookup(hash, nanos + CACHE_NANOS);
         if (cache.size() > 100_000) cache.clear();
-        Instant expires = p.isPresent() ? jdbi.withHandle(h -> h.createQuery("SELECT expires_at FROM tokens WHERE hash = :h").bind("h", hash)
-                .mapTo(Long.class).findOne().map(Instant::ofEpochMilli).orElse(null)) : null;
-        cache.put(hash, new Cached(p, nanos + CACHE_NANOS, expires));
-        return p;
+        cache.put(hash, found);
+        return found.principal();
     }
 
     /** Forget cached answers: roles, users or tokens changed. */
@@ -114,23 +115,27 @@ public final class AuthService {
         cache.clear();
     }
 
-    private Optional<Principal> lookup(String hash) {
+    /** The token's principal and expiry, read once, to be remembered until {@code until} (System.nanoTime()). */
+    private Cached lookup(String hash, long until) {
         Instant now = clock.instant();
+        Cached none = new Cached(Optional.empty(), until, null);
         return jdbi.withHandle(h -> {
             Optional<Map<String, Object>> row = h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at "
                     + "FROM tokens WHERE hash = :hash").bind("hash", hash).mapToMap().findOne();
-            if (row.isEmpty()) return Optional.<Principal>empty();
+            if (row.isEmpty()) return none;
             Map<String, Object> r = row.get();
-            if (r.get("revoked_at") != null) return Optional.<Principal>empty();
+            if (r.get("revoked_at") != null) return none;
             Object exp = r.get("expires_at");
-            if (exp != null && ((Number) exp).longValue() <= now.toEpochMilli()) return Optional.<Principal>empty();
+            Instant expires = exp == null ? null : Instant.ofEpochMilli(((Number) exp).longValue());
+            if (expires != null && !expires.isAfter(now)) return none;
             String id = (String) r.get("id");
             touch(id, now);
             if ("AGENT".equals(r.get("kind"))) {
-                return Optional.of(new Principal("agent:" + r.get("service") + "/" + r.get("environment") + "/" + (r.get("host") == null ? "*" : r.get("host")),
-                        Principal.Kind.AGENT, Map.of(), (String) r.get("service"), (String) r.get("environment"), (String) r.get("host"), id));
+                return new Cached(Optional.of(new Principal("agent:" + r.get("service") + "/" + r.get("environment") + "/"
+                        + (r.get("host") == null ? "*" : r.get("host")), Principal.Kind.AGENT, Map.of(), (String) r.get("service"),
+                        (String) r.get("environment"), (String) r.get("host"), id)), until, expires);
             }
-            return user(h, (String) r.get("user_name"), id);
+            return new Cached(user(h, (String) r.get("user_name"), id), until, expires);
         });
     }
 
@@ -240,10 +245,10 @@ public final class AuthService {
         Instant now = clock.instant();
         Instant expires = days == null ? null : now.plus(Duration.ofDays(days));
         String label = name == null || name.isBlank() ? kind.toLowerCase() + " token" : name.strip();
-        jdbi.useTransaction(h -> insertToken(h, token, kind, user, label, service, env, host, by, now, expires));
-        TokenInfo info = tokens(null).stream().filter(t -> t.createdAt().toEpochMilli() == now.toEpochMilli() && t.name().equals(label))
-                .reduce((a, b) -> b).orElseThrow();
-        return new NewToken(token, info);
+        String id = jdbi.inTransaction(h -> insertToken(h, token, kind, user, label, service, env, host, by, now, expires));
+        // as stored: times to the millisecond
+        return new NewToken(token, new TokenInfo(id, kind, user, label, service, env, host, by, Instant.ofEpochMilli(now.toEpochMilli()),
+                expires == null ? null : Instant.ofEpochMilli(expires.toEpochMilli()), null, null));
     }
 
     /** Tokens of one user (null: all). */

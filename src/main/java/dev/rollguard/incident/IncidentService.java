@@ -174,11 +174,10 @@ public final class IncidentService implements AutoCloseable {
         incident(id);
         if (text == null || text.isBlank()) throw Problem.badRequest("note_required", "a note needs text");
         if (text.length() > 10_000) throw Problem.badRequest("note_too_long", "a note is at most 10,000 characters");
-        // stored to the millisecond: the entry is found again by its time
-        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        Instant now = clock.instant();
         String ref = "note:" + UUID.randomUUID();
         store.jdbi().useTransaction(h -> store.addTimeline(h, id, now, "note", actor, text.strip(), Map.of(), ref));
-        return store.timeline(id).stream().filter(t -> t.at().equals(now) && t.type().equals("note")).reduce((a, b) -> b).orElseThrow();
+        return store.timelineEntry(id, ref).orElseThrow();
     }
 
     public synchronized Incident resolve(int id, String actor, String note) {
@@ -413,9 +412,7 @@ public final class IncidentService implements AutoCloseable {
 
     private void triggerNewlyInterested(Handle h, Incident i, Instant now, boolean escalated) {
         if (i.status() == Incident.Status.RESOLVED) return;
-        Set<String> told = new HashSet<>();
-        h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = 'trigger'").bind("i", i.id())
-                .mapTo(String.class).forEach(told::add);
+        Set<String> told = store.triggeredChannels(h, i.id());
         for (IncidentSettings.Channel c : channels(i)) {
             if (escalated && told.contains(c.name())) {
                 store.enqueue(h, i.id(), c, "trigger", Webhooks.payload(c, "trigger", i, link(i)), now);
@@ -443,9 +440,7 @@ public final class IncidentService implements AutoCloseable {
             triggerNewlyInterested(h, i, now);
             return;
         }
-        Set<String> told = new HashSet<>();
-        h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = 'trigger'").bind("i", i.id())
-                .mapTo(String.class).forEach(told::add);
+        Set<String> told = store.triggeredChannels(h, i.id());
         for (IncidentSettings.Channel c : channels(i)) {
             if (told.contains(c.name()) && Webhooks.supports(c.kind(), action)) {
                 store.enqueue(h, i.id(), c, action, Webhooks.payload(c, action, i, link(i)), now);

@@ -120,10 +120,7 @@ public final class IncidentStore {
      */
     public boolean addTimeline(Handle h, int incident, Instant at, String type, String source, String message,
                                Map<String, Object> data, String ref) {
-        if (ref != null && h.createQuery("SELECT COUNT(*) FROM incident_timeline WHERE incident_id = :i AND ref = :ref")
-                .bind("i", incident).bind("ref", ref).mapTo(Integer.class).one() > 0) {
-            return false;
-        }
+        if (ref != null && hasTimeline(h, incident, ref)) return false;
         // seq keeps the order in which things were recorded among entries of the same millisecond
         int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_timeline WHERE incident_id = :i").bind("i", incident)
                 .mapTo(Integer.class).one();
@@ -142,10 +139,18 @@ public final class IncidentStore {
 
     public List<TimelineEntry> timeline(int incident) {
         return jdbi.withHandle(h -> h.createQuery("SELECT id, incident_id, at, type, source, message, data FROM incident_timeline "
-                        + "WHERE incident_id = :i ORDER BY at, seq").bind("i", incident)
-                .map((rs, c) -> new TimelineEntry(rs.getString("id"), rs.getInt("incident_id"), instant(rs, "at"), rs.getString("type"),
-                        rs.getString("source"), rs.getString("message"),
-                        rs.getString("data") == null ? Map.of() : Json.read(rs.getString("data"), MAP))).list());
+                + "WHERE incident_id = :i ORDER BY at, seq").bind("i", incident).map((rs, c) -> timelineRow(rs)).list());
+    }
+
+    /** The entry recorded under {@code ref}. */
+    public Optional<TimelineEntry> timelineEntry(int incident, String ref) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, incident_id, at, type, source, message, data FROM incident_timeline "
+                + "WHERE incident_id = :i AND ref = :ref").bind("i", incident).bind("ref", ref).map((rs, c) -> timelineRow(rs)).findOne());
+    }
+
+    private static TimelineEntry timelineRow(ResultSet rs) throws SQLException {
+        return new TimelineEntry(rs.getString("id"), rs.getInt("incident_id"), instant(rs, "at"), rs.getString("type"),
+                rs.getString("source"), rs.getString("message"), rs.getString("data") == null ? Map.of() : Json.read(rs.getString("data"), MAP));
     }
 
     // ------------------------------------------------------------------ action items
@@ -227,6 +232,12 @@ public final class IncidentStore {
 
     private static final String NOTIFICATION_COLUMNS = "id, incident_id, channel, kind, action, url, secret, payload, status, attempts, "
             + "next_attempt_at, last_error, created_at, sent_at";
+
+    /** Channels that have been sent (or are to be sent) a trigger for this incident. */
+    public java.util.Set<String> triggeredChannels(Handle h, int incident) {
+        return new java.util.HashSet<>(h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = 'trigger'")
+                .bind("i", incident).mapTo(String.class).list());
+    }
 
     public void enqueue(Handle h, int incident, IncidentSettings.Channel c, String action, String payload, Instant now) {
         h.createUpdate("INSERT INTO notifications (" + NOTIFICATION_COLUMNS + ") VALUES (:id, :i, :channel, :kind, :action, :url, "

@@ -58,6 +58,13 @@ public final class HostSignals {
         }
     }
 
+    /** Wakes each host with its own new version: hosts sharing a version are woken together. */
+    public void wake(String service, String env, Map<String, Integer> versions) {
+        Map<Integer, List<String>> byVersion = new java.util.HashMap<>();
+        versions.forEach((host, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new java.util.ArrayList<>()).add(host));
+        byVersion.forEach((v, hosts) -> wake(service, env, hosts, new Desired(v == Integer.MIN_VALUE ? null : v)));
+    }
+
     public int waiting() {
         return waiting.values().stream().mapToInt(List::size).sum();
     }

@@ -68,13 +68,11 @@ public final class RolloutService implements AutoCloseable {
 
     /** Another server changed desired versions: wake this server's long-polls (all hosts of the env if not named). */
     public void changedElsewhere(String service, String env, Map<String, Integer> hosts) {
-        if (hosts != null) {
-            Map<Integer, List<String>> byVersion = new HashMap<>();
-            hosts.forEach((h, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new ArrayList<>()).add(h));
-            byVersion.forEach((v, hs) -> signals.wake(service, env, hs, new HostSignals.Desired(v == Integer.MIN_VALUE ? null : v)));
-            return;
+        if (hosts == null) {
+            hosts = new HashMap<>();
+            for (HostInfo h : store.hosts(service, env)) hosts.put(h.host(), h.desiredVersion());
         }
-        for (HostInfo h : store.hosts(service, env)) signals.wake(service, env, List.of(h.host()), new HostSignals.Desired(h.desiredVersion()));
+        signals.wake(service, env, hosts);
     }
 
     public RolloutService(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
@@ -415,10 +413,7 @@ public final class RolloutService implements AutoCloseable {
     }
 
     private void publish(List<EventRecord> events, String service, String env, Map<String, Integer> woken) {
-        Map<Integer, List<String>> byVersion = new HashMap<>();
-        woken.forEach((host, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new ArrayList<>()).add(host));
-        byVersion.forEach((v, hosts) -> signals.wake(service, env, hosts,
-                new HostSignals.Desired(v == Integer.MIN_VALUE ? null : v)));
+        signals.wake(service, env, woken);
         if (!woken.isEmpty()) announce.accept(service, env, woken);
         for (EventRecord e : events) {
             for (Consumer<EventRecord> l : listeners) {

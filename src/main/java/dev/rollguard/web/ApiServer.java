@@ -83,36 +83,19 @@ public final class ApiServer {
 
     public Javalin app() { return app; }
 
-    private void add(String method, String path, Permission p) {
+    /** Registers a route with the permission it needs; a route without one, or registered twice, is refused. */
+    public void route(io.javalin.http.HandlerType method, String path, Permission p, io.javalin.http.Handler h) {
         if (p == null) throw new IllegalArgumentException("route " + method + " " + path + " declares no permission");
-        if (permissions.putIfAbsent(method + " " + path, p) != null) throw new IllegalArgumentException("route registered twice: " + method + " " + path);
-        routes.add(new Route(method, path, p));
+        if (permissions.putIfAbsent(method.name() + " " + path, p) != null) throw new IllegalArgumentException("route registered twice: " + method + " " + path);
+        routes.add(new Route(method.name(), path, p));
+        app.addHttpHandler(method, path, h);
     }
 
-    public void get(String path, Permission p, io.javalin.http.Handler h) {
-        add("GET", path, p);
-        app.get(path, h);
-    }
-
-    public void post(String path, Permission p, io.javalin.http.Handler h) {
-        add("POST", path, p);
-        app.post(path, h);
-    }
-
-    public void put(String path, Permission p, io.javalin.http.Handler h) {
-        add("PUT", path, p);
-        app.put(path, h);
-    }
-
-    public void patch(String path, Permission p, io.javalin.http.Handler h) {
-        add("PATCH", path, p);
-        app.patch(path, h);
-    }
-
-    public void delete(String path, Permission p, io.javalin.http.Handler h) {
-        add("DELETE", path, p);
-        app.delete(path, h);
-    }
+    public void get(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.GET, path, p, h); }
+    public void post(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.POST, path, p, h); }
+    public void put(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.PUT, path, p, h); }
+    public void patch(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.PATCH, path, p, h); }
+    public void delete(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.DELETE, path, p, h); }
 
     public List<Route> routes() { return List.copyOf(routes); }
 
