@@ -113,10 +113,12 @@ public final class Rollguard implements AutoCloseable {
         rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
+            var bundles = new dev.rollguard.config.Bundles(config, 64L << 20);
+            RolloutRoutes.registerAgentProtocol(server, rollouts, bundles);
             AuthRoutes.register(server, auth, audit, config);
             server.get("/api/v1/health", dev.rollguard.auth.Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
                     "database", database.kind().name().toLowerCase())));
-            ConfigRoutes.register(server, config);
+            ConfigRoutes.register(server, config, bundles);
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);
             Dashboard.register(server, config, rollouts, incidents, audit, clock);

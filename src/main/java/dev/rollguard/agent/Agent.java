@@ -78,6 +78,7 @@ public final class Agent implements AutoCloseable {
     private volatile Integer failedVersion;
     private volatile String applyError;
     private volatile Integer desired;
+    private volatile JsonNode inlineBundle;
     private volatile boolean connected;
     private final Object applyLock = new Object();
 
@@ -129,10 +130,12 @@ public final class Agent implements AutoCloseable {
                 String known = want == null ? "none" : want.equals(applied) || want.equals(failedVersion) ? want.toString()
                         : applied == null ? "none" : applied.toString();
                 JsonNode d = get("/api/v1/agents/" + enc(config.service()) + "/" + enc(config.env()) + "/" + enc(config.host())
-                        + "/desired?known=" + known + "&waitSeconds=" + config.longPoll().toSeconds(), config.longPoll().plusSeconds(10));
+                        + "/desired?known=" + known + "&bundle=inline&waitSeconds=" + config.longPoll().toSeconds(), config.longPoll().plusSeconds(10));
                 connected = true;
                 failures = 0;
                 desired = d.path("desiredVersion").isNumber() ? d.path("desiredVersion").asInt() : null;
+                // the answer carries the new version's bundle when it is small: no second request for it
+                inlineBundle = d.path("bundle").path("version").isNumber() ? d.path("bundle") : null;
                 converge();
             } catch (ServerError e) {
                 if (e.status == 404 && "unknown_host".equals(e.code)) registered = false;
@@ -193,7 +196,10 @@ public final class Agent implements AutoCloseable {
     }
 
     private void apply(int version) throws IOException, InterruptedException, ApplyFailed {
-        JsonNode bundle = get("/api/v1/services/" + enc(config.service()) + "/versions/" + version + "/bundle", Duration.ofMinutes(2));
+        JsonNode inline = inlineBundle;
+        inlineBundle = null;
+        JsonNode bundle = inline != null && inline.path("version").asInt() == version && config.service().equals(inline.path("service").asText())
+                ? inline : get("/api/v1/services/" + enc(config.service()) + "/versions/" + version + "/bundle", Duration.ofMinutes(2));
         Map<String, String> files = Json.MAPPER.convertValue(bundle.path("files"), new TypeReference<Map<String, String>>() {});
         Map<String, String> hashes = Json.MAPPER.convertValue(bundle.path("hashes"), new TypeReference<Map<String, String>>() {});
         Path staged;

@@ -55,8 +55,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--token", hidden = true)
     String token;
 
-    @Option(names = "--version", hidden = true, defaultValue = "1")
-    int version;
 
     @Override
     public Integer call() throws Exception {
@@ -70,7 +68,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return push(out);
             }
             case "swarm" -> {
-                return dev.rollguard.sim.RolloutBenchmark.swarm(servers, agents.get(0), token, version, out);
+                return dev.rollguard.sim.RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown suite '" + suite + "' (known: validate, rollout, push)");

@@ -41,7 +41,14 @@ public final class Main implements Runnable {
         return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
     }
 
+    private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(String[] args) {
+        // with fewer than three CPUs the JDK's common pool is no pool at all: every async completion (each response of
+        // the JDK's HTTP client, among others) starts a thread of its own, which costs more than the work it runs
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
         System.exit(commandLine().execute(args));
     }
 }

@@ -38,8 +38,10 @@ public final class TreeDiff {
     }
 
     private static FileDiff diffFile(String path, Status status, String a, String b, String fromLabel, String toLabel) {
-        List<String> oldLines = lines(a);
-        List<String> newLines = lines(b);
+        // a last line without a line break differs from the same text with one: otherwise a change of only the final
+        // line break is a MODIFIED file with an empty diff
+        List<String> oldLines = markUnterminated(a, lines(a));
+        List<String> newLines = markUnterminated(b, lines(b));
         Patch<String> patch = DiffUtils.diff(oldLines, newLines);
         int adds = 0;
         int dels = 0;
@@ -48,18 +50,36 @@ public final class TreeDiff {
             List<String> removed = d.getSource().getLines();
             List<String> added = d.getTarget().getLines();
             for (int i = 0; i < removed.size(); i++) {
-                changed.add(new ChangedLine(path, d.getSource().getPosition() + i + 1, false, removed.get(i)));
+                changed.add(new ChangedLine(path, d.getSource().getPosition() + i + 1, false, unmark(removed.get(i))));
             }
             for (int i = 0; i < added.size(); i++) {
-                changed.add(new ChangedLine(path, d.getTarget().getPosition() + i + 1, true, added.get(i)));
+                changed.add(new ChangedLine(path, d.getTarget().getPosition() + i + 1, true, unmark(added.get(i))));
             }
             dels += removed.size();
             adds += added.size();
         }
         String oldName = a == null ? "/dev/null" : fromLabel + "/" + path;
         String newName = b == null ? "/dev/null" : toLabel + "/" + path;
-        List<String> unified = UnifiedDiffUtils.generateUnifiedDiff(oldName, newName, oldLines, patch, 3);
+        List<String> unified = new ArrayList<>();
+        for (String line : UnifiedDiffUtils.generateUnifiedDiff(oldName, newName, oldLines, patch, 3)) {
+            unified.add(unmark(line));
+            if (line.endsWith(NO_FINAL_LINE_BREAK)) unified.add("\\ No newline at end of file");
+        }
         return new FileDiff(path, status, adds, dels, String.join("\n", unified) + (unified.isEmpty() ? "" : "\n"), changed);
+    }
+
+    /** Config text never holds NUL (it is refused as binary), so it can mark a last line that has no line break. */
+    private static final String NO_FINAL_LINE_BREAK = "\u0000";
+
+    private static List<String> markUnterminated(String text, List<String> lines) {
+        if (lines.isEmpty() || text.endsWith("\n")) return lines;
+        List<String> marked = new ArrayList<>(lines);
+        marked.set(marked.size() - 1, marked.get(marked.size() - 1) + NO_FINAL_LINE_BREAK);
+        return marked;
+    }
+
+    private static String unmark(String line) {
+        return line.endsWith(NO_FINAL_LINE_BREAK) ? line.substring(0, line.length() - 1) : line;
     }
 
     static List<String> lines(String text) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -37,6 +38,7 @@ import java.util.function.Consumer;
 public final class RolloutService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
     private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
+    private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
 
     private final ConfigService config;
     private final ConfigStore configStore;
@@ -44,9 +46,10 @@ public final class RolloutService implements AutoCloseable {
     private final HealthStore health;
     private final HostSignals signals;
     private final Clock clock;
+    private final HostReports reports;
     private final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
-    private ScheduledExecutorService loop;
+    private volatile ScheduledExecutorService loop;
     private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
     private volatile java.util.function.BooleanSupplier duty = () -> true;
@@ -82,6 +85,7 @@ public final class RolloutService implements AutoCloseable {
         this.health = health;
         this.signals = signals;
         this.clock = clock;
+        this.reports = new HostReports(store);
     }
 
     public RolloutStore store() { return store; }
@@ -108,17 +112,34 @@ public final class RolloutService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        loop.scheduleWithFixedDelay(() -> {
-            try {
-                if (duty.getAsBoolean()) tick();
-            } catch (RuntimeException e) {
-                log.warn("orchestrator tick failed: {}", e.toString());
-            }
-        }, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
+        loop.execute(() -> orchestrate(tick));
+    }
+
+    /**
+     * One tick, then the next after {@code tick}, or after three times as long as this one took: a rollout over
+     * thousands of hosts reads them all each tick, and must not take the cores the hosts' own requests need.
+     */
+    private void orchestrate(Duration tick) {
+        long started = System.nanoTime();
+        try {
+            if (duty.getAsBoolean()) tick();
+        } catch (RuntimeException e) {
+            log.warn("orchestrator tick failed: {}", e.toString());
+        }
+        long took = System.nanoTime() - started;
+        long next = Math.min(Math.max(tick.toNanos(), 3 * took), Math.max(tick.toNanos(), MAX_TICK_PAUSE.toNanos()));
+        ScheduledExecutorService l = loop;
+        if (l == null) return;
+        try {
+            l.schedule(() -> orchestrate(tick), next, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the service is closing
+        }
     }
 
     @Override
     public synchronized void close() {
+        reports.close();
         if (loop != null) {
             loop.shutdownNow();
             try {
@@ -142,17 +163,31 @@ public final class RolloutService implements AutoCloseable {
     }
 
     public HostInfo host(String service, String env, String host) {
-        return store.host(service, env, host).orElseThrow(() -> Problem.notFound("unknown_host",
-                "host '" + host + "' is not registered for " + service + "/" + env + "; register it first"));
+        return store.host(service, env, host).orElseThrow(() -> unknownHost(service, env, host));
     }
 
-    public HostInfo report(String service, String env, String host, Integer applied, Integer failed, String error,
-                           List<HealthStore.Sample> samples) {
-        host(service, env, host);
+    /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */
+    public Integer desiredVersion(String service, String env, String host) {
+        return store.desired(service, env, host).orElseThrow(() -> unknownHost(service, env, host)).version();
+    }
+
+    private static Problem unknownHost(String service, String env, String host) {
+        return Problem.notFound("unknown_host", "host '" + host + "' is not registered for " + service + "/" + env + "; register it first");
+    }
+
+    /**
+     * Records what a host runs and its health; answers the version it should run. Reports are written in groups
+     * ({@link HostReports}), so the answer completes when the group is committed.
+     */
+    public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
+                                             List<HealthStore.Sample> samples) {
         Instant now = clock.instant();
-        store.report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000), now);
-        health.report(service, env, host, samples, now);
-        return host(service, env, host);
+        var report = new HostReports.Report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000), now);
+        return reports.submit(report).thenApply(desired -> {
+            Integer version = desired.orElseThrow(() -> unknownHost(service, env, host)).version();
+            health.report(service, env, host, samples, now);
+            return version;
+        });
     }
 
     private static void checkHostName(String host) {
@@ -403,9 +438,10 @@ public final class RolloutService implements AutoCloseable {
             } else if (a instanceof Action.Released rel) {
                 configStore.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
                 // hosts that were away during the rollout get the released version when they return
-                List<String> all = store.hosts(r.service(), r.env()).stream().map(HostInfo::host).toList();
-                store.assign(h, r.service(), r.env(), all, rel.version());
-                all.forEach(x -> woken.put(x, rel.version()));
+                List<String> behind = store.hosts(r.service(), r.env()).stream()
+                        .filter(x -> !Integer.valueOf(rel.version()).equals(x.desiredVersion())).map(HostInfo::host).toList();
+                store.assign(h, r.service(), r.env(), behind, rel.version());
+                behind.forEach(x -> woken.put(x, rel.version()));
             } else if (a instanceof Action.Event ev) {
                 events.add(store.event(h, r.service(), r.env(), r.id(), ev.type(), ev.message(), ev.data(), now));
             }

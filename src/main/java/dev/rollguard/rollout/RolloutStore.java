@@ -63,11 +63,38 @@ public final class RolloutStore {
                 .bind("s", service).bind("e", env).map((rs, ctx) -> hostRow(rs)).list());
     }
 
-    public void report(String service, String env, String host, Integer applied, Integer failed, String error, Instant now) {
-        jdbi.useTransaction(h -> h.createUpdate("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
-                        + "apply_error = :error WHERE service = :s AND environment = :e AND host = :h")
-                .bind("now", now.toEpochMilli()).bind("applied", applied).bind("failed", failed).bind("error", error)
-                .bind("s", service).bind("e", env).bind("h", host).execute());
+    /** The host's desired version; empty when the host is not registered. */
+    public Optional<HostSignals.Desired> desired(String service, String env, String host) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT desired_version FROM hosts WHERE service = :s AND environment = :e AND host = :h")
+                .bind("s", service).bind("e", env).bind("h", host).map((rs, ctx) -> new HostSignals.Desired(integer(rs, "desired_version")))
+                .findOne());
+    }
+
+    /**
+     * Records reports in one transaction (one statement batch, then one read of the hosts' desired versions); answers
+     * the desired version of each host that is registered, by {@link HostSignals#key}.
+     */
+    Map<String, HostSignals.Desired> report(List<HostReports.Report> reports) {
+        if (reports.isEmpty()) return Map.of();
+        return jdbi.inTransaction(h -> {
+            var update = h.prepareBatch("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
+                    + "apply_error = :error WHERE service = :s AND environment = :e AND host = :h");
+            for (HostReports.Report r : reports) {
+                update.bind("now", r.at().toEpochMilli()).bind("applied", r.applied()).bind("failed", r.failed()).bind("error", r.error())
+                        .bind("s", r.service()).bind("e", r.env()).bind("h", r.host()).add();
+            }
+            update.execute();
+            Map<String, HostSignals.Desired> desired = new java.util.HashMap<>();
+            Map<List<String>, List<String>> byEnvironment = new java.util.LinkedHashMap<>();
+            for (HostReports.Report r : reports) {
+                byEnvironment.computeIfAbsent(List.of(r.service(), r.env()), k -> new java.util.ArrayList<>()).add(r.host());
+            }
+            byEnvironment.forEach((se, hosts) -> h.createQuery("SELECT host, desired_version FROM hosts WHERE service = :s AND environment = :e "
+                            + "AND host IN (<hosts>)").bind("s", se.get(0)).bind("e", se.get(1)).bindList("hosts", hosts)
+                    .map((rs, ctx) -> Map.entry(rs.getString("host"), new HostSignals.Desired(integer(rs, "desired_version"))))
+                    .forEach(e -> desired.put(HostSignals.key(se.get(0), se.get(1), e.getKey()), e.getValue())));
+            return desired;
+        });
     }
 
     private static HostInfo hostRow(ResultSet rs) throws SQLException {

@@ -96,33 +96,40 @@ public final class PollerSwarm implements AutoCloseable {
     private void poll(String h, String known) {
         if (!running) return;
         HttpRequest req = HttpRequest.newBuilder(URI.create(base(h) + "/api/v1/agents/" + service + "/" + env + "/" + h
-                + "/desired?known=" + known + "&waitSeconds=30")).timeout(Duration.ofSeconds(45)).header("Authorization", "Bearer " + token).GET().build();
+                + "/desired?known=" + known + "&bundle=inline&waitSeconds=30")).timeout(Duration.ofSeconds(45))
+                .header("Authorization", "Bearer " + token).GET().build();
         http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if (!running) return;
             if (e != null || r.statusCode() != 200) {
                 CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> poll(h, known));
                 return;
             }
-            JsonNode d = Json.read(r.body(), JsonNode.class).path("desiredVersion");
+            JsonNode answer = Json.read(r.body(), JsonNode.class);
+            JsonNode d = answer.path("desiredVersion");
             String now = d.isNumber() ? d.asText() : "none";
             if (d.isNumber() && d.asInt() == expected && !appliedAt.containsKey(h)) {
-                fetchAndReport(h, d.asInt()).whenComplete((x, y) -> poll(h, now));
+                // like the agent: the bundle came with the answer, or is fetched when it was too large to inline
+                CompletableFuture<Boolean> bundle = answer.path("bundle").path("version").asInt(-1) == d.asInt()
+                        ? CompletableFuture.completedFuture(true) : fetchBundle(h, d.asInt());
+                bundle.thenCompose(ok -> ok ? applied(h, d.asInt()) : CompletableFuture.completedFuture(null))
+                        .whenComplete((x, y) -> poll(h, now));
             } else {
                 poll(h, now);
             }
         });
     }
 
-    private CompletableFuture<Void> fetchAndReport(String h, int version) {
+    private CompletableFuture<Boolean> fetchBundle(String h, int version) {
         HttpRequest bundle = HttpRequest.newBuilder(URI.create(base(h) + "/api/v1/services/" + service + "/versions/" + version + "/bundle"))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token).GET().build();
-        return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenCompose(r -> {
-            if (r.statusCode() != 200) return CompletableFuture.completedFuture(null);
-            if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
-            String body = "{\"appliedVersion\": " + version + ", \"samples\": []}";
-            return http.sendAsync(post(h, "/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body),
-                    HttpResponse.BodyHandlers.discarding()).thenApply(x -> null);
-        });
+        return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenApply(r -> r.statusCode() == 200);
+    }
+
+    private CompletableFuture<Void> applied(String h, int version) {
+        if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
+        String body = "{\"appliedVersion\": " + version + ", \"samples\": []}";
+        return http.sendAsync(post(h, "/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body),
+                HttpResponse.BodyHandlers.discarding()).thenApply(x -> null);
     }
 
     private HttpRequest post(String host, String path, String body) {

@@ -124,39 +124,51 @@ public final class RolloutBenchmark {
             String enrolment = server.auth().enrol("wp", "production", null, null, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");
-            int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", Map.of("a.conf", "v1\n"), "message", "v1")))
-                    .path("version").path("number").asInt();
             List<String> urls = servers.stream().map(Rollguard::url).toList();
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            // two releases: the first warms the servers up (JIT, pools, heap), as every release but a fresh server's
+            // first is; the second is measured
+            java.util.function.IntFunction<Integer> pushAndRelease = round -> {
+                int v = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
+                        .path("version").path("number").asInt();
+                c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v + ", \"breakGlass\": \"bench\"}");
+                return v;
+            };
             if (separateProcess) {
                 // the pollers in a process of their own: their CPU and sockets are not the servers' (10,000 agents need
                 // 10,000 sockets on each side, over one process's file limit)
                 List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                         System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "bench", "swarm", "--servers", String.join(",", urls),
-                        "--agents", String.valueOf(agents), "--token", enrolment, "--version", String.valueOf(v1));
+                        "--agents", String.valueOf(agents), "--token", enrolment);
                 Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
                      var to = new PrintWriter(p.getOutputStream(), true)) {
                     String line;
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
                     if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
-                    Thread.sleep(1500);
-                    long cpu0 = os.getProcessCpuTime();
-                    long t0 = System.currentTimeMillis();
-                    to.println("GO " + t0);
-                    c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
-                    List<Long> latencies = new java.util.ArrayList<>();
-                    while ((line = in.readLine()) != null) {
-                        if (line.startsWith("LATENCIES ")) {
-                            for (String x : line.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
-                            break;
+                    Push result = null;
+                    for (int round = 1; round <= 2; round++) {
+                        awaitQuiet(server, agents);
+                        long cpu0 = os.getProcessCpuTime();
+                        long t0 = System.currentTimeMillis();
+                        int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
+                        to.println("GO " + t0 + " " + version);
+                        if (pushAndRelease.apply(round) != version) throw new IllegalStateException("unexpected version number");
+                        List<Long> latencies = new java.util.ArrayList<>();
+                        while ((line = in.readLine()) != null) {
+                            if (line.startsWith("POLLERS-CPU ") && round == 2) log.printf("  the pollers' process used %s ms of CPU%n", line.substring(12));
+                            if (line.startsWith("LATENCIES ")) {
+                                for (String x : line.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
+                                break;
+                            }
                         }
+                        long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+                        Runtime rt = Runtime.getRuntime();
+                        Collections.sort(latencies);
+                        log.printf("  %s: %d of %d agents applied v%d%n", round == 1 ? "warm-up" : "measured", latencies.size(), agents, version);
+                        result = new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
                     }
-                    long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-                    Runtime rt = Runtime.getRuntime();
-                    Collections.sort(latencies);
-                    log.printf("  %d of %d agents applied v%d%n", latencies.size(), agents, v1);
-                    return new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
+                    return result;
                 } finally {
                     p.destroy();
                     p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -164,19 +176,22 @@ public final class RolloutBenchmark {
             }
             try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment)) {
                 swarm.registerAll();
-                Thread.sleep(1500);
-                long cpu0 = os.getProcessCpuTime();
-                long t0 = System.nanoTime();
-                swarm.expect(v1, t0);
-                c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v1 + ", \"breakGlass\": \"bench\"}");
-                log.printf("  release call returned after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-                List<Long> latencies = swarm.await(Duration.ofSeconds(120));
-                long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-                Runtime rt = Runtime.getRuntime();
-                long heap = (rt.totalMemory() - rt.freeMemory()) >> 20;
-                Collections.sort(latencies);
-                log.printf("  %d of %d agents applied v%d%n", latencies.size(), agents, v1);
-                return new Push(latencies, cpu, heap);
+                Push result = null;
+                for (int round = 1; round <= 2; round++) {
+                    awaitQuiet(server, agents);
+                    long cpu0 = os.getProcessCpuTime();
+                    long t0 = System.nanoTime();
+                    int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
+                    swarm.expect(version, t0);
+                    pushAndRelease.apply(round);
+                    List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+                    long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+                    Runtime rt = Runtime.getRuntime();
+                    Collections.sort(latencies);
+                    log.printf("  %s: %d of %d agents applied v%d%n", round == 1 ? "warm-up" : "measured", latencies.size(), agents, version);
+                    result = new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
+                }
+                return result;
             }
         } finally {
             for (Rollguard s : servers) s.close();
@@ -185,22 +200,51 @@ public final class RolloutBenchmark {
         }
     }
 
-    /** The other end of a separate-process push measurement: registers the pollers, waits for GO, prints latencies. */
-    public static int swarm(List<String> servers, int agents, String token, int version, PrintWriter out) throws Exception {
+    /**
+     * The other end of a separate-process push measurement: registers the pollers, then for each line
+     * "GO epochMillis version" waits for every poller to apply that version and prints its CPU and the latencies.
+     */
+    public static int swarm(List<String> servers, int agents, String token, PrintWriter out) throws Exception {
         try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token);
              var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
             swarm.registerAll();
             out.println("READY");
             out.flush();
-            String go = in.readLine();
-            if (go == null || !go.startsWith("GO ")) return 2;
-            long t0Epoch = Long.parseLong(go.substring(3).trim());
-            swarm.expect(version, System.nanoTime() - (System.currentTimeMillis() - t0Epoch) * 1_000_000L);
-            List<Long> latencies = swarm.await(Duration.ofSeconds(120));
-            out.println("LATENCIES " + String.join(",", latencies.stream().map(String::valueOf).toList()));
-            out.flush();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            String go;
+            while ((go = in.readLine()) != null) {
+                String[] words = go.trim().split(" ");
+                if (words.length != 3 || !words[0].equals("GO")) return 2;
+                long t0Epoch = Long.parseLong(words[1]);
+                long cpu0 = os.getProcessCpuTime();
+                swarm.expect(Integer.parseInt(words[2]), System.nanoTime() - (System.currentTimeMillis() - t0Epoch) * 1_000_000L);
+                List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+                out.println("POLLERS-CPU " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
+                out.println("LATENCIES " + String.join(",", latencies.stream().map(String::valueOf).toList()));
+                out.flush();
+            }
             return 0;
         }
+    }
+
+    /** Waits until no rollout runs and every agent is registered, so a release starts from a quiet fleet. */
+    private static void awaitQuiet(Rollguard server, int agents) throws InterruptedException {
+        waitFor(() -> server.rollouts().store().active().isEmpty()
+                && server.rollouts().store().hosts("wp", "production").size() >= agents, 120);
+        Thread.sleep(1500);
+    }
+
+    /** A small site's configuration (a virtual host, the PHP application's settings, rewrite rules): about 3 KB. */
+    static Map<String, String> bundleFiles(int round) {
+        StringBuilder vhost = new StringBuilder("<VirtualHost *:80>\n    ServerName www.example.org\n    DocumentRoot /var/www/html\n");
+        for (int i = 0; i < 20; i++) vhost.append("    Alias /static").append(i).append(" /var/www/static/").append(i).append("\n");
+        vhost.append("</VirtualHost>\n");
+        StringBuilder settings = new StringBuilder("<?php\n// release round ").append(round).append("\n");
+        for (int i = 0; i < 30; i++) settings.append("define( 'SETTING_").append(i).append("', 'value-").append(i).append("' );\n");
+        settings.append("require ABSPATH . WPINC . '/version.php';\n");
+        String htaccess = "RewriteEngine On\nRewriteBase /\nRewriteRule ^index\\.php$ - [L]\nRewriteCond %{REQUEST_FILENAME} !-f\n"
+                + "RewriteCond %{REQUEST_FILENAME} !-d\nRewriteRule . /index.php [L]\n";
+        return Map.of("sites-enabled/site.conf", vhost.toString(), "wp-settings.php", settings.toString(), ".htaccess", htaccess);
     }
 
     private static void execute(String adminUrl, String sql) throws Exception {

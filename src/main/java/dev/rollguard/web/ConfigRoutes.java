@@ -4,6 +4,7 @@ import dev.rollguard.auth.Permission;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.config.Bundles;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.ServiceSpec;
@@ -29,14 +30,7 @@ public final class ConfigRoutes {
 
     private ConfigRoutes() {}
 
-    public static void register(ApiServer server, ConfigService config) {
-        // serialized bundles of recent versions: immutable, and fetched by every host of a fleet at once
-        Map<String, String> bundles = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-                return size() > 8;
-            }
-        });
+    public static void register(ApiServer server, ConfigService config, Bundles bundles) {
         String base = "/api/v1/services";
         server.get(base, Permission.AUTHENTICATED, ctx -> json(ctx, config.services().stream()
                 .filter(name -> Access.can(ctx, Permission.READ, name)).map(name -> serviceView(config, name)).toList()));
@@ -71,19 +65,8 @@ public final class ConfigRoutes {
             view.put("files", config.tree(service, n).hashes());
             json(ctx, view);
         });
-        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx -> {
-            String service = ctx.pathParam("service");
-            int n = intParam(ctx, "number");
-            String key = service + '\0' + n;
-            String body = bundles.get(key);
-            if (body == null) {
-                ConfigTree tree = config.tree(service, n);
-                body = dev.rollguard.Json.write(Map.of("service", service, "version", n, "treeHash", tree.treeHash(),
-                        "hashes", tree.hashes(), "files", tree.files()));
-                bundles.put(key, body);
-            }
-            ctx.contentType("application/json").result(body);
-        });
+        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx ->
+                ctx.contentType("application/json").result(bundles.json(ctx.pathParam("service"), intParam(ctx, "number"))));
         server.get(base + "/{service}/versions/{number}/files/<path>", Permission.READ, ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
             String path = ctx.pathParam("path");

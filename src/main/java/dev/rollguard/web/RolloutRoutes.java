@@ -4,6 +4,7 @@ import dev.rollguard.auth.Permission;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.config.Bundles;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.HostSignals;
@@ -74,7 +75,13 @@ public final class RolloutRoutes {
             };
             json(ctx, view(rollouts, r, true));
         });
+    }
 
+    /**
+     * The agent protocol (register, long-poll, report). Registered before every other route: the router tries routes
+     * in registration order, and a fleet's requests are most of what a server answers.
+     */
+    public static void registerAgentProtocol(ApiServer server, RolloutService rollouts, Bundles bundles) {
         server.post("/api/v1/agents/register", Permission.AUTHENTICATED, ctx -> {
             RegisterBody b = server.body(ctx, RegisterBody.class);
             if (b.service() == null || b.env() == null || b.host() == null) {
@@ -88,12 +95,12 @@ public final class RolloutRoutes {
             json(ctx, Map.of("host", h.host(), "desiredVersion", h.desiredVersion() == null ? "none" : h.desiredVersion(),
                     "reportIntervalMillis", REPORT_INTERVAL_MILLIS));
         });
-        server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> desired(ctx, rollouts));
+        server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> desired(ctx, rollouts, bundles));
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             ReportBody b = server.body(ctx, ReportBody.class);
-            HostInfo h = rollouts.report(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), b.appliedVersion(),
+            var desired = rollouts.report(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), b.appliedVersion(),
                     b.failedVersion(), b.applyError(), b.samples());
-            json(ctx, desiredView(h));
+            ctx.future(() -> desired.thenAccept(v -> ctx.contentType("application/json").result(desiredJson(v, null))));
         });
     }
 
@@ -102,51 +109,88 @@ public final class RolloutRoutes {
         return text.isBlank() ? new ActionBody(null, null) : ApiServer.parse(text, ActionBody.class);
     }
 
-    /** Long-poll: answers at once when the desired version differs from {@code known}, else when it changes or on timeout. */
-    private static void desired(Context ctx, RolloutService rollouts) {
+    /**
+     * Long-poll: answers at once when the desired version differs from {@code known}, else when it changes or on
+     * timeout. With {@code bundle=inline} the answer carries the new version's bundle (up to {@link #INLINE_BUNDLE_CHARS}),
+     * so a fleet takes a release in one exchange per host instead of two.
+     */
+    private static void desired(Context ctx, RolloutService rollouts, Bundles bundles) {
         String service = ctx.pathParam("service");
         String env = ctx.pathParam("env");
         String host = ctx.pathParam("host");
-        String known = ctx.queryParam("known");
+        String known = ctx.queryParam("known") == null ? "" : ctx.queryParam("known");
+        String bundleMode = ctx.queryParam("bundle");
+        if (bundleMode != null && !bundleMode.equals("inline") && !bundleMode.equals("none")) {
+            throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
+        }
+        boolean inline = "inline".equals(bundleMode);
         int wait = ctx.queryParam("waitSeconds") == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS,
                 ApiServer.intParam(ctx, "waitSeconds")));
-        HostInfo now = rollouts.host(service, env, host);
-        if (wait == 0 || !same(now.desiredVersion(), known)) {
-            json(ctx, desiredView(now));
+        CompletableFuture<Integer> change = awaitChange(rollouts, service, env, host, known, System.nanoTime() + TimeUnit.SECONDS.toNanos(wait));
+        if (change.isDone()) {
+            ctx.contentType("application/json").result(desiredJson(change.join(), inline ? inlineBundle(bundles, service, change.join(), known) : null));
             return;
         }
-        CompletableFuture<HostSignals.Desired> signal = rollouts.signals().await(service, env, host);
-        // re-check after subscribing: a change between the first read and the subscription must not be missed
-        HostInfo again = rollouts.host(service, env, host);
-        if (!same(again.desiredVersion(), known)) {
-            signal.complete(null);
-            json(ctx, desiredView(again));
-            return;
-        }
-        ctx.future(() -> signal.completeOnTimeout(null, wait, TimeUnit.SECONDS).thenAccept(d -> {
-            Map<String, Object> m = new HashMap<>();
-            try {
-                // a timeout (null) re-reads; a wake-up carries the new version
-                m.put("desiredVersion", d == null ? rollouts.host(service, env, host).desiredVersion() : d.version());
-            } catch (RuntimeException e) {
+        ctx.future(() -> change.handle((version, e) -> {
+            if (e != null) {
                 // the server is shutting down (storage closed) while this poll waited: the agent retries elsewhere
                 ctx.status(503);
                 json(ctx, Map.of("error", Map.of("code", "unavailable", "message", "server is shutting down; retry")));
-                return;
+                return null;
             }
-            json(ctx, m);
+            ctx.contentType("application/json").result(desiredJson(version, inline ? inlineBundle(bundles, service, version, known) : null));
+            return null;
         }));
+    }
+
+    /**
+     * The host's desired version once it differs from {@code known}, or at the deadline whatever it is. Subscribes
+     * before reading, so a change between the two is never missed; a wake-up that brings the version the host already
+     * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
+     */
+    private static CompletableFuture<Integer> awaitChange(RolloutService rollouts, String service, String env, String host,
+                                                          String known, long deadlineNanos) {
+        CompletableFuture<HostSignals.Desired> signal = rollouts.signals().await(service, env, host);
+        Integer now;
+        try {
+            now = rollouts.desiredVersion(service, env, host);
+        } catch (RuntimeException e) {
+            signal.cancel(false);
+            throw e;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (!same(now, known) || left <= 0) {
+            signal.cancel(false);
+            return CompletableFuture.completedFuture(now);
+        }
+        return signal.completeOnTimeout(TIMED_OUT, left, TimeUnit.NANOSECONDS).thenCompose(d -> {
+            if (d == TIMED_OUT) return CompletableFuture.completedFuture(rollouts.desiredVersion(service, env, host));
+            // a wake-up without the version (hosts woken with different ones) re-reads it
+            Integer version = d == null ? rollouts.desiredVersion(service, env, host) : d.version();
+            if (!same(version, known)) return CompletableFuture.completedFuture(version);
+            return awaitChange(rollouts, service, env, host, known, deadlineNanos);
+        });
+    }
+
+    private static final HostSignals.Desired TIMED_OUT = new HostSignals.Desired(null);
+
+    /** Bundles above this size are fetched on their own: a long-poll answer should stay small enough to retry cheaply. */
+    static final int INLINE_BUNDLE_CHARS = 1 << 20;
+
+    private static String inlineBundle(Bundles bundles, String service, Integer version, String known) {
+        if (version == null || same(version, known)) return null;
+        String json = bundles.json(service, version);
+        return json.length() <= INLINE_BUNDLE_CHARS ? json : null;
+    }
+
+    private static String desiredJson(Integer version, String bundleJson) {
+        return "{\"desiredVersion\":" + (version == null ? "null" : version.toString())
+                + (bundleJson == null ? "" : ",\"bundle\":" + bundleJson) + "}";
     }
 
     private static boolean same(Integer desired, String known) {
         String d = desired == null ? "none" : desired.toString();
-        return d.equals(known == null ? "" : known);
-    }
-
-    private static Map<String, Object> desiredView(HostInfo h) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("desiredVersion", h.desiredVersion());
-        return m;
+        return d.equals(known);
     }
 
     static Map<String, Object> view(RolloutService rollouts, Rollout r, boolean details) {

@@ -1,0 +1,139 @@
+package dev.rollguard.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
+import dev.rollguard.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The agent protocol over HTTP: the long-poll's inline bundle and wake-ups, and reports written in groups. */
+class AgentProtocolTest {
+    private static final String SPEC = "{\"environments\": [\"production\"], \"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}";
+    private TestServer ts;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        ts = new TestServer();
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+    }
+
+    @AfterEach
+    void stop() {
+        ts.close();
+    }
+
+    private void register(String host) {
+        assertThat(ts.send("POST", "/api/v1/agents/register", Json.write(Map.of("service", "wp", "env", "production", "host", host))).status())
+                .isEqualTo(200);
+    }
+
+    private CompletableFuture<HttpResponse<String>> poll(String host, String query) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(ts.url() + "/api/v1/agents/wp/production/" + host + "/desired?" + query))
+                .header("Authorization", "Bearer " + ts.token()).timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode body(HttpResponse<String> r) {
+        return Json.read(r.body(), JsonNode.class);
+    }
+
+    @Test
+    void aWaitingPollIsAnsweredByTheReleaseWithTheBundleInline() throws Exception {
+        register("h1");
+        var waiting = poll("h1", "known=none&bundle=inline&waitSeconds=20");
+        await(() -> ts.server.rollouts().signals().waiting() == 1);
+        int v = ts.push(Map.of("site.conf", "Listen 80\n", "wp-settings.php", "<?php\nrequire 'a.php';\n", "a.php", "<?php\n"), "v1", null);
+        ts.release("production", v, null);
+
+        HttpResponse<String> r = waiting.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode answer = body(r);
+        assertThat(answer.path("desiredVersion").asInt()).isEqualTo(v);
+        JsonNode bundle = answer.path("bundle");
+        assertThat(bundle.path("version").asInt()).isEqualTo(v);
+        assertThat(bundle.path("files").path("site.conf").asText()).isEqualTo("Listen 80\n");
+        // the same bytes as the bundle fetched on its own
+        assertThat(bundle).isEqualTo(ts.get("/api/v1/services/wp/versions/" + v + "/bundle"));
+
+        // a host that already runs it gets no bundle; without bundle=inline nobody does
+        assertThat(body(poll("h1", "known=" + v + "&bundle=inline&waitSeconds=0").get()).has("bundle")).isFalse();
+        JsonNode plain = body(poll("h1", "known=none&waitSeconds=0").get());
+        assertThat(plain.path("desiredVersion").asInt()).isEqualTo(v);
+        assertThat(plain.has("bundle")).isFalse();
+        HttpResponse<String> bad = poll("h1", "known=none&bundle=zip&waitSeconds=0").get();
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("invalid_parameter");
+        assertThat(poll("nobody", "known=none&waitSeconds=5").get().statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aWakeUpThatChangesNothingForTheHostKeepsItsPollWaiting() throws Exception {
+        register("h1");
+        var waiting = poll("h1", "known=none&bundle=inline&waitSeconds=20");
+        await(() -> ts.server.rollouts().signals().waiting() == 1);
+        // woken without a version (it re-reads: still none), then with the one it knows: neither is news to it
+        ts.server.rollouts().signals().wake("wp", "production", List.of("h1"), null);
+        await(() -> ts.server.rollouts().signals().waiting() == 1);
+        ts.server.rollouts().signals().wake("wp", "production", List.of("h1"), new HostSignals.Desired(null));
+        Thread.sleep(300);
+        assertThat(waiting).isNotDone();
+        assertThat(ts.server.rollouts().signals().waiting()).isEqualTo(1);
+
+        int v = ts.push(Map.of("a.conf", "x\n"), "v1", null);
+        ts.release("production", v, null);
+        JsonNode answer = body(waiting.get(10, TimeUnit.SECONDS));
+        assertThat(answer.path("desiredVersion").asInt()).isEqualTo(v);
+        assertThat(answer.path("bundle").path("files").path("a.conf").asText()).isEqualTo("x\n");
+    }
+
+    @Test
+    void concurrentReportsAreEachRecordedAndAnsweredWithTheirHostsDesiredVersion() throws Exception {
+        int hosts = 300;
+        for (int i = 0; i < hosts; i++) register("h" + i);
+        int v = ts.push(Map.of("a.conf", "x\n"), "v1", null);
+        String rollout = ts.release("production", v, null).path("id").asText();
+
+        List<CompletableFuture<HttpResponse<String>>> reports = new ArrayList<>();
+        for (int i = 0; i < hosts; i++) {
+            // every host reports twice at once: the later report is what the host's row keeps
+            for (int applied : new int[]{-1, v}) {
+                String body = applied < 0 ? "{\"appliedVersion\": null, \"samples\": []}" : "{\"appliedVersion\": " + applied + ", \"samples\": []}";
+                reports.add(http.sendAsync(HttpRequest.newBuilder(URI.create(ts.url() + "/api/v1/agents/wp/production/h" + i + "/report"))
+                        .header("Authorization", "Bearer " + ts.token()).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+                if (applied < 0) reports.get(reports.size() - 1).get(10, TimeUnit.SECONDS);
+            }
+        }
+        for (var r : reports) {
+            HttpResponse<String> response = r.get(20, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(body(response).path("desiredVersion").asInt()).isEqualTo(v);
+        }
+        JsonNode rows = ts.get("/api/v1/services/wp/environments/production/hosts");
+        assertThat(rows).hasSize(hosts);
+        rows.forEach(h -> assertThat(h.path("appliedVersion").asInt()).as(h.toString()).isEqualTo(v));
+        assertThat(ts.awaitTerminal(rollout).path("state").asText()).isEqualTo("COMPLETE");
+
+        var unknown = ts.send("POST", "/api/v1/agents/wp/production/nobody/report", "{\"appliedVersion\": 1, \"samples\": []}");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.body()).contains("unknown_host");
+    }
+
+    private static void await(java.util.concurrent.Callable<Boolean> condition) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(condition);
+    }
+}
