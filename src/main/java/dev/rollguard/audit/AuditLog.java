@@ -58,6 +58,7 @@ public final class AuditLog {
     private Entry tryAppend(String actor, String source, String action, String target, int status, String before, String after) {
         Instant at = clock.instant();
         return jdbi.inTransaction(h -> {
+            dev.rollguard.storage.Rows.numbering(h, "audit");
             var last = h.createQuery("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").mapToMap().findOne();
             long seq = last.map(m -> ((Number) m.get("seq")).longValue() + 1).orElse(1L);
             String prev = last.map(m -> (String) m.get("hash")).orElse(GENESIS);

@@ -47,7 +47,7 @@ public final class ConfigService {
     public ValidationReport validate(String service, Map<String, String> files, Integer parent) {
         ServiceSpec spec = service(service);
         ConfigTree tree = ConfigTree.of(files, limits);
-        return validation.run(tree, parentTree(service, parent), spec.validation());
+        return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
     }
 
     /**
@@ -69,7 +69,7 @@ public final class ConfigService {
         if (parentTree != null && parentTree.treeHash().equals(tree.treeHash())) {
             throw Problem.conflict("no_changes", "the tree is identical to version " + base + " of " + service);
         }
-        ValidationReport report = validation.run(tree, parentTree, spec.validation());
+        ValidationReport report = validation.run(tree, parentTree, spec.validation()).masked(spec.secrets()::mask);
         if (!report.releasable() && breakGlass == null) {
             throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
                     Map.of("report", report));

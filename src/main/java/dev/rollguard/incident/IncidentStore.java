@@ -35,8 +35,9 @@ public final class IncidentStore {
 
     // ------------------------------------------------------------------ incidents
 
-    /** Inserts with the next free number (writes are serialized, and the primary key catches a race on PostgreSQL). */
+    /** Inserts with the next free number. */
     public int insert(Handle h, Incident i) {
+        dev.rollguard.storage.Rows.numbering(h, "incidents");
         int id = h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents").mapTo(Integer.class).one();
         h.createUpdate("INSERT INTO incidents (" + COLUMNS + ") VALUES (:id, :service, :env, :title, :severity, :status, :source, "
                         + ":cause, :rollout, :from, :to, :commander, :openedBy, :openedAt, :detectedAt, :ackAt, :mitigatedAt, "
@@ -122,6 +123,7 @@ public final class IncidentStore {
                                Map<String, Object> data, String ref) {
         if (ref != null && hasTimeline(h, incident, ref)) return false;
         // seq keeps the order in which things were recorded among entries of the same millisecond
+        dev.rollguard.storage.Rows.numbering(h, "incident_timeline." + incident);
         int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_timeline WHERE incident_id = :i").bind("i", incident)
                 .mapTo(Integer.class).one();
         h.createUpdate("INSERT INTO incident_timeline (id, incident_id, seq, at, type, source, message, data, ref) "
@@ -157,6 +159,7 @@ public final class IncidentStore {
 
     public ActionItem addAction(int incident, String title, String owner, String due, Instant now) {
         return jdbi.inTransaction(h -> {
+            dev.rollguard.storage.Rows.numbering(h, "action_items");
             int id = h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM action_items").mapTo(Integer.class).one();
             h.createUpdate("INSERT INTO action_items (" + ACTION_COLUMNS + ") VALUES (:id, :i, :title, :owner, :due, 'OPEN', :now, :now, NULL)")
                     .bind("id", id).bind("i", incident).bind("title", title).bind("owner", owner).bind("due", due)

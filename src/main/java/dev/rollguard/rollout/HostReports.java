@@ -4,7 +4,6 @@ import dev.rollguard.Problem;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -81,7 +80,8 @@ final class HostReports implements AutoCloseable {
 
     private void write(List<Pending> batch) {
         // a host that reported twice in one batch: its last report is what holds
-        Map<String, Report> latest = new LinkedHashMap<>();
+        // (in one order: two replicas' writers updating overlapping hosts then lock their rows in the same order)
+        Map<String, Report> latest = new java.util.TreeMap<>();
         for (Pending p : batch) latest.put(p.report().key(), p.report());
         Map<String, HostSignals.Desired> desired;
         try {

@@ -68,17 +68,25 @@ public final class PollerSwarm implements AutoCloseable {
     public void registerAll() throws InterruptedException {
         CountDownLatch registered = new CountDownLatch(size);
         for (int i = 0; i < size; i++) {
-            String h = host(i);
             inFlightSetup.acquire();
-            String body = Json.write(Map.of("service", service, "env", env, "host", h));
-            http.sendAsync(post(h, "/api/v1/agents/register", body), HttpResponse.BodyHandlers.ofString())
-                    .whenComplete((r, e) -> {
-                        inFlightSetup.release();
-                        registered.countDown();
-                        if (e == null) poll(h, "none");
-                    });
+            register(host(i), registered, 0);
         }
         if (!registered.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("registration did not finish");
+    }
+
+    /** Like the agent: a refused or failed registration is tried again after a pause (at most 20 times). */
+    private void register(String h, CountDownLatch registered, int attempt) {
+        String body = Json.write(Map.of("service", service, "env", env, "host", h));
+        http.sendAsync(post(h, "/api/v1/agents/register", body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+            if ((e != null || r.statusCode() != 200) && attempt < 20 && running) {
+                CompletableFuture.delayedExecutor(250L << Math.min(attempt, 3), TimeUnit.MILLISECONDS)
+                        .execute(() -> register(h, registered, attempt + 1));
+                return;
+            }
+            inFlightSetup.release();
+            registered.countDown();
+            if (e == null && r.statusCode() == 200) poll(h, "none");
+        });
     }
 
     public void expect(int version, long startNanos) {
@@ -128,8 +136,16 @@ public final class PollerSwarm implements AutoCloseable {
     private CompletableFuture<Void> applied(String h, int version) {
         if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
         String body = "{\"appliedVersion\": " + version + ", \"samples\": []}";
-        return http.sendAsync(post(h, "/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body),
-                HttpResponse.BodyHandlers.discarding()).thenApply(x -> null);
+        return report(h, body, 0);
+    }
+
+    /** Like the agent, whose next report (every 500 ms) says it again: a report that failed is sent again. */
+    private CompletableFuture<Void> report(String h, String body, int attempt) {
+        return http.sendAsync(post(h, "/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body), HttpResponse.BodyHandlers.discarding())
+                .handle((r, e) -> (e == null && r.statusCode() == 200) || attempt >= 20 || !running)
+                .thenCompose(done -> done ? CompletableFuture.<Void>completedFuture(null)
+                        : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS))
+                        .thenCompose(x -> report(h, body, attempt + 1)));
     }
 
     private HttpRequest post(String host, String path, String body) {

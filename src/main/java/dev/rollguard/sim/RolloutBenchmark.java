@@ -29,6 +29,9 @@ import java.util.Map;
 public final class RolloutBenchmark {
     private RolloutBenchmark() {}
 
+    /** Releases per push measurement: the last is measured, the ones before warm the servers up (JIT, pools, heap). */
+    private static final int RELEASES = 4;
+
     /**
      * {@code requests}/{@code failed}: from the release until every host is back plus 1 s; {@code minuteRequests}/
      * {@code minuteFailed}: the first 60 s after the release, the window a person watching the rollout sees.
@@ -125,9 +128,7 @@ public final class RolloutBenchmark {
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             List<String> urls = servers.stream().map(Rollguard::url).toList();
-            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            // two releases: the first warms the servers up (JIT, pools, heap), as every release but a fresh server's
-            // first is; the second is measured
+            // a long-running server has released before: the first releases warm it up, the last is measured
             java.util.function.IntFunction<Integer> pushAndRelease = round -> {
                 int v = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
                         .path("version").path("number").asInt();
@@ -146,29 +147,20 @@ public final class RolloutBenchmark {
                     String line;
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
                     if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
-                    Push result = null;
-                    for (int round = 1; round <= 2; round++) {
-                        awaitQuiet(server, agents);
-                        long cpu0 = os.getProcessCpuTime();
-                        long t0 = System.currentTimeMillis();
-                        int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
-                        to.println("GO " + t0 + " " + version);
+                    return releases(server, c, agents, log, (round, version) -> {
+                        to.println("GO " + System.currentTimeMillis() + " " + version);
                         if (pushAndRelease.apply(round) != version) throw new IllegalStateException("unexpected version number");
                         List<Long> latencies = new java.util.ArrayList<>();
-                        while ((line = in.readLine()) != null) {
-                            if (line.startsWith("POLLERS-CPU ") && round == 2) log.printf("  the pollers' process used %s ms of CPU%n", line.substring(12));
-                            if (line.startsWith("LATENCIES ")) {
-                                for (String x : line.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
+                        String said;
+                        while ((said = in.readLine()) != null) {
+                            if (said.startsWith("POLLERS-CPU ") && round == RELEASES) log.printf("  the pollers' process used %s ms of CPU%n", said.substring(12));
+                            if (said.startsWith("LATENCIES ")) {
+                                for (String x : said.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
                                 break;
                             }
                         }
-                        long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-                        Runtime rt = Runtime.getRuntime();
-                        Collections.sort(latencies);
-                        log.printf("  %s: %d of %d agents applied v%d%n", round == 1 ? "warm-up" : "measured", latencies.size(), agents, version);
-                        result = new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
-                    }
-                    return result;
+                        return latencies;
+                    });
                 } finally {
                     p.destroy();
                     p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -176,22 +168,11 @@ public final class RolloutBenchmark {
             }
             try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment)) {
                 swarm.registerAll();
-                Push result = null;
-                for (int round = 1; round <= 2; round++) {
-                    awaitQuiet(server, agents);
-                    long cpu0 = os.getProcessCpuTime();
-                    long t0 = System.nanoTime();
-                    int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
-                    swarm.expect(version, t0);
+                return releases(server, c, agents, log, (round, version) -> {
+                    swarm.expect(version, System.nanoTime());
                     pushAndRelease.apply(round);
-                    List<Long> latencies = swarm.await(Duration.ofSeconds(120));
-                    long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-                    Runtime rt = Runtime.getRuntime();
-                    Collections.sort(latencies);
-                    log.printf("  %s: %d of %d agents applied v%d%n", round == 1 ? "warm-up" : "measured", latencies.size(), agents, version);
-                    result = new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
-                }
-                return result;
+                    return swarm.await(Duration.ofSeconds(120));
+                });
             }
         } finally {
             for (Rollguard s : servers) s.close();
@@ -225,6 +206,29 @@ public final class RolloutBenchmark {
             }
             return 0;
         }
+    }
+
+    /** One release of a push measurement: starts it and answers each agent's publish-to-applied latency. */
+    private interface Release {
+        List<Long> latencies(int round, int version) throws Exception;
+    }
+
+    /** The push measurement's releases, one after another from a quiet fleet; the last one's figures are the result. */
+    private static Push releases(Rollguard server, Client c, int agents, PrintWriter log, Release release) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        Push result = null;
+        for (int round = 1; round <= RELEASES; round++) {
+            awaitQuiet(server, agents);
+            long cpu0 = os.getProcessCpuTime();
+            int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
+            List<Long> latencies = new java.util.ArrayList<>(release.latencies(round, version));
+            long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+            Runtime rt = Runtime.getRuntime();
+            Collections.sort(latencies);
+            log.printf("  %s: %d of %d agents applied v%d%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, version);
+            result = new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
+        }
+        return result;
     }
 
     /** Waits until no rollout runs and every agent is registered, so a release starts from a quiet fleet. */

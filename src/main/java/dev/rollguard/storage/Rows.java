@@ -18,6 +18,20 @@ public final class Rows {
         return rs.wasNull() ? null : Instant.ofEpochMilli(v);
     }
 
+    /**
+     * Takes the right to number new rows of {@code sequence} (MAX + 1) until the transaction ends. Replicas on
+     * PostgreSQL would otherwise pick the same number at once and one of them would fail on the primary key; SQLite has
+     * one writer at a time already.
+     */
+    public static void numbering(org.jdbi.v3.core.Handle h, String sequence) {
+        try {
+            if (!"PostgreSQL".equals(h.getConnection().getMetaData().getDatabaseProductName())) return;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot tell the database's kind", e);
+        }
+        h.createQuery("SELECT pg_advisory_xact_lock(hashtext(:name))").bind("name", "rollguard." + sequence).mapToMap().one();
+    }
+
     public static Instant instant(ResultSet rs, int column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(v);

@@ -20,6 +20,16 @@ public record ValidationReport(List<Finding> findings, List<String> notices, boo
         riskReasons = List.copyOf(riskReasons);
     }
 
+    /**
+     * The report as it is stored and shown: messages and suggestions with secret values masked (a plugin command may
+     * quote the line it failed on, password and all). Finding ids stay those of the unmasked findings.
+     */
+    public ValidationReport masked(java.util.function.UnaryOperator<String> mask) {
+        return new ValidationReport(findings.stream().map(f -> new Finding(f.id(), f.rule(), f.severity(), f.path(), f.line(), f.column(),
+                mask.apply(f.message()), mask.apply(f.suggestion()), f.fix())).toList(), notices.stream().map(mask).toList(), highRisk,
+                riskReasons.stream().map(mask).toList(), durationMillis);
+    }
+
     public long errors() { return findings.stream().filter(f -> f.severity() == Severity.ERROR).count(); }
     public long warnings() { return findings.stream().filter(f -> f.severity() == Severity.WARNING).count(); }
     public boolean releasable() { return errors() == 0; }

@@ -74,6 +74,17 @@ class CliTest {
     }
 
     @Test
+    void everyCommandExplainsItselfWithHelp() {
+        for (String[] command : new String[][]{{"server"}, {"release"}, {"fix"}, {"incident"}, {"bench"}, {"agent"}}) {
+            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--help";
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).contains("Usage: rollguard " + String.join(" ", command));
+        }
+    }
+
+    @Test
     void usageAndInputErrorsHaveTheRightExitCodes() throws IOException {
         assertThat(run().code()).isEqualTo(2);
         assertThat(run("no-such-command").code()).isEqualTo(2);

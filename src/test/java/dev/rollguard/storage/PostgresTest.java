@@ -88,6 +88,48 @@ class PostgresTest {
         assertThat(audit.path("records").asLong()).isGreaterThan(5);
     }
 
+    /** Two replicas numbering incidents and action items at the same moment: every request succeeds, no number twice. */
+    @Test
+    void replicasNumberNewRowsWithoutCollisions() throws Exception {
+        ts = new TestServer(db.url);
+        try (TestServer other = new TestServer(db.url)) {
+            assertThat(ts.send("PUT", "/api/v1/services/wp", "{}").status()).isEqualTo(200);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            try {
+                List<java.util.concurrent.Future<TestServer.Response>> incidents = new java.util.ArrayList<>();
+                for (int i = 0; i < 24; i++) {
+                    TestServer to = i % 2 == 0 ? ts : other;
+                    String body = "{\"service\": \"wp\", \"env\": \"production\", \"title\": \"by hand " + i + "\"}";
+                    incidents.add(pool.submit(() -> to.send("POST", "/api/v1/incidents", body)));
+                }
+                java.util.Set<Integer> ids = new java.util.HashSet<>();
+                for (var f : incidents) {
+                    TestServer.Response r = f.get();
+                    assertThat(r.status()).as(r.body()).isEqualTo(201);
+                    ids.add(TestServer.json(r).path("id").asInt());
+                }
+                assertThat(ids).hasSize(24);
+                int incident = ids.iterator().next();
+                List<java.util.concurrent.Future<TestServer.Response>> actions = new java.util.ArrayList<>();
+                for (int i = 0; i < 24; i++) {
+                    TestServer to = i % 2 == 0 ? ts : other;
+                    String body = "{\"title\": \"follow-up " + i + "\"}";
+                    actions.add(pool.submit(() -> to.send("POST", "/api/v1/incidents/" + incident + "/actions", body)));
+                }
+                java.util.Set<Integer> actionIds = new java.util.HashSet<>();
+                for (var f : actions) {
+                    TestServer.Response r = f.get();
+                    assertThat(r.status()).as(r.body()).isEqualTo(201);
+                    actionIds.add(TestServer.json(r).path("id").asInt());
+                }
+                assertThat(actionIds).hasSize(24);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(ts.get("/api/v1/audit/verify").path("ok").asBoolean()).isTrue();
+        }
+    }
+
     /** PostgreSQL restarted in the middle of a rollout: the server reconnects, the rollout finishes, nothing is lost. */
     @Test
     void aPostgresRestartMidRolloutLosesNothing() throws Exception {

@@ -219,6 +219,20 @@ class AccessTest {
     }
 
     @Test
+    void validatorOutputQuotingASecretIsMasked() {
+        String spec = "{\"environments\": [\"production\"], \"validation\": {\"phpLint\": false, \"commands\": [{\"name\": \"grep-check\", "
+                + "\"command\": [\"sh\", \"-c\", \"grep -rn DB_PASSWORD \\\"$ROLLGUARD_TREE\\\"; exit 1\"]}]}}";
+        assertThat(ts.send("PUT", "/api/v1/services/vault", spec).status()).isEqualTo(200);
+        String files = "{\"files\": {\"wp-config.php\": \"<?php\\ndefine( 'DB_PASSWORD', 'quoted-by-a-validator' );\\n\"}, \"message\": \"m\"}";
+        TestServer.Response checked = ts.send("POST", "/api/v1/services/vault/validate", files);
+        TestServer.Response refused = ts.send("POST", "/api/v1/services/vault/versions", files);
+        assertThat(refused.status()).isEqualTo(422);
+        for (TestServer.Response r : List.of(checked, refused)) {
+            assertThat(r.body()).contains("grep-check", "DB_PASSWORD").doesNotContain("quoted-by-a-validator");
+        }
+    }
+
+    @Test
     void browserSessionsNeedTheCsrfTokenToWrite() throws Exception {
         HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
         HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(ts.url() + "/login"))
