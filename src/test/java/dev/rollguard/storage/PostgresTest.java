@@ -94,39 +94,36 @@ class PostgresTest {
         ts = new TestServer(db.url);
         try (TestServer other = new TestServer(db.url)) {
             assertThat(ts.send("PUT", "/api/v1/services/wp", "{}").status()).isEqualTo(200);
-            var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
-            try {
-                List<java.util.concurrent.Future<TestServer.Response>> incidents = new java.util.ArrayList<>();
-                for (int i = 0; i < 24; i++) {
-                    TestServer to = i % 2 == 0 ? ts : other;
-                    String body = "{\"service\": \"wp\", \"env\": \"production\", \"title\": \"by hand " + i + "\"}";
-                    incidents.add(pool.submit(() -> to.send("POST", "/api/v1/incidents", body)));
-                }
-                java.util.Set<Integer> ids = new java.util.HashSet<>();
-                for (var f : incidents) {
-                    TestServer.Response r = f.get();
-                    assertThat(r.status()).as(r.body()).isEqualTo(201);
-                    ids.add(TestServer.json(r).path("id").asInt());
-                }
-                assertThat(ids).hasSize(24);
-                int incident = ids.iterator().next();
-                List<java.util.concurrent.Future<TestServer.Response>> actions = new java.util.ArrayList<>();
-                for (int i = 0; i < 24; i++) {
-                    TestServer to = i % 2 == 0 ? ts : other;
-                    String body = "{\"title\": \"follow-up " + i + "\"}";
-                    actions.add(pool.submit(() -> to.send("POST", "/api/v1/incidents/" + incident + "/actions", body)));
-                }
-                java.util.Set<Integer> actionIds = new java.util.HashSet<>();
-                for (var f : actions) {
-                    TestServer.Response r = f.get();
-                    assertThat(r.status()).as(r.body()).isEqualTo(201);
-                    actionIds.add(TestServer.json(r).path("id").asInt());
-                }
-                assertThat(actionIds).hasSize(24);
-            } finally {
-                pool.shutdownNow();
-            }
+            List<TestServer> replicas = List.of(ts, other);
+            java.util.Set<Integer> incidents = createAtOnce(replicas, i -> "/api/v1/incidents",
+                    i -> "{\"service\": \"wp\", \"env\": \"production\", \"title\": \"by hand " + i + "\"}");
+            int incident = incidents.iterator().next();
+            createAtOnce(replicas, i -> "/api/v1/incidents/" + incident + "/actions", i -> "{\"title\": \"follow-up " + i + "\"}");
             assertThat(ts.get("/api/v1/audit/verify").path("ok").asBoolean()).isTrue();
+        }
+    }
+
+    /** 24 POSTs at once, alternating between the replicas: each must be created, each with a number of its own. */
+    private static java.util.Set<Integer> createAtOnce(List<TestServer> replicas, java.util.function.IntFunction<String> path,
+                                                       java.util.function.IntFunction<String> body) throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<TestServer.Response>> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                TestServer to = replicas.get(i % replicas.size());
+                int n = i;
+                sent.add(pool.submit(() -> to.send("POST", path.apply(n), body.apply(n))));
+            }
+            java.util.Set<Integer> ids = new java.util.HashSet<>();
+            for (var f : sent) {
+                TestServer.Response r = f.get();
+                assertThat(r.status()).as(r.body()).isEqualTo(201);
+                ids.add(TestServer.json(r).path("id").asInt());
+            }
+            assertThat(ids).hasSize(24);
+            return ids;
+        } finally {
+            pool.shutdownNow();
         }
     }
 
