@@ -133,6 +133,20 @@ public final class TestServer implements AutoCloseable {
         return last[0];
     }
 
+    /** Simulated hosts of wp/production whose real agents talk to this server, started and registered. */
+    public dev.rollguard.sim.Fleet startFleet(int hosts, Path dir) throws IOException {
+        dev.rollguard.sim.Fleet fleet = new dev.rollguard.sim.Fleet(java.util.List.of(url()), "wp", "production", hosts, dir,
+                java.time.Duration.ofMillis(250), true, token()).start();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> get("/api/v1/services/wp/environments/production/hosts").size() == hosts);
+        } catch (RuntimeException | Error e) {
+            fleet.close();
+            throw e;
+        }
+        return fleet;
+    }
+
     @Override
     public void close() {
         server.close();

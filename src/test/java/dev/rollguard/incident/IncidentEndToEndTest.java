@@ -57,9 +57,8 @@ class IncidentEndToEndTest {
                 .as("secrets are masked").isEqualTo("********");
 
         fleetDir = TestServer.tempDir();
-        Fleet fleet = new Fleet(List.of(ts.url()), "wp", "production", 5, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
+        Fleet fleet = ts.startFleet(5, fleetDir);
         open.add(fleet);
-        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 5);
         fleet.load(40, true);
 
         Map<String, String> good = WordPressLikeTree.generate(80, 1);

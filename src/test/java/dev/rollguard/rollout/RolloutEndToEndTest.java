@@ -52,8 +52,7 @@ class RolloutEndToEndTest {
 
     private void startFleet(int hosts) throws Exception {
         fleetDir = TestServer.tempDir();
-        fleet = new Fleet(List.of(ts.url()), "wp", "production", hosts, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> json(ts.send("GET", "/api/v1/services/wp/environments/production/hosts", null)).size() == hosts);
+        fleet = ts.startFleet(hosts, fleetDir);
         fleet.load(40, true);
     }
 

@@ -53,8 +53,7 @@ class PostgresTest {
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"hosts\": 1, \"bakeSeconds\": 2}, "
                 + "{\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
         fleetDir = TestServer.tempDir();
-        fleet = new Fleet(List.of(ts.url()), "wp", "production", 3, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 3);
+        fleet = ts.startFleet(3, fleetDir);
         fleet.load(40, true);
         Map<String, String> good = WordPressLikeTree.generate(60, 5);
         int v1 = ts.push(good, "initial", null);
@@ -137,8 +136,7 @@ class PostgresTest {
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"heartbeatTimeoutSeconds\": 30, "
                 + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 8}, {\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
         fleetDir = TestServer.tempDir();
-        fleet = new Fleet(List.of(ts.url()), "wp", "production", 3, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 3);
+        fleet = ts.startFleet(3, fleetDir);
         fleet.load(20, true);
         Map<String, String> good = WordPressLikeTree.generate(40, 9);
         int v1 = ts.push(good, "initial", null);

@@ -99,8 +99,7 @@ class ReplicaTest {
                 + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 6}, {\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
         // agents talk to B only
         fleetDir = TestServer.tempDir();
-        fleet = new Fleet(List.of(replicaB.url()), "wp", "production", 4, fleetDir, Duration.ofMillis(250), true, replicaB.token()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> replicaB.get("/api/v1/services/wp/environments/production/hosts").size() == 4);
+        fleet = replicaB.startFleet(4, fleetDir);
         fleet.load(40, true);
 
         // a release started through A reaches B's long-polling agents at once (their long-poll lasts 30 s)

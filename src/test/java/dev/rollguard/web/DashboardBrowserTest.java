@@ -81,8 +81,7 @@ class DashboardBrowserTest {
         ts = new TestServer();
         assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
         fleetDir = TestServer.tempDir();
-        fleet = new Fleet(List.of(ts.url()), "wp", "production", 5, fleetDir, Duration.ofMillis(250), true, ts.token()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 5);
+        fleet = ts.startFleet(5, fleetDir);
         Map<String, String> good = WordPressLikeTree.generate(80, 3);
         int v1 = ts.push(good, "initial", null);
         ts.release("testing", v1, null);
