@@ -162,10 +162,6 @@ public final class RolloutService implements AutoCloseable {
         return h;
     }
 
-    public HostInfo host(String service, String env, String host) {
-        return store.host(service, env, host).orElseThrow(() -> unknownHost(service, env, host));
-    }
-
     /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */
     public Integer desiredVersion(String service, String env, String host) {
         return store.desired(service, env, host).orElseThrow(() -> unknownHost(service, env, host)).version();

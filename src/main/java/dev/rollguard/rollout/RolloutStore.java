@@ -48,10 +48,6 @@ public final class RolloutStore {
         });
     }
 
-    public Optional<HostInfo> host(String service, String env, String host) {
-        return jdbi.withHandle(h -> host(h, service, env, host));
-    }
-
     private static Optional<HostInfo> host(Handle h, String service, String env, String host) {
         return h.createQuery("SELECT " + HOST_COLUMNS + " FROM hosts WHERE service = :s AND environment = :e AND host = :h")
                 .bind("s", service).bind("e", env).bind("h", host).map((rs, ctx) -> hostRow(rs)).findOne();

@@ -127,8 +127,10 @@ public final class RolloutRoutes {
         int wait = ctx.queryParam("waitSeconds") == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS,
                 ApiServer.intParam(ctx, "waitSeconds")));
         CompletableFuture<Integer> change = awaitChange(rollouts, service, env, host, known, System.nanoTime() + TimeUnit.SECONDS.toNanos(wait));
+        java.util.function.Consumer<Integer> answer = version -> ctx.contentType("application/json")
+                .result(desiredJson(version, inline ? inlineBundle(bundles, service, version, known) : null));
         if (change.isDone()) {
-            ctx.contentType("application/json").result(desiredJson(change.join(), inline ? inlineBundle(bundles, service, change.join(), known) : null));
+            answer.accept(change.join());
             return;
         }
         ctx.future(() -> change.handle((version, e) -> {
@@ -138,7 +140,7 @@ public final class RolloutRoutes {
                 json(ctx, Map.of("error", Map.of("code", "unavailable", "message", "server is shutting down; retry")));
                 return null;
             }
-            ctx.contentType("application/json").result(desiredJson(version, inline ? inlineBundle(bundles, service, version, known) : null));
+            answer.accept(version);
             return null;
         }));
     }
