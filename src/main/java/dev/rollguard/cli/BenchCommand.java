@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, accuracy")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "Suite: validate | rollout | push")
+    @Parameters(index = "0", description = "Suite: validate | rollout | push | accuracy")
     String suite;
 
     @Option(names = "--files", split = ",", defaultValue = "1000,10000", description = "Tree sizes (default ${DEFAULT-VALUE})")
@@ -49,6 +49,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
+    @Option(names = "--seed", defaultValue = "1", description = "accuracy: mutation seed (default ${DEFAULT-VALUE})")
+    int seed;
+
+    @Option(names = "--per-kind", defaultValue = "40", description = "accuracy: mutants per kind and split (default ${DEFAULT-VALUE})")
+    int perKind;
+
+    @Option(names = "--split", defaultValue = "all", description = "accuracy: tune | held-out | all (default ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--missed", description = "accuracy: list the mutants the validators missed and the false errors")
+    boolean missed;
+
     @Option(names = "--servers", split = ",", hidden = true)
     List<String> servers;
 
@@ -67,11 +79,14 @@ public final class BenchCommand implements Callable<Integer> {
             case "push" -> {
                 return push(out);
             }
+            case "accuracy" -> {
+                return AccuracyBench.run(seed, perKind, split, missed, out);
+            }
             case "swarm" -> {
                 return dev.rollguard.sim.RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown suite '" + suite + "' (known: validate, rollout, push)");
+                    "unknown suite '" + suite + "' (known: validate, rollout, push, accuracy)");
         }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");

@@ -1,12 +1,13 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigPaths;
-import dev.rollguard.config.ConfigTree;
+import dev.rollguard.validate.References.Kind;
+import dev.rollguard.validate.References.Resolution;
+import dev.rollguard.validate.TreeIndex.Presence;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * References to files that do not exist: PHP require/include (with constants defined anywhere in the
- * tree resolved), Apache Include, nginx include, and path values ("./x", or below the deploy path) in
- * other config files. The seed's outage was exactly this: {@code require ABSPATH . WPINC . '/x.phpp'}.
+ * References to files that do not exist: PHP require/include (with constants defined anywhere in the tree resolved,
+ * absolute values mapped onto the tree through its mount point, include_path look-ups), Apache Include, nginx
+ * include and path values in other config files ({@link ConfigReferences}). The seed's outage was exactly this:
+ * {@code require ABSPATH . WPINC . '/x.phpp'}.
  */
 public final class MissingReferenceValidator implements Validator {
     public static final String RULE = "missing-reference";
@@ -26,56 +28,52 @@ public final class MissingReferenceValidator implements Validator {
     private static final Pattern PHP_INCLUDE = Pattern.compile("(?<![\\w$>:\\\\])(require_once|include_once|require|include)\\b");
     private static final Pattern PHP_DEFINE = Pattern.compile("(?<![\\w$>:])define\\s*\\(\\s*(['\"])([A-Za-z_][A-Za-z0-9_]*)\\1\\s*,");
     private static final Pattern PHP_CONST = Pattern.compile("(?m)^\\s*const\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*=");
-    private static final Pattern APACHE_INCLUDE = Pattern.compile("(?im)^[ \\t]*(Include|IncludeOptional)[ \\t]+(\"?)([^\"\\s]+)\\2[ \\t]*$");
-    private static final Pattern NGINX_INCLUDE = Pattern.compile("(?m)^[ \\t]*include[ \\t]+([\"']?)([^;\"'\\s]+)\\1[ \\t]*;");
-    private static final Pattern PATH_VALUE = Pattern.compile("(?<=[=:\\s\"'(,])(\\./[^\\s\"',;)]+)");
-    private static final Pattern INCLUDE_LINE = Pattern.compile("(?i)^\\s*(include|includeoptional)\\s+[\"']?$");
-    private static final Set<String> PHP_EXT = Set.of("php", "inc", "phtml", "php5", "php7", "php8");
-    private static final Set<String> VALUE_FILES = Set.of("yaml", "yml", "json", "ini", "properties", "conf", "toml", "env", "cfg", "xml");
+    private static final Pattern PHP_GUARD = Pattern.compile("(?<![\\w$>:])(file_exists|is_readable|is_file|stream_resolve_include_path)\\s*\\(");
+
+    /** One require/include statement: where it is, what it says, and the values it may have (null: not static). */
+    private record Include(String path, int offset, String keyword, String expr, Set<String> candidates, boolean optional) {}
 
     @Override
     public String id() { return RULE; }
 
     @Override
     public List<Finding> validate(ValidationInput input) {
-        ConfigTree tree = input.tree();
-        Map<String, String> code = new HashMap<>();
-        for (String path : tree.paths()) {
-            if (PHP_EXT.contains(extension(path))) code.put(path, PhpSource.codeOnly(tree.content(path)));
-        }
+        Map<String, String> code = input.phpCode();
         Map<String, Set<String>> constants = constants(code);
-        List<Finding> out = new ArrayList<>();
-        for (String path : tree.paths()) {
-            String content = tree.content(path);
-            if (code.containsKey(path)) {
-                phpIncludes(input, path, content, code.get(path), constants, out);
-            } else {
-                apacheIncludes(input, path, content, out);
-                nginxIncludes(input, path, content, out);
-                if (VALUE_FILES.contains(extension(path))) pathValues(input, path, content, out);
-            }
+        List<Include> includes = code.entrySet().parallelStream()
+                .flatMap(e -> includes(e.getKey(), e.getValue(), constants).stream()).toList();
+        List<String> absolute = new ArrayList<>(ConfigReferences.absoluteTargets(input.tree()));
+        if (input.parent() != null) absolute.addAll(ConfigReferences.absoluteTargets(input.parent()));
+        for (Include i : includes) {
+            if (i.candidates() != null) i.candidates().stream().filter(c -> c.startsWith("/")).forEach(absolute::add);
         }
+        References refs = References.of(input.index(), input.settings(), absolute);
+        List<Finding> out = new ArrayList<>(includes.parallelStream().map(i -> check(refs, i, input)).filter(f -> f != null).toList());
+        out.addAll(new ConfigReferences(refs, input).findings());
         return out;
     }
 
-    // ---------------------------------------------------------------- PHP
+    // ---------------------------------------------------------------- constants
 
     private static Map<String, Set<String>> constants(Map<String, String> code) {
         record Definition(String name, String expr, String file) {}
-        List<Definition> defs = new ArrayList<>();
-        code.forEach((path, src) -> {
+        List<Definition> defs = code.entrySet().parallelStream().flatMap(e -> {
+            String path = e.getKey();
+            String src = e.getValue();
+            List<Definition> found = new ArrayList<>();
             Matcher m = PHP_DEFINE.matcher(src);
             while (m.find()) {
                 int open = src.lastIndexOf('(', m.start(2));
                 int close = PhpExpressions.matchingParen(src, open);
-                if (close > m.end()) defs.add(new Definition(m.group(2), src.substring(m.end(), close), path));
+                if (close > m.end()) found.add(new Definition(m.group(2), src.substring(m.end(), close), path));
             }
             Matcher c = PHP_CONST.matcher(src);
             while (c.find()) {
                 int end = PhpExpressions.statementEnd(src, c.end());
-                if (end > 0) defs.add(new Definition(c.group(1), src.substring(c.end(), end), path));
+                if (end > 0) found.add(new Definition(c.group(1), src.substring(c.end(), end), path));
             }
-        });
+            return found.stream();
+        }).sorted(java.util.Comparator.comparing(Definition::file).thenComparing(Definition::name)).toList();
         Map<String, Set<String>> table = new HashMap<>();
         // constants are defined from other constants (WP_CONTENT_DIR from ABSPATH): iterate to a fixed point
         for (int pass = 0; pass < 5; pass++) {
@@ -93,9 +91,10 @@ public final class MissingReferenceValidator implements Validator {
         return table;
     }
 
-    private void phpIncludes(ValidationInput input, String path, String content, String code,
-                             Map<String, Set<String>> constants, List<Finding> out) {
-        int[] lines = null;
+    // ---------------------------------------------------------------- PHP includes
+
+    private static List<Include> includes(String path, String code, Map<String, Set<String>> constants) {
+        List<Include> out = new ArrayList<>();
         Set<String> guarded = null;
         String bare = PhpSource.withoutStrings(code);
         Matcher m = PHP_INCLUDE.matcher(bare);
@@ -108,42 +107,86 @@ public final class MissingReferenceValidator implements Validator {
             // drop-ins such as wp-content/db.php: included only after file_exists() on the same path
             if (guarded == null) guarded = guardedPaths(code);
             if (guarded.contains(expr.replaceAll("\\s+", ""))) continue;
-            Set<String> candidates = PhpExpressions.evaluate(expr, path, constants);
-            if (candidates == null) continue;
-            // a constant may have several definitions (ABSPATH: __DIR__ in wp-load.php, a host path in a
-            // distribution's wp-config.php): any candidate found is fine; none found and one provably missing
-            // from the tree is a finding; only unknowns is silence
-            Resolution best = null;
-            boolean found = false;
-            for (String candidate : candidates) {
-                Resolution r = resolvePhp(input, path, candidate);
-                if (r.kind == Kind.FOUND) {
-                    found = true;
-                    break;
-                }
-                if (r.kind != Kind.UNKNOWN && best == null) best = r;
-            }
-            if (found || best == null) continue;
-            // optional files (drop-ins, content populated at run time) are included conditionally or live in
-            // directories the tree does not hold: only a near-miss of an existing file is reported there
-            boolean optional = PhpSource.conditional(bare, m.start())
-                    || best.treePath != null && !input.tree().isDirectory(ConfigPaths.parent(best.treePath));
-            if (optional && (best.treePath == null || nearestPath(input.tree(), best.treePath) == null)) continue;
-            if (lines == null) lines = Text.lineStarts(content);
-            int line = Text.lineOf(lines, m.start());
-            int column = Text.columnOf(lines, m.start());
-            String what = m.group(1) + " of '" + best.display + "'";
-            if (!expr.strip().startsWith("'") && !expr.strip().startsWith("\"")) what += " (" + expr.strip().replaceAll("\\s+", " ") + ")";
-            Severity severity = best.kind == Kind.MISSING_RELATIVE ? Severity.WARNING : Severity.ERROR;
-            out.add(missing(input.tree(), path, line, column, what + ": no such file", best, severity, content, lines));
+            out.add(new Include(path, m.start(), m.group(1), expr, PhpExpressions.evaluate(expr, path, constants),
+                    PhpSource.conditional(bare, m.start())));
         }
+        return out;
     }
 
-    private static final Pattern PHP_GUARD = Pattern.compile("(?<![\\w$>:])(file_exists|is_readable|is_file|stream_resolve_include_path)\\s*\\(");
+    private static Finding check(References refs, Include inc, ValidationInput input) {
+        if (inc.candidates() == null) return checkTail(refs, inc, input);
+        // a constant may have several definitions (ABSPATH: __DIR__ in wp-load.php, a host path in a distribution's
+        // wp-config.php): any candidate found is fine; none found and one provably missing from the tree is a
+        // finding; only unknowns is silence
+        Resolution best = null;
+        String near = null;
+        for (String candidate : inc.candidates()) {
+            Resolution r = resolvePhp(refs, inc.path(), candidate);
+            if (r.kind() == Kind.FOUND) return null;
+            if (r.kind() == Kind.UNKNOWN && !candidate.startsWith("/") && !candidate.startsWith(PhpExpressions.ROOT)
+                    && !candidate.contains("://") && near == null) {
+                near = refs.nearByTail(candidate);
+                if (near == null && candidate.indexOf('/') < 0) near = refs.nearestPath(ConfigPaths.parent(inc.path()) + "/" + candidate);
+                if (near != null) best = new Resolution(Kind.MISSING, candidate, candidate, false);
+            }
+            if (r.kind() == Kind.MISSING && best == null) best = r;
+        }
+        if (best == null) return null;
+        if (near == null && best.treePath() != null) near = refs.nearestPath(best.treePath());
+        // optional files (drop-ins, content populated at run time) are included conditionally or live in directories
+        // the tree does not hold: only a near miss of an existing file is reported there
+        boolean optional = inc.optional() || best.treePath() != null
+                && refs.index().lookup(ConfigPaths.parent(best.treePath())) != Presence.FOUND;
+        if (optional && near == null) return null;
+        String what = inc.keyword() + " of '" + best.display() + "'";
+        if (!inc.expr().startsWith("'") && !inc.expr().startsWith("\"")) what += " (" + inc.expr().replaceAll("\\s+", " ") + ")";
+        return finding(inc, input, what + ": no such file", best.treePath(), near);
+    }
+
+    /**
+     * An include whose prefix we cannot evaluate ({@code $IP . '/includes/Setup.php'}): its literal end must be
+     * the end of some path in the tree; when it is not, and exactly one file one edit away is, that is a typo.
+     */
+    private static Finding checkTail(References refs, Include inc, ValidationInput input) {
+        List<String> terms = PhpExpressions.splitConcat(inc.expr());
+        if (terms == null) return null;
+        StringBuilder tail = new StringBuilder();
+        for (int i = terms.size() - 1; i >= 0; i--) {
+            String t = terms.get(i).strip();
+            if (t.length() < 2 || t.charAt(0) != '\'' && t.charAt(0) != '"' || t.charAt(0) == '"' && t.indexOf('$') >= 0) {
+                // "$IP/includes/x.php": the part after the last variable is still a literal tail
+                int dollar = t.lastIndexOf('$');
+                if (t.startsWith("\"") && t.endsWith("\"") && dollar >= 0) {
+                    int slash = t.indexOf('/', dollar);
+                    if (slash > 0 && t.substring(slash, t.length() - 1).matches("[A-Za-z0-9_./-]+")) tail.insert(0, t.substring(slash, t.length() - 1));
+                }
+                break;
+            }
+            Set<String> v = PhpExpressions.evaluate(t, inc.path(), Map.of());
+            if (v == null || v.size() != 1) return null;
+            tail.insert(0, v.iterator().next());
+        }
+        String s = tail.toString();
+        int slash = s.indexOf('/');
+        if (slash < 0 || !s.substring(s.lastIndexOf('/') + 1).matches("[A-Za-z0-9_.-]+\\.[A-Za-z0-9]+")) return null;
+        String relative = s.substring(slash + 1);
+        if (relative.contains("..") || refs.existsWithTail(relative)) return null;
+        String near = refs.nearByTail(relative);
+        if (near == null) return null;
+        return finding(inc, input, inc.keyword() + " of '…" + s + "' (" + inc.expr().replaceAll("\\s+", " ") + "): no file ends so", relative, near);
+    }
+
+    private static Finding finding(Include inc, ValidationInput input, String message, String wrong, String near) {
+        String content = input.tree().content(inc.path());
+        int[] lines = Text.lineStarts(content);
+        int line = Text.lineOf(lines, inc.offset());
+        return References.missing(inc.path(), line, Text.columnOf(lines, inc.offset()), message, wrong, near, Severity.ERROR,
+                lineText(content, lines, line));
+    }
 
     /** Expressions (white space removed) that this file tests for existence somewhere. */
     private static Set<String> guardedPaths(String code) {
-        Set<String> out = new java.util.HashSet<>();
+        Set<String> out = new HashSet<>();
         Matcher g = PHP_GUARD.matcher(code);
         while (g.find()) {
             int open = g.end() - 1;
@@ -159,121 +202,27 @@ public final class MissingReferenceValidator implements Validator {
         return e;
     }
 
-    private Resolution resolvePhp(ValidationInput input, String from, String value) {
-        if (value.startsWith(PhpExpressions.ROOT)) {
-            return inTree(input.tree(), value.substring(PhpExpressions.ROOT.length()), Kind.MISSING);
-        }
-        if (value.startsWith("/")) return absolute(input, value);
+    /**
+     * PHP's order for a relative path: the include_path (".": the working directory, usually the tree root; then
+     * library directories, which we look up by the path's end anywhere in the tree), then the including script's own
+     * directory. A relative path found nowhere in the tree is a system library (PEAR.php): unknown, not missing.
+     */
+    private static Resolution resolvePhp(References refs, String from, String value) {
+        if (value.startsWith(PhpExpressions.ROOT)) return refs.inTree(value.substring(PhpExpressions.ROOT.length()));
+        if (value.startsWith("/")) return refs.absolute(value);
         if (value.isEmpty() || value.contains("://")) return Resolution.unknown();
-        // PHP tries the include_path (".": the working directory, usually the tree root) and then the
-        // including script's own directory
-        Resolution fromRoot = inTree(input.tree(), value, Kind.MISSING_RELATIVE);
-        if (fromRoot.kind != Kind.MISSING_RELATIVE) return fromRoot;
-        Resolution fromDir = inTree(input.tree(), ConfigPaths.parent(from) + "/" + value, Kind.MISSING_RELATIVE);
-        return fromDir.kind == Kind.MISSING_RELATIVE ? fromRoot : fromDir;
-    }
-
-    // ---------------------------------------------------------------- Apache, nginx, plain values
-
-    private void apacheIncludes(ValidationInput input, String path, String content, List<Finding> out) {
-        Matcher m = APACHE_INCLUDE.matcher(content);
-        int[] lines = null;
-        while (m.find()) {
-            boolean optional = m.group(1).toLowerCase(Locale.ROOT).equals("includeoptional");
-            String target = m.group(3);
-            if (target.endsWith(";")) continue; // nginx syntax, checked by nginxIncludes
-            Resolution r = target.startsWith("/") ? absolute(input, target) : inTree(input.tree(), target, Kind.MISSING);
-            // IncludeOptional exists precisely to tolerate missing files
-            if (optional || r.kind == Kind.FOUND || r.kind == Kind.UNKNOWN) continue;
-            if (lines == null) lines = Text.lineStarts(content);
-            int line = Text.lineOf(lines, m.start(3));
-            out.add(missing(input.tree(), path, line, Text.columnOf(lines, m.start(3)),
-                    m.group(1) + " of '" + target + "': " + (r.glob ? "wildcard matches no file" : "no such file"),
-                    r, Severity.ERROR, content, lines));
-        }
-    }
-
-    private void nginxIncludes(ValidationInput input, String path, String content, List<Finding> out) {
-        Matcher m = NGINX_INCLUDE.matcher(content);
-        int[] lines = null;
-        while (m.find()) {
-            String target = m.group(2);
-            Resolution r;
-            if (target.startsWith("/")) {
-                r = absolute(input, target);
-            } else {
-                r = inTree(input.tree(), target, Kind.MISSING);
-                if (r.kind == Kind.MISSING) {
-                    Resolution local = inTree(input.tree(), ConfigPaths.parent(path) + "/" + target, Kind.MISSING);
-                    if (local.kind != Kind.MISSING) r = local;
-                }
-            }
-            // nginx accepts a wildcard that matches nothing
-            if (r.kind == Kind.FOUND || r.kind == Kind.UNKNOWN || r.glob) continue;
-            if (lines == null) lines = Text.lineStarts(content);
-            int line = Text.lineOf(lines, m.start(2));
-            out.add(missing(input.tree(), path, line, Text.columnOf(lines, m.start(2)),
-                    "include of '" + target + "': no such file", r, Severity.ERROR, content, lines));
-        }
-    }
-
-    private void pathValues(ValidationInput input, String path, String content, List<Finding> out) {
-        List<Matcher> matchers = new ArrayList<>();
-        matchers.add(PATH_VALUE.matcher(content));
-        String deploy = input.settings().deployPath();
-        if (deploy != null) {
-            matchers.add(Pattern.compile("(?<=[=:\\s\"'(,])(" + Pattern.quote(trimEndSlash(deploy)) + "/[^\\s\"',;)]*)").matcher(content));
-        }
-        int[] lines = null;
-        for (Matcher m : matchers) {
-            while (m.find()) {
-                String value = m.group(1);
-                int lineStart = content.lastIndexOf('\n', m.start()) + 1;
-                if (INCLUDE_LINE.matcher(content.substring(lineStart, m.start())).matches()) continue;
-                Resolution r = value.startsWith("/") ? absolute(input, value)
-                        : inTree(input.tree(), ConfigPaths.parent(path) + "/" + value, Kind.MISSING);
-                if (r.kind == Kind.FOUND || r.kind == Kind.UNKNOWN) continue;
-                if (lines == null) lines = Text.lineStarts(content);
-                int line = Text.lineOf(lines, m.start(1));
-                out.add(missing(input.tree(), path, line, Text.columnOf(lines, m.start(1)),
-                        "path '" + value + "' refers to no file in the tree", r, Severity.ERROR, content, lines));
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- resolution
-
-    private enum Kind { FOUND, MISSING, MISSING_RELATIVE, UNKNOWN }
-
-    /** {@code display} is what we tell people; {@code treePath} the normalized path we looked for. */
-    private record Resolution(Kind kind, String treePath, String display, boolean glob) {
-        static Resolution unknown() { return new Resolution(Kind.UNKNOWN, null, null, false); }
-    }
-
-    private Resolution absolute(ValidationInput input, String value) {
-        String deploy = input.settings().deployPath();
-        if (deploy != null) {
-            String prefix = trimEndSlash(deploy) + "/";
-            if (value.startsWith(prefix)) return inTree(input.tree(), value.substring(prefix.length()), Kind.MISSING);
-            if (value.equals(trimEndSlash(deploy))) return new Resolution(Kind.FOUND, "", value, false);
-        }
-        if (input.settings().checkHostPaths() && !hasGlob(value)) {
-            return Files.exists(Path.of(value)) ? new Resolution(Kind.FOUND, null, value, false)
-                    : new Resolution(Kind.MISSING, null, value, false);
-        }
+        Resolution fromRoot = refs.inTree(value);
+        if (fromRoot.kind() == Kind.FOUND) return fromRoot;
+        Resolution fromDir = refs.inTree(ConfigPaths.parent(from) + "/" + value);
+        if (fromDir.kind() == Kind.FOUND) return fromDir;
+        if (refs.existsWithTail(value)) return new Resolution(Kind.FOUND, null, value, false);
         return Resolution.unknown();
     }
 
-    private static Resolution inTree(ConfigTree tree, String raw, Kind missingKind) {
-        String normalized = normalizeLenient(raw);
-        if (normalized == null) return Resolution.unknown(); // climbs out of the tree
-        if (hasGlob(normalized)) {
-            Pattern glob = globRegex(normalized);
-            boolean any = tree.paths().stream().anyMatch(p -> glob.matcher(p).matches());
-            return new Resolution(any ? Kind.FOUND : missingKind, normalized, normalized, true);
-        }
-        boolean found = normalized.isEmpty() || tree.contains(normalized) || tree.isDirectory(normalized);
-        return new Resolution(found ? Kind.FOUND : missingKind, normalized, normalized, false);
+    static String lineText(String content, int[] lines, int line) {
+        int start = lines[line - 1];
+        int end = line < lines.length ? lines[line] - 1 : content.length();
+        return content.substring(start, Math.max(start, end));
     }
 
     /** Resolves '.' and '..'; null if the path climbs above the root. */
@@ -291,67 +240,10 @@ public final class MissingReferenceValidator implements Validator {
         return String.join("/", parts);
     }
 
-    private Finding missing(ConfigTree tree, String path, int line, int column, String message, Resolution r,
-                            Severity severity, String content, int[] lines) {
-        String suggestion = null;
-        Fix fix = null;
-        if (r.treePath != null && !r.glob) {
-            String near = nearestPath(tree, r.treePath);
-            if (near != null) {
-                suggestion = "did you mean '" + near + "'?";
-                String wrongName = basename(r.treePath);
-                String rightName = basename(near);
-                String lineText = lineText(content, lines, line);
-                if (!wrongName.equals(rightName) && lineText.contains(wrongName)) {
-                    fix = new Fix(wrongName, rightName, path, true);
-                }
-            }
-        }
-        return Finding.of(RULE, severity, path, line, column, message, suggestion, fix);
-    }
-
-    /** The existing file closest to a missing one: same directory first, edit distance at most 2 on the name. */
-    static String nearestPath(ConfigTree tree, String missing) {
-        String dir = ConfigPaths.parent(missing);
-        String name = basename(missing);
-        String best = null;
-        int bestDistance = Math.max(1, Math.min(2, name.length() / 4));
-        String prefix = dir.isEmpty() ? "" : dir + "/";
-        for (String p : tree.paths().tailSet(prefix, true)) {
-            if (!p.startsWith(prefix)) break;
-            if (p.indexOf('/', prefix.length()) >= 0) continue;
-            int d = Text.distance(name, basename(p), bestDistance);
-            if (d <= bestDistance && (best == null || d < bestDistance)) {
-                best = p;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static String lineText(String content, int[] lines, int line) {
-        int start = lines[line - 1];
-        int end = line < lines.length ? lines[line] - 1 : content.length();
-        return content.substring(start, Math.max(start, end));
-    }
-
-    private static String basename(String p) {
-        int i = p.lastIndexOf('/');
-        return i < 0 ? p : p.substring(i + 1);
-    }
-
     static String extension(String path) {
-        String name = basename(path);
+        String name = References.basename(path);
         int i = name.lastIndexOf('.');
         return i <= 0 ? "" : name.substring(i + 1).toLowerCase(Locale.ROOT);
-    }
-
-    private static String trimEndSlash(String s) {
-        return s.endsWith("/") && s.length() > 1 ? s.substring(0, s.length() - 1) : s;
-    }
-
-    private static boolean hasGlob(String s) {
-        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0;
     }
 
     static Pattern globRegex(String glob) {

@@ -6,7 +6,13 @@ package dev.rollguard.validate;
  * the original line and column.
  */
 final class PhpSource {
+    private static final java.util.Set<String> EXTENSIONS = java.util.Set.of("php", "inc", "phtml", "php5", "php7", "php8");
+
     private PhpSource() {}
+
+    static boolean isPhp(String path) {
+        return EXTENSIONS.contains(MissingReferenceValidator.extension(path));
+    }
 
     static String codeOnly(String src) {
         char[] out = src.toCharArray();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Tokens that are almost certainly typos of a far more frequent token in the same tree: {@code .phpp}
@@ -42,6 +43,10 @@ public final class SuspiciousTokenValidator implements Validator {
     private static final Set<String> PROSE = Set.of("txt", "md", "rst", "html", "htm", "markdown", "adoc", "pot", "po", "map", "svg");
     private static final Set<String> CONFIG = Set.of("conf", "cnf", "cfg", "ini", "properties", "yaml", "yml", "toml", "env",
             "htaccess", "load", "vhost", "");
+    /** Config files whose lines start with a directive name: only there is a rare first word a likely typo. */
+    private static final Set<String> DIRECTIVES = Set.of("conf", "cnf", "htaccess", "load", "vhost");
+    private static final Set<String> NOT_CODE_DIRS = Set.of("i18n", "l10n", "lang", "langs", "language", "languages", "locale",
+            "locales", "translations", "ace", "codemirror");
 
     private static final int EXT_MIN_LENGTH = 3;
     private static final int EXT_MIN_COMMON_FILES = 3;
@@ -71,10 +76,12 @@ public final class SuspiciousTokenValidator implements Validator {
                 o.keys.forEach((k, v) -> keys.merge(k, v, Integer::sum));
             }
         }
+        Map<String, String> php = input.phpCode();
         Counts counts = tree.files().entrySet().parallelStream().collect(Counts::new, (c, e) -> scan(e.getKey(), e.getValue(),
-                (kind, token, start) -> (kind == Kind.EXTENSION ? c.ext : c.keys).merge(token, 1, Integer::sum)), Counts::merge);
+                php.get(e.getKey()), (kind, token, start) -> (kind == Kind.EXTENSION ? c.ext : c.keys).merge(token, 1, Integer::sum)),
+                Counts::merge);
         Map<String, Integer> fileExtensions = new HashMap<>();
-        for (String p : tree.paths()) {
+        for (String p : input.index().paths()) {
             String e = MissingReferenceValidator.extension(p);
             if (!e.isEmpty()) fileExtensions.merge(e, 1, Integer::sum);
         }
@@ -88,7 +95,8 @@ public final class SuspiciousTokenValidator implements Validator {
         counts.ext.forEach((token, n) -> {
             String lower = token.toLowerCase(Locale.ROOT);
             if (n > EXT_MAX_RARE || token.length() < EXT_MIN_LENGTH || fileExtensions.containsKey(lower)
-                    || KNOWN_EXTENSIONS.contains(lower) || ignored.contains(token) || ignored.contains("." + token)) return;
+                    || KNOWN_EXTENSIONS.contains(lower) || MimeExtensions.known(lower) || ignored.contains(token)
+                    || ignored.contains("." + token)) return;
             best(token, extIndex, c -> counts.ext.getOrDefault(c, 0) + fileExtensions.getOrDefault(c, 0), EXT_RATIO * n, 1, false)
                     .ifPresent(c -> suspects.put(Kind.EXTENSION + token, new Suspect(Kind.EXTENSION, token, c, n,
                             counts.ext.getOrDefault(c, 0) + fileExtensions.getOrDefault(c, 0))));
@@ -105,18 +113,18 @@ public final class SuspiciousTokenValidator implements Validator {
         });
         if (suspects.isEmpty()) return List.of();
 
-        List<Finding> out = new ArrayList<>();
-        for (var e : tree.files().entrySet()) {
+        return tree.files().entrySet().parallelStream().flatMap(e -> {
+            List<Finding> out = new ArrayList<>();
             int[][] lines = new int[1][];
             String content = e.getValue();
-            scan(e.getKey(), content, (kind, token, start) -> {
+            scan(e.getKey(), content, php.get(e.getKey()), (kind, token, start) -> {
                 Suspect s = suspects.get(kind + token);
                 if (s == null) return;
                 if (lines[0] == null) lines[0] = Text.lineStarts(content);
                 out.add(s.finding(e.getKey(), Text.lineOf(lines[0], start), Text.columnOf(lines[0], start)));
             });
-        }
-        return out;
+            return out.stream();
+        }).toList();
     }
 
     private record Suspect(Kind kind, String token, String common, int rareCount, int commonCount) {
@@ -166,73 +174,117 @@ public final class SuspiciousTokenValidator implements Validator {
     }
 
     /**
-     * Emits extension tokens in path context and, in config files, line-leading keys. Extensions count only
-     * after a path-ish character ({@code / ' " \}), or after white space in config files, never before '(',
-     * so method calls ({@code history.pop()}) and prose are left alone.
+     * Emits extension tokens where a path is meant, and line-leading directives in directive-style config files.
+     * A path is meant in an include/require target and in a path-shaped literal: a quoted string (or, in config
+     * files, a word) of path characters only, with a '/' in it, that is no MIME type or URL. Regexes, globs,
+     * prose and format strings all hold characters a path-shaped literal cannot, so they are never looked into;
+     * translations and code-editor snippet files are skipped whole.
      */
-    private static void scan(String path, String source, Sink sink) {
+    private static void scan(String path, String source, String phpCode, Sink sink) {
         String type = fileType(path);
-        if (PROSE.contains(type) || path.endsWith(".min.js") || path.endsWith(".min.css")) return;
-        boolean config = CONFIG.contains(type);
-        // comments are prose: a typo there breaks nothing
-        String s = switch (type) {
-            case "php", "inc", "phtml" -> PhpSource.codeOnly(source);
-            case "js", "mjs", "cjs", "ts", "jsx", "tsx", "css", "scss", "less", "java", "c", "h", "go" -> PhpSource.withoutCComments(source);
-            default -> config ? PhpSource.withoutHashComments(source) : source;
-        };
-        int n = s.length();
-        int i = 0;
-        boolean lineStart = true;
-        while (i < n) {
-            char c = s.charAt(i);
-            if (c == '\n') {
-                lineStart = true;
-                i++;
-                continue;
-            }
-            if (lineStart && config && (c == ' ' || c == '\t')) {
-                i++;
-                continue;
-            }
-            if (lineStart && config && isWordStart(c)) {
-                int start = i;
-                while (i < n && (isWordPart(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '-')) i++;
-                if (i - start >= KEY_MIN_LENGTH && i - start <= 64) sink.token(Kind.KEY, s.substring(start, i), start);
-                lineStart = false;
-                continue;
-            }
-            lineStart = false;
-            if (c == '.' && i + 1 < n && isAsciiLetter(s.charAt(i + 1)) && i > 0) {
-                char before = s.charAt(i - 1);
-                boolean standalone = before == '\\' || config && (before == ' ' || before == '\t' || before == '"' || before == '\'');
-                if (standalone) i = extension(s, i, sink);
-                else i++;
-                continue;
-            }
-            if (!isNamePart(c)) {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < n && isNamePart(s.charAt(i))) i++;
-            char before = start == 0 ? '\n' : s.charAt(start - 1);
-            boolean pathContext = before == '/' || before == '\'' || before == '"' || before == '`' || before == '\\'
-                    || config && (before == ' ' || before == '\t' || before == '=' || before == ':' || before == '\n');
-            while (pathContext && i + 1 < n && s.charAt(i) == '.' && isAsciiLetter(s.charAt(i + 1))) {
-                i = extension(s, i, sink);
+        if (PROSE.contains(type) || path.endsWith(".min.js") || path.endsWith(".min.css") || notCode(path)) return;
+        if (phpCode != null) {
+            literals(phpCode, true, sink);
+            return;
+        }
+        switch (type) {
+            case "js", "mjs", "cjs", "ts", "jsx", "tsx" -> literals(PhpSource.withoutCComments(source), false, sink);
+            default -> {
+                if (!CONFIG.contains(type)) return;
+                String s = PhpSource.withoutHashComments(source);
+                configWords(s, sink);
+                if (DIRECTIVES.contains(type)) directives(s, sink);
             }
         }
     }
 
-    /** Reads ".ext" at {@code dot}; emits it when it ends the name; returns the index after it. */
-    private static int extension(String s, int dot, Sink sink) {
+    /** Quoted literals in code: an extension counts when the literal is path-shaped or, in PHP, an include target. */
+    private static void literals(String code, boolean php, Sink sink) {
+        int n = code.length();
+        for (int i = 0; i < n; i++) {
+            char c = code.charAt(i);
+            if (c != '\'' && c != '"') continue;
+            int end = PhpSource.skipString(code, i, c);
+            int nl = code.indexOf('\n', i);
+            if (end > n || end < i + 2 || nl >= 0 && nl < end - 1) {
+                // a literal over several lines is prose or markup; an unterminated quote is an apostrophe
+                if (nl < 0) return;
+                i = nl;
+                continue;
+            }
+            String body = code.substring(i + 1, end - 1);
+            if (pathShaped(body, php && includeTarget(code, i))) pathExtension(body, i + 1, sink);
+            i = end - 1;
+        }
+    }
+
+    private static final Pattern PATH_CHARS = Pattern.compile("[A-Za-z0-9_./~@+-]+");
+    private static final Pattern MIME = Pattern.compile("^(application|audio|chemical|font|image|message|model|multipart|text|video|x-[a-z-]+)/.*");
+    private static final Pattern INCLUDE_BEFORE = Pattern.compile("(?:require|include)(?:_once)?\\b[^;{}]*$");
+
+    private static boolean pathShaped(String s, boolean includeTarget) {
+        if (s.length() < 3 || s.length() > 300 || !PATH_CHARS.matcher(s).matches()) return false;
+        if (MIME.matcher(s).matches()) return false;
+        return includeTarget || s.indexOf('/') >= 0 && s.indexOf('/') < s.lastIndexOf('.');
+    }
+
+    /** Whether the literal at {@code quote} is part of a require/include statement's expression. */
+    private static boolean includeTarget(String code, int quote) {
+        return INCLUDE_BEFORE.matcher(code.substring(Math.max(0, quote - 160), quote)).find();
+    }
+
+    /** Emits the extension ending a path-shaped string that starts at {@code offset}. */
+    private static void pathExtension(String s, int offset, Sink sink) {
+        int dot = s.lastIndexOf('.');
+        if (dot <= 0 || dot < s.lastIndexOf('/') || s.charAt(dot - 1) == '/' || s.charAt(dot - 1) == '.') return;
+        String ext = s.substring(dot + 1);
+        if (!ext.isEmpty() && ext.length() <= 6 && isAsciiLetter(ext.charAt(0))
+                && ext.chars().allMatch(ch -> ch < 128 && Character.isLetterOrDigit(ch))) {
+            sink.token(Kind.EXTENSION, ext, offset + dot + 1);
+        }
+    }
+
+    /** Config files: whitespace-separated values that are path-shaped (quotes and a trailing ';' stripped). */
+    private static void configWords(String s, Sink sink) {
         int n = s.length();
-        int es = dot + 1;
-        int e = es;
-        while (e < n && (isAsciiLetter(s.charAt(e)) || Character.isDigit(s.charAt(e)))) e++;
-        boolean ends = e == n || !isNamePart(s.charAt(e)) && s.charAt(e) != '(' && s.charAt(e) != '.';
-        if (ends && e - es <= 6) sink.token(Kind.EXTENSION, s.substring(es, e), es);
-        return e;
+        int i = 0;
+        while (i < n) {
+            while (i < n && Character.isWhitespace(s.charAt(i))) i++;
+            int start = i;
+            while (i < n && !Character.isWhitespace(s.charAt(i))) i++;
+            int a = start;
+            int b = i;
+            while (a < b && "\"'=(".indexOf(s.charAt(a)) >= 0) a++;
+            while (b > a && "\"';,)".indexOf(s.charAt(b - 1)) >= 0) b--;
+            if (b - a >= 3) {
+                String word = s.substring(a, b);
+                if (pathShaped(word, false)) pathExtension(word, a, sink);
+            }
+        }
+    }
+
+    /** Line-leading directive names (Apache, nginx, my.cnf style): typos there are warnings. */
+    private static void directives(String s, Sink sink) {
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) i++;
+            int start = i;
+            while (i < n && (isWordPart(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '-')) i++;
+            if (i > start && isWordStart(s.charAt(start)) && i - start >= KEY_MIN_LENGTH && i - start <= 64) {
+                sink.token(Kind.KEY, s.substring(start, i), start);
+            }
+            int nl = s.indexOf('\n', i);
+            i = nl < 0 ? n : nl + 1;
+        }
+    }
+
+    /** Translations and code-editor snippets: text in files that are data for another program, never paths to here. */
+    private static boolean notCode(String path) {
+        for (String part : path.toLowerCase(Locale.ROOT).split("/")) {
+            if (NOT_CODE_DIRS.contains(part)) return true;
+        }
+        return false;
     }
 
     private static String fileType(String path) {
@@ -260,11 +312,20 @@ public final class SuspiciousTokenValidator implements Validator {
 
     /** Symmetric-delete index: two strings within distance d share a variant made by deleting up to d characters. */
     static final class DeletionIndex {
-        private static final int DEPTH = 2;
+        private final int depth;
         private final Map<String, List<String>> variants = new HashMap<>();
 
+        DeletionIndex() {
+            this(2);
+        }
+
+        /** An index that finds words within {@code depth} edits. */
+        DeletionIndex(int depth) {
+            this.depth = depth;
+        }
+
         void add(String word) {
-            for (String v : deletes(word, DEPTH)) variants.computeIfAbsent(v, k -> new ArrayList<>(1)).add(word);
+            for (String v : deletes(word, depth)) variants.computeIfAbsent(v, k -> new ArrayList<>(1)).add(word);
         }
 
         Set<String> near(String word, int maxDistance) {

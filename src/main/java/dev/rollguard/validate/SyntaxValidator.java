@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.rollguard.config.ConfigTree;
 import org.xml.sax.SAXParseException;
 import org.xml.sax.helpers.DefaultHandler;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -36,9 +37,43 @@ public final class SyntaxValidator implements Validator {
 
     @Override
     public List<Finding> validate(ValidationInput input) {
+        ConfigTree parent = input.parent();
         return input.tree().files().entrySet().parallelStream()
-                .flatMap(e -> check(e.getKey(), e.getValue()).stream())
+                .flatMap(e -> {
+                    List<Finding> found = check(e.getKey(), e.getValue());
+                    String before = parent == null || found.isEmpty() ? null : parent.content(e.getKey());
+                    if (before == null || before.equals(e.getValue()) || !check(e.getKey(), before).isEmpty()) return found.stream();
+                    int[] changed = changedLines(before, e.getValue());
+                    return found.stream().map(f -> atChange(f, changed));
+                })
                 .toList();
+    }
+
+    /**
+     * A parse error far from the edit that caused it (an unclosed bracket reported where the parser gave up) is
+     * reported at the first changed line, with the parser's position kept in the message: the parent parsed, so the
+     * edit is the cause.
+     */
+    static Finding atChange(Finding f, int[] changed) {
+        if (f.line() >= changed[0] - 1 && f.line() <= changed[1] + 1) return f;
+        String where = f.line() > 0 ? " (the parser stopped at line " + f.line() + (f.column() > 0 ? ":" + f.column() : "") + ")"
+                : " (the parser stopped at the end)";
+        return Finding.of(f.rule(), f.severity(), f.path(), changed[0], 0, f.message() + where, f.suggestion(), f.fix());
+    }
+
+    /** First and last changed line (1-based, in the new text) between two versions of a file. */
+    static int[] changedLines(String before, String after) {
+        String[] a = before.split("\n", -1);
+        String[] b = after.split("\n", -1);
+        int first = 0;
+        while (first < a.length && first < b.length && a[first].equals(b[first])) first++;
+        int ea = a.length - 1;
+        int eb = b.length - 1;
+        while (ea >= first && eb >= first && a[ea].equals(b[eb])) {
+            ea--;
+            eb--;
+        }
+        return new int[] {first + 1, Math.max(first, eb) + 1};
     }
 
     static List<Finding> check(String path, String content) {

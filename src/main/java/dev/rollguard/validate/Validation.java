@@ -25,8 +25,13 @@ public final class Validation {
     }
 
     public ValidationReport run(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
+        return run(tree, TreeExtras.NONE, parent, TreeExtras.NONE, settings);
+    }
+
+    /** Interim, until ConfigTree holds binaries and links: trees loaded with them (the accuracy benchmark's loader). */
+    public ValidationReport run(ConfigTree tree, TreeExtras extras, ConfigTree parent, TreeExtras parentExtras, ValidationSettings settings) {
         long start = System.nanoTime();
-        try (ValidationInput input = new ValidationInput(tree, parent, settings)) {
+        try (ValidationInput input = new ValidationInput(tree, extras, parent, parentExtras, settings)) {
             List<CompletableFuture<List<Finding>>> futures = new ArrayList<>();
             for (Validator v : validators) {
                 futures.add(CompletableFuture.supplyAsync(() -> {

@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
@@ -21,13 +23,47 @@ public final class ValidationInput implements AutoCloseable {
     private final ConfigTree tree;
     private final ConfigTree parent;
     private final ValidationSettings settings;
+    private final TreeExtras extras;
+    private final TreeExtras parentExtras;
     private final List<String> notices = new CopyOnWriteArrayList<>();
     private Path materialized;
+    private TreeIndex index;
+    private TreeIndex parentIndex;
+    private Map<String, String> phpCode;
 
     public ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
+        this(tree, TreeExtras.NONE, parent, TreeExtras.NONE, settings);
+    }
+
+    public ValidationInput(ConfigTree tree, TreeExtras extras, ConfigTree parent, TreeExtras parentExtras, ValidationSettings settings) {
         this.tree = tree;
         this.parent = parent;
         this.settings = settings == null ? ValidationSettings.DEFAULT : settings;
+        this.extras = extras == null ? TreeExtras.NONE : extras;
+        this.parentExtras = parentExtras == null ? TreeExtras.NONE : parentExtras;
+    }
+
+    /** Every path of the tree (binaries and links too), shared by the validators. */
+    synchronized TreeIndex index() {
+        if (index == null) index = new TreeIndex(tree, extras);
+        return index;
+    }
+
+    /** The parent's paths, or null for a first version. */
+    synchronized TreeIndex parentIndex() {
+        if (parent == null) return null;
+        if (parentIndex == null) parentIndex = new TreeIndex(parent, parentExtras);
+        return parentIndex;
+    }
+
+    /** PHP files with comments and inline HTML blanked ({@link PhpSource#codeOnly}), computed once, in parallel. */
+    synchronized Map<String, String> phpCode() {
+        if (phpCode == null) {
+            phpCode = tree.files().entrySet().parallelStream()
+                    .filter(e -> PhpSource.isPhp(e.getKey()))
+                    .collect(Collectors.toConcurrentMap(Map.Entry::getKey, e -> PhpSource.codeOnly(e.getValue())));
+        }
+        return phpCode;
     }
 
     public ConfigTree tree() { return tree; }
@@ -39,7 +75,7 @@ public final class ValidationInput implements AutoCloseable {
         if (parent == null) return tree.paths();
         return tree.paths().stream()
                 .filter(p -> !tree.hash(p).equals(parent.hash(p)))
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     public void notice(String text) { notices.add(text); }

@@ -1,0 +1,255 @@
+package dev.rollguard.validate;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.rollguard.config.ConfigPaths;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.validate.References.Kind;
+import dev.rollguard.validate.References.Resolution;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * References in config files: Apache {@code Include}/{@code IncludeOptional} (relative to the ServerRoot: the
+ * directory of apache2.conf/httpd.conf), nginx {@code include} (relative to nginx's prefix: the directory of
+ * nginx.conf), absolute ones through the tree's mount point, and {@code ./relative} path values or values below
+ * the deploy path in YAML/JSON/INI/conf files. A wildcard that matches nothing is legal for IncludeOptional and
+ * nginx, but when the same file's include matched files in the parent version, the edit broke it: an error.
+ */
+final class ConfigReferences {
+    private static final Pattern APACHE_INCLUDE = Pattern.compile("(?im)^[ \\t]*(Include|IncludeOptional)[ \\t]+(\"?)([^\"\\s]+)\\2[ \\t]*$");
+    private static final Pattern NGINX_INCLUDE = Pattern.compile("(?m)^[ \\t]*include[ \\t]+([\"']?)([^;\"'\\s]+)\\1[ \\t]*;");
+    private static final Pattern PATH_VALUE = Pattern.compile("(?<=[=:\\s\"'(,])(\\./[A-Za-z0-9_][A-Za-z0-9_.@+~/-]*)(?=$|[\\s\"',;)])",
+            Pattern.MULTILINE);
+    private static final Set<String> VALUE_FILES = Set.of("yaml", "yml", "ini", "properties", "conf", "toml", "env", "cfg", "xml");
+    /** Where Apache and nginx configuration lives: files with these extensions, or none. */
+    private static final Set<String> SERVER_CONFIG = Set.of("conf", "load", "vhost", "htaccess", "site", "types", "");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final References refs;
+    private final ValidationInput input;
+    private final String serverRoot;
+    private final String nginxPrefix;
+
+    ConfigReferences(References refs, ValidationInput input) {
+        this.refs = refs;
+        this.input = input;
+        this.serverRoot = shallowestDir(input.tree(), "apache2.conf", "httpd.conf");
+        this.nginxPrefix = shallowestDir(input.tree(), "nginx.conf");
+    }
+
+    /** Absolute Apache and nginx include targets: the votes for the tree's mount point. */
+    static List<String> absoluteTargets(ConfigTree tree) {
+        List<String> out = new ArrayList<>();
+        for (var e : tree.files().entrySet()) {
+            if (!serverConfig(e.getKey())) continue;
+            Matcher a = APACHE_INCLUDE.matcher(e.getValue());
+            while (a.find()) if (a.group(3).startsWith("/")) out.add(a.group(3));
+            Matcher n = NGINX_INCLUDE.matcher(e.getValue());
+            while (n.find()) if (n.group(2).startsWith("/")) out.add(n.group(2));
+        }
+        return out;
+    }
+
+    List<Finding> findings() {
+        return input.tree().files().entrySet().parallelStream().flatMap(e -> {
+            List<Finding> out = new ArrayList<>();
+            String path = e.getKey();
+            if (PhpSource.isPhp(path)) return out.stream();
+            String content = e.getValue();
+            if (serverConfig(path)) {
+                apache(path, content, out);
+                nginx(path, content, out);
+            }
+            String ext = MissingReferenceValidator.extension(path);
+            if (!translation(path)) {
+                if (ext.equals("json")) jsonValues(path, content, out);
+                else if (VALUE_FILES.contains(ext)) pathValues(path, content, out);
+            }
+            return out.stream();
+        }).toList();
+    }
+
+    private void apache(String path, String content, List<Finding> out) {
+        Matcher m = APACHE_INCLUDE.matcher(content);
+        int[] lines = null;
+        while (m.find()) {
+            String target = m.group(3);
+            if (target.endsWith(";")) continue; // nginx syntax, checked by nginx()
+            boolean optional = m.group(1).toLowerCase(Locale.ROOT).equals("includeoptional");
+            Resolution r = target.startsWith("/") ? refs.absolute(target) : refs.inTree(join(serverRoot, target));
+            if (r.kind() == Kind.FOUND || r.kind() == Kind.UNKNOWN) continue;
+            if (lines == null) lines = Text.lineStarts(content);
+            int line = Text.lineOf(lines, m.start(3));
+            // IncludeOptional exists to tolerate nothing to include, but not an edit that made it so
+            String broke = optional ? brokenSinceParent(path, target, APACHE_INCLUDE, 3) : "";
+            if (broke == null) continue;
+            out.add(refs.missing(path, line, Text.columnOf(lines, m.start(3)), m.group(1) + " of '" + target + "': "
+                    + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, Severity.ERROR,
+                    MissingReferenceValidator.lineText(content, lines, line)));
+        }
+    }
+
+    private void nginx(String path, String content, List<Finding> out) {
+        Matcher m = NGINX_INCLUDE.matcher(content);
+        int[] lines = null;
+        while (m.find()) {
+            String target = m.group(2);
+            Resolution r;
+            if (target.startsWith("/")) {
+                r = refs.absolute(target);
+            } else {
+                // nginx resolves a relative include against its prefix; without nginx.conf we do not know it
+                r = refs.inTree(join(nginxPrefix, target));
+                if (r.kind() == Kind.MISSING && nginxPrefix == null) {
+                    Resolution local = refs.inTree(ConfigPaths.parent(path) + "/" + target);
+                    if (local.kind() == Kind.FOUND || refs.nearestPath(r.treePath()) == null) r = local.kind() == Kind.FOUND ? local : Resolution.unknown();
+                }
+            }
+            if (r.kind() == Kind.FOUND || r.kind() == Kind.UNKNOWN) continue;
+            // nginx accepts a wildcard that matches nothing, but not an edit that made it so
+            String broke = r.glob() ? brokenSinceParent(path, target, NGINX_INCLUDE, 2) : "";
+            if (broke == null) continue;
+            if (lines == null) lines = Text.lineStarts(content);
+            int line = Text.lineOf(lines, m.start(2));
+            out.add(refs.missing(path, line, Text.columnOf(lines, m.start(2)), "include of '" + target + "': "
+                    + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, Severity.ERROR,
+                    MissingReferenceValidator.lineText(content, lines, line)));
+        }
+    }
+
+    /**
+     * Why an include of a wildcard that now matches nothing is an error after all, or null when it is not: it matched
+     * files in the parent version, or it replaced an include of the parent's same file that did; or, with no parent,
+     * its directory is one typo away from one that exists.
+     */
+    private String brokenSinceParent(String path, String target, Pattern include, int group) {
+        TreeIndex parent = input.parentIndex();
+        String parentContent = input.parent() == null ? null : input.parent().content(path);
+        if (parentContent == null) {
+            Resolution r = target.startsWith("/") ? refs.absolute(target) : refs.inTree(target);
+            if (r.treePath() == null) return null;
+            String fixed = TreeIndex.fixedPart(r.treePath());
+            String near = fixed.isEmpty() || refs.index().lookup(fixed) == TreeIndex.Presence.FOUND ? null : refs.nearestDirectory(fixed);
+            return near == null ? null : " (did you mean '" + near + "/'?)";
+        }
+        String current = input.tree().content(path);
+        Matcher m = include.matcher(parentContent);
+        while (m.find()) {
+            String before = m.group(group);
+            boolean replaced = before.equals(target) || !current.contains(before);
+            if (!replaced) continue;
+            References parentRefs = new References(parent, input.settings(), refs.mount());
+            Resolution was = before.startsWith("/") ? parentRefs.absolute(before)
+                    : parentRefs.inTree(join(include == NGINX_INCLUDE ? nginxPrefix : serverRoot, before));
+            if (was.kind() == Kind.FOUND) {
+                return before.equals(target) ? " (it matched files in the parent version)"
+                        : " (the include it replaced, '" + before + "', matched files in the parent version)";
+            }
+        }
+        return null;
+    }
+
+    private void pathValues(String path, String content, List<Finding> out) {
+        List<Matcher> matchers = new ArrayList<>();
+        matchers.add(PATH_VALUE.matcher(content));
+        String deploy = input.settings().deployPath();
+        if (deploy != null) {
+            matchers.add(Pattern.compile("(?<=[=:\\s\"'(,])(" + Pattern.quote(References.trimEndSlash(deploy)) + "/[^\\s\"',;)]*)").matcher(content));
+        }
+        int[] lines = null;
+        for (Matcher m : matchers) {
+            while (m.find()) {
+                int lineStart = content.lastIndexOf('\n', m.start()) + 1;
+                String before = content.substring(lineStart, m.start()).strip().toLowerCase(Locale.ROOT);
+                if (before.startsWith("#") || before.startsWith(";") || before.startsWith("include")) continue;
+                if (lines == null) lines = Text.lineStarts(content);
+                Finding f = value(path, m.group(1), Text.lineOf(lines, m.start(1)), Text.columnOf(lines, m.start(1)), content, lines);
+                if (f != null) out.add(f);
+            }
+        }
+    }
+
+    /** JSON string values that are paths, except under composer's "scripts" (commands for developers, not references). */
+    private void jsonValues(String path, String content, List<Finding> out) {
+        String deploy = input.settings().deployPath();
+        try (JsonParser p = JSON.createParser(content)) {
+            Deque<String> keys = new ArrayDeque<>();
+            String field = null;
+            int[] lines = null;
+            for (JsonToken t; (t = p.nextToken()) != null; ) {
+                switch (t) {
+                    case FIELD_NAME -> field = p.currentName();
+                    case START_OBJECT, START_ARRAY -> {
+                        keys.push(field == null ? "" : field);
+                        field = null;
+                    }
+                    case END_OBJECT, END_ARRAY -> keys.poll();
+                    case VALUE_STRING -> {
+                        String v = p.getText();
+                        boolean path1 = PATH_VALUE.matcher(" " + v).matches() || deploy != null && v.startsWith(References.trimEndSlash(deploy) + "/");
+                        if (path1 && !keys.contains("scripts") && !"scripts".equals(field)) {
+                            if (lines == null) lines = Text.lineStarts(content);
+                            int line = p.currentTokenLocation().getLineNr();
+                            Finding f = value(path, v, line, p.currentTokenLocation().getColumnNr() + 1, content, lines);
+                            if (f != null) out.add(f);
+                        }
+                        field = null;
+                    }
+                    default -> field = null;
+                }
+            }
+        } catch (IOException e) {
+            // invalid JSON is the syntax validator's finding
+        }
+    }
+
+    private Finding value(String path, String value, int line, int column, String content, int[] lines) {
+        Resolution r = value.startsWith("/") ? refs.absolute(value) : refs.inTree(ConfigPaths.parent(path) + "/" + value);
+        if (r.kind() == Kind.FOUND || r.kind() == Kind.UNKNOWN) return null;
+        return refs.missing(path, line, column, "path '" + value + "' refers to no file in the tree", r, Severity.ERROR,
+                MissingReferenceValidator.lineText(content, lines, line));
+    }
+
+    private static boolean serverConfig(String path) {
+        String name = References.basename(path);
+        String ext = MissingReferenceValidator.extension(path);
+        return SERVER_CONFIG.contains(ext) && !name.startsWith("README") && !name.startsWith("LICENSE") && !name.equals("Makefile")
+                && !translation(path);
+    }
+
+    /** Translations hold text in other languages, where "./" is punctuation. */
+    static boolean translation(String path) {
+        for (String part : path.toLowerCase(Locale.ROOT).split("/")) {
+            if (part.equals("i18n") || part.equals("l10n") || part.equals("locale") || part.equals("locales") || part.equals("languages")
+                    || part.equals("lang") || part.equals("translations")) return true;
+        }
+        return false;
+    }
+
+    private static String shallowestDir(ConfigTree tree, String... names) {
+        String best = null;
+        for (String p : tree.paths()) {
+            String name = References.basename(p);
+            for (String n : names) {
+                if (!name.equals(n)) continue;
+                String dir = ConfigPaths.parent(p);
+                if (best == null || dir.split("/").length < best.split("/").length || dir.isEmpty()) best = dir;
+            }
+        }
+        return best;
+    }
+
+    private static String join(String dir, String path) {
+        return dir == null || dir.isEmpty() ? path : dir + "/" + path;
+    }
+}

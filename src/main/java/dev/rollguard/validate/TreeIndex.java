@@ -1,0 +1,103 @@
+package dev.rollguard.validate;
+
+import dev.rollguard.config.ConfigPaths;
+import dev.rollguard.config.ConfigTree;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Which paths exist in a tree: text files, binary files and links, with in-tree links followed and
+ * out-of-tree links opaque (anything below one may exist on the host). Built once per validation.
+ */
+final class TreeIndex {
+    enum Presence { FOUND, MISSING, UNKNOWN }
+
+    private final ConfigTree tree;
+    private final NavigableSet<String> all;
+    private final Map<String, String> links;
+    private final java.util.Set<String> outside;
+
+    TreeIndex(ConfigTree tree, TreeExtras extras) {
+        this.tree = tree;
+        TreeSet<String> paths = new TreeSet<>(tree.paths());
+        paths.addAll(extras.binaries());
+        paths.addAll(extras.inTreeLinks().keySet());
+        paths.addAll(extras.outsideLinks());
+        this.all = Collections.unmodifiableNavigableSet(paths);
+        this.links = extras.inTreeLinks();
+        this.outside = extras.outsideLinks();
+    }
+
+    /** Every path: text files, binaries and links. */
+    NavigableSet<String> paths() { return all; }
+
+    ConfigTree tree() { return tree; }
+
+    /** Whether a normalized tree path (no glob) is a file, a directory or a link, following in-tree links. */
+    Presence lookup(String path) {
+        return lookup(path, 0);
+    }
+
+    private Presence lookup(String path, int depth) {
+        if (path.isEmpty() || all.contains(path) || isDirectory(path)) return Presence.FOUND;
+        if (depth > 8) return Presence.UNKNOWN; // a link loop
+        // the nearest ancestor that is a link decides
+        String dir = ConfigPaths.parent(path);
+        while (!dir.isEmpty()) {
+            if (outside.contains(dir)) return Presence.UNKNOWN;
+            String target = links.get(dir);
+            if (target != null) return lookup(join(target, path.substring(dir.length() + 1)), depth + 1);
+            dir = ConfigPaths.parent(dir);
+        }
+        return Presence.MISSING;
+    }
+
+    boolean isDirectory(String dir) {
+        if (dir.isEmpty()) return true;
+        String prefix = dir + "/";
+        String next = all.ceiling(prefix);
+        return next != null && next.startsWith(prefix);
+    }
+
+    /** Whether a glob (tree-relative, normalized) matches a path; UNKNOWN when its fixed part runs through an outside link. */
+    Presence glob(String glob) {
+        String fixed = fixedPart(glob);
+        String dir = fixed;
+        while (!dir.isEmpty()) {
+            if (outside.contains(dir)) return Presence.UNKNOWN;
+            String target = links.get(dir);
+            if (target != null) return glob(join(target, glob.substring(dir.length() + 1)));
+            dir = ConfigPaths.parent(dir);
+        }
+        Pattern re = MissingReferenceValidator.globRegex(glob);
+        String prefix = fixed.isEmpty() ? "" : fixed + "/";
+        for (String p : all.tailSet(prefix, true)) {
+            if (!p.startsWith(prefix)) break;
+            if (re.matcher(p).matches()) return Presence.FOUND;
+        }
+        return Presence.MISSING;
+    }
+
+    /** The directories of a glob before its first wildcard. */
+    static String fixedPart(String glob) {
+        int wild = glob.length();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' || c == '?' || c == '[') {
+                wild = i;
+                break;
+            }
+        }
+        return ConfigPaths.parent(glob.substring(0, wild) + "x");
+    }
+
+    private static String join(String dir, String rest) {
+        String joined = dir.isEmpty() ? rest : dir + "/" + rest;
+        String n = MissingReferenceValidator.normalizeLenient(joined);
+        return n == null ? "" : n;
+    }
+}
