@@ -105,6 +105,8 @@ public final class AccuracyBenchmark {
                     else missed.add(new Miss(split, m, errors));
                 }
                 kinds.add(new KindResult(split, kind, caught, mutants.size()));
+                progress.printf("  %s %s: %d of %d caught%n", label(split), kind.label, caught, mutants.size());
+                progress.flush();
             }
         }
         return new Result(packages, kinds, missed);

@@ -131,6 +131,8 @@ final class Mutator {
         for (int attempt = 0; attempt < 10; attempt++) {
             int i = random.nextInt(word.length());
             char c = word.charAt(i);
+            // letters only: a typo in a name, not in the '/' and '.' that give it its shape
+            if (!Character.isLetterOrDigit(c)) continue;
             char r = LETTERS.charAt(random.nextInt(LETTERS.length()));
             if (Character.isUpperCase(c)) r = Character.toUpperCase(r);
             String out = switch (random.nextInt(4)) {
@@ -139,7 +141,7 @@ final class Mutator {
                 case 2 -> Character.isLetter(c) ? word.substring(0, i) + r + word.substring(i + 1) : null;
                 default -> i + 1 < word.length() ? word.substring(0, i) + word.charAt(i + 1) + c + word.substring(i + 2) : null;
             };
-            if (out != null && !out.equals(word) && out.chars().noneMatch(ch -> ch == '/' || ch == '.')) return out;
+            if (out != null && !out.equals(word)) return out;
         }
         return null;
     }

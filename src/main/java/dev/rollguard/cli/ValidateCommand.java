@@ -29,7 +29,7 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--spec", description = "Service spec (YAML or JSON) with validation settings")
     Path specFile;
 
-    @Option(names = "--parent", description = "Directory with the currently deployed tree: only changed files are linted, risk rules see the change")
+    @Option(names = "--parent", description = "Directory with the currently deployed tree: only changed files are linted, risk rules see the change, syntax errors are placed at the changed lines, wildcard includes that stopped matching are errors")
     Path parent;
 
     @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, custom commands)")

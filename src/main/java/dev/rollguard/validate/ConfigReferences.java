@@ -30,6 +30,7 @@ final class ConfigReferences {
     private static final Pattern NGINX_INCLUDE = Pattern.compile("(?m)^[ \\t]*include[ \\t]+([\"']?)([^;\"'\\s]+)\\1[ \\t]*;");
     private static final Pattern PATH_VALUE = Pattern.compile("(?<=[=:\\s\"'(,])(\\./[A-Za-z0-9_][A-Za-z0-9_.@+~/-]*)(?=$|[\\s\"',;)])",
             Pattern.MULTILINE);
+    private static final Pattern RELATIVE_PATH = Pattern.compile("\\./[A-Za-z0-9_][A-Za-z0-9_.@+~/-]*");
     private static final Set<String> VALUE_FILES = Set.of("yaml", "yml", "ini", "properties", "conf", "toml", "env", "cfg", "xml");
     /** Where Apache and nginx configuration lives: files with these extensions, or none. */
     private static final Set<String> SERVER_CONFIG = Set.of("conf", "load", "vhost", "htaccess", "site", "types", "");
@@ -72,8 +73,8 @@ final class ConfigReferences {
             }
             String ext = MissingReferenceValidator.extension(path);
             if (!translation(path)) {
-                if (ext.equals("json")) jsonValues(path, content, out);
-                else if (VALUE_FILES.contains(ext)) pathValues(path, content, out);
+                if (ext.equals("json")) values(path, content, true, out);
+                else if (VALUE_FILES.contains(ext)) values(path, content, false, out);
             }
             return out.stream();
         }).toList();
@@ -91,7 +92,7 @@ final class ConfigReferences {
             if (lines == null) lines = Text.lineStarts(content);
             int line = Text.lineOf(lines, m.start(3));
             // IncludeOptional exists to tolerate nothing to include, but not an edit that made it so
-            String broke = optional ? brokenSinceParent(path, target, APACHE_INCLUDE, 3) : "";
+            String broke = optional ? brokenSinceParent(path, line, target, APACHE_INCLUDE, 3) : "";
             if (broke == null) continue;
             out.add(refs.missing(path, line, Text.columnOf(lines, m.start(3)), m.group(1) + " of '" + target + "': "
                     + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, Severity.ERROR,
@@ -116,11 +117,11 @@ final class ConfigReferences {
                 }
             }
             if (r.kind() == Kind.FOUND || r.kind() == Kind.UNKNOWN) continue;
-            // nginx accepts a wildcard that matches nothing, but not an edit that made it so
-            String broke = r.glob() ? brokenSinceParent(path, target, NGINX_INCLUDE, 2) : "";
-            if (broke == null) continue;
             if (lines == null) lines = Text.lineStarts(content);
             int line = Text.lineOf(lines, m.start(2));
+            // nginx accepts a wildcard that matches nothing, but not an edit that made it so
+            String broke = r.glob() ? brokenSinceParent(path, line, target, NGINX_INCLUDE, 2) : "";
+            if (broke == null) continue;
             out.add(refs.missing(path, line, Text.columnOf(lines, m.start(2)), "include of '" + target + "': "
                     + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, Severity.ERROR,
                     MissingReferenceValidator.lineText(content, lines, line)));
@@ -132,7 +133,7 @@ final class ConfigReferences {
      * files in the parent version, or it replaced an include of the parent's same file that did; or, with no parent,
      * its directory is one typo away from one that exists.
      */
-    private String brokenSinceParent(String path, String target, Pattern include, int group) {
+    private String brokenSinceParent(String path, int line, String target, Pattern include, int group) {
         TreeIndex parent = input.parentIndex();
         String parentContent = input.parent() == null ? null : input.parent().content(path);
         if (parentContent == null) {
@@ -142,30 +143,55 @@ final class ConfigReferences {
             String near = fixed.isEmpty() || refs.index().lookup(fixed) == TreeIndex.Presence.FOUND ? null : refs.nearestDirectory(fixed);
             return near == null ? null : " (did you mean '" + near + "/'?)";
         }
-        String current = input.tree().content(path);
+        References parentRefs = new References(parent, input.settings(), refs.mount());
+        String prefix = include == NGINX_INCLUDE ? nginxPrefix : serverRoot;
         Matcher m = include.matcher(parentContent);
+        List<String> sameLine = new ArrayList<>();
+        int[] parentLines = Text.lineStarts(parentContent);
         while (m.find()) {
             String before = m.group(group);
-            boolean replaced = before.equals(target) || !current.contains(before);
-            if (!replaced) continue;
-            References parentRefs = new References(parent, input.settings(), refs.mount());
-            Resolution was = before.startsWith("/") ? parentRefs.absolute(before)
-                    : parentRefs.inTree(join(include == NGINX_INCLUDE ? nginxPrefix : serverRoot, before));
-            if (was.kind() == Kind.FOUND) {
-                return before.equals(target) ? " (it matched files in the parent version)"
-                        : " (the include it replaced, '" + before + "', matched files in the parent version)";
+            if (before.equals(target)) {
+                // an include the edit did not touch is judged by what it matched before
+                return matched(parentRefs, prefix, before) ? " (it matched files in the parent version)" : null;
+            }
+            if (Math.abs(Text.lineOf(parentLines, m.start(group)) - line) <= 1) sameLine.add(before);
+        }
+        String current = input.tree().content(path);
+        for (String before : sameLine) {
+            if (!current.contains(before) && matched(parentRefs, prefix, before)) {
+                return " (the include it replaced, '" + before + "', matched files in the parent version)";
             }
         }
         return null;
     }
 
-    private void pathValues(String path, String content, List<Finding> out) {
+    private static boolean matched(References parentRefs, String prefix, String target) {
+        Resolution was = target.startsWith("/") ? parentRefs.absolute(target) : parentRefs.inTree(join(prefix, target));
+        return was.kind() == Kind.FOUND;
+    }
+
+    /** A path value in a config file, where it is. */
+    private record Value(String value, int line, int column) {}
+
+    private void values(String path, String content, boolean json, List<Finding> out) {
+        String deploy = input.settings().deployPath();
+        List<Value> values = FileCache.get("path-values:" + deploy, path, input.tree().hash(path),
+                () -> json ? jsonValues(content, deploy) : pathValues(content, deploy));
+        int[] lines = null;
+        for (Value v : values) {
+            if (lines == null) lines = Text.lineStarts(content);
+            Finding f = value(path, v.value(), v.line(), v.column(), content, lines);
+            if (f != null) out.add(f);
+        }
+    }
+
+    private static List<Value> pathValues(String content, String deploy) {
         List<Matcher> matchers = new ArrayList<>();
         matchers.add(PATH_VALUE.matcher(content));
-        String deploy = input.settings().deployPath();
         if (deploy != null) {
             matchers.add(Pattern.compile("(?<=[=:\\s\"'(,])(" + Pattern.quote(References.trimEndSlash(deploy)) + "/[^\\s\"',;)]*)").matcher(content));
         }
+        List<Value> out = new ArrayList<>();
         int[] lines = null;
         for (Matcher m : matchers) {
             while (m.find()) {
@@ -173,19 +199,18 @@ final class ConfigReferences {
                 String before = content.substring(lineStart, m.start()).strip().toLowerCase(Locale.ROOT);
                 if (before.startsWith("#") || before.startsWith(";") || before.startsWith("include")) continue;
                 if (lines == null) lines = Text.lineStarts(content);
-                Finding f = value(path, m.group(1), Text.lineOf(lines, m.start(1)), Text.columnOf(lines, m.start(1)), content, lines);
-                if (f != null) out.add(f);
+                out.add(new Value(m.group(1), Text.lineOf(lines, m.start(1)), Text.columnOf(lines, m.start(1))));
             }
         }
+        return List.copyOf(out);
     }
 
     /** JSON string values that are paths, except under composer's "scripts" (commands for developers, not references). */
-    private void jsonValues(String path, String content, List<Finding> out) {
-        String deploy = input.settings().deployPath();
+    private static List<Value> jsonValues(String content, String deploy) {
+        List<Value> out = new ArrayList<>();
         try (JsonParser p = JSON.createParser(content)) {
             Deque<String> keys = new ArrayDeque<>();
             String field = null;
-            int[] lines = null;
             for (JsonToken t; (t = p.nextToken()) != null; ) {
                 switch (t) {
                     case FIELD_NAME -> field = p.currentName();
@@ -196,12 +221,9 @@ final class ConfigReferences {
                     case END_OBJECT, END_ARRAY -> keys.poll();
                     case VALUE_STRING -> {
                         String v = p.getText();
-                        boolean path1 = PATH_VALUE.matcher(" " + v).matches() || deploy != null && v.startsWith(References.trimEndSlash(deploy) + "/");
-                        if (path1 && !keys.contains("scripts") && !"scripts".equals(field)) {
-                            if (lines == null) lines = Text.lineStarts(content);
-                            int line = p.currentTokenLocation().getLineNr();
-                            Finding f = value(path, v, line, p.currentTokenLocation().getColumnNr() + 1, content, lines);
-                            if (f != null) out.add(f);
+                        boolean isPath = RELATIVE_PATH.matcher(v).matches() || deploy != null && v.startsWith(References.trimEndSlash(deploy) + "/");
+                        if (isPath && !keys.contains("scripts") && !"scripts".equals(field)) {
+                            out.add(new Value(v, p.currentTokenLocation().getLineNr(), p.currentTokenLocation().getColumnNr() + 1));
                         }
                         field = null;
                     }
@@ -211,6 +233,7 @@ final class ConfigReferences {
         } catch (IOException e) {
             // invalid JSON is the syntax validator's finding
         }
+        return List.copyOf(out);
     }
 
     private Finding value(String path, String value, int line, int column, String content, int[] lines) {

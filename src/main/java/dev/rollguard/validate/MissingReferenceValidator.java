@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigPaths;
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.validate.References.Kind;
 import dev.rollguard.validate.References.Resolution;
 import dev.rollguard.validate.TreeIndex.Presence;
@@ -31,7 +32,11 @@ public final class MissingReferenceValidator implements Validator {
     private static final Pattern PHP_GUARD = Pattern.compile("(?<![\\w$>:])(file_exists|is_readable|is_file|stream_resolve_include_path)\\s*\\(");
 
     /** One require/include statement: where it is, what it says, and the values it may have (null: not static). */
-    private record Include(String path, int offset, String keyword, String expr, Set<String> candidates, boolean optional) {}
+    private record Include(String path, int offset, String keyword, String expr, Set<String> candidates, boolean optional) {
+        Include evaluated(Map<String, Set<String>> constants) {
+            return new Include(path, offset, keyword, expr, PhpExpressions.evaluate(expr, path, constants), optional);
+        }
+    }
 
     @Override
     public String id() { return RULE; }
@@ -39,9 +44,12 @@ public final class MissingReferenceValidator implements Validator {
     @Override
     public List<Finding> validate(ValidationInput input) {
         Map<String, String> code = input.phpCode();
-        Map<String, Set<String>> constants = constants(code);
+        ConfigTree tree = input.tree();
+        Map<String, Set<String>> constants = constants(code, tree);
         List<Include> includes = code.entrySet().parallelStream()
-                .flatMap(e -> includes(e.getKey(), e.getValue(), constants).stream()).toList();
+                .flatMap(e -> FileCache.get("php-includes", e.getKey(), tree.hash(e.getKey()), () -> includes(e.getKey(), e.getValue())).stream())
+                .map(i -> i.evaluated(constants))
+                .toList();
         List<String> absolute = new ArrayList<>(ConfigReferences.absoluteTargets(input.tree()));
         if (input.parent() != null) absolute.addAll(ConfigReferences.absoluteTargets(input.parent()));
         for (Include i : includes) {
@@ -55,25 +63,10 @@ public final class MissingReferenceValidator implements Validator {
 
     // ---------------------------------------------------------------- constants
 
-    private static Map<String, Set<String>> constants(Map<String, String> code) {
-        record Definition(String name, String expr, String file) {}
-        List<Definition> defs = code.entrySet().parallelStream().flatMap(e -> {
-            String path = e.getKey();
-            String src = e.getValue();
-            List<Definition> found = new ArrayList<>();
-            Matcher m = PHP_DEFINE.matcher(src);
-            while (m.find()) {
-                int open = src.lastIndexOf('(', m.start(2));
-                int close = PhpExpressions.matchingParen(src, open);
-                if (close > m.end()) found.add(new Definition(m.group(2), src.substring(m.end(), close), path));
-            }
-            Matcher c = PHP_CONST.matcher(src);
-            while (c.find()) {
-                int end = PhpExpressions.statementEnd(src, c.end());
-                if (end > 0) found.add(new Definition(c.group(1), src.substring(c.end(), end), path));
-            }
-            return found.stream();
-        }).sorted(java.util.Comparator.comparing(Definition::file).thenComparing(Definition::name)).toList();
+    private static Map<String, Set<String>> constants(Map<String, String> code, ConfigTree tree) {
+        List<Definition> defs = code.entrySet().parallelStream().flatMap(e -> FileCache.get("php-defines", e.getKey(),
+                tree.hash(e.getKey()), () -> definitions(e.getKey(), e.getValue())).stream())
+                .sorted(java.util.Comparator.comparing(Definition::file).thenComparing(Definition::name)).toList();
         Map<String, Set<String>> table = new HashMap<>();
         // constants are defined from other constants (WP_CONTENT_DIR from ABSPATH): iterate to a fixed point
         for (int pass = 0; pass < 5; pass++) {
@@ -91,9 +84,28 @@ public final class MissingReferenceValidator implements Validator {
         return table;
     }
 
+    private record Definition(String name, String expr, String file) {}
+
+    private static List<Definition> definitions(String path, String src) {
+        List<Definition> found = new ArrayList<>();
+        Matcher m = PHP_DEFINE.matcher(src);
+        while (m.find()) {
+            int open = src.lastIndexOf('(', m.start(2));
+            int close = PhpExpressions.matchingParen(src, open);
+            if (close > m.end()) found.add(new Definition(m.group(2), src.substring(m.end(), close), path));
+        }
+        Matcher c = PHP_CONST.matcher(src);
+        while (c.find()) {
+            int end = PhpExpressions.statementEnd(src, c.end());
+            if (end > 0) found.add(new Definition(c.group(1), src.substring(c.end(), end), path));
+        }
+        return List.copyOf(found);
+    }
+
     // ---------------------------------------------------------------- PHP includes
 
-    private static List<Include> includes(String path, String code, Map<String, Set<String>> constants) {
+    /** The require/include statements of one file, not yet evaluated. */
+    private static List<Include> includes(String path, String code) {
         List<Include> out = new ArrayList<>();
         Set<String> guarded = null;
         String bare = PhpSource.withoutStrings(code);
@@ -107,10 +119,9 @@ public final class MissingReferenceValidator implements Validator {
             // drop-ins such as wp-content/db.php: included only after file_exists() on the same path
             if (guarded == null) guarded = guardedPaths(code);
             if (guarded.contains(expr.replaceAll("\\s+", ""))) continue;
-            out.add(new Include(path, m.start(), m.group(1), expr, PhpExpressions.evaluate(expr, path, constants),
-                    PhpSource.conditional(bare, m.start())));
+            out.add(new Include(path, m.start(), m.group(1), expr, null, PhpSource.conditional(bare, m.start())));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static Finding check(References refs, Include inc, ValidationInput input) {
@@ -167,9 +178,9 @@ public final class MissingReferenceValidator implements Validator {
             tail.insert(0, v.iterator().next());
         }
         String s = tail.toString();
-        int slash = s.indexOf('/');
-        if (slash < 0 || !s.substring(s.lastIndexOf('/') + 1).matches("[A-Za-z0-9_.-]+\\.[A-Za-z0-9]+")) return null;
-        String relative = s.substring(slash + 1);
+        // without a directory in the literal part, the file could be in any directory: nothing to compare with
+        String relative = s.startsWith("/") ? s.substring(1) : s;
+        if (relative.indexOf('/') < 0 || !s.substring(s.lastIndexOf('/') + 1).matches("[A-Za-z0-9_.-]+\\.[A-Za-z0-9]+")) return null;
         if (relative.contains("..") || refs.existsWithTail(relative)) return null;
         String near = refs.nearByTail(relative);
         if (near == null) return null;

@@ -73,6 +73,8 @@ final class PhpExpressions {
         }
         if (CONSTANT.matcher(t).matches()) {
             String name = t.startsWith("\\") ? t.substring(1) : t;
+            // the hosts are Unix: PHP's own separator constant is '/'
+            if (name.equals("DIRECTORY_SEPARATOR")) return Set.of("/");
             return constants.get(name);
         }
         return null;

@@ -61,7 +61,9 @@ final class References {
             for (int slash = 0; slash >= 0; slash = p.indexOf('/', slash + 1)) {
                 String rest = MissingReferenceValidator.normalizeLenient(p.substring(slash + 1));
                 if (rest == null || rest.isEmpty()) break;
-                boolean hit = hasGlob(rest) ? index.glob(rest) == Presence.FOUND : index.paths().contains(rest);
+                // a bare wildcard ("/etc/nginx/sites-enabled/*") would vote for any directory
+                boolean hit = hasGlob(rest) ? !TreeIndex.fixedPart(rest).isEmpty() && index.glob(rest) == Presence.FOUND
+                        : index.paths().contains(rest);
                 if (hit) {
                     votes.merge(slash == 0 ? "/" : p.substring(0, slash), 1, Integer::sum);
                     break;

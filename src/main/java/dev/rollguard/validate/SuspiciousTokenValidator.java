@@ -58,6 +58,8 @@ public final class SuspiciousTokenValidator implements Validator {
 
     private enum Kind { EXTENSION, KEY }
 
+    private record Token(Kind kind, String token, int start) {}
+
     private interface Sink {
         void token(Kind kind, String token, int start);
     }
@@ -77,9 +79,14 @@ public final class SuspiciousTokenValidator implements Validator {
             }
         }
         Map<String, String> php = input.phpCode();
-        Counts counts = tree.files().entrySet().parallelStream().collect(Counts::new, (c, e) -> scan(e.getKey(), e.getValue(),
-                php.get(e.getKey()), (kind, token, start) -> (kind == Kind.EXTENSION ? c.ext : c.keys).merge(token, 1, Integer::sum)),
-                Counts::merge);
+        Map<String, List<Token>> tokens = tree.files().entrySet().parallelStream().collect(java.util.stream.Collectors.toConcurrentMap(
+                Map.Entry::getKey, e -> FileCache.get(RULE, e.getKey(), tree.hash(e.getKey()), () -> {
+                    List<Token> found = new ArrayList<>();
+                    scan(e.getKey(), e.getValue(), php.get(e.getKey()), (kind, token, start) -> found.add(new Token(kind, token, start)));
+                    return List.copyOf(found);
+                })));
+        Counts counts = tokens.values().parallelStream().collect(Counts::new, (c, list) -> list.forEach(
+                t -> (t.kind() == Kind.EXTENSION ? c.ext : c.keys).merge(t.token(), 1, Integer::sum)), Counts::merge);
         Map<String, Integer> fileExtensions = new HashMap<>();
         for (String p : input.index().paths()) {
             String e = MissingReferenceValidator.extension(p);
@@ -113,16 +120,15 @@ public final class SuspiciousTokenValidator implements Validator {
         });
         if (suspects.isEmpty()) return List.of();
 
-        return tree.files().entrySet().parallelStream().flatMap(e -> {
+        return tokens.entrySet().parallelStream().flatMap(e -> {
             List<Finding> out = new ArrayList<>();
-            int[][] lines = new int[1][];
-            String content = e.getValue();
-            scan(e.getKey(), content, php.get(e.getKey()), (kind, token, start) -> {
-                Suspect s = suspects.get(kind + token);
-                if (s == null) return;
-                if (lines[0] == null) lines[0] = Text.lineStarts(content);
-                out.add(s.finding(e.getKey(), Text.lineOf(lines[0], start), Text.columnOf(lines[0], start)));
-            });
+            int[] lines = null;
+            for (Token t : e.getValue()) {
+                Suspect s = suspects.get(t.kind() + t.token());
+                if (s == null) continue;
+                if (lines == null) lines = Text.lineStarts(tree.content(e.getKey()));
+                out.add(s.finding(e.getKey(), Text.lineOf(lines, t.start()), Text.columnOf(lines, t.start())));
+            }
             return out.stream();
         }).toList();
     }

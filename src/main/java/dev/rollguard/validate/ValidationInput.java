@@ -61,7 +61,8 @@ public final class ValidationInput implements AutoCloseable {
         if (phpCode == null) {
             phpCode = tree.files().entrySet().parallelStream()
                     .filter(e -> PhpSource.isPhp(e.getKey()))
-                    .collect(Collectors.toConcurrentMap(Map.Entry::getKey, e -> PhpSource.codeOnly(e.getValue())));
+                    .collect(Collectors.toConcurrentMap(Map.Entry::getKey,
+                            e -> FileCache.get("php-code", e.getKey(), tree.hash(e.getKey()), () -> PhpSource.codeOnly(e.getValue()))));
         }
         return phpCode;
     }

@@ -70,13 +70,51 @@ class MissingReferenceValidatorTest {
     }
 
     @Test
-    void relativeIncludesResolveAgainstRootAndOwnDirectory() {
-        var tree = files("lib/a.php", "<?php\nrequire 'b.php';\nrequire 'lib/b.php';\ninclude 'nope.php';\n", "lib/b.php", "<?php\n");
+    void relativeIncludesResolveAgainstRootOwnDirectoryAndIncludePath() {
+        var tree = files("lib/a.php", "<?php\nrequire 'b.php';\nrequire 'lib/b.php';\ninclude 'nope.php';\nrequire_once 'PEAR.php';\n"
+                        + "require_once 'Net/SMTP.php';\nrequire_once 'Net/SMPT.php';\n",
+                "lib/b.php", "<?php\n",
+                "vendor/pear/Net/SMTP.php", "<?php\n");
+        // a relative path found nowhere in the tree is a system library (include_path); one a typo away from a file is not
         List<Finding> f = Trees.run(v, tree);
         assertThat(f).singleElement().satisfies(x -> {
-            assertThat(x.line()).isEqualTo(4);
-            assertThat(x.severity()).isEqualTo(Severity.WARNING);
+            assertThat(x.line()).isEqualTo(7);
+            assertThat(x.severity()).isEqualTo(Severity.ERROR);
+            assertThat(x.suggestion()).isEqualTo("did you mean 'vendor/pear/Net/SMTP.php'?");
         });
+    }
+
+    @Test
+    void baseNameNearMissBehindAPrefixWeCannotEvaluate() {
+        var tree = files("index.php", "<?php\nrequire \"$IP/includes/Setup.php\";\nrequire $IP . '/includes/Defines.php';\n"
+                        + "require $IP . '/includes/Defnies.php';\nrequire \"$IP/includes/Setpu.php\";\nrequire $IP . '/vendor/autoload.php';\n",
+                "includes/Setup.php", "<?php\n",
+                "includes/Defines.php", "<?php\n");
+        assertThat(Trees.run(v, tree)).extracting(Finding::line, Finding::suggestion).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple(4, "did you mean 'includes/Defines.php'?"),
+                org.assertj.core.groups.Tuple.tuple(5, "did you mean 'includes/Setup.php'?"));
+    }
+
+    @Test
+    void absoluteConstantsMapThroughTheInferredMountPoint() {
+        var tree = files("config.php", "<?php\ndefine('INSTALL_PATH', '/var/lib/app/');\nrequire INSTALL_PATH . 'lib/boot.php';\n",
+                "index.php", "<?php\nrequire INSTALL_PATH . 'lib/db.php';\nrequire INSTALL_PATH . 'lib/dbb.php';\n",
+                "lib/boot.php", "<?php\n",
+                "lib/db.php", "<?php\n");
+        assertThat(Trees.run(v, tree)).singleElement().satisfies(x -> {
+            assertThat(x.path() + ":" + x.line()).isEqualTo("index.php:3");
+            assertThat(x.suggestion()).isEqualTo("did you mean 'lib/db.php'?");
+        });
+    }
+
+    @Test
+    void composerScriptsAndTranslationsAreNoReferences() {
+        var tree = files("composer.json", "{\"scripts\": {\"check\": \"./.phive/phpstan.phar\"}, \"bin\": [\"./bin/tool\"]}\n",
+                "bin/tool", "#!/bin/sh\n",
+                "languages/i18n/nl.json", "{\"x\": \"zie ./\\\\ hier\", \"y\": \"a ./b c\"}\n");
+        assertThat(Trees.run(v, tree)).isEmpty();
+        var broken = files("composer.json", "{\"bin\": [\"./bin/tol\"]}\n", "bin/tool", "#!/bin/sh\n");
+        assertThat(Trees.run(v, broken)).singleElement().satisfies(x -> assertThat(x.suggestion()).isEqualTo("did you mean 'bin/tool'?"));
     }
 
     @Test
@@ -104,6 +142,49 @@ class MissingReferenceValidatorTest {
         var settings = new ValidationSettings("/etc/nginx", false, true, null, null, null, null);
         List<Finding> f = Trees.run(v, tree, settings);
         assertThat(f).extracting(x -> x.path() + ":" + x.line()).containsExactlyInAnyOrder("nginx.conf:5", "app.yaml:2");
+    }
+
+    @Test
+    void nginxRelativeIncludesResolveAgainstThePrefixAndAbsoluteOnesThroughTheMountPoint() {
+        var tree = files(
+                "nginx.conf", "http {\n  include /etc/nginx/mime.types;\n  include /etc/nginx/sites-enabled/*;\n  include /etc/nginx/snippets/gone.conf;\n}\n",
+                "mime.types", "types {}\n",
+                "fastcgi.conf", "fastcgi_param A b;\n",
+                "snippets/fastcgi-php.conf", "include fastcgi.conf;\ninclude fastcgi.cnf;\n");
+        // no deployPath: the tree says it is /etc/nginx (it holds mime.types)
+        assertThat(Trees.run(v, tree)).extracting(x -> x.path() + ":" + x.line())
+                .containsExactlyInAnyOrder("nginx.conf:4", "snippets/fastcgi-php.conf:2");
+    }
+
+    @Test
+    void aWildcardThatStopsMatchingIsAnErrorAgainstTheParent() {
+        var parent = files("apache2.conf", "Include ports.conf\nIncludeOptional mods-enabled/*.load\nIncludeOptional conf-enabled/*.conf\n",
+                "ports.conf", "Listen 80\n", "mods-enabled/php.load", "LoadModule php_module x.so\n");
+        var child = new java.util.HashMap<>(parent);
+        child.put("apache2.conf", "Include ports.conf\nIncludeOptional mods-enabeld/*.load\nIncludeOptional conf-enabled/*.conf\n");
+        // offline without a parent: the mistyped directory is one edit from an existing one
+        assertThat(Trees.run(v, child)).singleElement().satisfies(x -> {
+            assertThat(x.line()).isEqualTo(2);
+            assertThat(x.message()).contains("did you mean 'mods-enabled/'");
+        });
+        try (ValidationInput in = new ValidationInput(dev.rollguard.config.ConfigTree.of(child), dev.rollguard.config.ConfigTree.of(parent),
+                ValidationSettings.DEFAULT)) {
+            assertThat(v.validate(in)).singleElement().satisfies(x -> {
+                assertThat(x.line()).isEqualTo(2);
+                assertThat(x.message()).contains("'mods-enabled/*.load', matched files in the parent version");
+            });
+        }
+    }
+
+    @Test
+    void linksAndBinariesAreReferencesTheTreeHolds() {
+        var tree = dev.rollguard.config.ConfigTree.of(files("index.php", "<?php\nrequire __DIR__ . '/wp-config.php';\n"
+                + "require __DIR__ . '/lib/x.php';\nrequire __DIR__ . '/shared/y.php';\nrequire __DIR__ . '/var/cache/z.php';\n",
+                "real/y.php", "<?php\n"));
+        var extras = new TreeExtras(java.util.Set.of("lib/x.php"), java.util.Map.of("shared", "real"), java.util.Set.of("wp-config.php", "var"));
+        try (ValidationInput in = new ValidationInput(tree, extras, null, null, ValidationSettings.DEFAULT)) {
+            assertThat(v.validate(in)).isEmpty();
+        }
     }
 
     @Test

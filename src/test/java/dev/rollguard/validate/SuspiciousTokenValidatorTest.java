@@ -70,4 +70,27 @@ class SuspiciousTokenValidatorTest {
         assertThat(SuspiciousTokenValidator.plausibleTypo("yml", "yaml")).isFalse();
         assertThat(SuspiciousTokenValidator.plausibleTypo("PHP", "php")).isFalse();
     }
+
+    @Test
+    void noWolfInRegexesMimeTablesPromptsTranslationsOrWordLists() {
+        Map<String, String> tree = new HashMap<>();
+        for (int i = 0; i < 30; i++) tree.put("lib/f" + i + ".php", "<?php\nrequire __DIR__ . '/g" + i + ".php';\n");
+        tree.put("lib/ImportShp.php", "<?php\nif (preg_match('/^.*\\.shp$/i', $name)) {}\n$glob = 'data/*.shpp';\n");
+        tree.put("lib/MimeType.php", "<?php\nreturn ['mts' => 'model/vnd.mts', 'xul' => 'application/vnd.mozilla.xul+xml', 'x' => 'a/b.wml'];\n");
+        tree.put("lib/Help.php", "<?php\n$msg = 'Put the file in conf/ and name it x.phpp when done';\n");
+        tree.put("languages/i18n/en.php", "<?php\n$messages = ['a' => 'see /x/y.phpp'];\n");
+        tree.put("modules/ace/snippets/php.js", "snippet inc\n\tinclude '/x/${1:file}.phpp';\n");
+        tree.put("words", "whore\nwhole\nwhole\nwhole\nwhole\nwhole\n");
+        assertThat(Trees.run(v, tree)).isEmpty();
+        tree.put("lib/bad.php", "<?php\nrequire_once 'lib/x.phpp';\n");
+        assertThat(Trees.run(v, tree)).singleElement().satisfies(x -> assertThat(x.path()).isEqualTo("lib/bad.php"));
+    }
+
+    @Test
+    void extensionsKnownToMediaTypesAreNeverTypos() {
+        Map<String, String> tree = new HashMap<>();
+        for (int i = 0; i < 30; i++) tree.put("f" + i + ".php", "<?php\nrequire __DIR__ . '/g" + i + ".php';\n");
+        tree.put("map.php", "<?php\n$a = 'maps/world.shp';\n$b = 'pages/index.phtml';\n$c = 'x/y.pcp';\n");
+        assertThat(Trees.run(v, tree)).extracting(Finding::message).singleElement().asString().contains("'.pcp'");
+    }
 }

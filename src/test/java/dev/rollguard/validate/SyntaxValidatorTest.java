@@ -53,4 +53,23 @@ class SyntaxValidatorTest {
     void otherFilesAreNotParsed() {
         assertThat(SyntaxValidator.check("a.conf", "{{{ not json")).isEmpty();
     }
+
+    @Test
+    void withAParentTheErrorIsReportedAtTheChangedLine() {
+        StringBuilder before = new StringBuilder("{\n  \"name\": \"fleet\",\n  \"inner\": {\"x\": 1},\n");
+        for (int i = 0; i < 40; i++) before.append("  \"k").append(i).append("\": ").append(i).append(",\n");
+        before.append("  \"last\": true\n}\n");
+        // an unclosed brace: every following key is still valid, inside the wrong object, until the end
+        String after = before.toString().replace("\"inner\": {\"x\": 1},", "\"inner\": {\"x\": 1,");
+        var parent = dev.rollguard.config.ConfigTree.of(java.util.Map.of("servers.json", before.toString()));
+        var tree = dev.rollguard.config.ConfigTree.of(java.util.Map.of("servers.json", after));
+        // without the parent the parser's own position, far below the edit
+        assertThat(only("servers.json", after).line()).isGreaterThan(10);
+        try (ValidationInput in = new ValidationInput(tree, parent, ValidationSettings.DEFAULT)) {
+            assertThat(new SyntaxValidator().validate(in)).singleElement().satisfies(f -> {
+                assertThat(f.line()).isEqualTo(3);
+                assertThat(f.message()).contains("the parser stopped at line");
+            });
+        }
+    }
 }
