@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.rollout.AgentService;
 import dev.rollguard.rollout.HostSignals;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.rollout.RolloutStore;
@@ -114,7 +115,7 @@ public final class Rollguard implements AutoCloseable {
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new dev.rollguard.config.Bundles(config, 64L << 20);
-            RolloutRoutes.registerAgentProtocol(server, rollouts, bundles);
+            RolloutRoutes.registerAgentProtocol(server, new AgentService(rollouts, bundles));
             AuthRoutes.register(server, auth, audit, config);
             server.get("/api/v1/health", dev.rollguard.auth.Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
                     "database", database.kind().name().toLowerCase())));

@@ -8,6 +8,7 @@ import dev.rollguard.validate.ValidationReport;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -36,6 +37,11 @@ public final class ConfigService {
     public void putService(String name, ServiceSpec spec) {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
+    }
+
+    /** The service's spec, if it is defined. */
+    public Optional<ServiceSpec> findService(String name) {
+        return store.service(name);
     }
 
     public ServiceSpec service(String name) {

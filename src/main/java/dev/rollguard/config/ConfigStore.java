@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Persistence of services, versions (content-addressed files), environments and releases. */
 public final class ConfigStore {
@@ -28,7 +30,14 @@ public final class ConfigStore {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() { return jdbi; }
+    /** One transaction: the owning service's unit of change. */
+    public <R> R inTransaction(Function<Handle, R> work) {
+        return jdbi.inTransaction(work::apply);
+    }
+
+    public void useTransaction(Consumer<Handle> work) {
+        jdbi.useTransaction(work::accept);
+    }
 
     public void saveService(String name, ServiceSpec spec, Instant now) {
         String json = Json.write(spec);

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Persistence of incidents, their timelines, action items, postmortems and the webhook outbox. */
 public final class IncidentStore {
@@ -31,7 +33,14 @@ public final class IncidentStore {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() { return jdbi; }
+    /** One transaction for a decision and its effects: the service's unit of change. */
+    public <R> R inTransaction(Function<Handle, R> work) {
+        return jdbi.inTransaction(work::apply);
+    }
+
+    public void useTransaction(Consumer<Handle> work) {
+        jdbi.useTransaction(work::accept);
+    }
 
     // ------------------------------------------------------------------ incidents
 
@@ -229,7 +238,7 @@ public final class IncidentStore {
 
     // ------------------------------------------------------------------ outbox
 
-    public record Notification(String id, int incidentId, String channel, IncidentSettings.Kind kind, String action, String url,
+    public record Notification(String id, int incidentId, String channel, IncidentSettings.Kind kind, PageAction action, String url,
                                String secret, String payload, String status, int attempts, Instant nextAttemptAt, String lastError,
                                Instant createdAt, Instant sentAt) {}
 
@@ -238,15 +247,15 @@ public final class IncidentStore {
 
     /** Channels that have been sent (or are to be sent) a trigger for this incident. */
     public java.util.Set<String> triggeredChannels(Handle h, int incident) {
-        return new java.util.HashSet<>(h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = 'trigger'")
-                .bind("i", incident).mapTo(String.class).list());
+        return new java.util.HashSet<>(h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = :trigger")
+                .bind("i", incident).bind("trigger", PageAction.TRIGGER.wire()).mapTo(String.class).list());
     }
 
-    public void enqueue(Handle h, int incident, IncidentSettings.Channel c, String action, String payload, Instant now) {
+    public void enqueue(Handle h, int incident, IncidentSettings.Channel c, PageAction action, String payload, Instant now) {
         h.createUpdate("INSERT INTO notifications (" + NOTIFICATION_COLUMNS + ") VALUES (:id, :i, :channel, :kind, :action, :url, "
                         + ":secret, :payload, 'PENDING', 0, :now, NULL, :now, NULL)")
                 .bind("id", UUID.randomUUID().toString()).bind("i", incident).bind("channel", c.name()).bind("kind", c.kind().name())
-                .bind("action", action).bind("url", c.url()).bind("secret", c.secret()).bind("payload", payload)
+                .bind("action", action.wire()).bind("url", c.url()).bind("secret", c.secret()).bind("payload", payload)
                 .bind("now", now.toEpochMilli()).execute();
     }
 
@@ -285,7 +294,7 @@ public final class IncidentStore {
 
     private static Notification notificationRow(ResultSet rs) throws SQLException {
         return new Notification(rs.getString("id"), rs.getInt("incident_id"), rs.getString("channel"),
-                IncidentSettings.Kind.valueOf(rs.getString("kind")), rs.getString("action"), rs.getString("url"), rs.getString("secret"),
+                IncidentSettings.Kind.valueOf(rs.getString("kind")), PageAction.of(rs.getString("action")), rs.getString("url"), rs.getString("secret"),
                 rs.getString("payload"), rs.getString("status"), rs.getInt("attempts"), instant(rs, "next_attempt_at"),
                 rs.getString("last_error"), instant(rs, "created_at"), instant(rs, "sent_at"));
     }

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Delivers the webhook outbox: a worker of its own, so a slow or dead receiver never holds up a rollout or a
@@ -34,8 +34,7 @@ public final class Notifier implements AutoCloseable {
     private volatile boolean running;
     private boolean poked;
     private Thread worker;
-    /** Told of each outcome: (notification, error or null if delivered). */
-    private volatile BiConsumer<IncidentStore.Notification, String> outcome = (n, e) -> {};
+    private volatile Consumer<Outcome> outcome = o -> {};
     private volatile java.util.function.BooleanSupplier duty = () -> true;
 
     /** Of several servers, only the lease holder delivers (so a webhook is not sent twice). */
@@ -48,7 +47,17 @@ public final class Notifier implements AutoCloseable {
         this.clock = clock;
     }
 
-    public void onOutcome(BiConsumer<IncidentStore.Notification, String> listener) {
+    /** What became of a webhook: delivered, or failed (and retried with backoff unless {@code gaveUp}). */
+    public sealed interface Outcome {
+        IncidentStore.Notification notification();
+
+        record Delivered(IncidentStore.Notification notification) implements Outcome {}
+
+        record Failed(IncidentStore.Notification notification, String error, boolean gaveUp) implements Outcome {}
+    }
+
+    /** Told of each delivery and of the first and the last failure of each notification. */
+    public void onOutcome(Consumer<Outcome> listener) {
         this.outcome = listener;
     }
 
@@ -122,7 +131,7 @@ public final class Notifier implements AutoCloseable {
             int s = r.statusCode();
             if (s >= 200 && s < 300) {
                 store.delivered(n.id(), n.attempts() + 1, clock.instant());
-                outcome.accept(n, null);
+                outcome.accept(new Outcome.Delivered(n));
                 return true;
             }
             String body = r.body() == null ? "" : r.body().strip();
@@ -141,7 +150,7 @@ public final class Notifier implements AutoCloseable {
         if (attempts <= 3 || giveUp) {
             log.warn("webhook {} to channel {} failed (attempt {}{}): {}", n.action(), n.channel(), attempts, giveUp ? ", giving up" : "", error);
         }
-        if (attempts == 1 || giveUp) outcome.accept(n, (giveUp ? "gave up: " : "") + error);
+        if (attempts == 1 || giveUp) outcome.accept(new Outcome.Failed(n, error, giveUp));
         return false;
     }
 

@@ -22,11 +22,8 @@ public final class Webhooks {
         return "rollguard-incident-" + i.id();
     }
 
-    /**
-     * @param action trigger | acknowledge | mitigated | resolve
-     * @param link   where people open the incident (the dashboard)
-     */
-    public static String payload(IncidentSettings.Channel c, String action, Incident i, String link) {
+    /** @param link where people open the incident (the dashboard) */
+    public static String payload(IncidentSettings.Channel c, PageAction action, Incident i, String link) {
         return Json.write(switch (c.kind()) {
             case PAGERDUTY -> pagerDuty(c, action, i, link);
             case SLACK -> slack(action, i, link);
@@ -35,8 +32,8 @@ public final class Webhooks {
     }
 
     /** PagerDuty has no "mitigated": it is told trigger, acknowledge and resolve only. */
-    public static boolean supports(IncidentSettings.Kind kind, String action) {
-        return kind != IncidentSettings.Kind.PAGERDUTY || !"mitigated".equals(action);
+    public static boolean supports(IncidentSettings.Kind kind, PageAction action) {
+        return kind != IncidentSettings.Kind.PAGERDUTY || action != PageAction.MITIGATED;
     }
 
     static String summary(Incident i) {
@@ -44,12 +41,12 @@ public final class Webhooks {
         return s.length() <= 1024 ? s : s.substring(0, 1023) + "…";
     }
 
-    private static Map<String, Object> pagerDuty(IncidentSettings.Channel c, String action, Incident i, String link) {
+    private static Map<String, Object> pagerDuty(IncidentSettings.Channel c, PageAction action, Incident i, String link) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("routing_key", c.routingKey());
-        m.put("event_action", action);
+        m.put("event_action", action.wire());
         m.put("dedup_key", dedupKey(i));
-        if ("trigger".equals(action)) {
+        if (action == PageAction.TRIGGER) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("summary", summary(i));
             p.put("source", "rollguard/" + i.service() + (i.env() == null ? "" : "/" + i.env()));
@@ -69,13 +66,12 @@ public final class Webhooks {
         return m;
     }
 
-    private static Map<String, Object> slack(String action, Incident i, String link) {
+    private static Map<String, Object> slack(PageAction action, Incident i, String link) {
         String verb = switch (action) {
-            case "trigger" -> ":rotating_light: Incident #" + i.id() + " opened";
-            case "acknowledge" -> ":eyes: Incident #" + i.id() + " acknowledged";
-            case "mitigated" -> ":large_yellow_circle: Incident #" + i.id() + " mitigated";
-            case "resolve" -> ":white_check_mark: Incident #" + i.id() + " resolved";
-            default -> "Incident #" + i.id() + ": " + action;
+            case TRIGGER -> ":rotating_light: Incident #" + i.id() + " opened";
+            case ACKNOWLEDGE -> ":eyes: Incident #" + i.id() + " acknowledged";
+            case MITIGATED -> ":large_yellow_circle: Incident #" + i.id() + " mitigated";
+            case RESOLVE -> ":white_check_mark: Incident #" + i.id() + " resolved";
         };
         StringBuilder text = new StringBuilder(verb).append(" — ").append(summary(i));
         Impact im = i.impact();
@@ -91,9 +87,9 @@ public final class Webhooks {
         return m;
     }
 
-    private static Map<String, Object> generic(String action, Incident i, String link) {
+    private static Map<String, Object> generic(PageAction action, Incident i, String link) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", "incident." + action);
+        m.put("event", "incident." + action.wire());
         m.put("dedupKey", dedupKey(i));
         m.put("incident", details(i));
         if (link != null) m.put("url", link);

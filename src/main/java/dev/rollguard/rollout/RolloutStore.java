@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Persistence of hosts, rollouts and the event timeline. */
 public final class RolloutStore {
@@ -29,7 +31,14 @@ public final class RolloutStore {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() { return jdbi; }
+    /** One transaction: the owning service's unit of change. */
+    public <R> R inTransaction(Function<Handle, R> work) {
+        return jdbi.inTransaction(work::apply);
+    }
+
+    public void useTransaction(Consumer<Handle> work) {
+        jdbi.useTransaction(work::accept);
+    }
 
     // ------------------------------------------------------------------ hosts
 
@@ -158,19 +167,18 @@ public final class RolloutStore {
 
     // ------------------------------------------------------------------ events
 
-    public EventRecord event(Handle h, String service, String env, String rolloutId, String type, String message,
-                             Map<String, Object> data, Instant at) {
+    public PostedEvent event(Handle h, String service, String env, String rolloutId, RolloutEvent event, Instant at) {
         String id = UUID.randomUUID().toString();
+        Map<String, Object> data = event.data();
         h.createUpdate("INSERT INTO events (id, service, environment, rollout_id, type, message, data, at) "
                         + "VALUES (:id, :s, :e, :r, :t, :m, :d, :at)")
-                .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", type).bind("m", message)
-                .bind("d", data == null || data.isEmpty() ? null : Json.write(data)).bind("at", at.toEpochMilli()).execute();
-        return new EventRecord(id, service, env, rolloutId, type, message, data == null ? Map.of() : data, at);
+                .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", event.kind().wire())
+                .bind("m", event.message()).bind("d", data.isEmpty() ? null : Json.write(data)).bind("at", at.toEpochMilli()).execute();
+        return new PostedEvent(new EventRecord(id, service, env, rolloutId, event.kind().wire(), event.message(), data, at), event);
     }
 
-    public EventRecord event(String service, String env, String rolloutId, String type, String message, Map<String, Object> data,
-                             Instant at) {
-        return jdbi.inTransaction(h -> event(h, service, env, rolloutId, type, message, data, at));
+    public PostedEvent event(String service, String env, String rolloutId, RolloutEvent event, Instant at) {
+        return jdbi.inTransaction(h -> event(h, service, env, rolloutId, event, at));
     }
 
     public List<EventRecord> events(String service, String rolloutId, int limit) {

@@ -233,8 +233,8 @@ public final class RolloutBenchmark {
 
     /** Waits until no rollout runs and every agent is registered, so a release starts from a quiet fleet. */
     private static void awaitQuiet(Rollguard server, int agents) throws InterruptedException {
-        waitFor(() -> server.rollouts().store().active().isEmpty()
-                && server.rollouts().store().hosts("wp", "production").size() >= agents, 120);
+        waitFor(() -> server.rollouts().active().isEmpty()
+                && server.rollouts().hosts("wp", "production").size() >= agents, 120);
         Thread.sleep(1500);
     }
 

@@ -38,7 +38,7 @@ public final class ConfigRoutes {
         server.put(base + "/{service}", Permission.ADMIN, ctx -> {
             String text = server.bodyText(ctx);
             ServiceSpec spec = text.isBlank() ? ServiceSpec.defaults() : ApiServer.parse(text, ServiceSpec.class);
-            config.store().service(ctx.pathParam("service")).ifPresent(old -> Access.before(ctx, old.masked()));
+            config.findService(ctx.pathParam("service")).ifPresent(old -> Access.before(ctx, old.masked()));
             config.putService(ctx.pathParam("service"), spec);
             json(ctx, serviceView(config, ctx.pathParam("service")));
         });

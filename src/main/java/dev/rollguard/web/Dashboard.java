@@ -8,7 +8,7 @@ import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.VersionInfo;
-import dev.rollguard.health.HealthStore;
+import dev.rollguard.health.Counts;
 import dev.rollguard.incident.ActionItem;
 import dev.rollguard.incident.Impact;
 import dev.rollguard.incident.Incident;
@@ -21,6 +21,7 @@ import dev.rollguard.rollout.HostObservation;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.web.ApiServer.IdOf;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -81,12 +82,12 @@ public final class Dashboard {
         server.get("/services/{service}/versions/{number}", Permission.READ, page(d::version));
         server.get("/services/{service}/environments/{env}/hosts", Permission.READ, page(d::hosts));
         server.get("/ui/services/{service}/environments/{env}/hosts", Permission.READ, fragment(d::hostsFragment));
-        server.get("/rollouts/{id}", Permission.READ, page(d::rollout));
-        server.get("/ui/rollouts/{id}/live", Permission.READ, fragment(d::rolloutFragment));
+        server.get("/rollouts/{id}", Permission.READ, IdOf.ROLLOUT, page(d::rollout));
+        server.get("/ui/rollouts/{id}/live", Permission.READ, IdOf.ROLLOUT, fragment(d::rolloutFragment));
         server.get("/incidents", Permission.AUTHENTICATED, page(d::incidentList));
-        server.get("/incidents/{id}", Permission.READ, page(d::incident));
-        server.get("/ui/incidents/{id}/live", Permission.READ, fragment(d::incidentFragment));
-        server.get("/incidents/{id}/postmortem", Permission.READ, page(d::postmortem));
+        server.get("/incidents/{id}", Permission.READ, IdOf.INCIDENT, page(d::incident));
+        server.get("/ui/incidents/{id}/live", Permission.READ, IdOf.INCIDENT, fragment(d::incidentFragment));
+        server.get("/incidents/{id}/postmortem", Permission.READ, IdOf.INCIDENT, page(d::postmortem));
         server.get("/activity", Permission.AUTHENTICATED, page(d::activity));
         server.get("/audit", Permission.ADMIN, page(d::audit));
     }
@@ -158,23 +159,17 @@ public final class Dashboard {
         }
     }
 
-    /** requests, errors of an environment over the last minute. */
-    private long[] health(String service, String env) {
-        long[] t = new long[2];
-        for (List<HealthStore.Sample> host : rollouts.health().environment(service, env, clock.instant().minusSeconds(60)).values()) {
-            for (HealthStore.Sample s : host) {
-                t[0] += s.requests();
-                t[1] += s.errors();
-            }
-        }
-        return t;
+    /** An environment's traffic over the last minute, whatever its hosts serve. */
+    private Counts health(String service, String env) {
+        return rollouts.traffic(service, env, clock.instant().minusSeconds(60));
     }
 
-    private static String healthCell(long[] h) {
-        if (h[0] == 0) return "<span class=\"muted\">no traffic</span>";
-        double p = 100.0 * h[1] / h[0];
+    private static String healthCell(Counts h) {
+        if (h.requests() == 0) return "<span class=\"muted\">no traffic</span>";
+        double p = h.errorPercent();
         String cls = p >= 5 ? "bad" : p > 0.5 ? "warn" : "good";
-        return "<span class=\"health " + cls + "\">" + Html.percent(p) + " 5xx</span> <span class=\"muted\">of " + h[0] + " req/min</span>";
+        return "<span class=\"health " + cls + "\">" + Html.percent(p) + " 5xx</span> <span class=\"muted\">of " + h.requests()
+                + " req/min</span>";
     }
 
     // ------------------------------------------------------------------ services
@@ -205,13 +200,13 @@ public final class Dashboard {
                 if (first) b.append("<th scope=\"row\" rowspan=\"").append(envs.size()).append("\"><a href=\"/services/").append(url(s))
                         .append("\">").append(esc(s)).append("</a></th>");
                 first = false;
-                List<HostInfo> hosts = rollouts.store().hosts(s, e.name());
+                List<HostInfo> hosts = rollouts.hosts(s, e.name());
                 b.append("<td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—"
                                 : "<a href=\"/services/" + url(s) + "/versions/" + e.releasedVersion() + "\">v" + e.releasedVersion() + "</a>")
                         .append("</td><td><a href=\"/services/").append(url(s)).append("/environments/").append(url(e.name()))
                         .append("/hosts\">").append(hosts.size()).append(" host(s)</a></td><td>").append(healthCell(health(s, e.name())))
                         .append("</td><td>");
-                rollouts.store().rollouts(s, e.name(), 1).stream().findFirst().ifPresent(r -> b.append(rolloutLink(r)));
+                rollouts.rollouts(s, e.name(), 1).stream().findFirst().ifPresent(r -> b.append(rolloutLink(r)));
                 b.append("</td></tr>");
             }
         }
@@ -234,7 +229,7 @@ public final class Dashboard {
         for (EnvironmentInfo e : config.environments(s)) {
             b.append("<tr><td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—" : "v" + e.releasedVersion())
                     .append("</td><td>").append(Html.time(e.releasedAt())).append("</td><td><a href=\"/services/").append(url(s))
-                    .append("/environments/").append(url(e.name())).append("/hosts\">").append(rollouts.store().hosts(s, e.name()).size())
+                    .append("/environments/").append(url(e.name())).append("/hosts\">").append(rollouts.hosts(s, e.name()).size())
                     .append(" host(s)</a></td><td>").append(healthCell(health(s, e.name()))).append("</td><td>");
             if (e.releasedVersion() != null) {
                 b.append("<button class=\"danger\" hx-post=\"/api/v1/services/").append(url(s)).append("/environments/").append(url(e.name()))
@@ -245,7 +240,7 @@ public final class Dashboard {
             b.append("</td></tr>");
         }
         b.append("</tbody></table>");
-        b.append("<h2>Rollouts</h2>").append(rolloutTable(rollouts.store().rollouts(s, null, 20)));
+        b.append("<h2>Rollouts</h2>").append(rolloutTable(rollouts.rollouts(s, null, 20)));
         b.append("<h2>Versions</h2><table><thead><tr><th scope=\"col\">version</th><th scope=\"col\">author</th><th scope=\"col\">message</th>"
                 + "<th scope=\"col\">when</th><th scope=\"col\">findings</th><th scope=\"col\">flags</th></tr></thead><tbody>");
         for (VersionInfo v : config.versions(s, 50)) {
@@ -367,15 +362,15 @@ public final class Dashboard {
         Duration heartbeat = Duration.ofSeconds(config.service(s).rollout().heartbeatTimeoutSeconds());
         StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">applied</th><th scope=\"col\">desired</th>"
                 + "<th scope=\"col\">last heartbeat</th><th scope=\"col\">5xx (last minute)</th><th scope=\"col\">apply error</th></tr></thead><tbody>");
-        for (HostInfo h : rollouts.store().hosts(s, env)) {
+        for (HostInfo h : rollouts.hosts(s, env)) {
             boolean alive = h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0;
-            var counts = rollouts.health().sum(s, env, h.host(), null, now.minusSeconds(60));
+            var counts = rollouts.traffic(s, env, h.host(), now.minusSeconds(60));
             b.append("<tr data-host=\"").append(esc(h.host())).append("\"><th scope=\"row\">").append(esc(h.host())).append("</th><td>")
                     .append(h.appliedVersion() == null ? "—" : "v" + h.appliedVersion())
                     .append(Objects.equals(h.appliedVersion(), released) ? "" : " " + badge("differs")).append("</td><td>")
                     .append(h.desiredVersion() == null ? "—" : "v" + h.desiredVersion()).append("</td><td>")
                     .append(alive ? "" : badge("silent") + " ").append(Html.ago(h.lastSeen(), now)).append("</td><td>")
-                    .append(healthCell(new long[]{counts.requests(), counts.errors()})).append("</td><td>").append(esc(h.applyError()))
+                    .append(healthCell(counts)).append("</td><td>").append(esc(h.applyError()))
                     .append("</td></tr>");
         }
         return b.append("</tbody></table>").toString();
@@ -434,7 +429,7 @@ public final class Dashboard {
         }
         b.append("</ul><h2>Decisions and events</h2><table class=\"events\"><thead><tr><th scope=\"col\">time (UTC)</th><th scope=\"col\">event</th>"
                 + "<th scope=\"col\">what</th><th scope=\"col\">numbers</th></tr></thead><tbody>");
-        List<EventRecord> events = new java.util.ArrayList<>(rollouts.store().events(r.service(), r.id(), 500));
+        List<EventRecord> events = new java.util.ArrayList<>(rollouts.events(r.service(), r.id(), 500));
         events.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
         for (EventRecord e : events) {
             b.append("<tr class=\"ev-").append(esc(e.type())).append("\"><td>").append(Html.clock(e.at())).append("</td><td>")
@@ -442,7 +437,7 @@ public final class Dashboard {
                     .append(numbers(e.data())).append("</td></tr>");
         }
         b.append("</tbody></table>");
-        incidents.store().list(r.service(), null, 20).stream().filter(i -> r.id().equals(i.rolloutId())).findFirst()
+        incidents.incidents(r.service(), null, 20).stream().filter(i -> r.id().equals(i.rolloutId())).findFirst()
                 .ifPresent(i -> b.append("<p class=\"alert\">Incident: ").append(incidentLink(i)).append("</p>"));
         return b.toString();
     }
@@ -564,7 +559,7 @@ public final class Dashboard {
         incidents.incident(id);
         head.append("Postmortem #").append(id);
         String md = incidents.postmortem(id, false);
-        boolean saved = incidents.store().postmortem(id).isPresent();
+        boolean saved = incidents.postmortemSaved(id);
         return "<p class=\"crumbs\"><a href=\"/incidents/" + id + "\">Incident #" + id + "</a> · <a href=\"/api/v1/incidents/" + id
                 + "/postmortem\">Markdown</a>" + (saved ? " · <span class=\"muted\">edited, saved</span>" : " · <span class=\"muted\">draft from the facts</span>")
                 + "</p><article class=\"postmortem\">" + RENDERER.render(MARKDOWN.parse(md)) + "</article>"
@@ -601,7 +596,7 @@ public final class Dashboard {
                 + "<th scope=\"col\">environment</th><th scope=\"col\">event</th><th scope=\"col\">what</th></tr></thead><tbody>");
         List<EventRecord> all = new java.util.ArrayList<>();
         for (String s : config.services()) {
-            if (Access.can(ctx, dev.rollguard.auth.Permission.READ, s)) all.addAll(rollouts.store().events(s, null, 100));
+            if (Access.can(ctx, dev.rollguard.auth.Permission.READ, s)) all.addAll(rollouts.events(s, null, 100));
         }
         all.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
         for (EventRecord e : all.subList(0, Math.min(200, all.size()))) {
