@@ -3,6 +3,7 @@ package dev.rollguard.agent;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.Problem;
 import dev.rollguard.Processes;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.protocol.AgentProtocol;
@@ -25,6 +26,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,10 +56,6 @@ public final class Agent implements AutoCloseable {
                       String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
             this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null);
         }
-
-        public Config withToken(String t) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, t);
-        }
     }
 
     /** Failures the agent reports once and does not retry: the tree itself is bad. */
@@ -74,7 +73,7 @@ public final class Agent implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
     private volatile Integer applied;
-    private final java.util.Set<Integer> everApplied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Integer> everApplied = ConcurrentHashMap.newKeySet();
     private volatile Integer failedVersion;
     private volatile String applyError;
     private volatile Integer desired;
@@ -107,7 +106,7 @@ public final class Agent implements AutoCloseable {
     public Integer appliedVersion() { return applied; }
 
     /** Every version this agent made live since it started (the one it found on disk included). */
-    public java.util.Set<Integer> everApplied() { return java.util.Set.copyOf(everApplied); }
+    public Set<Integer> everApplied() { return Set.copyOf(everApplied); }
     public Integer failedVersion() { return failedVersion; }
     public boolean connected() { return connected; }
     public ReleaseDirectory releases() { return releases; }
@@ -202,7 +201,7 @@ public final class Agent implements AutoCloseable {
         Path staged;
         try {
             staged = releases.stage(version, files, hashes);
-        } catch (dev.rollguard.Problem e) {
+        } catch (Problem e) {
             throw new ApplyFailed(e.getMessage());
         }
         Map<String, String> env = hookEnv(version, staged);

@@ -2,14 +2,14 @@ package dev.rollguard.auth;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.Hashing;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-
-import static dev.rollguard.storage.Rows.instant;
 
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,7 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+
+import static dev.rollguard.storage.Rows.instant;
 
 /**
  * Users, roles, tokens (people, CI and agents' enrolment tokens) and dashboard sessions. Tokens are 32 random
@@ -43,7 +46,7 @@ public final class AuthService {
     private final Jdbi jdbi;
     private final Clock clock;
     /** Last-used times are written at most once a minute per token: a hot agent must not turn every read into a write. */
-    private final Map<String, Instant> lastUsedWritten = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
 
     public AuthService(Jdbi jdbi, Clock clock) {
         this.jdbi = jdbi;
@@ -74,7 +77,7 @@ public final class AuthService {
     }
 
     /** Stores a token's hash; returns its id. */
-    private static String insertToken(org.jdbi.v3.core.Handle h, String token, String kind, String user, String name, String service,
+    private static String insertToken(Handle h, String token, String kind, String user, String name, String service,
                                       String env, String host, String by, Instant now, Instant expires) {
         String id = UUID.randomUUID().toString();
         h.createUpdate("INSERT INTO tokens (id, hash, kind, user_name, name, service, environment, host, created_by, created_at, expires_at) "
@@ -91,7 +94,7 @@ public final class AuthService {
 
     /** Agents call several times a second: who a token is, is remembered for a few seconds (revocation included). */
     private static final long CACHE_NANOS = Duration.ofSeconds(5).toNanos();
-    private final Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     /**
      * The principal of a bearer token, or empty if the token is unknown, expired or revoked. Answers are cached
@@ -139,7 +142,7 @@ public final class AuthService {
         });
     }
 
-    private Optional<Principal> user(org.jdbi.v3.core.Handle h, String name, String tokenId) {
+    private Optional<Principal> user(Handle h, String name, String tokenId) {
         Boolean disabled = h.createQuery("SELECT disabled FROM users WHERE name = :n").bind("n", name).mapTo(Boolean.class).findOne().orElse(true);
         if (disabled) return Optional.empty();
         Map<String, Set<Role>> roles = new HashMap<>();
@@ -212,7 +215,7 @@ public final class AuthService {
 
     public List<Map<String, Object>> users() {
         return jdbi.withHandle(h -> {
-            List<Map<String, Object>> out = new java.util.ArrayList<>();
+            List<Map<String, Object>> out = new ArrayList<>();
             for (Map<String, Object> u : h.createQuery("SELECT name, created_at, disabled FROM users ORDER BY name").mapToMap().list()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("name", u.get("name"));

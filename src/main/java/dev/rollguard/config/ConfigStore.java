@@ -173,7 +173,7 @@ public final class ConfigStore {
         Integer previous = h.createQuery("SELECT released_version FROM environments WHERE service = :s AND name = :e")
                 .bind("s", service).bind("e", env).map((rs, ctx) -> {
                     int v = rs.getInt(1);
-                    return java.util.Optional.ofNullable(rs.wasNull() ? null : v);
+                    return Optional.ofNullable(rs.wasNull() ? null : v);
                 }).findOne()
                 .orElseThrow(() -> Problem.notFound("unknown_environment", "service " + service + " has no environment " + env))
                 .orElse(null);

@@ -341,7 +341,7 @@ public final class IncidentMachine {
 
     /** A webhook's outcome as a line on its incident's timeline. */
     public static Effect.Line delivery(Notifier.Outcome outcome, Instant now) {
-        IncidentStore.Notification n = outcome.notification();
+        Notification n = outcome.notification();
         if (outcome instanceof Notifier.Outcome.Failed f) {
             return new Effect.Line(now, "alert_failed", n.channel(), n.action() + " to " + n.channel() + " failed: "
                     + (f.gaveUp() ? "gave up: " + f.error() : f.error() + "; retrying with backoff"), Map.of("channel", n.channel()),

@@ -138,7 +138,7 @@ public final class IncidentService implements AutoCloseable {
         return store.timeline(id);
     }
 
-    public List<IncidentStore.Notification> notifications(int id) {
+    public List<Notification> notifications(int id) {
         incident(id);
         return store.notifications(id);
     }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -35,10 +36,10 @@ public final class Notifier implements AutoCloseable {
     private boolean poked;
     private Thread worker;
     private volatile Consumer<Outcome> outcome = o -> {};
-    private volatile java.util.function.BooleanSupplier duty = () -> true;
+    private volatile BooleanSupplier duty = () -> true;
 
     /** Of several servers, only the lease holder delivers (so a webhook is not sent twice). */
-    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+    public void runOnlyWhen(BooleanSupplier duty) {
         this.duty = duty;
     }
 
@@ -49,11 +50,11 @@ public final class Notifier implements AutoCloseable {
 
     /** What became of a webhook: delivered, or failed (and retried with backoff unless {@code gaveUp}). */
     public sealed interface Outcome {
-        IncidentStore.Notification notification();
+        Notification notification();
 
-        record Delivered(IncidentStore.Notification notification) implements Outcome {}
+        record Delivered(Notification notification) implements Outcome {}
 
-        record Failed(IncidentStore.Notification notification, String error, boolean gaveUp) implements Outcome {}
+        record Failed(Notification notification, String error, boolean gaveUp) implements Outcome {}
     }
 
     /** Told of each delivery and of the first and the last failure of each notification. */
@@ -104,15 +105,15 @@ public final class Notifier implements AutoCloseable {
 
     /** One pass: every due notification sent in parallel; returns how many were delivered. */
     public int deliverDue() {
-        List<IncidentStore.Notification> due = store.due(clock.instant(), 100);
+        List<Notification> due = store.due(clock.instant(), 100);
         List<CompletableFuture<Boolean>> sends = new ArrayList<>();
-        for (IncidentStore.Notification n : due) sends.add(send(n));
+        for (Notification n : due) sends.add(send(n));
         int ok = 0;
         for (CompletableFuture<Boolean> f : sends) if (f.join()) ok++;
         return ok;
     }
 
-    private CompletableFuture<Boolean> send(IncidentStore.Notification n) {
+    private CompletableFuture<Boolean> send(Notification n) {
         Instant now = clock.instant();
         HttpRequest.Builder b;
         try {
@@ -142,7 +143,7 @@ public final class Notifier implements AutoCloseable {
         });
     }
 
-    private boolean fail(IncidentStore.Notification n, String error, boolean permanent) {
+    private boolean fail(Notification n, String error, boolean permanent) {
         Instant now = clock.instant();
         int attempts = n.attempts() + 1;
         boolean giveUp = permanent || Duration.between(n.createdAt(), now).compareTo(GIVE_UP_AFTER) > 0;

@@ -2,14 +2,15 @@ package dev.rollguard.incident;
 
 import dev.rollguard.Json;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** The bodies of outgoing webhooks, in the formats people already consume, and their signature. */
 public final class Webhooks {
@@ -139,7 +140,7 @@ public final class Webhooks {
             }
         }
         if (t < 0 || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-        return java.security.MessageDigest.isEqual(signature(secret, t, body).getBytes(StandardCharsets.UTF_8),
+        return MessageDigest.isEqual(signature(secret, t, body).getBytes(StandardCharsets.UTF_8),
                 header.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -2,13 +2,13 @@ package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.ConfigStore;
 import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ReleaseRecord;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,20 +17,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Rollouts and the agents they drive: enforces the promotion policy, runs the orchestrator loop (the
@@ -45,7 +47,6 @@ public final class RolloutService implements AutoCloseable {
     private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
 
     private final ConfigService config;
-    private final ConfigStore configStore;
     private final RolloutStore store;
     private final HealthStore health;
     private final HostSignals signals;
@@ -54,9 +55,9 @@ public final class RolloutService implements AutoCloseable {
     private final List<Consumer<PostedEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService loop;
-    private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
+    private volatile BiFunction<String, Integer, List<String>> approvals;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
-    private volatile java.util.function.BooleanSupplier duty = () -> true;
+    private volatile BooleanSupplier duty = () -> true;
     /** Tells other servers of desired-version changes (service, env, host → version). */
     private volatile TriConsumer announce = (s, e, h) -> {};
 
@@ -65,7 +66,7 @@ public final class RolloutService implements AutoCloseable {
         void accept(String service, String env, Map<String, Integer> hosts);
     }
 
-    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+    public void runOnlyWhen(BooleanSupplier duty) {
         this.duty = duty;
     }
 
@@ -84,7 +85,6 @@ public final class RolloutService implements AutoCloseable {
 
     public RolloutService(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
         this.config = config;
-        this.configStore = config.store();
         this.store = store;
         this.health = health;
         this.signals = signals;
@@ -99,7 +99,7 @@ public final class RolloutService implements AutoCloseable {
      * High-risk versions need a second person: the last environment (production) refuses one until someone other
      * than its author approved it. Break-glass does not lift this.
      */
-    public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf) {
+    public void requireApprovals(BiFunction<String, Integer, List<String>> approversOf) {
         this.approvals = approversOf;
     }
 
@@ -135,7 +135,7 @@ public final class RolloutService implements AutoCloseable {
         if (l == null) return;
         try {
             l.schedule(() -> orchestrate(tick), next, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // the service is closing
         }
     }
@@ -196,7 +196,7 @@ public final class RolloutService implements AutoCloseable {
     }
 
     private Integer released(String service, String env) {
-        return configStore.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
+        return config.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
                 .map(EnvironmentInfo::releasedVersion).orElse(null);
     }
 
@@ -222,7 +222,7 @@ public final class RolloutService implements AutoCloseable {
         }
         if (position > 0 && breakGlass == null) {
             String previous = spec.environments().get(position - 1);
-            List<ReleaseRecord> there = configStore.releases(service, previous, version);
+            List<ReleaseRecord> there = config.releases(service, previous, version);
             if (there.isEmpty()) {
                 throw Problem.conflict("promotion_order", service + " v" + version + " was never released to '" + previous
                         + "'; release it there first (or break glass with a reason)");
@@ -345,7 +345,7 @@ public final class RolloutService implements AutoCloseable {
         throw Problem.conflict("nothing_to_roll_back", "no rollout of " + service + " to " + env + " can be rolled back");
     }
 
-    private Rollout manual(String id, java.util.function.Function<Rollout, RolloutMachine.Step> how) {
+    private Rollout manual(String id, Function<Rollout, RolloutMachine.Step> how) {
         for (int attempt = 0; attempt < 5; attempt++) {
             Rollout r = rollout(id);
             RolloutMachine.Step s;
@@ -377,37 +377,10 @@ public final class RolloutService implements AutoCloseable {
      * baseline, from 30 s before the rollout to now: the dashboard's charts. Nulls where a group served nothing.
      */
     public Map<String, List<Object>> series(Rollout r) {
-        Set<String> canary = Set.copyOf(r.canaryHosts());
         Instant from = r.createdAt().minusSeconds(30);
         Instant to = r.state().terminal() ? r.updatedAt().plusSeconds(30) : clock.instant();
-        TreeMap<Long, Second> seconds = new TreeMap<>();
-        for (String host : r.hosts()) {
-            boolean isCanary = canary.contains(host);
-            for (HealthStore.Sample s : health.samples(r.service(), r.env(), host, from)) {
-                // a host without a config is not in service: its answers say nothing about either version
-                if (s.end().isAfter(to) || s.version() == null) continue;
-                Second second = seconds.computeIfAbsent(s.end().getEpochSecond(), k -> new Second(new ArrayList<>(), new ArrayList<>()));
-                (isCanary ? second.canary() : second.baseline()).add(s);
-            }
-        }
-        Map<String, List<Object>> out = new LinkedHashMap<>();
-        for (String k : List.of("t", "canaryErrorPercent", "baselineErrorPercent", "canaryP99Millis", "baselineP99Millis")) {
-            out.put(k, new ArrayList<>());
-        }
-        seconds.forEach((t, second) -> {
-            Counts c = Counts.of(second.canary(), Counts.all());
-            Counts b = Counts.of(second.baseline(), Counts.all());
-            out.get("t").add(t);
-            out.get("canaryErrorPercent").add(c.requests() == 0 ? null : Math.round(1000.0 * c.errors() / c.requests()) / 10.0);
-            out.get("baselineErrorPercent").add(b.requests() == 0 ? null : Math.round(1000.0 * b.errors() / b.requests()) / 10.0);
-            out.get("canaryP99Millis").add(c.requests() == 0 ? null : c.p99Millis());
-            out.get("baselineP99Millis").add(b.requests() == 0 ? null : b.p99Millis());
-        });
-        return out;
+        return RolloutSeries.of(r, host -> health.samples(r.service(), r.env(), host, from), to);
     }
-
-    /** The samples of one second of the charts, by group. */
-    private record Second(List<HealthStore.Sample> canary, List<HealthStore.Sample> baseline) {}
 
     public List<HostObservation> observe(Rollout r) {
         Map<String, HostInfo> hosts = new HashMap<>();
@@ -452,16 +425,16 @@ public final class RolloutService implements AutoCloseable {
         return ok;
     }
 
-    private void execute(org.jdbi.v3.core.Handle h, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
+    private void execute(Handle h, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
                          Map<String, Integer> woken) {
         for (Action a : actions) {
             if (a instanceof Action.Assign as) {
                 store.assign(h, r.service(), r.env(), as.hosts(), as.version());
                 as.hosts().forEach(x -> woken.put(x, as.version()));
             } else if (a instanceof Action.MarkBad mb) {
-                configStore.markBad(h, r.service(), mb.version(), mb.reason());
+                config.markBad(h, r.service(), mb.version(), mb.reason());
             } else if (a instanceof Action.Released rel) {
-                configStore.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
+                config.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
                 // hosts that were away during the rollout get the released version when they return
                 List<String> behind = store.hosts(r.service(), r.env()).stream()
                         .filter(x -> !Integer.valueOf(rel.version()).equals(x.desiredVersion())).map(HostInfo::host).toList();

@@ -5,18 +5,21 @@ import dev.rollguard.Json;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-import static dev.rollguard.storage.Rows.instant;
-import static dev.rollguard.storage.Rows.integer;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
+
+import static dev.rollguard.storage.Rows.instant;
+import static dev.rollguard.storage.Rows.integer;
 
 /** Persistence of hosts, rollouts and the event timeline. */
 public final class RolloutStore {
@@ -89,10 +92,10 @@ public final class RolloutStore {
                         .bind("s", r.service()).bind("e", r.env()).bind("h", r.host()).add();
             }
             update.execute();
-            Map<String, HostSignals.Desired> desired = new java.util.HashMap<>();
-            Map<List<String>, List<String>> byEnvironment = new java.util.LinkedHashMap<>();
+            Map<String, HostSignals.Desired> desired = new HashMap<>();
+            Map<List<String>, List<String>> byEnvironment = new LinkedHashMap<>();
             for (HostReports.Report r : reports) {
-                byEnvironment.computeIfAbsent(List.of(r.service(), r.env()), k -> new java.util.ArrayList<>()).add(r.host());
+                byEnvironment.computeIfAbsent(List.of(r.service(), r.env()), k -> new ArrayList<>()).add(r.host());
             }
             byEnvironment.forEach((se, hosts) -> h.createQuery("SELECT host, desired_version FROM hosts WHERE service = :s AND environment = :e "
                             + "AND host IN (<hosts>)").bind("s", se.get(0)).bind("e", se.get(1)).bindList("hosts", hosts)

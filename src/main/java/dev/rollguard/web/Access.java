@@ -8,13 +8,16 @@ import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Principal;
 import dev.rollguard.auth.RateLimiter;
 import dev.rollguard.incident.Incident;
-import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.incident.IncidentService;
+import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import org.slf4j.LoggerFactory;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -100,7 +103,7 @@ public final class Access {
         Principal who = authenticate(ctx);
         if (who == null) {
             if (isPage(ctx)) {
-                ctx.redirect("/login?next=" + java.net.URLEncoder.encode(ctx.path(), java.nio.charset.StandardCharsets.UTF_8));
+                ctx.redirect("/login?next=" + URLEncoder.encode(ctx.path(), StandardCharsets.UTF_8));
                 ctx.skipRemainingHandlers();
                 return;
             }
@@ -198,7 +201,7 @@ public final class Access {
             audit.append(who == null ? "anonymous" : who.name(), ctx.ip(), ctx.method().name() + " " + route, ctx.path(), ctx.statusCode(),
                     redact(ctx.attribute(BEFORE)), redact(after));
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(Access.class).error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
+            LoggerFactory.getLogger(Access.class).error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
         }
     }
 

@@ -1,16 +1,16 @@
 package dev.rollguard.web;
 
-import dev.rollguard.auth.Permission;
-
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.auth.Permission;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -42,8 +45,8 @@ public final class ApiServer {
     /** What a route's {@code {id}} parameter names: the access check finds the service of the request from it. */
     public enum IdOf { NOTHING, ROLLOUT, INCIDENT, ACTION_ITEM }
 
-    private final List<Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Map<String, Route> byRoute = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<Route> routes = new CopyOnWriteArrayList<>();
+    private final Map<String, Route> byRoute = new ConcurrentHashMap<>();
 
     public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes) {
         this.maxBodyBytes = maxBodyBytes;
@@ -60,7 +63,7 @@ public final class ApiServer {
             Timer.builder("rollguard.http.requests").tag("method", ctx.method().name())
                     .tag("route", route == null || route.isEmpty() ? "unmatched" : route)
                     .tag("status", Integer.toString(ctx.statusCode())).register(metrics)
-                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         });
         get("/metrics", Permission.PUBLIC, ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
         app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
@@ -166,7 +169,7 @@ public final class ApiServer {
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof Problem p) throw p;
-            if (cause instanceof com.fasterxml.jackson.core.JsonParseException pe) {
+            if (cause instanceof JsonParseException pe) {
                 var loc = pe.getLocation();
                 throw Problem.badRequest("malformed_json", "malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
                         + ", column " + loc.getColumnNr()) + ": " + pe.getOriginalMessage());

@@ -1,16 +1,14 @@
 package dev.rollguard.web;
 
-import dev.rollguard.auth.Permission;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.auth.Permission;
 import dev.rollguard.incident.Alertmanager;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
-import dev.rollguard.incident.IncidentStore;
+import dev.rollguard.incident.Notification;
 import dev.rollguard.incident.Severity;
 import dev.rollguard.web.ApiServer.IdOf;
-import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
@@ -115,7 +113,7 @@ public final class IncidentRoutes {
         return m;
     }
 
-    private static Map<String, Object> notification(IncidentStore.Notification n) {
+    private static Map<String, Object> notification(Notification n) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("channel", n.channel());
         m.put("kind", n.kind());

@@ -3,6 +3,7 @@ package dev.rollguard.incident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.health.HealthStore;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -99,9 +100,9 @@ class IncidentCoreTest {
 
     @Test
     void channelsAreValidated() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        Assertions.assertThatThrownBy(() ->
                 new IncidentSettings.Channel("x", IncidentSettings.Kind.PAGERDUTY, "https://e", null, null, null)).hasMessageContaining("routingKey");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        Assertions.assertThatThrownBy(() ->
                 new IncidentSettings.Channel("x", IncidentSettings.Kind.GENERIC, "file:///etc/passwd", null, null, null)).hasMessageContaining("http");
         var c = new IncidentSettings.Channel("x", IncidentSettings.Kind.GENERIC, "http://h/x", "s", null, null);
         assertThat(c.masked().secret()).isEqualTo("********");

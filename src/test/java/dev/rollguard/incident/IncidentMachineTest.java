@@ -291,7 +291,7 @@ class IncidentMachineTest {
 
     @Test
     void deliveriesAndFailuresAreLinesNoMessageIsParsed() {
-        IncidentStore.Notification n = new IncidentStore.Notification("n1", 7, "pd", IncidentSettings.Kind.PAGERDUTY, PageAction.TRIGGER,
+        Notification n = new Notification("n1", 7, "pd", IncidentSettings.Kind.PAGERDUTY, PageAction.TRIGGER,
                 "http://x", null, "{}", "PENDING", 2, T0, null, T0, null);
         assertThat(IncidentMachine.delivery(new Notifier.Outcome.Delivered(n), T0).message())
                 .isEqualTo("trigger delivered to pd (pagerduty) after 3 attempts");

@@ -1,4 +1,4 @@
-package dev.rollguard.cli;
+package dev.rollguard.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
