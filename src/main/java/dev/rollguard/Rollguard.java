@@ -3,6 +3,7 @@ package dev.rollguard;
 import dev.rollguard.audit.AuditLog;
 import dev.rollguard.audit.AuditStore;
 import dev.rollguard.auth.AuthService;
+import dev.rollguard.auth.AuthStore;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.RateLimiter;
 import dev.rollguard.config.Bundles;
@@ -110,7 +111,7 @@ public final class Rollguard implements AutoCloseable {
         } else {
             replication = null;
         }
-        this.auth = new AuthService(database.jdbi(), clock);
+        this.auth = new AuthService(new AuthStore(database.jdbi()), clock);
         this.audit = new AuditLog(new AuditStore(database.jdbi()), clock);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals((service, version) -> auth.approvers(service, version));

@@ -164,6 +164,30 @@ class IncidentMachineTest {
     }
 
     @Test
+    void aSecondBreakGlassEventJoinsTheOpenReviewWithoutPagingAgain() {
+        Rollout r = rollout(Rollout.State.RUNNING, "hotfix");
+        Incident review = IncidentMachine.rolloutIncident(null, r, event("rollout_started", T0, Map.of()), null, "rollout:r1", T0)
+                .incident().withId(6);
+        IncidentMachine.Step again = IncidentMachine.rolloutIncident(review, r, event("rollout_started", T0.plusSeconds(1), Map.of()), null,
+                "rollout:r1", T0.plusSeconds(1));
+        assertThat(again.incident().source()).isEqualTo(Incident.Source.BREAK_GLASS);
+        assertThat(again.incident().severity()).isEqualTo(Severity.SEV4);
+        assertThat(again.incident().title()).isEqualTo(review.title());
+        assertThat(again.effects()).contains(new IncidentMachine.Effect.Trigger(false)).noneMatch(e -> e instanceof IncidentMachine.Effect.Page);
+    }
+
+    @Test
+    void anIncidentWithoutRolloutOrHealthSourceIsOnlyMeasured() {
+        Incident manual = Incident.opened("wp", "production", "slow", Severity.SEV4, Incident.Source.MANUAL, "manual:1", "bob", T0).withId(9);
+        Map<String, List<HealthStore.Sample>> samples = Map.of("h0", List.of(sample(-10, 1, 100, 40)));
+        IncidentMachine.Step s = IncidentMachine.follow(manual, null, List.of(), samples, SLO, T0.plusSeconds(5));
+        assertThat(s.incident().mitigatedAt()).as("a person says when a manual incident is mitigated").isNull();
+        assertThat(s.incident().impact().requestsFailed()).isEqualTo(40);
+        assertThat(s.incident().severity()).as("40% of the traffic failed").isEqualTo(Severity.SEV1);
+        assertThat(s.effects()).contains(new IncidentMachine.Effect.Trigger(true));
+    }
+
+    @Test
     void otherRolloutEventsAreCopiedOnceByTheirId() {
         EventRecord e = new EventRecord("e9", "wp", "production", "r1", "wave_started", "wave 2 of 2", Map.of(), T0);
         IncidentMachine.Step s = IncidentMachine.rolloutEvent(rollbackIncident(), e);
