@@ -8,8 +8,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+<<<<<<< HEAD
 import java.util.regex.Pattern;
+=======
+import java.util.function.ToIntFunction;
+>>>>>>> main
 
 /**
  * Tokens that are almost certainly typos of a far more frequent token in the same tree: {@code .phpp}
@@ -145,7 +150,7 @@ public final class SuspiciousTokenValidator implements Validator {
         }
     }
 
-    private static java.util.Optional<String> best(String token, DeletionIndex index, java.util.function.ToIntFunction<String> count,
+    private static Optional<String> best(String token, DeletionIndex index, ToIntFunction<String> count,
                                                    int minCommon, int maxDistance, boolean words) {
         String best = null;
         int bestCount = 0;
@@ -157,7 +162,7 @@ public final class SuspiciousTokenValidator implements Validator {
                 bestCount = common;
             }
         }
-        return java.util.Optional.ofNullable(best);
+        return Optional.ofNullable(best);
     }
 
     /** Excludes differences that are usually deliberate: case, digits, plural and common affixes. */
