@@ -11,7 +11,7 @@ import dev.rollguard.validate.ValidationSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -65,7 +65,7 @@ public final class AccuracyBenchmark {
         Validation validation = Validation.builtIn();
         ValidationSettings settings = ValidationSettings.DEFAULT;
         List<PackageResult> packages = new ArrayList<>();
-        Map<String, LoadedTree> trees = new java.util.LinkedHashMap<>();
+        Map<String, LoadedTree> trees = new LinkedHashMap<>();
         List<Named> tune = new ArrayList<>();
         List<Named> all = new ArrayList<>();
         for (Corpus.Entry e : Corpus.manifest()) {

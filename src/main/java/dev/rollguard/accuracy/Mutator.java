@@ -9,9 +9,13 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,7 +50,7 @@ final class Mutator {
             }
         }
         List<Mutant> out = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (int attempt = 0; out.size() < count && attempt < count * 50 && !withSites.isEmpty(); attempt++) {
             // packages first, then a site in it: one package with thousands of sites does not drown the others
             int i = random.nextInt(withSites.size());
@@ -106,7 +110,7 @@ final class Mutator {
                 }
             }
         }
-        out.sort(java.util.Comparator.comparing(Site::path).thenComparingInt(Site::start));
+        out.sort(Comparator.comparing(Site::path).thenComparingInt(Site::start));
         return out;
     }
 
@@ -152,7 +156,7 @@ final class Mutator {
     }
 
     private static Mutant syntax(String pkg, Kind kind, String path, String content, Random random, Edit edit,
-                                 java.util.function.Predicate<String> parses) {
+                                 Predicate<String> parses) {
         String[] lines = content.split("\n", -1);
         for (int attempt = 0; attempt < 30; attempt++) {
             int i = random.nextInt(lines.length);

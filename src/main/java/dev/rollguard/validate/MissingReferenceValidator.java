@@ -7,6 +7,7 @@ import dev.rollguard.validate.References.Resolution;
 import dev.rollguard.validate.TreeIndex.Presence;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -66,7 +67,7 @@ public final class MissingReferenceValidator implements Validator {
     private static Map<String, Set<String>> constants(Map<String, String> code, ConfigTree tree) {
         List<Definition> defs = code.entrySet().parallelStream().flatMap(e -> FileCache.get("php-defines", e.getKey(),
                 tree.hash(e.getKey()), () -> definitions(e.getKey(), e.getValue())).stream())
-                .sorted(java.util.Comparator.comparing(Definition::file).thenComparing(Definition::name)).toList();
+                .sorted(Comparator.comparing(Definition::file).thenComparing(Definition::name)).toList();
         Map<String, Set<String>> table = new HashMap<>();
         // constants are defined from other constants (WP_CONTENT_DIR from ABSPATH): iterate to a fixed point
         for (int pass = 0; pass < 5; pass++) {

@@ -1,5 +1,6 @@
 package dev.rollguard.validate;
 
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -9,7 +10,7 @@ import java.util.regex.Pattern;
  * the original line and column.
  */
 final class PhpSource {
-    private static final java.util.Set<String> EXTENSIONS = java.util.Set.of("php", "inc", "phtml", "php5", "php7", "php8");
+    private static final Set<String> EXTENSIONS = Set.of("php", "inc", "phtml", "php5", "php7", "php8");
 
     private PhpSource() {}
 

@@ -10,11 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-<<<<<<< HEAD
-import java.util.regex.Pattern;
-=======
 import java.util.function.ToIntFunction;
->>>>>>> main
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Tokens that are almost certainly typos of a far more frequent token in the same tree: {@code .phpp}
@@ -84,7 +82,7 @@ public final class SuspiciousTokenValidator implements Validator {
             }
         }
         Map<String, String> php = input.phpCode();
-        Map<String, List<Token>> tokens = tree.files().entrySet().parallelStream().collect(java.util.stream.Collectors.toConcurrentMap(
+        Map<String, List<Token>> tokens = tree.files().entrySet().parallelStream().collect(Collectors.toConcurrentMap(
                 Map.Entry::getKey, e -> FileCache.get(RULE, e.getKey(), tree.hash(e.getKey()), () -> {
                     List<Token> found = new ArrayList<>();
                     scan(e.getKey(), e.getValue(), php.get(e.getKey()), (kind, token, start) -> found.add(new Token(kind, token, start)));

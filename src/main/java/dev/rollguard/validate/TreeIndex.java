@@ -6,6 +6,7 @@ import dev.rollguard.config.ConfigTree;
 import java.util.Collections;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,7 @@ final class TreeIndex {
     private final ConfigTree tree;
     private final NavigableSet<String> all;
     private final Map<String, String> links;
-    private final java.util.Set<String> outside;
+    private final Set<String> outside;
 
     TreeIndex(ConfigTree tree, TreeExtras extras) {
         this.tree = tree;

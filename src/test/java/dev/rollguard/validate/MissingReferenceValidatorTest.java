@@ -1,9 +1,13 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.config.ConfigTree;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static dev.rollguard.validate.Trees.files;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -91,8 +95,8 @@ class MissingReferenceValidatorTest {
                 "includes/Setup.php", "<?php\n",
                 "includes/Defines.php", "<?php\n");
         assertThat(Trees.run(v, tree)).extracting(Finding::line, Finding::suggestion).containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple(4, "did you mean 'includes/Defines.php'?"),
-                org.assertj.core.groups.Tuple.tuple(5, "did you mean 'includes/Setup.php'?"));
+                Tuple.tuple(4, "did you mean 'includes/Defines.php'?"),
+                Tuple.tuple(5, "did you mean 'includes/Setup.php'?"));
     }
 
     @Test
@@ -160,14 +164,14 @@ class MissingReferenceValidatorTest {
     void aWildcardThatStopsMatchingIsAnErrorAgainstTheParent() {
         var parent = files("apache2.conf", "Include ports.conf\nIncludeOptional mods-enabled/*.load\nIncludeOptional conf-enabled/*.conf\n",
                 "ports.conf", "Listen 80\n", "mods-enabled/php.load", "LoadModule php_module x.so\n");
-        var child = new java.util.HashMap<>(parent);
+        var child = new HashMap<>(parent);
         child.put("apache2.conf", "Include ports.conf\nIncludeOptional mods-enabeld/*.load\nIncludeOptional conf-enabled/*.conf\n");
         // offline without a parent: the mistyped directory is one edit from an existing one
         assertThat(Trees.run(v, child)).singleElement().satisfies(x -> {
             assertThat(x.line()).isEqualTo(2);
             assertThat(x.message()).contains("did you mean 'mods-enabled/'");
         });
-        try (ValidationInput in = new ValidationInput(dev.rollguard.config.ConfigTree.of(child), dev.rollguard.config.ConfigTree.of(parent),
+        try (ValidationInput in = new ValidationInput(ConfigTree.of(child), ConfigTree.of(parent),
                 ValidationSettings.DEFAULT)) {
             assertThat(v.validate(in)).singleElement().satisfies(x -> {
                 assertThat(x.line()).isEqualTo(2);
@@ -178,10 +182,10 @@ class MissingReferenceValidatorTest {
 
     @Test
     void linksAndBinariesAreReferencesTheTreeHolds() {
-        var tree = dev.rollguard.config.ConfigTree.of(files("index.php", "<?php\nrequire __DIR__ . '/wp-config.php';\n"
+        var tree = ConfigTree.of(files("index.php", "<?php\nrequire __DIR__ . '/wp-config.php';\n"
                 + "require __DIR__ . '/lib/x.php';\nrequire __DIR__ . '/shared/y.php';\nrequire __DIR__ . '/var/cache/z.php';\n",
                 "real/y.php", "<?php\n"));
-        var extras = new TreeExtras(java.util.Set.of("lib/x.php"), java.util.Map.of("shared", "real"), java.util.Set.of("wp-config.php", "var"));
+        var extras = new TreeExtras(Set.of("lib/x.php"), Map.of("shared", "real"), Set.of("wp-config.php", "var"));
         try (ValidationInput in = new ValidationInput(tree, extras, null, null, ValidationSettings.DEFAULT)) {
             assertThat(v.validate(in)).isEmpty();
         }

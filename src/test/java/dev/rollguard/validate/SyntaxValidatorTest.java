@@ -1,8 +1,10 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.config.ConfigTree;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,8 +63,8 @@ class SyntaxValidatorTest {
         before.append("  \"last\": true\n}\n");
         // an unclosed brace: every following key is still valid, inside the wrong object, until the end
         String after = before.toString().replace("\"inner\": {\"x\": 1},", "\"inner\": {\"x\": 1,");
-        var parent = dev.rollguard.config.ConfigTree.of(java.util.Map.of("servers.json", before.toString()));
-        var tree = dev.rollguard.config.ConfigTree.of(java.util.Map.of("servers.json", after));
+        var parent = ConfigTree.of(Map.of("servers.json", before.toString()));
+        var tree = ConfigTree.of(Map.of("servers.json", after));
         // without the parent the parser's own position, far below the edit
         assertThat(only("servers.json", after).line()).isGreaterThan(10);
         try (ValidationInput in = new ValidationInput(tree, parent, ValidationSettings.DEFAULT)) {
