@@ -114,13 +114,13 @@ public final class MissingReferenceValidator implements Validator {
         while (m.find()) {
             int end = PhpExpressions.statementEnd(code, m.end());
             if (end < 0) continue;
-            // '@include' declares the file optional
-            if (m.start() > 0 && code.substring(Math.max(0, m.start() - 3), m.start()).strip().endsWith("@")) continue;
             String expr = unparen(code.substring(m.end(), end).strip());
             // drop-ins such as wp-content/db.php: included only after file_exists() on the same path
             if (guarded == null) guarded = guardedPaths(code);
             if (guarded.contains(expr.replaceAll("\\s+", ""))) continue;
-            out.add(new Include(path, m.start(), m.group(1), expr, null, PhpSource.conditional(bare, m.start())));
+            // '@include' declares the file optional, like a condition: only a near miss is reported
+            boolean silenced = m.start() > 0 && code.substring(Math.max(0, m.start() - 3), m.start()).strip().endsWith("@");
+            out.add(new Include(path, m.start(), m.group(1), expr, null, silenced || PhpSource.conditional(bare, m.start())));
         }
         return List.copyOf(out);
     }
