@@ -51,7 +51,8 @@ public final class Rollguard implements AutoCloseable {
         }
 
         public static Settings defaults() {
-            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 96L * 1024 * 1024);
+            // a push carries files as base64 (4/3 of their size) in JSON: twice the tree limit leaves room for both
+            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
         public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
-import dev.rollguard.config.TreeLoader;
+import dev.rollguard.config.TreeWire;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,15 +46,16 @@ public final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ConfigTree tree = TreeLoader.load(path, new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4));
-        return push(spec, server.client(), service, tree.files(), message, parent, breakGlass, json);
+        // the server applies its limits; locally only what fits in memory matters
+        ConfigTree tree = LocalTree.load(spec.commandLine(), path, new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4));
+        return push(spec, server.client(), service, tree, message, parent, breakGlass, json);
     }
 
-    static int push(picocli.CommandLine.Model.CommandSpec spec, ApiClient client, String service, Map<String, String> files,
+    static int push(picocli.CommandLine.Model.CommandSpec spec, ApiClient client, String service, ConfigTree tree,
                     String message, Integer parent, String breakGlass, boolean json) {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("files", files);
+        body.put("entries", TreeWire.encode(tree));
         body.put("message", message);
         if (parent != null) body.put("parent", parent);
         if (breakGlass != null) body.put("breakGlass", breakGlass);
@@ -77,7 +78,7 @@ public final class PushCommand implements Callable<Integer> {
             if (json) {
                 Output.json(out, Map.of("refused", true, "code", e.code(), "message", e.getMessage(), "report", report));
             } else {
-                Output.report(out, spec.commandLine().getErr(), report, files.size());
+                Output.report(out, spec.commandLine().getErr(), report, tree.size());
                 out.println("refused: " + e.getMessage() + " (fix it: rollguard fix PATH --service " + service
                         + ", or bypass with --break-glass REASON)");
             }

@@ -20,13 +20,13 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port (default ${DEFAULT-VALUE})", defaultValue = "${env:ROLLGUARD_PORT:-8080}")
     int port;
 
-    @Option(names = "--max-file-bytes", description = "Largest config file accepted (default ${DEFAULT-VALUE})", defaultValue = "1048576")
+    @Option(names = "--max-file-bytes", description = "Largest file accepted (default ${DEFAULT-VALUE}: 16 MiB)", defaultValue = "16777216")
     long maxFileBytes;
 
-    @Option(names = "--max-files", description = "Most files in one version (default ${DEFAULT-VALUE})", defaultValue = "20000")
+    @Option(names = "--max-files", description = "Most files in one version (default ${DEFAULT-VALUE})", defaultValue = "50000")
     int maxFiles;
 
-    @Option(names = "--max-tree-bytes", description = "Largest total size of one version (default ${DEFAULT-VALUE})", defaultValue = "67108864")
+    @Option(names = "--max-tree-bytes", description = "Largest total size of one version (default ${DEFAULT-VALUE}: 256 MiB)", defaultValue = "268435456")
     long maxTreeBytes;
 
     @Option(names = "--public-url", description = "How people reach this server, for links in pages and webhooks (env ROLLGUARD_PUBLIC_URL; "

@@ -5,6 +5,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
@@ -13,6 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "validate", description = "Validate a config tree on disk; needs no server. Exit 1 when anything is found.")
@@ -35,23 +38,23 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, custom commands)")
     boolean builtinOnly;
 
-    @Option(names = "--skip-binary", description = "Leave binary files (images, archives) out instead of refusing the tree")
-    boolean skipBinary;
-
     @Option(names = "--json", description = "Print the report as JSON")
     boolean json;
 
     @Override
     public Integer call() {
         ServiceSpec service = SpecFiles.load(specFile);
-        java.util.List<String> skipped = skipBinary ? new java.util.ArrayList<>() : null;
-        ConfigTree tree = TreeLoader.load(path, OFFLINE, skipped);
-        if (skipped != null && !skipped.isEmpty()) {
-            spec.commandLine().getErr().println("notice: skipped " + skipped.size() + " binary file(s)");
-        }
-        ConfigTree parentTree = parent == null ? null : TreeLoader.load(parent, OFFLINE);
+        // binary files and links are part of the tree; what cannot be read at all becomes a finding at its path
+        TreeLoader.Scan scan = LocalTree.scan(spec.commandLine(), path, OFFLINE);
+        ConfigTree tree = scan.tree();
+        ConfigTree parentTree = parent == null ? null : LocalTree.scan(spec.commandLine(), parent, OFFLINE).tree();
         Validation validation = builtinOnly ? Validation.builtIn() : Validation.standard();
         ValidationReport report = validation.run(tree, parentTree, service.validation());
+        if (!scan.skipped().isEmpty()) {
+            List<Finding> all = new ArrayList<>(report.findings());
+            all.addAll(LocalTree.findings(scan.skipped()));
+            report = new ValidationReport(all, report.notices(), report.highRisk(), report.riskReasons(), report.durationMillis());
+        }
         var out = spec.commandLine().getOut();
         if (json) Output.json(out, report);
         else Output.report(out, spec.commandLine().getErr(), report, tree.size());

@@ -45,8 +45,12 @@ public final class ConfigService {
     public List<String> services() { return store.serviceNames(); }
 
     public ValidationReport validate(String service, Map<String, String> files, Integer parent) {
+        return validate(service, new TreeWire.Upload(files, null), parent);
+    }
+
+    public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = ConfigTree.of(files, limits);
+        ConfigTree tree = upload.tree(limits);
         return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
     }
 
@@ -56,8 +60,17 @@ public final class ConfigService {
      */
     public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
                            String breakGlass) {
+        return push(service, new TreeWire.Upload(files, null), author, message, parent, breakGlass);
+    }
+
+    public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
+                           String breakGlass) {
+        service(service);
+        return push(service, upload.tree(limits), author, message, parent, breakGlass);
+    }
+
+    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = ConfigTree.of(files, limits);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
         if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
@@ -136,7 +149,8 @@ public final class ConfigService {
         if (fixed.applied().isEmpty()) {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
-        return push(service, fixed.tree().files(), author, describe(fixed, number), number, null);
+        // the fixed tree is checked against today's limits like any push
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

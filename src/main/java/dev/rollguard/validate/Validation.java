@@ -16,12 +16,13 @@ public final class Validation {
 
     public static Validation standard() {
         return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
-                new PhpLintValidator(), new ApacheConfigValidator(), new CommandValidator()));
+                new PhpLintValidator(), new ApacheConfigValidator(), new CommandValidator(), new LinkValidator()));
     }
 
     /** Only the checks that need nothing but the JVM: what the benchmark measures. */
     public static Validation builtIn() {
-        return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator()));
+        return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
+                new LinkValidator()));
     }
 
     public ValidationReport run(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {

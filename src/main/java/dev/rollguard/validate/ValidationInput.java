@@ -34,10 +34,10 @@ public final class ValidationInput implements AutoCloseable {
     public ConfigTree parent() { return parent; }
     public ValidationSettings settings() { return settings; }
 
-    /** Paths that are new or whose content differs from the parent: external linters only look at these. */
+    /** Text files that are new or whose content differs from the parent: external linters only look at these. */
     public Set<String> changedPaths() {
-        if (parent == null) return tree.paths();
-        return tree.paths().stream()
+        if (parent == null) return tree.textPaths();
+        return tree.textPaths().stream()
                 .filter(p -> !tree.hash(p).equals(parent.hash(p)))
                 .collect(Collectors.toCollection(java.util.TreeSet::new));
     }
