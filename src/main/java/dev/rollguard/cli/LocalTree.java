@@ -11,19 +11,18 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A directory given on the command line, read as it is; one that cannot be read at all is a usage error (exit 2). */
+/**
+ * A directory given on the command line, read as it is. One that cannot be read at all throws
+ * {@link TreeLoader.UnreadableDirectory}, a usage error (exit 2, see {@link Main}).
+ */
 final class LocalTree {
     static final String UNREADABLE = "unreadable_file";
     static final String NOT_A_FILE = "not_a_file";
 
     private LocalTree() {}
 
-    static TreeLoader.Scan scan(CommandLine cmd, Path dir, Limits limits) {
-        try {
-            return TreeLoader.scan(dir, limits);
-        } catch (TreeLoader.UnreadableDirectory e) {
-            throw new CommandLine.ParameterException(cmd, e.getMessage());
-        }
+    static TreeLoader.Scan scan(Path dir, Limits limits) {
+        return TreeLoader.scan(dir, limits);
     }
 
     /**
@@ -31,16 +30,12 @@ final class LocalTree {
      * why; FIFOs, sockets and devices are left out with a notice.
      */
     static ConfigTree load(CommandLine cmd, Path dir, Limits limits) {
-        try {
-            TreeLoader.Scan scan = TreeLoader.scan(dir, limits);
-            PrintWriter err = cmd.getErr();
-            for (TreeLoader.Skipped s : scan.skipped()) {
-                if (s.reason() == TreeLoader.Skipped.Reason.NOT_A_FILE) err.println("notice: left out " + s.describe());
-            }
-            return TreeLoader.complete(scan);
-        } catch (TreeLoader.UnreadableDirectory e) {
-            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        TreeLoader.Scan scan = TreeLoader.scan(dir, limits);
+        PrintWriter err = cmd.getErr();
+        for (TreeLoader.Skipped s : scan.skipped()) {
+            if (s.reason() == TreeLoader.Skipped.Reason.NOT_A_FILE) err.println("notice: left out " + s.describe());
         }
+        return TreeLoader.complete(scan);
     }
 
     /** For validate: what could not be read is a finding at its path, like anything else wrong with the tree. */

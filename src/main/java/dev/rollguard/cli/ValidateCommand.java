@@ -45,9 +45,9 @@ public final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         ServiceSpec service = SpecFiles.load(specFile);
         // binary files and links are part of the tree; what cannot be read at all becomes a finding at its path
-        TreeLoader.Scan scan = LocalTree.scan(spec.commandLine(), path, OFFLINE);
+        TreeLoader.Scan scan = LocalTree.scan(path, OFFLINE);
         ConfigTree tree = scan.tree();
-        ConfigTree parentTree = parent == null ? null : LocalTree.scan(spec.commandLine(), parent, OFFLINE).tree();
+        ConfigTree parentTree = parent == null ? null : LocalTree.scan(parent, OFFLINE).tree();
         Validation validation = builtinOnly ? Validation.builtIn() : Validation.standard();
         ValidationReport report = validation.run(tree, parentTree, service.validation());
         if (!scan.skipped().isEmpty()) {
