@@ -66,12 +66,7 @@ public final class ConfigTree {
     /** A tree of text files (path → content). Content with NUL or invalid UTF-8 becomes a binary file. */
     public static ConfigTree of(Map<String, String> raw, Limits limits) {
         Map<String, TreeEntry> entries = new LinkedHashMap<>();
-        for (var e : raw.entrySet()) {
-            String key = e.getKey();
-            if (entries.put(key, TreeEntry.text(e.getValue() == null ? "" : e.getValue())) != null) {
-                throw Problem.badRequest("duplicate_path", "path given twice: " + key);
-            }
-        }
+        raw.forEach((path, text) -> entries.put(path, TreeEntry.text(text == null ? "" : text)));
         return ofEntries(entries, limits);
     }
 

@@ -58,12 +58,7 @@ public final class TreeWire {
                 if (entries.size() > limits.maxFiles()) {
                     throw new Problem(413, "too_many_files", "tree has " + entries.size() + " files; the limit is " + limits.maxFiles());
                 }
-                for (Entry e : entries) {
-                    if (e == null || e.path() == null) throw Problem.badRequest("invalid_entry", "every entry needs a 'path'");
-                    if (all.put(e.path(), entry(e, false, limits)) != null) {
-                        throw Problem.badRequest("duplicate_path", "path given twice: " + ConfigPaths.printable(e.path()));
-                    }
-                }
+                add(all, entries, false, limits);
             }
             return ConfigTree.ofEntries(all, limits);
         }
@@ -81,13 +76,17 @@ public final class TreeWire {
 
     static ConfigTree decode(List<Entry> entries, boolean hashRequired, Limits limits) {
         Map<String, TreeEntry> all = new LinkedHashMap<>();
-        for (Entry e : entries == null ? List.<Entry>of() : entries) {
+        add(all, entries == null ? List.of() : entries, hashRequired, limits);
+        return ConfigTree.ofEntries(all, limits);
+    }
+
+    private static void add(Map<String, TreeEntry> all, List<Entry> entries, boolean hashRequired, Limits limits) {
+        for (Entry e : entries) {
             if (e == null || e.path() == null) throw Problem.badRequest("invalid_entry", "every entry needs a 'path'");
             if (all.put(e.path(), entry(e, hashRequired, limits)) != null) {
                 throw Problem.badRequest("duplicate_path", "path given twice: " + ConfigPaths.printable(e.path()));
             }
         }
-        return ConfigTree.ofEntries(all, limits);
     }
 
     private static TreeEntry entry(Entry e, boolean hashRequired, Limits limits) {

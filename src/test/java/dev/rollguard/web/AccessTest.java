@@ -156,7 +156,9 @@ class AccessTest {
         assertThat(ts.send("POST", "/api/v1/agents/wp/testing/h1/report", "{\"appliedVersion\": 1}", h1).status()).isEqualTo(200);
         TestServer.Response bundle = ts.send("GET", "/api/v1/services/wp/versions/1/bundle", null, h1);
         assertThat(bundle.status()).isEqualTo(200);
-        assertThat(bundle.body()).as("agents get the real files").contains("hunter2-very-secret");
+        assertThat(bundle.body()).as("agents get the real files (base64 in the bundle)")
+                .contains(java.util.Base64.getEncoder().encodeToString(
+                        "<?php\ndefine( 'DB_PASSWORD', 'hunter2-very-secret' );\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         assertThat(ts.send("POST", "/api/v1/services/wp/environments/testing/release", "{\"version\": 1}", h1).status()).isEqualTo(403);
         assertThat(ts.send("GET", "/api/v1/services/other", null, h1).status()).isEqualTo(403);
         assertThat(ts.send("POST", "/api/v1/tokens", "{}", h1).status()).isEqualTo(403);
