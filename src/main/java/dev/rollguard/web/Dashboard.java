@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 import static dev.rollguard.web.Html.badge;
 import static dev.rollguard.web.Html.esc;
@@ -327,6 +328,8 @@ public final class Dashboard {
         return b.toString();
     }
 
+    private static final Pattern BINARY_DIFF_HEADER = Pattern.compile("diff |old: |new: |Binary files ");
+
     private static String diff(List<TreeDiff.FileDiff> diffs) {
         if (diffs.isEmpty()) return "<p class=\"muted\">No changes.</p>";
         StringBuilder b = new StringBuilder();
@@ -337,7 +340,9 @@ public final class Dashboard {
             String[] lines = d.unified().split("\n");
             for (int i = 0; i < Math.min(lines.length, 2000); i++) {
                 String l = lines[i];
-                String cls = l.startsWith("+++") || l.startsWith("---") ? "meta" : l.startsWith("+") ? "add" : l.startsWith("-") ? "del"
+                // a binary file's block ("diff …", "old: …", "new: …", "Binary files … differ") is all header
+                String cls = l.startsWith("+++") || l.startsWith("---") || BINARY_DIFF_HEADER.matcher(l).lookingAt() ? "meta"
+                        : l.startsWith("+") ? "add" : l.startsWith("-") ? "del"
                         : l.startsWith("@@") ? "hunk" : "";
                 b.append("<span class=\"").append(cls).append("\">").append(esc(l)).append("</span>\n");
             }
