@@ -90,6 +90,37 @@ class AgentProtocolTest {
         assertThat(poll("nobody", "known=none&waitSeconds=5").get().statusCode()).isEqualTo(404);
     }
 
+    private int pushBinary(int bytes) {
+        byte[] data = new byte[bytes];
+        new java.util.Random(bytes).nextBytes(data);
+        TestServer.Response r = ts.send("POST", "/api/v1/services/wp/versions", Json.write(Map.of("message", "m", "entries",
+                List.of(Map.of("path", "img/big.bin", "base64", java.util.Base64.getEncoder().encodeToString(data))))));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return TestServer.json(r).path("version").path("number").asInt();
+    }
+
+    @Test
+    void theInlineLimitCountsTheBundleAsSentSoLargeBinariesAreFetchedOnTheirOwn() throws Exception {
+        register("h1");
+        // 600 KB of random bytes is 800 KB of base64: inline
+        int small = pushBinary(600_000);
+        String first = ts.release("production", small, null).path("id").asText();
+        JsonNode inline = body(poll("h1", "known=none&bundle=inline&waitSeconds=0").get());
+        assertThat(inline.path("desiredVersion").asInt()).isEqualTo(small);
+        assertThat(inline.path("bundle").path("entries").get(0).path("size").asLong()).isEqualTo(600_000);
+        assertThat(inline.path("bundle")).isEqualTo(ts.get("/api/v1/services/wp/versions/" + small + "/bundle"));
+        assertThat(ts.send("POST", "/api/v1/agents/wp/production/h1/report", "{\"appliedVersion\": " + small + "}").status()).isEqualTo(200);
+        assertThat(ts.awaitTerminal(first).path("state").asText()).isEqualTo("COMPLETE");
+        // 900 KB is 1.2 MB of base64: over the 1 MiB inline limit, so the answer names the version only
+        int large = pushBinary(900_000);
+        JsonNode rollout = ts.release("production", large, null);
+        JsonNode answer = body(poll("h1", "known=" + small + "&bundle=inline&waitSeconds=0").get());
+        assertThat(answer.path("desiredVersion").asInt()).as(rollout.toString()).isEqualTo(large);
+        assertThat(answer.has("bundle")).isFalse();
+        JsonNode fetched = ts.get("/api/v1/services/wp/versions/" + large + "/bundle");
+        assertThat(java.util.Base64.getDecoder().decode(fetched.path("entries").get(0).path("base64").asText())).hasSize(900_000);
+    }
+
     @Test
     void aWakeUpThatChangesNothingForTheHostKeepsItsPollWaiting() throws Exception {
         register("h1");
