@@ -48,7 +48,7 @@ public final class CommandValidator implements Validator {
             }
             if (ref.inline() == null && declared.get(ref.name()).isEmpty()) {
                 throw Problem.badRequest("unknown_validator", "validation.commands: no validator named '" + ref.name() + "' is declared "
-                        + "on this server" + (declared.byName().isEmpty() ? " (it declares none)" : "; declared: "
+                        + "(--validators FILE)" + (declared.byName().isEmpty() ? "; none are" : "; declared: "
                         + String.join(", ", declared.byName().keySet())));
             }
         }

@@ -16,8 +16,9 @@ final class ConfigTest {
     static final String FALLBACK_MOUNT = "/srv/tree";
     /** Places the sandbox itself needs (programs, libraries, scratch): a tree is never mounted on, above or below them. */
     private static final List<String> RESERVED = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/dev", "/proc",
-            "/run", "/tmp", "/var/log", "/var/lib", "/var/run", "/var/lock", "/etc/passwd", "/etc/group", "/etc/alternatives",
-            "/etc/ld.so.cache");
+            "/run", "/tmp", "/var/log", "/var/lib", "/var/run", "/var/lock");
+    /** Files the sandbox lays over /etc: a tree may be mounted at /etc (a copy of a host's /etc), never at or under these. */
+    private static final List<String> OVERLAID = List.of("/etc/passwd", "/etc/group", "/etc/alternatives", "/etc/ld.so.cache");
     private static final Pattern SAFE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
 
     private ConfigTest() {}
@@ -49,6 +50,9 @@ final class ConfigTest {
         if (!SAFE.matcher(m).matches() || m.contains("/../") || m.endsWith("/..") || m.contains("/./")) return false;
         for (String r : RESERVED) {
             if (m.equals(r) || m.startsWith(r + "/") || r.startsWith(m + "/")) return false;
+        }
+        for (String r : OVERLAID) {
+            if (m.equals(r) || m.startsWith(r + "/")) return false;
         }
         return true;
     }
