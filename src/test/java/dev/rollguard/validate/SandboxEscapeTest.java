@@ -95,6 +95,22 @@ class SandboxEscapeTest {
         assertThat(message(apache, "Include /etc/passwd")).contains("outside the tree").doesNotContain("root:");
     }
 
+    @Test
+    void nginxConfigTestSeesNothingOutsideTheTree() throws IOException {
+        assumeTrue(Processes.which("nginx").isPresent(), "nginx is not installed");
+        NginxConfigValidator nginx = new NginxConfigValidator(sandbox);
+        String base = "events {}\nhttp {\n  server { listen 127.0.0.1:18084; }\n";
+        for (String t : List.of("/etc/shadow", "/root/.bash_history", secrets.resolve("token").toString(), "../../../../etc/shadow")) {
+            List<Finding> f = Trees.run(nginx, files("nginx.conf", base + "  include " + t + ";\n}\n"));
+            assertThat(f).singleElement().satisfies(x -> {
+                assertThat(x.line()).isEqualTo(4);
+                assertThat(x.message()).contains("No such file");
+            });
+            assertNoSecret(Json.write(f));
+            assertNoSecret(Json.write(Trees.run(nginx, files("nginx.conf", base + "  access_log " + t + ";\n}\n"))));
+        }
+    }
+
     private static String message(ApacheConfigValidator apache, String directive) {
         List<Finding> f = Trees.run(apache, files("apache2.conf", apacheConf(directive + "\n")));
         assertThat(f).singleElement();
