@@ -27,7 +27,12 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
     private PhpLintPool pool;
 
     public PhpLintValidator(Sandbox sandbox, PhpLintCache cache) {
-        this(sandbox, Processes.which("php").map(PhpLintValidator::real), cache);
+        this(sandbox, phpBinary(), cache);
+    }
+
+    /** The php this machine runs (its real path: /usr/bin/php is a link through /etc/alternatives). */
+    static Optional<Path> phpBinary() {
+        return Processes.which("php").map(PhpLintValidator::real);
     }
 
     PhpLintValidator(Sandbox sandbox, Optional<Path> php, PhpLintCache cache) {
@@ -36,7 +41,6 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
         this.cache = cache;
     }
 
-    /** /usr/bin/php is a link through /etc/alternatives: the sandbox runs the program it points at. */
     private static Path real(Path p) {
         try {
             return p.toRealPath();
