@@ -47,7 +47,7 @@ function compile_forked(string $file): string {
 }
 
 function lint_child(string $file): string {
-    $p = proc_open([PHP_BINARY, '-n', '-l', '-d', 'display_errors=1', '-d', 'log_errors=0', $file],
+    $p = proc_open([PHP_BINARY, '-n', '-l', '-d', 'display_errors=1', '-d', 'log_errors=0', '-d', 'short_open_tag=0', $file],
         [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
     if (!is_resource($p)) return "0\tFatal error: cannot start php -l";
     $out = stream_get_contents($pipes[1]) . stream_get_contents($pipes[2]);
