@@ -4,6 +4,9 @@ import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigStore;
 import dev.rollguard.config.Limits;
 import dev.rollguard.storage.Database;
+import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.validate.CommandValidators;
+import dev.rollguard.validate.PhpLintCache;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.web.ApiServer;
 import dev.rollguard.web.ConfigRoutes;
@@ -26,6 +29,9 @@ import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -36,18 +42,19 @@ import dev.rollguard.storage.Replication;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Rollguard.class);
     /**
      * {@code tick}: how often the orchestrator looks at running rollouts. {@code publicUrl}: how people reach this
      * server (links in pages and webhooks); null means the address it listens on.
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
-                           String bootstrapToken) {
+                           String bootstrapToken, CommandValidators validators) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null);
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none());
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none());
         }
 
         public static Settings defaults() {
@@ -55,15 +62,17 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken); }
-        public Settings withTick(Duration t) { return new Settings(database, host, port, limits, maxBodyBytes, t, publicUrl, bootstrapToken); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withTick(Duration t) { return new Settings(database, host, port, limits, maxBodyBytes, t, publicUrl, bootstrapToken, validators); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators); }
+        /** The command validators the operator declared (service specs name them). */
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v); }
     }
 
     private final Database database;
@@ -78,11 +87,19 @@ public final class Rollguard implements AutoCloseable {
     private final String replica = java.util.UUID.randomUUID().toString();
     private final List<Duty> duties;
     private final Replication replication;
+    private final Sandbox sandbox;
+    private final Validation validation;
 
     public Rollguard(Settings settings, Clock clock) {
         this.database = Database.open(settings.database());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.config = new ConfigService(new ConfigStore(database.jdbi()), Validation.standard(), settings.limits(), clock);
+        // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
+        this.sandbox = Sandbox.detect();
+        if (sandbox.available()) log.info(sandbox.describe());
+        else log.warn(sandbox.describe());
+        this.validation = Validation.standard(sandbox, settings.validators() == null ? CommandValidators.none() : settings.validators(),
+                false, PhpLintCache.inMemory(50_000));
+        this.config = new ConfigService(new ConfigStore(database.jdbi()), validation, settings.limits(), clock);
         HealthStore health = new HealthStore();
         this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), health, new HostSignals(), clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
@@ -132,6 +149,8 @@ public final class Rollguard implements AutoCloseable {
         } catch (RuntimeException e) {
             rollouts.close();
             incidents.close();
+            validation.close();
+            sandbox.close();
             database.close();
             throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
@@ -167,6 +186,8 @@ public final class Rollguard implements AutoCloseable {
         if (replication != null) replication.close();
         // hand the duties over at once instead of after the lease expires
         duties.forEach(Duty::release);
+        validation.close();
+        sandbox.close();
         database.close();
     }
 }

@@ -1,6 +1,7 @@
 package dev.rollguard;
 
 import dev.rollguard.config.Limits;
+import dev.rollguard.validate.CommandValidators;
 
 import java.io.IOException;
 import java.net.URI;
@@ -34,6 +35,13 @@ public final class TestServer implements AutoCloseable {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(database, "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
                 .withBootstrapToken(ADMIN_TOKEN));
+    }
+
+    /** A server whose operator declared these command validators. */
+    public TestServer(CommandValidators validators) {
+        this.dir = tempDir();
+        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
+                .withBootstrapToken(ADMIN_TOKEN).withValidators(validators));
     }
 
     public TestServer(Path dir, int port) {

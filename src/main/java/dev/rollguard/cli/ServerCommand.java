@@ -2,9 +2,11 @@ package dev.rollguard.cli;
 
 import dev.rollguard.Rollguard;
 import dev.rollguard.config.Limits;
+import dev.rollguard.validate.CommandValidators;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -33,6 +35,10 @@ public final class ServerCommand implements Callable<Integer> {
             + "default: the listen address)", defaultValue = "${env:ROLLGUARD_PUBLIC_URL}")
     String publicUrl;
 
+    @Option(names = "--validators", description = "YAML file declaring the command validators service specs may name "
+            + "(env ROLLGUARD_VALIDATORS; default: none)", defaultValue = "${env:ROLLGUARD_VALIDATORS}")
+    Path validators;
+
     @Override
     public Integer call() throws Exception {
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
@@ -41,6 +47,7 @@ public final class ServerCommand implements Callable<Integer> {
         settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
+        if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {
             System.err.println("first start: created user 'admin' (admin on every service). Its token, shown only this once:");

@@ -5,7 +5,10 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.validate.CommandValidators;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.validate.PhpLintCache;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
@@ -35,7 +38,10 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--parent", description = "Directory with the currently deployed tree: only changed files are linted, risk rules see the change")
     Path parent;
 
-    @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, custom commands)")
+    @Option(names = "--validators", description = "YAML file declaring command validators the spec names (as for 'server --validators')")
+    Path validators;
+
+    @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, nginx -t, command validators)")
     boolean builtinOnly;
 
     @Option(names = "--json", description = "Print the report as JSON")
@@ -48,8 +54,18 @@ public final class ValidateCommand implements Callable<Integer> {
         TreeLoader.Scan scan = LocalTree.scan(path, OFFLINE);
         ConfigTree tree = scan.tree();
         ConfigTree parentTree = parent == null ? null : LocalTree.scan(parent, OFFLINE).tree();
-        Validation validation = builtinOnly ? Validation.builtIn() : Validation.standard();
-        ValidationReport report = validation.run(tree, parentTree, service.validation());
+        ValidationReport report;
+        if (builtinOnly) {
+            report = Validation.builtIn().run(tree, parentTree, service.validation());
+        } else {
+            // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
+            CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
+            try (Sandbox sandbox = Sandbox.detect();
+                 Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
+                validation.check(service.validation());
+                report = validation.run(tree, parentTree, service.validation());
+            }
+        }
         if (!scan.skipped().isEmpty()) {
             List<Finding> all = new ArrayList<>(report.findings());
             all.addAll(LocalTree.findings(scan.skipped()));

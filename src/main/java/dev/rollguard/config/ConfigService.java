@@ -35,6 +35,7 @@ public final class ConfigService {
 
     public void putService(String name, ServiceSpec spec) {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
+        validation.check(s.validation());
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
     }
 

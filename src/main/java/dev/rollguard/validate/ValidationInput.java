@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sandbox.Sandbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +24,7 @@ public final class ValidationInput implements AutoCloseable {
     private final ValidationSettings settings;
     private final List<String> notices = new CopyOnWriteArrayList<>();
     private Path materialized;
+    private boolean granted;
 
     public ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
         this.tree = tree;
@@ -57,9 +59,20 @@ public final class ValidationInput implements AutoCloseable {
         return materialized;
     }
 
+    /** The tree on disk, readable by the sandbox's unprivileged user (and by nobody else). */
+    public synchronized Path materializedFor(Sandbox sandbox) {
+        Path dir = materialized();
+        if (!granted) {
+            sandbox.grantRead(dir);
+            granted = true;
+        }
+        return dir;
+    }
+
     @Override
     public synchronized void close() {
         TreeLoader.deleteRecursively(materialized);
         materialized = null;
+        granted = false;
     }
 }

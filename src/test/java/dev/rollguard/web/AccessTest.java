@@ -5,6 +5,8 @@ import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Role;
+import dev.rollguard.validate.CommandValidators;
+import dev.rollguard.validate.ValidationSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -222,15 +224,17 @@ class AccessTest {
 
     @Test
     void validatorOutputQuotingASecretIsMasked() {
-        String spec = "{\"environments\": [\"production\"], \"validation\": {\"phpLint\": false, \"commands\": [{\"name\": \"grep-check\", "
-                + "\"command\": [\"sh\", \"-c\", \"grep -rn DB_PASSWORD \\\"$ROLLGUARD_TREE\\\"; exit 1\"]}]}}";
-        assertThat(ts.send("PUT", "/api/v1/services/vault", spec).status()).isEqualTo(200);
-        String files = "{\"files\": {\"wp-config.php\": \"<?php\\ndefine( 'DB_PASSWORD', 'quoted-by-a-validator' );\\n\"}, \"message\": \"m\"}";
-        TestServer.Response checked = ts.send("POST", "/api/v1/services/vault/validate", files);
-        TestServer.Response refused = ts.send("POST", "/api/v1/services/vault/versions", files);
-        assertThat(refused.status()).isEqualTo(422);
-        for (TestServer.Response r : List.of(checked, refused)) {
-            assertThat(r.body()).contains("grep-check", "DB_PASSWORD").doesNotContain("quoted-by-a-validator");
+        var grep = new ValidationSettings.CommandSpec("grep-check", List.of("sh", "-c", "grep -rn DB_PASSWORD \"$ROLLGUARD_TREE\"; exit 1"), null, null);
+        try (TestServer operated = new TestServer(CommandValidators.of(List.of(grep)))) {
+            String spec = "{\"environments\": [\"production\"], \"validation\": {\"phpLint\": false, \"commands\": [\"grep-check\"]}}";
+            assertThat(operated.send("PUT", "/api/v1/services/vault", spec).status()).isEqualTo(200);
+            String files = "{\"files\": {\"wp-config.php\": \"<?php\\ndefine( 'DB_PASSWORD', 'quoted-by-a-validator' );\\n\"}, \"message\": \"m\"}";
+            TestServer.Response checked = operated.send("POST", "/api/v1/services/vault/validate", files);
+            TestServer.Response refused = operated.send("POST", "/api/v1/services/vault/versions", files);
+            assertThat(refused.status()).isEqualTo(422);
+            for (TestServer.Response r : List.of(checked, refused)) {
+                assertThat(r.body()).contains("grep-check", "DB_PASSWORD").doesNotContain("quoted-by-a-validator");
+            }
         }
     }
 
