@@ -56,6 +56,12 @@ public final class ConfigService {
      */
     public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
                            String breakGlass) {
+        return push(service, files, author, message, parent, breakGlass, null);
+    }
+
+    /** As {@link #push(String, Map, String, String, Integer, String)}, recording the Git commit the tree came from. */
+    public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
+                           String breakGlass, GitCommit git) {
         ServiceSpec spec = service(service);
         ConfigTree tree = ConfigTree.of(files, limits);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
@@ -75,7 +81,7 @@ public final class ConfigService {
                     Map.of("report", report));
         }
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass);
+                report.releasable() ? null : breakGlass, git);
         return new PushResult(v, report);
     }
 
@@ -122,6 +128,11 @@ public final class ConfigService {
         return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> new TreeDiff.FileDiff(d.path(), d.status(), d.additions(),
                 d.deletions(), secrets.mask(d.unified()), d.changedLines().stream().map(l -> new TreeDiff.ChangedLine(l.path(), l.line(),
                         l.added(), secrets.mask(l.text()))).toList())).toList();
+    }
+
+    /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
+    public VersionDiff versionDiff(String service, int from, int to) {
+        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to));
     }
 
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
