@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -108,7 +109,7 @@ public final class SimulatedHost implements AutoCloseable {
     public String metrics() {
         StringBuilder sb = new StringBuilder("# HELP http_requests_total Requests answered, by status code.\n"
                 + "# TYPE http_requests_total counter\n");
-        new java.util.TreeMap<>(byStatus).forEach((code, n) -> sb.append("http_requests_total{code=\"").append(code).append("\"} ")
+        new TreeMap<>(byStatus).forEach((code, n) -> sb.append("http_requests_total{code=\"").append(code).append("\"} ")
                 .append(n.get()).append('\n'));
         return sb.toString();
     }
