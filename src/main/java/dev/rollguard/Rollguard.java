@@ -28,6 +28,9 @@ import dev.rollguard.audit.AuditLog;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
+import dev.rollguard.metrics.OperationalMetrics;
+import dev.rollguard.prometheus.PrometheusClient;
+import dev.rollguard.prometheus.PrometheusSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +81,7 @@ public final class Rollguard implements AutoCloseable {
     private final Database database;
     private final ConfigService config;
     private final RolloutService rollouts;
+    private final PrometheusSource prometheus;
     private final ApiServer api;
     private final IncidentService incidents;
     private final AuthService auth;
@@ -114,6 +118,10 @@ public final class Rollguard implements AutoCloseable {
         Duty webhooks = new Duty(leases, "webhooks");
         duties = List.of(orchestrator, monitor, webhooks);
         rollouts.runOnlyWhen(orchestrator);
+        prometheus = new PrometheusSource(config, rollouts.store(), health, new PrometheusClient(), clock);
+        prometheus.runOnlyWhen(orchestrator);
+        rollouts.watchGaps(prometheus);
+        OperationalMetrics operational = new OperationalMetrics(metrics, config, rollouts, notifier, prometheus);
         incidents.runOnlyWhen(monitor);
         notifier.runOnlyWhen(webhooks);
         if (database.kind() == Database.Kind.POSTGRESQL) {
@@ -129,7 +137,7 @@ public final class Rollguard implements AutoCloseable {
         this.audit = new AuditLog(database.jdbi(), clock);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
-        this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
+        this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new dev.rollguard.config.Bundles(config, 64L << 20);
             RolloutRoutes.registerAgentProtocol(server, rollouts, bundles);
@@ -145,8 +153,10 @@ public final class Rollguard implements AutoCloseable {
             api.start(settings.host(), settings.port());
             if (base[0] == null) base[0] = "http://" + settings.host() + ":" + api.port();
             rollouts.startLoop(settings.tick());
+            prometheus.start(Duration.ofMillis(250));
             incidents.start(Duration.ofMillis(250));
         } catch (RuntimeException e) {
+            prometheus.close();
             rollouts.close();
             incidents.close();
             validation.close();
@@ -181,6 +191,7 @@ public final class Rollguard implements AutoCloseable {
     public void close() {
         // stop taking requests first, so no request reaches storage after it closes
         api.stop();
+        prometheus.close();
         rollouts.close();
         incidents.close();
         if (replication != null) replication.close();

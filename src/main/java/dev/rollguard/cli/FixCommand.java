@@ -77,6 +77,6 @@ public final class FixCommand implements Callable<Integer> {
             }
         }
         String msg = message != null ? message : ConfigService.describe(fixed, 0).replaceFirst("^fix v0:", "fix:");
-        return PushCommand.push(spec, client, service, fixed.tree(), msg, null, null, json);
+        return PushCommand.push(spec, client, service, fixed.tree(), msg, null, null, null, json);
     }
 }

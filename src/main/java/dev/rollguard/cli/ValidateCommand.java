@@ -11,12 +11,20 @@ import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.PhpLintCache;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.validate.format.GitHubAnnotations;
+import dev.rollguard.validate.format.JUnitXml;
+import dev.rollguard.validate.format.ReportContext;
+import dev.rollguard.validate.format.ReportFormat;
+import dev.rollguard.validate.format.Sarif;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,11 +52,16 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, nginx -t, command validators)")
     boolean builtinOnly;
 
-    @Option(names = "--json", description = "Print the report as JSON")
+    @Option(names = "--json", description = "Print the report as JSON (same as --format json)")
     boolean json;
+
+    @Option(names = "--format", paramLabel = "text|json|sarif|junit|github",
+            description = "Output format: text (default), json, sarif (SARIF 2.1.0), junit (JUnit XML), github (workflow annotations)")
+    String format;
 
     @Override
     public Integer call() {
+        ReportFormat chosen = format();
         ServiceSpec service = SpecFiles.load(specFile);
         // binary files and links are part of the tree; what cannot be read at all becomes a finding at its path
         TreeLoader.Scan scan = LocalTree.scan(path, OFFLINE);
@@ -72,10 +85,49 @@ public final class ValidateCommand implements Callable<Integer> {
             report = new ValidationReport(all, report.notices(), report.highRisk(), report.riskReasons(), report.durationMillis());
         }
         var out = spec.commandLine().getOut();
-        if (json) Output.json(out, report);
-        else Output.report(out, spec.commandLine().getErr(), report, tree.size());
+        switch (chosen) {
+            case TEXT -> Output.report(out, spec.commandLine().getErr(), report, tree.size());
+            case JSON -> Output.json(out, report);
+            case SARIF -> out.print(Sarif.render(report, context(tree)));
+            case JUNIT -> out.print(JUnitXml.render(report, context(tree)));
+            case GITHUB -> out.print(GitHubAnnotations.render(report, context(tree)));
+        }
         out.flush();
         return report.findings().isEmpty() ? 0 : 1;
+    }
+
+    private ReportFormat format() {
+        if (format == null) return json ? ReportFormat.JSON : ReportFormat.TEXT;
+        ReportFormat f;
+        try {
+            f = ReportFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (json && f != ReportFormat.JSON) throw new ParameterException(spec.commandLine(), "--json contradicts --format " + format);
+        return f;
+    }
+
+    /**
+     * CI systems name files relative to the job's working directory (the repository's root): a tree validated below
+     * it is reported as {@code dir/file}, one elsewhere by its absolute path.
+     */
+    private ReportContext context(ConfigTree tree) {
+        Path cwd = Path.of("").toAbsolutePath().normalize();
+        Path dir = path.toAbsolutePath().normalize();
+        String prefix;
+        URI base;
+        if (dir.startsWith(cwd)) {
+            String rel = cwd.relativize(dir).toString().replace('\\', '/');
+            prefix = rel.isEmpty() ? "" : rel + "/";
+            base = cwd.toUri();
+        } else {
+            prefix = dir.toString().replace('\\', '/') + "/";
+            base = null;
+        }
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        String version = spec.root().version().length > 0 ? spec.root().version()[0].replace("rollguard ", "") : "dev";
+        return new ReportContext(tree, prefix, base, version, Instant.now(), host);
     }
 
     /** Reads service specs from YAML or JSON files. */

@@ -61,16 +61,18 @@ public final class ConfigService {
      */
     public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
                            String breakGlass) {
-        return push(service, new TreeWire.Upload(files, null), author, message, parent, breakGlass);
+        return push(service, new TreeWire.Upload(files, null), author, message, parent, breakGlass, null);
     }
 
+    /** Validates and stores the uploaded tree, recording the Git commit it came from when {@code git} is given. */
     public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
-                           String breakGlass) {
+                           String breakGlass, GitCommit git) {
         service(service);
-        return push(service, upload.tree(limits), author, message, parent, breakGlass);
+        return push(service, upload.tree(limits), author, message, parent, breakGlass, git);
     }
 
-    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass) {
+    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass,
+                            GitCommit git) {
         ServiceSpec spec = service(service);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
@@ -89,7 +91,7 @@ public final class ConfigService {
                     Map.of("report", report));
         }
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass);
+                report.releasable() ? null : breakGlass, git);
         return new PushResult(v, report);
     }
 
@@ -138,6 +140,11 @@ public final class ConfigService {
                         l.added(), secrets.mask(l.text()))).toList())).toList();
     }
 
+    /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
+    public VersionDiff versionDiff(String service, int from, int to) {
+        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to));
+    }
+
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
     public PushResult fix(String service, int number, String author, List<String> findingIds) {
         VersionInfo v = version(service, number);
@@ -151,7 +158,7 @@ public final class ConfigService {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
         // the fixed tree is checked against today's limits like any push
-        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null);
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -20,7 +20,8 @@ import java.util.UUID;
 /** Persistence of services, versions (content-addressed files), environments and releases. */
 public final class ConfigStore {
     private static final String VERSION_COLUMNS = "service, number, parent, author, message, created_at, tree_hash, "
-            + "file_count, total_bytes, releasable, high_risk, bad, bad_reason, break_glass, report";
+            + "file_count, total_bytes, releasable, high_risk, bad, bad_reason, break_glass, report, "
+            + "git_commit, git_author, git_email, git_message, git_dirty";
 
     /** {@code version_files.kind}: a regular file, or a symbolic link whose blob is its target. */
     private static final String FILE = "file";
@@ -74,7 +75,7 @@ public final class ConfigStore {
 
     /** Stores a new version with the next number; its files' contents are added once per distinct hash. */
     public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
-                                     ConfigTree tree, ValidationReport report, String breakGlass) {
+                                     ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git) {
         return jdbi.inTransaction(h -> {
             Integer max = h.createQuery("SELECT MAX(number) FROM versions WHERE service = :s").bind("s", service)
                     .mapTo(Integer.class).findOne().orElse(null);
@@ -88,12 +89,16 @@ public final class ConfigStore {
             }
             if (tree.size() > 0) blobs.execute();
             h.createUpdate("INSERT INTO versions (" + VERSION_COLUMNS + ") VALUES (:service, :number, :parent, :author, :message, "
-                            + ":created, :treeHash, :files, :bytes, :releasable, :highRisk, :bad, NULL, :breakGlass, :report)")
+                            + ":created, :treeHash, :files, :bytes, :releasable, :highRisk, :bad, NULL, :breakGlass, :report, "
+                            + ":gitCommit, :gitAuthor, :gitEmail, :gitMessage, :gitDirty)")
                     .bind("service", service).bind("number", number).bind("parent", parent).bind("author", author)
                     .bind("message", message).bind("created", now.toEpochMilli()).bind("treeHash", tree.treeHash())
                     .bind("files", tree.size()).bind("bytes", tree.totalBytes()).bind("releasable", report.releasable())
                     .bind("highRisk", report.highRisk()).bind("bad", false).bind("breakGlass", breakGlass)
-                    .bind("report", Json.write(report)).execute();
+                    .bind("report", Json.write(report))
+                    .bind("gitCommit", git == null ? null : git.commit()).bind("gitAuthor", git == null ? null : git.author())
+                    .bind("gitEmail", git == null ? null : git.email()).bind("gitMessage", git == null ? null : git.message())
+                    .bind("gitDirty", git == null ? null : git.dirty()).execute();
             PreparedBatch files = h.prepareBatch("INSERT INTO version_files (service, number, path, hash, kind) VALUES (:s, :n, :p, :h, :k)");
             tree.entries().forEach((path, e) -> files.bind("s", service).bind("n", number).bind("p", path).bind("h", e.hash())
                     .bind("k", e instanceof TreeEntry.Link ? LINK : FILE).add());
@@ -124,7 +129,13 @@ public final class ConfigStore {
                 rs.getString("message"), Instant.ofEpochMilli(rs.getLong("created_at")), rs.getString("tree_hash"),
                 rs.getInt("file_count"), rs.getLong("total_bytes"), rs.getBoolean("releasable"), rs.getBoolean("high_risk"),
                 rs.getBoolean("bad"), rs.getString("bad_reason"), rs.getString("break_glass"),
-                Json.read(rs.getString("report"), ValidationReport.class));
+                Json.read(rs.getString("report"), ValidationReport.class), gitCommit(rs));
+    }
+
+    private static GitCommit gitCommit(ResultSet rs) throws SQLException {
+        String commit = rs.getString("git_commit");
+        return commit == null ? null : new GitCommit(commit, rs.getString("git_author"), rs.getString("git_email"),
+                rs.getString("git_message"), rs.getBoolean("git_dirty"));
     }
 
     public ConfigTree tree(String service, int number) {

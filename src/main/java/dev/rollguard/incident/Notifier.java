@@ -48,6 +48,13 @@ public final class Notifier implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** Told of every attempt's outcome by channel kind: "delivered", "failed" (will retry) or "gave_up" (for /metrics). */
+    private volatile BiConsumer<IncidentSettings.Kind, String> attempts = (k, o) -> {};
+
+    public void countAttempts(BiConsumer<IncidentSettings.Kind, String> counter) {
+        this.attempts = counter;
+    }
+
     public void onOutcome(BiConsumer<IncidentStore.Notification, String> listener) {
         this.outcome = listener;
     }
@@ -122,6 +129,7 @@ public final class Notifier implements AutoCloseable {
             int s = r.statusCode();
             if (s >= 200 && s < 300) {
                 store.delivered(n.id(), n.attempts() + 1, clock.instant());
+                attempts.accept(n.kind(), "delivered");
                 outcome.accept(n, null);
                 return true;
             }
@@ -138,6 +146,7 @@ public final class Notifier implements AutoCloseable {
         int attempts = n.attempts() + 1;
         boolean giveUp = permanent || Duration.between(n.createdAt(), now).compareTo(GIVE_UP_AFTER) > 0;
         store.failed(n.id(), attempts, now.plus(backoff(attempts)), error, giveUp);
+        this.attempts.accept(n.kind(), giveUp ? "gave_up" : "failed");
         if (attempts <= 3 || giveUp) {
             log.warn("webhook {} to channel {} failed (attempt {}{}): {}", n.action(), n.channel(), attempts, giveUp ? ", giving up" : "", error);
         }

@@ -127,6 +127,20 @@ public final class RolloutMachine {
                 List.of(new Action.Event("paused", "paused by " + who, Map.of())), null);
     }
 
+    /**
+     * A health source that should speak for the rollout's hosts is silent: no data is no evidence, so the rollout
+     * waits for a person (or for data: resuming re-checks at once) instead of passing on silence.
+     */
+    public static Step noData(Rollout r, Instant now, String why) {
+        requireState(r, Rollout.State.RUNNING, "pause");
+        String reason = "analysis has no data, paused: " + why;
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("verdict", "NO_DATA");
+        data.put("wave", r.wave() + 1);
+        return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, reason),
+                List.of(new Action.Event("analysis_no_data", reason, data)), null);
+    }
+
     public static Step resume(Rollout r, Instant now, String who) {
         requireState(r, Rollout.State.PAUSED, "resume");
         // the bake of the current wave starts over: a paused wave proved nothing while nobody watched

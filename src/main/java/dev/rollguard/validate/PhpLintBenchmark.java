@@ -26,8 +26,8 @@ public final class PhpLintBenchmark {
     private PhpLintBenchmark() {}
 
     public static int run(Path dir, PrintWriter out) {
-        ConfigTree all = TreeLoader.load(dir, new Limits(32L << 20, 200_000, 4L << 30), new ArrayList<>());
-        List<String> php = all.paths().stream().filter(p -> p.endsWith(".php")).toList();
+        ConfigTree all = TreeLoader.scan(dir, new Limits(32L << 20, 200_000, 4L << 30)).tree();
+        List<String> php = all.textPaths().stream().filter(p -> p.endsWith(".php")).toList();
         Map<String, String> phpFiles = new LinkedHashMap<>();
         for (String p : php) phpFiles.put(p, all.content(p));
         ConfigTree tree = ConfigTree.of(phpFiles, new Limits(32L << 20, 200_000, 4L << 30));

@@ -7,10 +7,12 @@ import dev.rollguard.Problem;
 import dev.rollguard.config.Bundles;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.GitCommit;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.config.VersionDiff;
 import dev.rollguard.config.VersionInfo;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -26,7 +28,7 @@ import static dev.rollguard.web.ApiServer.json;
 public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record PushBody(Map<String, String> files, List<TreeWire.Entry> entries, String author, String message, Integer parent,
-                           String breakGlass) {}
+                           String breakGlass, GitCommit git) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FixBody(String author, List<String> findings) {}
@@ -52,7 +54,7 @@ public final class ConfigRoutes {
         server.post(base + "/{service}/versions", Permission.PUSH, ctx -> {
             PushBody body = server.body(ctx, PushBody.class);
             var result = config.push(ctx.pathParam("service"), requireFiles(body), actor(ctx, body.author()),
-                    body.message(), body.parent(), body.breakGlass());
+                    body.message(), body.parent(), body.breakGlass(), body.git());
             json(ctx.status(201), result);
         });
         server.get(base + "/{service}/versions", Permission.READ, ctx -> {
@@ -98,13 +100,18 @@ public final class ConfigRoutes {
                     body.findings()));
         });
         server.get(base + "/{service}/diff", Permission.READ, ctx -> {
-            List<TreeDiff.FileDiff> diffs = config.diff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
+            VersionDiff diff = config.versionDiff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
             if ("unified".equals(ctx.queryParam("format"))) {
-                ctx.contentType("text/x-diff; charset=utf-8").result(TreeDiff.render(diffs));
+                ctx.contentType("text/x-diff; charset=utf-8").result(diff.unified());
             } else {
-                json(ctx, Map.of("from", intParam(ctx, "from"), "to", intParam(ctx, "to"), "files", diffs.stream()
-                        .map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
-                                "deletions", d.deletions(), "unified", d.unified())).toList()));
+                Map<String, Object> view = new LinkedHashMap<>();
+                view.put("from", diff.from().number());
+                view.put("to", diff.to().number());
+                view.put("fromGit", diff.from().git());
+                view.put("toGit", diff.to().git());
+                view.put("files", diff.files().stream().map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
+                        "deletions", d.deletions(), "unified", d.unified())).toList());
+                json(ctx, view);
             }
         });
         server.get(base + "/{service}/environments", Permission.READ, ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
@@ -146,6 +153,7 @@ public final class ConfigRoutes {
         m.put("breakGlass", v.breakGlass());
         m.put("errors", v.report().errors());
         m.put("warnings", v.report().warnings());
+        m.put("git", v.git());
         return m;
     }
 }

@@ -52,7 +52,7 @@ class BinaryStorageTest {
         store.saveService("wp", ServiceSpec.defaults(), Instant.now());
         ConfigTree tree = sample();
         ValidationReport ok = new ValidationReport(List.of(), List.of(), false, List.of(), 0);
-        int n = store.insertVersion("wp", null, "alice", "m", Instant.now(), tree, ok, null).number();
+        int n = store.insertVersion("wp", null, "alice", "m", Instant.now(), tree, ok, null, null).number();
         ConfigTree back = store.tree("wp", n);
         assertThat(back.hashes()).isEqualTo(tree.hashes());
         assertThat(back.treeHash()).isEqualTo(tree.treeHash());
