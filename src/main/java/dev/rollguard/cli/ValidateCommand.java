@@ -22,6 +22,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -138,7 +139,7 @@ public final class ValidateCommand implements Callable<Integer> {
             if (file == null) return ServiceSpec.defaults();
             try {
                 return Json.YAML.readValue(file.toFile(), ServiceSpec.class);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read spec " + file + ": " + e.getMessage().split("\n")[0]);
             }
         }

@@ -4,9 +4,10 @@ import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.incident.Notifier;
 import dev.rollguard.prometheus.PrometheusSource;
-import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
+import dev.rollguard.rollout.PostedEvent;
 import dev.rollguard.rollout.Rollout;
+import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.rollout.RolloutService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,11 +60,11 @@ public final class OperationalMetrics {
                 .description("canary analysis decisions recorded on rollout timelines, by result").tag("result", result).register(registry);
     }
 
-    private void countDecision(EventRecord e) {
-        if (e.type().equals("analysis_no_data")) {
+    private void countDecision(PostedEvent posted) {
+        if (posted.event() instanceof RolloutEvent.NoData) {
             decisions("no_data").increment();
-        } else if (e.type().equals("analysis") && e.data() != null && e.data().get("verdict") != null) {
-            decisions(e.data().get("verdict").toString().toLowerCase(Locale.ROOT)).increment();
+        } else if (posted.event() instanceof RolloutEvent.AnalysisDecided a) {
+            decisions(a.decision().verdict().name().toLowerCase(Locale.ROOT)).increment();
         }
     }
 
@@ -74,10 +75,10 @@ public final class OperationalMetrics {
         List<MultiGauge.Row<?>> versions = new ArrayList<>();
         List<MultiGauge.Row<?>> up = new ArrayList<>();
         for (String service : config.services()) {
-            ServiceSpec spec = config.store().service(service).orElse(null);
+            ServiceSpec spec = config.findService(service).orElse(null);
             if (spec == null) continue;
             for (String env : spec.environments()) {
-                List<Rollout> latest = rollouts.store().rollouts(service, env, 1);
+                List<Rollout> latest = rollouts.rollouts(service, env, 1);
                 if (!latest.isEmpty()) {
                     Rollout r = latest.get(0);
                     for (Rollout.State s : Rollout.State.values()) {
@@ -86,7 +87,7 @@ public final class OperationalMetrics {
                     }
                     waves.add(MultiGauge.Row.of(Tags.of("service", service, "env", env), r.wave() + 1.0));
                 }
-                for (HostInfo h : rollouts.store().hosts(service, env)) {
+                for (HostInfo h : rollouts.hosts(service, env)) {
                     if (h.appliedVersion() == null) continue;
                     versions.add(MultiGauge.Row.of(Tags.of("service", service, "env", env, "host", h.host(),
                             "version", h.appliedVersion().toString()), 1.0));

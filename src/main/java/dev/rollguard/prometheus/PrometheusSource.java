@@ -5,7 +5,7 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.HealthGaps;
 import dev.rollguard.rollout.HostInfo;
-import dev.rollguard.rollout.RolloutStore;
+import dev.rollguard.rollout.RolloutService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +48,7 @@ public final class PrometheusSource implements HealthGaps, AutoCloseable {
     }
 
     private final ConfigService config;
-    private final RolloutStore rollouts;
+    private final RolloutService rollouts;
     private final HealthStore health;
     private final PrometheusClient client;
     private final Clock clock;
@@ -58,7 +58,7 @@ public final class PrometheusSource implements HealthGaps, AutoCloseable {
     private volatile BooleanSupplier duty = () -> true;
     private ScheduledExecutorService loop;
 
-    public PrometheusSource(ConfigService config, RolloutStore rollouts, HealthStore health, PrometheusClient client, Clock clock) {
+    public PrometheusSource(ConfigService config, RolloutService rollouts, HealthStore health, PrometheusClient client, Clock clock) {
         this.config = config;
         this.rollouts = rollouts;
         this.health = health;
@@ -91,7 +91,7 @@ public final class PrometheusSource implements HealthGaps, AutoCloseable {
     public void pollDue() {
         Map<String, PrometheusSettings> seen = new HashMap<>();
         for (String service : config.services()) {
-            ServiceSpec spec = config.store().service(service).orElse(null);
+            ServiceSpec spec = config.findService(service).orElse(null);
             if (spec == null || spec.prometheus() == null) continue;
             PrometheusSettings p = spec.prometheus();
             seen.put(service, p);

@@ -1,6 +1,8 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
+import dev.rollguard.config.Hashing;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.WordPressLikeTree;
 import org.junit.jupiter.api.Test;
@@ -10,8 +12,13 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +72,7 @@ class CliTest {
 
     @Test
     void validateWithExternalToolsWhenPresent() throws IOException {
-        assumeTrue(dev.rollguard.Processes.which("php").isPresent(), "php is not installed");
+        assumeTrue(Processes.which("php").isPresent(), "php is not installed");
         Map<String, String> files = WordPressLikeTree.generate(60, 5);
         files.put("wp-includes/broken.php", "<?php\nfunction x( {\n");
         Run r = run("validate", write(dir.resolve("t"), files).toString());
@@ -76,7 +83,7 @@ class CliTest {
     @Test
     void everyCommandExplainsItselfWithHelp() {
         for (String[] command : new String[][]{{"server"}, {"release"}, {"fix"}, {"incident"}, {"bench"}, {"agent"}}) {
-            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            String[] args = Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";
             Run r = run(args);
             assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
@@ -111,8 +118,8 @@ class CliTest {
         Files.createSymbolicLink(root.resolve(".htaccess"), Path.of("/etc/wordpress/htaccess"));
         Files.createSymbolicLink(root.resolve("jquery.js"), Path.of("../../javascript/jquery/jquery.js"));
         assertThat(new ProcessBuilder("mkfifo", root.resolve("pipe").toString()).start().waitFor()).isEqualTo(0);
-        try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            ch.bind(java.net.UnixDomainSocketAddress.of(root.resolve("php.sock")));
+        try (var ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(root.resolve("php.sock")));
         }
         return root;
     }
@@ -155,12 +162,12 @@ class CliTest {
             assertThat(pushed.out()).contains("pushed docroot v1");
             var tree = ts.server.config().tree("docroot", 1);
             assertThat(tree.links()).containsEntry("inc", "lib").containsEntry(".htaccess", "/etc/wordpress/htaccess");
-            assertThat(tree.hash("logo.gif")).isEqualTo(dev.rollguard.config.Hashing.sha256(Files.readAllBytes(root.resolve("logo.gif"))));
+            assertThat(tree.hash("logo.gif")).isEqualTo(Hashing.sha256(Files.readAllBytes(root.resolve("logo.gif"))));
         }
 
         if (!"root".equals(System.getProperty("user.name"))) {
             Path locked = Files.createDirectories(dir.resolve("locked/sub"));
-            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
             Run unreadable = run("validate", dir.resolve("locked").toString());
             assertThat(unreadable.code()).isEqualTo(2);
             assertThat(unreadable.err()).contains("cannot read directory").contains("permission denied");

@@ -3,11 +3,11 @@ package dev.rollguard.config;
 import dev.rollguard.Problem;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ConfigTreeTest {
     private static String code(Runnable r) {
@@ -43,7 +43,7 @@ class ConfigTreeTest {
     void keepsBinaryContentAsBytesAndOutOfTheTextView() {
         byte[] gif = {(byte) 0xff, (byte) 0xfe, 0x41};
         ConfigTree t = ConfigTree.ofEntries(Map.of("x.gif", TreeEntry.file(gif), "a.bin", TreeEntry.text("ab\u0000cd"),
-                "ok.txt", TreeEntry.file("héllo".getBytes(java.nio.charset.StandardCharsets.UTF_8))), Limits.DEFAULT);
+                "ok.txt", TreeEntry.file("héllo".getBytes(StandardCharsets.UTF_8))), Limits.DEFAULT);
         assertThat(t.paths()).containsExactly("a.bin", "ok.txt", "x.gif");
         assertThat(t.textPaths()).containsExactly("ok.txt");
         assertThat(t.files()).containsOnlyKeys("ok.txt");
@@ -57,7 +57,7 @@ class ConfigTreeTest {
 
     @Test
     void resolvesLinksInsideTheTreeOnly() {
-        Map<String, TreeEntry> e = new java.util.HashMap<>();
+        Map<String, TreeEntry> e = new HashMap<>();
         e.put("wp-includes/plugin.php", TreeEntry.text("<?php\n"));
         e.put("alias.php", TreeEntry.link("alias.php", "wp-includes/plugin.php"));
         e.put("inc", TreeEntry.link("inc", "./wp-includes/"));

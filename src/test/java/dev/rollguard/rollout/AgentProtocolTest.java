@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,10 +12,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -55,7 +60,7 @@ class AgentProtocolTest {
     static String fileOf(JsonNode bundle, String path) {
         for (JsonNode e : bundle.path("entries")) {
             if (e.path("path").asText().equals(path)) {
-                return new String(java.util.Base64.getDecoder().decode(e.path("base64").asText()), java.nio.charset.StandardCharsets.UTF_8);
+                return new String(Base64.getDecoder().decode(e.path("base64").asText()), StandardCharsets.UTF_8);
             }
         }
         return null;
@@ -92,9 +97,9 @@ class AgentProtocolTest {
 
     private int pushBinary(int bytes) {
         byte[] data = new byte[bytes];
-        new java.util.Random(bytes).nextBytes(data);
+        new Random(bytes).nextBytes(data);
         TestServer.Response r = ts.send("POST", "/api/v1/services/wp/versions", Json.write(Map.of("message", "m", "entries",
-                List.of(Map.of("path", "img/big.bin", "base64", java.util.Base64.getEncoder().encodeToString(data))))));
+                List.of(Map.of("path", "img/big.bin", "base64", Base64.getEncoder().encodeToString(data))))));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return TestServer.json(r).path("version").path("number").asInt();
     }
@@ -118,7 +123,7 @@ class AgentProtocolTest {
         assertThat(answer.path("desiredVersion").asInt()).as(rollout.toString()).isEqualTo(large);
         assertThat(answer.has("bundle")).isFalse();
         JsonNode fetched = ts.get("/api/v1/services/wp/versions/" + large + "/bundle");
-        assertThat(java.util.Base64.getDecoder().decode(fetched.path("entries").get(0).path("base64").asText())).hasSize(900_000);
+        assertThat(Base64.getDecoder().decode(fetched.path("entries").get(0).path("base64").asText())).hasSize(900_000);
     }
 
     @Test
@@ -174,7 +179,7 @@ class AgentProtocolTest {
         assertThat(unknown.body()).contains("unknown_host");
     }
 
-    private static void await(java.util.concurrent.Callable<Boolean> condition) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(condition);
+    private static void await(Callable<Boolean> condition) {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(condition);
     }
 }

@@ -15,7 +15,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,8 +161,8 @@ class AccessTest {
         TestServer.Response bundle = ts.send("GET", "/api/v1/services/wp/versions/1/bundle", null, h1);
         assertThat(bundle.status()).isEqualTo(200);
         assertThat(bundle.body()).as("agents get the real files (base64 in the bundle)")
-                .contains(java.util.Base64.getEncoder().encodeToString(
-                        "<?php\ndefine( 'DB_PASSWORD', 'hunter2-very-secret' );\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                .contains(Base64.getEncoder().encodeToString(
+                        "<?php\ndefine( 'DB_PASSWORD', 'hunter2-very-secret' );\n".getBytes(StandardCharsets.UTF_8)));
         assertThat(ts.send("POST", "/api/v1/services/wp/environments/testing/release", "{\"version\": 1}", h1).status()).isEqualTo(403);
         assertThat(ts.send("GET", "/api/v1/services/other", null, h1).status()).isEqualTo(403);
         assertThat(ts.send("POST", "/api/v1/tokens", "{}", h1).status()).isEqualTo(403);
