@@ -2,8 +2,11 @@ package dev.rollguard.accuracy;
 
 import dev.rollguard.accuracy.Mutant.Kind;
 import dev.rollguard.accuracy.Mutator.Named;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeLoader;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Severity;
+import dev.rollguard.validate.TreeExtras;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import dev.rollguard.validate.ValidationSettings;
@@ -53,13 +56,13 @@ public final class AccuracyBenchmark {
 
     private AccuracyBenchmark() {}
 
-    /**
-     * The one place trees are read. Interim: {@link InterimLoader} until binaries and links are first-class in
-     * ConfigTree; then {@code TreeLoader.load} (the CLI's loader) replaces it here.
-     */
+    /** The one place trees are read: the CLI's loader (binaries and links first-class), with its offline limits. */
     static LoadedTree load(Path dir) {
-        return InterimLoader.load(dir);
+        return new LoadedTree(TreeLoader.scan(dir, OFFLINE).tree(), TreeExtras.NONE);
     }
+
+    /** The same sanity bounds as {@code rollguard validate}. */
+    private static final Limits OFFLINE = new Limits(32L * 1024 * 1024, 200_000, 4L * 1024 * 1024 * 1024);
 
     public static Result run(Path corpus, long seed, int perKind, List<Split> splits, PrintWriter progress) {
         Validation validation = Validation.builtIn();
@@ -82,8 +85,10 @@ public final class AccuracyBenchmark {
             ValidationReport report = validation.run(t.tree(), t.extras(), null, null, settings);
             long millis = (System.nanoTime() - start) / 1_000_000;
             List<Finding> errors = report.findings().stream().filter(f -> f.severity() == Severity.ERROR).toList();
-            packages.add(new PackageResult(e.pkg(), split, t.tree().size(), t.extras().binaries().size(),
-                    t.extras().inTreeLinks().size() + t.extras().outsideLinks().size(), errors.size(), report.warnings(), millis, errors));
+            int text = t.tree().textPaths().size();
+            int links = t.tree().links().size();
+            packages.add(new PackageResult(e.pkg(), split, text, t.tree().paths().size() - text - links, links, errors.size(),
+                    report.warnings(), millis, errors));
             Named named = new Named(e.pkg(), t.tree());
             all.add(named);
             if (!e.heldOut()) tune.add(named);

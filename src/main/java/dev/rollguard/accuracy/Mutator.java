@@ -28,7 +28,7 @@ final class Mutator {
     private static final Pattern PHP_INCLUDE = Pattern.compile(
             "^[ \\t]*(?:[^/#*\\s].*?)?\\b(?:require|include)(?:_once)?\\b[^;'\"]*?['\"]([^'\"$]*?)([A-Za-z0-9_-]+)\\.(php|inc)['\"]",
             Pattern.MULTILINE);
-    private static final Pattern APACHE_INCLUDE = Pattern.compile("(?im)^[ \\t]*(?:Include|IncludeOptional)[ \\t]+\"?([^\"\\s]+)");
+    private static final Pattern APACHE_INCLUDE = Pattern.compile("(?m)^[ \\t]*(?:Include|IncludeOptional)[ \\t]+\"?([^\"\\s]+)");
     private static final Pattern NGINX_INCLUDE = Pattern.compile("(?m)^[ \\t]*include[ \\t]+[\"']?([^;\"'\\s]+)[\"']?[ \\t]*;");
     private static final String LETTERS = "abcdefghijklmnopqrstuvwxyz";
     private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * nginx, but when the same file's include matched files in the parent version, the edit broke it: an error.
  */
 final class ConfigReferences {
-    private static final Pattern APACHE_INCLUDE = Pattern.compile("(?im)^[ \\t]*(Include|IncludeOptional)[ \\t]+(\"?)([^\"\\s]+)\\2[ \\t]*$");
+    // Apache's directive names are case-insensitive, but a lowercase "include" is nginx's or another language's
+    // (Icinga 2's include <itl>): written as Apache's manual writes them, or not Apache's
+    private static final Pattern APACHE_INCLUDE = Pattern.compile("(?m)^[ \\t]*(Include|IncludeOptional|INCLUDE|INCLUDEOPTIONAL)[ \\t]+(\"?)([^\"\\s<>]+)\\2[ \\t]*$");
     private static final Pattern NGINX_INCLUDE = Pattern.compile("(?m)^[ \\t]*include[ \\t]+([\"']?)([^;\"'\\s]+)\\1[ \\t]*;");
     private static final Pattern PATH_VALUE = Pattern.compile("(?<=[=:\\s\"'(,])(\\./[A-Za-z0-9_][A-Za-z0-9_.@+~/-]*)(?=$|[\\s\"',;)])",
             Pattern.MULTILINE);

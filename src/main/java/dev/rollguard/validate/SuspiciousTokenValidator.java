@@ -91,6 +91,8 @@ public final class SuspiciousTokenValidator implements Validator {
         Counts counts = tokens.values().parallelStream().collect(Counts::new, (c, list) -> list.forEach(
                 t -> (t.kind() == Kind.EXTENSION ? c.ext : c.keys).merge(t.token(), 1, Integer::sum)), Counts::merge);
         Map<String, Integer> fileExtensions = new HashMap<>();
+        // binary files' extensions count too (".png" among images); MIME-table entries (".mif" beside ".gif") are never
+        // typos because every extension of Debian's media-types list is known
         for (String p : input.index().paths()) {
             String e = MissingReferenceValidator.extension(p);
             if (!e.isEmpty()) fileExtensions.merge(e, 1, Integer::sum);

@@ -54,7 +54,10 @@ final class TreeIndex {
             if (target != null) return lookup(join(target, path.substring(dir.length() + 1)), depth + 1);
             dir = ConfigPaths.parent(dir);
         }
-        return Presence.MISSING;
+        // links the tree itself holds: followed inside the tree; one leaving it hides what is below
+        ConfigTree.Resolution r = tree.resolve(path);
+        if (r instanceof ConfigTree.Resolution.Found) return Presence.FOUND;
+        return r instanceof ConfigTree.Resolution.Missing ? Presence.MISSING : Presence.UNKNOWN;
     }
 
     boolean isDirectory(String dir) {
@@ -67,6 +70,11 @@ final class TreeIndex {
     /** Whether a glob (tree-relative, normalized) matches a path; UNKNOWN when its fixed part runs through an outside link. */
     Presence glob(String glob) {
         String fixed = fixedPart(glob);
+        if (!fixed.isEmpty() && !isDirectory(fixed)) {
+            ConfigTree.Resolution r = tree.resolve(fixed);
+            if (r instanceof ConfigTree.Resolution.Found f && !f.path().equals(fixed)) return glob(join(f.path(), glob.substring(fixed.length() + 1)));
+            if (r instanceof ConfigTree.Resolution.Outside || r instanceof ConfigTree.Resolution.Cycle) return Presence.UNKNOWN;
+        }
         String dir = fixed;
         while (!dir.isEmpty()) {
             if (outside.contains(dir)) return Presence.UNKNOWN;
