@@ -110,7 +110,7 @@ public final class Rollguard implements AutoCloseable {
         this.auth = new AuthService(database.jdbi(), clock);
         this.audit = new AuditLog(database.jdbi(), clock);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
-        rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
+        rollouts.requireApprovals(auth::approvers, auth::approvedVersions);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new dev.rollguard.config.Bundles(config, 64L << 20);

@@ -120,7 +120,7 @@ public final class AuthService {
         Instant now = clock.instant();
         Cached none = new Cached(Optional.empty(), until, null);
         return jdbi.withHandle(h -> {
-            Optional<Map<String, Object>> row = h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at "
+            Optional<Map<String, Object>> row = h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at, max_hosts "
                     + "FROM tokens WHERE hash = :hash").bind("hash", hash).mapToMap().findOne();
             if (row.isEmpty()) return none;
             Map<String, Object> r = row.get();
@@ -133,7 +133,8 @@ public final class AuthService {
             if ("AGENT".equals(r.get("kind"))) {
                 return new Cached(Optional.of(new Principal("agent:" + r.get("service") + "/" + r.get("environment") + "/"
                         + (r.get("host") == null ? "*" : r.get("host")), Principal.Kind.AGENT, Map.of(), (String) r.get("service"),
-                        (String) r.get("environment"), (String) r.get("host"), id)), until, expires);
+                        (String) r.get("environment"), (String) r.get("host"), id,
+                        r.get("max_hosts") == null ? null : ((Number) r.get("max_hosts")).intValue())), until, expires);
             }
             return new Cached(user(h, (String) r.get("user_name"), id), until, expires);
         });
@@ -233,10 +234,20 @@ public final class AuthService {
         return create("USER", user, name, null, null, null, expiresInDays, by);
     }
 
-    /** An agent's enrolment token: one service and environment, one host unless {@code host} is null. */
-    public NewToken enrol(String service, String env, String host, Integer expiresInDays, String by) {
-        return create("AGENT", null, host == null ? "enrolment " + service + "/" + env : "enrolment " + service + "/" + env + "/" + host,
+    /**
+     * An agent's enrolment token: one service and environment, one host unless {@code host} is null; then at most
+     * {@code maxHosts} hosts ({@link Principal#DEFAULT_ENROLMENT_HOSTS} if null).
+     */
+    public NewToken enrol(String service, String env, String host, Integer expiresInDays, Integer maxHosts, String by) {
+        if (maxHosts != null && (maxHosts < 1 || maxHosts > 100_000)) throw Problem.badRequest("invalid_max_hosts", "maxHosts must be 1..100000");
+        if (maxHosts != null && host != null) throw Problem.badRequest("invalid_max_hosts", "a token for one host registers that host only");
+        NewToken t = create("AGENT", null, host == null ? "enrolment " + service + "/" + env : "enrolment " + service + "/" + env + "/" + host,
                 service, env, host, expiresInDays, by);
+        if (maxHosts != null) {
+            jdbi.useTransaction(h -> h.createUpdate("UPDATE tokens SET max_hosts = :m WHERE id = :id").bind("m", maxHosts)
+                    .bind("id", t.info().id()).execute());
+        }
+        return t;
     }
 
     private NewToken create(String kind, String user, String name, String service, String env, String host, Integer days, String by) {
@@ -286,9 +297,10 @@ public final class AuthService {
         String csrf = random(24);
         Instant now = clock.instant();
         Instant expires = now.plus(SESSION);
-        jdbi.useTransaction(h -> h.createUpdate("INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at) "
-                + "VALUES (:id, :u, :csrf, :now, :exp)").bind("id", Hashing.sha256(id)).bind("u", user).bind("csrf", csrf)
-                .bind("now", now.toEpochMilli()).bind("exp", expires.toEpochMilli()).execute());
+        String tokenId = p.get().tokenId();
+        jdbi.useTransaction(h -> h.createUpdate("INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at, token_id) "
+                + "VALUES (:id, :u, :csrf, :now, :exp, :token)").bind("id", Hashing.sha256(id)).bind("u", user).bind("csrf", csrf)
+                .bind("now", now.toEpochMilli()).bind("exp", expires.toEpochMilli()).bind("token", tokenId).execute());
         return Optional.of(Map.entry(id, new Session(user, csrf, expires)));
     }
 
@@ -296,8 +308,11 @@ public final class AuthService {
         if (id == null || id.isBlank() || id.length() > 100) return Optional.empty();
         Instant now = clock.instant();
         return jdbi.withHandle(h -> {
-            Optional<Map<String, Object>> row = h.createQuery("SELECT user_name, csrf, expires_at FROM sessions WHERE id_hash = :id")
-                    .bind("id", Hashing.sha256(id)).mapToMap().findOne();
+            // a session lives only as long as the token it signed in with: revoking or expiring the token ends it too
+            Optional<Map<String, Object>> row = h.createQuery("SELECT s.user_name, s.csrf, s.expires_at FROM sessions s "
+                    + "JOIN tokens t ON t.id = s.token_id WHERE s.id_hash = :id AND t.revoked_at IS NULL "
+                    + "AND (t.expires_at IS NULL OR t.expires_at > :now)")
+                    .bind("id", Hashing.sha256(id)).bind("now", now.toEpochMilli()).mapToMap().findOne();
             if (row.isEmpty() || ((Number) row.get().get("expires_at")).longValue() <= now.toEpochMilli()) return Optional.empty();
             String user = (String) row.get().get("user_name");
             Session s = new Session(user, (String) row.get().get("csrf"), Instant.ofEpochMilli(((Number) row.get().get("expires_at")).longValue()));
@@ -320,6 +335,12 @@ public final class AuthService {
             h.createUpdate("INSERT INTO approvals (service, version, approver, comment, at) VALUES (:s, :v, :a, :c, :at)").bind("s", service)
                     .bind("v", version).bind("a", approver).bind("c", comment).bind("at", now.toEpochMilli()).execute();
         });
+    }
+
+    /** The versions of a service someone approved, newest first. */
+    public List<Integer> approvedVersions(String service) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT version FROM approvals WHERE service = :s ORDER BY version DESC")
+                .bind("s", service).mapTo(Integer.class).list());
     }
 
     public List<String> approvers(String service, int version) {

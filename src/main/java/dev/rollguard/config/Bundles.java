@@ -4,6 +4,7 @@ import dev.rollguard.Json;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Serialized bundles (the whole tree of a version, as an agent applies it), kept for the versions a fleet is
@@ -19,6 +20,19 @@ public final class Bundles {
     public Bundles(ConfigService config, long maxChars) {
         this.config = config;
         this.maxChars = maxChars;
+    }
+
+    /**
+     * The bundle as people may read it: every file's secrets masked ({@link Secrets}), {@code masked: true}; the hashes
+     * are the real files', so this is not a bundle an agent could apply. Not cached: people read few.
+     */
+    public String maskedJson(String service, int version) {
+        ConfigTree tree = config.tree(service, version);
+        Secrets secrets = config.service(service).secrets();
+        Map<String, String> files = new TreeMap<>();
+        tree.files().forEach((path, content) -> files.put(path, secrets.mask(content)));
+        return Json.write(Map.of("service", service, "version", version, "treeHash", tree.treeHash(),
+                "hashes", tree.hashes(), "files", files, "masked", true));
     }
 
     /** The bundle of a version as JSON: service, version, treeHash, hashes and files. */

@@ -3,11 +3,13 @@ package dev.rollguard.rollout;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigStore;
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ReleaseRecord;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.validate.RiskRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,7 @@ public final class RolloutService implements AutoCloseable {
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService loop;
     private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
+    private volatile java.util.function.Function<String, List<Integer>> approvedVersions = s -> List.of();
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
     private volatile java.util.function.BooleanSupplier duty = () -> true;
     /** Tells other servers of desired-version changes (service, env, host → version). */
@@ -98,6 +101,13 @@ public final class RolloutService implements AutoCloseable {
      */
     public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf) {
         this.approvals = approversOf;
+    }
+
+    /** As above; {@code approvedVersions}: the versions of a service someone approved, newest first. */
+    public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf,
+                                 java.util.function.Function<String, List<Integer>> approvedVersions) {
+        this.approvals = approversOf;
+        this.approvedVersions = approvedVersions;
     }
 
     public void onEvent(Consumer<EventRecord> listener) {
@@ -153,13 +163,20 @@ public final class RolloutService implements AutoCloseable {
 
     // ------------------------------------------------------------------ agents
 
+    /** The enrolment token a host registers with, and how many hosts that token may register. */
+    public record Enrolment(String tokenId, int maxHosts) {}
+
     public HostInfo register(String service, String env, String host, String labels) {
+        return register(service, env, host, labels, null);
+    }
+
+    /** Registers a host; with an {@code enrolment}, only while its token has registered fewer than its limit of hosts. */
+    public HostInfo register(String service, String env, String host, String labels, Enrolment enrolment) {
         ServiceSpec spec = config.service(service);
         if (!spec.environments().contains(env)) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
         checkHostName(host);
         Integer released = released(service, env);
-        HostInfo h = store.register(service, env, host, labels, released, clock.instant());
-        return h;
+        return store.register(service, env, host, labels, released, clock.instant(), enrolment);
     }
 
     /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */
@@ -212,10 +229,11 @@ public final class RolloutService implements AutoCloseable {
         if (breakGlass != null && breakGlass.isBlank()) throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
         if (v.bad()) throw Problem.conflict("version_bad", service + " v" + version + " is marked bad (" + v.badReason() + "); push a new version");
         Instant now = clock.instant();
-        if (v.highRisk() && position == spec.environments().size() - 1 && approvals != null
-                && approvals.apply(service, version).stream().noneMatch(a -> !a.equals(v.author()))) {
-            throw Problem.conflict("approval_required", service + " v" + version + " is high-risk (" + highRiskWhy(v)
-                    + "): someone other than its author (" + v.author() + ") must approve it before " + env + " takes it");
+        if (position == spec.environments().size() - 1 && approvals != null) {
+            approvalNeeded(service, spec, env, v).ifPresent(why -> {
+                throw Problem.conflict("approval_required", service + " v" + version + " is high-risk (" + why
+                        + "): someone other than its author (" + v.author() + ") must approve it before " + env + " takes it");
+            });
         }
         if (position > 0 && breakGlass == null) {
             String previous = spec.environments().get(position - 1);
@@ -456,6 +474,28 @@ public final class RolloutService implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Facts for {@link ApprovalPolicy}: the change's risk against what runs in {@code env} and the last approved version. */
+    private java.util.Optional<String> approvalNeeded(String service, ServiceSpec spec, String env, VersionInfo v) {
+        Integer running = released(service, env);
+        ConfigTree tree = config.tree(service, v.number());
+        List<String> vsRunning = RiskRules.reasons(running == null ? null : config.tree(service, running), tree, spec.validation());
+        List<String> vsApproved = null;
+        if (!vsRunning.isEmpty() || v.highRisk()) {
+            for (int a : approvedVersions.apply(service)) {
+                if (a >= v.number() || !approvedByAnother(service, a)) continue;
+                vsApproved = RiskRules.reasons(config.tree(service, a), tree, spec.validation());
+                break;
+            }
+        }
+        java.util.Optional<String> why = ApprovalPolicy.approvalNeeded(vsRunning, v.highRisk(), approvedByAnother(service, v.number()), vsApproved);
+        return why.map(w -> vsRunning.isEmpty() ? highRiskWhy(v) : w);
+    }
+
+    private boolean approvedByAnother(String service, int number) {
+        String author = config.version(service, number).author();
+        return approvals.apply(service, number).stream().anyMatch(a -> !a.equals(author));
     }
 
     private static String highRiskWhy(VersionInfo v) {

@@ -73,6 +73,12 @@ public final class Access {
         }
     }
 
+    /** Whether the caller is an agent (whose enrolment already limits it to its service). */
+    public static boolean isAgent(Context ctx) {
+        Principal who = principal(ctx);
+        return who != null && who.kind() == Principal.Kind.AGENT;
+    }
+
     public static boolean can(Context ctx, Permission p, String service) {
         Principal who = principal(ctx);
         return who != null && who.can(p, service);

@@ -132,11 +132,15 @@ public final class ApiServer {
 
     public static <T> T parse(String text, Class<T> type) {
         if (text.isBlank()) throw Problem.badRequest("missing_body", "request body is empty; expected JSON");
+        StrictJson.requirePairedSurrogates(text);
         try {
             T value = Json.MAPPER.readValue(text, type);
             if (value == null) throw Problem.badRequest("invalid_request", "request body must be a JSON object");
             return value;
         } catch (MismatchedInputException e) {
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw Problem.badRequest("malformed_json", "malformed JSON: more after the value" + location(e));
+            }
             if (String.valueOf(e.getOriginalMessage()).contains("end-of-input")) {
                 throw Problem.badRequest("malformed_json", "malformed JSON: the body ends too early");
             }
@@ -159,6 +163,11 @@ public final class ApiServer {
         }
     }
 
+    private static String location(JsonProcessingException e) {
+        var loc = e.getLocation();
+        return loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+
     private static String describePath(JsonMappingException e) {
         String path = e.getPathReference() == null ? "" : e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
@@ -172,7 +181,7 @@ public final class ApiServer {
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (bytes.length > maxBodyBytes) throw tooLarge();
-            return new String(bytes, StandardCharsets.UTF_8);
+            return StrictJson.utf8(bytes);
         } catch (IOException e) {
             throw Problem.badRequest("unreadable_body", "could not read request body: " + e.getMessage());
         }
@@ -183,12 +192,6 @@ public final class ApiServer {
     }
 
     public static int intParam(Context ctx, String name) {
-        String raw = ctx.pathParamMap().containsKey(name) ? ctx.pathParam(name) : ctx.queryParam(name);
-        if (raw == null) throw Problem.badRequest("missing_parameter", "missing parameter '" + name + "'");
-        try {
-            return Integer.parseInt(raw.startsWith("v") ? raw.substring(1) : raw);
-        } catch (NumberFormatException e) {
-            throw Problem.badRequest("invalid_parameter", "parameter '" + name + "' must be a version number, got '" + raw + "'");
-        }
+        return Params.integer(ctx, name);
     }
 }

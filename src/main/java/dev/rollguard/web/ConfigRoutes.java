@@ -53,7 +53,7 @@ public final class ConfigRoutes {
             json(ctx.status(201), result);
         });
         server.get(base + "/{service}/versions", Permission.READ, ctx -> {
-            int limit = ctx.queryParam("limit") == null ? 50 : intParam(ctx, "limit");
+            int limit = Params.integer(ctx, "limit", 50, 1, 1000);
             json(ctx, config.versions(ctx.pathParam("service"), limit).stream().map(ConfigRoutes::summary).toList());
         });
         server.get(base + "/{service}/versions/{number}", Permission.READ, ctx -> {
@@ -65,8 +65,13 @@ public final class ConfigRoutes {
             view.put("files", config.tree(service, n).hashes());
             json(ctx, view);
         });
-        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx ->
-                ctx.contentType("application/json").result(bundles.json(ctx.pathParam("service"), intParam(ctx, "number"))));
+        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx -> {
+            // like the file view: agents apply the real bytes and admins may read them; everyone else sees secrets masked
+            String service = ctx.pathParam("service");
+            int n = intParam(ctx, "number");
+            boolean raw = Access.isAgent(ctx) || Access.can(ctx, Permission.ADMIN, service);
+            ctx.contentType("application/json").result(raw ? bundles.json(service, n) : bundles.maskedJson(service, n));
+        });
         server.get(base + "/{service}/versions/{number}/files/<path>", Permission.READ, ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
             String path = ctx.pathParam("path");
@@ -83,11 +88,13 @@ public final class ConfigRoutes {
                     body.findings()));
         });
         server.get(base + "/{service}/diff", Permission.READ, ctx -> {
-            List<TreeDiff.FileDiff> diffs = config.diff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
-            if ("unified".equals(ctx.queryParam("format"))) {
+            int from = intParam(ctx, "from");
+            int to = intParam(ctx, "to");
+            List<TreeDiff.FileDiff> diffs = config.diff(ctx.pathParam("service"), from, to);
+            if ("unified".equals(Params.oneOf(ctx, "format", "json", "json", "unified"))) {
                 ctx.contentType("text/x-diff; charset=utf-8").result(TreeDiff.render(diffs));
             } else {
-                json(ctx, Map.of("from", intParam(ctx, "from"), "to", intParam(ctx, "to"), "files", diffs.stream()
+                json(ctx, Map.of("from", from, "to", to, "files", diffs.stream()
                         .map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
                                 "deletions", d.deletions(), "unified", d.unified())).toList()));
             }

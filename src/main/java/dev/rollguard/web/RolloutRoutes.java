@@ -1,6 +1,7 @@
 package dev.rollguard.web;
 
 import dev.rollguard.auth.Permission;
+import dev.rollguard.auth.Principal;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
@@ -91,7 +92,8 @@ public final class RolloutRoutes {
             if (!who.isAgentFor(b.service(), b.env(), b.host())) {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
             }
-            HostInfo h = rollouts.register(b.service(), b.env(), b.host(), b.labels());
+            HostInfo h = rollouts.register(b.service(), b.env(), b.host(), b.labels(), who.kind() == Principal.Kind.AGENT
+                    ? new RolloutService.Enrolment(who.tokenId(), who.hostLimit()) : null);
             json(ctx, Map.of("host", h.host(), "desiredVersion", h.desiredVersion() == null ? "none" : h.desiredVersion(),
                     "reportIntervalMillis", REPORT_INTERVAL_MILLIS));
         });
@@ -124,8 +126,7 @@ public final class RolloutRoutes {
             throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
         }
         boolean inline = "inline".equals(bundleMode);
-        int wait = ctx.queryParam("waitSeconds") == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS,
-                ApiServer.intParam(ctx, "waitSeconds")));
+        int wait = Params.integer(ctx, "waitSeconds", 30, 0, MAX_WAIT_SECONDS);
         CompletableFuture<Integer> change = awaitChange(rollouts, service, env, host, known, System.nanoTime() + TimeUnit.SECONDS.toNanos(wait));
         java.util.function.Consumer<Integer> answer = version -> ctx.contentType("application/json")
                 .result(desiredJson(version, inline ? inlineBundle(bundles, service, version, known) : null));
