@@ -110,6 +110,14 @@ public final class AuthService {
         return found.principal();
     }
 
+    /** Whether this token authenticated in the last seconds (answered from memory, no database read). */
+    public boolean recentlyAuthenticated(String token) {
+        if (token == null || token.isBlank() || token.length() > 200) return false;
+        Cached c = cache.get(Hashing.sha256(token.strip()));
+        return c != null && c.principal().isPresent() && System.nanoTime() < c.until()
+                && (c.expiresAt() == null || clock.instant().isBefore(c.expiresAt()));
+    }
+
     /** Forget cached answers: roles, users or tokens changed. */
     private void invalidate() {
         cache.clear();
