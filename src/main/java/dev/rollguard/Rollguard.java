@@ -21,6 +21,7 @@ import dev.rollguard.web.Access;
 import dev.rollguard.web.AuthRoutes;
 import dev.rollguard.auth.AuthService;
 import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.audit.AuditKey;
 import dev.rollguard.audit.AuditLog;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
@@ -108,7 +109,11 @@ public final class Rollguard implements AutoCloseable {
             replication = null;
         }
         this.auth = new AuthService(database.jdbi(), clock);
-        this.audit = new AuditLog(database.jdbi(), clock);
+        AuditKey auditKey = AuditKey.load(settings.database(), System.getenv(AuditKey.ENV));
+        this.audit = new AuditLog(database.jdbi(), clock, auditKey.bytes());
+        audit.sealUnkeyedPast(auditKey);
+        audit.requireRecordsOf(config.store()::versionAuditRecords);
+        config.auditWith(audit);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals(auth::approvers, auth::approvedVersions);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {

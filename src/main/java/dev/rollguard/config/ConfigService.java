@@ -1,12 +1,15 @@
 package dev.rollguard.config;
 
+import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.audit.AuditLog;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +30,13 @@ public final class ConfigService {
         this.validation = validation;
         this.limits = limits;
         this.clock = clock;
+    }
+
+    /** Where a new version's audit record is written, in the transaction that stores the version (none: not audited). */
+    private volatile AuditLog audit;
+
+    public void auditWith(AuditLog audit) {
+        this.audit = audit;
     }
 
     public Limits limits() { return limits; }
@@ -56,6 +66,12 @@ public final class ConfigService {
      */
     public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
                            String breakGlass) {
+        return push(service, files, author, message, parent, breakGlass, null);
+    }
+
+    /** As above; {@code source}: the client's address, for the audit record. */
+    public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
+                           String breakGlass, String source) {
         ServiceSpec spec = service(service);
         ConfigTree tree = ConfigTree.of(files, limits);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
@@ -74,9 +90,26 @@ public final class ConfigService {
             throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
                     Map.of("report", report));
         }
+        AuditLog log = audit;
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass);
+                report.releasable() ? null : breakGlass, log == null ? null : (h, created) -> log.append(h, author, source,
+                        "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(), 201,
+                        null, Json.write(auditView(created))).seq());
         return new PushResult(v, report);
+    }
+
+    private static Map<String, Object> auditView(VersionInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", v.service());
+        m.put("number", v.number());
+        m.put("parent", v.parent());
+        m.put("author", v.author());
+        m.put("message", v.message());
+        m.put("treeHash", v.treeHash());
+        m.put("releasable", v.releasable());
+        m.put("highRisk", v.highRisk());
+        m.put("breakGlass", v.breakGlass());
+        return m;
     }
 
     private ConfigTree parentTree(String service, Integer number) {
@@ -126,6 +159,10 @@ public final class ConfigService {
 
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
     public PushResult fix(String service, int number, String author, List<String> findingIds) {
+        return fix(service, number, author, findingIds, null);
+    }
+
+    public PushResult fix(String service, int number, String author, List<String> findingIds, String source) {
         VersionInfo v = version(service, number);
         ConfigTree tree = store.tree(service, number);
         ValidationReport report = validation.run(tree, v.parent() == null ? null : store.tree(service, v.parent()),
@@ -136,7 +173,7 @@ public final class ConfigService {
         if (fixed.applied().isEmpty()) {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
-        return push(service, fixed.tree().files(), author, describe(fixed, number), number, null);
+        return push(service, fixed.tree().files(), author, describe(fixed, number), number, null, source);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -31,6 +31,7 @@ public final class Access {
     private static final String CSRF = "rollguard.csrf";
     private static final String BEFORE = "rollguard.audit.before";
     private static final String AFTER = "rollguard.audit.after";
+    private static final String RECORDED = "rollguard.audit.recorded";
     private static final Pattern TOKENS = Pattern.compile("rg_[A-Za-z0-9_-]{16,}");
     private static final Logger log = LoggerFactory.getLogger(Access.class);
 
@@ -97,6 +98,11 @@ public final class Access {
     /** State before the change, for the audit record (handlers that know it set it). */
     public static void before(Context ctx, Object state) {
         ctx.attribute(BEFORE, state instanceof String s ? s : Json.write(state));
+    }
+
+    /** The service wrote this request's audit record itself, in the transaction of the change: no second record. */
+    public static void recorded(Context ctx) {
+        ctx.attribute(RECORDED, Boolean.TRUE);
     }
 
     public static void after(Context ctx, Object state) {
@@ -214,7 +220,7 @@ public final class Access {
         if (!isWrite(ctx) || ctx.method() == HandlerType.OPTIONS) return;
         Permission p = server.permission(ctx);
         // the agents' heartbeats are telemetry, not actions; registering is recorded
-        if (p == Permission.AGENT) return;
+        if (p == Permission.AGENT || Boolean.TRUE.equals(ctx.attribute(RECORDED))) return;
         // the log is of principals' actions: refused strangers and rate-limited requests changed nothing, and recording
         // each would let anyone flood it (they show in the request metrics by status instead); a sign-in is recorded
         if (ctx.statusCode() == 429 || who == null && (ctx.statusCode() >= 400 || ctx.attribute(AFTER) == null)) {

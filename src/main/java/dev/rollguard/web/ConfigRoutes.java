@@ -49,7 +49,8 @@ public final class ConfigRoutes {
         server.post(base + "/{service}/versions", Permission.PUSH, ctx -> {
             PushBody body = server.body(ctx, PushBody.class);
             var result = config.push(ctx.pathParam("service"), requireFiles(body), actor(ctx, body.author()),
-                    body.message(), body.parent(), body.breakGlass());
+                    body.message(), body.parent(), body.breakGlass(), ctx.ip());
+            Access.recorded(ctx);
             json(ctx.status(201), result);
         });
         server.get(base + "/{service}/versions", Permission.READ, ctx -> {
@@ -84,8 +85,9 @@ public final class ConfigRoutes {
         server.post(base + "/{service}/versions/{number}/fix", Permission.PUSH, ctx -> {
             String text = server.bodyText(ctx);
             FixBody body = text.isBlank() ? new FixBody(null, null) : ApiServer.parse(text, FixBody.class);
-            json(ctx.status(201), config.fix(ctx.pathParam("service"), intParam(ctx, "number"), actor(ctx, body.author()),
-                    body.findings()));
+            var result = config.fix(ctx.pathParam("service"), intParam(ctx, "number"), actor(ctx, body.author()), body.findings(), ctx.ip());
+            Access.recorded(ctx);
+            json(ctx.status(201), result);
         });
         server.get(base + "/{service}/diff", Permission.READ, ctx -> {
             int from = intParam(ctx, "from");
