@@ -34,6 +34,15 @@ public final class RolloutMachine {
     }
 
     public static Step step(Rollout r, List<HostObservation> observations, Instant now) {
+        return step(r, observations, now, r.waveStartedAt());
+    }
+
+    /**
+     * One decision. {@code watchedSince}: since when the orchestrator has been watching this rollout without a gap (it
+     * starts again after a restart, a takeover by another server, or a stall): a wave bakes only while it is watched,
+     * so time the server was down never counts as healthy bake time.
+     */
+    public static Step step(Rollout r, List<HostObservation> observations, Instant now, Instant watchedSince) {
         if (r.state() != Rollout.State.RUNNING) return new Step(r, List.of(), null);
         Map<String, HostObservation> byHost = new HashMap<>();
         for (HostObservation o : observations) byHost.put(o.host(), o);
@@ -69,7 +78,8 @@ public final class RolloutMachine {
         if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
-        boolean baked = !now.isBefore(r.waveStartedAt().plusSeconds(bake));
+        Instant bakeFrom = watchedSince != null && watchedSince.isAfter(r.waveStartedAt()) ? watchedSince : r.waveStartedAt();
+        boolean baked = !now.isBefore(bakeFrom.plusSeconds(bake));
         if (!allApplied || !baked) return new Step(r, List.of(), d);
 
         int[] targets = r.targets();

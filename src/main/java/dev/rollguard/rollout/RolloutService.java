@@ -132,7 +132,12 @@ public final class RolloutService implements AutoCloseable {
     private void orchestrate(Duration tick) {
         long started = System.nanoTime();
         try {
-            if (duty.getAsBoolean()) tick();
+            if (duty.getAsBoolean()) {
+                tick();
+            } else {
+                // another server orchestrates: when this one takes over, it watches from then on
+                watchedSince.clear();
+            }
         } catch (RuntimeException e) {
             log.warn("orchestrator tick failed: {}", e.toString());
         }
@@ -348,12 +353,40 @@ public final class RolloutService implements AutoCloseable {
 
     // ------------------------------------------------------------------ orchestrator
 
+    /** Since when this orchestrator has watched each running rollout without a gap: only watched time is bake time. */
+    private final Map<String, Instant> watchedSince = new ConcurrentHashMap<>();
+    private volatile Instant lastTick;
+    private volatile Duration lastTickTook = Duration.ZERO;
+    /**
+     * A gap between passes longer than this, or than three passes take (a large fleet makes them slow), means a stalled
+     * or suspended server: the watch starts over.
+     */
+    private static final Duration WATCH_GAP = Duration.ofSeconds(5);
+
     /** One orchestrator pass over the running rollouts. */
     public void tick() {
-        for (Rollout r : store.active()) {
-            if (r.state() != Rollout.State.RUNNING) continue;
+        Instant started = clock.instant();
+        Duration gap = lastTickTook.multipliedBy(3).compareTo(WATCH_GAP) > 0 ? lastTickTook.multipliedBy(3) : WATCH_GAP;
+        if (lastTick != null && Duration.between(lastTick, started).compareTo(gap) > 0) watchedSince.clear();
+        lastTick = started;
+        try {
+            tickRollouts();
+        } finally {
+            lastTickTook = Duration.between(started, clock.instant());
+        }
+    }
+
+    private void tickRollouts() {
+        List<Rollout> active = store.active();
+        watchedSince.keySet().retainAll(active.stream().map(Rollout::id).toList());
+        for (Rollout r : active) {
+            if (r.state() != Rollout.State.RUNNING) {
+                watchedSince.remove(r.id());
+                continue;
+            }
             Instant now = clock.instant();
-            RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now);
+            Instant since = watchedSince.computeIfAbsent(r.id(), id -> now);
+            RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now, since);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
             if (s.changed(r)) apply(r, s);
         }
