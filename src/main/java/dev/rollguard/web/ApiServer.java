@@ -32,7 +32,9 @@ public final class ApiServer {
     private static final String START = "rollguard.start";
 
     private final Javalin app;
+    private static final String BUDGET = "rollguard.body.budget";
     private final long maxBodyBytes;
+    private final BodyBudget budget;
 
     /** A registered route and what it needs: the access filter and the tests enumerate these. */
     public record Route(String method, String path, Permission permission) {}
@@ -41,14 +43,29 @@ public final class ApiServer {
     private final Map<String, Permission> permissions = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes) {
-        this.maxBodyBytes = maxBodyBytes;
+        this(maxBodyBytes, metrics, routes, BodyBudget.ofHeap());
+    }
+
+    ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes, BodyBudget budget) {
+        // no body may be larger than the memory budget can ever hold
+        this.maxBodyBytes = Math.min(maxBodyBytes, budget.largestBody());
+        this.budget = budget;
+        if (this.maxBodyBytes < maxBodyBytes) {
+            log.info("request bodies limited to {} bytes (of {} asked): the heap allows no more", this.maxBodyBytes, maxBodyBytes);
+        }
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = Math.max(maxBodyBytes, 1_000_000L);
+            // only sign-in forms are read by Javalin itself; every other body goes through bodyText and its budget
+            config.http.maxRequestSize = 64 * 1024;
             config.useVirtualThreads = false;
         });
         app.before(ctx -> ctx.attribute(START, System.nanoTime()));
         app.after(ctx -> {
+            Integer held = ctx.attribute(BUDGET);
+            if (held != null) {
+                ctx.attribute(BUDGET, null);
+                budget.release(held);
+            }
             Long start = ctx.attribute(START);
             if (start == null) return;
             String route = ctx.endpointHandlerPath();
@@ -175,12 +192,26 @@ public final class ApiServer {
         return path.isEmpty() ? "" : "field '" + path + "': ";
     }
 
+    /**
+     * The body as text, under the size limit and the memory budget: the body's share is taken before it is read (a
+     * body of unknown length takes the largest share, and gives back the rest once read) and held until the request ends.
+     */
     public String bodyText(Context ctx) {
         long declared = ctx.contentLength();
         if (declared > maxBodyBytes) throw tooLarge();
+        Integer before = ctx.attribute(BUDGET);
+        int held = budget.acquire(declared >= 0 ? declared : maxBodyBytes);
+        ctx.attribute(BUDGET, held + (before == null ? 0 : before));
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (bytes.length > maxBodyBytes) throw tooLarge();
+            if (declared < 0) {
+                int needed = budget.unitsFor(bytes.length);
+                if (needed < held) {
+                    budget.release(held - needed);
+                    ctx.attribute(BUDGET, needed + (before == null ? 0 : before));
+                }
+            }
             return StrictJson.utf8(bytes);
         } catch (IOException e) {
             throw Problem.badRequest("unreadable_body", "could not read request body: " + e.getMessage());
