@@ -34,6 +34,8 @@ import java.util.Map;
 import dev.rollguard.storage.Duty;
 import dev.rollguard.storage.Leases;
 import dev.rollguard.storage.Replication;
+import dev.rollguard.storage.StorageHealth;
+import java.nio.file.Path;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
@@ -116,13 +118,20 @@ public final class Rollguard implements AutoCloseable {
         config.auditWith(audit);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals(auth::approvers, auth::approvedVersions);
+        StorageHealth storage = new StorageHealth(database.kind() == Database.Kind.SQLITE
+                ? Path.of(settings.database().startsWith("sqlite:") ? settings.database().substring(7) : settings.database()).toAbsolutePath().getParent()
+                : null, clock);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new dev.rollguard.config.Bundles(config, 64L << 20);
             RolloutRoutes.registerAgentProtocol(server, rollouts, bundles);
             AuthRoutes.register(server, auth, audit, config);
-            server.get("/api/v1/health", dev.rollguard.auth.Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
-                    "database", database.kind().name().toLowerCase())));
+            server.onStorageFull(storage::failed);
+            server.get("/api/v1/health", dev.rollguard.auth.Permission.PUBLIC, ctx -> {
+                boolean full = storage.status() == StorageHealth.Status.FULL;
+                ApiServer.json(ctx.status(full ? 503 : 200), Map.of("status", full ? "failing" : "ok",
+                        "database", database.kind().name().toLowerCase(), "storage", full ? "full" : "ok"));
+            });
             ConfigRoutes.register(server, config, bundles);
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);

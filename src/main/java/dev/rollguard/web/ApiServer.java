@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.storage.StorageHealth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -35,6 +36,7 @@ public final class ApiServer {
     private static final String BUDGET = "rollguard.body.budget";
     private final long maxBodyBytes;
     private final BodyBudget budget;
+    private volatile Runnable storageFull = () -> {};
 
     /** A registered route and what it needs: the access filter and the tests enumerate these. */
     public record Route(String method, String path, Permission permission) {}
@@ -85,6 +87,13 @@ public final class ApiServer {
             }
         });
         app.exception(Exception.class, (e, ctx) -> {
+            if (StorageHealth.isFull(e)) {
+                storageFull.run();
+                log.warn("storage full on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                ctx.header("Retry-After", "30");
+                error(ctx, 503, "storage_full", "the server's storage is full: nothing was changed; retry once space is freed", Map.of());
+                return;
+            }
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal_error", "internal error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), Map.of());
@@ -99,6 +108,11 @@ public final class ApiServer {
     }
 
     public Javalin app() { return app; }
+
+    /** Told when a request failed because the database's storage is full (the health check reports it). */
+    public void onStorageFull(Runnable r) {
+        this.storageFull = r;
+    }
 
     /** Registers a route with the permission it needs; a route without one, or registered twice, is refused. */
     public void route(io.javalin.http.HandlerType method, String path, Permission p, io.javalin.http.Handler h) {
