@@ -78,7 +78,7 @@ public final class ConfigRoutes {
             String path = ctx.pathParam("path");
             if (!tree.contains(path)) throw Problem.notFound("unknown_file", "no file '" + path + "' in this version");
             // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it
-            boolean raw = "true".equals(ctx.queryParam("unmasked")) && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
+            boolean raw = Params.flag(ctx, "unmasked") && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
             String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().mask(tree.content(path));
             ctx.contentType("text/plain; charset=utf-8").header("X-Content-SHA256", tree.hash(path)).result(content);
         });

@@ -64,7 +64,7 @@ public final class IncidentRoutes {
             json(ctx, incidents.resolve(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
         server.get("/api/v1/incidents/{id}/postmortem", Permission.READ, ctx -> {
-            String md = incidents.postmortem(id(ctx), "true".equals(ctx.queryParam("fresh")));
+            String md = incidents.postmortem(id(ctx), Params.flag(ctx, "fresh"));
             ctx.contentType("text/markdown; charset=utf-8").result(md);
         });
         server.put("/api/v1/incidents/{id}/postmortem", Permission.RELEASE, ctx -> {

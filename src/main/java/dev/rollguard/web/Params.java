@@ -35,6 +35,11 @@ public final class Params {
         return raw == null ? fallback : parse(name, raw, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
+    /** An optional yes/no: absent is false; anything but true/false is refused. */
+    public static boolean flag(Context ctx, String name) {
+        return "true".equals(oneOf(ctx, name, "false", "true", "false"));
+    }
+
     /** An optional value from a fixed set, {@code fallback} when absent. */
     public static String oneOf(Context ctx, String name, String fallback, String... allowed) {
         String raw = raw(ctx, name);

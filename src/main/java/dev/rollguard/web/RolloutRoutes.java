@@ -121,11 +121,7 @@ public final class RolloutRoutes {
         String env = ctx.pathParam("env");
         String host = ctx.pathParam("host");
         String known = ctx.queryParam("known") == null ? "" : ctx.queryParam("known");
-        String bundleMode = ctx.queryParam("bundle");
-        if (bundleMode != null && !bundleMode.equals("inline") && !bundleMode.equals("none")) {
-            throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
-        }
-        boolean inline = "inline".equals(bundleMode);
+        boolean inline = "inline".equals(Params.oneOf(ctx, "bundle", "none", "inline", "none"));
         int wait = Params.integer(ctx, "waitSeconds", 30, 0, MAX_WAIT_SECONDS);
         CompletableFuture<Integer> change = awaitChange(rollouts, service, env, host, known, System.nanoTime() + TimeUnit.SECONDS.toNanos(wait));
         java.util.function.Consumer<Integer> answer = version -> ctx.contentType("application/json")
