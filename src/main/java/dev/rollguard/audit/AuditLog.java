@@ -5,6 +5,7 @@ import dev.rollguard.Json;
 import dev.rollguard.config.Hashing;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -74,7 +75,7 @@ public final class AuditLog {
             if (hmac(e).equals(e.hash())) keyed[0] = true;
         });
         if (count[0] == 0 || keyed[0]) return;
-        org.slf4j.LoggerFactory.getLogger(AuditLog.class).warn("audit log: sealing {} record(s) written before it had a key", count[0]);
+        LoggerFactory.getLogger(AuditLog.class).warn("audit log: sealing {} record(s) written before it had a key", count[0]);
         append("rollguard", null, "audit_key_sealed", "audit", 200, null, "{\"unkeyedRecords\":" + count[0] + "}");
     }
 

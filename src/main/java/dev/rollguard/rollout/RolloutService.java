@@ -3,13 +3,11 @@ package dev.rollguard.rollout;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigStore;
-import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ReleaseRecord;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.HealthStore;
-import dev.rollguard.validate.RiskRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +50,7 @@ public final class RolloutService implements AutoCloseable {
     private final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService loop;
-    private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
-    private volatile java.util.function.Function<String, List<Integer>> approvedVersions = s -> List.of();
+    private volatile ApprovalGate approvals;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
     private volatile java.util.function.BooleanSupplier duty = () -> true;
     /** Tells other servers of desired-version changes (service, env, host → version). */
@@ -100,14 +97,13 @@ public final class RolloutService implements AutoCloseable {
      * than its author approved it. Break-glass does not lift this.
      */
     public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf) {
-        this.approvals = approversOf;
+        requireApprovals(approversOf, service -> List.of());
     }
 
     /** As above; {@code approvedVersions}: the versions of a service someone approved, newest first. */
     public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf,
                                  java.util.function.Function<String, List<Integer>> approvedVersions) {
-        this.approvals = approversOf;
-        this.approvedVersions = approvedVersions;
+        this.approvals = new ApprovalGate(config, approversOf, approvedVersions);
     }
 
     public void onEvent(Consumer<EventRecord> listener) {
@@ -235,7 +231,7 @@ public final class RolloutService implements AutoCloseable {
         if (v.bad()) throw Problem.conflict("version_bad", service + " v" + version + " is marked bad (" + v.badReason() + "); push a new version");
         Instant now = clock.instant();
         if (position == spec.environments().size() - 1 && approvals != null) {
-            approvalNeeded(service, spec, env, v).ifPresent(why -> {
+            approvals.approvalNeeded(spec, released(service, env), v).ifPresent(why -> {
                 throw Problem.conflict("approval_required", service + " v" + version + " is high-risk (" + why
                         + "): someone other than its author (" + v.author() + ") must approve it before " + env + " takes it");
             });
@@ -507,34 +503,6 @@ public final class RolloutService implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** Facts for {@link ApprovalPolicy}: the change's risk against what runs in {@code env} and the last approved version. */
-    private java.util.Optional<String> approvalNeeded(String service, ServiceSpec spec, String env, VersionInfo v) {
-        Integer running = released(service, env);
-        ConfigTree tree = config.tree(service, v.number());
-        List<String> vsRunning = RiskRules.reasons(running == null ? null : config.tree(service, running), tree, spec.validation());
-        List<String> vsApproved = null;
-        if (!vsRunning.isEmpty() || v.highRisk()) {
-            for (int a : approvedVersions.apply(service)) {
-                if (a >= v.number() || !approvedByAnother(service, a)) continue;
-                vsApproved = RiskRules.reasons(config.tree(service, a), tree, spec.validation());
-                break;
-            }
-        }
-        java.util.Optional<String> why = ApprovalPolicy.approvalNeeded(vsRunning, v.highRisk(), approvedByAnother(service, v.number()), vsApproved);
-        return why.map(w -> vsRunning.isEmpty() ? highRiskWhy(v) : w);
-    }
-
-    private boolean approvedByAnother(String service, int number) {
-        String author = config.version(service, number).author();
-        return approvals.apply(service, number).stream().anyMatch(a -> !a.equals(author));
-    }
-
-    private static String highRiskWhy(VersionInfo v) {
-        if (v.report() == null) return "a risk rule matched";
-        return v.report().findings().stream().filter(f -> f.rule().startsWith("risk")).map(f -> f.path() + ":" + f.line())
-                .findFirst().map(x -> "risk rule at " + x).orElse("a risk rule matched");
     }
 
     private static String truncate(String s, int max) {
