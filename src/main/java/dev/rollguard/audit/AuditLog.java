@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollguard.Json;
 import dev.rollguard.config.Hashing;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
@@ -40,18 +41,20 @@ public final class AuditLog {
     /** {@code unkeyedRecords}: records from before the log had a key, verified by their plain hash chain only. */
     public record Verification(boolean ok, long records, Long firstBadSeq, String problem, String headHash, long unkeyedRecords) {}
 
-    private final Jdbi jdbi;
+    private record Broken(Long seq, String problem) {}
+
+    private final AuditStore store;
     private final Clock clock;
     private final byte[] key;
     /** Things that must each have an audit record (versions: their record's number, null if none), checked by verify. */
     private final List<Supplier<Map<String, Long>>> witnesses = new CopyOnWriteArrayList<>();
 
-    public AuditLog(Jdbi jdbi, Clock clock) {
-        this(jdbi, clock, null);
+    public AuditLog(AuditStore store, Clock clock) {
+        this(store, clock, null);
     }
 
-    public AuditLog(Jdbi jdbi, Clock clock, byte[] key) {
-        this.jdbi = jdbi;
+    public AuditLog(AuditStore store, Clock clock, byte[] key) {
+        this.store = store;
         this.clock = clock;
         this.key = key == null ? null : key.clone();
     }
@@ -88,10 +91,10 @@ public final class AuditLog {
         for (int attempt = 0; attempt < 50; attempt++) {
             try {
                 return tryAppend(actor, source, action, target, status, before, after);
-            } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            } catch (UnableToExecuteStatementException e) {
                 last = e;
                 try {
-                    Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5 + attempt * 2));
+                    Thread.sleep(1 + ThreadLocalRandom.current().nextInt(5 + attempt * 2));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;
@@ -102,7 +105,7 @@ public final class AuditLog {
     }
 
     private Entry tryAppend(String actor, String source, String action, String target, int status, String before, String after) {
-        return jdbi.inTransaction(h -> append(h, actor, source, action, target, status, before, after));
+        return store.inTransaction(h -> append(h, actor, source, action, target, status, before, after));
     }
 
     /**
@@ -111,18 +114,13 @@ public final class AuditLog {
      */
     public Entry append(Handle h, String actor, String source, String action, String target, int status, String before, String after) {
         Instant at = clock.instant();
-        dev.rollguard.storage.Rows.numbering(h, "audit");
-        var last = h.createQuery("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").mapToMap().findOne();
-        long seq = last.map(m -> ((Number) m.get("seq")).longValue() + 1).orElse(1L);
-        String prev = last.map(m -> (String) m.get("hash")).orElse(GENESIS);
+        var last = store.lockHead(h);
+        long seq = last.map(head -> head.seq() + 1).orElse(1L);
+        String prev = last.map(AuditStore.Head::hash).orElse(GENESIS);
         Entry e = new Entry(seq, Instant.ofEpochMilli(at.toEpochMilli()), actor, source, action, target, status, cut(before), cut(after), prev, null);
-        String hash = hash(e);
-        h.createUpdate("INSERT INTO audit (seq, at, actor, source, action, target, status, before_state, after_state, prev_hash, hash) "
-                        + "VALUES (:seq, :at, :actor, :source, :action, :target, :status, :before, :after, :prev, :hash)")
-                .bind("seq", seq).bind("at", e.at().toEpochMilli()).bind("actor", actor).bind("source", source).bind("action", action)
-                .bind("target", target).bind("status", status).bind("before", e.before()).bind("after", e.after()).bind("prev", prev)
-                .bind("hash", hash).execute();
-        return new Entry(seq, e.at(), actor, source, action, target, status, e.before(), e.after(), prev, hash);
+        Entry written = new Entry(seq, e.at(), actor, source, action, target, status, e.before(), e.after(), prev, hash(e));
+        store.insert(h, written);
+        return written;
     }
 
     private static String cut(String s) {
@@ -166,11 +164,7 @@ public final class AuditLog {
     }
 
     public List<Entry> entries(long afterSeq, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT seq, at, actor, source, action, target, status, before_state, after_state, prev_hash, hash "
-                        + "FROM audit WHERE seq > :after ORDER BY seq LIMIT :limit").bind("after", afterSeq).bind("limit", limit)
-                .map((rs, c) -> new Entry(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("at")), rs.getString("actor"), rs.getString("source"),
-                        rs.getString("action"), rs.getString("target"), rs.getInt("status"), rs.getString("before_state"),
-                        rs.getString("after_state"), rs.getString("prev_hash"), rs.getString("hash"))).list());
+        return store.entries(afterSeq, limit);
     }
 
     /** Every record in order, page by page. */
@@ -194,36 +188,36 @@ public final class AuditLog {
         boolean[] keyedSeen = {false};
         String[] prev = {GENESIS};
         long[] expectedSeq = {1};
-        List<Object[]> bad = new ArrayList<>();
+        List<Broken> bad = new ArrayList<>();
         forEach(e -> {
             count[0]++;
             if (!bad.isEmpty()) return;
-            if (e.seq() != expectedSeq[0]) bad.add(new Object[]{e.seq(), "record " + expectedSeq[0] + " is missing (next is " + e.seq() + ")"});
-            else if (!e.prevHash().equals(prev[0])) bad.add(new Object[]{e.seq(), "record " + e.seq() + " does not follow its predecessor"
-                    + " (a record before it was changed or removed)"});
+            if (e.seq() != expectedSeq[0]) bad.add(new Broken(e.seq(), "record " + expectedSeq[0] + " is missing (next is " + e.seq() + ")"));
+            else if (!e.prevHash().equals(prev[0])) bad.add(new Broken(e.seq(), "record " + e.seq() + " does not follow its predecessor"
+                    + " (a record before it was changed or removed)"));
             else if (key != null && hmac(e).equals(e.hash())) keyedSeen[0] = true;
             else if ((key == null || !keyedSeen[0]) && sha(e).equals(e.hash())) unkeyed[0]++;
-            else bad.add(new Object[]{e.seq(), "record " + e.seq() + " was changed after it was written"
-                    + (key == null ? "" : " (its keyed hash does not match: changed, or rewritten without the key)")});
+            else bad.add(new Broken(e.seq(), "record " + e.seq() + " was changed after it was written"
+                    + (key == null ? "" : " (its keyed hash does not match: changed, or rewritten without the key)")));
             prev[0] = e.hash();
             expectedSeq[0] = e.seq() + 1;
         });
         if (bad.isEmpty() && key != null && count[0] > 0 && !keyedSeen[0]) {
-            bad.add(new Object[]{1L, "no record carries this server's audit key: the log was rewritten, or the key is not the one it was "
-                    + "written with"});
+            bad.add(new Broken(1L, "no record carries this server's audit key: the log was rewritten, or the key is not the one it was "
+                    + "written with"));
         }
         if (bad.isEmpty()) {
             long last = expectedSeq[0] - 1;
             for (Supplier<Map<String, Long>> w : witnesses) {
                 for (Map.Entry<String, Long> m : new TreeMap<>(w.get()).entrySet()) {
                     Long seq = m.getValue();
-                    if (seq == null) bad.add(new Object[]{null, m.getKey() + " has no audit record"});
-                    else if (seq > last) bad.add(new Object[]{seq, m.getKey() + "'s audit record " + seq + " is missing"});
+                    if (seq == null) bad.add(new Broken(null, m.getKey() + " has no audit record"));
+                    else if (seq > last) bad.add(new Broken(seq, m.getKey() + "'s audit record " + seq + " is missing"));
                     if (!bad.isEmpty()) break;
                 }
             }
         }
         if (bad.isEmpty()) return new Verification(true, count[0], null, null, prev[0], unkeyed[0]);
-        return new Verification(false, count[0], (Long) bad.get(0)[0], (String) bad.get(0)[1], null, unkeyed[0]);
+        return new Verification(false, count[0], bad.get(0).seq(), bad.get(0).problem(), null, unkeyed[0]);
     }
 }

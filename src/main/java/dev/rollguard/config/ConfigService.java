@@ -2,16 +2,19 @@ package dev.rollguard.config;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
-import dev.rollguard.audit.AuditLog;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import org.jdbi.v3.core.Handle;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The config store's use cases: services, pushing validated versions, diffs, fixes and releases to
@@ -33,19 +36,34 @@ public final class ConfigService {
     }
 
     /** Where a new version's audit record is written, in the transaction that stores the version (none: not audited). */
-    private volatile AuditLog audit;
+    private volatile AuditWriter audit;
 
-    public void auditWith(AuditLog audit) {
+    /** Appends an audit record in the caller's transaction and returns its number (the audit log, wired in Rollguard). */
+    @FunctionalInterface
+    public interface AuditWriter {
+        long append(Handle h, String actor, String source, String action, String target, String after);
+    }
+
+    public void auditWith(AuditWriter audit) {
         this.audit = audit;
+    }
+
+    /** Each version stored with audit linking, by "service vN", and the number of its audit record (null: none). */
+    public Map<String, Long> versionAuditRecords() {
+        return store.versionAuditRecords();
     }
 
     public Limits limits() { return limits; }
 
-    public ConfigStore store() { return store; }
 
     public void putService(String name, ServiceSpec spec) {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
+    }
+
+    /** The service's spec, if it is defined. */
+    public Optional<ServiceSpec> findService(String name) {
+        return store.service(name);
     }
 
     public ServiceSpec service(String name) {
@@ -90,11 +108,11 @@ public final class ConfigService {
             throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
                     Map.of("report", report));
         }
-        AuditLog log = audit;
+        AuditWriter log = audit;
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
                 report.releasable() ? null : breakGlass, log == null ? null : (h, created) -> log.append(h, author, source,
-                        "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(), 201,
-                        null, Json.write(auditView(created))).seq());
+                        "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
+                        Json.write(auditView(created))));
         return new PushResult(v, report);
     }
 
@@ -130,7 +148,7 @@ public final class ConfigService {
     }
 
     /** Versions never change, so their trees are cached (bounded): a fleet fetching one bundle hits the database once. */
-    private final Map<String, ConfigTree> trees = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<String, ConfigTree> trees = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ConfigTree> eldest) {
             return size() > 32;
@@ -184,6 +202,21 @@ public final class ConfigService {
                     .append(a.files()).append(a.files() == 1 ? " file)" : " files)").append(';');
         }
         return sb.substring(0, sb.length() - 1);
+    }
+
+    /** When {@code version} was released to {@code env}, oldest first. */
+    public List<ReleaseRecord> releases(String service, String env, int version) {
+        return store.releases(service, env, version);
+    }
+
+    /** In the caller's transaction (a rollback): the version may never be rolled out again. */
+    public void markBad(Handle h, String service, int version, String reason) {
+        store.markBad(h, service, version, reason);
+    }
+
+    /** In the caller's transaction (a rollout that completed): the environment now runs {@code version}. */
+    public void recordRelease(Handle h, String service, String env, int version, String actor, String breakGlass, Instant at) {
+        store.recordRelease(h, service, env, version, actor, breakGlass, at);
     }
 
     public List<EnvironmentInfo> environments(String service) {

@@ -7,14 +7,18 @@ import dev.rollguard.auth.AuthService;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Principal;
 import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -122,7 +126,7 @@ public final class Access {
         Principal who = authenticate(ctx);
         if (who == null) {
             if (isPage(ctx)) {
-                ctx.redirect("/login?next=" + java.net.URLEncoder.encode(ctx.path(), java.nio.charset.StandardCharsets.UTF_8));
+                ctx.redirect("/login?next=" + URLEncoder.encode(ctx.path(), StandardCharsets.UTF_8));
                 ctx.skipRemainingHandlers();
                 return;
             }
@@ -131,7 +135,7 @@ public final class Access {
         }
         ctx.attribute(PRINCIPAL, who);
         // before the permission check: refused writes count too, so no principal floods the log with refusals
-        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals("/api/v1/agents/register")) {
+        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals(AgentProtocol.REGISTER_PATH)) {
             long wait = writes.acquire(who.kind() == Principal.Kind.AGENT ? who.tokenId() : "user:" + who.name(), System.nanoTime());
             if (wait > 0) {
                 ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
@@ -196,20 +200,18 @@ public final class Access {
     private String scope(Context ctx) {
         Map<String, String> params = ctx.pathParamMap();
         if (params.containsKey("service")) return params.get("service");
-        String route = ctx.endpointHandlerPath();
         String id = params.get("id");
         if (id == null) return null;
         try {
-            if (route.contains("/rollouts/{id}")) return rollouts.store().rollout(id).map(r -> r.service()).orElse(null);
-            if (route.contains("/incidents/{id}")) return incidents.store().incident(Integer.parseInt(id)).map(i -> i.service()).orElse(null);
-            if (route.contains("/actions/{id}")) {
-                return incidents.store().action(Integer.parseInt(id))
-                        .flatMap(a -> incidents.store().incident(a.incidentId())).map(i -> i.service()).orElse(null);
-            }
+            return switch (server.idOf(ctx)) {
+                case ROLLOUT -> rollouts.find(id).map(Rollout::service).orElse(null);
+                case INCIDENT -> incidents.find(Integer.parseInt(id)).map(Incident::service).orElse(null);
+                case ACTION_ITEM -> incidents.incidentOfAction(Integer.parseInt(id)).map(Incident::service).orElse(null);
+                case NOTHING -> null;
+            };
         } catch (NumberFormatException e) {
             return null;
         }
-        return null;
     }
 
     // ------------------------------------------------------------------ the audit record

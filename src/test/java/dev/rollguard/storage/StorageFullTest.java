@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +45,7 @@ class StorageFullTest {
     private TestServer.Response push(int i) {
         // 600 KB of text that does not compress away: each version adds new blobs to the database
         StringBuilder sb = new StringBuilder();
-        java.util.Random rnd = new java.util.Random(i);
+        Random rnd = new Random(i);
         while (sb.length() < 600_000) sb.append(Long.toHexString(rnd.nextLong())).append('\n');
         return ts.send("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", Map.of("big.conf", sb.toString()), "message", "m" + i)));
     }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,7 @@ class BodyMemoryTest {
                     public int read(byte[] b, int off, int len) {
                         if (left <= 0) return -1;
                         int n = (int) Math.min(len, left);
-                        java.util.Arrays.fill(b, off, off + n, (byte) 'x');
+                        Arrays.fill(b, off, off + n, (byte) 'x');
                         left -= n;
                         return n;
                     }

@@ -9,13 +9,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Issue 13's reproductions over HTTP, each pinned: they failed on the code before the fix. */
 class HardeningTest {
@@ -55,7 +59,7 @@ class HardeningTest {
     }
 
     private void awaitReleased(String env, int v) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
             for (JsonNode e : ts.get("/api/v1/services/wp/environments")) {
                 if (e.path("name").asText().equals(env)) return e.path("releasedVersion").asInt() == v;
             }
@@ -212,7 +216,7 @@ class HardeningTest {
             HttpResponse<String> r = noRedirects.send(HttpRequest.newBuilder(URI.create(ts.url() + "/login"))
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("user=view&token=" + token + "&next="
-                            + java.net.URLEncoder.encode(next, java.nio.charset.StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+                            + URLEncoder.encode(next, StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(302);
             assertThat(r.headers().firstValue("Location").orElseThrow()).as(next).isEqualTo("/");
         }
