@@ -58,6 +58,7 @@ public final class ConfigService {
 
     public void putService(String name, ServiceSpec spec) {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
+        validation.check(s.validation());
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
     }
 
@@ -73,8 +74,12 @@ public final class ConfigService {
     public List<String> services() { return store.serviceNames(); }
 
     public ValidationReport validate(String service, Map<String, String> files, Integer parent) {
+        return validate(service, new TreeWire.Upload(files, null), parent);
+    }
+
+    public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = ConfigTree.of(files, limits);
+        ConfigTree tree = upload.tree(limits);
         return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
     }
 
@@ -84,14 +89,25 @@ public final class ConfigService {
      */
     public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
                            String breakGlass) {
-        return push(service, files, author, message, parent, breakGlass, null);
+        return push(service, new TreeWire.Upload(files, null), author, message, parent, breakGlass, null);
     }
 
-    /** As above; {@code source}: the client's address, for the audit record. */
-    public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
-                           String breakGlass, String source) {
+    /** Validates and stores the uploaded tree, recording the Git commit it came from when {@code git} is given. */
+    public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
+                           String breakGlass, GitCommit git) {
+        return push(service, upload, author, message, parent, breakGlass, git, null);
+    }
+
+    /** As above; {@code source}: the client's address, for the version's audit record. */
+    public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
+                           String breakGlass, GitCommit git, String source) {
+        service(service);
+        return push(service, upload.tree(limits), author, message, parent, breakGlass, git, source);
+    }
+
+    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass,
+                            GitCommit git, String source) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = ConfigTree.of(files, limits);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
         if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
@@ -110,7 +126,7 @@ public final class ConfigService {
         }
         AuditWriter log = audit;
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass, log == null ? null : (h, created) -> log.append(h, author, source,
+                report.releasable() ? null : breakGlass, git, log == null ? null : (h, created) -> log.append(h, author, source,
                         "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
                         Json.write(auditView(created))));
         return new PushResult(v, report);
@@ -175,6 +191,11 @@ public final class ConfigService {
                         l.added(), secrets.mask(l.text()))).toList())).toList();
     }
 
+    /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
+    public VersionDiff versionDiff(String service, int from, int to) {
+        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to));
+    }
+
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
     public PushResult fix(String service, int number, String author, List<String> findingIds) {
         return fix(service, number, author, findingIds, null);
@@ -191,7 +212,8 @@ public final class ConfigService {
         if (fixed.applied().isEmpty()) {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
-        return push(service, fixed.tree().files(), author, describe(fixed, number), number, null, source);
+        // the fixed tree is checked against today's limits like any push
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null, source);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -108,6 +108,13 @@ public final class RolloutService implements AutoCloseable {
         this.approvals = new ApprovalGate(config, approversOf, approvedVersions);
     }
 
+    private volatile HealthGaps gaps = HealthGaps.NONE;
+
+    /** A health source beside the agents (Prometheus) that can go silent: the orchestrator asks it before each step. */
+    public void watchGaps(HealthGaps gaps) {
+        this.gaps = gaps;
+    }
+
     public void onEvent(Consumer<PostedEvent> listener) {
         listeners.add(listener);
     }
@@ -411,6 +418,11 @@ public final class RolloutService implements AutoCloseable {
                 continue;
             }
             Instant now = clock.instant();
+            Optional<String> silent = gaps.noData(r.service(), r.env(), r.hosts(), r.waveStartedAt());
+            if (silent.isPresent()) {
+                apply(r, RolloutMachine.noData(r, now, silent.get()));
+                continue;
+            }
             Instant since = watchedSince.computeIfAbsent(r.id(), id -> now);
             RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now, since);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
