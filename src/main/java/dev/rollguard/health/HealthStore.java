@@ -2,6 +2,8 @@ package dev.rollguard.health;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.rollout.Analysis;
+import dev.rollguard.rollout.Evidence;
+import dev.rollguard.rollout.LatencyHistogram;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,14 +19,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * analysis needs the last minutes, not history (incidents keep their own summary).
  */
 public final class HealthStore {
-    /** One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving. */
+    /**
+     * One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving; from newer agents also
+     * the latency histogram over {@link LatencyHistogram}'s buckets (null from older ones: the analysis then judges p99).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis,
-                         long latencySamples, Instant firstErrorAt) {
+                         long latencySamples, Instant firstErrorAt, long[] latencyBuckets) {
         public Sample {
             if (requests < 0 || errors < 0 || errors > requests) throw new IllegalArgumentException("sample counts out of range");
             if (start == null || end == null) throw new IllegalArgumentException("sample needs start and end");
             if (errors == 0) firstErrorAt = null;
+            if (latencyBuckets != null && latencyBuckets.length != LatencyHistogram.BUCKETS) latencyBuckets = null;
+        }
+
+        public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples,
+                      Instant firstErrorAt) {
+            this(start, end, version, requests, errors, p99Millis, latencySamples, firstErrorAt, null);
+        }
+
+        public Evidence.Window window() {
+            return new Evidence.Window(requests, errors, p99Millis, latencySamples, latencyBuckets);
         }
 
         public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples) {
@@ -91,6 +106,20 @@ public final class HealthStore {
             }
         }
         return new Analysis.Counts(requests, errors, p99, latencySamples);
+    }
+
+    /** A host's windows on {@code version} (any version if null) that ended after {@code since}, oldest first. */
+    public List<Evidence.Window> windows(String service, String env, String host, Integer version, Instant since) {
+        Deque<Sample> q = byHost.get(key(service, env, host));
+        if (q == null) return List.of();
+        List<Evidence.Window> out = new ArrayList<>();
+        synchronized (q) {
+            for (Sample s : q) {
+                if (s.end().isBefore(since) || version != null && !version.equals(s.version())) continue;
+                out.add(s.window());
+            }
+        }
+        return out;
     }
 
     /** Every host of an environment with its samples that ended after {@code since}. */
