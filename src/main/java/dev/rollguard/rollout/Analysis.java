@@ -131,7 +131,7 @@ public final class Analysis {
                 n.put("failFastHost", h.host());
                 n.put("failFastRequests", recent[0]);
                 n.put("failFastErrors", recent[1]);
-                return new Decision(Verdict.FAIL, String.format("canary host %s failed %d of its last %d requests (%.0f%%, fail-fast at %.0f%%)",
+                return new Decision(Verdict.FAIL, String.format("canary host %s failed %d of its last %d requests (%.0f%%, over the %.0f%% fail-fast ceiling)",
                         h.host(), recent[1], recent[0], 100.0 * recent[1] / recent[0], 100 * s.failFastErrorRate()), n);
             }
         }

@@ -65,7 +65,7 @@ final class RateTest {
         List<String> names = new ArrayList<>();
         List<long[]> hosts = new ArrayList<>();
         for (HostCounts h : baseline) {
-            long[] c = clean(h.trials(), h.hits(), 0, p);
+            long[] c = clean(h.trials(), h.hits(), 0, false, p);
             bursts += (int) c[2];
             if (c[0] > 0) {
                 hosts.add(c);
@@ -113,10 +113,10 @@ final class RateTest {
         double llr = 0;
         List<HostTest> tests = new ArrayList<>();
         for (HostCounts h : canary) {
-            long[] before = clean(h.beforeTrials(), h.beforeHits(), 0, p);
+            long[] before = clean(h.beforeTrials(), h.beforeHits(), 0, false, p);
             bursts += (int) before[2];
             double own = before[0] == 0 ? 0 : (double) before[1] / before[0];
-            long[] now = clean(h.trials(), h.hits(), Math.max(pooled, own), p);
+            long[] now = clean(h.trials(), h.hits(), Math.max(pooled, own), before[0] > 0, p);
             bursts += (int) now[2];
             HostTest t = hostTest(h.host(), now, before, pooled, bn, spread, p);
             tests.add(t);
@@ -152,17 +152,17 @@ final class RateTest {
      * {trials, hits, burst windows set aside} of one host. The candidates are its windows of highest rate, {@code
      * burstSeconds} per minute of windows; one is a burst when its count is wildly improbable under the rate of the host's other windows, or under
      * {@code reference} (the host's history, the fleet) when that is higher: a host's first seconds have no "other
-     * windows" of their own.
+     * windows" of their own. Without {@code history}, one window always stays.
      */
-    static long[] clean(long[] trials, long[] hits, double reference, Params p) {
+    static long[] clean(long[] trials, long[] hits, double reference, boolean history, Params p) {
         long n = 0;
         long x = 0;
         for (int i = 0; i < trials.length; i++) {
             n += trials[i];
             x += hits[i];
         }
-        // a host's only window is its total, never a burst; of several, at least one stays
-        int k = Math.min(trials.length - 1, p.burstSeconds() * (int) Math.ceil(trials.length / 60.0));
+        // a host's only window is its total, never a burst, unless the host's history says what its normal seconds are like
+        int k = Math.min(trials.length - (history ? 0 : 1), p.burstSeconds() * (int) Math.ceil(trials.length / 60.0));
         if (k <= 0 || x == 0) return new long[] {n, x, 0};
         Integer[] order = new Integer[trials.length];
         for (int i = 0; i < order.length; i++) order[i] = i;

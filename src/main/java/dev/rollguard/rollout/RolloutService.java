@@ -388,7 +388,7 @@ public final class RolloutService implements AutoCloseable {
             if (h == null) continue;
             boolean isCanary = canary.contains(name);
             // a first release has no baseline: hosts without a config say nothing about the old version
-            Integer version = isCanary ? r.toVersion() : r.fromVersion();
+            Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
             Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
             Analysis.Counts counts = version == null ? Analysis.Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
             List<Evidence.Window> windows = version == null ? List.of() : health.windows(r.service(), r.env(), name, version, since);
