@@ -1,9 +1,6 @@
 package dev.rollguard.health;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import dev.rollguard.rollout.Analysis;
-import dev.rollguard.rollout.Evidence;
-import dev.rollguard.rollout.LatencyHistogram;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,9 +36,6 @@ public final class HealthStore {
             this(start, end, version, requests, errors, p99Millis, latencySamples, firstErrorAt, null);
         }
 
-        public Evidence.Window window() {
-            return new Evidence.Window(requests, errors, p99Millis, latencySamples, latencyBuckets);
-        }
 
         public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples) {
             this(start, end, version, requests, errors, p99Millis, latencySamples, null);
@@ -89,43 +84,27 @@ public final class HealthStore {
     }
 
     /** Totals of a host's samples on {@code version} (any version if null) that ended after {@code since}. */
-    public Analysis.Counts sum(String service, String env, String host, Integer version, Instant since) {
+    public Counts sum(String service, String env, String host, Integer version, Instant since) {
         Deque<Sample> q = byHost.get(key(service, env, host));
-        if (q == null) return Analysis.Counts.EMPTY;
-        long requests = 0;
-        long errors = 0;
-        long latencySamples = 0;
-        double p99 = 0;
+        if (q == null) return Counts.EMPTY;
         synchronized (q) {
-            for (Sample s : q) {
-                if (s.end().isBefore(since) || version != null && !version.equals(s.version())) continue;
-                requests += s.requests();
-                errors += s.errors();
-                latencySamples += s.latencySamples();
-                p99 = Math.max(p99, s.p99Millis());
-            }
+            return Counts.of(q, Counts.endedSince(since).and(Counts.onVersion(version)));
         }
-        return new Analysis.Counts(requests, errors, p99, latencySamples);
     }
 
-    /** A host's windows on {@code version} (any version if null) that ended after {@code since}, oldest first. */
-    public List<Evidence.Window> windows(String service, String env, String host, Integer version, Instant since) {
+    /** A host's samples on {@code version} (any version if null) that ended after {@code since}, oldest first. */
+    public List<Sample> samples(String service, String env, String host, Integer version, Instant since) {
         Deque<Sample> q = byHost.get(key(service, env, host));
         if (q == null) return List.of();
-        List<Evidence.Window> out = new ArrayList<>();
         synchronized (q) {
-            for (Sample s : q) {
-                if (s.end().isBefore(since) || version != null && !version.equals(s.version())) continue;
-                out.add(s.window());
-            }
+            return q.stream().filter(Counts.endedSince(since).and(Counts.onVersion(version))).toList();
         }
-        return out;
     }
 
     /** Every host of an environment with its samples that ended after {@code since}. */
     public Map<String, List<Sample>> environment(String service, String env, Instant since) {
         String prefix = service + '\0' + env + '\0';
-        Map<String, List<Sample>> out = new java.util.TreeMap<>();
+        Map<String, List<Sample>> out = new TreeMap<>();
         byHost.forEach((k, q) -> {
             if (!k.startsWith(prefix)) return;
             synchronized (q) {

@@ -1,6 +1,8 @@
 package dev.rollguard.rollout;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.health.Counts;
+import dev.rollguard.health.LatencyHistogram;
 import org.apache.commons.math3.distribution.NormalDistribution;
 
 import java.util.ArrayList;
@@ -30,18 +32,6 @@ public final class Analysis {
     public enum Verdict { PASS, FAIL, CONTINUE }
 
     public record Decision(Verdict verdict, String reason, Map<String, Object> numbers) {}
-
-    /** Request counts over the analysis window. */
-    public record Counts(long requests, long errors, double p99Millis, long latencySamples) {
-        public static final Counts EMPTY = new Counts(0, 0, 0, 0);
-
-        public double errorRate() { return requests == 0 ? 0 : (double) errors / requests; }
-
-        public Counts plus(Counts o) {
-            return new Counts(requests + o.requests, errors + o.errors, Math.max(p99Millis, o.p99Millis),
-                    latencySamples + o.latencySamples);
-        }
-    }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Settings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,
@@ -161,7 +151,8 @@ public final class Analysis {
                             + "of baseline requests (the baseline's p%.0f; LLR %.2f >= %.2f)", 100 * slow.canaryRate(), limit,
                             100 * slow.baselineRate(), 100 * s.latencyQuantile(), slow.llr(), slow.failAt()), n);
                 }
-                latencyPass = slow.pass() || slow.canaryTrials() == 0;
+                // seconds set aside as bursts are no evidence of health: only a canary that measured no latency at all passes without it
+                latencyPass = slow.pass() || canary.latencySamples() == 0;
             }
         } else if (canary.latencySamples() >= s.minLatencySamples() && baseline.latencySamples() >= s.minLatencySamples()) {
             double limit = baseline.p99Millis() * s.latencyTolerance() + s.latencySlackMillis();

@@ -1,5 +1,9 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
+import dev.rollguard.health.HealthStore;
+import dev.rollguard.health.LatencyHistogram;
+
 import java.util.List;
 
 /**
@@ -13,6 +17,11 @@ public record Evidence(List<HostWindows> canary, List<HostWindows> baseline) {
     public Evidence {
         canary = List.copyOf(canary);
         baseline = List.copyOf(baseline);
+    }
+
+    /** Agents' samples as windows, in their order. */
+    public static List<Window> windows(List<HealthStore.Sample> samples) {
+        return samples.stream().map(Window::of).toList();
     }
 
     /**
@@ -42,8 +51,12 @@ public record Evidence(List<HostWindows> canary, List<HostWindows> baseline) {
             }
         }
 
-        public static Window of(Analysis.Counts c) {
+        public static Window of(Counts c) {
             return new Window(c.requests(), c.errors(), c.p99Millis(), c.latencySamples(), null);
+        }
+
+        public static Window of(HealthStore.Sample s) {
+            return new Window(s.requests(), s.errors(), s.p99Millis(), s.latencySamples(), s.latencyBuckets());
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -10,7 +12,7 @@ import java.util.List;
  * canary host also its windows on the old version before the release ({@code before}), its own baseline.
  */
 public record HostObservation(String host, Integer appliedVersion, Integer failedVersion, String applyError,
-                              Instant lastSeen, Analysis.Counts health, List<Evidence.Window> windows, List<Evidence.Window> before) {
+                              Instant lastSeen, Counts health, List<Evidence.Window> windows, List<Evidence.Window> before) {
     public HostObservation {
         windows = windows == null ? List.of() : List.copyOf(windows);
         before = before == null ? List.of() : List.copyOf(before);
@@ -18,7 +20,7 @@ public record HostObservation(String host, Integer appliedVersion, Integer faile
 
     /** A host known only by its totals: one window holding them. */
     public HostObservation(String host, Integer appliedVersion, Integer failedVersion, String applyError, Instant lastSeen,
-                           Analysis.Counts health) {
+                           Counts health) {
         this(host, appliedVersion, failedVersion, applyError, lastSeen, health,
                 health == null || health.requests() == 0 && health.latencySamples() == 0 ? List.of() : List.of(Evidence.Window.of(health)),
                 List.of());

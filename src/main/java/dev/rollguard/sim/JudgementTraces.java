@@ -1,7 +1,7 @@
 package dev.rollguard.sim;
 
+import dev.rollguard.health.LatencyHistogram;
 import dev.rollguard.rollout.Evidence;
-import dev.rollguard.rollout.LatencyHistogram;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package dev.rollguard.sim;
 
+import dev.rollguard.health.LatencyHistogram;
 import dev.rollguard.rollout.Evidence;
-import dev.rollguard.rollout.LatencyHistogram;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
 

@@ -1,5 +1,7 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
+import dev.rollguard.health.LatencyHistogram;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -9,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import static dev.rollguard.rollout.Analysis.Counts;
 import static dev.rollguard.rollout.Analysis.Verdict.CONTINUE;
 import static dev.rollguard.rollout.Analysis.Verdict.FAIL;
 import static dev.rollguard.rollout.Analysis.Verdict.PASS;

@@ -1,4 +1,4 @@
-package dev.rollguard.rollout;
+package dev.rollguard.health;
 
 /**
  * Fixed, log-spaced latency buckets shared by agents and the analysis: bucket i holds latencies up to 2^(i/4) ms (a
