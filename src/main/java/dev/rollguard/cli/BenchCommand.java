@@ -6,6 +6,7 @@ import dev.rollguard.rollout.Analysis;
 import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
+import dev.rollguard.validate.PhpLintBenchmark;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
@@ -14,18 +15,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, judgement")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint, judgement")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "Suite: validate | rollout | push | judgement")
+    @Parameters(index = "0", description = "Suite: validate | rollout | push | phplint | judgement")
     String suite;
 
     @Option(names = "--files", split = ",", defaultValue = "1000,10000", description = "Tree sizes (default ${DEFAULT-VALUE})")
@@ -57,6 +59,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
+    @Option(names = "--dir", description = "phplint: the tree (default $ROLLGUARD_WORDPRESS_DIR, Debian's WordPress)")
+    Path dir;
+
     @Option(names = "--servers", split = ",", hidden = true)
     List<String> servers;
 
@@ -81,11 +86,15 @@ public final class BenchCommand implements Callable<Integer> {
                 JudgementBenchmark.print(JudgementBenchmark.run(seed, n, Analysis.Settings.DEFAULT), seed, n, out);
                 return 0;
             }
+            case "phplint" -> {
+                return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",
+                        System.getProperty("user.home") + "/.cache/rollguard/wordpress")), out);
+            }
             case "swarm" -> {
                 return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown suite '" + suite + "' (known: validate, rollout, push, judgement)");
+                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement)");
         }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");
