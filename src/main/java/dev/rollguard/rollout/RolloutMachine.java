@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-import dev.rollguard.health.Counts;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -50,7 +49,7 @@ public final class RolloutMachine {
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
 
         boolean allApplied = true;
-        Counts canaryCounts = Counts.EMPTY;
+        List<Evidence.HostWindows> canaryWindows = new ArrayList<>();
         for (String h : canary) {
             HostObservation o = byHost.get(h);
             if (o == null || o.lastSeen() == null || Duration.between(o.lastSeen(), now).compareTo(heartbeat) > 0) {
@@ -67,14 +66,14 @@ public final class RolloutMachine {
                 }
                 continue;
             }
-            canaryCounts = canaryCounts.plus(o.health());
+            canaryWindows.add(new Evidence.HostWindows(h, o.windows(), o.before()));
         }
-        Counts baselineCounts = Counts.EMPTY;
+        List<Evidence.HostWindows> baselineWindows = new ArrayList<>();
         for (String h : r.baselineHosts()) {
             HostObservation o = byHost.get(h);
-            if (o != null && o.health() != null) baselineCounts = baselineCounts.plus(o.health());
+            if (o != null && !o.windows().isEmpty()) baselineWindows.add(new Evidence.HostWindows(h, o.windows()));
         }
-        Analysis.Decision d = Analysis.decide(canaryCounts, baselineCounts, r.policy().analysis());
+        Analysis.Decision d = Analysis.decide(new Evidence(canaryWindows, baselineWindows), r.policy().analysis());
         if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
