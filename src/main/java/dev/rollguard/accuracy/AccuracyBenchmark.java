@@ -117,7 +117,7 @@ public final class AccuracyBenchmark {
         return new Result(packages, kinds, missed);
     }
 
-    public static void print(Result r, int seed, PrintWriter out) {
+    public static void print(Result r, long seed, PrintWriter out) {
         out.println("as shipped (every error is a false alarm; built-in rules):");
         out.printf("%-9s %-22s %7s %9s %6s %7s %9s %8s%n", "split", "package", "text", "binaries", "links", "errors", "warnings", "ms");
         for (PackageResult p : r.packages()) {

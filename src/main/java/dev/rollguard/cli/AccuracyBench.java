@@ -11,7 +11,7 @@ import java.util.List;
 final class AccuracyBench {
     private AccuracyBench() {}
 
-    static int run(int seed, int perKind, String split, boolean missed, PrintWriter out) {
+    static int run(long seed, int perKind, String split, boolean missed, PrintWriter out) {
         List<Split> splits = switch (split) {
             case "tune" -> List.of(Split.TUNE);
             case "held-out" -> List.of(Split.HELD_OUT);
