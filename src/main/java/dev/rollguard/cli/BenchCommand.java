@@ -59,7 +59,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
-    @Option(names = "--per-kind", defaultValue = "40", description = "accuracy: mutants per kind and split (default ${DEFAULT-VALUE})")
+    @Option(names = "--per-kind", defaultValue = "30", description = "accuracy: mutants per kind and split (default ${DEFAULT-VALUE})")
     int perKind;
 
     @Option(names = "--split", defaultValue = "all", description = "accuracy: tune | held-out | all (default ${DEFAULT-VALUE})")
