@@ -21,6 +21,9 @@ public final class HealthWindow {
     private Instant start;
     private Instant firstErrorAt;
     private final java.time.Clock clock;
+    // never drained: the local watchdog compares them before and after a switch
+    private long totalRequests;
+    private long totalErrors;
 
     public HealthWindow(Instant start) {
         this(start, java.time.Clock.systemUTC());
@@ -33,7 +36,9 @@ public final class HealthWindow {
 
     public synchronized void record(int status, double latencyMillis) {
         requests++;
+        totalRequests++;
         if (status >= 500 || status <= 0) {
+            totalErrors++;
             // the exact moment of the first failure: incidents measure time-to-detect from it
             if (errors++ == 0) firstErrorAt = clock.instant();
         }
@@ -46,6 +51,11 @@ public final class HealthWindow {
                 if (slot < RESERVOIR) latencies[(int) slot] = latencyMillis;
             }
         }
+    }
+
+    /** Requests and errors recorded since this window was made, across drains: {requests, errors}. */
+    public synchronized long[] totals() {
+        return new long[] {totalRequests, totalErrors};
     }
 
     /** Closes the window at {@code now} and starts the next one. */
