@@ -16,7 +16,11 @@ public final class Watchdog {
      * @param errorShare   the share of 5xx (or failed connections) at or above which the version is reverted
      */
     public record Settings(Duration window, long minRequests, double errorShare) {
-        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10), 10, 0.8);
+        /**
+         * 80 % over at least 5 requests: the server's ceiling rule acts on 5 errors too, and a watchdog that needed more
+         * evidence than the server would never act first.
+         */
+        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10), 5, 0.8);
 
         public Settings {
             if (window == null || window.isNegative() || window.isZero()) throw new IllegalArgumentException("watchdog window must be positive");

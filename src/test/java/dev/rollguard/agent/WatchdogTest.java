@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class WatchdogTest {
-    private static final Watchdog.Settings S = Watchdog.Settings.DEFAULT; // 10 s, at least 10 requests, 80 % 5xx
+    private static final Watchdog.Settings S = new Watchdog.Settings(Duration.ofSeconds(10), 10, 0.8);
     private static final Duration EARLY = Duration.ofMillis(400);
 
     @Test
@@ -43,6 +43,12 @@ class WatchdogTest {
     void afterItsWindowTheWatchdogNoLongerActs() {
         assertThat(Watchdog.decide(100, 100, Duration.ofSeconds(10), S)).isInstanceOf(Watchdog.Revert.class);
         assertThat(Watchdog.decide(100, 100, Duration.ofMillis(10_001), S)).isInstanceOf(Watchdog.Keep.class);
+    }
+
+    @Test
+    void theDefaultActsOnAsFewErrorsAsTheServersCeilingRule() {
+        assertThat(Watchdog.decide(5, 4, EARLY, Watchdog.Settings.DEFAULT)).isInstanceOf(Watchdog.Revert.class);
+        assertThat(Watchdog.decide(4, 4, EARLY, Watchdog.Settings.DEFAULT)).isInstanceOf(Watchdog.Keep.class);
     }
 
     @Test

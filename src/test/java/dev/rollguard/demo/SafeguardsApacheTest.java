@@ -34,10 +34,11 @@ class SafeguardsApacheTest {
     private static final double RPS = 40;
     /**
      * Good versions go through testing; the typo goes straight to production with break-glass, as in the seed. The
-     * server's analysis waits for 40 errors here, so that the watchdog test shows what the host does alone.
+     * server's analysis waits for 40 errors (ceiling) or 20 (SPRT, alpha 1e-20) here, so that the watchdog test shows
+     * what the host does alone.
      */
     private static final String SPEC = "{\"environments\": [\"testing\", \"production\"], \"rollout\": {\"promotionBakeSeconds\": 0, "
-            + "\"analysis\": {\"minErrorCount\": 40}, "
+            + "\"analysis\": {\"alpha\": 1e-20, \"minErrorCount\": 40}, "
             + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 4}, {\"percent\": 100, \"bakeSeconds\": 1}]}}";
 
     private TestServer ts;
@@ -115,7 +116,7 @@ class SafeguardsApacheTest {
     @ValueSource(booleans = {true, false})
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void theWatchdogRevertsTheCanaryBeforeTheServerDecides(boolean watchdogOn) throws Exception {
-        Outcome o = releaseTheTypo(false, watchdogOn ? new Watchdog.Settings(Duration.ofSeconds(10), 10, 0.8) : null);
+        Outcome o = releaseTheTypo(false, watchdogOn ? Watchdog.Settings.DEFAULT : null);
         if (watchdogOn) revertedLocally(o);
         else assertThatThrownBy(() -> revertedLocally(o)).isInstanceOf(AssertionError.class);
     }
