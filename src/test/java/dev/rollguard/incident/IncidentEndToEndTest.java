@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -98,7 +99,7 @@ class IncidentEndToEndTest {
         assertThat(impact.path("hostsTotal").asInt()).isEqualTo(5);
         assertThat(impact.path("peakPercent").asDouble()).isBetween(1.0, 100.0);
         Instant firstError = Instant.parse(impact.path("firstErrorAt").asText());
-        Instant simulatedFirst = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(java.util.Objects::nonNull)
+        Instant simulatedFirst = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(Objects::nonNull)
                 .min(Instant::compareTo).orElseThrow();
         assertThat(Duration.between(simulatedFirst, firstError).abs()).isLessThan(Duration.ofMillis(50));
         long ttd = impact.path("timeToDetectMillis").asLong();

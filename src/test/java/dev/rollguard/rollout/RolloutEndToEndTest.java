@@ -1,7 +1,6 @@
 package dev.rollguard.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
