@@ -58,7 +58,7 @@ public interface DemoFleet extends AutoCloseable {
          * @param preflight each agent starts a second Apache on the staged tree and probes it before the switch
          * @param watchdog  each agent watches its access log after the switch and reverts on its own (null: off)
          */
-        public Apache(String server, String service, int productionHosts, Path dir, java.util.Map<String, String> enrolments,
+        public Apache(String server, String service, int productionHosts, Path dir, Map<String, String> enrolments,
                       boolean preflight, Watchdog.Settings watchdog) throws IOException, InterruptedException {
             try {
                 for (int i = 0; i <= productionHosts; i++) {

@@ -3,7 +3,6 @@ package dev.rollguard.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Watchdog;
-import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.WordPressLikeTree;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
