@@ -92,6 +92,7 @@ public final class Agent implements AutoCloseable {
     private volatile JsonNode inlineBundle;
     private volatile boolean connected;
     private final Object applyLock = new Object();
+    private final Object switchLock = new Object();
 
     public Agent(Config config, HealthWindow window, Clock clock) {
         this.config = config;
@@ -234,27 +235,32 @@ public final class Agent implements AutoCloseable {
                 throw new ApplyFailed("caught in preflight, 0 requests failed: " + failure.get());
             }
         }
-        // close the health window on the old version: what is served from now on belongs to the new one
-        synchronized (unsent) {
-            unsent.addLast(window.drain(clock.instant(), applied));
-        }
-        Path previous = releases.activate(staged);
-        if (config.reload() != null) {
-            Processes.Result r = hook(config.reload(), env);
-            if (!r.ok()) {
-                // the service did not take the new tree: put the old one back and reload again
-                if (previous != null) {
-                    releases.activate(previous);
-                    hook(config.reload(), hookEnv(applied == null ? 0 : applied, previous));
-                }
-                releases.discard(staged);
-                throw new ApplyFailed("reload hook failed (" + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + "): "
-                        + r.output().strip());
+        Path previous;
+        Integer before;
+        // the switch itself under switchLock: the watchdog's revert takes only this lock, never waiting for a staging
+        synchronized (switchLock) {
+            // close the health window on the old version: what is served from now on belongs to the new one
+            synchronized (unsent) {
+                unsent.addLast(window.drain(clock.instant(), applied));
             }
+            previous = releases.activate(staged);
+            if (config.reload() != null) {
+                Processes.Result r = hook(config.reload(), env);
+                if (!r.ok()) {
+                    // the service did not take the new tree: put the old one back and reload again
+                    if (previous != null) {
+                        releases.activate(previous);
+                        hook(config.reload(), hookEnv(applied == null ? 0 : applied, previous));
+                    }
+                    releases.discard(staged);
+                    throw new ApplyFailed("reload hook failed (" + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + "): "
+                            + r.output().strip());
+                }
+            }
+            before = applied;
+            applied = version;
+            everApplied.add(version);
         }
-        Integer before = applied;
-        applied = version;
-        everApplied.add(version);
         releases.prune();
         log.info("agent {}: applied v{}", config.host(), version);
         if (guard.watchdog() != null && previous != null) watch(version, before, previous, guard.watchdog());
@@ -289,8 +295,12 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * Not under applyLock: the server's own rollback may be staging the previous version again right now, which takes
+     * seconds on a busy disk, while this host keeps serving the failing one.
+     */
     private void revert(int version, Integer previousVersion, Path previous, String reason) {
-        synchronized (applyLock) {
+        synchronized (switchLock) {
             if (!Integer.valueOf(version).equals(applied)) return;
             // what was served until now belongs to the failed version
             synchronized (unsent) {
