@@ -4,6 +4,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
+import dev.rollguard.validate.PhpLintBenchmark;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,12 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "Suite: validate | rollout | push")
+    @Parameters(index = "0", description = "Suite: validate | rollout | push | phplint")
     String suite;
 
     @Option(names = "--files", split = ",", defaultValue = "1000,10000", description = "Tree sizes (default ${DEFAULT-VALUE})")
@@ -56,6 +58,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
+    @Option(names = "--dir", description = "phplint: the tree (default $ROLLGUARD_WORDPRESS_DIR, Debian's WordPress)")
+    Path dir;
+
     @Option(names = "--servers", split = ",", hidden = true)
     List<String> servers;
 
@@ -74,11 +79,15 @@ public final class BenchCommand implements Callable<Integer> {
             case "push" -> {
                 return push(out);
             }
+            case "phplint" -> {
+                return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",
+                        System.getProperty("user.home") + "/.cache/rollguard/wordpress")), out);
+            }
             case "swarm" -> {
                 return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown suite '" + suite + "' (known: validate, rollout, push)");
+                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint)");
         }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");

@@ -120,6 +120,17 @@ public final class RolloutMachine {
                 List.of(new Action.Emit(new RolloutEvent.Paused(who))), null);
     }
 
+    /**
+     * A health source that should speak for the rollout's hosts is silent: no data is no evidence, so the rollout
+     * waits for a person (or for data: resuming re-checks at once) instead of passing on silence.
+     */
+    public static Step noData(Rollout r, Instant now, String why) {
+        requireState(r, Rollout.State.RUNNING, "pause");
+        RolloutEvent.NoData event = new RolloutEvent.NoData(r.wave() + 1, why);
+        return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, event.message()),
+                List.of(new Action.Emit(event)), null);
+    }
+
     public static Step resume(Rollout r, Instant now, String who) {
         requireState(r, Rollout.State.PAUSED, "resume");
         // the bake of the current wave starts over: a paused wave proved nothing while nobody watched

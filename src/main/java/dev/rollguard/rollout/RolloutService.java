@@ -103,6 +103,13 @@ public final class RolloutService implements AutoCloseable {
         this.approvals = approversOf;
     }
 
+    private volatile HealthGaps gaps = HealthGaps.NONE;
+
+    /** A health source beside the agents (Prometheus) that can go silent: the orchestrator asks it before each step. */
+    public void watchGaps(HealthGaps gaps) {
+        this.gaps = gaps;
+    }
+
     public void onEvent(Consumer<PostedEvent> listener) {
         listeners.add(listener);
     }
@@ -366,6 +373,11 @@ public final class RolloutService implements AutoCloseable {
         for (Rollout r : store.active()) {
             if (r.state() != Rollout.State.RUNNING) continue;
             Instant now = clock.instant();
+            Optional<String> silent = gaps.noData(r.service(), r.env(), r.hosts(), r.waveStartedAt());
+            if (silent.isPresent()) {
+                apply(r, RolloutMachine.noData(r, now, silent.get()));
+                continue;
+            }
             RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
             if (s.changed(r)) apply(r, s);
