@@ -1,5 +1,6 @@
 package dev.rollguard;
 
+import dev.rollguard.audit.AuditKey;
 import dev.rollguard.audit.AuditLog;
 import dev.rollguard.audit.AuditStore;
 import dev.rollguard.auth.AuthService;
@@ -26,6 +27,7 @@ import dev.rollguard.storage.Database;
 import dev.rollguard.storage.Duty;
 import dev.rollguard.storage.Leases;
 import dev.rollguard.storage.Replication;
+import dev.rollguard.storage.StorageHealth;
 import dev.rollguard.validate.CommandValidators;
 import dev.rollguard.validate.PhpLintCache;
 import dev.rollguard.validate.Validation;
@@ -41,6 +43,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -137,16 +140,27 @@ public final class Rollguard implements AutoCloseable {
             replication = null;
         }
         this.auth = new AuthService(new AuthStore(database.jdbi()), clock);
-        this.audit = new AuditLog(new AuditStore(database.jdbi()), clock);
+        AuditKey auditKey = AuditKey.load(settings.database(), System.getenv(AuditKey.ENV));
+        this.audit = new AuditLog(new AuditStore(database.jdbi()), clock, auditKey.bytes());
+        audit.sealUnkeyedPast(auditKey);
+        audit.requireRecordsOf(config::versionAuditRecords);
+        config.auditWith((h, actor, source, action, target, after) -> audit.append(h, actor, source, action, target, 201, null, after).seq());
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
-        rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
+        rollouts.requireApprovals(auth::approvers, auth::approvedVersions);
+        StorageHealth storage = new StorageHealth(database.kind() == Database.Kind.SQLITE
+                ? Path.of(settings.database().startsWith("sqlite:") ? settings.database().substring(7) : settings.database()).toAbsolutePath().getParent()
+                : null, clock);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new Bundles(config, 64L << 20);
             RolloutRoutes.registerAgentProtocol(server, new AgentService(rollouts, bundles));
             AuthRoutes.register(server, auth, audit, config);
-            server.get("/api/v1/health", Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
-                    "database", database.kind().name().toLowerCase())));
+            server.onStorageFull(storage::failed);
+            server.get("/api/v1/health", Permission.PUBLIC, ctx -> {
+                boolean full = storage.status() == StorageHealth.Status.FULL;
+                ApiServer.json(ctx.status(full ? 503 : 200), Map.of("status", full ? "failing" : "ok",
+                        "database", database.kind().name().toLowerCase(), "storage", full ? "full" : "ok"));
+            });
             ConfigRoutes.register(server, config, bundles);
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);

@@ -158,6 +158,10 @@ public final class Agent implements AutoCloseable {
                 failures = backoff(failures, e.getMessage());
             } catch (InterruptedException e) {
                 return;
+            } catch (RuntimeException e) {
+                // the poll thread is the agent: whatever happens, it backs off and polls again
+                log.warn("agent {}: poll failed: {}", config.host(), e.toString());
+                failures = backoff(failures, e.toString());
             }
         }
     }
@@ -197,12 +201,21 @@ public final class Agent implements AutoCloseable {
                 failedVersion = null;
                 applyError = null;
             } catch (ApplyFailed e) {
-                failedVersion = want;
-                applyError = e.getMessage();
-                log.warn("agent {}: v{} not applied: {}", config.host(), want, e.getMessage());
+                failed(want, e.getMessage());
+            } catch (RuntimeException e) {
+                // anything else that goes wrong with one version (a name the file system refuses, a full disk, the server
+                // refusing its bundle) fails that version, not the agent: it is reported, and the agent waits for the next
+                failed(want, e instanceof ServerError se ? "server refused the bundle (" + se.status + " " + se.code + "): "
+                        + se.getMessage() : e.getMessage() == null ? e.toString() : e.getMessage());
             }
         }
         report();
+    }
+
+    private void failed(int version, String why) {
+        failedVersion = version;
+        applyError = why;
+        log.warn("agent {}: v{} not applied: {}", config.host(), version, why);
     }
 
     private void apply(int version) throws IOException, InterruptedException, ApplyFailed {

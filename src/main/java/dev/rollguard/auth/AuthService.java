@@ -94,6 +94,14 @@ public final class AuthService {
         return found.principal();
     }
 
+    /** Whether this token authenticated in the last seconds (answered from memory, no database read). */
+    public boolean recentlyAuthenticated(String token) {
+        if (token == null || token.isBlank() || token.length() > 200) return false;
+        Cached c = cache.get(Hashing.sha256(token.strip()));
+        return c != null && c.principal().isPresent() && System.nanoTime() < c.until()
+                && (c.expiresAt() == null || clock.instant().isBefore(c.expiresAt()));
+    }
+
     /** Forget cached answers: roles, users or tokens changed. */
     private void invalidate() {
         cache.clear();
@@ -113,7 +121,7 @@ public final class AuthService {
             touch(r.id(), now);
             if ("AGENT".equals(r.kind())) {
                 return new Cached(Optional.of(new Principal("agent:" + r.service() + "/" + r.env() + "/" + (r.host() == null ? "*" : r.host()),
-                        Principal.Kind.AGENT, Map.of(), r.service(), r.env(), r.host(), r.id())), until, expires);
+                        Principal.Kind.AGENT, Map.of(), r.service(), r.env(), r.host(), r.id(), r.maxHosts())), until, expires);
             }
             return new Cached(user(h, r.user(), r.id()), until, expires);
         });
@@ -190,10 +198,19 @@ public final class AuthService {
         return create("USER", user, name, null, null, null, expiresInDays, by);
     }
 
-    /** An agent's enrolment token: one service and environment, one host unless {@code host} is null. */
-    public NewToken enrol(String service, String env, String host, Integer expiresInDays, String by) {
-        return create("AGENT", null, host == null ? "enrolment " + service + "/" + env : "enrolment " + service + "/" + env + "/" + host,
+    /**
+     * An agent's enrolment token: one service and environment, one host unless {@code host} is null; then at most
+     * {@code maxHosts} hosts ({@link Principal#DEFAULT_ENROLMENT_HOSTS} if null).
+     */
+    public NewToken enrol(String service, String env, String host, Integer expiresInDays, Integer maxHosts, String by) {
+        if (maxHosts != null && (maxHosts < 1 || maxHosts > 100_000)) throw Problem.badRequest("invalid_max_hosts", "maxHosts must be 1..100000");
+        if (maxHosts != null && host != null) throw Problem.badRequest("invalid_max_hosts", "a token for one host registers that host only");
+        NewToken t = create("AGENT", null, host == null ? "enrolment " + service + "/" + env : "enrolment " + service + "/" + env + "/" + host,
                 service, env, host, expiresInDays, by);
+        if (maxHosts != null) {
+            store.limitHosts(t.info().id(), maxHosts);
+        }
+        return t;
     }
 
     private NewToken create(String kind, String user, String name, String service, String env, String host, Integer days, String by) {
@@ -235,7 +252,7 @@ public final class AuthService {
         String csrf = random(24);
         Instant now = clock.instant();
         Instant expires = now.plus(SESSION);
-        store.insertSession(id, user, csrf, now, expires);
+        store.insertSession(id, user, csrf, now, expires, p.get().tokenId());
         return Optional.of(Map.entry(id, new Session(user, csrf, expires)));
     }
 
@@ -259,6 +276,11 @@ public final class AuthService {
 
     public void approve(String service, int version, String approver, String comment) {
         store.approve(service, version, approver, comment, clock.instant());
+    }
+
+    /** The versions of a service someone approved, newest first. */
+    public List<Integer> approvedVersions(String service) {
+        return store.approvedVersions(service);
     }
 
     public List<String> approvers(String service, int version) {

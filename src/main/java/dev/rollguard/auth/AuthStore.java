@@ -17,12 +17,14 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import static dev.rollguard.storage.Rows.instant;
+import static dev.rollguard.storage.Rows.integer;
 
 /** The users, role_bindings, tokens, sessions and approvals tables. Tokens and sessions are stored by hash only. */
 public final class AuthStore {
     /** A token row as authentication needs it. */
+    /** {@code maxHosts}: how many hosts an enrolment token without a host may register (null: the default). */
     public record TokenRow(String id, String kind, String user, String service, String env, String host, Instant expiresAt,
-                           Instant revokedAt) {}
+                           Instant revokedAt, Integer maxHosts) {}
 
     /** A session row; the user is looked up separately (disabled users have no session). */
     public record SessionRow(String user, String csrf, Instant expiresAt) {}
@@ -124,10 +126,12 @@ public final class AuthStore {
     }
 
     public Optional<TokenRow> tokenByHash(Handle h, String hash) {
-        return h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at FROM tokens WHERE hash = :hash")
+        return h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at, max_hosts FROM tokens "
+                        + "WHERE hash = :hash")
                 .bind("hash", hash)
                 .map((rs, c) -> new TokenRow(rs.getString("id"), rs.getString("kind"), rs.getString("user_name"), rs.getString("service"),
-                        rs.getString("environment"), rs.getString("host"), instant(rs, "expires_at"), instant(rs, "revoked_at")))
+                        rs.getString("environment"), rs.getString("host"), instant(rs, "expires_at"), instant(rs, "revoked_at"),
+                        integer(rs, "max_hosts")))
                 .findOne();
     }
 
@@ -155,14 +159,30 @@ public final class AuthStore {
 
     // ------------------------------------------------------------------ sessions
 
-    public void insertSession(String id, String user, String csrf, Instant now, Instant expires) {
-        jdbi.useTransaction(h -> h.createUpdate("INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at) "
-                + "VALUES (:id, :u, :csrf, :now, :exp)").bind("id", Hashing.sha256(id)).bind("u", user).bind("csrf", csrf)
-                .bind("now", now.toEpochMilli()).bind("exp", expires.toEpochMilli()).execute());
+    /** A session of the token {@code tokenId}: it ends when that token is revoked or expires. */
+    public void insertSession(String id, String user, String csrf, Instant now, Instant expires, String tokenId) {
+        jdbi.useTransaction(h -> h.createUpdate("INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at, token_id) "
+                + "VALUES (:id, :u, :csrf, :now, :exp, :token)").bind("id", Hashing.sha256(id)).bind("u", user).bind("csrf", csrf)
+                .bind("now", now.toEpochMilli()).bind("exp", expires.toEpochMilli()).bind("token", tokenId).execute());
+    }
+
+    /** Sets how many hosts an enrolment token may register. */
+    public void limitHosts(String tokenId, int maxHosts) {
+        jdbi.useTransaction(h -> h.createUpdate("UPDATE tokens SET max_hosts = :m WHERE id = :id").bind("m", maxHosts).bind("id", tokenId)
+                .execute());
+    }
+
+    /** The versions of a service someone approved, newest first. */
+    public List<Integer> approvedVersions(String service) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT version FROM approvals WHERE service = :s ORDER BY version DESC")
+                .bind("s", service).mapTo(Integer.class).list());
     }
 
     public Optional<SessionRow> session(Handle h, String id) {
-        return h.createQuery("SELECT user_name, csrf, expires_at FROM sessions WHERE id_hash = :id").bind("id", Hashing.sha256(id))
+        // a session lives only as long as the token it signed in with: revoking or expiring the token ends it too
+        return h.createQuery("SELECT s.user_name, s.csrf, s.expires_at FROM sessions s JOIN tokens t ON t.id = s.token_id "
+                        + "WHERE s.id_hash = :id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)")
+                .bind("id", Hashing.sha256(id)).bind("now", System.currentTimeMillis())
                 .map((rs, c) -> new SessionRow(rs.getString("user_name"), rs.getString("csrf"), Instant.ofEpochMilli(rs.getLong("expires_at"))))
                 .findOne();
     }

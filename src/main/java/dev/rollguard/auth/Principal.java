@@ -8,8 +8,26 @@ import java.util.Set;
  * environment, and one host unless {@code agentHost} is null).
  */
 public record Principal(String name, Kind kind, Map<String, Set<Role>> roles, String agentService, String agentEnv, String agentHost,
-                        String tokenId) {
+                        String tokenId, Integer agentMaxHosts) {
     public enum Kind { USER, AGENT }
+
+    /** An enrolment token without a host registers this many hosts unless its creator said otherwise. */
+    public static final int DEFAULT_ENROLMENT_HOSTS = 10;
+
+    public Principal(String name, Kind kind, Map<String, Set<Role>> roles, String agentService, String agentEnv, String agentHost,
+                     String tokenId) {
+        this(name, kind, roles, agentService, agentEnv, agentHost, tokenId, null);
+    }
+
+    /**
+     * How many hosts this principal may register: an agent token bound to one host, that host; an unbound one, its
+     * limit (made-up hosts would otherwise join rollouts, even as canaries). Null: no limit (people with the right).
+     */
+    public Integer hostLimit() {
+        if (kind == Kind.USER) return null;
+        if (agentHost != null) return 1;
+        return agentMaxHosts == null ? DEFAULT_ENROLMENT_HOSTS : agentMaxHosts;
+    }
 
     public boolean can(Permission p, String service) {
         if (p == Permission.PUBLIC || p == Permission.AUTHENTICATED) return true;

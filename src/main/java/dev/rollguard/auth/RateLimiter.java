@@ -14,8 +14,20 @@ public final class RateLimiter {
         this.burst = burst;
     }
 
+    /** 0 if the caller has a write left now (without taking it), else how many milliseconds until it has. */
+    public long peek(String key, long nowNanos) {
+        double[] b = buckets.get(key);
+        if (b == null) return 0;
+        synchronized (b) {
+            double tokens = Math.min(burst, b[0] + (nowNanos - b[1]) / 1e9 * perSecond);
+            return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / perSecond * 1000);
+        }
+    }
+
     /** 0 if allowed now, else how many milliseconds until the next write is. */
     public long acquire(String key, long nowNanos) {
+        // forget idle callers now and then: a flood from many addresses must not grow this map without bound
+        if (buckets.size() > 100_000) buckets.clear();
         double[] b = buckets.computeIfAbsent(key, k -> new double[]{burst, nowNanos});
         synchronized (b) {
             double elapsed = (nowNanos - b[1]) / 1e9;

@@ -31,11 +31,15 @@ public final class EnrolCommand implements Callable<Integer> {
     @Option(names = "--expires-days")
     Integer days;
 
+    @Option(names = "--max-hosts", description = "Without --host: how many hosts the token may register (default 10)")
+    Integer maxHosts;
+
     @Override
     public Integer call() {
         Map<String, Object> body = new LinkedHashMap<>();
         if (host != null) body.put("host", host);
         if (days != null) body.put("expiresInDays", days);
+        if (maxHosts != null) body.put("maxHosts", maxHosts);
         JsonNode r = server.client().post("/api/v1/services/" + ApiClient.enc(service) + "/environments/" + ApiClient.enc(env) + "/enrolments", body);
         spec.commandLine().getOut().println(r.path("token").asText() + "\n(shown once; give it to the agent: rollguard agent --token ... or ROLLGUARD_AGENT_TOKEN)");
         return 0;

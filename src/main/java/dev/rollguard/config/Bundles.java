@@ -2,7 +2,12 @@ package dev.rollguard.config;
 
 import dev.rollguard.Json;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Serialized bundles (the whole tree of a version, as an agent applies it), kept for the versions a fleet is
@@ -18,6 +23,27 @@ public final class Bundles {
     public Bundles(ConfigService config, long maxChars) {
         this.config = config;
         this.maxChars = maxChars;
+    }
+
+    /**
+     * The bundle as people may read it: text files with their secrets masked ({@link Secrets}), binary files without
+     * their bytes, {@code masked: true}; the hashes are the real files', so this is not a bundle an agent could apply.
+     * Not cached: people read few.
+     */
+    public String maskedJson(String service, int version) {
+        ConfigTree tree = config.tree(service, version);
+        Secrets secrets = config.service(service).secrets();
+        List<TreeWire.Entry> entries = new ArrayList<>();
+        tree.entries().forEach((path, e) -> {
+            if (e instanceof TreeEntry.File f) {
+                String masked = f.binary() ? null : Base64.getEncoder().encodeToString(secrets.mask(tree.content(path))
+                        .getBytes(StandardCharsets.UTF_8));
+                entries.add(new TreeWire.Entry(path, f.hash(), f.size(), masked, null));
+            } else {
+                entries.add(TreeWire.Entry.of(path, e));
+            }
+        });
+        return Json.write(Map.of("service", service, "version", version, "treeHash", tree.treeHash(), "entries", entries, "masked", true));
     }
 
     /** The bundle of a version as JSON: a {@link TreeWire.Bundle}. */

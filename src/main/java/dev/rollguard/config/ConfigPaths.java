@@ -2,8 +2,13 @@ package dev.rollguard.config;
 
 import dev.rollguard.Problem;
 
+import java.nio.charset.StandardCharsets;
+
 /** Canonical form of a path inside a config tree: relative, '/'-separated, no '.', '..' or empty parts. */
 public final class ConfigPaths {
+    public static final int MAX_NAME_BYTES = 255;
+    public static final int MAX_PATH_BYTES = 1024;
+
     private ConfigPaths() {}
 
     public static String normalize(String raw) {
@@ -23,11 +28,19 @@ public final class ConfigPaths {
             if (part.equals("..")) {
                 throw Problem.badRequest("path_traversal", "file path escapes the tree: " + printable(raw));
             }
+            // what agents' file systems hold: a name of at most 255 bytes (ext4, XFS, btrfs, tmpfs), the whole path within
+            // PATH_MAX (4096) with room for the agent's target directory
+            if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+                throw Problem.badRequest("invalid_path", "file name longer than " + MAX_NAME_BYTES + " bytes (what file systems hold): "
+                        + printable(raw));
+            }
             if (out.length() > 0) out.append('/');
             out.append(part);
         }
         if (out.length() == 0) throw Problem.badRequest("invalid_path", "empty file path: " + printable(raw));
-        if (out.length() > 1024) throw Problem.badRequest("invalid_path", "file path longer than 1024 characters");
+        if (out.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            throw Problem.badRequest("invalid_path", "file path longer than " + MAX_PATH_BYTES + " bytes");
+        }
         return out.toString();
     }
 

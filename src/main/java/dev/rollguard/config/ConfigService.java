@@ -1,5 +1,6 @@
 package dev.rollguard.config;
 
+import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
@@ -32,6 +33,24 @@ public final class ConfigService {
         this.validation = validation;
         this.limits = limits;
         this.clock = clock;
+    }
+
+    /** Where a new version's audit record is written, in the transaction that stores the version (none: not audited). */
+    private volatile AuditWriter audit;
+
+    /** Appends an audit record in the caller's transaction and returns its number (the audit log, wired in Rollguard). */
+    @FunctionalInterface
+    public interface AuditWriter {
+        long append(Handle h, String actor, String source, String action, String target, String after);
+    }
+
+    public void auditWith(AuditWriter audit) {
+        this.audit = audit;
+    }
+
+    /** Each version stored with audit linking, by "service vN", and the number of its audit record (null: none). */
+    public Map<String, Long> versionAuditRecords() {
+        return store.versionAuditRecords();
     }
 
     public Limits limits() { return limits; }
@@ -76,12 +95,18 @@ public final class ConfigService {
     /** Validates and stores the uploaded tree, recording the Git commit it came from when {@code git} is given. */
     public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
                            String breakGlass, GitCommit git) {
+        return push(service, upload, author, message, parent, breakGlass, git, null);
+    }
+
+    /** As above; {@code source}: the client's address, for the version's audit record. */
+    public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
+                           String breakGlass, GitCommit git, String source) {
         service(service);
-        return push(service, upload.tree(limits), author, message, parent, breakGlass, git);
+        return push(service, upload.tree(limits), author, message, parent, breakGlass, git, source);
     }
 
     private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass,
-                            GitCommit git) {
+                            GitCommit git, String source) {
         ServiceSpec spec = service(service);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
@@ -99,9 +124,26 @@ public final class ConfigService {
             throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
                     Map.of("report", report));
         }
+        AuditWriter log = audit;
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass, git);
+                report.releasable() ? null : breakGlass, git, log == null ? null : (h, created) -> log.append(h, author, source,
+                        "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
+                        Json.write(auditView(created))));
         return new PushResult(v, report);
+    }
+
+    private static Map<String, Object> auditView(VersionInfo v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", v.service());
+        m.put("number", v.number());
+        m.put("parent", v.parent());
+        m.put("author", v.author());
+        m.put("message", v.message());
+        m.put("treeHash", v.treeHash());
+        m.put("releasable", v.releasable());
+        m.put("highRisk", v.highRisk());
+        m.put("breakGlass", v.breakGlass());
+        return m;
     }
 
     private ConfigTree parentTree(String service, Integer number) {
@@ -156,6 +198,10 @@ public final class ConfigService {
 
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
     public PushResult fix(String service, int number, String author, List<String> findingIds) {
+        return fix(service, number, author, findingIds, null);
+    }
+
+    public PushResult fix(String service, int number, String author, List<String> findingIds, String source) {
         VersionInfo v = version(service, number);
         ConfigTree tree = store.tree(service, number);
         ValidationReport report = validation.run(tree, v.parent() == null ? null : store.tree(service, v.parent()),
@@ -167,7 +213,7 @@ public final class ConfigService {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
         // the fixed tree is checked against today's limits like any push
-        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null);
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null, source);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -82,9 +82,21 @@ public final class ConfigStore {
                 .mapTo(Integer.class).findOne());
     }
 
+    /** Writes a new version's audit record in the transaction that stores the version; returns the record's number. */
+    @FunctionalInterface
+    public interface VersionAudit {
+        long record(Handle h, VersionInfo version);
+    }
+
     /** Stores a new version with the next number; its files' contents are added once per distinct hash. */
     public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
                                      ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git) {
+        return insertVersion(service, parent, author, message, now, tree, report, breakGlass, git, null);
+    }
+
+    /** As above, with the version's audit record (if {@code audit} is given) committed in the same transaction. */
+    public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
+                                     ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git, VersionAudit audit) {
         return jdbi.inTransaction(h -> {
             Integer max = h.createQuery("SELECT MAX(number) FROM versions WHERE service = :s").bind("s", service)
                     .mapTo(Integer.class).findOne().orElse(null);
@@ -112,7 +124,30 @@ public final class ConfigStore {
             tree.entries().forEach((path, e) -> files.bind("s", service).bind("n", number).bind("p", path).bind("h", e.hash())
                     .bind("k", e instanceof TreeEntry.Link ? LINK : FILE).add());
             if (tree.size() > 0) files.execute();
-            return version(h, service, number).orElseThrow();
+            VersionInfo v = version(h, service, number).orElseThrow();
+            if (audit != null) {
+                h.createUpdate("UPDATE versions SET audit_seq = :seq WHERE service = :s AND number = :n").bind("seq", audit.record(h, v))
+                        .bind("s", service).bind("n", number).execute();
+            }
+            return v;
+        });
+    }
+
+    /**
+     * Every version stored with this server's audit linking (not those from before it, marked 0), by "service vN",
+     * with the number of its audit record (null: it has none, which only a write around the server can cause).
+     */
+    public Map<String, Long> versionAuditRecords() {
+        return jdbi.withHandle(h -> {
+            Map<String, Long> out = new HashMap<>();
+            h.createQuery("SELECT service, number, audit_seq FROM versions WHERE audit_seq IS NULL OR audit_seq > 0")
+                    .map((rs, ctx) -> {
+                        long seq = rs.getLong("audit_seq");
+                        long found = rs.wasNull() ? -1L : seq;
+                        return Map.entry(rs.getString("service") + " v" + rs.getInt("number"), found);
+                    })
+                    .forEach(e -> out.put(e.getKey(), e.getValue() < 0 ? null : e.getValue()));
+            return out;
         });
     }
 

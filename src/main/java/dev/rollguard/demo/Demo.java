@@ -81,7 +81,7 @@ public final class Demo {
             String alice = api.post("/api/v1/tokens", Map.of("user", "alice", "name", "demo")).path("token").asText();
             Map<String, String> enrolments = new LinkedHashMap<>();
             for (String env : List.of("testing", "production")) {
-                enrolments.put(env, api.post("/api/v1/services/" + SERVICE + "/environments/" + env + "/enrolments", Map.of()).path("token").asText());
+                enrolments.put(env, api.post("/api/v1/services/" + SERVICE + "/environments/" + env + "/enrolments", Map.of("maxHosts", Math.max(10, options.hosts()))).path("token").asText());
             }
             api = new ApiClient(server.url(), null, alice);
             try (DemoFleet fleet = fleet(server.url(), enrolments)) {

@@ -25,10 +25,15 @@ public final class AgentService {
     }
 
     public AgentProtocol.Registered register(AgentProtocol.Register r) {
+        return register(r, null);
+    }
+
+    /** As above; an {@code enrolment} token registers hosts only up to its limit. */
+    public AgentProtocol.Registered register(AgentProtocol.Register r, RolloutService.Enrolment enrolment) {
         if (r.service() == null || r.env() == null || r.host() == null) {
             throw Problem.badRequest("invalid_request", "register needs 'service', 'env' and 'host'");
         }
-        HostInfo h = rollouts.register(r.service(), r.env(), r.host(), r.labels());
+        HostInfo h = rollouts.register(r.service(), r.env(), r.host(), r.labels(), enrolment);
         return new AgentProtocol.Registered(h.host(), h.desiredVersion(), REPORT_INTERVAL_MILLIS);
     }
 

@@ -3,11 +3,26 @@ package dev.rollguard.rollout;
 import dev.rollguard.health.Counts;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * What the server knows of one host during a rollout: the version it reports as applied, an apply
  * failure (and for which version), when it was last heard from, and its request counts on its current
- * version since the wave started.
+ * version since the wave started: in total ({@code health}) and as the reporting windows the analysis judges; for a
+ * canary host also its windows on the old version before the release ({@code before}), its own baseline.
  */
 public record HostObservation(String host, Integer appliedVersion, Integer failedVersion, String applyError,
-                              Instant lastSeen, Counts health) {}
+                              Instant lastSeen, Counts health, List<Evidence.Window> windows, List<Evidence.Window> before) {
+    public HostObservation {
+        windows = windows == null ? List.of() : List.copyOf(windows);
+        before = before == null ? List.of() : List.copyOf(before);
+    }
+
+    /** A host known only by its totals: one window holding them. */
+    public HostObservation(String host, Integer appliedVersion, Integer failedVersion, String applyError, Instant lastSeen,
+                           Counts health) {
+        this(host, appliedVersion, failedVersion, applyError, lastSeen, health,
+                health == null || health.requests() == 0 && health.latencySamples() == 0 ? List.of() : List.of(Evidence.Window.of(health)),
+                List.of());
+    }
+}

@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-import dev.rollguard.health.Counts;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +33,15 @@ public final class RolloutMachine {
     }
 
     public static Step step(Rollout r, List<HostObservation> observations, Instant now) {
+        return step(r, observations, now, r.waveStartedAt());
+    }
+
+    /**
+     * One decision. {@code watchedSince}: since when the orchestrator has been watching this rollout without a gap (it
+     * starts again after a restart, a takeover by another server, or a stall): a wave bakes only while it is watched,
+     * so time the server was down never counts as healthy bake time.
+     */
+    public static Step step(Rollout r, List<HostObservation> observations, Instant now, Instant watchedSince) {
         if (r.state() != Rollout.State.RUNNING) return new Step(r, List.of(), null);
         Map<String, HostObservation> byHost = new HashMap<>();
         for (HostObservation o : observations) byHost.put(o.host(), o);
@@ -41,7 +49,7 @@ public final class RolloutMachine {
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
 
         boolean allApplied = true;
-        Counts canaryCounts = Counts.EMPTY;
+        List<Evidence.HostWindows> canaryWindows = new ArrayList<>();
         for (String h : canary) {
             HostObservation o = byHost.get(h);
             if (o == null || o.lastSeen() == null || Duration.between(o.lastSeen(), now).compareTo(heartbeat) > 0) {
@@ -58,18 +66,19 @@ public final class RolloutMachine {
                 }
                 continue;
             }
-            canaryCounts = canaryCounts.plus(o.health());
+            canaryWindows.add(new Evidence.HostWindows(h, o.windows(), o.before()));
         }
-        Counts baselineCounts = Counts.EMPTY;
+        List<Evidence.HostWindows> baselineWindows = new ArrayList<>();
         for (String h : r.baselineHosts()) {
             HostObservation o = byHost.get(h);
-            if (o != null && o.health() != null) baselineCounts = baselineCounts.plus(o.health());
+            if (o != null && !o.windows().isEmpty()) baselineWindows.add(new Evidence.HostWindows(h, o.windows()));
         }
-        Analysis.Decision d = Analysis.decide(canaryCounts, baselineCounts, r.policy().analysis());
+        Analysis.Decision d = Analysis.decide(new Evidence(canaryWindows, baselineWindows), r.policy().analysis());
         if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
-        boolean baked = !now.isBefore(r.waveStartedAt().plusSeconds(bake));
+        Instant bakeFrom = watchedSince != null && watchedSince.isAfter(r.waveStartedAt()) ? watchedSince : r.waveStartedAt();
+        boolean baked = !now.isBefore(bakeFrom.plusSeconds(bake));
         if (!allApplied || !baked) return new Step(r, List.of(), d);
 
         int[] targets = r.targets();

@@ -44,6 +44,8 @@ import java.util.function.Function;
 public final class RolloutService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
     private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
+    /** How far back a canary host's own answers on the old version count as its personal baseline. */
+    private static final Duration CANARY_HISTORY = Duration.ofSeconds(120);
     private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
 
     private final ConfigService config;
@@ -55,7 +57,7 @@ public final class RolloutService implements AutoCloseable {
     private final List<Consumer<PostedEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService loop;
-    private volatile BiFunction<String, Integer, List<String>> approvals;
+    private volatile ApprovalGate approvals;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
     private volatile BooleanSupplier duty = () -> true;
     /** Tells other servers of desired-version changes (service, env, host → version). */
@@ -100,7 +102,12 @@ public final class RolloutService implements AutoCloseable {
      * than its author approved it. Break-glass does not lift this.
      */
     public void requireApprovals(BiFunction<String, Integer, List<String>> approversOf) {
-        this.approvals = approversOf;
+        requireApprovals(approversOf, service -> List.of());
+    }
+
+    /** As above; {@code approvedVersions}: the versions of a service someone approved, newest first. */
+    public void requireApprovals(BiFunction<String, Integer, List<String>> approversOf, Function<String, List<Integer>> approvedVersions) {
+        this.approvals = new ApprovalGate(config, approversOf, approvedVersions);
     }
 
     private volatile HealthGaps gaps = HealthGaps.NONE;
@@ -132,7 +139,12 @@ public final class RolloutService implements AutoCloseable {
     private void orchestrate(Duration tick) {
         long started = System.nanoTime();
         try {
-            if (duty.getAsBoolean()) tick();
+            if (duty.getAsBoolean()) {
+                tick();
+            } else {
+                // another server orchestrates: when this one takes over, it watches from then on
+                watchedSince.clear();
+            }
         } catch (RuntimeException e) {
             log.warn("orchestrator tick failed: {}", e.toString());
         }
@@ -163,13 +175,20 @@ public final class RolloutService implements AutoCloseable {
 
     // ------------------------------------------------------------------ agents
 
+    /** The enrolment token a host registers with, and how many hosts that token may register. */
+    public record Enrolment(String tokenId, int maxHosts) {}
+
     public HostInfo register(String service, String env, String host, String labels) {
+        return register(service, env, host, labels, null);
+    }
+
+    /** Registers a host; with an {@code enrolment}, only while its token has registered fewer than its limit of hosts. */
+    public HostInfo register(String service, String env, String host, String labels, Enrolment enrolment) {
         ServiceSpec spec = config.service(service);
         if (!spec.environments().contains(env)) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
         checkHostName(host);
         Integer released = released(service, env);
-        HostInfo h = store.register(service, env, host, labels, released, clock.instant());
-        return h;
+        return store.register(service, env, host, labels, released, clock.instant(), enrolment);
     }
 
     /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */
@@ -222,10 +241,11 @@ public final class RolloutService implements AutoCloseable {
         if (breakGlass != null && breakGlass.isBlank()) throw Problem.badRequest("break_glass_reason_required", "break-glass needs a reason");
         if (v.bad()) throw Problem.conflict("version_bad", service + " v" + version + " is marked bad (" + v.badReason() + "); push a new version");
         Instant now = clock.instant();
-        if (v.highRisk() && position == spec.environments().size() - 1 && approvals != null
-                && approvals.apply(service, version).stream().noneMatch(a -> !a.equals(v.author()))) {
-            throw Problem.conflict("approval_required", service + " v" + version + " is high-risk (" + highRiskWhy(v)
-                    + "): someone other than its author (" + v.author() + ") must approve it before " + env + " takes it");
+        if (position == spec.environments().size() - 1 && approvals != null) {
+            approvals.approvalNeeded(spec, released(service, env), v).ifPresent(why -> {
+                throw Problem.conflict("approval_required", service + " v" + version + " is high-risk (" + why
+                        + "): someone other than its author (" + v.author() + ") must approve it before " + env + " takes it");
+            });
         }
         if (position > 0 && breakGlass == null) {
             String previous = spec.environments().get(position - 1);
@@ -368,17 +388,45 @@ public final class RolloutService implements AutoCloseable {
 
     // ------------------------------------------------------------------ orchestrator
 
+    /** Since when this orchestrator has watched each running rollout without a gap: only watched time is bake time. */
+    private final Map<String, Instant> watchedSince = new ConcurrentHashMap<>();
+    private volatile Instant lastTick;
+    private volatile Duration lastTickTook = Duration.ZERO;
+    /**
+     * A gap between passes longer than this, or than three passes take (a large fleet makes them slow), means a stalled
+     * or suspended server: the watch starts over.
+     */
+    private static final Duration WATCH_GAP = Duration.ofSeconds(5);
+
     /** One orchestrator pass over the running rollouts. */
     public void tick() {
-        for (Rollout r : store.active()) {
-            if (r.state() != Rollout.State.RUNNING) continue;
+        Instant started = clock.instant();
+        Duration gap = lastTickTook.multipliedBy(3).compareTo(WATCH_GAP) > 0 ? lastTickTook.multipliedBy(3) : WATCH_GAP;
+        if (lastTick != null && Duration.between(lastTick, started).compareTo(gap) > 0) watchedSince.clear();
+        lastTick = started;
+        try {
+            tickRollouts();
+        } finally {
+            lastTickTook = Duration.between(started, clock.instant());
+        }
+    }
+
+    private void tickRollouts() {
+        List<Rollout> active = store.active();
+        watchedSince.keySet().retainAll(active.stream().map(Rollout::id).toList());
+        for (Rollout r : active) {
+            if (r.state() != Rollout.State.RUNNING) {
+                watchedSince.remove(r.id());
+                continue;
+            }
             Instant now = clock.instant();
             Optional<String> silent = gaps.noData(r.service(), r.env(), r.hosts(), r.waveStartedAt());
             if (silent.isPresent()) {
                 apply(r, RolloutMachine.noData(r, now, silent.get()));
                 continue;
             }
-            RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now);
+            Instant since = watchedSince.computeIfAbsent(r.id(), id -> now);
+            RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now, since);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
             if (s.changed(r)) apply(r, s);
         }
@@ -404,11 +452,14 @@ public final class RolloutService implements AutoCloseable {
             if (h == null) continue;
             boolean isCanary = canary.contains(name);
             // a first release has no baseline: hosts without a config say nothing about the old version
-            Counts counts = isCanary
-                    ? health.sum(r.service(), r.env(), name, r.toVersion(), r.createdAt())
-                    : r.fromVersion() == null ? Counts.EMPTY
-                    : health.sum(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(BASELINE_LOOKBACK));
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts));
+            Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
+            Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
+            Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
+            List<Evidence.Window> windows = version == null ? List.of() : Evidence.windows(health.samples(r.service(), r.env(), name, version, since));
+            // a canary host's own answers on the old version, before it switched: the baseline that matches it best
+            List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
+                    : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
+            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, windows, before));
         }
         return out;
     }
@@ -470,12 +521,6 @@ public final class RolloutService implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static String highRiskWhy(VersionInfo v) {
-        if (v.report() == null) return "a risk rule matched";
-        return v.report().findings().stream().filter(f -> f.rule().startsWith("risk")).map(f -> f.path() + ":" + f.line())
-                .findFirst().map(x -> "risk rule at " + x).orElse("a risk rule matched");
     }
 
     private static String truncate(String s, int max) {

@@ -2,6 +2,7 @@ package dev.rollguard.rollout;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
+import dev.rollguard.Problem;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -46,15 +47,24 @@ public final class RolloutStore {
     // ------------------------------------------------------------------ hosts
 
     /** Registers a host (or refreshes it); a new host starts with the given desired version. */
-    public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now) {
+    public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now,
+                             RolloutService.Enrolment enrolment) {
         return jdbi.inTransaction(h -> {
             int n = h.createUpdate("UPDATE hosts SET labels = :labels, last_seen = :now WHERE service = :s AND environment = :e AND host = :h")
                     .bind("labels", labels).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).bind("h", host).execute();
             if (n == 0) {
-                h.createUpdate("INSERT INTO hosts (service, environment, host, labels, registered_at, last_seen, desired_version) "
-                                + "VALUES (:s, :e, :h, :labels, :now, :now, :desired)")
+                if (enrolment != null) {
+                    int used = h.createQuery("SELECT COUNT(*) FROM hosts WHERE enrolled_by = :t").bind("t", enrolment.tokenId())
+                            .mapTo(Integer.class).one();
+                    if (used >= enrolment.maxHosts()) {
+                        throw new Problem(403, "enrolment_exhausted", "this enrolment token has registered its " + enrolment.maxHosts()
+                                + " host(s); enrol more hosts with a new token (rollguard enrol --max-hosts N, or --host per host)");
+                    }
+                }
+                h.createUpdate("INSERT INTO hosts (service, environment, host, labels, registered_at, last_seen, desired_version, enrolled_by) "
+                                + "VALUES (:s, :e, :h, :labels, :now, :now, :desired, :by)")
                         .bind("labels", labels).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).bind("h", host)
-                        .bind("desired", desired).execute();
+                        .bind("desired", desired).bind("by", enrolment == null ? null : enrolment.tokenId()).execute();
             }
             return host(h, service, env, host).orElseThrow();
         });

@@ -77,7 +77,7 @@ public final class RolloutBenchmark {
         try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
                 64L << 20, Duration.ofMillis(100), null))) {
             Client c = new Client(server.url(), server.bootstrapToken());
-            String agents = server.auth().enrol("wp", "production", null, null, "bench").token();
+            String agents = server.auth().enrol("wp", "production", null, null, 100_000, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}");
             try (Fleet fleet = new Fleet(List.of(server.url()), "wp", "production", hosts, dir.resolve("fleet"),
                     Duration.ofMillis(250), false, agents, mode.preflight, mode.watchdog).start()) {
@@ -154,7 +154,7 @@ public final class RolloutBenchmark {
             }
             Rollguard server = servers.get(0);
             Client c = new Client(server.url(), "rg_bench-admin-token-000000000000000");
-            String enrolment = server.auth().enrol("wp", "production", null, null, "bench").token();
+            String enrolment = server.auth().enrol("wp", "production", null, null, 100_000, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             List<String> urls = servers.stream().map(Rollguard::url).toList();

@@ -1,5 +1,6 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeDiff;
 
 import java.nio.file.FileSystems;
@@ -14,10 +15,15 @@ public final class RiskRules {
     private RiskRules() {}
 
     public static List<String> reasons(ValidationInput input) {
-        List<ValidationSettings.RiskRule> rules = input.settings().riskRules();
+        return reasons(input.parent(), input.tree(), input.settings());
+    }
+
+    /** The risk of changing {@code from} (null: nothing) into {@code to}. */
+    public static List<String> reasons(ConfigTree from, ConfigTree to, ValidationSettings settings) {
+        List<ValidationSettings.RiskRule> rules = (settings == null ? ValidationSettings.DEFAULT : settings).riskRules();
         if (rules.isEmpty()) return List.of();
         List<String> reasons = new ArrayList<>();
-        List<TreeDiff.FileDiff> diffs = TreeDiff.between(input.parent(), input.tree(), "a", "b");
+        List<TreeDiff.FileDiff> diffs = TreeDiff.between(from, to, "a", "b");
         for (ValidationSettings.RiskRule rule : rules) {
             PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + rule.pathGlob());
             Pattern line = Pattern.compile(rule.lineRegex());

@@ -14,6 +14,7 @@ import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URLEncoder;
@@ -34,7 +35,9 @@ public final class Access {
     private static final String CSRF = "rollguard.csrf";
     private static final String BEFORE = "rollguard.audit.before";
     private static final String AFTER = "rollguard.audit.after";
+    private static final String RECORDED = "rollguard.audit.recorded";
     private static final Pattern TOKENS = Pattern.compile("rg_[A-Za-z0-9_-]{16,}");
+    private static final Logger log = LoggerFactory.getLogger(Access.class);
 
     private final ApiServer server;
     private final AuthService auth;
@@ -42,6 +45,12 @@ public final class Access {
     private final RolloutService rollouts;
     private final IncidentService incidents;
     private final RateLimiter writes;
+    /**
+     * Requests that fail to authenticate, per client address. Checked before authenticating: an address that spent its
+     * budget on unknown tokens and failed sign-ins is refused at once (429) until it refills, except for tokens this
+     * server authenticated a moment ago. Bursts of 200 (a tool misconfigured for a while), 20 a second after that.
+     */
+    private final RateLimiter strangers = new RateLimiter(20, 200);
 
     private Access(ApiServer server, AuthService auth, AuditLog audit, RolloutService rollouts, IncidentService incidents, RateLimiter writes) {
         this.server = server;
@@ -79,6 +88,12 @@ public final class Access {
         }
     }
 
+    /** Whether the caller is an agent (whose enrolment already limits it to its service). */
+    public static boolean isAgent(Context ctx) {
+        Principal who = principal(ctx);
+        return who != null && who.kind() == Principal.Kind.AGENT;
+    }
+
     public static boolean can(Context ctx, Permission p, String service) {
         Principal who = principal(ctx);
         return who != null && who.can(p, service);
@@ -87,6 +102,11 @@ public final class Access {
     /** State before the change, for the audit record (handlers that know it set it). */
     public static void before(Context ctx, Object state) {
         ctx.attribute(BEFORE, state instanceof String s ? s : Json.write(state));
+    }
+
+    /** The service wrote this request's audit record itself, in the transaction of the change: no second record. */
+    public static void recorded(Context ctx) {
+        ctx.attribute(RECORDED, Boolean.TRUE);
     }
 
     public static void after(Context ctx, Object state) {
@@ -99,6 +119,9 @@ public final class Access {
         if (ctx.method() == HandlerType.OPTIONS) return;
         Permission needed = server.permission(ctx);
         if (needed == null) throw new Problem(403, "forbidden", "this route declares no permission and is refused");
+        boolean signIn = ctx.method() == HandlerType.POST && "/login".equals(ctx.endpointHandlerPath());
+        if (needed == Permission.PUBLIC && !signIn) return;
+        refuseSpentAddress(ctx);
         if (needed == Permission.PUBLIC) return;
         Principal who = authenticate(ctx);
         if (who == null) {
@@ -111,6 +134,14 @@ public final class Access {
             throw new Problem(401, "unauthenticated", "sign in: send 'Authorization: Bearer <token>' (rollguard --token / ROLLGUARD_TOKEN)");
         }
         ctx.attribute(PRINCIPAL, who);
+        // before the permission check: refused writes count too, so no principal floods the log with refusals
+        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals(AgentProtocol.REGISTER_PATH)) {
+            long wait = writes.acquire(who.kind() == Principal.Kind.AGENT ? who.tokenId() : "user:" + who.name(), System.nanoTime());
+            if (wait > 0) {
+                ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
+                throw new Problem(429, "rate_limited", "too many writes from " + who.name() + "; retry in " + wait + " ms");
+            }
+        }
         String service = scope(ctx);
         if (!who.can(needed, service)) {
             throw new Problem(403, "forbidden", who.name() + " may not " + needed.name().toLowerCase()
@@ -124,13 +155,15 @@ public final class Access {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + s + "/" + env + "/" + host);
             }
         }
-        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals(AgentProtocol.REGISTER_PATH)) {
-            long wait = writes.acquire(who.kind() == Principal.Kind.AGENT ? who.tokenId() : "user:" + who.name(), System.nanoTime());
-            if (wait > 0) {
-                ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
-                throw new Problem(429, "rate_limited", "too many writes from " + who.name() + "; retry in " + wait + " ms");
-            }
-        }
+    }
+
+    private void refuseSpentAddress(Context ctx) {
+        long wait = strangers.peek(ctx.ip(), System.nanoTime());
+        if (wait == 0) return;
+        String header = ctx.header("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && auth.recentlyAuthenticated(header.substring(7))) return;
+        ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
+        throw new Problem(429, "rate_limited", "too many failed sign-ins from " + ctx.ip() + "; retry in " + wait + " ms");
     }
 
     private Principal authenticate(Context ctx) {
@@ -184,11 +217,18 @@ public final class Access {
     // ------------------------------------------------------------------ the audit record
 
     private void record(Context ctx) {
+        Principal who = principal(ctx);
+        if (who == null && ctx.statusCode() == 401) strangers.acquire(ctx.ip(), System.nanoTime());
         if (!isWrite(ctx) || ctx.method() == HandlerType.OPTIONS) return;
         Permission p = server.permission(ctx);
         // the agents' heartbeats are telemetry, not actions; registering is recorded
-        if (p == Permission.AGENT) return;
-        Principal who = principal(ctx);
+        if (p == Permission.AGENT || Boolean.TRUE.equals(ctx.attribute(RECORDED))) return;
+        // the log is of principals' actions: refused strangers and rate-limited requests changed nothing, and recording
+        // each would let anyone flood it (they show in the request metrics by status instead); a sign-in is recorded
+        if (ctx.statusCode() == 429 || who == null && (ctx.statusCode() >= 400 || ctx.attribute(AFTER) == null)) {
+            log.debug("not audited: {} {} -> {} from {}", ctx.method(), ctx.path(), ctx.statusCode(), ctx.ip());
+            return;
+        }
         String route = ctx.endpointHandlerPath();
         if (route == null || route.isEmpty()) route = ctx.path();
         String after = ctx.attribute(AFTER);
@@ -198,10 +238,21 @@ public final class Access {
         }
         if (ctx.statusCode() >= 400) after = ctx.result();
         try {
-            audit.append(who == null ? "anonymous" : who.name(), ctx.ip(), ctx.method().name() + " " + route, ctx.path(), ctx.statusCode(),
+            audit.append(who == null ? signedIn(ctx) : who.name(), ctx.ip(), ctx.method().name() + " " + route, ctx.path(), ctx.statusCode(),
                     redact(ctx.attribute(BEFORE)), redact(after));
         } catch (RuntimeException e) {
-            LoggerFactory.getLogger(Access.class).error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
+            log.error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
+        }
+    }
+
+    /** Who a successful sign-in signed in (the route says so in its after-state). */
+    private static String signedIn(Context ctx) {
+        String after = ctx.attribute(AFTER);
+        try {
+            String user = Json.MAPPER.readTree(after).path("user").asText("");
+            return user.isEmpty() ? "anonymous" : user;
+        } catch (Exception e) {
+            return "anonymous";
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
+import dev.rollguard.storage.StorageHealth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -19,7 +20,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +37,10 @@ public final class ApiServer {
     private static final String START = "rollguard.start";
 
     private final Javalin app;
+    private static final String BUDGET = "rollguard.body.budget";
     private final long maxBodyBytes;
+    private final BodyBudget budget;
+    private volatile Runnable storageFull = () -> {};
 
     /** A registered route and what it needs: the access filter and the tests enumerate these. */
     public record Route(String method, String path, Permission permission, IdOf idOf) {}
@@ -54,14 +57,29 @@ public final class ApiServer {
 
     /** {@code beforeScrape} brings gauges read from storage (rollout states, hosts' versions) up to date for a scrape. */
     public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Runnable beforeScrape, Consumer<ApiServer> routes) {
-        this.maxBodyBytes = maxBodyBytes;
+        this(maxBodyBytes, metrics, beforeScrape, routes, BodyBudget.ofHeap());
+    }
+
+    ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Runnable beforeScrape, Consumer<ApiServer> routes, BodyBudget budget) {
+        // no body may be larger than the memory budget can ever hold
+        this.maxBodyBytes = Math.min(maxBodyBytes, budget.largestBody());
+        this.budget = budget;
+        if (this.maxBodyBytes < maxBodyBytes) {
+            log.info("request bodies limited to {} bytes (of {} asked): the heap allows no more", this.maxBodyBytes, maxBodyBytes);
+        }
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            config.http.maxRequestSize = Math.max(maxBodyBytes, 1_000_000L);
+            // only sign-in forms are read by Javalin itself; every other body goes through bodyText and its budget
+            config.http.maxRequestSize = 64 * 1024;
             config.useVirtualThreads = false;
         });
         app.before(ctx -> ctx.attribute(START, System.nanoTime()));
         app.after(ctx -> {
+            Integer held = ctx.attribute(BUDGET);
+            if (held != null) {
+                ctx.attribute(BUDGET, null);
+                budget.release(held);
+            }
             Long start = ctx.attribute(START);
             if (start == null) return;
             String route = ctx.endpointHandlerPath();
@@ -84,6 +102,13 @@ public final class ApiServer {
             }
         });
         app.exception(Exception.class, (e, ctx) -> {
+            if (StorageHealth.isFull(e)) {
+                storageFull.run();
+                log.warn("storage full on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                ctx.header("Retry-After", "30");
+                error(ctx, 503, "storage_full", "the server's storage is full: nothing was changed; retry once space is freed", Map.of());
+                return;
+            }
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal_error", "internal error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), Map.of());
@@ -98,6 +123,11 @@ public final class ApiServer {
     }
 
     public Javalin app() { return app; }
+
+    /** Told when a request failed because the database's storage is full (the health check reports it). */
+    public void onStorageFull(Runnable r) {
+        this.storageFull = r;
+    }
 
     /** Registers a route with the permission it needs; a route without one, or registered twice, is refused. */
     public void route(HandlerType method, String path, Permission p, IdOf idOf, Handler h) {
@@ -164,11 +194,15 @@ public final class ApiServer {
 
     public static <T> T parse(String text, Class<T> type) {
         if (text.isBlank()) throw Problem.badRequest("missing_body", "request body is empty; expected JSON");
+        StrictJson.requirePairedSurrogates(text);
         try {
             T value = Json.MAPPER.readValue(text, type);
             if (value == null) throw Problem.badRequest("invalid_request", "request body must be a JSON object");
             return value;
         } catch (MismatchedInputException e) {
+            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw Problem.badRequest("malformed_json", "malformed JSON: more after the value" + location(e));
+            }
             if (String.valueOf(e.getOriginalMessage()).contains("end-of-input")) {
                 throw Problem.badRequest("malformed_json", "malformed JSON: the body ends too early");
             }
@@ -191,6 +225,11 @@ public final class ApiServer {
         }
     }
 
+    private static String location(JsonProcessingException e) {
+        var loc = e.getLocation();
+        return loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+
     private static String describePath(JsonMappingException e) {
         String path = e.getPathReference() == null ? "" : e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
@@ -198,13 +237,27 @@ public final class ApiServer {
         return path.isEmpty() ? "" : "field '" + path + "': ";
     }
 
+    /**
+     * The body as text, under the size limit and the memory budget: the body's share is taken before it is read (a
+     * body of unknown length takes the largest share, and gives back the rest once read) and held until the request ends.
+     */
     public String bodyText(Context ctx) {
         long declared = ctx.contentLength();
         if (declared > maxBodyBytes) throw tooLarge();
+        Integer before = ctx.attribute(BUDGET);
+        int held = budget.acquire(declared >= 0 ? declared : maxBodyBytes);
+        ctx.attribute(BUDGET, held + (before == null ? 0 : before));
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
             if (bytes.length > maxBodyBytes) throw tooLarge();
-            return new String(bytes, StandardCharsets.UTF_8);
+            if (declared < 0) {
+                int needed = budget.unitsFor(bytes.length);
+                if (needed < held) {
+                    budget.release(held - needed);
+                    ctx.attribute(BUDGET, needed + (before == null ? 0 : before));
+                }
+            }
+            return StrictJson.utf8(bytes);
         } catch (IOException e) {
             throw Problem.badRequest("unreadable_body", "could not read request body: " + e.getMessage());
         }
@@ -215,12 +268,6 @@ public final class ApiServer {
     }
 
     public static int intParam(Context ctx, String name) {
-        String raw = ctx.pathParamMap().containsKey(name) ? ctx.pathParam(name) : ctx.queryParam(name);
-        if (raw == null) throw Problem.badRequest("missing_parameter", "missing parameter '" + name + "'");
-        try {
-            return Integer.parseInt(raw.startsWith("v") ? raw.substring(1) : raw);
-        } catch (NumberFormatException e) {
-            throw Problem.badRequest("invalid_parameter", "parameter '" + name + "' must be a version number, got '" + raw + "'");
-        }
+        return Params.integer(ctx, name);
     }
 }

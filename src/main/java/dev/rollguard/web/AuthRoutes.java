@@ -13,9 +13,12 @@ import dev.rollguard.config.VersionInfo;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import static dev.rollguard.web.ApiServer.json;
 import static dev.rollguard.web.Html.esc;
@@ -32,7 +35,7 @@ public final class AuthRoutes {
     public record TokenBody(String user, String name, Integer expiresInDays) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record EnrolBody(String host, Integer expiresInDays) {}
+    public record EnrolBody(String host, Integer expiresInDays, Integer maxHosts) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record ApproveBody(String comment) {}
@@ -115,9 +118,9 @@ public final class AuthRoutes {
                 throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
             }
             String text = server.bodyText(ctx);
-            EnrolBody b = text.isBlank() ? new EnrolBody(null, null) : ApiServer.parse(text, EnrolBody.class);
+            EnrolBody b = text.isBlank() ? new EnrolBody(null, null, null) : ApiServer.parse(text, EnrolBody.class);
             var t = auth.enrol(service, env, b.host() == null || b.host().isBlank() ? null : b.host().strip(), b.expiresInDays(),
-                    Access.principal(ctx).name());
+                    b.maxHosts(), Access.principal(ctx).name());
             json(ctx.status(201), Map.of("token", t.token(), "info", t.info(), "note", "shown once: give it to the agent (--token)"));
         });
 
@@ -142,9 +145,9 @@ public final class AuthRoutes {
                 json(ctx, auth.approvers(ctx.pathParam("service"), ApiServer.intParam(ctx, "number"))));
 
         server.get("/api/v1/audit", Permission.ADMIN, ctx -> {
-            long after = ctx.queryParam("after") == null ? 0 : Long.parseLong(ctx.queryParam("after"));
-            int limit = ctx.queryParam("limit") == null ? 1000 : Math.max(1, Math.min(10_000, ApiServer.intParam(ctx, "limit")));
-            if ("jsonl".equals(ctx.queryParam("format"))) {
+            long after = Params.longValue(ctx, "after", 0);
+            int limit = Params.integer(ctx, "limit", 1000, 1, 10_000);
+            if ("jsonl".equals(Params.oneOf(ctx, "format", "json", "json", "jsonl"))) {
                 StringBuilder sb = new StringBuilder();
                 for (AuditLog.Entry e : audit.entries(after, limit)) sb.append(Json.write(e)).append('\n');
                 ctx.contentType("application/x-ndjson; charset=utf-8").result(sb.toString());
@@ -161,9 +164,28 @@ public final class AuthRoutes {
         return service;
     }
 
-    /** Only local paths: a sign-in link must not redirect anywhere else. */
+    /** What a local path may hold: RFC 3986 path and query characters, nothing a browser would strip or reinterpret. */
+    private static final Pattern LOCAL_PATH = Pattern.compile("/[A-Za-z0-9\\-._~!$&'()*+,;=:@/?%]*");
+
+    /**
+     * Only same-origin paths: a sign-in link must not redirect anywhere else. Browsers drop tabs and newlines and read
+     * '\\' as '/', so "/\t/evil.example" means "//evil.example" to them: the path is checked as they will read it, after
+     * percent-decoding too, and anything unusual falls back to "/".
+     */
     static String safeNext(String next) {
-        return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\") ? next : "/";
+        if (next == null || next.length() > 2000 || !LOCAL_PATH.matcher(next).matches()) return "/";
+        String decoded;
+        try {
+            decoded = URLDecoder.decode(next.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "/";
+        }
+        if (decoded.startsWith("//") || decoded.contains("\\")) return "/";
+        for (int i = 0; i < decoded.length(); i++) {
+            char c = decoded.charAt(i);
+            if (Character.isISOControl(c) || Character.isWhitespace(c) || Character.isSpaceChar(c)) return "/";
+        }
+        return next;
     }
 
     static String loginPage(String next, String error) {

@@ -52,11 +52,12 @@ public final class ConfigRoutes {
         server.post(base + "/{service}/versions", Permission.PUSH, ctx -> {
             PushBody body = server.body(ctx, PushBody.class);
             var result = config.push(ctx.pathParam("service"), requireFiles(body), actor(ctx, body.author()),
-                    body.message(), body.parent(), body.breakGlass(), body.git());
+                    body.message(), body.parent(), body.breakGlass(), body.git(), ctx.ip());
+            Access.recorded(ctx);
             json(ctx.status(201), result);
         });
         server.get(base + "/{service}/versions", Permission.READ, ctx -> {
-            int limit = ctx.queryParam("limit") == null ? 50 : intParam(ctx, "limit");
+            int limit = Params.integer(ctx, "limit", 50, 1, 1000);
             json(ctx, config.versions(ctx.pathParam("service"), limit).stream().map(ConfigRoutes::summary).toList());
         });
         server.get(base + "/{service}/versions/{number}", Permission.READ, ctx -> {
@@ -70,8 +71,13 @@ public final class ConfigRoutes {
             view.put("links", tree.links());
             json(ctx, view);
         });
-        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx ->
-                ctx.contentType("application/json").result(bundles.json(ctx.pathParam("service"), intParam(ctx, "number"))));
+        server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx -> {
+            // like the file view: agents apply the real bytes and admins may read them; everyone else sees secrets masked
+            String service = ctx.pathParam("service");
+            int n = intParam(ctx, "number");
+            boolean raw = Access.isAgent(ctx) || Access.can(ctx, Permission.ADMIN, service);
+            ctx.contentType("application/json").result(raw ? bundles.json(service, n) : bundles.maskedJson(service, n));
+        });
         server.get(base + "/{service}/versions/{number}/files/<path>", Permission.READ, ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
             String path = ctx.pathParam("path");
@@ -86,7 +92,7 @@ public final class ConfigRoutes {
                 else ctx.contentType("text/plain; charset=utf-8").result(TreeDiff.describeBinary(f) + "\n");
             } else {
                 // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it
-                boolean raw = "true".equals(ctx.queryParam("unmasked")) && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
+                boolean raw = Params.flag(ctx, "unmasked") && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
                 String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().mask(tree.content(path));
                 ctx.contentType("text/plain; charset=utf-8").result(content);
             }
@@ -94,12 +100,13 @@ public final class ConfigRoutes {
         server.post(base + "/{service}/versions/{number}/fix", Permission.PUSH, ctx -> {
             String text = server.bodyText(ctx);
             FixBody body = text.isBlank() ? new FixBody(null, null) : ApiServer.parse(text, FixBody.class);
-            json(ctx.status(201), config.fix(ctx.pathParam("service"), intParam(ctx, "number"), actor(ctx, body.author()),
-                    body.findings()));
+            var result = config.fix(ctx.pathParam("service"), intParam(ctx, "number"), actor(ctx, body.author()), body.findings(), ctx.ip());
+            Access.recorded(ctx);
+            json(ctx.status(201), result);
         });
         server.get(base + "/{service}/diff", Permission.READ, ctx -> {
             VersionDiff diff = config.versionDiff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
-            if ("unified".equals(ctx.queryParam("format"))) {
+            if ("unified".equals(Params.oneOf(ctx, "format", "json", "json", "unified"))) {
                 ctx.contentType("text/x-diff; charset=utf-8").result(diff.unified());
             } else {
                 Map<String, Object> view = new LinkedHashMap<>();

@@ -35,7 +35,7 @@ public final class IncidentRoutes {
 
     public static void register(ApiServer server, IncidentService incidents) {
         server.get("/api/v1/incidents", Permission.AUTHENTICATED, ctx -> json(ctx, incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"),
-                ctx.queryParam("limit") == null ? 100 : Math.max(1, Math.min(1000, ApiServer.intParam(ctx, "limit")))).stream()
+                Params.integer(ctx, "limit", 100, 1, 1000)).stream()
                 .filter(i -> Access.can(ctx, Permission.READ, i.service())).toList()));
         server.post("/api/v1/incidents", Permission.AUTHENTICATED, ctx -> {
             OpenBody b = server.body(ctx, OpenBody.class);
@@ -63,7 +63,7 @@ public final class IncidentRoutes {
             json(ctx, incidents.resolve(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
         server.get("/api/v1/incidents/{id}/postmortem", Permission.READ, IdOf.INCIDENT, ctx -> {
-            String md = incidents.postmortem(id(ctx), "true".equals(ctx.queryParam("fresh")));
+            String md = incidents.postmortem(id(ctx), Params.flag(ctx, "fresh"));
             ctx.contentType("text/markdown; charset=utf-8").result(md);
         });
         server.put("/api/v1/incidents/{id}/postmortem", Permission.RELEASE, IdOf.INCIDENT, ctx -> {

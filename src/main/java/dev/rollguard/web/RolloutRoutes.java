@@ -3,6 +3,7 @@ package dev.rollguard.web;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
+import dev.rollguard.auth.Principal;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.AgentService;
 import dev.rollguard.rollout.Rollout;
@@ -74,7 +75,7 @@ public final class RolloutRoutes {
             if (b.service() != null && b.env() != null && b.host() != null && !who.isAgentFor(b.service(), b.env(), b.host())) {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
             }
-            json(ctx, agents.register(b));
+            json(ctx, agents.register(b, who.kind() == Principal.Kind.AGENT ? new RolloutService.Enrolment(who.tokenId(), who.hostLimit()) : null));
         });
         server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> {
             Integer wait = ctx.queryParam("waitSeconds") == null ? null : ApiServer.intParam(ctx, "waitSeconds");

@@ -35,6 +35,23 @@ class RolloutMachineTest {
     }
 
     @Test
+    void timeNobodyWatchedIsNotBakeTime() {
+        // the server was down from T0+2 s to T0+60 s: its orchestrator first looked at the rollout again at T0+60 s
+        Rollout r = rollout(20);
+        Instant restarted = T0.plusSeconds(60);
+        Instant now = restarted.plusMillis(30);
+        RolloutMachine.Step s = RolloutMachine.step(r, healthy(r, now, 3000, 0), now, restarted);
+        assertThat(s.rollout().wave()).as("passed 30 ms after the restart").isZero();
+        assertThat(s.actions()).isEmpty();
+        now = restarted.plusSeconds(9);
+        assertThat(RolloutMachine.step(r, healthy(r, now, 3000, 0), now, restarted).rollout().wave()).isZero();
+        now = restarted.plusSeconds(10);
+        assertThat(RolloutMachine.step(r, healthy(r, now, 3000, 0), now, restarted).rollout().wave()).as("10 s watched").isEqualTo(1);
+        // watched all along: the wave's own start counts
+        assertThat(RolloutMachine.step(r, healthy(r, T0.plusSeconds(10), 3000, 0), T0.plusSeconds(10), T0).rollout().wave()).isEqualTo(1);
+    }
+
+    @Test
     void wavesFollowThePlan() {
         assertThat(POLICY.targets(100)).containsExactly(1, 10, 50, 100);
         assertThat(POLICY.targets(3)).containsExactly(1, 1, 2, 3);

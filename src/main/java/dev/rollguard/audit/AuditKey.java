@@ -1,0 +1,74 @@
+package dev.rollguard.audit;
+
+import dev.rollguard.Problem;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * The key of the audit chain, kept outside the database: whoever can write the database but not read this key cannot
+ * rewrite the log so that it verifies. From {@code ROLLGUARD_AUDIT_KEY} (at least 32 characters; several servers on
+ * one database must share it), else from a file next to the SQLite database ({@code <db>.audit-key}) or, on
+ * PostgreSQL, {@code data/audit.key}, created with 32 random bytes and mode 0600 on first start.
+ */
+public record AuditKey(byte[] bytes, Path file, boolean created) {
+    public static final String ENV = "ROLLGUARD_AUDIT_KEY";
+
+    public static AuditKey load(String database, String fromEnvironment) {
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            if (fromEnvironment.strip().length() < 32) {
+                throw new Problem(500, "invalid_audit_key", ENV + " must have at least 32 characters");
+            }
+            return new AuditKey(fromEnvironment.strip().getBytes(StandardCharsets.UTF_8), null, false);
+        }
+        return fromFile(fileFor(database));
+    }
+
+    /** Where the key lives for a database location (a file path for SQLite, a URL for PostgreSQL). */
+    public static Path fileFor(String database) {
+        if (database.startsWith("postgres") || database.startsWith("jdbc:postgresql:")) return Path.of("data", "audit.key");
+        String file = database.startsWith("sqlite:") ? database.substring(7) : database;
+        return Path.of(file + ".audit-key");
+    }
+
+    static AuditKey fromFile(Path file) {
+        try {
+            if (Files.exists(file)) return new AuditKey(read(file), file, false);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            } catch (FileAlreadyExistsException e) {
+                // another server on this machine made it first
+                return new AuditKey(read(file), file, false);
+            }
+            Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n");
+            return new AuditKey(key, file, true);
+        } catch (IOException e) {
+            throw new Problem(500, "audit_key_unavailable", "cannot read or create the audit key " + file + ": " + e.getMessage()
+                    + " (or set " + ENV + ")");
+        }
+    }
+
+    private static byte[] read(Path file) throws IOException {
+        String text = Files.readString(file).strip();
+        try {
+            byte[] key = Base64.getDecoder().decode(text);
+            if (key.length >= 16) return key;
+        } catch (IllegalArgumentException e) {
+            // not base64: the text itself is the key
+        }
+        if (text.length() < 32) throw new IOException("the key file holds fewer than 32 characters");
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
