@@ -27,6 +27,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -43,8 +44,10 @@ public final class Agent implements AutoCloseable {
 
     /** {@code token}: the host's enrolment token (or any token allowed to act for it). */
     public record Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                         String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token) {
+                         String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
+                         Safeguards safeguards) {
         public Config {
+            safeguards = safeguards == null ? Safeguards.NONE : safeguards;
             if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
             servers = servers.stream().map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).toList();
             keep = keep <= 0 ? 5 : keep;
@@ -54,8 +57,17 @@ public final class Agent implements AutoCloseable {
         }
 
         public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
+                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token) {
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, null);
+        }
+
+        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
                       String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null);
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null, null);
+        }
+
+        public Config withSafeguards(Safeguards s) {
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s);
         }
     }
 
@@ -81,6 +93,7 @@ public final class Agent implements AutoCloseable {
     private volatile JsonNode inlineBundle;
     private volatile boolean connected;
     private final Object applyLock = new Object();
+    private final Object switchLock = new Object();
 
     public Agent(Config config, HealthWindow window, Clock clock) {
         this.config = config;
@@ -227,28 +240,98 @@ public final class Agent implements AutoCloseable {
                         + r.output().strip());
             }
         }
-        // close the health window on the old version: what is served from now on belongs to the new one
-        synchronized (unsent) {
-            unsent.addLast(window.drain(clock.instant(), applied));
-        }
-        Path previous = releases.activate(staged);
-        if (config.reload() != null) {
-            Processes.Result r = hook(config.reload(), env);
-            if (!r.ok()) {
-                // the service did not take the new tree: put the old one back and reload again
-                if (previous != null) {
-                    releases.activate(previous);
-                    hook(config.reload(), hookEnv(applied == null ? 0 : applied, previous));
-                }
+        Safeguards guard = config.safeguards();
+        if (guard.preflightOn()) {
+            Optional<String> failure = Preflight.check(guard.shadow(), guard.preflight(), staged, env);
+            if (failure.isPresent()) {
                 releases.discard(staged);
-                throw new ApplyFailed("reload hook failed (" + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + "): "
-                        + r.output().strip());
+                // the version never served a request on this host: the server's incident says so through this text
+                throw new ApplyFailed("caught in preflight, 0 requests failed: " + failure.get());
             }
         }
-        applied = version;
-        everApplied.add(version);
+        Path previous;
+        Integer before;
+        // the switch itself under switchLock: the watchdog's revert takes only this lock, never waiting for a staging
+        synchronized (switchLock) {
+            // close the health window on the old version: what is served from now on belongs to the new one
+            synchronized (unsent) {
+                unsent.addLast(window.drain(clock.instant(), applied));
+            }
+            previous = releases.activate(staged);
+            if (config.reload() != null) {
+                Processes.Result r = hook(config.reload(), env);
+                if (!r.ok()) {
+                    // the service did not take the new tree: put the old one back and reload again
+                    if (previous != null) {
+                        releases.activate(previous);
+                        hook(config.reload(), hookEnv(applied == null ? 0 : applied, previous));
+                    }
+                    releases.discard(staged);
+                    throw new ApplyFailed("reload hook failed (" + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + "): "
+                            + r.output().strip());
+                }
+            }
+            before = applied;
+            applied = version;
+            everApplied.add(version);
+        }
         releases.prune();
         log.info("agent {}: applied v{}", config.host(), version);
+        if (guard.watchdog() != null && previous != null) watch(version, before, previous, guard.watchdog());
+    }
+
+    // ------------------------------------------------------------------ local watchdog
+
+    /** Watches this host's own requests after the switch to {@code version}; reverts to {@code previous} on a hard failure. */
+    private void watch(int version, Integer previousVersion, Path previous, Watchdog.Settings settings) {
+        long[] start = window.totals();
+        long startNanos = System.nanoTime();
+        Thread t = thread("agent-watchdog-" + config.host(), () -> {
+            while (running) {
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+                if (elapsed.compareTo(settings.window()) > 0 || !Integer.valueOf(version).equals(applied)) return;
+                long[] now = window.totals();
+                if (Watchdog.decide(now[0] - start[0], now[1] - start[1], elapsed, settings) instanceof Watchdog.Revert r) {
+                    revert(version, previousVersion, previous, r.reason());
+                    return;
+                }
+                try {
+                    // two longs read under a lock, and only during the window: at 100 req/s a revert comes at most one request late
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        synchronized (threads) {
+            threads.removeIf(x -> !x.isAlive());
+            threads.add(t);
+        }
+    }
+
+    /**
+     * Not under applyLock: the server's own rollback may be staging the previous version again right now, which takes
+     * seconds on a busy disk, while this host keeps serving the failing one.
+     */
+    private void revert(int version, Integer previousVersion, Path previous, String reason) {
+        synchronized (switchLock) {
+            if (!Integer.valueOf(version).equals(applied)) return;
+            // what was served until now belongs to the failed version
+            synchronized (unsent) {
+                unsent.addLast(window.drain(clock.instant(), applied));
+            }
+            releases.activate(previous);
+            if (config.reload() != null) hook(config.reload(), hookEnv(previousVersion == null ? 0 : previousVersion, previous));
+            applied = previousVersion;
+            failedVersion = version;
+            applyError = reason;
+            log.warn("agent {}: v{} reverted to v{} by the local watchdog: {}", config.host(), version, previousVersion, reason);
+        }
+        try {
+            report();
+        } catch (IOException | InterruptedException | ServerError e) {
+            // the report loop delivers it on its next turn
+        }
     }
 
     private Map<String, String> hookEnv(int version, Path release) {
@@ -343,8 +426,12 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        threads.forEach(Thread::interrupt);
-        for (Thread t : threads) {
+        List<Thread> all;
+        synchronized (threads) {
+            all = List.copyOf(threads);
+        }
+        all.forEach(Thread::interrupt);
+        for (Thread t : all) {
             try {
                 t.join(2000);
             } catch (InterruptedException e) {

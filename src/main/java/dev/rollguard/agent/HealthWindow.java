@@ -25,6 +25,9 @@ public final class HealthWindow {
     private Instant start;
     private Instant firstErrorAt;
     private final Clock clock;
+    // never drained: the local watchdog compares them before and after a switch
+    private long totalRequests;
+    private long totalErrors;
 
     public HealthWindow(Instant start) {
         this(start, Clock.systemUTC());
@@ -37,7 +40,9 @@ public final class HealthWindow {
 
     public synchronized void record(int status, double latencyMillis) {
         requests++;
+        totalRequests++;
         if (status >= 500 || status <= 0) {
+            totalErrors++;
             // the exact moment of the first failure: incidents measure time-to-detect from it
             if (errors++ == 0) firstErrorAt = clock.instant();
         }
@@ -51,6 +56,11 @@ public final class HealthWindow {
                 if (slot < RESERVOIR) latencies[(int) slot] = latencyMillis;
             }
         }
+    }
+
+    /** Requests and errors recorded since this window was made, across drains: {requests, errors}. */
+    public synchronized long[] totals() {
+        return new long[] {totalRequests, totalErrors};
     }
 
     /** Closes the window at {@code now} and starts the next one. */

@@ -4,6 +4,10 @@ import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.HttpProbe;
+import dev.rollguard.agent.Preflight;
+import dev.rollguard.agent.Safeguards;
+import dev.rollguard.agent.ShadowCommand;
+import dev.rollguard.agent.Watchdog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,13 +57,49 @@ public final class AgentCommand implements Callable<Integer> {
             defaultValue = "${env:ROLLGUARD_AGENT_TOKEN}")
     String token;
 
+    @Option(names = "--preflight", description = "Shell command starting the staged tree (ROLLGUARD_STAGED_DIR) in the foreground on "
+            + "ROLLGUARD_PREFLIGHT_PORT; the agent probes it before the switch and stops it, e.g. "
+            + "'exec php -d display_errors=0 -S 127.0.0.1:$ROLLGUARD_PREFLIGHT_PORT -t \"$ROLLGUARD_STAGED_DIR\"'")
+    String preflight;
+
+    @Option(names = "--preflight-path", split = ",", description = "Path(s) the preflight requests (default /)")
+    List<String> preflightPaths;
+
+    @Option(names = "--preflight-status", defaultValue = "200", description = "Status every preflight path must answer (default ${DEFAULT-VALUE})")
+    int preflightStatus;
+
+    @Option(names = "--preflight-body", description = "Regular expression every preflight body must contain")
+    String preflightBody;
+
+    @Option(names = "--preflight-timeout-seconds", defaultValue = "20", description = "Start and probe within (default ${DEFAULT-VALUE} s)")
+    long preflightTimeout;
+
+    @Option(names = "--watchdog-seconds", defaultValue = "0",
+            description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
+    long watchdogSeconds;
+
+    @Option(names = "--watchdog-min-requests", defaultValue = "10", description = "Requests needed before the watchdog judges (default ${DEFAULT-VALUE})")
+    long watchdogMinRequests;
+
+    @Option(names = "--watchdog-error-share", defaultValue = "0.8", description = "Share of 5xx that reverts (default ${DEFAULT-VALUE})")
+    double watchdogShare;
+
     @Override
     public Integer call() throws Exception {
+        Safeguards safeguards;
+        try {
+            safeguards = new Safeguards(preflight == null ? null : new ShadowCommand(preflight, target),
+                    preflight == null ? null : new Preflight.Spec(preflightPaths, preflightStatus, preflightBody, Duration.ofSeconds(preflightTimeout)),
+                    watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare));
+        } catch (IllegalArgumentException e) {
+            System.err.println("rollguard agent: " + e.getMessage());
+            return 2;
+        }
         HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
         AccessLogTail tail = accessLog == null ? null : new AccessLogTail(accessLog, window, true);
         HttpProbe probe = probes == null ? null : new HttpProbe(probes, Duration.ofMillis(Math.max(100, reportMillis / 5)), window);
         Agent agent = new Agent(new Agent.Config(servers, service, env, host, target, preApply, reload, keep,
-                Duration.ofMillis(reportMillis), null, null, token), window, Clock.systemUTC()).start();
+                Duration.ofMillis(reportMillis), null, null, token).withSafeguards(safeguards), window, Clock.systemUTC()).start();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

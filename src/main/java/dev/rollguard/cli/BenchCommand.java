@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -45,6 +46,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rps", defaultValue = "100", description = "rollout: requests per second per host (default ${DEFAULT-VALUE})")
     double rps;
+
+    @Option(names = "--modes", split = ",", defaultValue = "PREFLIGHT,WATCHDOG,OFF",
+            description = "rollout: the agents' safeguards, one run each: PREFLIGHT (+ watchdog), WATCHDOG (only), OFF (default ${DEFAULT-VALUE})")
+    List<RolloutBenchmark.Mode> modes;
 
     @Option(names = "--agents", split = ",", defaultValue = "1000,10000", description = "push: agent counts (default ${DEFAULT-VALUE})")
     List<Integer> agents;
@@ -133,17 +138,31 @@ public final class BenchCommand implements Callable<Integer> {
     private int rollout(PrintWriter out) throws Exception {
         out.println("the seed's typo released with break-glass to " + hosts + " simulated hosts at " + rps
                 + " req/s each (waves 1 host / 10% / 50% / 100%, real agents and server on loopback)");
-        var r = RolloutBenchmark.outage(hosts, rps, out);
-        out.printf("%-52s %12s%n", "metric", "value");
-        out.printf("%-52s %12d%n", "requests, release -> all hosts back + 1 s", r.requests());
-        out.printf("%-52s %12d%n", "  failed", r.failed());
-        out.printf("%-52s %11.4f%%%n", "  failed / all", 100.0 * r.failed() / Math.max(1, r.requests()));
-        out.printf("%-52s %12d%n", "requests, first minute after the release", r.minuteRequests());
-        out.printf("%-52s %12d%n", "  failed", r.minuteFailed());
-        out.printf("%-52s %11.4f%%%n", "  failed / all (target < 0.1%)", 100.0 * r.minuteFailed() / Math.max(1, r.minuteRequests()));
-        out.printf("%-52s %12d%n", "hosts that ever served the bad version", r.hostsThatServedBad());
-        out.printf("%-52s %9d ms%n", "first 5xx -> automatic rollback (target < 3 s)", r.detect().toMillis());
-        out.printf("%-52s %9d ms%n", "first 5xx -> all hosts back (target < 5 s)", r.mitigate().toMillis());
+        Map<RolloutBenchmark.Mode, RolloutBenchmark.Result> results = new LinkedHashMap<>();
+        for (var mode : modes) {
+            out.println();
+            out.println("mode: " + mode.label);
+            var r = RolloutBenchmark.outage(hosts, rps, mode, out);
+            results.put(mode, r);
+            out.printf("%-52s %12s%n", "metric", "value");
+            out.printf("%-52s %12d%n", "requests, release -> all hosts back + 1 s", r.requests());
+            out.printf("%-52s %12d%n", "  failed", r.failed());
+            out.printf("%-52s %11.4f%%%n", "  failed / all", 100.0 * r.failed() / Math.max(1, r.requests()));
+            out.printf("%-52s %12d%n", "requests, first minute after the release", r.minuteRequests());
+            out.printf("%-52s %12d%n", "  failed", r.minuteFailed());
+            out.printf("%-52s %11.4f%%%n", "  failed / all (target < 0.1%)", 100.0 * r.minuteFailed() / Math.max(1, r.minuteRequests()));
+            out.printf("%-52s %12d%n", "hosts that ever served the bad version", r.hostsThatServedBad());
+            out.printf("%-52s %9d ms%n", "first 5xx -> automatic rollback (target < 3 s)", r.detect().toMillis());
+            out.printf("%-52s %9d ms%n", "first 5xx -> all hosts back (target < 5 s)", r.mitigate().toMillis());
+            out.flush();
+        }
+        out.println();
+        out.printf("%-28s %8s %10s %14s %14s %14s %12s%n", "mode", "failed", "of traffic", "detect", "all back", "release->rb", "served bad");
+        results.forEach((mode, r) -> out.printf("%-28s %8d %9.4f%% %11d ms %11d ms %11d ms %12d%n", mode.label, r.failed(),
+                100.0 * r.failed() / Math.max(1, r.requests()), r.failed() == 0 ? r.releaseToRollback().toMillis() : r.detect().toMillis(),
+                r.failed() == 0 ? 0 : r.mitigate().toMillis(), r.releaseToRollback().toMillis(), r.hostsThatServedBad()));
+        out.println("detect: first 5xx -> the server's rollback (no 5xx: release -> rollback); all back: first 5xx -> no host on the"
+                + " bad version (no 5xx: 0, it was never live); of traffic: release -> all back + 1 s");
         out.flush();
         return 0;
     }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,7 @@ public final class ApacheHost implements AutoCloseable {
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         Files.writeString(conf(), config());
+        Files.writeString(shadowConf(), config(true));
     }
 
     /** Is Apache with mod_php on this machine? Empty if so, else what is missing. */
@@ -57,37 +59,53 @@ public final class ApacheHost implements AutoCloseable {
     }
 
     private String config() {
+        return config(false);
+    }
+
+    /**
+     * The main instance serves {@code target/current} on this host's port and logs every request; the shadow instance
+     * (preflight) serves the staged tree named by ROLLGUARD_STAGED_DIR on ROLLGUARD_PREFLIGHT_PORT (Apache reads both
+     * from its environment), keeps its own PID file and writes no access log, so its probes never count as traffic.
+     */
+    private String config(boolean shadow) {
         String r = root.toString();
+        String run = r + (shadow ? "/run/shadow-${ROLLGUARD_PREFLIGHT_PORT}" : "/run");
         boolean asRoot = "root".equals(System.getProperty("user.name"));
-        return String.join("\n",
-                "# written by rollguard demo: one Apache instance of the demo fleet",
+        List<String> lines = new ArrayList<>(List.of(
+                "# written by rollguard demo: one Apache instance of the demo fleet" + (shadow ? " (preflight shadow)" : ""),
                 "ServerRoot " + r,
                 "ServerName 127.0.0.1",
-                "Listen 127.0.0.1:" + port,
-                "PidFile " + r + "/run/apache.pid",
-                "DefaultRuntimeDir " + r + "/run",
-                "Mutex file:" + r + "/run default",
+                "Listen 127.0.0.1:" + (shadow ? "${ROLLGUARD_PREFLIGHT_PORT}" : port),
+                "PidFile " + run + "/apache.pid",
+                "DefaultRuntimeDir " + run,
+                "Mutex file:" + run + " default",
                 "LoadModule mpm_prefork_module " + MODULES + "/mod_mpm_prefork.so",
                 "LoadModule authz_core_module " + MODULES + "/mod_authz_core.so",
                 "LoadModule dir_module " + MODULES + "/mod_dir.so",
                 "LoadModule mime_module " + MODULES + "/mod_mime.so",
                 "LoadModule php_module " + phpModule().map(Path::toString).orElse(MODULES + "/libphp.so"),
                 asRoot ? "User www-data\nGroup www-data" : "# not root: workers run as the current user",
-                "StartServers 2",
-                "MinSpareServers 2",
-                "MaxSpareServers 6",
-                "MaxRequestWorkers 24",
-                "ErrorLog " + r + "/logs/error.log",
-                "LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\" %D\" rollguard",
-                "CustomLog " + r + "/logs/access.log rollguard",
-                "TypesConfig /etc/mime.types",
-                // before its first release the host has no tree: it serves an empty root until the agent's graceful restart
-                "<IfFile \"" + target().resolve("current") + "\">",
-                "  DocumentRoot " + target().resolve("current"),
-                "</IfFile>",
-                "<IfFile !\"" + target().resolve("current") + "\">",
-                "  DocumentRoot " + root.resolve("empty"),
-                "</IfFile>",
+                "StartServers " + (shadow ? 1 : 2),
+                "MinSpareServers " + (shadow ? 1 : 2),
+                "MaxSpareServers " + (shadow ? 2 : 6),
+                "MaxRequestWorkers " + (shadow ? 4 : 24),
+                "ErrorLog " + r + (shadow ? "/logs/shadow-error.log" : "/logs/error.log"),
+                "TypesConfig /etc/mime.types"));
+        if (shadow) {
+            lines.add("DocumentRoot ${ROLLGUARD_STAGED_DIR}");
+        } else {
+            lines.addAll(List.of(
+                    "LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\" %D\" rollguard",
+                    "CustomLog " + r + "/logs/access.log rollguard",
+                    // before its first release the host has no tree: it serves an empty root until the agent's graceful restart
+                    "<IfFile \"" + target().resolve("current") + "\">",
+                    "  DocumentRoot " + target().resolve("current"),
+                    "</IfFile>",
+                    "<IfFile !\"" + target().resolve("current") + "\">",
+                    "  DocumentRoot " + root.resolve("empty"),
+                    "</IfFile>"));
+        }
+        lines.addAll(List.of(
                 "<Directory />",
                 "  Options FollowSymLinks",
                 "  AllowOverride None",
@@ -101,13 +119,15 @@ public final class ApacheHost implements AutoCloseable {
                 "php_admin_flag log_errors on",
                 // a swapped symlink must be seen at once, not after PHP's realpath cache expires
                 "php_admin_value realpath_cache_ttl 0",
-                "");
+                ""));
+        return String.join("\n", lines);
     }
 
     public String name() { return name; }
     public int port() { return port; }
     public String url() { return "http://127.0.0.1:" + port + "/"; }
     public Path conf() { return root.resolve("httpd.conf"); }
+    public Path shadowConf() { return root.resolve("shadow.conf"); }
     public Path target() { return root.resolve("target"); }
     public Path accessLog() { return root.resolve("logs/access.log"); }
     public Path errorLog() { return root.resolve("logs/error.log"); }
@@ -115,6 +135,16 @@ public final class ApacheHost implements AutoCloseable {
     /** The agent's pre-apply hook: Apache's own config test, run against the staged tree as DocumentRoot. */
     public String preApplyHook() {
         return BINARY + " -t -f " + conf() + " -c \"DocumentRoot $ROLLGUARD_RELEASE_DIR\"";
+    }
+
+    /**
+     * The agent's preflight hook: a second Apache + mod_php in the foreground serving the staged tree on the preflight
+     * port (its run directory made first, since Apache does not make it). NO_DETACH, not FOREGROUND: only NO_DETACH
+     * starts a new session, and prefork's shutdown signals its whole process group, which would be the agent's otherwise.
+     */
+    public String preflightHook() {
+        return "mkdir -p " + root.resolve("run") + "/shadow-$ROLLGUARD_PREFLIGHT_PORT && exec " + BINARY + " -f " + shadowConf()
+                + " -DNO_DETACH";
     }
 
     /** The agent's reload hook: a graceful restart, so no request is cut. */

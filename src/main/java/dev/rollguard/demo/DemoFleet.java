@@ -3,6 +3,9 @@ package dev.rollguard.demo;
 import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
+import dev.rollguard.agent.Safeguards;
+import dev.rollguard.agent.ShadowCommand;
+import dev.rollguard.agent.Watchdog;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.LoadGenerator;
 
@@ -48,6 +51,15 @@ public interface DemoFleet extends AutoCloseable {
 
         public Apache(String server, String service, int productionHosts, Path dir, Map<String, String> enrolments)
                 throws IOException, InterruptedException {
+            this(server, service, productionHosts, dir, enrolments, false, null);
+        }
+
+        /**
+         * @param preflight each agent starts a second Apache on the staged tree and probes it before the switch
+         * @param watchdog  each agent watches its access log after the switch and reverts on its own (null: off)
+         */
+        public Apache(String server, String service, int productionHosts, Path dir, Map<String, String> enrolments,
+                      boolean preflight, Watchdog.Settings watchdog) throws IOException, InterruptedException {
             try {
                 for (int i = 0; i <= productionHosts; i++) {
                     String env = i == 0 ? "testing" : "production";
@@ -56,7 +68,9 @@ public interface DemoFleet extends AutoCloseable {
                     HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
                     AccessLogTail tail = new AccessLogTail(apache.accessLog(), window, true);
                     Agent agent = new Agent(new Agent.Config(List.of(server), service, env, name, apache.target(), apache.preApplyHook(),
-                            apache.reloadHook(), 3, Duration.ofMillis(250), Duration.ofSeconds(20), null, enrolments.get(env)), window,
+                            apache.reloadHook(), 3, Duration.ofMillis(250), Duration.ofSeconds(20), null, enrolments.get(env))
+                            .withSafeguards(new Safeguards(preflight ? new ShadowCommand(apache.preflightHook(), apache.target()) : null,
+                                    null, watchdog)), window,
                             Clock.systemUTC());
                     members.add(new Member(env, apache, agent, tail));
                     agent.start();

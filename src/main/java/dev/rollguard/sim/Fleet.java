@@ -2,6 +2,8 @@ package dev.rollguard.sim;
 
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
+import dev.rollguard.agent.Safeguards;
+import dev.rollguard.agent.Watchdog;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ public final class Fleet implements AutoCloseable {
 
     public Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
                  boolean listen, String token) throws IOException {
-        this(servers, service, env, size, baseDir, reportInterval, listen, token, true);
+        this(servers, service, env, size, baseDir, reportInterval, listen, token, true, false, null);
     }
 
     /**
@@ -28,13 +30,28 @@ public final class Fleet implements AutoCloseable {
      */
     public Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
                  boolean listen, String token, boolean agentSamples) throws IOException {
+        this(servers, service, env, size, baseDir, reportInterval, listen, token, agentSamples, false, null);
+    }
+
+    /**
+     * @param preflight each agent probes its host's request handler on the staged tree (on a loopback port) before the switch
+     * @param watchdog  each agent reverts on its own after a switch that fails hard (null: off)
+     */
+    public Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
+                 boolean listen, String token, boolean preflight, Watchdog.Settings watchdog) throws IOException {
+        this(servers, service, env, size, baseDir, reportInterval, listen, token, true, preflight, watchdog);
+    }
+
+    private Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
+                  boolean listen, String token, boolean agentSamples, boolean preflight, Watchdog.Settings watchdog) throws IOException {
         for (int i = 0; i < size; i++) {
             String name = String.format("host-%04d", i);
             Path target = baseDir.resolve(name);
             HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
             SimulatedHost host = new SimulatedHost(name, target, window);
             if (listen) host.listen();
-            Agent agent = new Agent(new Agent.Config(servers, service, env, name, target, null, null, 3, reportInterval, null, null, token),
+            Agent agent = new Agent(new Agent.Config(servers, service, env, name, target, null, null, 3, reportInterval, null, null, token)
+                    .withSafeguards(new Safeguards(preflight ? host.shadow() : null, null, watchdog)),
                     agentSamples ? window : new HealthWindow(Clock.systemUTC().instant()), Clock.systemUTC());
             members.add(new Member(host, agent));
         }

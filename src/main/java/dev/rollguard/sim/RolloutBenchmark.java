@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.management.OperatingSystemMXBean;
 import dev.rollguard.Json;
 import dev.rollguard.Rollguard;
+import dev.rollguard.agent.Watchdog;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.rollout.Rollout;
@@ -48,9 +49,30 @@ public final class RolloutBenchmark {
      * {@code minuteFailed}: the first 60 s after the release, the window a person watching the rollout sees.
      */
     public record Result(int hosts, double rps, long requests, long failed, long minuteRequests, long minuteFailed,
-                         Duration detect, Duration mitigate, int hostsThatServedBad) {}
+                         Duration detect, Duration mitigate, int hostsThatServedBad, Duration releaseToRollback, Duration releaseToBack) {}
+
+    /** Which of the agents' safeguards run (issue 16); OFF leaves only the server's canary analysis. */
+    public enum Mode {
+        PREFLIGHT("preflight + watchdog", true, Watchdog.Settings.DEFAULT),
+        WATCHDOG("watchdog only", false, Watchdog.Settings.DEFAULT),
+        OFF("both off (canary analysis)", false, null);
+
+        public final String label;
+        final boolean preflight;
+        final Watchdog.Settings watchdog;
+
+        Mode(String label, boolean preflight, Watchdog.Settings watchdog) {
+            this.label = label;
+            this.preflight = preflight;
+            this.watchdog = watchdog;
+        }
+    }
 
     public static Result outage(int hosts, double rps, PrintWriter log) throws Exception {
+        return outage(hosts, rps, Mode.OFF, log);
+    }
+
+    public static Result outage(int hosts, double rps, Mode mode, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         try (Rollguard server = Rollguard.start(new Rollguard.Settings(dir.resolve("db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
                 64L << 20, Duration.ofMillis(100), null))) {
@@ -58,7 +80,7 @@ public final class RolloutBenchmark {
             String agents = server.auth().enrol("wp", "production", null, null, 100_000, "bench").token();
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}");
             try (Fleet fleet = new Fleet(List.of(server.url()), "wp", "production", hosts, dir.resolve("fleet"),
-                    Duration.ofMillis(250), false, agents).start()) {
+                    Duration.ofMillis(250), false, agents, mode.preflight, mode.watchdog).start()) {
                 waitFor(() -> c.json("GET", "/api/v1/services/wp/environments/production/hosts", null).size() == hosts, 60);
                 Map<String, String> good = WordPressLikeTree.generate(400, 42);
                 int v1 = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", good, "message", "good")))
@@ -82,6 +104,8 @@ public final class RolloutBenchmark {
                 Instant rolledBackAt = Instant.parse(r.path("updatedAt").asText());
                 waitFor(() -> fleet.members().stream().noneMatch(m -> Integer.valueOf(v2).equals(m.agent().appliedVersion())), 60);
                 Instant mitigatedAt = Instant.now();
+                Duration releaseToBack = Duration.ofNanos(System.nanoTime() - releasedNanos);
+                Instant releasedAt = Instant.parse(r.path("createdAt").asText());
                 Thread.sleep(1000);
                 long requests = fleet.loadGenerator().sent() - sentBefore;
                 long failed = fleet.loadGenerator().failed() - failedBefore;
@@ -94,7 +118,7 @@ public final class RolloutBenchmark {
                 long minuteFailed = fleet.loadGenerator().failed() - failedBefore;
                 log.printf("  rollout %s: %s (%s)%n", id, r.path("state").asText(), r.path("reason").asText());
                 return new Result(hosts, rps, requests, failed, minuteRequests, minuteFailed, Duration.between(firstError, rolledBackAt),
-                        Duration.between(firstError, mitigatedAt), served);
+                        Duration.between(firstError, mitigatedAt), served, Duration.between(releasedAt, rolledBackAt), releaseToBack);
             }
         } finally {
             TreeLoader.deleteRecursively(dir);

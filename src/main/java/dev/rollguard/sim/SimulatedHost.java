@@ -1,7 +1,9 @@
 package dev.rollguard.sim;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.rollguard.agent.HealthWindow;
+import dev.rollguard.agent.Preflight;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -63,16 +66,40 @@ public final class SimulatedHost implements AutoCloseable {
                 out.write(body);
             }
         });
-        server.createContext("/", exchange -> {
-            int status = serve();
-            byte[] body = (status == 200 ? "ok\n" : "error\n").getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
+        server.createContext("/", exchange -> respond(exchange, serve()));
         server.start();
         return this;
+    }
+
+    private static void respond(HttpExchange exchange, int status) throws IOException {
+        byte[] body = (status == 200 ? "ok\n" : "error\n").getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /**
+     * The preflight's shadow instance of this host: the same request handler, on the staged tree instead of the live
+     * one, over HTTP on the given port; its requests count neither in the health window nor in the per-version counts.
+     */
+    public Preflight.Shadow shadow() {
+        return (staged, port, env) -> {
+            HttpServer shadow = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
+            shadow.createContext("/", exchange -> respond(exchange, statusOf(staged)));
+            shadow.start();
+            return new Preflight.Running() {
+                @Override
+                public Optional<String> exited() { return Optional.empty(); }
+
+                @Override
+                public void close() { shadow.stop(0); }
+            };
+        };
+    }
+
+    private int statusOf(Path release) {
+        return release == null ? 503 : broken(release) ? 500 : 200;
     }
 
     public String url() {
@@ -84,7 +111,7 @@ public final class SimulatedHost implements AutoCloseable {
         long start = System.nanoTime();
         Path live = liveRelease();
         Integer version = live == null ? null : versionOf(live);
-        int status = live == null ? 503 : broken(live) ? 500 : 200;
+        int status = statusOf(live);
         window.record(status, (System.nanoTime() - start) / 1e6);
         byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
         AtomicLong[] c = byVersion.computeIfAbsent(version == null ? 0 : version, v -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});

@@ -1,0 +1,83 @@
+package dev.rollguard.agent;
+
+import dev.rollguard.Processes;
+import dev.rollguard.TestServer;
+import dev.rollguard.config.TreeLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The generic preflight hook with PHP's own web server as the shadow instance of a staged tree. */
+class PreflightTest {
+    private static final String PHP_SERVER = "exec php -d display_errors=0 -S 127.0.0.1:$ROLLGUARD_PREFLIGHT_PORT -t \"$ROLLGUARD_STAGED_DIR\"";
+    private Path dir;
+
+    @BeforeEach
+    void needPhp() throws Exception {
+        assumeTrue(Processes.which("php").isPresent(), "php-cli not installed");
+        dir = TestServer.tempDir();
+        Files.createDirectories(dir.resolve("staged"));
+    }
+
+    @AfterEach
+    void cleanUp() {
+        long left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir.toString())).count();
+        assertThat(left).as("shadow processes left behind").isZero();
+        TreeLoader.deleteRecursively(dir);
+    }
+
+    private Optional<String> check(Preflight.Spec spec) throws InterruptedException {
+        return Preflight.check(new ShadowCommand(PHP_SERVER, dir), spec, dir.resolve("staged"), Map.of());
+    }
+
+    @Test
+    void aHealthyTreePasses() throws Exception {
+        Files.writeString(dir.resolve("staged/index.php"), "<?php echo 'Hello from WordPress';\n");
+        assertThat(check(new Preflight.Spec(List.of("/", "/index.php"), 200, "Hello", Duration.ofSeconds(20)))).isEmpty();
+    }
+
+    @Test
+    void theTypoFailsWithItsStatus() throws Exception {
+        Files.writeString(dir.resolve("staged/index.php"), "<?php\nrequire __DIR__ . '/wp-includes/class-wp-hook.phpp';\n");
+        Optional<String> failure = check(Preflight.Spec.DEFAULT);
+        assertThat(failure).hasValueSatisfying(f -> assertThat(f).contains("GET / answered 500 (expected 200); empty body"));
+    }
+
+    @Test
+    void aFailureShowsTheFirstLinesOfTheBody() throws Exception {
+        Files.writeString(dir.resolve("staged/index.php"), "<?php http_response_code(503);\nforeach (range(1, 9) as $i) echo \"line $i\\n\";\n");
+        assertThat(check(Preflight.Spec.DEFAULT)).hasValueSatisfying(f -> assertThat(f)
+                .contains("GET / answered 503 (expected 200); body: line 1 | line 2 | line 3 | line 4 | line 5").doesNotContain("line 6"));
+    }
+
+    @Test
+    void aBodyThatDoesNotMatchFails() throws Exception {
+        Files.writeString(dir.resolve("staged/index.php"), "<?php echo 'Error establishing a database connection';\n");
+        assertThat(check(new Preflight.Spec(List.of("/"), 200, "Hello", Duration.ofSeconds(20))))
+                .hasValueSatisfying(f -> assertThat(f).contains("does not match /Hello/", "Error establishing a database connection"));
+    }
+
+    @Test
+    void aShadowThatDiesAtOnceFailsWithItsOutput() throws Exception {
+        Optional<String> failure = Preflight.check(new ShadowCommand("echo 'AH00526: Syntax error'; exit 3", dir), Preflight.Spec.DEFAULT,
+                dir.resolve("staged"), Map.of());
+        assertThat(failure).hasValueSatisfying(f -> assertThat(f).contains("exited before answering", "exit 3", "AH00526"));
+    }
+
+    @Test
+    void aShadowThatNeverListensTimesOut() throws Exception {
+        Optional<String> failure = Preflight.check(new ShadowCommand("exec sleep 60", dir),
+                new Preflight.Spec(null, 200, null, Duration.ofSeconds(1)), dir.resolve("staged"), Map.of());
+        assertThat(failure).hasValueSatisfying(f -> assertThat(f).contains("did not listen"));
+    }
+}
