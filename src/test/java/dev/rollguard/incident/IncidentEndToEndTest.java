@@ -65,24 +65,24 @@ class IncidentEndToEndTest {
         int v1 = ts.push(good, "initial", null);
         ts.release("testing", v1, null);
         assertThat(ts.awaitTerminal(ts.release("production", v1, null).path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v1) == 5);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 5);
 
         int v2 = ts.push(WordPressLikeTree.withTypo(good), "speed up settings", "hotfix, no time for testing");
         JsonNode bad = ts.awaitTerminal(ts.release("production", v2, "it's urgent").path("id").asText());
         assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v1) == 5);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 5);
 
         // one incident for the cause: the break-glass review became the outage
         JsonNode list = ts.get("/api/v1/incidents?service=wp");
         assertThat(list).hasSize(1);
         int id = list.get(0).path("id").asInt();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
                 !ts.get("/api/v1/incidents/" + id).path("incident").path("recoveredAt").isNull());
 
         // impact agrees with what the simulated hosts themselves served
         long simulatedFailures = fleet.members().stream().mapToLong(m -> m.host().counts().getOrDefault(v2, new long[2])[1]).sum();
         assertThat(simulatedFailures).isPositive();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             JsonNode impact = ts.get("/api/v1/incidents/" + id).path("incident").path("impact");
             assertThat(impact.path("requestsFailed").asLong()).isEqualTo(simulatedFailures);
             // the worst second counts once every host has reported past it
@@ -106,7 +106,7 @@ class IncidentEndToEndTest {
         long ttr = impact.path("timeToRecoverMillis").asLong();
         assertThat(ttd).isLessThanOrEqualTo(ttm);
         assertThat(ttm).isLessThanOrEqualTo(ttr);
-        assertThat(ttr).isLessThan(30_000);
+        assertThat(ttr).isLessThan(TestServer.PATIENCE.toMillis());
 
         List<String> types = view.path("timeline").findValuesAsText("type");
         assertThat(types).contains("version_pushed", "validation_findings", "rollout_started", "wave_started", "first_5xx", "analysis",
@@ -115,7 +115,7 @@ class IncidentEndToEndTest {
         assertThat(types.indexOf("rollback_started")).isLessThan(types.indexOf("rollback_finished"));
 
         // paged in PagerDuty's format, signed, after the receiver's outage
-        await().atMost(Duration.ofSeconds(20)).until(() -> !rx.at("/pd").isEmpty());
+        await().atMost(TestServer.PATIENCE).until(() -> !rx.at("/pd").isEmpty());
         WebhookReceiver.Received trigger = rx.at("/pd").get(0);
         JsonNode pd = Json.MAPPER.readTree(trigger.body());
         assertThat(pd.path("event_action").asText()).isEqualTo("trigger");
@@ -127,7 +127,7 @@ class IncidentEndToEndTest {
         assertThat(Webhooks.verify("wrong", trigger.signature(), trigger.body(), Instant.now().getEpochSecond(), 300)).isFalse();
         assertThat(rx.refused.get()).isEqualTo(2);
         // the break-glass release was announced on the chat and generic channels before the rollback; the pager only got the outage
-        await().atMost(Duration.ofSeconds(20)).until(() -> !rx.at("/slack").isEmpty() && !rx.at("/generic").isEmpty());
+        await().atMost(TestServer.PATIENCE).until(() -> !rx.at("/slack").isEmpty() && !rx.at("/generic").isEmpty());
         assertThat(Json.MAPPER.readTree(rx.at("/generic").get(0).body()).path("incident").path("source").asText()).isEqualTo("break_glass");
         assertThat(rx.at("/slack").get(0).body()).contains("Break-glass release");
 
@@ -139,7 +139,7 @@ class IncidentEndToEndTest {
         assertThat(ts.send("POST", "/api/v1/incidents/" + id + "/actions", "{\"title\": \"x\", \"due\": \"next week\"}").status())
                 .isEqualTo(400);
         assertThat(ts.send("POST", "/api/v1/incidents/" + id + "/resolve", "{\"text\": \"fixed in v3\"}").status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(20)).until(() -> rx.at("/pd").stream().anyMatch(r -> r.body().contains("\"resolve\"")));
+        await().atMost(TestServer.PATIENCE).until(() -> rx.at("/pd").stream().anyMatch(r -> r.body().contains("\"resolve\"")));
         JsonNode resolve = Json.MAPPER.readTree(rx.at("/pd").stream().filter(r -> r.body().contains("\"resolve\"")).findFirst()
                 .orElseThrow().body());
         assertThat(resolve.path("dedup_key").asText()).isEqualTo(pd.path("dedup_key").asText());

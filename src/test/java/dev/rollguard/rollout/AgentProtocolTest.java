@@ -134,6 +134,6 @@ class AgentProtocolTest {
     }
 
     private static void await(java.util.concurrent.Callable<Boolean> condition) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(condition);
+        org.awaitility.Awaitility.await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(20)).until(condition);
     }
 }

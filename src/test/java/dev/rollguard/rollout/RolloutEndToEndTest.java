@@ -75,7 +75,7 @@ class RolloutEndToEndTest {
         assertThat(release(ts, "testing", v1, null).path("state").asText()).as("no hosts in testing").isEqualTo("COMPLETE");
         JsonNode first = awaitTerminal(ts, release(ts, "production", v1, null).path("id").asText());
         assertThat(first.path("state").asText()).as(first.path("reason").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v1) == 6);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 6);
 
         Map<String, String> changed = new LinkedHashMap<>(good);
         changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));
@@ -86,7 +86,7 @@ class RolloutEndToEndTest {
         List<String> types = second.path("events").findValuesAsText("type");
         assertThat(types).contains("rollout_started", "rollout_complete", "analysis");
         assertThat(types.stream().filter("wave_passed"::equals).count()).isEqualTo(3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 6);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 6);
 
         // the seed's outage: the typo pushed past the validators and straight to production
         int v3 = push(ts, WordPressLikeTree.withTypo(changed), "typo", "hotfix, no time for testing");
@@ -97,7 +97,7 @@ class RolloutEndToEndTest {
         assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
         assertThat(bad.path("reason").asText()).contains("automatic rollback").containsAnyOf("ceiling", "SPRT");
         assertThat(bad.path("events").findValuesAsText("type")).contains("rollback_started").doesNotContain("wave_passed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 6);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 6);
 
         // only the canary ever served the bad version
         List<Fleet.Member> served = fleet.members().stream().filter(m -> m.host().everServed(v3)).toList();
@@ -130,14 +130,14 @@ class RolloutEndToEndTest {
         int v2 = push(ts, changed, "listen", null);
         release(ts, "testing", v2, null);
         String id = release(ts, "production", v2, null).path("id").asText();
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 1);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 1);
 
         ts.stopKeepingData();
         Thread.sleep(1500);
         ts = new TestServer(dir, port);
         JsonNode done = awaitTerminal(ts, id);
         assertThat(done.path("state").asText()).as(done.path("reason").asText() + " " + counts()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(15)).until(() -> fleet.onVersion(v2) == 4);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 4);
         assertThat(json(ts.send("GET", "/api/v1/services/wp/versions", null))).hasSize(2);
         assertThat(done.path("events").findValuesAsText("type")).contains("rollout_started", "rollout_complete");
     }
@@ -156,12 +156,12 @@ class RolloutEndToEndTest {
         int v2 = push(ts, changed, "keepalive", null);
         release(ts, "testing", v2, null);
         awaitTerminal(ts, release(ts, "production", v2, null).path("id").asText());
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 3);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 3);
 
         TestServer.Response r = ts.send("POST", "/api/v1/services/wp/environments/production/rollback", "{\"reason\": \"pager\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         assertThat(json(r).path("state").asText()).isEqualTo("ROLLED_BACK");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v1) == 3);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 3);
         JsonNode envs = json(ts.send("GET", "/api/v1/services/wp/environments", null));
         assertThat(envs.get(1).path("releasedVersion").asInt()).isEqualTo(v1);
         assertThat(json(ts.send("GET", "/api/v1/services/wp/versions/" + v2, null)).path("version").path("bad").asBoolean()).isTrue();
