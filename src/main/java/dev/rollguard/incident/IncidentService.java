@@ -40,6 +40,8 @@ public final class IncidentService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IncidentService.class);
     /** Health reports keep arriving a little after recovery; impact is recomputed this long after it. */
     private static final Duration SETTLE = Duration.ofSeconds(30);
+    /** How long before a release the hosts' reports say what failed anyway (their baseline, see {@link Impact}). */
+    private static final Duration BASELINE = Duration.ofSeconds(60);
 
     private final ConfigService config;
     private final RolloutService rollouts;
@@ -513,7 +515,8 @@ public final class IncidentService implements AutoCloseable {
         }
         Duration window = Duration.ofSeconds(config.service(i.service()).incidents().sloWindowSeconds());
         Instant from = r != null ? r.createdAt() : i.openedAt().minus(window);
-        Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(i.service(), i.env(), from);
+        // a minute before the release is each host's baseline: failures it already had are not the release's
+        Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(i.service(), i.env(), r != null ? from.minus(BASELINE) : from);
         Integer bad = r != null ? r.toVersion() : null;
         List<String[]> entries = new ArrayList<>();
 
@@ -521,7 +524,7 @@ public final class IncidentService implements AutoCloseable {
         for (var e : samples.entrySet()) {
             Instant first = null;
             for (HealthStore.Sample s : e.getValue()) {
-                if (s.errors() == 0 || bad != null && !bad.equals(s.version())) continue;
+                if (s.errors() == 0 || bad != null && !bad.equals(s.version()) || s.end().isBefore(from)) continue;
                 if (first == null || s.firstError().isBefore(first)) first = s.firstError();
             }
             if (first != null) entries.add(new String[]{e.getKey(), first.toString()});
@@ -552,6 +555,15 @@ public final class IncidentService implements AutoCloseable {
                 mitigatedHow = String.format("5xx rate back under the SLO (%.2f%% over the last 5 s, SLO %.1f%%)", rate, slo.sloErrorPercent());
             }
         }
+        String mitigatedType = r != null ? "rollback_finished" : "mitigated";
+        if (r != null && mitigated == null) {
+            Rollout fix = FixRelease.landed(r, rollouts.store().rollouts(i.service(), i.env(), 20)).orElse(null);
+            if (fix != null) {
+                mitigated = fix.updatedAt();
+                mitigatedType = "fix_released";
+                mitigatedHow = "v" + fix.toVersion() + " released: every host of " + i.env() + " runs it";
+            }
+        }
         if (mitigated != null && recovered == null) {
             // traffic recovered: the share of hit hosts serving without 5xx since the mitigation started
             Instant since = r != null && i.detectedAt() != null ? i.detectedAt() : mitigated;
@@ -565,7 +577,7 @@ public final class IncidentService implements AutoCloseable {
                     HealthStore.Sample s = host.get(k);
                     if (s.start().isBefore(since)) break;
                     if (s.requests() > 0) {
-                        ok = s.errors() == 0 && (r == null || Objects.equals(s.version(), r.fromVersion()));
+                        ok = s.errors() == 0 && (r == null || !Objects.equals(s.version(), r.toVersion()));
                         break;
                     }
                 }
@@ -583,6 +595,7 @@ public final class IncidentService implements AutoCloseable {
         Incident.Status status = i.status() == Incident.Status.OPEN && mitigated != null ? Incident.Status.MITIGATED : i.status();
         Incident u = with(i, status, sev, i.detectedAt(), i.acknowledgedAt(), mitigated, recovered, i.resolvedAt(), impact, now);
         String how = mitigatedHow;
+        String howType = mitigatedType;
         Instant m = mitigated;
         Instant rec = recovered;
         store.jdbi().useTransaction(h -> {
@@ -591,7 +604,7 @@ public final class IncidentService implements AutoCloseable {
                         + (bad == null ? "" : " (serving v" + bad + ")"), Map.of("host", e[0]), "first5xx:" + e[0]);
             }
             if (how != null) {
-                store.addTimeline(h, i.id(), m, r != null ? "rollback_finished" : "mitigated", "rollguard", how, Map.of(), "mitigated");
+                store.addTimeline(h, i.id(), m, howType, "rollguard", how, Map.of(), "mitigated");
             }
             for (String[] rv : recoveries) store.addTimeline(h, i.id(), rec != null && rv[0].endsWith("100") ? rec : now, rv[0], "health",
                     rv[1], Map.of(), rv[0]);
