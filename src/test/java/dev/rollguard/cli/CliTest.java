@@ -198,7 +198,10 @@ class CliTest {
             String t = "--token=" + TestServer.ADMIN_TOKEN;
             Run anonymous = run("services", s);
             assertThat(anonymous.code()).isEqualTo(1);
-            assertThat(anonymous.err()).contains("[unauthenticated]");
+            assertThat(anonymous.err()).contains("[unauthenticated]", "ROLLGUARD_TOKEN", "'rollguard services --token <token>'");
+            // what the message suggests works; the form it used to suggest (the option before the command) does not
+            assertThat(run("services", s, "--token", TestServer.ADMIN_TOKEN).code()).isEqualTo(0);
+            assertThat(run("--token", TestServer.ADMIN_TOKEN, "services", s).code()).isEqualTo(2);
             assertThat(run("service", "wp", s, t).code()).isEqualTo(0);
             assertThat(run("user", "add", "bob", s, t).code()).isEqualTo(0);
             assertThat(run("user", "grant", "bob", "--role", "viewer", "-s", "wp", s, t).code()).isEqualTo(0);
