@@ -192,6 +192,18 @@ class CliTest {
     }
 
     @Test
+    void aSecondServerOnABusyPortSaysSoInOneLineAndCreatesNothing() {
+        try (TestServer ts = new TestServer()) {
+            Path db = dir.resolve("second").resolve("rollguard.db");
+            Run second = run("server", "--port", String.valueOf(ts.server.port()), "--db", db.toString());
+            assertThat(second.code()).isEqualTo(1);
+            assertThat(second.err().strip()).doesNotContain("\n").startsWith("rollguard: cannot listen on 127.0.0.1:" + ts.server.port())
+                    .contains("--port").endsWith("[cannot_listen]");
+            assertThat(dir.resolve("second")).doesNotExist();
+        }
+    }
+
+    @Test
     void usersTokensEnrolmentAndTheAuditFromTheCommandLine() {
         try (TestServer ts = new TestServer()) {
             String s = "--server=" + ts.url();
