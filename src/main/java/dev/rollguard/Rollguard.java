@@ -1,30 +1,37 @@
 package dev.rollguard;
 
+import dev.rollguard.audit.AuditLog;
+import dev.rollguard.audit.AuditStore;
+import dev.rollguard.auth.AuthService;
+import dev.rollguard.auth.AuthStore;
+import dev.rollguard.auth.Permission;
+import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.config.Bundles;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigStore;
 import dev.rollguard.config.Limits;
-import dev.rollguard.storage.Database;
-import dev.rollguard.validate.Validation;
-import dev.rollguard.web.ApiServer;
-import dev.rollguard.web.ConfigRoutes;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-
 import dev.rollguard.health.HealthStore;
-import dev.rollguard.rollout.HostSignals;
-import dev.rollguard.rollout.RolloutService;
-import dev.rollguard.rollout.RolloutStore;
-import dev.rollguard.web.RolloutRoutes;
-import dev.rollguard.web.IncidentRoutes;
-import dev.rollguard.web.Dashboard;
-import dev.rollguard.web.Access;
-import dev.rollguard.web.AuthRoutes;
-import dev.rollguard.auth.AuthService;
-import dev.rollguard.auth.RateLimiter;
-import dev.rollguard.audit.AuditLog;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
+import dev.rollguard.rollout.AgentService;
+import dev.rollguard.rollout.HostSignals;
+import dev.rollguard.rollout.RolloutService;
+import dev.rollguard.rollout.RolloutStore;
+import dev.rollguard.storage.Database;
+import dev.rollguard.storage.Duty;
+import dev.rollguard.storage.Leases;
+import dev.rollguard.storage.Replication;
+import dev.rollguard.validate.Validation;
+import dev.rollguard.web.Access;
+import dev.rollguard.web.ApiServer;
+import dev.rollguard.web.AuthRoutes;
+import dev.rollguard.web.ConfigRoutes;
+import dev.rollguard.web.Dashboard;
+import dev.rollguard.web.IncidentRoutes;
+import dev.rollguard.web.RolloutRoutes;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,9 +40,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import dev.rollguard.storage.Duty;
-import dev.rollguard.storage.Leases;
-import dev.rollguard.storage.Replication;
+import java.util.UUID;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
@@ -62,7 +67,6 @@ public final class Rollguard implements AutoCloseable {
         public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
         public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken); }
         public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken); }
-        public Settings withTick(Duration t) { return new Settings(database, host, port, limits, maxBodyBytes, t, publicUrl, bootstrapToken); }
         public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
         public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t); }
@@ -77,7 +81,7 @@ public final class Rollguard implements AutoCloseable {
     private final AuditLog audit;
     private final String bootstrapToken;
     /** This server among several on one database. */
-    private final String replica = java.util.UUID.randomUUID().toString();
+    private final String replica = UUID.randomUUID().toString();
     private final List<Duty> duties;
     private final Replication replication;
 
@@ -112,16 +116,16 @@ public final class Rollguard implements AutoCloseable {
         } else {
             replication = null;
         }
-        this.auth = new AuthService(database.jdbi(), clock);
-        this.audit = new AuditLog(database.jdbi(), clock);
+        this.auth = new AuthService(new AuthStore(database.jdbi()), clock);
+        this.audit = new AuditLog(new AuditStore(database.jdbi()), clock);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
-            var bundles = new dev.rollguard.config.Bundles(config, 64L << 20);
-            RolloutRoutes.registerAgentProtocol(server, rollouts, bundles);
+            var bundles = new Bundles(config, 64L << 20);
+            RolloutRoutes.registerAgentProtocol(server, new AgentService(rollouts, bundles));
             AuthRoutes.register(server, auth, audit, config);
-            server.get("/api/v1/health", dev.rollguard.auth.Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
+            server.get("/api/v1/health", Permission.PUBLIC, ctx -> ApiServer.json(ctx, Map.of("status", "ok",
                     "database", database.kind().name().toLowerCase())));
             ConfigRoutes.register(server, config, bundles);
             RolloutRoutes.register(server, rollouts);
@@ -166,7 +170,7 @@ public final class Rollguard implements AutoCloseable {
     public AuditLog audit() { return audit; }
 
     /** Every route with the permission it declares. */
-    public java.util.List<ApiServer.Route> routes() { return api.routes(); }
+    public List<ApiServer.Route> routes() { return api.routes(); }
 
     /** The first admin's token when this start created it (a first start), else null: shown once. */
     public String bootstrapToken() { return bootstrapToken; }

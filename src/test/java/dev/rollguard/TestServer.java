@@ -1,14 +1,24 @@
 package dev.rollguard;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sim.Fleet;
+import org.awaitility.Awaitility;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** A real server on a free port with its own SQLite file, for end-to-end tests. */
 public final class TestServer implements AutoCloseable {
@@ -20,7 +30,7 @@ public final class TestServer implements AutoCloseable {
      * (other builds, a CPU hog in the load runs of issue 15), so waits are generous: a passing condition returns at once,
      * only a broken one costs the whole wait.
      */
-    public static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(120);
+    public static final Duration PATIENCE = Duration.ofSeconds(120);
     public static final String ADMIN_TOKEN = "rg_test-admin-token-0123456789abcdef";
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -55,7 +65,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -96,7 +106,7 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
-    public static com.fasterxml.jackson.databind.JsonNode json(Response r) {
+    public static JsonNode json(Response r) {
         try {
             return Json.MAPPER.readTree(r.body());
         } catch (Exception e) {
@@ -104,15 +114,15 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
-    public com.fasterxml.jackson.databind.JsonNode get(String path) {
+    public JsonNode get(String path) {
         Response r = send("GET", path, null);
         if (r.status() != 200) throw new AssertionError("GET " + path + " -> " + r.status() + ": " + r.body());
         return json(r);
     }
 
     /** Pushes a version of service wp; returns its number. */
-    public int push(java.util.Map<String, String> files, String message, String breakGlass) {
-        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+    public int push(Map<String, String> files, String message, String breakGlass) {
+        Map<String, Object> body = new LinkedHashMap<>();
         body.put("files", files);
         body.put("message", message);
         if (breakGlass != null) body.put("breakGlass", breakGlass);
@@ -122,7 +132,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** Starts a rollout of service wp; returns the rollout. */
-    public com.fasterxml.jackson.databind.JsonNode release(String env, int version, String breakGlass) {
+    public JsonNode release(String env, int version, String breakGlass) {
         String body = "{\"version\": " + version + (breakGlass == null ? "" : ", \"breakGlass\": \"" + breakGlass + "\"") + "}";
         Response r = send("POST", "/api/v1/services/wp/environments/" + env + "/release", body);
         if (r.status() != 201) throw new AssertionError("release -> " + r.status() + ": " + r.body());
@@ -130,21 +140,21 @@ public final class TestServer implements AutoCloseable {
     }
 
     /** Waits until a rollout is neither running nor paused; returns it with its events. */
-    public com.fasterxml.jackson.databind.JsonNode awaitTerminal(String id) {
-        com.fasterxml.jackson.databind.JsonNode[] last = new com.fasterxml.jackson.databind.JsonNode[1];
-        org.awaitility.Awaitility.await().atMost(PATIENCE).pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+    public JsonNode awaitTerminal(String id) {
+        JsonNode[] last = new JsonNode[1];
+        Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
             last[0] = get("/api/v1/rollouts/" + id);
-            return !java.util.List.of("RUNNING", "PAUSED").contains(last[0].path("state").asText());
+            return !List.of("RUNNING", "PAUSED").contains(last[0].path("state").asText());
         });
         return last[0];
     }
 
     /** Simulated hosts of wp/production whose real agents talk to this server, started and registered. */
-    public dev.rollguard.sim.Fleet startFleet(int hosts, Path dir) throws IOException {
-        dev.rollguard.sim.Fleet fleet = new dev.rollguard.sim.Fleet(java.util.List.of(url()), "wp", "production", hosts, dir,
-                java.time.Duration.ofMillis(250), true, token()).start();
+    public Fleet startFleet(int hosts, Path dir) throws IOException {
+        Fleet fleet = new Fleet(List.of(url()), "wp", "production", hosts, dir,
+                Duration.ofMillis(250), true, token()).start();
         try {
-            org.awaitility.Awaitility.await().atMost(PATIENCE)
+            Awaitility.await().atMost(PATIENCE)
                     .until(() -> get("/api/v1/services/wp/environments/production/hosts").size() == hosts);
         } catch (RuntimeException | Error e) {
             fleet.close();
@@ -156,6 +166,6 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        dev.rollguard.config.TreeLoader.deleteRecursively(dir);
+        TreeLoader.deleteRecursively(dir);
     }
 }

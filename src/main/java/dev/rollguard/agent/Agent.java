@@ -3,8 +3,10 @@ package dev.rollguard.agent;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.Problem;
 import dev.rollguard.Processes;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +24,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,10 +56,6 @@ public final class Agent implements AutoCloseable {
                       String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
             this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null);
         }
-
-        public Config withToken(String t) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, t);
-        }
     }
 
     /** Failures the agent reports once and does not retry: the tree itself is bad. */
@@ -74,7 +73,7 @@ public final class Agent implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
     private volatile Integer applied;
-    private final java.util.Set<Integer> everApplied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Integer> everApplied = ConcurrentHashMap.newKeySet();
     private volatile Integer failedVersion;
     private volatile String applyError;
     private volatile Integer desired;
@@ -107,7 +106,7 @@ public final class Agent implements AutoCloseable {
     public Integer appliedVersion() { return applied; }
 
     /** Every version this agent made live since it started (the one it found on disk included). */
-    public java.util.Set<Integer> everApplied() { return java.util.Set.copyOf(everApplied); }
+    public Set<Integer> everApplied() { return Set.copyOf(everApplied); }
     public Integer failedVersion() { return failedVersion; }
     public boolean connected() { return connected; }
     public ReleaseDirectory releases() { return releases; }
@@ -127,15 +126,15 @@ public final class Agent implements AutoCloseable {
                 // new version while we were applying the previous one, and polling with that version as known would
                 // wait out the whole long-poll before applying it
                 Integer want = desired;
-                String known = want == null ? "none" : want.equals(applied) || want.equals(failedVersion) ? want.toString()
-                        : applied == null ? "none" : applied.toString();
-                JsonNode d = get("/api/v1/agents/" + enc(config.service()) + "/" + enc(config.env()) + "/" + enc(config.host())
-                        + "/desired?known=" + known + "&bundle=inline&waitSeconds=" + config.longPoll().toSeconds(), config.longPoll().plusSeconds(10));
+                String known = want == null ? AgentProtocol.NONE
+                        : AgentProtocol.known(want.equals(applied) || want.equals(failedVersion) ? want : applied);
+                AgentProtocol.Desired d = get(AgentProtocol.desiredPath(config.service(), config.env(), config.host(), known, true,
+                        config.longPoll().toSeconds()), config.longPoll().plusSeconds(10), AgentProtocol.Desired.class);
                 connected = true;
                 failures = 0;
-                desired = d.path("desiredVersion").isNumber() ? d.path("desiredVersion").asInt() : null;
+                desired = d.desiredVersion();
                 // the answer carries the new version's bundle when it is small: no second request for it
-                inlineBundle = d.path("bundle").path("version").isNumber() ? d.path("bundle") : null;
+                inlineBundle = d.bundle() != null && d.bundle().path("version").isNumber() ? d.bundle() : null;
                 converge();
             } catch (ServerError e) {
                 if (e.status == 404 && "unknown_host".equals(e.code)) registered = false;
@@ -167,12 +166,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private void register() throws IOException, InterruptedException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("service", config.service());
-        body.put("env", config.env());
-        body.put("host", config.host());
-        JsonNode r = post("/api/v1/agents/register", body);
-        desired = r.path("desiredVersion").isNumber() ? r.path("desiredVersion").asInt() : null;
+        AgentProtocol.Registered r = post(AgentProtocol.REGISTER_PATH, new AgentProtocol.Register(config.service(), config.env(),
+                config.host(), null), AgentProtocol.Registered.class);
+        desired = r.desiredVersion();
         report();
         converge();
     }
@@ -199,13 +195,13 @@ public final class Agent implements AutoCloseable {
         JsonNode inline = inlineBundle;
         inlineBundle = null;
         JsonNode bundle = inline != null && inline.path("version").asInt() == version && config.service().equals(inline.path("service").asText())
-                ? inline : get("/api/v1/services/" + enc(config.service()) + "/versions/" + version + "/bundle", Duration.ofMinutes(2));
+                ? inline : get("/api/v1/services/" + enc(config.service()) + "/versions/" + version + "/bundle", Duration.ofMinutes(2), JsonNode.class);
         Map<String, String> files = Json.MAPPER.convertValue(bundle.path("files"), new TypeReference<Map<String, String>>() {});
         Map<String, String> hashes = Json.MAPPER.convertValue(bundle.path("hashes"), new TypeReference<Map<String, String>>() {});
         Path staged;
         try {
             staged = releases.stage(version, files, hashes);
-        } catch (dev.rollguard.Problem e) {
+        } catch (Problem e) {
             throw new ApplyFailed(e.getMessage());
         }
         Map<String, String> env = hookEnv(version, staged);
@@ -277,17 +273,13 @@ public final class Agent implements AutoCloseable {
             while (unsent.size() > 120) unsent.pollFirst();
             batch = new ArrayList<>(unsent);
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("appliedVersion", applied);
-        body.put("failedVersion", failedVersion);
-        body.put("applyError", applyError);
-        body.put("samples", batch);
-        JsonNode r = post("/api/v1/agents/" + enc(config.service()) + "/" + enc(config.env()) + "/" + enc(config.host()) + "/report", body);
+        AgentProtocol.Desired r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()),
+                new AgentProtocol.Report(applied, failedVersion, applyError, batch), AgentProtocol.Desired.class);
         synchronized (unsent) {
             for (int i = 0; i < batch.size() && !unsent.isEmpty(); i++) unsent.pollFirst();
         }
         connected = true;
-        Integer want = r.path("desiredVersion").isNumber() ? r.path("desiredVersion").asInt() : null;
+        Integer want = r.desiredVersion();
         if (want != null && !want.equals(desired)) desired = want;
     }
 
@@ -309,13 +301,13 @@ public final class Agent implements AutoCloseable {
         return s.get(Math.floorMod(serverIndex.get(), s.size()));
     }
 
-    private JsonNode get(String path, Duration timeout) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(server() + path)).timeout(timeout).GET());
+    private <T> T get(String path, Duration timeout, Class<T> answer) throws IOException, InterruptedException {
+        return Json.MAPPER.treeToValue(send(HttpRequest.newBuilder(URI.create(server() + path)).timeout(timeout).GET()), answer);
     }
 
-    private JsonNode post(String path, Object body) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(server() + path)).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.write(body))));
+    private <T> T post(String path, Object body, Class<T> answer) throws IOException, InterruptedException {
+        return Json.MAPPER.treeToValue(send(HttpRequest.newBuilder(URI.create(server() + path)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))), answer);
     }
 
     private JsonNode send(HttpRequest.Builder b) throws IOException, InterruptedException {

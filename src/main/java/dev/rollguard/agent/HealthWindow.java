@@ -2,6 +2,7 @@ package dev.rollguard.agent;
 
 import dev.rollguard.health.HealthStore;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
@@ -20,13 +21,13 @@ public final class HealthWindow {
     private int filled;
     private Instant start;
     private Instant firstErrorAt;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     public HealthWindow(Instant start) {
-        this(start, java.time.Clock.systemUTC());
+        this(start, Clock.systemUTC());
     }
 
-    public HealthWindow(Instant start, java.time.Clock clock) {
+    public HealthWindow(Instant start, Clock clock) {
         this.start = start;
         this.clock = clock;
     }

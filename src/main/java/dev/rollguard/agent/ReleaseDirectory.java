@@ -7,6 +7,7 @@ import dev.rollguard.config.TreeLoader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -184,7 +185,7 @@ public final class ReleaseDirectory {
     private static void writeDurably(Path file, byte[] bytes) throws IOException {
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) throw Problem.badRequest("duplicate_path", "file written twice: " + file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            var buf = java.nio.ByteBuffer.wrap(bytes);
+            var buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) ch.write(buf);
             ch.force(true);
         }

@@ -3,12 +3,13 @@ package dev.rollguard.audit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollguard.Json;
 import dev.rollguard.config.Hashing;
-import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -25,11 +26,13 @@ public final class AuditLog {
 
     public record Verification(boolean ok, long records, Long firstBadSeq, String problem, String headHash) {}
 
-    private final Jdbi jdbi;
+    private record Broken(long seq, String problem) {}
+
+    private final AuditStore store;
     private final Clock clock;
 
-    public AuditLog(Jdbi jdbi, Clock clock) {
-        this.jdbi = jdbi;
+    public AuditLog(AuditStore store, Clock clock) {
+        this.store = store;
         this.clock = clock;
     }
 
@@ -42,10 +45,10 @@ public final class AuditLog {
         for (int attempt = 0; attempt < 50; attempt++) {
             try {
                 return tryAppend(actor, source, action, target, status, before, after);
-            } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            } catch (UnableToExecuteStatementException e) {
                 last = e;
                 try {
-                    Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5 + attempt * 2));
+                    Thread.sleep(1 + ThreadLocalRandom.current().nextInt(5 + attempt * 2));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;
@@ -57,19 +60,14 @@ public final class AuditLog {
 
     private Entry tryAppend(String actor, String source, String action, String target, int status, String before, String after) {
         Instant at = clock.instant();
-        return jdbi.inTransaction(h -> {
-            dev.rollguard.storage.Rows.numbering(h, "audit");
-            var last = h.createQuery("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").mapToMap().findOne();
-            long seq = last.map(m -> ((Number) m.get("seq")).longValue() + 1).orElse(1L);
-            String prev = last.map(m -> (String) m.get("hash")).orElse(GENESIS);
+        return store.inTransaction(h -> {
+            var last = store.lockHead(h);
+            long seq = last.map(head -> head.seq() + 1).orElse(1L);
+            String prev = last.map(AuditStore.Head::hash).orElse(GENESIS);
             Entry e = new Entry(seq, Instant.ofEpochMilli(at.toEpochMilli()), actor, source, action, target, status, cut(before), cut(after), prev, null);
-            String hash = hash(e);
-            h.createUpdate("INSERT INTO audit (seq, at, actor, source, action, target, status, before_state, after_state, prev_hash, hash) "
-                            + "VALUES (:seq, :at, :actor, :source, :action, :target, :status, :before, :after, :prev, :hash)")
-                    .bind("seq", seq).bind("at", e.at().toEpochMilli()).bind("actor", actor).bind("source", source).bind("action", action)
-                    .bind("target", target).bind("status", status).bind("before", e.before()).bind("after", e.after()).bind("prev", prev)
-                    .bind("hash", hash).execute();
-            return new Entry(seq, e.at(), actor, source, action, target, status, e.before(), e.after(), prev, hash);
+            Entry written = new Entry(seq, e.at(), actor, source, action, target, status, e.before(), e.after(), prev, hash(e));
+            store.insert(h, written);
+            return written;
         });
     }
 
@@ -93,11 +91,7 @@ public final class AuditLog {
     }
 
     public List<Entry> entries(long afterSeq, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT seq, at, actor, source, action, target, status, before_state, after_state, prev_hash, hash "
-                        + "FROM audit WHERE seq > :after ORDER BY seq LIMIT :limit").bind("after", afterSeq).bind("limit", limit)
-                .map((rs, c) -> new Entry(rs.getLong("seq"), Instant.ofEpochMilli(rs.getLong("at")), rs.getString("actor"), rs.getString("source"),
-                        rs.getString("action"), rs.getString("target"), rs.getInt("status"), rs.getString("before_state"),
-                        rs.getString("after_state"), rs.getString("prev_hash"), rs.getString("hash"))).list());
+        return store.entries(afterSeq, limit);
     }
 
     /** Every record in order, page by page. */
@@ -119,18 +113,18 @@ public final class AuditLog {
         long[] count = {0};
         String[] prev = {GENESIS};
         long[] expectedSeq = {1};
-        List<Object[]> bad = new ArrayList<>();
+        List<Broken> bad = new ArrayList<>();
         forEach(e -> {
             count[0]++;
             if (!bad.isEmpty()) return;
-            if (e.seq() != expectedSeq[0]) bad.add(new Object[]{e.seq(), "record " + expectedSeq[0] + " is missing (next is " + e.seq() + ")"});
-            else if (!e.prevHash().equals(prev[0])) bad.add(new Object[]{e.seq(), "record " + e.seq() + " does not follow its predecessor"
-                    + " (a record before it was changed or removed)"});
-            else if (!hash(e).equals(e.hash())) bad.add(new Object[]{e.seq(), "record " + e.seq() + " was changed after it was written"});
+            if (e.seq() != expectedSeq[0]) bad.add(new Broken(e.seq(), "record " + expectedSeq[0] + " is missing (next is " + e.seq() + ")"));
+            else if (!e.prevHash().equals(prev[0])) bad.add(new Broken(e.seq(), "record " + e.seq() + " does not follow its predecessor"
+                    + " (a record before it was changed or removed)"));
+            else if (!hash(e).equals(e.hash())) bad.add(new Broken(e.seq(), "record " + e.seq() + " was changed after it was written"));
             prev[0] = e.hash();
             expectedSeq[0] = e.seq() + 1;
         });
         if (bad.isEmpty()) return new Verification(true, count[0], null, null, prev[0]);
-        return new Verification(false, count[0], (Long) bad.get(0)[0], (String) bad.get(0)[1], null);
+        return new Verification(false, count[0], bad.get(0).seq(), bad.get(0).problem(), null);
     }
 }

@@ -2,24 +2,20 @@ package dev.rollguard.auth;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.Hashing;
-import org.jdbi.v3.core.Jdbi;
-
-import static dev.rollguard.storage.Rows.instant;
+import org.jdbi.v3.core.Handle;
 
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+
+import static dev.rollguard.storage.Rows.instant;
 
 /**
  * Users, roles, tokens (people, CI and agents' enrolment tokens) and dashboard sessions. Tokens are 32 random
@@ -40,13 +36,13 @@ public final class AuthService {
 
     public record Session(String user, String csrf, Instant expiresAt) {}
 
-    private final Jdbi jdbi;
+    private final AuthStore store;
     private final Clock clock;
     /** Last-used times are written at most once a minute per token: a hot agent must not turn every read into a write. */
-    private final Map<String, Instant> lastUsedWritten = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
 
-    public AuthService(Jdbi jdbi, Clock clock) {
-        this.jdbi = jdbi;
+    public AuthService(AuthStore store, Clock clock) {
+        this.store = store;
         this.clock = clock;
     }
 
@@ -61,28 +57,16 @@ public final class AuthService {
      * to be printed once; {@code given} (e.g. from ROLLGUARD_BOOTSTRAP_TOKEN) is used instead of a random one.
      */
     public Optional<String> bootstrap(String given) {
-        return jdbi.inTransaction(h -> {
-            if (h.createQuery("SELECT COUNT(*) FROM users").mapTo(Integer.class).one() > 0) return Optional.<String>empty();
+        return store.inTransaction(h -> {
+            if (store.userCount(h) > 0) return Optional.<String>empty();
             String token = given != null && !given.isBlank() ? given.strip() : TOKEN_PREFIX + random(32);
             if (token.length() < 24) throw new IllegalArgumentException("a bootstrap token must have at least 24 characters");
             Instant now = clock.instant();
-            h.createUpdate("INSERT INTO users (name, created_at, disabled) VALUES ('admin', :now, FALSE)").bind("now", now.toEpochMilli()).execute();
-            h.createUpdate("INSERT INTO role_bindings (user_name, service, role) VALUES ('admin', '*', 'ADMIN')").execute();
-            insertToken(h, token, "USER", "admin", "bootstrap", null, null, null, "rollguard", now, null);
+            store.insertUser(h, "admin", now);
+            store.grant(h, "admin", "*", Role.ADMIN);
+            store.insertToken(h, token, "USER", "admin", "bootstrap", null, null, null, "rollguard", now, null);
             return Optional.of(token);
         });
-    }
-
-    /** Stores a token's hash; returns its id. */
-    private static String insertToken(org.jdbi.v3.core.Handle h, String token, String kind, String user, String name, String service,
-                                      String env, String host, String by, Instant now, Instant expires) {
-        String id = UUID.randomUUID().toString();
-        h.createUpdate("INSERT INTO tokens (id, hash, kind, user_name, name, service, environment, host, created_by, created_at, expires_at) "
-                        + "VALUES (:id, :hash, :kind, :user, :name, :service, :env, :host, :by, :now, :expires)")
-                .bind("id", id).bind("hash", Hashing.sha256(token)).bind("kind", kind).bind("user", user)
-                .bind("name", name).bind("service", service).bind("env", env).bind("host", host).bind("by", by)
-                .bind("now", now.toEpochMilli()).bind("expires", expires == null ? null : expires.toEpochMilli()).execute();
-        return id;
     }
 
     // ------------------------------------------------------------------ authentication
@@ -91,7 +75,7 @@ public final class AuthService {
 
     /** Agents call several times a second: who a token is, is remembered for a few seconds (revocation included). */
     private static final long CACHE_NANOS = Duration.ofSeconds(5).toNanos();
-    private final Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     /**
      * The principal of a bearer token, or empty if the token is unknown, expired or revoked. Answers are cached
@@ -119,41 +103,33 @@ public final class AuthService {
     private Cached lookup(String hash, long until) {
         Instant now = clock.instant();
         Cached none = new Cached(Optional.empty(), until, null);
-        return jdbi.withHandle(h -> {
-            Optional<Map<String, Object>> row = h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at "
-                    + "FROM tokens WHERE hash = :hash").bind("hash", hash).mapToMap().findOne();
+        return store.withHandle(h -> {
+            Optional<AuthStore.TokenRow> row = store.tokenByHash(h, hash);
             if (row.isEmpty()) return none;
-            Map<String, Object> r = row.get();
-            if (r.get("revoked_at") != null) return none;
-            Object exp = r.get("expires_at");
-            Instant expires = exp == null ? null : Instant.ofEpochMilli(((Number) exp).longValue());
+            AuthStore.TokenRow r = row.get();
+            if (r.revokedAt() != null) return none;
+            Instant expires = r.expiresAt();
             if (expires != null && !expires.isAfter(now)) return none;
-            String id = (String) r.get("id");
-            touch(id, now);
-            if ("AGENT".equals(r.get("kind"))) {
-                return new Cached(Optional.of(new Principal("agent:" + r.get("service") + "/" + r.get("environment") + "/"
-                        + (r.get("host") == null ? "*" : r.get("host")), Principal.Kind.AGENT, Map.of(), (String) r.get("service"),
-                        (String) r.get("environment"), (String) r.get("host"), id)), until, expires);
+            touch(r.id(), now);
+            if ("AGENT".equals(r.kind())) {
+                return new Cached(Optional.of(new Principal("agent:" + r.service() + "/" + r.env() + "/" + (r.host() == null ? "*" : r.host()),
+                        Principal.Kind.AGENT, Map.of(), r.service(), r.env(), r.host(), r.id())), until, expires);
             }
-            return new Cached(user(h, (String) r.get("user_name"), id), until, expires);
+            return new Cached(user(h, r.user(), r.id()), until, expires);
         });
     }
 
-    private Optional<Principal> user(org.jdbi.v3.core.Handle h, String name, String tokenId) {
-        Boolean disabled = h.createQuery("SELECT disabled FROM users WHERE name = :n").bind("n", name).mapTo(Boolean.class).findOne().orElse(true);
-        if (disabled) return Optional.empty();
-        Map<String, Set<Role>> roles = new HashMap<>();
-        h.createQuery("SELECT service, role FROM role_bindings WHERE user_name = :n").bind("n", name).mapToMap()
-                .forEach(m -> roles.computeIfAbsent((String) m.get("service"), k -> new HashSet<>()).add(Role.valueOf((String) m.get("role"))));
-        return Optional.of(new Principal(name, Principal.Kind.USER, roles, null, null, null, tokenId));
+    /** A user who may act (unknown and disabled users may not), with their roles. */
+    private Optional<Principal> user(Handle h, String name, String tokenId) {
+        return store.user(h, name).filter(u -> !u.disabled())
+                .map(u -> new Principal(name, Principal.Kind.USER, u.roles(), null, null, null, tokenId));
     }
 
     private void touch(String tokenId, Instant now) {
         Instant last = lastUsedWritten.get(tokenId);
         if (last != null && Duration.between(last, now).toSeconds() < 60) return;
         lastUsedWritten.put(tokenId, now);
-        jdbi.useTransaction(h -> h.createUpdate("UPDATE tokens SET last_used_at = :now WHERE id = :id").bind("now", now.toEpochMilli())
-                .bind("id", tokenId).execute());
+        store.touchToken(tokenId, now);
     }
 
     // ------------------------------------------------------------------ users and roles
@@ -162,23 +138,21 @@ public final class AuthService {
         if (name == null || !USER.matcher(name).matches()) {
             throw Problem.badRequest("invalid_user", "invalid user name '" + name + "': letters, digits, '.', '_', '@', '-'");
         }
-        jdbi.useTransaction(h -> {
-            if (h.createQuery("SELECT COUNT(*) FROM users WHERE name = :n").bind("n", name).mapTo(Integer.class).one() > 0) {
-                throw Problem.conflict("user_exists", "user '" + name + "' exists already");
-            }
-            h.createUpdate("INSERT INTO users (name, created_at, disabled) VALUES (:n, :now, FALSE)").bind("n", name)
-                    .bind("now", clock.instant().toEpochMilli()).execute();
+        store.inTransaction(h -> {
+            if (store.userExists(h, name)) throw Problem.conflict("user_exists", "user '" + name + "' exists already");
+            store.insertUser(h, name, clock.instant());
+            return null;
         });
     }
 
     public void setDisabled(String name, boolean disabled) {
         requireUser(name);
-        jdbi.useTransaction(h -> h.createUpdate("UPDATE users SET disabled = :d WHERE name = :n").bind("d", disabled).bind("n", name).execute());
+        store.setDisabled(name, disabled);
         invalidate();
     }
 
     private void requireUser(String name) {
-        if (jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE name = :n").bind("n", name).mapTo(Integer.class).one()) == 0) {
+        if (!store.userExists(name)) {
             throw Problem.notFound("unknown_user", "no user '" + name + "'");
         }
     }
@@ -193,37 +167,20 @@ public final class AuthService {
     }
 
     private void grantNow(String user, String service, Role role) {
-        jdbi.useTransaction(h -> {
-            int n = h.createQuery("SELECT COUNT(*) FROM role_bindings WHERE user_name = :u AND service = :s AND role = :r").bind("u", user)
-                    .bind("s", service).bind("r", role.name()).mapTo(Integer.class).one();
-            if (n == 0) {
-                h.createUpdate("INSERT INTO role_bindings (user_name, service, role) VALUES (:u, :s, :r)").bind("u", user).bind("s", service)
-                        .bind("r", role.name()).execute();
-            }
+        store.inTransaction(h -> {
+            store.grant(h, user, service, role);
+            return null;
         });
     }
 
     public void revokeRole(String user, String service, Role role) {
         requireUser(user);
-        jdbi.useTransaction(h -> h.createUpdate("DELETE FROM role_bindings WHERE user_name = :u AND service = :s AND role = :r")
-                .bind("u", user).bind("s", service).bind("r", role.name()).execute());
+        store.revokeRole(user, service, role);
         invalidate();
     }
 
     public List<Map<String, Object>> users() {
-        return jdbi.withHandle(h -> {
-            List<Map<String, Object>> out = new java.util.ArrayList<>();
-            for (Map<String, Object> u : h.createQuery("SELECT name, created_at, disabled FROM users ORDER BY name").mapToMap().list()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", u.get("name"));
-                m.put("createdAt", Instant.ofEpochMilli(((Number) u.get("created_at")).longValue()));
-                m.put("disabled", u.get("disabled"));
-                m.put("roles", h.createQuery("SELECT service, role FROM role_bindings WHERE user_name = :n ORDER BY service, role")
-                        .bind("n", u.get("name")).mapToMap().list());
-                out.add(m);
-            }
-            return out;
-        });
+        return store.users();
     }
 
     // ------------------------------------------------------------------ tokens
@@ -245,7 +202,7 @@ public final class AuthService {
         Instant now = clock.instant();
         Instant expires = days == null ? null : now.plus(Duration.ofDays(days));
         String label = name == null || name.isBlank() ? kind.toLowerCase() + " token" : name.strip();
-        String id = jdbi.inTransaction(h -> insertToken(h, token, kind, user, label, service, env, host, by, now, expires));
+        String id = store.inTransaction(h -> store.insertToken(h, token, kind, user, label, service, env, host, by, now, expires));
         // as stored: times to the millisecond
         return new NewToken(token, new TokenInfo(id, kind, user, label, service, env, host, by, Instant.ofEpochMilli(now.toEpochMilli()),
                 expires == null ? null : Instant.ofEpochMilli(expires.toEpochMilli()), null, null));
@@ -253,14 +210,7 @@ public final class AuthService {
 
     /** Tokens of one user (null: all). */
     public List<TokenInfo> tokens(String user) {
-        return jdbi.withHandle(h -> {
-            var q = h.createQuery("SELECT id, kind, user_name, name, service, environment, host, created_by, created_at, expires_at, revoked_at, "
-                    + "last_used_at FROM tokens" + (user == null ? "" : " WHERE user_name = :u") + " ORDER BY created_at");
-            if (user != null) q.bind("u", user);
-            return q.map((rs, c) -> new TokenInfo(rs.getString("id"), rs.getString("kind"), rs.getString("user_name"), rs.getString("name"),
-                        rs.getString("service"), rs.getString("environment"), rs.getString("host"), rs.getString("created_by"),
-                        instant(rs, "created_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"), instant(rs, "last_used_at"))).list();
-        });
+        return store.tokens(user);
     }
 
     public TokenInfo token(String id) {
@@ -270,8 +220,7 @@ public final class AuthService {
 
     public void revoke(String id) {
         token(id);
-        jdbi.useTransaction(h -> h.createUpdate("UPDATE tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
-                .bind("now", clock.instant().toEpochMilli()).bind("id", id).execute());
+        store.revokeToken(id, clock.instant());
         invalidate();
     }
 
@@ -286,44 +235,33 @@ public final class AuthService {
         String csrf = random(24);
         Instant now = clock.instant();
         Instant expires = now.plus(SESSION);
-        jdbi.useTransaction(h -> h.createUpdate("INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at) "
-                + "VALUES (:id, :u, :csrf, :now, :exp)").bind("id", Hashing.sha256(id)).bind("u", user).bind("csrf", csrf)
-                .bind("now", now.toEpochMilli()).bind("exp", expires.toEpochMilli()).execute());
+        store.insertSession(id, user, csrf, now, expires);
         return Optional.of(Map.entry(id, new Session(user, csrf, expires)));
     }
 
     public Optional<Map.Entry<Principal, Session>> session(String id) {
         if (id == null || id.isBlank() || id.length() > 100) return Optional.empty();
         Instant now = clock.instant();
-        return jdbi.withHandle(h -> {
-            Optional<Map<String, Object>> row = h.createQuery("SELECT user_name, csrf, expires_at FROM sessions WHERE id_hash = :id")
-                    .bind("id", Hashing.sha256(id)).mapToMap().findOne();
-            if (row.isEmpty() || ((Number) row.get().get("expires_at")).longValue() <= now.toEpochMilli()) return Optional.empty();
-            String user = (String) row.get().get("user_name");
-            Session s = new Session(user, (String) row.get().get("csrf"), Instant.ofEpochMilli(((Number) row.get().get("expires_at")).longValue()));
-            return user(h, user, null).map(p -> Map.entry(p, s));
+        return store.withHandle(h -> {
+            Optional<AuthStore.SessionRow> row = store.session(h, id);
+            if (row.isEmpty() || row.get().expiresAt().toEpochMilli() <= now.toEpochMilli()) return Optional.empty();
+            Session s = new Session(row.get().user(), row.get().csrf(), row.get().expiresAt());
+            return user(h, s.user(), null).map(p -> Map.entry(p, s));
         });
     }
 
     public void logout(String id) {
         if (id == null) return;
-        jdbi.useTransaction(h -> h.createUpdate("DELETE FROM sessions WHERE id_hash = :id").bind("id", Hashing.sha256(id)).execute());
+        store.deleteSession(id);
     }
 
     // ------------------------------------------------------------------ approvals
 
     public void approve(String service, int version, String approver, String comment) {
-        Instant now = clock.instant();
-        jdbi.useTransaction(h -> {
-            h.createUpdate("DELETE FROM approvals WHERE service = :s AND version = :v AND approver = :a").bind("s", service).bind("v", version)
-                    .bind("a", approver).execute();
-            h.createUpdate("INSERT INTO approvals (service, version, approver, comment, at) VALUES (:s, :v, :a, :c, :at)").bind("s", service)
-                    .bind("v", version).bind("a", approver).bind("c", comment).bind("at", now.toEpochMilli()).execute();
-        });
+        store.approve(service, version, approver, comment, clock.instant());
     }
 
     public List<String> approvers(String service, int version) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT approver FROM approvals WHERE service = :s AND version = :v ORDER BY at")
-                .bind("s", service).bind("v", version).mapTo(String.class).list());
+        return store.approvers(service, version);
     }
 }

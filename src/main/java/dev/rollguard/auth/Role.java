@@ -1,5 +1,7 @@
 package dev.rollguard.auth;
 
+import dev.rollguard.Problem;
+
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -25,7 +27,7 @@ public enum Role {
         try {
             return valueOf(s.trim().toUpperCase());
         } catch (RuntimeException e) {
-            throw dev.rollguard.Problem.badRequest("invalid_role", "role must be viewer, editor, releaser, approver or admin, not '" + s + "'");
+            throw Problem.badRequest("invalid_role", "role must be viewer, editor, releaser, approver or admin, not '" + s + "'");
         }
     }
 }

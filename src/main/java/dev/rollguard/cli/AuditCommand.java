@@ -1,6 +1,7 @@
 package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +35,7 @@ public final class AuditCommand {
             if (page.isEmpty()) break;
             out.print(page);
             String[] lines = page.split("\n");
-            from = dev.rollguard.Json.read(lines[lines.length - 1], JsonNode.class).path("seq").asLong();
+            from = Json.read(lines[lines.length - 1], JsonNode.class).path("seq").asLong();
             if (lines.length < 10000) break;
         }
         out.flush();

@@ -2,6 +2,7 @@ package dev.rollguard.cli;
 
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
+import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -68,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return push(out);
             }
             case "swarm" -> {
-                return dev.rollguard.sim.RolloutBenchmark.swarm(servers, agents.get(0), token, out);
+                return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown suite '" + suite + "' (known: validate, rollout, push)");
@@ -95,10 +97,10 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int rollout(java.io.PrintWriter out) throws Exception {
+    private int rollout(PrintWriter out) throws Exception {
         out.println("the seed's typo released with break-glass to " + hosts + " simulated hosts at " + rps
                 + " req/s each (waves 1 host / 10% / 50% / 100%, real agents and server on loopback)");
-        var r = dev.rollguard.sim.RolloutBenchmark.outage(hosts, rps, out);
+        var r = RolloutBenchmark.outage(hosts, rps, out);
         out.printf("%-52s %12s%n", "metric", "value");
         out.printf("%-52s %12d%n", "requests, release -> all hosts back + 1 s", r.requests());
         out.printf("%-52s %12d%n", "  failed", r.failed());
@@ -113,17 +115,17 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int push(java.io.PrintWriter out) throws Exception {
+    private int push(PrintWriter out) throws Exception {
         out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave;");
         out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release"
                 : "pollers share the servers' process, so CPU and heap are both's over the release; agents spread evenly over the servers");
-        java.util.List<String[]> setups = new java.util.ArrayList<>();
+        List<String[]> setups = new ArrayList<>();
         setups.add(new String[]{"sqlite", "1"});
         if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
-        java.util.List<String> rows = new java.util.ArrayList<>();
+        List<String> rows = new ArrayList<>();
         for (int n : agents) {
             for (String[] setup : setups) {
-                var p = dev.rollguard.sim.RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
+                var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
                         out);
                 var l = p.latencies();
                 rows.add(l.isEmpty() ? String.format("%8d %-11s %8s %9s %9s %9s %9s %8d %9d", n, setup[0], setup[1], "-", "-", "-", 0, p.cpuMillis(),

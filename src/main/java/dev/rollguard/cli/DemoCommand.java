@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** A fresh story each run: the previous run's database, hosts and postmortems go. */
-    static void clean(Path dir) throws java.io.IOException {
+    static void clean(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) return;
         for (String f : List.of("rollguard.db", "rollguard.db-wal", "rollguard.db-shm")) Files.deleteIfExists(dir.resolve(f));
         TreeLoader.deleteRecursively(dir.resolve("hosts"));

@@ -1,6 +1,7 @@
 package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;

@@ -1,6 +1,7 @@
 package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.client.ApiClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

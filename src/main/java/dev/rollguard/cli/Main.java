@@ -1,6 +1,7 @@
 package dev.rollguard.cli;
 
 import dev.rollguard.Problem;
+import dev.rollguard.client.ApiClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,5 +1,6 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.client.ApiClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,5 +1,6 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.client.ApiClient;
 import picocli.CommandLine.Option;
 
 /** Where the server is, and who is acting: shared by every command that talks to a server. */

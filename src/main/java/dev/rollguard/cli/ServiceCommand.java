@@ -1,5 +1,6 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.ServiceSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -2,6 +2,7 @@ package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.client.ApiClient;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

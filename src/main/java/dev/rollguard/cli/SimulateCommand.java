@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 @Command(name = "simulate", description = "Run N simulated hosts with real agents against a server, under load, until stopped.")
 public final class SimulateCommand implements Callable<Integer> {
@@ -47,8 +49,8 @@ public final class SimulateCommand implements Callable<Integer> {
             Thread.sleep(5000);
             System.err.printf("requests %d, failed %d, hosts by version: %s%n", fleet.loadGenerator().sent(),
                     fleet.loadGenerator().failed(), fleet.members().stream()
-                            .collect(java.util.stream.Collectors.groupingBy(m -> String.valueOf(m.agent().appliedVersion()),
-                                    java.util.TreeMap::new, java.util.stream.Collectors.counting())));
+                            .collect(Collectors.groupingBy(m -> String.valueOf(m.agent().appliedVersion()),
+                                    TreeMap::new, Collectors.counting())));
         }
     }
 }

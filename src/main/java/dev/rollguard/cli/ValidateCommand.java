@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "validate", description = "Validate a config tree on disk; needs no server. Exit 1 when anything is found.")
@@ -44,7 +47,7 @@ public final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ServiceSpec service = SpecFiles.load(specFile);
-        java.util.List<String> skipped = skipBinary ? new java.util.ArrayList<>() : null;
+        List<String> skipped = skipBinary ? new ArrayList<>() : null;
         ConfigTree tree = TreeLoader.load(path, OFFLINE, skipped);
         if (skipped != null && !skipped.isEmpty()) {
             spec.commandLine().getErr().println("notice: skipped " + skipped.size() + " binary file(s)");
@@ -67,7 +70,7 @@ public final class ValidateCommand implements Callable<Integer> {
             if (file == null) return ServiceSpec.defaults();
             try {
                 return Json.YAML.readValue(file.toFile(), ServiceSpec.class);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read spec " + file + ": " + e.getMessage().split("\n")[0]);
             }
         }

@@ -5,10 +5,15 @@ import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import org.jdbi.v3.core.Handle;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The config store's use cases: services, pushing validated versions, diffs, fixes and releases to
@@ -31,11 +36,15 @@ public final class ConfigService {
 
     public Limits limits() { return limits; }
 
-    public ConfigStore store() { return store; }
 
     public void putService(String name, ServiceSpec spec) {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
+    }
+
+    /** The service's spec, if it is defined. */
+    public Optional<ServiceSpec> findService(String name) {
+        return store.service(name);
     }
 
     public ServiceSpec service(String name) {
@@ -97,7 +106,7 @@ public final class ConfigService {
     }
 
     /** Versions never change, so their trees are cached (bounded): a fleet fetching one bundle hits the database once. */
-    private final Map<String, ConfigTree> trees = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<String, ConfigTree> trees = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ConfigTree> eldest) {
             return size() > 32;
@@ -147,6 +156,21 @@ public final class ConfigService {
                     .append(a.files()).append(a.files() == 1 ? " file)" : " files)").append(';');
         }
         return sb.substring(0, sb.length() - 1);
+    }
+
+    /** When {@code version} was released to {@code env}, oldest first. */
+    public List<ReleaseRecord> releases(String service, String env, int version) {
+        return store.releases(service, env, version);
+    }
+
+    /** In the caller's transaction (a rollback): the version may never be rolled out again. */
+    public void markBad(Handle h, String service, int version, String reason) {
+        store.markBad(h, service, version, reason);
+    }
+
+    /** In the caller's transaction (a rollout that completed): the environment now runs {@code version}. */
+    public void recordRelease(Handle h, String service, String env, int version, String actor, String breakGlass, Instant at) {
+        store.recordRelease(h, service, env, version, actor, breakGlass, at);
     }
 
     public List<EnvironmentInfo> environments(String service) {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Persistence of services, versions (content-addressed files), environments and releases. */
 public final class ConfigStore {
@@ -28,7 +30,14 @@ public final class ConfigStore {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() { return jdbi; }
+    /** One transaction: the owning service's unit of change. */
+    public <R> R inTransaction(Function<Handle, R> work) {
+        return jdbi.inTransaction(work::apply);
+    }
+
+    public void useTransaction(Consumer<Handle> work) {
+        jdbi.useTransaction(work::accept);
+    }
 
     public void saveService(String name, ServiceSpec spec, Instant now) {
         String json = Json.write(spec);
@@ -164,7 +173,7 @@ public final class ConfigStore {
         Integer previous = h.createQuery("SELECT released_version FROM environments WHERE service = :s AND name = :e")
                 .bind("s", service).bind("e", env).map((rs, ctx) -> {
                     int v = rs.getInt(1);
-                    return java.util.Optional.ofNullable(rs.wasNull() ? null : v);
+                    return Optional.ofNullable(rs.wasNull() ? null : v);
                 }).findOne()
                 .orElseThrow(() -> Problem.notFound("unknown_environment", "service " + service + " has no environment " + env))
                 .orElse(null);

@@ -6,6 +6,7 @@ import dev.rollguard.incident.IncidentSettings;
 import dev.rollguard.rollout.RolloutPolicy;
 import dev.rollguard.validate.ValidationSettings;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -56,7 +57,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
     /** A spec read back from {@link #masked()} and sent again keeps the stored secrets where it shows the mask. */
     public ServiceSpec keepingSecretsOf(ServiceSpec stored) {
         if (stored == null) return this;
-        java.util.List<IncidentSettings.Channel> channels = new java.util.ArrayList<>();
+        List<IncidentSettings.Channel> channels = new ArrayList<>();
         for (IncidentSettings.Channel c : incidents.channels()) {
             IncidentSettings.Channel old = stored.incidents().channels().stream().filter(o -> o.name().equals(c.name())).findFirst().orElse(null);
             String secret = "********".equals(c.secret()) && old != null ? old.secret() : c.secret();

@@ -10,7 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,7 +30,7 @@ public final class TreeLoader {
      * With {@code skippedBinary} non-null, binary files are left out and their paths collected there
      * instead of failing the load (for validating a whole docroot with images in it).
      */
-    public static ConfigTree load(Path root, Limits limits, java.util.List<String> skippedBinary) {
+    public static ConfigTree load(Path root, Limits limits, List<String> skippedBinary) {
         Path base;
         try {
             base = root.toRealPath();
@@ -98,7 +100,7 @@ public final class TreeLoader {
     public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
         try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException ignored) {

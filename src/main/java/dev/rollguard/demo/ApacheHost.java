@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One real Apache 2 + mod_php instance on a loopback port, with its own ServerRoot, logs and PID file. Its
@@ -169,7 +170,7 @@ public final class ApacheHost implements AutoCloseable {
         List<ProcessHandle> workers = master.get().descendants().toList();
         master.get().destroy();
         try {
-            master.get().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            master.get().onExit().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             master.get().destroyForcibly();
         }

@@ -2,7 +2,7 @@ package dev.rollguard.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Rollguard;
-import dev.rollguard.cli.ApiClient;
+import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.Limits;
 import dev.rollguard.sim.WordPressLikeTree;
 
@@ -10,14 +10,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The seed's outage, replayed end to end and narrated: the typo is refused, production refuses what testing never
@@ -62,7 +66,7 @@ public final class Demo {
     }
 
     /** Runs the story; {@code whileUp} runs at the end with everything still running (the CLI waits there with --stay). */
-    public Result run(java.util.function.Consumer<String> whileUp) throws IOException, InterruptedException {
+    public Result run(Consumer<String> whileUp) throws IOException, InterruptedException {
         Files.createDirectories(options.dir());
         try (PagerReceiver pager = new PagerReceiver();
              Rollguard server = Rollguard.start(new Rollguard.Settings(options.dir().resolve("rollguard.db").toString(), "127.0.0.1", 0,
@@ -94,8 +98,8 @@ public final class Demo {
     private DemoFleet fleet(String server, Map<String, String> enrolments) throws IOException, InterruptedException {
         Path hosts = options.dir().resolve("hosts");
         Files.createDirectories(hosts);
-        Files.setPosixFilePermissions(options.dir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(hosts, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(options.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(hosts, PosixFilePermissions.fromString("rwxr-xr-x"));
         return options.apache() ? new DemoFleet.Apache(server, SERVICE, options.hosts(), hosts, enrolments)
                 : new DemoFleet.Simulated(server, SERVICE, options.hosts(), hosts, enrolments);
     }
@@ -182,9 +186,9 @@ public final class Demo {
             throw new Failure("the bad version was not rolled back automatically: rollout is " + end.path("state").asText()
                     + (end.path("reason").isNull() ? "" : " (" + end.path("reason").asText() + ")"));
         }
-        List<JsonNode> events = new java.util.ArrayList<>();
+        List<JsonNode> events = new ArrayList<>();
         end.path("events").forEach(events::add);
-        events.sort(java.util.Comparator.comparing(e -> Instant.parse(e.path("at").asText())));
+        events.sort(Comparator.comparing(e -> Instant.parse(e.path("at").asText())));
         for (JsonNode e : events) {
             String type = e.path("type").asText();
             if (List.of("wave_started", "analysis", "rollback_started").contains(type)) {

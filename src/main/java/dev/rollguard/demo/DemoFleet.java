@@ -1,17 +1,20 @@
 package dev.rollguard.demo;
 
-import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.AccessLogTail;
+import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.LoadGenerator;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -43,7 +46,7 @@ public interface DemoFleet extends AutoCloseable {
         private final List<Member> members = new ArrayList<>();
         private LoadGenerator load;
 
-        public Apache(String server, String service, int productionHosts, Path dir, java.util.Map<String, String> enrolments)
+        public Apache(String server, String service, int productionHosts, Path dir, Map<String, String> enrolments)
                 throws IOException, InterruptedException {
             try {
                 for (int i = 0; i <= productionHosts; i++) {
@@ -65,15 +68,11 @@ public interface DemoFleet extends AutoCloseable {
         }
 
         private static int freePort() {
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 return s.getLocalPort();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        }
-
-        public List<ApacheHost> apaches() {
-            return members.stream().map(Member::apache).toList();
         }
 
         @Override
@@ -129,7 +128,7 @@ public interface DemoFleet extends AutoCloseable {
         private final Fleet production;
         private final Fleet testing;
 
-        public Simulated(String server, String service, int productionHosts, Path dir, java.util.Map<String, String> enrolments)
+        public Simulated(String server, String service, int productionHosts, Path dir, Map<String, String> enrolments)
                 throws IOException {
             production = new Fleet(List.of(server), service, "production", productionHosts, dir.resolve("production"),
                     Duration.ofMillis(250), true, enrolments.get("production")).start();

@@ -1,7 +1,6 @@
 package dev.rollguard.health;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import dev.rollguard.rollout.Analysis;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -86,29 +86,18 @@ public final class HealthStore {
     }
 
     /** Totals of a host's samples on {@code version} (any version if null) that ended after {@code since}. */
-    public Analysis.Counts sum(String service, String env, String host, Integer version, Instant since) {
+    public Counts sum(String service, String env, String host, Integer version, Instant since) {
         Deque<Sample> q = byHost.get(key(service, env, host));
-        if (q == null) return Analysis.Counts.EMPTY;
-        long requests = 0;
-        long errors = 0;
-        long latencySamples = 0;
-        double p99 = 0;
+        if (q == null) return Counts.EMPTY;
         synchronized (q) {
-            for (Sample s : q) {
-                if (s.end().isBefore(since) || version != null && !version.equals(s.version())) continue;
-                requests += s.requests();
-                errors += s.errors();
-                latencySamples += s.latencySamples();
-                p99 = Math.max(p99, s.p99Millis());
-            }
+            return Counts.of(q, Counts.endedSince(since).and(Counts.onVersion(version)));
         }
-        return new Analysis.Counts(requests, errors, p99, latencySamples);
     }
 
     /** Every host of an environment with its samples that ended after {@code since}. */
     public Map<String, List<Sample>> environment(String service, String env, Instant since) {
         String prefix = service + '\0' + env + '\0';
-        Map<String, List<Sample>> out = new java.util.TreeMap<>();
+        Map<String, List<Sample>> out = new TreeMap<>();
         byHost.forEach((k, q) -> {
             if (!k.startsWith(prefix)) return;
             synchronized (q) {

@@ -5,6 +5,7 @@ import dev.rollguard.Json;
 import dev.rollguard.Problem;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -112,7 +113,7 @@ public final class Alertmanager {
             return null;
         }
         try {
-            return java.time.OffsetDateTime.parse(v.asText()).toInstant();
+            return OffsetDateTime.parse(v.asText()).toInstant();
         } catch (DateTimeParseException e) {
             throw bad(at + "." + field + " is not an RFC 3339 time: \"" + v.asText() + "\"");
         }

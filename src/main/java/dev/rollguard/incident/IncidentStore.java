@@ -2,20 +2,25 @@ package dev.rollguard.incident;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
+import dev.rollguard.storage.Rows;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
-import static dev.rollguard.storage.Rows.instant;
-import static dev.rollguard.storage.Rows.integer;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import static dev.rollguard.storage.Rows.instant;
+import static dev.rollguard.storage.Rows.integer;
 
 /** Persistence of incidents, their timelines, action items, postmortems and the webhook outbox. */
 public final class IncidentStore {
@@ -31,13 +36,20 @@ public final class IncidentStore {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() { return jdbi; }
+    /** One transaction for a decision and its effects: the service's unit of change. */
+    public <R> R inTransaction(Function<Handle, R> work) {
+        return jdbi.inTransaction(work::apply);
+    }
+
+    public void useTransaction(Consumer<Handle> work) {
+        jdbi.useTransaction(work::accept);
+    }
 
     // ------------------------------------------------------------------ incidents
 
     /** Inserts with the next free number. */
     public int insert(Handle h, Incident i) {
-        dev.rollguard.storage.Rows.numbering(h, "incidents");
+        Rows.numbering(h, "incidents");
         int id = h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents").mapTo(Integer.class).one();
         h.createUpdate("INSERT INTO incidents (" + COLUMNS + ") VALUES (:id, :service, :env, :title, :severity, :status, :source, "
                         + ":cause, :rollout, :from, :to, :commander, :openedBy, :openedAt, :detectedAt, :ackAt, :mitigatedAt, "
@@ -123,7 +135,7 @@ public final class IncidentStore {
                                Map<String, Object> data, String ref) {
         if (ref != null && hasTimeline(h, incident, ref)) return false;
         // seq keeps the order in which things were recorded among entries of the same millisecond
-        dev.rollguard.storage.Rows.numbering(h, "incident_timeline." + incident);
+        Rows.numbering(h, "incident_timeline." + incident);
         int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_timeline WHERE incident_id = :i").bind("i", incident)
                 .mapTo(Integer.class).one();
         h.createUpdate("INSERT INTO incident_timeline (id, incident_id, seq, at, type, source, message, data, ref) "
@@ -159,7 +171,7 @@ public final class IncidentStore {
 
     public ActionItem addAction(int incident, String title, String owner, String due, Instant now) {
         return jdbi.inTransaction(h -> {
-            dev.rollguard.storage.Rows.numbering(h, "action_items");
+            Rows.numbering(h, "action_items");
             int id = h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM action_items").mapTo(Integer.class).one();
             h.createUpdate("INSERT INTO action_items (" + ACTION_COLUMNS + ") VALUES (:id, :i, :title, :owner, :due, 'OPEN', :now, :now, NULL)")
                     .bind("id", id).bind("i", incident).bind("title", title).bind("owner", owner).bind("due", due)
@@ -229,24 +241,21 @@ public final class IncidentStore {
 
     // ------------------------------------------------------------------ outbox
 
-    public record Notification(String id, int incidentId, String channel, IncidentSettings.Kind kind, String action, String url,
-                               String secret, String payload, String status, int attempts, Instant nextAttemptAt, String lastError,
-                               Instant createdAt, Instant sentAt) {}
 
     private static final String NOTIFICATION_COLUMNS = "id, incident_id, channel, kind, action, url, secret, payload, status, attempts, "
             + "next_attempt_at, last_error, created_at, sent_at";
 
     /** Channels that have been sent (or are to be sent) a trigger for this incident. */
-    public java.util.Set<String> triggeredChannels(Handle h, int incident) {
-        return new java.util.HashSet<>(h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = 'trigger'")
-                .bind("i", incident).mapTo(String.class).list());
+    public Set<String> triggeredChannels(Handle h, int incident) {
+        return new HashSet<>(h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = :trigger")
+                .bind("i", incident).bind("trigger", PageAction.TRIGGER.wire()).mapTo(String.class).list());
     }
 
-    public void enqueue(Handle h, int incident, IncidentSettings.Channel c, String action, String payload, Instant now) {
+    public void enqueue(Handle h, int incident, IncidentSettings.Channel c, PageAction action, String payload, Instant now) {
         h.createUpdate("INSERT INTO notifications (" + NOTIFICATION_COLUMNS + ") VALUES (:id, :i, :channel, :kind, :action, :url, "
                         + ":secret, :payload, 'PENDING', 0, :now, NULL, :now, NULL)")
                 .bind("id", UUID.randomUUID().toString()).bind("i", incident).bind("channel", c.name()).bind("kind", c.kind().name())
-                .bind("action", action).bind("url", c.url()).bind("secret", c.secret()).bind("payload", payload)
+                .bind("action", action.wire()).bind("url", c.url()).bind("secret", c.secret()).bind("payload", payload)
                 .bind("now", now.toEpochMilli()).execute();
     }
 
@@ -285,7 +294,7 @@ public final class IncidentStore {
 
     private static Notification notificationRow(ResultSet rs) throws SQLException {
         return new Notification(rs.getString("id"), rs.getInt("incident_id"), rs.getString("channel"),
-                IncidentSettings.Kind.valueOf(rs.getString("kind")), rs.getString("action"), rs.getString("url"), rs.getString("secret"),
+                IncidentSettings.Kind.valueOf(rs.getString("kind")), PageAction.of(rs.getString("action")), rs.getString("url"), rs.getString("secret"),
                 rs.getString("payload"), rs.getString("status"), rs.getInt("attempts"), instant(rs, "next_attempt_at"),
                 rs.getString("last_error"), instant(rs, "created_at"), instant(rs, "sent_at"));
     }

@@ -14,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Delivers the webhook outbox: a worker of its own, so a slow or dead receiver never holds up a rollout or a
@@ -34,12 +35,11 @@ public final class Notifier implements AutoCloseable {
     private volatile boolean running;
     private boolean poked;
     private Thread worker;
-    /** Told of each outcome: (notification, error or null if delivered). */
-    private volatile BiConsumer<IncidentStore.Notification, String> outcome = (n, e) -> {};
-    private volatile java.util.function.BooleanSupplier duty = () -> true;
+    private volatile Consumer<Outcome> outcome = o -> {};
+    private volatile BooleanSupplier duty = () -> true;
 
     /** Of several servers, only the lease holder delivers (so a webhook is not sent twice). */
-    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+    public void runOnlyWhen(BooleanSupplier duty) {
         this.duty = duty;
     }
 
@@ -48,7 +48,17 @@ public final class Notifier implements AutoCloseable {
         this.clock = clock;
     }
 
-    public void onOutcome(BiConsumer<IncidentStore.Notification, String> listener) {
+    /** What became of a webhook: delivered, or failed (and retried with backoff unless {@code gaveUp}). */
+    public sealed interface Outcome {
+        Notification notification();
+
+        record Delivered(Notification notification) implements Outcome {}
+
+        record Failed(Notification notification, String error, boolean gaveUp) implements Outcome {}
+    }
+
+    /** Told of each delivery and of the first and the last failure of each notification. */
+    public void onOutcome(Consumer<Outcome> listener) {
         this.outcome = listener;
     }
 
@@ -95,15 +105,15 @@ public final class Notifier implements AutoCloseable {
 
     /** One pass: every due notification sent in parallel; returns how many were delivered. */
     public int deliverDue() {
-        List<IncidentStore.Notification> due = store.due(clock.instant(), 100);
+        List<Notification> due = store.due(clock.instant(), 100);
         List<CompletableFuture<Boolean>> sends = new ArrayList<>();
-        for (IncidentStore.Notification n : due) sends.add(send(n));
+        for (Notification n : due) sends.add(send(n));
         int ok = 0;
         for (CompletableFuture<Boolean> f : sends) if (f.join()) ok++;
         return ok;
     }
 
-    private CompletableFuture<Boolean> send(IncidentStore.Notification n) {
+    private CompletableFuture<Boolean> send(Notification n) {
         Instant now = clock.instant();
         HttpRequest.Builder b;
         try {
@@ -122,7 +132,7 @@ public final class Notifier implements AutoCloseable {
             int s = r.statusCode();
             if (s >= 200 && s < 300) {
                 store.delivered(n.id(), n.attempts() + 1, clock.instant());
-                outcome.accept(n, null);
+                outcome.accept(new Outcome.Delivered(n));
                 return true;
             }
             String body = r.body() == null ? "" : r.body().strip();
@@ -133,7 +143,7 @@ public final class Notifier implements AutoCloseable {
         });
     }
 
-    private boolean fail(IncidentStore.Notification n, String error, boolean permanent) {
+    private boolean fail(Notification n, String error, boolean permanent) {
         Instant now = clock.instant();
         int attempts = n.attempts() + 1;
         boolean giveUp = permanent || Duration.between(n.createdAt(), now).compareTo(GIVE_UP_AFTER) > 0;
@@ -141,7 +151,7 @@ public final class Notifier implements AutoCloseable {
         if (attempts <= 3 || giveUp) {
             log.warn("webhook {} to channel {} failed (attempt {}{}): {}", n.action(), n.channel(), attempts, giveUp ? ", giving up" : "", error);
         }
-        if (attempts == 1 || giveUp) outcome.accept(n, (giveUp ? "gave up: " : "") + error);
+        if (attempts == 1 || giveUp) outcome.accept(new Outcome.Failed(n, error, giveUp));
         return false;
     }
 

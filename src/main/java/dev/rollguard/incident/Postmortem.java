@@ -2,6 +2,7 @@ package dev.rollguard.incident;
 
 import dev.rollguard.config.VersionInfo;
 import dev.rollguard.rollout.Rollout;
+import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.validate.Finding;
 
 import java.time.Duration;
@@ -11,12 +12,16 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A postmortem draft in the seed's structure (Summary, Timeline, Root cause &amp; Resolution, Corrective &amp;
  * preventive measures), filled from facts. What only people can say is marked {@value #TO_WRITE}.
  */
 public final class Postmortem {
+    /** The timeline lines that tell how the incident ended: the rollback, the mitigation, the recovery, the resolution. */
+    private static final Set<String> RESOLUTION = Set.of(RolloutEvent.Kind.ROLLBACK_STARTED.wire(), "rollback_finished",
+            "traffic_recovered_90", "traffic_recovered_100", "mitigated", "resolved");
     public static final String TO_WRITE = "✍️ TO BE WRITTEN";
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -129,8 +134,7 @@ public final class Postmortem {
         md.append("### Resolution\n\n");
         boolean any = false;
         for (TimelineEntry t : f.timeline()) {
-            if (t.type().startsWith("rollback") || t.type().startsWith("traffic_recovered") || t.type().equals("mitigated")
-                    || t.type().equals("resolved")) {
+            if (RESOLUTION.contains(t.type())) {
                 md.append("- ").append(TIME.format(t.at())).append(": ").append(oneLine(t.message())).append('\n');
                 any = true;
             }

@@ -1,5 +1,7 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.Problem;
+
 /** How bad an incident is, from the share of traffic it hurt at its worst. */
 public enum Severity {
     SEV1, SEV2, SEV3, SEV4;
@@ -24,7 +26,7 @@ public enum Severity {
         try {
             return valueOf(s.trim().toUpperCase());
         } catch (RuntimeException e) {
-            throw dev.rollguard.Problem.badRequest("invalid_severity", "severity must be SEV1, SEV2, SEV3 or SEV4, not '" + s + "'");
+            throw Problem.badRequest("invalid_severity", "severity must be SEV1, SEV2, SEV3 or SEV4, not '" + s + "'");
         }
     }
 

@@ -2,14 +2,15 @@ package dev.rollguard.incident;
 
 import dev.rollguard.Json;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** The bodies of outgoing webhooks, in the formats people already consume, and their signature. */
 public final class Webhooks {
@@ -22,11 +23,8 @@ public final class Webhooks {
         return "rollguard-incident-" + i.id();
     }
 
-    /**
-     * @param action trigger | acknowledge | mitigated | resolve
-     * @param link   where people open the incident (the dashboard)
-     */
-    public static String payload(IncidentSettings.Channel c, String action, Incident i, String link) {
+    /** @param link where people open the incident (the dashboard) */
+    public static String payload(IncidentSettings.Channel c, PageAction action, Incident i, String link) {
         return Json.write(switch (c.kind()) {
             case PAGERDUTY -> pagerDuty(c, action, i, link);
             case SLACK -> slack(action, i, link);
@@ -35,8 +33,8 @@ public final class Webhooks {
     }
 
     /** PagerDuty has no "mitigated": it is told trigger, acknowledge and resolve only. */
-    public static boolean supports(IncidentSettings.Kind kind, String action) {
-        return kind != IncidentSettings.Kind.PAGERDUTY || !"mitigated".equals(action);
+    public static boolean supports(IncidentSettings.Kind kind, PageAction action) {
+        return kind != IncidentSettings.Kind.PAGERDUTY || action != PageAction.MITIGATED;
     }
 
     static String summary(Incident i) {
@@ -44,12 +42,12 @@ public final class Webhooks {
         return s.length() <= 1024 ? s : s.substring(0, 1023) + "…";
     }
 
-    private static Map<String, Object> pagerDuty(IncidentSettings.Channel c, String action, Incident i, String link) {
+    private static Map<String, Object> pagerDuty(IncidentSettings.Channel c, PageAction action, Incident i, String link) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("routing_key", c.routingKey());
-        m.put("event_action", action);
+        m.put("event_action", action.wire());
         m.put("dedup_key", dedupKey(i));
-        if ("trigger".equals(action)) {
+        if (action == PageAction.TRIGGER) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("summary", summary(i));
             p.put("source", "rollguard/" + i.service() + (i.env() == null ? "" : "/" + i.env()));
@@ -69,13 +67,12 @@ public final class Webhooks {
         return m;
     }
 
-    private static Map<String, Object> slack(String action, Incident i, String link) {
+    private static Map<String, Object> slack(PageAction action, Incident i, String link) {
         String verb = switch (action) {
-            case "trigger" -> ":rotating_light: Incident #" + i.id() + " opened";
-            case "acknowledge" -> ":eyes: Incident #" + i.id() + " acknowledged";
-            case "mitigated" -> ":large_yellow_circle: Incident #" + i.id() + " mitigated";
-            case "resolve" -> ":white_check_mark: Incident #" + i.id() + " resolved";
-            default -> "Incident #" + i.id() + ": " + action;
+            case TRIGGER -> ":rotating_light: Incident #" + i.id() + " opened";
+            case ACKNOWLEDGE -> ":eyes: Incident #" + i.id() + " acknowledged";
+            case MITIGATED -> ":large_yellow_circle: Incident #" + i.id() + " mitigated";
+            case RESOLVE -> ":white_check_mark: Incident #" + i.id() + " resolved";
         };
         StringBuilder text = new StringBuilder(verb).append(" — ").append(summary(i));
         Impact im = i.impact();
@@ -91,9 +88,9 @@ public final class Webhooks {
         return m;
     }
 
-    private static Map<String, Object> generic(String action, Incident i, String link) {
+    private static Map<String, Object> generic(PageAction action, Incident i, String link) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", "incident." + action);
+        m.put("event", "incident." + action.wire());
         m.put("dedupKey", dedupKey(i));
         m.put("incident", details(i));
         if (link != null) m.put("url", link);
@@ -143,7 +140,7 @@ public final class Webhooks {
             }
         }
         if (t < 0 || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-        return java.security.MessageDigest.isEqual(signature(secret, t, body).getBytes(StandardCharsets.UTF_8),
+        return MessageDigest.isEqual(signature(secret, t, body).getBytes(StandardCharsets.UTF_8),
                 header.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,7 +1,6 @@
 package dev.rollguard.rollout;
 
 import java.util.List;
-import java.util.Map;
 
 /** What the orchestrator must do after a step: data, so every transition can be tested without I/O. */
 public sealed interface Action {
@@ -14,6 +13,6 @@ public sealed interface Action {
     /** The environment now runs this version. */
     record Released(int version) implements Action {}
 
-    /** Something worth a line on the timeline (and, for rollbacks, an incident). */
-    record Event(String type, String message, Map<String, Object> data) implements Action {}
+    /** A fact for the timeline and for the parts that act on rollouts (incidents). */
+    record Emit(RolloutEvent event) implements Action {}
 }

@@ -1,6 +1,7 @@
 package dev.rollguard.rollout;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.health.Counts;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,18 +20,6 @@ public final class Analysis {
     public enum Verdict { PASS, FAIL, CONTINUE }
 
     public record Decision(Verdict verdict, String reason, Map<String, Object> numbers) {}
-
-    /** Request counts over the analysis window. */
-    public record Counts(long requests, long errors, double p99Millis, long latencySamples) {
-        public static final Counts EMPTY = new Counts(0, 0, 0, 0);
-
-        public double errorRate() { return requests == 0 ? 0 : (double) errors / requests; }
-
-        public Counts plus(Counts o) {
-            return new Counts(requests + o.requests, errors + o.errors, Math.max(p99Millis, o.p99Millis),
-                    latencySamples + o.latencySamples);
-        }
-    }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Settings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,

@@ -1,5 +1,7 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
+
 import java.time.Instant;
 
 /**
@@ -8,4 +10,4 @@ import java.time.Instant;
  * version since the wave started.
  */
 public record HostObservation(String host, Integer appliedVersion, Integer failedVersion, String applyError,
-                              Instant lastSeen, Analysis.Counts health) {}
+                              Instant lastSeen, Counts health) {}

@@ -1,12 +1,15 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * once, and under load a batch grows while the previous one commits.
  */
 final class HostReports implements AutoCloseable {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HostReports.class);
+    private static final Logger log = LoggerFactory.getLogger(HostReports.class);
     /** What one agent said of itself. */
     record Report(String service, String env, String host, Integer applied, Integer failed, String error, Instant at) {
         String key() {
@@ -81,7 +84,7 @@ final class HostReports implements AutoCloseable {
     private void write(List<Pending> batch) {
         // a host that reported twice in one batch: its last report is what holds
         // (in one order: two replicas' writers updating overlapping hosts then lock their rows in the same order)
-        Map<String, Report> latest = new java.util.TreeMap<>();
+        Map<String, Report> latest = new TreeMap<>();
         for (Pending p : batch) latest.put(p.report().key(), p.report());
         Map<String, HostSignals.Desired> desired;
         try {

@@ -1,10 +1,14 @@
 package dev.rollguard.rollout;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * Wakes agents' long-polls when their desired version changes. In-process; with several replicas the
@@ -16,7 +20,7 @@ public final class HostSignals {
 
     private final Map<String, List<CompletableFuture<Desired>>> waiting = new ConcurrentHashMap<>();
     // completions run the waiting requests' responses: never on the thread that changed the state
-    private final java.util.concurrent.Executor responders = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+    private final Executor responders = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "long-poll-responder");
         t.setDaemon(true);
         return t;
@@ -45,7 +49,7 @@ public final class HostSignals {
 
     /** Wakes the hosts' polls; {@code desired} is their new version when known to all of them, else null (they re-read). */
     public void wake(String service, String env, List<String> hosts, Desired desired) {
-        List<CompletableFuture<Desired>> woken = new java.util.ArrayList<>();
+        List<CompletableFuture<Desired>> woken = new ArrayList<>();
         for (String h : hosts) {
             List<CompletableFuture<Desired>> list = waiting.remove(key(service, env, h));
             if (list != null) woken.addAll(list);
@@ -60,8 +64,8 @@ public final class HostSignals {
 
     /** Wakes each host with its own new version: hosts sharing a version are woken together. */
     public void wake(String service, String env, Map<String, Integer> versions) {
-        Map<Integer, List<String>> byVersion = new java.util.HashMap<>();
-        versions.forEach((host, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new java.util.ArrayList<>()).add(host));
+        Map<Integer, List<String>> byVersion = new HashMap<>();
+        versions.forEach((host, v) -> byVersion.computeIfAbsent(v == null ? Integer.MIN_VALUE : v, k -> new ArrayList<>()).add(host));
         byVersion.forEach((v, hosts) -> wake(service, env, hosts, new Desired(v == Integer.MIN_VALUE ? null : v)));
     }
 

@@ -1,10 +1,11 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,9 +28,8 @@ public final class RolloutMachine {
     public static Step start(Rollout r) {
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Assign(r.canaryHosts(), r.toVersion()));
-        actions.add(new Action.Event("wave_started", "wave 1 of " + r.targets().length + " started: "
-                + r.canaryHosts().size() + " of " + r.hosts().size() + " host(s) to v" + r.toVersion(),
-                Map.of("wave", 1, "hosts", r.canaryHosts())));
+        actions.add(new Action.Emit(new RolloutEvent.WaveStarted(1, r.targets().length, r.toVersion(), r.canaryHosts(),
+                r.canaryHosts().size(), r.hosts().size())));
         return new Step(r, actions, null);
     }
 
@@ -41,7 +41,7 @@ public final class RolloutMachine {
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
 
         boolean allApplied = true;
-        Analysis.Counts canaryCounts = Analysis.Counts.EMPTY;
+        Counts canaryCounts = Counts.EMPTY;
         for (String h : canary) {
             HostObservation o = byHost.get(h);
             if (o == null || o.lastSeen() == null || Duration.between(o.lastSeen(), now).compareTo(heartbeat) > 0) {
@@ -60,7 +60,7 @@ public final class RolloutMachine {
             }
             canaryCounts = canaryCounts.plus(o.health());
         }
-        Analysis.Counts baselineCounts = Analysis.Counts.EMPTY;
+        Counts baselineCounts = Counts.EMPTY;
         for (String h : r.baselineHosts()) {
             HostObservation o = byHost.get(h);
             if (o != null && o.health() != null) baselineCounts = baselineCounts.plus(o.health());
@@ -75,21 +75,17 @@ public final class RolloutMachine {
         int[] targets = r.targets();
         int next = r.wave() + 1;
         List<Action> actions = new ArrayList<>();
-        Map<String, Object> numbers = new LinkedHashMap<>(d.numbers());
-        numbers.put("wave", r.wave() + 1);
-        actions.add(new Action.Event("wave_passed", "wave " + (r.wave() + 1) + " passed: " + d.reason(), numbers));
+        actions.add(new Action.Emit(new RolloutEvent.WavePassed(r.wave() + 1, d)));
         if (next >= targets.length) {
             actions.add(new Action.Released(r.toVersion()));
-            actions.add(new Action.Event("rollout_complete", "v" + r.toVersion() + " is on all " + r.hosts().size() + " host(s) of "
-                    + r.env(), Map.of()));
+            actions.add(new Action.Emit(new RolloutEvent.Completed(r.toVersion(), r.env(), r.hosts().size())));
             return new Step(r.with(Rollout.State.COMPLETE, r.wave(), r.waveStartedAt(), now, "complete"), actions, d);
         }
         Rollout advanced = r.with(Rollout.State.RUNNING, next, now, now, null);
         List<String> added = advanced.canaryHosts().subList(canary.size(), advanced.canaryHosts().size());
         if (!added.isEmpty()) actions.add(new Action.Assign(added, r.toVersion()));
-        actions.add(new Action.Event("wave_started", "wave " + (next + 1) + " of " + targets.length + " started: "
-                + advanced.canaryHosts().size() + " of " + r.hosts().size() + " host(s) on v" + r.toVersion(),
-                Map.of("wave", next + 1, "hosts", added)));
+        actions.add(new Action.Emit(new RolloutEvent.WaveStarted(next + 1, targets.length, r.toVersion(), added,
+                advanced.canaryHosts().size(), r.hosts().size())));
         return new Step(advanced, actions, d);
     }
 
@@ -99,54 +95,52 @@ public final class RolloutMachine {
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d) {
         if (r.policy().onFailure() == RolloutPolicy.OnFailure.PAUSE) {
-            String why = "analysis failed, paused for a person (automatic rollback is off): " + reason;
-            Map<String, Object> data = new LinkedHashMap<>(numbers);
-            data.put("hosts", r.canaryHosts());
-            return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, why),
-                    List.of(new Action.Event("analysis_failed", why, data)), d);
+            RolloutEvent.PausedOnFailure paused = new RolloutEvent.PausedOnFailure(reason, numbers, r.canaryHosts());
+            return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, paused.message()),
+                    List.of(new Action.Emit(paused)), d);
         }
-        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, "automatic rollback: " + reason),
-                rollbackActions(r, "automatic rollback: " + reason, true, numbers), d);
+        RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(true, null, reason, numbers, r.canaryHosts(),
+                r.fromVersion());
+        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, rollback.message()),
+                rollbackActions(r, rollback), d);
     }
 
-    /** Every host of the rollout back to the old version at once: no waves for a rollback. */
-    static List<Action> rollbackActions(Rollout r, String reason, boolean markBad, Map<String, Object> numbers) {
+    /** Every host of the rollout back to the old version at once: no waves for a rollback. A rolled-back version is bad. */
+    static List<Action> rollbackActions(Rollout r, RolloutEvent event) {
         List<Action> actions = new ArrayList<>();
         actions.add(new Action.Assign(r.hosts(), r.fromVersion()));
-        if (markBad) actions.add(new Action.MarkBad(r.toVersion(), reason));
-        Map<String, Object> data = new LinkedHashMap<>(numbers);
-        data.put("hosts", r.canaryHosts());
-        data.put("toVersion", r.fromVersion() == null ? "none" : r.fromVersion());
-        actions.add(new Action.Event(markBad ? "rollback_started" : "abort", reason, data));
+        if (event instanceof RolloutEvent.RollbackStarted) actions.add(new Action.MarkBad(r.toVersion(), event.message()));
+        actions.add(new Action.Emit(event));
         return actions;
     }
 
     public static Step pause(Rollout r, Instant now, String who) {
         requireState(r, Rollout.State.RUNNING, "pause");
         return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, "paused by " + who),
-                List.of(new Action.Event("paused", "paused by " + who, Map.of())), null);
+                List.of(new Action.Emit(new RolloutEvent.Paused(who))), null);
     }
 
     public static Step resume(Rollout r, Instant now, String who) {
         requireState(r, Rollout.State.PAUSED, "resume");
         // the bake of the current wave starts over: a paused wave proved nothing while nobody watched
         return new Step(r.with(Rollout.State.RUNNING, r.wave(), now, now, null),
-                List.of(new Action.Event("resumed", "resumed by " + who, Map.of())), null);
+                List.of(new Action.Emit(new RolloutEvent.Resumed(who))), null);
     }
 
     public static Step abort(Rollout r, Instant now, String who) {
         if (r.state().terminal()) throw new IllegalStateException("rollout is already " + r.state());
         return new Step(r.with(Rollout.State.ABORTED, r.wave(), r.waveStartedAt(), now, "aborted by " + who),
-                rollbackActions(r, "aborted by " + who, false, Map.of()), null);
+                rollbackActions(r, new RolloutEvent.Aborted(who, r.canaryHosts(), r.fromVersion())), null);
     }
 
     public static Step rollback(Rollout r, Instant now, String who, String reason) {
         if (r.state() == Rollout.State.ROLLED_BACK || r.state() == Rollout.State.ABORTED) {
             throw new IllegalStateException("rollout is already " + r.state());
         }
-        String why = "manual rollback by " + who + (reason == null ? "" : ": " + reason);
-        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, why),
-                rollbackActions(r, why, true, Map.of()), null);
+        RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(false, who, reason, Map.of(), r.canaryHosts(),
+                r.fromVersion());
+        return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, rollback.message()),
+                rollbackActions(r, rollback), null);
     }
 
     private static void requireState(Rollout r, Rollout.State s, String what) {

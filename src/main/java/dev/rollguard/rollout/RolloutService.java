@@ -2,12 +2,13 @@ package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.ConfigStore;
 import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ReleaseRecord;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.VersionInfo;
+import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,24 +17,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Rollouts and the agents they drive: enforces the promotion policy, runs the orchestrator loop (the
  * pure {@link RolloutMachine} fed with the database's and the agents' view, every tick), executes the
  * actions in one transaction per change, and wakes the long-polls of hosts whose desired version changed.
- * All state is in the database, so a restarted server picks every rollout up where it was.
+ * Rollouts and hosts are in the database, so a restarted server picks every rollout up where it was; only the last
+ * analysis verdict per rollout (to log each change once) and the waiting long-polls live in memory.
  */
 public final class RolloutService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
@@ -41,18 +47,17 @@ public final class RolloutService implements AutoCloseable {
     private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
 
     private final ConfigService config;
-    private final ConfigStore configStore;
     private final RolloutStore store;
     private final HealthStore health;
     private final HostSignals signals;
     private final Clock clock;
     private final HostReports reports;
-    private final List<Consumer<EventRecord>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<PostedEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService loop;
-    private volatile java.util.function.BiFunction<String, Integer, List<String>> approvals;
+    private volatile BiFunction<String, Integer, List<String>> approvals;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
-    private volatile java.util.function.BooleanSupplier duty = () -> true;
+    private volatile BooleanSupplier duty = () -> true;
     /** Tells other servers of desired-version changes (service, env, host → version). */
     private volatile TriConsumer announce = (s, e, h) -> {};
 
@@ -61,7 +66,7 @@ public final class RolloutService implements AutoCloseable {
         void accept(String service, String env, Map<String, Integer> hosts);
     }
 
-    public void runOnlyWhen(java.util.function.BooleanSupplier duty) {
+    public void runOnlyWhen(BooleanSupplier duty) {
         this.duty = duty;
     }
 
@@ -80,7 +85,6 @@ public final class RolloutService implements AutoCloseable {
 
     public RolloutService(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
         this.config = config;
-        this.configStore = config.store();
         this.store = store;
         this.health = health;
         this.signals = signals;
@@ -88,7 +92,6 @@ public final class RolloutService implements AutoCloseable {
         this.reports = new HostReports(store);
     }
 
-    public RolloutStore store() { return store; }
     public HealthStore health() { return health; }
     public HostSignals signals() { return signals; }
 
@@ -96,11 +99,11 @@ public final class RolloutService implements AutoCloseable {
      * High-risk versions need a second person: the last environment (production) refuses one until someone other
      * than its author approved it. Break-glass does not lift this.
      */
-    public void requireApprovals(java.util.function.BiFunction<String, Integer, List<String>> approversOf) {
+    public void requireApprovals(BiFunction<String, Integer, List<String>> approversOf) {
         this.approvals = approversOf;
     }
 
-    public void onEvent(Consumer<EventRecord> listener) {
+    public void onEvent(Consumer<PostedEvent> listener) {
         listeners.add(listener);
     }
 
@@ -132,7 +135,7 @@ public final class RolloutService implements AutoCloseable {
         if (l == null) return;
         try {
             l.schedule(() -> orchestrate(tick), next, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // the service is closing
         }
     }
@@ -193,7 +196,7 @@ public final class RolloutService implements AutoCloseable {
     }
 
     private Integer released(String service, String env) {
-        return configStore.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
+        return config.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
                 .map(EnvironmentInfo::releasedVersion).orElse(null);
     }
 
@@ -219,7 +222,7 @@ public final class RolloutService implements AutoCloseable {
         }
         if (position > 0 && breakGlass == null) {
             String previous = spec.environments().get(position - 1);
-            List<ReleaseRecord> there = configStore.releases(service, previous, version);
+            List<ReleaseRecord> there = config.releases(service, previous, version);
             if (there.isEmpty()) {
                 throw Problem.conflict("promotion_order", service + " v" + version + " was never released to '" + previous
                         + "'; release it there first (or break glass with a reason)");
@@ -243,32 +246,60 @@ public final class RolloutService implements AutoCloseable {
                 .map(HostInfo::host).toList();
         Rollout r = new Rollout(UUID.randomUUID().toString(), service, env, from, version, fleet, spec.rollout(),
                 Rollout.State.RUNNING, 0, now, now, now, actor, breakGlass, null);
-        List<EventRecord> events = new ArrayList<>();
+        List<PostedEvent> events = new ArrayList<>();
         Map<String, Integer> woken = new HashMap<>();
-        store.jdbi().useTransaction(h -> {
+        store.useTransaction(h -> {
             if (store.activeFor(h, service, env).isPresent()) {
                 throw Problem.conflict("rollout_in_progress", "a rollout to " + service + "/" + env
                         + " is already running; pause, abort or wait for it");
             }
             store.insert(h, r);
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("fromVersion", from == null ? "none" : from);
-            data.put("toVersion", version);
-            data.put("hosts", fleet.size());
-            data.put("waves", r.targets());
-            if (breakGlass != null) data.put("breakGlass", breakGlass);
-            events.add(store.event(h, service, env, r.id(), "rollout_started", actor + " started rollout of v" + version + " to " + env
-                    + " (" + fleet.size() + " host(s))" + (breakGlass == null ? "" : "; BREAK-GLASS: " + breakGlass), data, now));
+            events.add(store.event(h, service, env, r.id(), new RolloutEvent.Started(actor, env, from, version, fleet.size(), r.targets(),
+                    breakGlass), now));
             RolloutMachine.Step first = fleet.isEmpty()
                     ? new RolloutMachine.Step(r.with(Rollout.State.COMPLETE, 0, now, now, "no hosts"),
-                    List.of(new Action.Released(version), new Action.Event("rollout_complete", "no hosts registered: v" + version
-                            + " is released to " + env, Map.of())), null)
+                    List.of(new Action.Released(version), new Action.Emit(new RolloutEvent.Completed(version, env, 0))), null)
                     : RolloutMachine.start(r);
             if (first.rollout() != r) store.update(h, first.rollout(), r.updatedAt());
             execute(h, first.rollout(), first.actions(), now, events, woken);
         });
         publish(events, service, env, woken);
         return store.rollout(r.id()).orElseThrow();
+    }
+
+    /** The rollout, if there is one by that id (an incident may outlive its rollout's row). */
+    public Optional<Rollout> find(String id) {
+        return store.rollout(id);
+    }
+
+    /** The hosts registered for an environment, as the last reports left them. */
+    public List<HostInfo> hosts(String service, String env) {
+        return store.hosts(service, env);
+    }
+
+    /** Newest first: a rollout's events, or (null id) the service's. */
+    public List<EventRecord> events(String service, String rolloutId, int limit) {
+        return store.events(service, rolloutId, limit);
+    }
+
+    /** Newest first. */
+    public List<Rollout> rollouts(String service, String env, int limit) {
+        return store.rollouts(service, env, limit);
+    }
+
+    /** Rollouts that are running or paused, of every service. */
+    public List<Rollout> active() {
+        return store.active();
+    }
+
+    /** An environment's traffic since {@code since} (samples that ended then or later), whatever its hosts serve. */
+    public Counts traffic(String service, String env, Instant since) {
+        return Counts.of(health.environment(service, env, since), Counts.endedSince(since));
+    }
+
+    /** One host's traffic since {@code since}, whatever it serves. */
+    public Counts traffic(String service, String env, String host, Instant since) {
+        return health.sum(service, env, host, null, since);
     }
 
     public Rollout rollout(String id) {
@@ -314,7 +345,7 @@ public final class RolloutService implements AutoCloseable {
         throw Problem.conflict("nothing_to_roll_back", "no rollout of " + service + " to " + env + " can be rolled back");
     }
 
-    private Rollout manual(String id, java.util.function.Function<Rollout, RolloutMachine.Step> how) {
+    private Rollout manual(String id, Function<Rollout, RolloutMachine.Step> how) {
         for (int attempt = 0; attempt < 5; attempt++) {
             Rollout r = rollout(id);
             RolloutMachine.Step s;
@@ -346,34 +377,9 @@ public final class RolloutService implements AutoCloseable {
      * baseline, from 30 s before the rollout to now: the dashboard's charts. Nulls where a group served nothing.
      */
     public Map<String, List<Object>> series(Rollout r) {
-        Set<String> canary = Set.copyOf(r.canaryHosts());
         Instant from = r.createdAt().minusSeconds(30);
         Instant to = r.state().terminal() ? r.updatedAt().plusSeconds(30) : clock.instant();
-        java.util.TreeMap<Long, double[]> buckets = new java.util.TreeMap<>();
-        for (String host : r.hosts()) {
-            int g = canary.contains(host) ? 0 : 1;
-            for (HealthStore.Sample s : health.samples(r.service(), r.env(), host, from)) {
-                // a host without a config is not in service: its answers say nothing about either version
-                if (s.end().isAfter(to) || s.version() == null) continue;
-                // [canary requests, canary errors, canary p99, baseline requests, baseline errors, baseline p99]
-                double[] b = buckets.computeIfAbsent(s.end().getEpochSecond(), k -> new double[6]);
-                b[g * 3] += s.requests();
-                b[g * 3 + 1] += s.errors();
-                if (s.latencySamples() > 0) b[g * 3 + 2] = Math.max(b[g * 3 + 2], s.p99Millis());
-            }
-        }
-        Map<String, List<Object>> out = new LinkedHashMap<>();
-        for (String k : List.of("t", "canaryErrorPercent", "baselineErrorPercent", "canaryP99Millis", "baselineP99Millis")) {
-            out.put(k, new ArrayList<>());
-        }
-        buckets.forEach((t, b) -> {
-            out.get("t").add(t);
-            out.get("canaryErrorPercent").add(b[0] == 0 ? null : Math.round(1000 * b[1] / b[0]) / 10.0);
-            out.get("baselineErrorPercent").add(b[3] == 0 ? null : Math.round(1000 * b[4] / b[3]) / 10.0);
-            out.get("canaryP99Millis").add(b[0] == 0 ? null : b[2]);
-            out.get("baselineP99Millis").add(b[3] == 0 ? null : b[5]);
-        });
-        return out;
+        return RolloutSeries.of(r, host -> health.samples(r.service(), r.env(), host, from), to);
     }
 
     public List<HostObservation> observe(Rollout r) {
@@ -386,9 +392,9 @@ public final class RolloutService implements AutoCloseable {
             if (h == null) continue;
             boolean isCanary = canary.contains(name);
             // a first release has no baseline: hosts without a config say nothing about the old version
-            Analysis.Counts counts = isCanary
+            Counts counts = isCanary
                     ? health.sum(r.service(), r.env(), name, r.toVersion(), r.createdAt())
-                    : r.fromVersion() == null ? Analysis.Counts.EMPTY
+                    : r.fromVersion() == null ? Counts.EMPTY
                     : health.sum(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(BASELINE_LOOKBACK));
             out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts));
         }
@@ -398,20 +404,16 @@ public final class RolloutService implements AutoCloseable {
     private void recordDecision(Rollout r, Analysis.Decision d, Instant now) {
         Analysis.Verdict previous = lastVerdict.put(r.id(), d.verdict());
         if (previous == d.verdict()) return;
-        Map<String, Object> data = new LinkedHashMap<>(d.numbers());
-        data.put("verdict", d.verdict().name());
-        data.put("wave", r.wave() + 1);
-        EventRecord e = store.event(r.service(), r.env(), r.id(), "analysis", "analysis: " + d.verdict().name().toLowerCase()
-                + " — " + d.reason(), data, now);
+        PostedEvent e = store.event(r.service(), r.env(), r.id(), new RolloutEvent.AnalysisDecided(r.wave() + 1, d), now);
         listeners.forEach(l -> l.accept(e));
     }
 
     /** Persists a step and runs its actions in one transaction; false if the rollout changed under us. */
     private boolean apply(Rollout before, RolloutMachine.Step s) {
         Instant now = clock.instant();
-        List<EventRecord> events = new ArrayList<>();
+        List<PostedEvent> events = new ArrayList<>();
         Map<String, Integer> woken = new HashMap<>();
-        boolean ok = store.jdbi().inTransaction(h -> {
+        boolean ok = store.inTransaction(h -> {
             if (!store.update(h, s.rollout(), before.updatedAt())) return false;
             execute(h, s.rollout(), s.actions(), now, events, woken);
             return true;
@@ -423,36 +425,36 @@ public final class RolloutService implements AutoCloseable {
         return ok;
     }
 
-    private void execute(org.jdbi.v3.core.Handle h, Rollout r, List<Action> actions, Instant now, List<EventRecord> events,
+    private void execute(Handle h, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
                          Map<String, Integer> woken) {
         for (Action a : actions) {
             if (a instanceof Action.Assign as) {
                 store.assign(h, r.service(), r.env(), as.hosts(), as.version());
                 as.hosts().forEach(x -> woken.put(x, as.version()));
             } else if (a instanceof Action.MarkBad mb) {
-                configStore.markBad(h, r.service(), mb.version(), mb.reason());
+                config.markBad(h, r.service(), mb.version(), mb.reason());
             } else if (a instanceof Action.Released rel) {
-                configStore.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
+                config.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
                 // hosts that were away during the rollout get the released version when they return
                 List<String> behind = store.hosts(r.service(), r.env()).stream()
                         .filter(x -> !Integer.valueOf(rel.version()).equals(x.desiredVersion())).map(HostInfo::host).toList();
                 store.assign(h, r.service(), r.env(), behind, rel.version());
                 behind.forEach(x -> woken.put(x, rel.version()));
-            } else if (a instanceof Action.Event ev) {
-                events.add(store.event(h, r.service(), r.env(), r.id(), ev.type(), ev.message(), ev.data(), now));
+            } else if (a instanceof Action.Emit emit) {
+                events.add(store.event(h, r.service(), r.env(), r.id(), emit.event(), now));
             }
         }
     }
 
-    private void publish(List<EventRecord> events, String service, String env, Map<String, Integer> woken) {
+    private void publish(List<PostedEvent> events, String service, String env, Map<String, Integer> woken) {
         signals.wake(service, env, woken);
         if (!woken.isEmpty()) announce.accept(service, env, woken);
-        for (EventRecord e : events) {
-            for (Consumer<EventRecord> l : listeners) {
+        for (PostedEvent e : events) {
+            for (Consumer<PostedEvent> l : listeners) {
                 try {
                     l.accept(e);
                 } catch (RuntimeException ex) {
-                    log.warn("event listener failed on {}: {}", e.type(), ex.toString());
+                    log.warn("event listener failed on {}: {}", e.event().kind(), ex.toString());
                 }
             }
         }

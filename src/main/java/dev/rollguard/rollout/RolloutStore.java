@@ -5,16 +5,21 @@ import dev.rollguard.Json;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-import static dev.rollguard.storage.Rows.instant;
-import static dev.rollguard.storage.Rows.integer;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import static dev.rollguard.storage.Rows.instant;
+import static dev.rollguard.storage.Rows.integer;
 
 /** Persistence of hosts, rollouts and the event timeline. */
 public final class RolloutStore {
@@ -29,7 +34,14 @@ public final class RolloutStore {
         this.jdbi = jdbi;
     }
 
-    public Jdbi jdbi() { return jdbi; }
+    /** One transaction: the owning service's unit of change. */
+    public <R> R inTransaction(Function<Handle, R> work) {
+        return jdbi.inTransaction(work::apply);
+    }
+
+    public void useTransaction(Consumer<Handle> work) {
+        jdbi.useTransaction(work::accept);
+    }
 
     // ------------------------------------------------------------------ hosts
 
@@ -80,10 +92,10 @@ public final class RolloutStore {
                         .bind("s", r.service()).bind("e", r.env()).bind("h", r.host()).add();
             }
             update.execute();
-            Map<String, HostSignals.Desired> desired = new java.util.HashMap<>();
-            Map<List<String>, List<String>> byEnvironment = new java.util.LinkedHashMap<>();
+            Map<String, HostSignals.Desired> desired = new HashMap<>();
+            Map<List<String>, List<String>> byEnvironment = new LinkedHashMap<>();
             for (HostReports.Report r : reports) {
-                byEnvironment.computeIfAbsent(List.of(r.service(), r.env()), k -> new java.util.ArrayList<>()).add(r.host());
+                byEnvironment.computeIfAbsent(List.of(r.service(), r.env()), k -> new ArrayList<>()).add(r.host());
             }
             byEnvironment.forEach((se, hosts) -> h.createQuery("SELECT host, desired_version FROM hosts WHERE service = :s AND environment = :e "
                             + "AND host IN (<hosts>)").bind("s", se.get(0)).bind("e", se.get(1)).bindList("hosts", hosts)
@@ -158,19 +170,18 @@ public final class RolloutStore {
 
     // ------------------------------------------------------------------ events
 
-    public EventRecord event(Handle h, String service, String env, String rolloutId, String type, String message,
-                             Map<String, Object> data, Instant at) {
+    public PostedEvent event(Handle h, String service, String env, String rolloutId, RolloutEvent event, Instant at) {
         String id = UUID.randomUUID().toString();
+        Map<String, Object> data = event.data();
         h.createUpdate("INSERT INTO events (id, service, environment, rollout_id, type, message, data, at) "
                         + "VALUES (:id, :s, :e, :r, :t, :m, :d, :at)")
-                .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", type).bind("m", message)
-                .bind("d", data == null || data.isEmpty() ? null : Json.write(data)).bind("at", at.toEpochMilli()).execute();
-        return new EventRecord(id, service, env, rolloutId, type, message, data == null ? Map.of() : data, at);
+                .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", event.kind().wire())
+                .bind("m", event.message()).bind("d", data.isEmpty() ? null : Json.write(data)).bind("at", at.toEpochMilli()).execute();
+        return new PostedEvent(new EventRecord(id, service, env, rolloutId, event.kind().wire(), event.message(), data, at), event);
     }
 
-    public EventRecord event(String service, String env, String rolloutId, String type, String message, Map<String, Object> data,
-                             Instant at) {
-        return jdbi.inTransaction(h -> event(h, service, env, rolloutId, type, message, data, at));
+    public PostedEvent event(String service, String env, String rolloutId, RolloutEvent event, Instant at) {
+        return jdbi.inTransaction(h -> event(h, service, env, rolloutId, event, at));
     }
 
     public List<EventRecord> events(String service, String rolloutId, int limit) {

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 /**
  * Sends a steady request rate to every host, in 10 ms ticks. Over HTTP (real sockets on loopback) or
@@ -38,8 +39,8 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     /** {@code inProcess}: serves request i in-process and gives its status, or null to send it over HTTP to {@code urls[i]}. */
-    private LoadGenerator(int targets, double requestsPerSecondPerHost, java.util.function.IntFunction<Integer> inProcess,
-                          java.util.function.IntFunction<String> urls) {
+    private LoadGenerator(int targets, double requestsPerSecondPerHost, IntFunction<Integer> inProcess,
+                          IntFunction<String> urls) {
         double[] debt = new double[targets];
         long[] last = {System.nanoTime()};
         timer.scheduleAtFixedRate(() -> {

@@ -1,7 +1,7 @@
 package dev.rollguard.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.protocol.AgentProtocol;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,8 +76,8 @@ public final class PollerSwarm implements AutoCloseable {
 
     /** Like the agent: a refused or failed registration is tried again after a pause (at most 20 times). */
     private void register(String h, CountDownLatch registered, int attempt) {
-        String body = Json.write(Map.of("service", service, "env", env, "host", h));
-        http.sendAsync(post(h, "/api/v1/agents/register", body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+        String body = Json.write(new AgentProtocol.Register(service, env, h, null));
+        http.sendAsync(post(h, AgentProtocol.REGISTER_PATH, body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if ((e != null || r.statusCode() != 200) && attempt < 20 && running) {
                 CompletableFuture.delayedExecutor(250L << Math.min(attempt, 3), TimeUnit.MILLISECONDS)
                         .execute(() -> register(h, registered, attempt + 1));
@@ -85,7 +85,7 @@ public final class PollerSwarm implements AutoCloseable {
             }
             inFlightSetup.release();
             registered.countDown();
-            if (e == null && r.statusCode() == 200) poll(h, "none");
+            if (e == null && r.statusCode() == 200) poll(h, AgentProtocol.NONE);
         });
     }
 
@@ -103,8 +103,8 @@ public final class PollerSwarm implements AutoCloseable {
 
     private void poll(String h, String known) {
         if (!running) return;
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base(h) + "/api/v1/agents/" + service + "/" + env + "/" + h
-                + "/desired?known=" + known + "&bundle=inline&waitSeconds=30")).timeout(Duration.ofSeconds(45))
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base(h) + AgentProtocol.desiredPath(service, env, h, known, true, 30)))
+                .timeout(Duration.ofSeconds(45))
                 .header("Authorization", "Bearer " + token).GET().build();
         http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if (!running) return;
@@ -112,14 +112,13 @@ public final class PollerSwarm implements AutoCloseable {
                 CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> poll(h, known));
                 return;
             }
-            JsonNode answer = Json.read(r.body(), JsonNode.class);
-            JsonNode d = answer.path("desiredVersion");
-            String now = d.isNumber() ? d.asText() : "none";
-            if (d.isNumber() && d.asInt() == expected && !appliedAt.containsKey(h)) {
+            AgentProtocol.Desired answer = Json.read(r.body(), AgentProtocol.Desired.class);
+            Integer d = answer.desiredVersion();
+            String now = AgentProtocol.known(d);
+            if (d != null && d == expected && !appliedAt.containsKey(h)) {
                 // like the agent: the bundle came with the answer, or is fetched when it was too large to inline
-                CompletableFuture<Boolean> bundle = answer.path("bundle").path("version").asInt(-1) == d.asInt()
-                        ? CompletableFuture.completedFuture(true) : fetchBundle(h, d.asInt());
-                bundle.thenCompose(ok -> ok ? applied(h, d.asInt()) : CompletableFuture.completedFuture(null))
+                CompletableFuture<Boolean> bundle = answer.carriesBundle() ? CompletableFuture.completedFuture(true) : fetchBundle(h, d);
+                bundle.thenCompose(ok -> ok ? applied(h, d) : CompletableFuture.completedFuture(null))
                         .whenComplete((x, y) -> poll(h, now));
             } else {
                 poll(h, now);
@@ -135,13 +134,13 @@ public final class PollerSwarm implements AutoCloseable {
 
     private CompletableFuture<Void> applied(String h, int version) {
         if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
-        String body = "{\"appliedVersion\": " + version + ", \"samples\": []}";
+        String body = Json.write(new AgentProtocol.Report(version, null, null, List.of()));
         return report(h, body, 0);
     }
 
     /** Like the agent, whose next report (every 500 ms) says it again: a report that failed is sent again. */
     private CompletableFuture<Void> report(String h, String body, int attempt) {
-        return http.sendAsync(post(h, "/api/v1/agents/" + service + "/" + env + "/" + h + "/report", body), HttpResponse.BodyHandlers.discarding())
+        return http.sendAsync(post(h, AgentProtocol.reportPath(service, env, h), body), HttpResponse.BodyHandlers.discarding())
                 .handle((r, e) -> (e == null && r.statusCode() == 200) || attempt >= 20 || !running)
                 .thenCompose(done -> done ? CompletableFuture.<Void>completedFuture(null)
                         : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS))

@@ -1,25 +1,36 @@
 package dev.rollguard.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.management.OperatingSystemMXBean;
 import dev.rollguard.Json;
 import dev.rollguard.Rollguard;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.rollout.Rollout;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 
 /**
  * The seed's outage against a simulated fleet: N hosts with real agents (in-process, over HTTP to a real
@@ -74,7 +85,7 @@ public final class RolloutBenchmark {
                 Thread.sleep(1000);
                 long requests = fleet.loadGenerator().sent() - sentBefore;
                 long failed = fleet.loadGenerator().failed() - failedBefore;
-                Instant firstError = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(java.util.Objects::nonNull)
+                Instant firstError = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(Objects::nonNull)
                         .min(Instant::compareTo).orElse(rolledBackAt);
                 int served = (int) fleet.members().stream().filter(m -> m.host().everServed(v2)).count();
                 long remaining = 60_000 - (System.nanoTime() - releasedNanos) / 1_000_000;
@@ -90,19 +101,14 @@ public final class RolloutBenchmark {
         }
     }
 
+    /** What one push measurement saw: latencies (sorted) and the process's CPU time and heap over the release. */
+    public record Push(List<Long> latencies, long cpuMillis, long heapMiB) {}
+
     /**
      * Publish-to-apply latency for many agents: lightweight pollers (the agent protocol, one shared HTTP
      * client) long-poll the server; a release to 100 % in one wave is timed until each has fetched the
      * version's bundle.
-     */
-    /** What one push measurement saw: latencies (sorted) and the process's CPU time and heap over the release. */
-    public record Push(List<Long> latencies, long cpuMillis, long heapMiB) {}
-
-    public static List<Long> pushLatency(int agents, PrintWriter log) throws Exception {
-        return push(agents, null, 1, false, log).latencies();
-    }
-
-    /**
+     *
      * @param postgres null for one server on SQLite; else an admin URL of a PostgreSQL server, where a fresh database
      *                 is made for the run and {@code replicas} servers share it (agents spread over them)
      */
@@ -116,7 +122,7 @@ public final class RolloutBenchmark {
             URI u = URI.create(postgres);
             db = "postgresql://" + u.getUserInfo() + "@" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/" + scratch;
         }
-        List<Rollguard> servers = new java.util.ArrayList<>();
+        List<Rollguard> servers = new ArrayList<>();
         try {
             for (int i = 0; i < (postgres == null ? 1 : replicas); i++) {
                 servers.add(Rollguard.start(new Rollguard.Settings(db, "127.0.0.1", 0, Limits.DEFAULT, 64L << 20, Duration.ofMillis(100), null)
@@ -129,7 +135,7 @@ public final class RolloutBenchmark {
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             List<String> urls = servers.stream().map(Rollguard::url).toList();
             // a long-running server has released before: the first releases warm it up, the last is measured
-            java.util.function.IntFunction<Integer> pushAndRelease = round -> {
+            IntFunction<Integer> pushAndRelease = round -> {
                 int v = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
                         .path("version").path("number").asInt();
                 c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v + ", \"breakGlass\": \"bench\"}");
@@ -142,7 +148,7 @@ public final class RolloutBenchmark {
                         System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "bench", "swarm", "--servers", String.join(",", urls),
                         "--agents", String.valueOf(agents), "--token", enrolment);
                 Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+                try (var in = new BufferedReader(new InputStreamReader(p.getInputStream()));
                      var to = new PrintWriter(p.getOutputStream(), true)) {
                     String line;
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
@@ -150,7 +156,7 @@ public final class RolloutBenchmark {
                     return releases(server, c, agents, log, (round, version) -> {
                         to.println("GO " + System.currentTimeMillis() + " " + version);
                         if (pushAndRelease.apply(round) != version) throw new IllegalStateException("unexpected version number");
-                        List<Long> latencies = new java.util.ArrayList<>();
+                        List<Long> latencies = new ArrayList<>();
                         String said;
                         while ((said = in.readLine()) != null) {
                             if (said.startsWith("POLLERS-CPU ") && round == RELEASES) log.printf("  the pollers' process used %s ms of CPU%n", said.substring(12));
@@ -163,7 +169,7 @@ public final class RolloutBenchmark {
                     });
                 } finally {
                     p.destroy();
-                    p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                    p.waitFor(10, TimeUnit.SECONDS);
                 }
             }
             try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment)) {
@@ -187,11 +193,11 @@ public final class RolloutBenchmark {
      */
     public static int swarm(List<String> servers, int agents, String token, PrintWriter out) throws Exception {
         try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token);
-             var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+             var in = new BufferedReader(new InputStreamReader(System.in))) {
             swarm.registerAll();
             out.println("READY");
             out.flush();
-            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             String go;
             while ((go = in.readLine()) != null) {
                 String[] words = go.trim().split(" ");
@@ -215,13 +221,13 @@ public final class RolloutBenchmark {
 
     /** The push measurement's releases, one after another from a quiet fleet; the last one's figures are the result. */
     private static Push releases(Rollguard server, Client c, int agents, PrintWriter log, Release release) throws Exception {
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         Push result = null;
         for (int round = 1; round <= RELEASES; round++) {
             awaitQuiet(server, agents);
             long cpu0 = os.getProcessCpuTime();
             int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
-            List<Long> latencies = new java.util.ArrayList<>(release.latencies(round, version));
+            List<Long> latencies = new ArrayList<>(release.latencies(round, version));
             long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
             Runtime rt = Runtime.getRuntime();
             Collections.sort(latencies);
@@ -233,8 +239,8 @@ public final class RolloutBenchmark {
 
     /** Waits until no rollout runs and every agent is registered, so a release starts from a quiet fleet. */
     private static void awaitQuiet(Rollguard server, int agents) throws InterruptedException {
-        waitFor(() -> server.rollouts().store().active().isEmpty()
-                && server.rollouts().store().hosts("wp", "production").size() >= agents, 120);
+        waitFor(() -> server.rollouts().active().isEmpty()
+                && server.rollouts().hosts("wp", "production").size() >= agents, 120);
         Thread.sleep(1500);
     }
 
@@ -254,13 +260,13 @@ public final class RolloutBenchmark {
     private static void execute(String adminUrl, String sql) throws Exception {
         URI u = URI.create(adminUrl);
         String[] user = u.getUserInfo() == null ? new String[]{null} : u.getUserInfo().split(":", 2);
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":"
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":"
                 + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(), user[0], user.length > 1 ? user[1] : null)) {
             c.createStatement().execute(sql);
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
+    private static void waitFor(BooleanSupplier condition, int seconds) throws InterruptedException {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) throw new IllegalStateException("benchmark step did not finish within " + seconds + " s");
@@ -286,7 +292,7 @@ public final class RolloutBenchmark {
                 HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() >= 400) throw new IllegalStateException(method + " " + path + ": " + r.body());
                 return r.body();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -2,7 +2,6 @@ package dev.rollguard.sim;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.rollguard.agent.HealthWindow;
-import dev.rollguard.agent.ReleaseDirectory;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
@@ -14,8 +13,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +35,7 @@ public final class SimulatedHost implements AutoCloseable {
     private final Map<Path, Boolean> brokenByRelease = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong[]> byVersion = new ConcurrentHashMap<>();
     private HttpServer server;
-    private final Map<Integer, java.time.Instant> firstError = new ConcurrentHashMap<>();
+    private final Map<Integer, Instant> firstError = new ConcurrentHashMap<>();
 
     public SimulatedHost(String name, Path target, HealthWindow window) {
         this.name = name;
@@ -77,14 +79,14 @@ public final class SimulatedHost implements AutoCloseable {
         c[0].incrementAndGet();
         if (status >= 500) {
             c[1].incrementAndGet();
-            firstError.putIfAbsent(version == null ? 0 : version, java.time.Instant.now());
+            firstError.putIfAbsent(version == null ? 0 : version, Instant.now());
         }
         return status;
     }
 
     /** Requests served and failed per applied version (0: none). */
     public Map<Integer, long[]> counts() {
-        Map<Integer, long[]> out = new java.util.TreeMap<>();
+        Map<Integer, long[]> out = new TreeMap<>();
         byVersion.forEach((v, c) -> out.put(v, new long[] {c[0].get(), c[1].get()}));
         return out;
     }
@@ -104,7 +106,7 @@ public final class SimulatedHost implements AutoCloseable {
     private Path resolveRelease() {
         try {
             Path link = target.resolve("current");
-            return java.nio.file.Files.isSymbolicLink(link) ? link.toRealPath() : null;
+            return Files.isSymbolicLink(link) ? link.toRealPath() : null;
         } catch (IOException e) {
             return null;
         }
@@ -135,16 +137,12 @@ public final class SimulatedHost implements AutoCloseable {
     }
 
     /** When this host first answered 5xx on a version, or null. */
-    public java.time.Instant firstErrorAt(int version) {
+    public Instant firstErrorAt(int version) {
         return firstError.get(version);
     }
 
     /** For the assertion that no host outside the canary ever ran a version. */
     public boolean everServed(int version) {
         return byVersion.containsKey(version);
-    }
-
-    public static ReleaseDirectory releasesOf(Path target) {
-        return new ReleaseDirectory(target, 5);
     }
 }

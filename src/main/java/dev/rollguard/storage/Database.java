@@ -9,6 +9,7 @@ import org.jdbi.v3.core.Jdbi;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.sql.DataSource;
 
 /**
  * The database: SQLite in a local file (default; WAL, busy timeout, immediate write transactions so
@@ -81,7 +82,7 @@ public final class Database implements AutoCloseable {
     }
 
     public Jdbi jdbi() { return jdbi; }
-    public javax.sql.DataSource dataSource() { return dataSource; }
+    public DataSource dataSource() { return dataSource; }
     public Kind kind() { return kind; }
     public String description() { return description; }
 

@@ -1,6 +1,7 @@
 package dev.rollguard.storage;
 
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +37,7 @@ public final class Leases {
                         .bind("until", until).execute();
                 return true;
             });
-        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+        } catch (UnableToExecuteStatementException e) {
             // another server inserted it first
             return false;
         }
@@ -50,10 +51,5 @@ public final class Leases {
         } catch (RuntimeException e) {
             // storage is going away: the lease expires by itself
         }
-    }
-
-    public String holderOf(String name) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT holder FROM leases WHERE name = :n AND expires_at >= :now").bind("n", name)
-                .bind("now", clock.millis()).mapTo(String.class).findOne().orElse(null));
     }
 }

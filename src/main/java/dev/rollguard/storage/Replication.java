@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -112,7 +113,7 @@ public final class Replication implements AutoCloseable {
     }
 
     /** Copies the other servers' health reports into {@code local} every 200 ms, and prunes old ones. */
-    public void copyInto(HealthStore local, java.util.function.BooleanSupplier pruneDuty) {
+    public void copyInto(HealthStore local, BooleanSupplier pruneDuty) {
         copier = new Thread(() -> {
             long lastPrune = 0;
             while (running) {

@@ -1,5 +1,7 @@
 package dev.rollguard.storage;
 
+import org.jdbi.v3.core.Handle;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -23,7 +25,7 @@ public final class Rows {
      * PostgreSQL would otherwise pick the same number at once and one of them would fail on the primary key; SQLite has
      * one writer at a time already.
      */
-    public static void numbering(org.jdbi.v3.core.Handle h, String sequence) {
+    public static void numbering(Handle h, String sequence) {
         try {
             if (!"PostgreSQL".equals(h.getConnection().getMetaData().getDatabaseProductName())) return;
         } catch (SQLException e) {

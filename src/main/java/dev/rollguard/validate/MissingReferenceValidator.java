@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -143,7 +144,7 @@ public final class MissingReferenceValidator implements Validator {
 
     /** Expressions (white space removed) that this file tests for existence somewhere. */
     private static Set<String> guardedPaths(String code) {
-        Set<String> out = new java.util.HashSet<>();
+        Set<String> out = new HashSet<>();
         Matcher g = PHP_GUARD.matcher(code);
         while (g.find()) {
             int open = g.end() - 1;

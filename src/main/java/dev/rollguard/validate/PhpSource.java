@@ -1,5 +1,8 @@
 package dev.rollguard.validate;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * PHP source with comments and inline HTML blanked out (replaced by spaces, newlines kept), so regular
  * expressions over the code see neither commented-out includes nor text, while offsets still map to
@@ -181,8 +184,8 @@ final class PhpSource {
         if (lineEnd < 0) return s.length();
         String label = s.substring(start + 3, lineEnd).strip().replace("'", "").replace("\"", "");
         if (label.isEmpty() || !label.matches("[A-Za-z_][A-Za-z0-9_]*")) return start + 3;
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("(?m)^[ \\t]*" + java.util.regex.Pattern.quote(label) + "\\b").matcher(s);
+        Matcher m = Pattern
+                .compile("(?m)^[ \\t]*" + Pattern.quote(label) + "\\b").matcher(s);
         int end = m.find(lineEnd + 1) ? m.end() : s.length();
         blank(out, lineEnd + 1, m.hitEnd() ? s.length() : m.start());
         return end;

@@ -8,7 +8,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * Tokens that are almost certainly typos of a far more frequent token in the same tree: {@code .phpp}
@@ -131,7 +133,7 @@ public final class SuspiciousTokenValidator implements Validator {
         }
     }
 
-    private static java.util.Optional<String> best(String token, DeletionIndex index, java.util.function.ToIntFunction<String> count,
+    private static Optional<String> best(String token, DeletionIndex index, ToIntFunction<String> count,
                                                    int minCommon, int maxDistance, boolean words) {
         String best = null;
         int bestCount = 0;
@@ -143,7 +145,7 @@ public final class SuspiciousTokenValidator implements Validator {
                 bestCount = common;
             }
         }
-        return java.util.Optional.ofNullable(best);
+        return Optional.ofNullable(best);
     }
 
     /** Excludes differences that are usually deliberate: case, digits, plural and common affixes. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import org.xml.sax.InputSource;
 import org.xml.sax.SAXParseException;
 import org.xml.sax.helpers.DefaultHandler;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -14,13 +15,13 @@ import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.SAXParserFactory;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.SAXParserFactory;
 
 /** Parse errors in JSON, YAML, XML, INI and .properties files, with the parser's line and column. */
 public final class SyntaxValidator implements Validator {
@@ -97,7 +98,7 @@ public final class SyntaxValidator implements Validator {
             f.setFeature("http://xml.org/sax/features/external-general-entities", false);
             f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
             f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            f.newSAXParser().parse(new org.xml.sax.InputSource(new StringReader(content)), new DefaultHandler());
+            f.newSAXParser().parse(new InputSource(new StringReader(content)), new DefaultHandler());
             return List.of();
         } catch (SAXParseException e) {
             return List.of(Finding.error(RULE, path, Math.max(0, e.getLineNumber()), Math.max(0, e.getColumnNumber()),

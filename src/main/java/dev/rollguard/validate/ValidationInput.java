@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
@@ -39,7 +40,7 @@ public final class ValidationInput implements AutoCloseable {
         if (parent == null) return tree.paths();
         return tree.paths().stream()
                 .filter(p -> !tree.hash(p).equals(parent.hash(p)))
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     public void notice(String text) { notices.add(text); }

@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The union of every validator's findings for one tree, plus notices (validators skipped and why)
@@ -24,7 +25,7 @@ public record ValidationReport(List<Finding> findings, List<String> notices, boo
      * The report as it is stored and shown: messages and suggestions with secret values masked (a plugin command may
      * quote the line it failed on, password and all). Finding ids stay those of the unmasked findings.
      */
-    public ValidationReport masked(java.util.function.UnaryOperator<String> mask) {
+    public ValidationReport masked(UnaryOperator<String> mask) {
         return new ValidationReport(findings.stream().map(f -> new Finding(f.id(), f.rule(), f.severity(), f.path(), f.line(), f.column(),
                 mask.apply(f.message()), mask.apply(f.suggestion()), f.fix())).toList(), notices.stream().map(mask).toList(), highRisk,
                 riskReasons.stream().map(mask).toList(), durationMillis);

@@ -3,6 +3,7 @@ package dev.rollguard.validate;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Per-service validator configuration. Every field has a safe default so a service without any
@@ -53,7 +54,7 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
             if (id == null || id.isBlank()) throw new IllegalArgumentException("risk rule needs an id");
             pathGlob = pathGlob == null ? "**" : pathGlob;
             lineRegex = lineRegex == null ? ".*" : lineRegex;
-            java.util.regex.Pattern.compile(lineRegex);
+            Pattern.compile(lineRegex);
         }
     }
 }

@@ -7,11 +7,17 @@ import dev.rollguard.auth.AuthService;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Principal;
 import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import org.slf4j.LoggerFactory;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -97,7 +103,7 @@ public final class Access {
         Principal who = authenticate(ctx);
         if (who == null) {
             if (isPage(ctx)) {
-                ctx.redirect("/login?next=" + java.net.URLEncoder.encode(ctx.path(), java.nio.charset.StandardCharsets.UTF_8));
+                ctx.redirect("/login?next=" + URLEncoder.encode(ctx.path(), StandardCharsets.UTF_8));
                 ctx.skipRemainingHandlers();
                 return;
             }
@@ -118,7 +124,7 @@ public final class Access {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + s + "/" + env + "/" + host);
             }
         }
-        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals("/api/v1/agents/register")) {
+        if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals(AgentProtocol.REGISTER_PATH)) {
             long wait = writes.acquire(who.kind() == Principal.Kind.AGENT ? who.tokenId() : "user:" + who.name(), System.nanoTime());
             if (wait > 0) {
                 ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
@@ -161,20 +167,18 @@ public final class Access {
     private String scope(Context ctx) {
         Map<String, String> params = ctx.pathParamMap();
         if (params.containsKey("service")) return params.get("service");
-        String route = ctx.endpointHandlerPath();
         String id = params.get("id");
         if (id == null) return null;
         try {
-            if (route.contains("/rollouts/{id}")) return rollouts.store().rollout(id).map(r -> r.service()).orElse(null);
-            if (route.contains("/incidents/{id}")) return incidents.store().incident(Integer.parseInt(id)).map(i -> i.service()).orElse(null);
-            if (route.contains("/actions/{id}")) {
-                return incidents.store().action(Integer.parseInt(id))
-                        .flatMap(a -> incidents.store().incident(a.incidentId())).map(i -> i.service()).orElse(null);
-            }
+            return switch (server.idOf(ctx)) {
+                case ROLLOUT -> rollouts.find(id).map(Rollout::service).orElse(null);
+                case INCIDENT -> incidents.find(Integer.parseInt(id)).map(Incident::service).orElse(null);
+                case ACTION_ITEM -> incidents.incidentOfAction(Integer.parseInt(id)).map(Incident::service).orElse(null);
+                case NOTHING -> null;
+            };
         } catch (NumberFormatException e) {
             return null;
         }
-        return null;
     }
 
     // ------------------------------------------------------------------ the audit record
@@ -197,7 +201,7 @@ public final class Access {
             audit.append(who == null ? "anonymous" : who.name(), ctx.ip(), ctx.method().name() + " " + route, ctx.path(), ctx.statusCode(),
                     redact(ctx.attribute(BEFORE)), redact(after));
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(Access.class).error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
+            LoggerFactory.getLogger(Access.class).error("audit record failed for {} {}: {}", ctx.method(), ctx.path(), e.toString());
         }
     }
 

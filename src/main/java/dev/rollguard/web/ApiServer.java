@@ -1,14 +1,16 @@
 package dev.rollguard.web;
 
-import dev.rollguard.auth.Permission;
-
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.auth.Permission;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,6 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -35,10 +40,13 @@ public final class ApiServer {
     private final long maxBodyBytes;
 
     /** A registered route and what it needs: the access filter and the tests enumerate these. */
-    public record Route(String method, String path, Permission permission) {}
+    public record Route(String method, String path, Permission permission, IdOf idOf) {}
 
-    private final List<Route> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final Map<String, Permission> permissions = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What a route's {@code {id}} parameter names: the access check finds the service of the request from it. */
+    public enum IdOf { NOTHING, ROLLOUT, INCIDENT, ACTION_ITEM }
+
+    private final List<Route> routes = new CopyOnWriteArrayList<>();
+    private final Map<String, Route> byRoute = new ConcurrentHashMap<>();
 
     public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes) {
         this.maxBodyBytes = maxBodyBytes;
@@ -55,7 +63,7 @@ public final class ApiServer {
             Timer.builder("rollguard.http.requests").tag("method", ctx.method().name())
                     .tag("route", route == null || route.isEmpty() ? "unmatched" : route)
                     .tag("status", Integer.toString(ctx.statusCode())).register(metrics)
-                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         });
         get("/metrics", Permission.PUBLIC, ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
         app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
@@ -84,24 +92,40 @@ public final class ApiServer {
     public Javalin app() { return app; }
 
     /** Registers a route with the permission it needs; a route without one, or registered twice, is refused. */
-    public void route(io.javalin.http.HandlerType method, String path, Permission p, io.javalin.http.Handler h) {
+    public void route(HandlerType method, String path, Permission p, IdOf idOf, Handler h) {
         if (p == null) throw new IllegalArgumentException("route " + method + " " + path + " declares no permission");
-        if (permissions.putIfAbsent(method.name() + " " + path, p) != null) throw new IllegalArgumentException("route registered twice: " + method + " " + path);
-        routes.add(new Route(method.name(), path, p));
+        Route r = new Route(method.name(), path, p, idOf);
+        if (byRoute.putIfAbsent(method.name() + " " + path, r) != null) throw new IllegalArgumentException("route registered twice: " + method + " " + path);
+        routes.add(r);
         app.addHttpHandler(method, path, h);
     }
 
-    public void get(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.GET, path, p, h); }
-    public void post(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.POST, path, p, h); }
-    public void put(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.PUT, path, p, h); }
-    public void patch(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.PATCH, path, p, h); }
-    public void delete(String path, Permission p, io.javalin.http.Handler h) { route(io.javalin.http.HandlerType.DELETE, path, p, h); }
+    public void get(String path, Permission p, Handler h) { route(HandlerType.GET, path, p, IdOf.NOTHING, h); }
+    public void get(String path, Permission p, IdOf idOf, Handler h) { route(HandlerType.GET, path, p, idOf, h); }
+    public void post(String path, Permission p, Handler h) { route(HandlerType.POST, path, p, IdOf.NOTHING, h); }
+    public void post(String path, Permission p, IdOf idOf, Handler h) { route(HandlerType.POST, path, p, idOf, h); }
+    public void put(String path, Permission p, Handler h) { route(HandlerType.PUT, path, p, IdOf.NOTHING, h); }
+    public void put(String path, Permission p, IdOf idOf, Handler h) { route(HandlerType.PUT, path, p, idOf, h); }
+    public void patch(String path, Permission p, Handler h) { route(HandlerType.PATCH, path, p, IdOf.NOTHING, h); }
+    public void patch(String path, Permission p, IdOf idOf, Handler h) { route(HandlerType.PATCH, path, p, idOf, h); }
+    public void delete(String path, Permission p, Handler h) { route(HandlerType.DELETE, path, p, IdOf.NOTHING, h); }
 
     public List<Route> routes() { return List.copyOf(routes); }
 
     /** What the matched route of this request needs; null for a route registered around this class (refused). */
     public Permission permission(Context ctx) {
-        return permissions.get(ctx.method().name() + " " + ctx.endpointHandlerPath());
+        Route r = matched(ctx);
+        return r == null ? null : r.permission();
+    }
+
+    /** What the matched route's {@code {id}} names. */
+    public IdOf idOf(Context ctx) {
+        Route r = matched(ctx);
+        return r == null ? IdOf.NOTHING : r.idOf();
+    }
+
+    private Route matched(Context ctx) {
+        return byRoute.get(ctx.method().name() + " " + ctx.endpointHandlerPath());
     }
 
     public ApiServer start(String host, int port) {
@@ -145,7 +169,7 @@ public final class ApiServer {
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof Problem p) throw p;
-            if (cause instanceof com.fasterxml.jackson.core.JsonParseException pe) {
+            if (cause instanceof JsonParseException pe) {
                 var loc = pe.getLocation();
                 throw Problem.badRequest("malformed_json", "malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
                         + ", column " + loc.getColumnNr()) + ": " + pe.getOriginalMessage());

@@ -1,6 +1,7 @@
 package dev.rollguard.web;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.audit.AuditLog;
 import dev.rollguard.auth.AuthService;
@@ -9,12 +10,12 @@ import dev.rollguard.auth.Principal;
 import dev.rollguard.auth.Role;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.VersionInfo;
-import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import static dev.rollguard.web.ApiServer.json;
 import static dev.rollguard.web.Html.esc;
@@ -44,7 +45,7 @@ public final class AuthRoutes {
             String user = ctx.formParam("user");
             String token = ctx.formParam("token");
             String next = safeNext(ctx.formParam("next"));
-            var session = user == null || token == null ? java.util.Optional.<Map.Entry<String, AuthService.Session>>empty() : auth.login(user.strip(), token);
+            var session = user == null || token == null ? Optional.<Map.Entry<String, AuthService.Session>>empty() : auth.login(user.strip(), token);
             if (session.isEmpty()) {
                 ctx.status(401).contentType("text/html; charset=utf-8").result(loginPage(next, "Unknown user or token."));
                 return;
@@ -145,7 +146,7 @@ public final class AuthRoutes {
             int limit = ctx.queryParam("limit") == null ? 1000 : Math.max(1, Math.min(10_000, ApiServer.intParam(ctx, "limit")));
             if ("jsonl".equals(ctx.queryParam("format"))) {
                 StringBuilder sb = new StringBuilder();
-                for (AuditLog.Entry e : audit.entries(after, limit)) sb.append(dev.rollguard.Json.write(e)).append('\n');
+                for (AuditLog.Entry e : audit.entries(after, limit)) sb.append(Json.write(e)).append('\n');
                 ctx.contentType("application/x-ndjson; charset=utf-8").result(sb.toString());
             } else {
                 json(ctx, audit.entries(after, limit));

@@ -1,16 +1,14 @@
 package dev.rollguard.web;
 
-import dev.rollguard.auth.Permission;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.auth.Permission;
 import dev.rollguard.config.Bundles;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.VersionInfo;
-import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
@@ -38,7 +36,7 @@ public final class ConfigRoutes {
         server.put(base + "/{service}", Permission.ADMIN, ctx -> {
             String text = server.bodyText(ctx);
             ServiceSpec spec = text.isBlank() ? ServiceSpec.defaults() : ApiServer.parse(text, ServiceSpec.class);
-            config.store().service(ctx.pathParam("service")).ifPresent(old -> Access.before(ctx, old.masked()));
+            config.findService(ctx.pathParam("service")).ifPresent(old -> Access.before(ctx, old.masked()));
             config.putService(ctx.pathParam("service"), spec);
             json(ctx, serviceView(config, ctx.pathParam("service")));
         });

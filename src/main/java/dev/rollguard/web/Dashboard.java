@@ -1,39 +1,30 @@
 package dev.rollguard.web;
 
+import dev.rollguard.audit.AuditLog;
 import dev.rollguard.auth.Permission;
-
-import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.VersionInfo;
-import dev.rollguard.health.HealthStore;
-import dev.rollguard.incident.ActionItem;
-import dev.rollguard.incident.Impact;
+import dev.rollguard.health.Counts;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
-import dev.rollguard.incident.IncidentStore;
-import dev.rollguard.incident.TimelineEntry;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.HostObservation;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.validate.Finding;
-import io.javalin.Javalin;
+import dev.rollguard.web.ApiServer.IdOf;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
-import org.commonmark.ext.gfm.tables.TablesExtension;
-import org.commonmark.parser.Parser;
-import org.commonmark.renderer.html.HtmlRenderer;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,26 +32,23 @@ import java.util.Objects;
 import static dev.rollguard.web.Html.badge;
 import static dev.rollguard.web.Html.esc;
 import static dev.rollguard.web.Html.url;
+import static dev.rollguard.web.Pages.button;
+import static dev.rollguard.web.Pages.fragment;
+import static dev.rollguard.web.Pages.intParam;
+import static dev.rollguard.web.Pages.page;
 
 /**
  * The web dashboard: plain server-rendered pages; live parts are fragments htmx re-fetches every second, charts
  * are uPlot fed by the API. Buttons call the same API routes as the CLI, so they need the same rights.
  */
 public final class Dashboard {
-    private static final String HTMX = "/webjars/htmx.org/2.0.4/dist/htmx.min.js";
-    private static final String UPLOT_JS = "/webjars/uplot/1.6.30/dist/uPlot.iife.min.js";
-    private static final String UPLOT_CSS = "/webjars/uplot/1.6.30/dist/uPlot.min.css";
-    private static final Parser MARKDOWN = Parser.builder().extensions(List.of(TablesExtension.create())).build();
-    private static final HtmlRenderer RENDERER = HtmlRenderer.builder().extensions(List.of(TablesExtension.create()))
-            .escapeHtml(true).sanitizeUrls(true).build();
-
     private final ConfigService config;
     private final RolloutService rollouts;
     private final IncidentService incidents;
     private final Clock clock;
-    private final dev.rollguard.audit.AuditLog audit;
+    private final AuditLog audit;
 
-    private Dashboard(ConfigService config, RolloutService rollouts, IncidentService incidents, dev.rollguard.audit.AuditLog audit, Clock clock) {
+    private Dashboard(ConfigService config, RolloutService rollouts, IncidentService incidents, AuditLog audit, Clock clock) {
         this.audit = audit;
         this.config = config;
         this.rollouts = rollouts;
@@ -69,112 +57,36 @@ public final class Dashboard {
     }
 
     public static void register(ApiServer server, ConfigService config, RolloutService rollouts, IncidentService incidents,
-                                dev.rollguard.audit.AuditLog audit, Clock clock) {
+                                AuditLog audit, Clock clock) {
         Dashboard d = new Dashboard(config, rollouts, incidents, audit, clock);
-        server.get("/ui/app.css", Permission.PUBLIC, ctx -> asset(ctx, "/ui/app.css", "text/css"));
-        server.get("/ui/app.js", Permission.PUBLIC, ctx -> asset(ctx, "/ui/app.js", "text/javascript"));
-        server.get(HTMX, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + HTMX, "text/javascript"));
-        server.get(UPLOT_JS, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_JS, "text/javascript"));
-        server.get(UPLOT_CSS, Permission.PUBLIC, ctx -> asset(ctx, "/META-INF/resources" + UPLOT_CSS, "text/css"));
+        server.get("/ui/app.css", Permission.PUBLIC, ctx -> Pages.asset(ctx, "/ui/app.css", "text/css"));
+        server.get("/ui/app.js", Permission.PUBLIC, ctx -> Pages.asset(ctx, "/ui/app.js", "text/javascript"));
+        server.get(Pages.HTMX, Permission.PUBLIC, ctx -> Pages.asset(ctx, "/META-INF/resources" + Pages.HTMX, "text/javascript"));
+        server.get(Pages.UPLOT_JS, Permission.PUBLIC, ctx -> Pages.asset(ctx, "/META-INF/resources" + Pages.UPLOT_JS, "text/javascript"));
+        server.get(Pages.UPLOT_CSS, Permission.PUBLIC, ctx -> Pages.asset(ctx, "/META-INF/resources" + Pages.UPLOT_CSS, "text/css"));
         server.get("/", Permission.AUTHENTICATED, page(d::overview));
         server.get("/services/{service}", Permission.READ, page(d::service));
         server.get("/services/{service}/versions/{number}", Permission.READ, page(d::version));
         server.get("/services/{service}/environments/{env}/hosts", Permission.READ, page(d::hosts));
         server.get("/ui/services/{service}/environments/{env}/hosts", Permission.READ, fragment(d::hostsFragment));
-        server.get("/rollouts/{id}", Permission.READ, page(d::rollout));
-        server.get("/ui/rollouts/{id}/live", Permission.READ, fragment(d::rolloutFragment));
-        server.get("/incidents", Permission.AUTHENTICATED, page(d::incidentList));
-        server.get("/incidents/{id}", Permission.READ, page(d::incident));
-        server.get("/ui/incidents/{id}/live", Permission.READ, fragment(d::incidentFragment));
-        server.get("/incidents/{id}/postmortem", Permission.READ, page(d::postmortem));
+        server.get("/rollouts/{id}", Permission.READ, IdOf.ROLLOUT, page(d::rollout));
+        server.get("/ui/rollouts/{id}/live", Permission.READ, IdOf.ROLLOUT, fragment(d::rolloutFragment));
+        IncidentPages.register(server, incidents);
         server.get("/activity", Permission.AUTHENTICATED, page(d::activity));
         server.get("/audit", Permission.ADMIN, page(d::audit));
     }
 
-    // ------------------------------------------------------------------ plumbing
-
-    private interface Page {
-        String render(Context ctx, StringBuilder head);
+    /** An environment's traffic over the last minute, whatever its hosts serve. */
+    private Counts health(String service, String env) {
+        return rollouts.traffic(service, env, clock.instant().minusSeconds(60));
     }
 
-    private static Handler page(Page p) {
-        return ctx -> {
-            StringBuilder head = new StringBuilder();
-            String body;
-            try {
-                body = p.render(ctx, head);
-            } catch (Problem e) {
-                ctx.status(e.status());
-                body = "<h1>" + esc(e.status() == 404 ? "Not found" : "Cannot show this") + "</h1><p class=\"error\">" + esc(e.getMessage())
-                        + "</p><p><a href=\"/\">Back to the overview</a></p>";
-                head.setLength(0);
-                head.append("Error");
-            }
-            String title = head.length() == 0 ? "Rollguard" : head + " · Rollguard";
-            var who = Access.principal(ctx);
-            String csrf = Access.csrf(ctx);
-            String user = who == null ? "" : "<span class=\"user\">" + esc(who.name()) + "</span>"
-                    + (csrf == null ? "" : "<button class=\"link\" hx-post=\"/logout\" hx-swap=\"none\">Sign out</button>");
-            boolean admin = who != null && who.can(dev.rollguard.auth.Permission.ADMIN, null);
-            ctx.contentType("text/html; charset=utf-8").result("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + esc(title) + "</title>"
-                    + (csrf == null ? "" : "<meta name=\"csrf-token\" content=\"" + esc(csrf) + "\">")
-                    + "<link rel=\"stylesheet\" href=\"/ui/app.css\"><link rel=\"stylesheet\" href=\"" + UPLOT_CSS + "\">"
-                    + "<script src=\"" + HTMX + "\" defer></script><script src=\"" + UPLOT_JS + "\" defer></script>"
-                    + "<script src=\"/ui/app.js\" defer></script></head><body>"
-                    + "<header><a class=\"brand\" href=\"/\">Rollguard</a><nav aria-label=\"Main\"><a href=\"/\">Services</a>"
-                    + "<a href=\"/incidents\">Incidents</a><a href=\"/activity\">Activity</a>" + (admin ? "<a href=\"/audit\">Audit log</a>" : "")
-                    + "</nav>" + user + "</header>"
-                    + "<div id=\"toast\" role=\"alert\" aria-live=\"assertive\"></div><main>" + body + "</main></body></html>");
-        };
-    }
-
-    private interface Fragment {
-        String render(Context ctx);
-    }
-
-    private static Handler fragment(Fragment f) {
-        return ctx -> {
-            try {
-                ctx.contentType("text/html; charset=utf-8").result(f.render(ctx));
-            } catch (Problem e) {
-                ctx.status(e.status()).contentType("text/html; charset=utf-8").result("<p class=\"error\">" + esc(e.getMessage()) + "</p>");
-            }
-        };
-    }
-
-    private static void asset(Context ctx, String resource, String type) throws IOException {
-        try (InputStream in = Dashboard.class.getResourceAsStream(resource)) {
-            if (in == null) throw Problem.notFound("not_found", "no asset " + resource);
-            ctx.header("Cache-Control", "public, max-age=3600").contentType(type + "; charset=utf-8").result(in.readAllBytes());
-        }
-    }
-
-    private static int intParam(Context ctx, String name) {
-        try {
-            return Integer.parseInt(ctx.pathParam(name));
-        } catch (NumberFormatException e) {
-            throw Problem.badRequest("invalid_" + name, "'" + ctx.pathParam(name) + "' is not a number");
-        }
-    }
-
-    /** requests, errors of an environment over the last minute. */
-    private long[] health(String service, String env) {
-        long[] t = new long[2];
-        for (List<HealthStore.Sample> host : rollouts.health().environment(service, env, clock.instant().minusSeconds(60)).values()) {
-            for (HealthStore.Sample s : host) {
-                t[0] += s.requests();
-                t[1] += s.errors();
-            }
-        }
-        return t;
-    }
-
-    private static String healthCell(long[] h) {
-        if (h[0] == 0) return "<span class=\"muted\">no traffic</span>";
-        double p = 100.0 * h[1] / h[0];
+    private static String healthCell(Counts h) {
+        if (h.requests() == 0) return "<span class=\"muted\">no traffic</span>";
+        double p = h.errorPercent();
         String cls = p >= 5 ? "bad" : p > 0.5 ? "warn" : "good";
-        return "<span class=\"health " + cls + "\">" + Html.percent(p) + " 5xx</span> <span class=\"muted\">of " + h[0] + " req/min</span>";
+        return "<span class=\"health " + cls + "\">" + Html.percent(p) + " 5xx</span> <span class=\"muted\">of " + h.requests()
+                + " req/min</span>";
     }
 
     // ------------------------------------------------------------------ services
@@ -183,13 +95,13 @@ public final class Dashboard {
         head.append("Services");
         StringBuilder b = new StringBuilder("<h1>Services</h1>");
         List<Incident> open = incidents.incidents(null, null, 50).stream().filter(Incident::active)
-                .filter(i -> Access.can(ctx, dev.rollguard.auth.Permission.READ, i.service())).toList();
+                .filter(i -> Access.can(ctx, Permission.READ, i.service())).toList();
         if (!open.isEmpty()) {
             b.append("<section class=\"alert\" aria-label=\"Open incidents\"><h2>Open incidents</h2><ul>");
-            for (Incident i : open) b.append("<li>").append(incidentLink(i)).append("</li>");
+            for (Incident i : open) b.append("<li>").append(IncidentPages.link(i)).append("</li>");
             b.append("</ul></section>");
         }
-        List<String> names = config.services().stream().filter(s -> Access.can(ctx, dev.rollguard.auth.Permission.READ, s)).toList();
+        List<String> names = config.services().stream().filter(s -> Access.can(ctx, Permission.READ, s)).toList();
         if (names.isEmpty()) {
             b.append("<p>No services yet. Create one with <code>rollguard service NAME</code> and push a config with "
                     + "<code>rollguard push DIR -s NAME -m MESSAGE</code>.</p>");
@@ -205,13 +117,13 @@ public final class Dashboard {
                 if (first) b.append("<th scope=\"row\" rowspan=\"").append(envs.size()).append("\"><a href=\"/services/").append(url(s))
                         .append("\">").append(esc(s)).append("</a></th>");
                 first = false;
-                List<HostInfo> hosts = rollouts.store().hosts(s, e.name());
+                List<HostInfo> hosts = rollouts.hosts(s, e.name());
                 b.append("<td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—"
                                 : "<a href=\"/services/" + url(s) + "/versions/" + e.releasedVersion() + "\">v" + e.releasedVersion() + "</a>")
                         .append("</td><td><a href=\"/services/").append(url(s)).append("/environments/").append(url(e.name()))
                         .append("/hosts\">").append(hosts.size()).append(" host(s)</a></td><td>").append(healthCell(health(s, e.name())))
                         .append("</td><td>");
-                rollouts.store().rollouts(s, e.name(), 1).stream().findFirst().ifPresent(r -> b.append(rolloutLink(r)));
+                rollouts.rollouts(s, e.name(), 1).stream().findFirst().ifPresent(r -> b.append(rolloutLink(r)));
                 b.append("</td></tr>");
             }
         }
@@ -234,7 +146,7 @@ public final class Dashboard {
         for (EnvironmentInfo e : config.environments(s)) {
             b.append("<tr><td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—" : "v" + e.releasedVersion())
                     .append("</td><td>").append(Html.time(e.releasedAt())).append("</td><td><a href=\"/services/").append(url(s))
-                    .append("/environments/").append(url(e.name())).append("/hosts\">").append(rollouts.store().hosts(s, e.name()).size())
+                    .append("/environments/").append(url(e.name())).append("/hosts\">").append(rollouts.hosts(s, e.name()).size())
                     .append(" host(s)</a></td><td>").append(healthCell(health(s, e.name()))).append("</td><td>");
             if (e.releasedVersion() != null) {
                 b.append("<button class=\"danger\" hx-post=\"/api/v1/services/").append(url(s)).append("/environments/").append(url(e.name()))
@@ -245,7 +157,7 @@ public final class Dashboard {
             b.append("</td></tr>");
         }
         b.append("</tbody></table>");
-        b.append("<h2>Rollouts</h2>").append(rolloutTable(rollouts.store().rollouts(s, null, 20)));
+        b.append("<h2>Rollouts</h2>").append(rolloutTable(rollouts.rollouts(s, null, 20)));
         b.append("<h2>Versions</h2><table><thead><tr><th scope=\"col\">version</th><th scope=\"col\">author</th><th scope=\"col\">message</th>"
                 + "<th scope=\"col\">when</th><th scope=\"col\">findings</th><th scope=\"col\">flags</th></tr></thead><tbody>");
         for (VersionInfo v : config.versions(s, 50)) {
@@ -258,7 +170,7 @@ public final class Dashboard {
         List<Incident> list = incidents.incidents(s, null, 20);
         if (!list.isEmpty()) {
             b.append("<h2>Incidents</h2><ul>");
-            for (Incident i : list) b.append("<li>").append(incidentLink(i)).append("</li>");
+            for (Incident i : list) b.append("<li>").append(IncidentPages.link(i)).append("</li>");
             b.append("</ul>");
         }
         return b.toString();
@@ -367,15 +279,15 @@ public final class Dashboard {
         Duration heartbeat = Duration.ofSeconds(config.service(s).rollout().heartbeatTimeoutSeconds());
         StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">applied</th><th scope=\"col\">desired</th>"
                 + "<th scope=\"col\">last heartbeat</th><th scope=\"col\">5xx (last minute)</th><th scope=\"col\">apply error</th></tr></thead><tbody>");
-        for (HostInfo h : rollouts.store().hosts(s, env)) {
+        for (HostInfo h : rollouts.hosts(s, env)) {
             boolean alive = h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0;
-            var counts = rollouts.health().sum(s, env, h.host(), null, now.minusSeconds(60));
+            var counts = rollouts.traffic(s, env, h.host(), now.minusSeconds(60));
             b.append("<tr data-host=\"").append(esc(h.host())).append("\"><th scope=\"row\">").append(esc(h.host())).append("</th><td>")
                     .append(h.appliedVersion() == null ? "—" : "v" + h.appliedVersion())
                     .append(Objects.equals(h.appliedVersion(), released) ? "" : " " + badge("differs")).append("</td><td>")
                     .append(h.desiredVersion() == null ? "—" : "v" + h.desiredVersion()).append("</td><td>")
                     .append(alive ? "" : badge("silent") + " ").append(Html.ago(h.lastSeen(), now)).append("</td><td>")
-                    .append(healthCell(new long[]{counts.requests(), counts.errors()})).append("</td><td>").append(esc(h.applyError()))
+                    .append(healthCell(counts)).append("</td><td>").append(esc(h.applyError()))
                     .append("</td></tr>");
         }
         return b.append("</tbody></table>").toString();
@@ -434,22 +346,17 @@ public final class Dashboard {
         }
         b.append("</ul><h2>Decisions and events</h2><table class=\"events\"><thead><tr><th scope=\"col\">time (UTC)</th><th scope=\"col\">event</th>"
                 + "<th scope=\"col\">what</th><th scope=\"col\">numbers</th></tr></thead><tbody>");
-        List<EventRecord> events = new java.util.ArrayList<>(rollouts.store().events(r.service(), r.id(), 500));
-        events.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
+        List<EventRecord> events = new ArrayList<>(rollouts.events(r.service(), r.id(), 500));
+        events.sort(Comparator.comparing(EventRecord::at).reversed());
         for (EventRecord e : events) {
             b.append("<tr class=\"ev-").append(esc(e.type())).append("\"><td>").append(Html.clock(e.at())).append("</td><td>")
                     .append(badge(e.type())).append("</td><td>").append(esc(e.message())).append("</td><td class=\"numbers\">")
                     .append(numbers(e.data())).append("</td></tr>");
         }
         b.append("</tbody></table>");
-        incidents.store().list(r.service(), null, 20).stream().filter(i -> r.id().equals(i.rolloutId())).findFirst()
-                .ifPresent(i -> b.append("<p class=\"alert\">Incident: ").append(incidentLink(i)).append("</p>"));
+        incidents.incidents(r.service(), null, 20).stream().filter(i -> r.id().equals(i.rolloutId())).findFirst()
+                .ifPresent(i -> b.append("<p class=\"alert\">Incident: ").append(IncidentPages.link(i)).append("</p>"));
         return b.toString();
-    }
-
-    private static String button(String post, String label, String confirm, String cls) {
-        return "<button class=\"" + cls + "\" hx-post=\"" + esc(post) + "\" hx-swap=\"none\""
-                + (confirm == null ? "" : " hx-confirm=\"" + esc(confirm) + "\"") + ">" + esc(label) + "</button>";
     }
 
     private static String numbers(Map<String, Object> data) {
@@ -457,120 +364,6 @@ public final class Dashboard {
         StringBuilder b = new StringBuilder();
         data.forEach((k, v) -> b.append("<span><b>").append(esc(k)).append("</b> ").append(esc(v)).append("</span> "));
         return b.toString();
-    }
-
-    // ------------------------------------------------------------------ incidents
-
-    private static String incidentLink(Incident i) {
-        return "<a href=\"/incidents/" + i.id() + "\">#" + i.id() + " " + esc(i.title()) + "</a> " + badge(i.severity()) + " "
-                + badge(i.status()) + " <span class=\"muted\">" + esc(i.service()) + (i.env() == null ? "" : "/" + esc(i.env())) + "</span>";
-    }
-
-    private String incidentList(Context ctx, StringBuilder head) {
-        head.append("Incidents");
-        List<Incident> list = incidents.incidents(ctx.queryParam("service"), ctx.queryParam("status"), 200).stream()
-                .filter(i -> Access.can(ctx, dev.rollguard.auth.Permission.READ, i.service())).toList();
-        StringBuilder b = new StringBuilder("<h1>Incidents</h1>");
-        if (list.isEmpty()) return b.append("<p class=\"muted\">No incidents.</p>").toString();
-        b.append("<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">title</th><th scope=\"col\">severity</th><th scope=\"col\">status</th>"
-                + "<th scope=\"col\">service</th><th scope=\"col\">opened</th><th scope=\"col\">failed requests</th><th scope=\"col\">time to mitigate</th>"
-                + "</tr></thead><tbody>");
-        for (Incident i : list) {
-            Impact im = i.impact();
-            b.append("<tr><td>").append(i.id()).append("</td><td><a href=\"/incidents/").append(i.id()).append("\">").append(esc(i.title()))
-                    .append("</a></td><td>").append(badge(i.severity())).append("</td><td>").append(badge(i.status())).append("</td><td>")
-                    .append(esc(i.service())).append(i.env() == null ? "" : "/" + esc(i.env())).append("</td><td>").append(Html.time(i.openedAt()))
-                    .append("</td><td>").append(im == null ? "—" : im.requestsFailed() + " of " + im.requestsTotal()).append("</td><td>")
-                    .append(im == null ? "—" : Html.millis(im.timeToMitigateMillis())).append("</td></tr>");
-        }
-        return b.append("</tbody></table>").toString();
-    }
-
-    private String incident(Context ctx, StringBuilder head) {
-        int id = intParam(ctx, "id");
-        Incident i = incidents.incident(id);
-        head.append("Incident #").append(id);
-        return "<h1>Incident #" + id + ": " + esc(i.title()) + "</h1><div hx-get=\"/ui/incidents/" + id + "/live\" hx-trigger=\"every 2s\">"
-                + incidentFragment(ctx) + "</div>"
-                + "<section aria-label=\"Add a note\"><h2>Add a note</h2><form class=\"inline\" hx-post=\"/api/v1/incidents/" + id
-                + "/notes\" hx-ext=\"json-form\" hx-swap=\"none\" data-reset><label for=\"note\">Note</label><input id=\"note\" name=\"text\" "
-                + "required placeholder=\"what you saw or did\"><button>Add note</button></form></section>"
-                + "<section aria-label=\"Add an action item\"><h2>Add an action item</h2><form class=\"inline\" hx-post=\"/api/v1/incidents/" + id
-                + "/actions\" hx-ext=\"json-form\" hx-swap=\"none\" data-reset><label for=\"a-title\">Action</label><input id=\"a-title\" "
-                + "name=\"title\" required><label for=\"a-owner\">Owner</label><input id=\"a-owner\" name=\"owner\"><label for=\"a-due\">Due</label>"
-                + "<input id=\"a-due\" name=\"due\" type=\"date\"><button>Add action item</button></form></section>";
-    }
-
-    private String incidentFragment(Context ctx) {
-        int id = intParam(ctx, "id");
-        Incident i = incidents.incident(id);
-        StringBuilder b = new StringBuilder("<div class=\"status\">").append(badge(i.severity())).append(' ').append(badge(i.status()))
-                .append(" · ").append(esc(i.service())).append(i.env() == null ? "" : " / " + esc(i.env())).append(" · opened ")
-                .append(Html.time(i.openedAt())).append(" by ").append(esc(i.openedBy()));
-        if (i.commander() != null) b.append(" · commander ").append(esc(i.commander()));
-        if (i.rolloutId() != null) b.append(" · <a href=\"/rollouts/").append(url(i.rolloutId())).append("\">the rollout</a>");
-        b.append("</div><div class=\"buttons\">");
-        if (i.acknowledgedAt() == null && i.active()) b.append(button("/api/v1/incidents/" + id + "/acknowledge", "Acknowledge", null, ""));
-        if (i.active()) b.append(button("/api/v1/incidents/" + id + "/resolve", "Resolve", "Resolve incident #" + id + "?", ""));
-        b.append("<a class=\"button\" href=\"/incidents/").append(id).append("/postmortem\">Postmortem</a></div>");
-        Impact im = i.impact();
-        if (im != null) {
-            b.append("<h2>Impact</h2><dl class=\"facts impact\"><dt>requests failed</dt><dd data-impact=\"requestsFailed\">").append(im.requestsFailed())
-                    .append("</dd><dt>of</dt><dd>").append(im.requestsTotal()).append(" (").append(Html.percent(im.percentFailed())).append(")</dd>")
-                    .append("<dt>peak traffic affected</dt><dd>").append(Html.percent(im.peakPercent())).append("</dd><dt>hosts affected</dt><dd>")
-                    .append(im.hostsAffected()).append(" of ").append(im.hostsTotal()).append("</dd><dt>first error</dt><dd>")
-                    .append(Html.time(im.firstErrorAt())).append("</dd><dt>time to detect</dt><dd>").append(Html.millis(im.timeToDetectMillis()))
-                    .append("</dd><dt>time to mitigate</dt><dd>").append(Html.millis(im.timeToMitigateMillis())).append("</dd><dt>time to recover</dt><dd>")
-                    .append(Html.millis(im.timeToRecoverMillis())).append("</dd></dl>");
-        }
-        b.append("<h2>Timeline</h2><ol class=\"timeline\">");
-        for (TimelineEntry t : incidents.timeline(id)) {
-            b.append("<li class=\"tl-").append(esc(t.type())).append("\">").append(Html.clock(t.at())).append(' ').append(badge(t.type()))
-                    .append(" <span class=\"muted\">[").append(esc(t.source())).append("]</span> ").append(esc(t.message())).append("</li>");
-        }
-        b.append("</ol>");
-        List<ActionItem> actions = incidents.actions(id, null);
-        b.append("<h2>Action items</h2>");
-        if (actions.isEmpty()) b.append("<p class=\"muted\">None yet.</p>");
-        else {
-            b.append("<ul class=\"actions\">");
-            for (ActionItem a : actions) {
-                b.append("<li>").append(badge(a.status())).append(' ').append(esc(a.title())).append(a.owner() == null ? "" : " — " + esc(a.owner()))
-                        .append(a.due() == null ? "" : ", due " + esc(a.due()));
-                if (a.status() == ActionItem.Status.OPEN) {
-                    b.append(" <button hx-patch=\"/api/v1/actions/").append(a.id()).append("\" hx-vals='{\"status\": \"done\"}' hx-ext=\"json-form\" "
-                            + "hx-swap=\"none\">Mark done</button>");
-                }
-                b.append("</li>");
-            }
-            b.append("</ul>");
-        }
-        List<IncidentStore.Notification> notes = incidents.notifications(id);
-        if (!notes.isEmpty()) {
-            b.append("<h2>Notifications</h2><table><thead><tr><th scope=\"col\">channel</th><th scope=\"col\">event</th><th scope=\"col\">status</th>"
-                    + "<th scope=\"col\">attempts</th><th scope=\"col\">sent</th><th scope=\"col\">last error</th></tr></thead><tbody>");
-            for (IncidentStore.Notification n : notes) {
-                b.append("<tr><td>").append(esc(n.channel())).append(" (").append(esc(n.kind().name().toLowerCase())).append(")</td><td>")
-                        .append(esc(n.action())).append("</td><td>").append(badge(n.status())).append("</td><td>").append(n.attempts())
-                        .append("</td><td>").append(Html.time(n.sentAt())).append("</td><td>").append(esc(n.lastError())).append("</td></tr>");
-            }
-            b.append("</tbody></table>");
-        }
-        return b.toString();
-    }
-
-    private String postmortem(Context ctx, StringBuilder head) {
-        int id = intParam(ctx, "id");
-        incidents.incident(id);
-        head.append("Postmortem #").append(id);
-        String md = incidents.postmortem(id, false);
-        boolean saved = incidents.store().postmortem(id).isPresent();
-        return "<p class=\"crumbs\"><a href=\"/incidents/" + id + "\">Incident #" + id + "</a> · <a href=\"/api/v1/incidents/" + id
-                + "/postmortem\">Markdown</a>" + (saved ? " · <span class=\"muted\">edited, saved</span>" : " · <span class=\"muted\">draft from the facts</span>")
-                + "</p><article class=\"postmortem\">" + RENDERER.render(MARKDOWN.parse(md)) + "</article>"
-                + "<section aria-label=\"Edit the postmortem\"><h2>Edit</h2><form id=\"pm-form\" data-put=\"/api/v1/incidents/" + id + "/postmortem\">"
-                + "<label for=\"pm\">Markdown</label><textarea id=\"pm\" name=\"markdown\" rows=\"24\">" + esc(md) + "</textarea>"
-                + "<button>Save postmortem</button></form></section>";
     }
 
     // ------------------------------------------------------------------ activity
@@ -584,8 +377,8 @@ public final class Dashboard {
                         + "<th scope=\"col\">who</th><th scope=\"col\">from</th><th scope=\"col\">action</th><th scope=\"col\">status</th>"
                         + "<th scope=\"col\">after</th></tr></thead><tbody>");
         long total = v.records();
-        List<dev.rollguard.audit.AuditLog.Entry> recent = new java.util.ArrayList<>(audit.entries(Math.max(0, total - 200), 200));
-        java.util.Collections.reverse(recent);
+        List<AuditLog.Entry> recent = new ArrayList<>(audit.entries(Math.max(0, total - 200), 200));
+        Collections.reverse(recent);
         for (var e : recent) {
             b.append("<tr><td>").append(e.seq()).append("</td><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.actor()))
                     .append("</td><td>").append(esc(e.source())).append("</td><td><code>").append(esc(e.action())).append("</code> ")
@@ -599,11 +392,11 @@ public final class Dashboard {
         head.append("Activity");
         StringBuilder b = new StringBuilder("<h1>Activity</h1><table><thead><tr><th scope=\"col\">time (UTC)</th><th scope=\"col\">service</th>"
                 + "<th scope=\"col\">environment</th><th scope=\"col\">event</th><th scope=\"col\">what</th></tr></thead><tbody>");
-        List<EventRecord> all = new java.util.ArrayList<>();
+        List<EventRecord> all = new ArrayList<>();
         for (String s : config.services()) {
-            if (Access.can(ctx, dev.rollguard.auth.Permission.READ, s)) all.addAll(rollouts.store().events(s, null, 100));
+            if (Access.can(ctx, Permission.READ, s)) all.addAll(rollouts.events(s, null, 100));
         }
-        all.sort(java.util.Comparator.comparing(EventRecord::at).reversed());
+        all.sort(Comparator.comparing(EventRecord::at).reversed());
         for (EventRecord e : all.subList(0, Math.min(200, all.size()))) {
             b.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.service())).append("</td><td>").append(esc(e.environment()))
                     .append("</td><td>").append(badge(e.type())).append("</td><td>").append(e.rolloutId() == null ? esc(e.message())

@@ -1,5 +1,7 @@
 package dev.rollguard.web;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -33,7 +35,7 @@ final class Html {
 
     /** A path segment for a link. */
     static String url(Object o) {
-        return java.net.URLEncoder.encode(String.valueOf(o), java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        return URLEncoder.encode(String.valueOf(o), StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static String time(Instant i) {

@@ -1,15 +1,14 @@
 package dev.rollguard.web;
 
-import dev.rollguard.auth.Permission;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
+import dev.rollguard.auth.Permission;
 import dev.rollguard.incident.Alertmanager;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
-import dev.rollguard.incident.IncidentStore;
+import dev.rollguard.incident.Notification;
 import dev.rollguard.incident.Severity;
-import io.javalin.Javalin;
+import dev.rollguard.web.ApiServer.IdOf;
 import io.javalin.http.Context;
 
 import java.util.LinkedHashMap;
@@ -45,40 +44,40 @@ public final class IncidentRoutes {
             json(ctx.status(201), incidents.open(b.service(), b.env(), b.title(), b.severity() == null ? null : Severity.parse(b.severity()),
                     b.commander(), ConfigRoutes.actor(ctx, b.actor())));
         });
-        server.get("/api/v1/incidents/{id}", Permission.READ, ctx -> json(ctx, view(incidents, id(ctx))));
-        server.patch("/api/v1/incidents/{id}", Permission.RELEASE, ctx -> {
+        server.get("/api/v1/incidents/{id}", Permission.READ, IdOf.INCIDENT, ctx -> json(ctx, view(incidents, id(ctx))));
+        server.patch("/api/v1/incidents/{id}", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             UpdateBody b = server.body(ctx, UpdateBody.class);
             json(ctx, incidents.update(id(ctx), b.commander(), b.severity() == null ? null : Severity.parse(b.severity()), b.title(),
                     ConfigRoutes.actor(ctx, b.actor())));
         });
-        server.post("/api/v1/incidents/{id}/notes", Permission.RELEASE, ctx -> {
+        server.post("/api/v1/incidents/{id}/notes", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             NoteBody b = server.body(ctx, NoteBody.class);
             json(ctx.status(201), incidents.note(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
-        server.post("/api/v1/incidents/{id}/acknowledge", Permission.RELEASE, ctx -> {
+        server.post("/api/v1/incidents/{id}/acknowledge", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             NoteBody b = optional(server, ctx);
             json(ctx, incidents.acknowledge(id(ctx), ConfigRoutes.actor(ctx, b.actor())));
         });
-        server.post("/api/v1/incidents/{id}/resolve", Permission.RELEASE, ctx -> {
+        server.post("/api/v1/incidents/{id}/resolve", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             NoteBody b = optional(server, ctx);
             json(ctx, incidents.resolve(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
-        server.get("/api/v1/incidents/{id}/postmortem", Permission.READ, ctx -> {
+        server.get("/api/v1/incidents/{id}/postmortem", Permission.READ, IdOf.INCIDENT, ctx -> {
             String md = incidents.postmortem(id(ctx), "true".equals(ctx.queryParam("fresh")));
             ctx.contentType("text/markdown; charset=utf-8").result(md);
         });
-        server.put("/api/v1/incidents/{id}/postmortem", Permission.RELEASE, ctx -> {
+        server.put("/api/v1/incidents/{id}/postmortem", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             incidents.savePostmortem(id(ctx), server.bodyText(ctx), ConfigRoutes.actor(ctx, null));
             json(ctx, Map.of("saved", true));
         });
-        server.get("/api/v1/incidents/{id}/actions", Permission.READ, ctx -> json(ctx, incidents.actions(id(ctx), ctx.queryParam("status"))));
-        server.post("/api/v1/incidents/{id}/actions", Permission.RELEASE, ctx -> {
+        server.get("/api/v1/incidents/{id}/actions", Permission.READ, IdOf.INCIDENT, ctx -> json(ctx, incidents.actions(id(ctx), ctx.queryParam("status"))));
+        server.post("/api/v1/incidents/{id}/actions", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             ActionBody b = server.body(ctx, ActionBody.class);
             json(ctx.status(201), incidents.addAction(id(ctx), b.title(), b.owner(), b.due(), ConfigRoutes.actor(ctx, b.actor())));
         });
         server.get("/api/v1/actions", Permission.AUTHENTICATED, ctx -> json(ctx, incidents.actions(null, ctx.queryParam("status")).stream()
                 .filter(a -> Access.can(ctx, Permission.READ, incidents.incident(a.incidentId()).service())).toList()));
-        server.patch("/api/v1/actions/{id}", Permission.RELEASE, ctx -> {
+        server.patch("/api/v1/actions/{id}", Permission.RELEASE, IdOf.ACTION_ITEM, ctx -> {
             ActionBody b = server.body(ctx, ActionBody.class);
             json(ctx, incidents.updateAction(id(ctx), b.title(), b.owner(), b.due(), b.status()));
         });
@@ -114,7 +113,7 @@ public final class IncidentRoutes {
         return m;
     }
 
-    private static Map<String, Object> notification(IncidentStore.Notification n) {
+    private static Map<String, Object> notification(Notification n) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("channel", n.channel());
         m.put("kind", n.kind());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.Hashing;
+import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class AgentProcessTest {
         String name = current.toRealPath().getFileName().toString();
         int v = Integer.parseInt(name.substring(1, name.indexOf('-')));
         Map<String, String> expected = versions.get(v);
-        var tree = TreeLoader.load(current, new dev.rollguard.config.Limits(1 << 24, 100_000, 1L << 32));
+        var tree = TreeLoader.load(current, new Limits(1 << 24, 100_000, 1L << 32));
         assertThat(tree.size()).as("files in live v" + v).isEqualTo(expected.size());
         for (var e : expected.entrySet()) assertThat(tree.hash(e.getKey())).isEqualTo(Hashing.sha256(e.getValue()));
     }
@@ -68,7 +69,7 @@ class AgentProcessTest {
     @Test
     void killedMidApplyNeverLeavesAHalfWrittenTree() throws Exception {
         dir = TestServer.tempDir();
-        ts = new TestServer(dir.resolve("server"), 0, new dev.rollguard.config.Limits(1 << 20, 20_000, 256L << 20), 512L << 20);
+        ts = new TestServer(dir.resolve("server"), 0, new Limits(1 << 20, 20_000, 256L << 20), 512L << 20);
         Files.createDirectories(dir.resolve("server"));
         // The test kills the only host six times in a row, and each new agent JVM needs seconds to start on a busy machine:
         // the host is silent for longer than the default 10 s heartbeat guard, which would (rightly) roll the release back.

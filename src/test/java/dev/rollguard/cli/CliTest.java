@@ -1,5 +1,6 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -12,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +67,7 @@ class CliTest {
 
     @Test
     void validateWithExternalToolsWhenPresent() throws IOException {
-        assumeTrue(dev.rollguard.Processes.which("php").isPresent(), "php is not installed");
+        assumeTrue(Processes.which("php").isPresent(), "php is not installed");
         Map<String, String> files = WordPressLikeTree.generate(60, 5);
         files.put("wp-includes/broken.php", "<?php\nfunction x( {\n");
         Run r = run("validate", write(dir.resolve("t"), files).toString());
@@ -76,7 +78,7 @@ class CliTest {
     @Test
     void everyCommandExplainsItselfWithHelp() {
         for (String[] command : new String[][]{{"server"}, {"release"}, {"fix"}, {"incident"}, {"bench"}, {"agent"}}) {
-            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            String[] args = Arrays.copyOf(command, command.length + 1);
             args[command.length] = "--help";
             Run r = run(args);
             assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();

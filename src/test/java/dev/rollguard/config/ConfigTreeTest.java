@@ -3,6 +3,7 @@ package dev.rollguard.config;
 import dev.rollguard.Problem;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -44,7 +45,7 @@ class ConfigTreeTest {
         assertThat(code(() -> ConfigTree.of(Map.of("a.bin", "ab\u0000cd")))).isEqualTo("binary_file");
         assertThatThrownBy(() -> ConfigTree.decodeText("x.gif", new byte[] {(byte) 0xff, (byte) 0xfe, 0x41}))
                 .isInstanceOf(Problem.class).hasMessageContaining("x.gif is not UTF-8 text");
-        assertThat(ConfigTree.decodeText("ok.txt", "héllo".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo("héllo");
+        assertThat(ConfigTree.decodeText("ok.txt", "héllo".getBytes(StandardCharsets.UTF_8))).isEqualTo("héllo");
     }
 
     @Test

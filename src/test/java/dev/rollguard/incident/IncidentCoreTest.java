@@ -5,6 +5,7 @@ import dev.rollguard.Json;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutPolicy;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -69,7 +70,7 @@ class IncidentCoreTest {
     @Test
     void webhookBodiesFollowTheReceiversFormats() throws Exception {
         var pd = new IncidentSettings.Channel("pd", IncidentSettings.Kind.PAGERDUTY, "https://events.pagerduty.com/v2/enqueue", null, "key", null);
-        JsonNode trigger = Json.MAPPER.readTree(Webhooks.payload(pd, "trigger", incident(), "http://rg/incidents/7"));
+        JsonNode trigger = Json.MAPPER.readTree(Webhooks.payload(pd, PageAction.TRIGGER, incident(), "http://rg/incidents/7"));
         assertThat(trigger.path("event_action").asText()).isEqualTo("trigger");
         assertThat(trigger.path("routing_key").asText()).isEqualTo("key");
         assertThat(trigger.path("dedup_key").asText()).isEqualTo("rollguard-incident-7");
@@ -77,15 +78,15 @@ class IncidentCoreTest {
         assertThat(trigger.path("payload").path("source").asText()).isEqualTo("rollguard/wp/production");
         assertThat(trigger.path("payload").path("timestamp").asText()).isEqualTo("2026-11-25T10:00:00Z");
         assertThat(trigger.path("links").get(0).path("href").asText()).isEqualTo("http://rg/incidents/7");
-        JsonNode resolve = Json.MAPPER.readTree(Webhooks.payload(pd, "resolve", incident(), null));
+        JsonNode resolve = Json.MAPPER.readTree(Webhooks.payload(pd, PageAction.RESOLVE, incident(), null));
         assertThat(resolve.has("payload")).isFalse();
         assertThat(resolve.path("dedup_key").asText()).isEqualTo("rollguard-incident-7");
-        assertThat(Webhooks.supports(IncidentSettings.Kind.PAGERDUTY, "mitigated")).isFalse();
+        assertThat(Webhooks.supports(IncidentSettings.Kind.PAGERDUTY, PageAction.MITIGATED)).isFalse();
 
         var slack = new IncidentSettings.Channel(null, IncidentSettings.Kind.SLACK, "https://hooks.slack.com/services/x", null, null, null);
         assertThat(slack.name()).isEqualTo("slack");
         assertThat(slack.minSeverity()).isEqualTo(Severity.SEV3);
-        JsonNode s = Json.MAPPER.readTree(Webhooks.payload(slack, "trigger", incident(), "http://rg/incidents/7"));
+        JsonNode s = Json.MAPPER.readTree(Webhooks.payload(slack, PageAction.TRIGGER, incident(), "http://rg/incidents/7"));
         assertThat(s.path("text").asText()).contains("Incident #7 opened", "[SEV2] wp/production", "<http://rg/incidents/7|");
         assertThat(s.path("blocks").get(0).path("type").asText()).isEqualTo("section");
     }
@@ -102,9 +103,9 @@ class IncidentCoreTest {
 
     @Test
     void channelsAreValidated() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        Assertions.assertThatThrownBy(() ->
                 new IncidentSettings.Channel("x", IncidentSettings.Kind.PAGERDUTY, "https://e", null, null, null)).hasMessageContaining("routingKey");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+        Assertions.assertThatThrownBy(() ->
                 new IncidentSettings.Channel("x", IncidentSettings.Kind.GENERIC, "file:///etc/passwd", null, null, null)).hasMessageContaining("http");
         var c = new IncidentSettings.Channel("x", IncidentSettings.Kind.GENERIC, "http://h/x", "s", null, null);
         assertThat(c.masked().secret()).isEqualTo("********");

@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -101,7 +102,7 @@ class IncidentEndToEndTest {
         assertThat(impact.path("hostsTotal").asInt()).isEqualTo(5);
         assertThat(impact.path("peakPercent").asDouble()).isBetween(1.0, 100.0);
         Instant firstError = Instant.parse(impact.path("firstErrorAt").asText());
-        Instant simulatedFirst = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(java.util.Objects::nonNull)
+        Instant simulatedFirst = fleet.members().stream().map(m -> m.host().firstErrorAt(v2)).filter(Objects::nonNull)
                 .min(Instant::compareTo).orElseThrow();
         assertThat(Duration.between(simulatedFirst, firstError).abs()).isLessThan(Duration.ofMillis(50));
         long ttd = impact.path("timeToDetectMillis").asLong();
@@ -197,7 +198,7 @@ class IncidentEndToEndTest {
 
         long causedFailures = fleet.members().stream().mapToLong(m -> m.host().counts().getOrDefault(v1, new long[2])[1]).sum();
         assertThat(causedFailures).isPositive();
-        Instant firstOnV1 = fleet.members().stream().map(m -> m.host().firstErrorAt(v1)).filter(java.util.Objects::nonNull)
+        Instant firstOnV1 = fleet.members().stream().map(m -> m.host().firstErrorAt(v1)).filter(Objects::nonNull)
                 .min(Instant::compareTo).orElseThrow();
         await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             JsonNode impact = ts.get("/api/v1/incidents/" + id).path("incident").path("impact");

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -121,7 +122,7 @@ class ReadmeTest {
         }, "readme-bash-output");
         reader.setDaemon(true);
         reader.start();
-        Writer in = new java.io.OutputStreamWriter(bash.getOutputStream(), StandardCharsets.UTF_8);
+        Writer in = new OutputStreamWriter(bash.getOutputStream(), StandardCharsets.UTF_8);
 
         StringBuilder transcript = new StringBuilder();
         Path transcriptFile = ROOT.resolve("target").resolve("tour-output.txt");

@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -136,7 +138,7 @@ class AgentProtocolTest {
         assertThat(unknown.body()).contains("unknown_host");
     }
 
-    private static void await(java.util.concurrent.Callable<Boolean> condition) {
-        org.awaitility.Awaitility.await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(20)).until(condition);
+    private static void await(Callable<Boolean> condition) {
+        Awaitility.await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(20)).until(condition);
     }
 }

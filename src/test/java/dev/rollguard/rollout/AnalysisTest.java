@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
-import static dev.rollguard.rollout.Analysis.Counts;
 import static dev.rollguard.rollout.Analysis.Verdict.CONTINUE;
 import static dev.rollguard.rollout.Analysis.Verdict.FAIL;
 import static dev.rollguard.rollout.Analysis.Verdict.PASS;

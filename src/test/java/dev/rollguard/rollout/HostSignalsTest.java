@@ -4,6 +4,7 @@ import dev.rollguard.TestServer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -16,7 +17,7 @@ class HostSignalsTest {
     @Test
     void noPollIsOrphanedByAConcurrentWakeUp() throws Exception {
         HostSignals signals = new HostSignals();
-        List<CompletableFuture<HostSignals.Desired>> polls = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<HostSignals.Desired>> polls = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch start = new CountDownLatch(1);
         Thread subscriber = new Thread(() -> {
             await(start);

@@ -1,7 +1,6 @@
 package dev.rollguard.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
@@ -10,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

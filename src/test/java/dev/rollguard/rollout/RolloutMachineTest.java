@@ -1,10 +1,12 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.Counts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +29,7 @@ class RolloutMachineTest {
         for (String h : r.hosts()) {
             boolean canary = r.canaryHosts().contains(h);
             out.add(new HostObservation(h, canary ? 2 : 1, null, null, now,
-                    new Analysis.Counts(requestsPerHost, canary ? errorsPerCanary : 0, 20, requestsPerHost)));
+                    new Counts(requestsPerHost, canary ? errorsPerCanary : 0, 20, requestsPerHost)));
         }
         return out;
     }
@@ -64,12 +66,12 @@ class RolloutMachineTest {
         assertThat(RolloutMachine.step(r, healthy(r, now, 3000, 0), now).rollout().wave()).as("bake not over").isZero();
         Instant later = T0.plusSeconds(30);
         List<HostObservation> notApplied = new ArrayList<>(healthy(r, later, 3000, 0));
-        notApplied.set(0, new HostObservation("h0", 1, null, null, later, Analysis.Counts.EMPTY));
+        notApplied.set(0, new HostObservation("h0", 1, null, null, later, Counts.EMPTY));
         RolloutMachine.Step s = RolloutMachine.step(r, notApplied, later);
         assertThat(s.rollout().wave()).as("canary not applied yet").isZero();
         assertThat(s.rollout().state()).isEqualTo(Rollout.State.RUNNING);
         Instant tooLate = T0.plus(RolloutMachine.APPLY_TIMEOUT).plusSeconds(1);
-        notApplied.set(0, new HostObservation("h0", 1, null, null, tooLate, Analysis.Counts.EMPTY));
+        notApplied.set(0, new HostObservation("h0", 1, null, null, tooLate, Counts.EMPTY));
         assertThat(RolloutMachine.step(r, notApplied, tooLate).rollout().reason()).contains("did not apply");
     }
 
@@ -95,8 +97,9 @@ class RolloutMachineTest {
         assertThat(s.actions()).contains(new Action.Assign(r.hosts(), 1));
         assertThat(s.actions()).anySatisfy(a -> assertThat(a).isInstanceOf(Action.MarkBad.class));
         assertThat(s.actions()).anySatisfy(a -> {
-            assertThat(a).isInstanceOf(Action.Event.class);
-            assertThat(((Action.Event) a).type()).isEqualTo("rollback_started");
+            assertThat(a).isInstanceOf(Action.Emit.class);
+            assertThat(((Action.Emit) a).event()).isInstanceOfSatisfying(RolloutEvent.RollbackStarted.class,
+                    e -> assertThat(e.automatic()).isTrue());
         });
         assertThat(RolloutMachine.step(s.rollout(), healthy(r, now, 100, 100), now.plusSeconds(1)).actions())
                 .as("terminal rollouts do nothing").isEmpty();
@@ -107,12 +110,12 @@ class RolloutMachineTest {
         Rollout r = rollout(5);
         Instant now = T0.plusSeconds(2);
         List<HostObservation> obs = new ArrayList<>(healthy(r, now, 10, 0));
-        obs.set(0, new HostObservation("h0", 1, 2, "apachectl -t: Syntax error", now, Analysis.Counts.EMPTY));
+        obs.set(0, new HostObservation("h0", 1, 2, "apachectl -t: Syntax error", now, Counts.EMPTY));
         RolloutMachine.Step failed = RolloutMachine.step(r, obs, now);
         assertThat(failed.rollout().reason()).contains("h0 failed to apply v2", "Syntax error");
 
         List<HostObservation> silent = new ArrayList<>(healthy(r, now, 10, 0));
-        silent.set(0, new HostObservation("h0", 2, null, null, T0.minusSeconds(60), Analysis.Counts.EMPTY));
+        silent.set(0, new HostObservation("h0", 2, null, null, T0.minusSeconds(60), Counts.EMPTY));
         assertThat(RolloutMachine.step(r, silent, now).rollout().reason()).contains("stopped heart-beating");
     }
 
@@ -133,5 +136,8 @@ class RolloutMachineTest {
         RolloutMachine.Step manual = RolloutMachine.rollback(rollout(10), T0, "carol", "pager went off");
         assertThat(manual.rollout().reason()).isEqualTo("manual rollback by carol: pager went off");
         assertThat(manual.actions()).anyMatch(a -> a instanceof Action.MarkBad);
+        assertThat(manual.actions()).as("a manual rollback is a fact with its person and reason, not an automatic one")
+                .contains(new Action.Emit(new RolloutEvent.RollbackStarted(false, "carol", "pager went off", Map.of(), r.canaryHosts(), 1)));
+        assertThat(abort.actions()).contains(new Action.Emit(new RolloutEvent.Aborted("bob", r.canaryHosts(), 1)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.rollguard.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
@@ -9,14 +10,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -61,7 +65,7 @@ class PostgresTest {
         assertThat(ts.awaitTerminal(ts.release("production", v1, null).path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
 
         TestServer.Response refused = ts.send("POST", "/api/v1/services/wp/versions",
-                dev.rollguard.Json.write(Map.of("files", WordPressLikeTree.withTypo(good), "message", "typo")));
+                Json.write(Map.of("files", WordPressLikeTree.withTypo(good), "message", "typo")));
         assertThat(refused.status()).isEqualTo(422);
         assertThat(refused.body()).contains("did you mean '.php'");
         int v2 = ts.push(WordPressLikeTree.withTypo(good), "typo", "urgent");
@@ -94,7 +98,7 @@ class PostgresTest {
         try (TestServer other = new TestServer(db.url)) {
             assertThat(ts.send("PUT", "/api/v1/services/wp", "{}").status()).isEqualTo(200);
             List<TestServer> replicas = List.of(ts, other);
-            java.util.Set<Integer> incidents = createAtOnce(replicas, i -> "/api/v1/incidents",
+            Set<Integer> incidents = createAtOnce(replicas, i -> "/api/v1/incidents",
                     i -> "{\"service\": \"wp\", \"env\": \"production\", \"title\": \"by hand " + i + "\"}");
             int incident = incidents.iterator().next();
             createAtOnce(replicas, i -> "/api/v1/incidents/" + incident + "/actions", i -> "{\"title\": \"follow-up " + i + "\"}");
@@ -103,17 +107,17 @@ class PostgresTest {
     }
 
     /** 24 POSTs at once, alternating between the replicas: each must be created, each with a number of its own. */
-    private static java.util.Set<Integer> createAtOnce(List<TestServer> replicas, java.util.function.IntFunction<String> path,
-                                                       java.util.function.IntFunction<String> body) throws Exception {
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    private static Set<Integer> createAtOnce(List<TestServer> replicas, IntFunction<String> path,
+                                                       IntFunction<String> body) throws Exception {
+        var pool = Executors.newFixedThreadPool(16);
         try {
-            List<java.util.concurrent.Future<TestServer.Response>> sent = new java.util.ArrayList<>();
+            List<Future<TestServer.Response>> sent = new ArrayList<>();
             for (int i = 0; i < 24; i++) {
                 TestServer to = replicas.get(i % replicas.size());
                 int n = i;
                 sent.add(pool.submit(() -> to.send("POST", path.apply(n), body.apply(n))));
             }
-            java.util.Set<Integer> ids = new java.util.HashSet<>();
+            Set<Integer> ids = new HashSet<>();
             for (var f : sent) {
                 TestServer.Response r = f.get();
                 assertThat(r.status()).as(r.body()).isEqualTo(201);
@@ -142,14 +146,14 @@ class PostgresTest {
         int v1 = ts.push(good, "initial", null);
         String first = ts.release("production", v1, "first").path("id").asText();
         assertThat(ts.awaitTerminal(first).path("state").asText()).isEqualTo("COMPLETE");
-        Map<String, String> changed = new java.util.LinkedHashMap<>(good);
+        Map<String, String> changed = new LinkedHashMap<>(good);
         changed.put("extra.conf", "x = 1\n");
         int v2 = ts.push(changed, "more", null);
         String second = ts.release("production", v2, "second").path("id").asText();
         await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 1);
 
         Process p = new ProcessBuilder("sh", "-c", restart).redirectErrorStream(true).start();
-        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
 
         JsonNode done = ts.awaitTerminal(second);

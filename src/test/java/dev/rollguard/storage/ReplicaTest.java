@@ -6,6 +6,7 @@ import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.WordPressLikeTree;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,17 +18,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Two servers on one PostgreSQL, one of them a separate process that is killed with SIGKILL: a release on one
@@ -125,13 +124,13 @@ class ReplicaTest {
         assertThat(holder("orchestrator")).isEqualTo(holderA);
 
         // kill -9 the orchestrator mid-rollout: B takes the lease over and finishes
-        Map<String, String> changed = new java.util.LinkedHashMap<>(good);
+        Map<String, String> changed = new LinkedHashMap<>(good);
         changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));
         int v3 = replicaB.push(changed, "debug", null);
         String third = replicaB.release("production", v3, "after the fix").path("id").asText();
         try {
             await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v3) == 1);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError("canary never applied v" + v3 + "; hosts: " + replicaB.get("/api/v1/services/wp/environments/production/hosts")
                     + "; rollout: " + replicaB.get("/api/v1/rollouts/" + third).path("state") + " " + replicaB.get("/api/v1/rollouts/" + third)
                     .path("events") + "; agents: " + fleet.members().stream().map(m -> m.host().name() + "=" + m.agent().appliedVersion() + "/"

@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.rollguard.validate.Trees.files;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SuspiciousTokenValidatorTest {

@@ -6,6 +6,7 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
@@ -18,9 +19,9 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
@@ -110,14 +111,14 @@ class DashboardBrowserTest {
         assertThat(page.locator(".status[data-state=RUNNING]")).isVisible();
         assertThat(page.locator(".host.new")).hasCount(1);
         fleet.load(40, true);
-        assertThat(page.locator(".status[data-state=ROLLED_BACK]")).isVisible(new com.microsoft.playwright.assertions.LocatorAssertions
+        assertThat(page.locator(".status[data-state=ROLLED_BACK]")).isVisible(new LocatorAssertions
                 .IsVisibleOptions().setTimeout(30_000));
         assertThat(page.locator(".reason")).containsText("automatic rollback");
         assertThat(page.locator("tr.ev-rollback_started")).hasCount(1);
         assertThat(page.locator(".waves li.failed")).hasCount(1);
         await().atMost(TestServer.PATIENCE).until(() -> Integer.parseInt(
-                java.util.Objects.requireNonNullElse(page.locator(".charts").getAttribute("data-points"), "0")) > 0);
-        assertThat(page.locator(".host.new")).hasCount(0, new com.microsoft.playwright.assertions.LocatorAssertions.HasCountOptions()
+                Objects.requireNonNullElse(page.locator(".charts").getAttribute("data-points"), "0")) > 0);
+        assertThat(page.locator(".host.new")).hasCount(0, new LocatorAssertions.HasCountOptions()
                 .setTimeout(15_000));
         shot(page, "rollout-rolled-back");
 
@@ -125,7 +126,7 @@ class DashboardBrowserTest {
         page.locator("p.alert a").click();
         assertThat(page.locator("h1")).containsText("Incident #");
         assertThat(page.locator(".timeline")).containsText("first 5xx on");
-        assertThat(page.locator(".timeline")).containsText("rollback finished", new com.microsoft.playwright.assertions.LocatorAssertions
+        assertThat(page.locator(".timeline")).containsText("rollback finished", new LocatorAssertions
                 .ContainsTextOptions().setTimeout(20_000));
         assertThat(page.locator("[data-impact=requestsFailed]")).not().hasText("0");
         page.getByLabel("Note", new Page.GetByLabelOptions().setExact(true)).fill("customers saw errors on one host");

@@ -2,6 +2,7 @@ package dev.rollguard.web;
 
 import dev.rollguard.Problem;
 import dev.rollguard.incident.Alertmanager;
+import dev.rollguard.protocol.AgentProtocol;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -22,7 +23,7 @@ class PayloadPropertiesTest {
 
     @Property(tries = 1500)
     void requestBodiesParseOrAreRefusedClearly(@ForAll("jsonish") String body) {
-        for (Class<?> type : new Class<?>[]{ConfigRoutes.PushBody.class, RolloutRoutes.ReleaseBody.class, RolloutRoutes.ReportBody.class,
+        for (Class<?> type : new Class<?>[]{ConfigRoutes.PushBody.class, RolloutRoutes.ReleaseBody.class, AgentProtocol.Report.class, AgentProtocol.Register.class,
                 IncidentRoutes.OpenBody.class, AuthRoutes.TokenBody.class}) {
             try {
                 assertThat((Object) ApiServer.parse(body, type)).isNotNull();

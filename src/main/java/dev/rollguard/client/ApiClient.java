@@ -1,4 +1,4 @@
-package dev.rollguard.cli;
+package dev.rollguard.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
@@ -13,7 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A small JSON client of the Rollguard API, used by the CLI (and later the agent). */
+/** A small JSON client of the Rollguard API, used by the CLI and the demo. */
 public final class ApiClient {
     /** The server refused a request: its stable error code, message and the whole error object. */
     public static final class ApiException extends RuntimeException {

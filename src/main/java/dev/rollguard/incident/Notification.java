@@ -1,0 +1,8 @@
+package dev.rollguard.incident;
+
+import java.time.Instant;
+
+/** One webhook in the outbox: where it goes, what it says, and how its delivery went so far. */
+public record Notification(String id, int incidentId, String channel, IncidentSettings.Kind kind, PageAction action, String url,
+                           String secret, String payload, String status, int attempts, Instant nextAttemptAt, String lastError,
+                           Instant createdAt, Instant sentAt) {}

@@ -1,0 +1,95 @@
+package dev.rollguard.rollout;
+
+import dev.rollguard.Problem;
+import dev.rollguard.config.Bundles;
+import dev.rollguard.protocol.AgentProtocol;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The server's side of the agent protocol: registration, reports and the long-poll for a host's desired version. */
+public final class AgentService {
+    public static final long REPORT_INTERVAL_MILLIS = 500;
+    /** Bundles above this size are fetched on their own: a long-poll answer should stay small enough to retry cheaply. */
+    public static final int INLINE_BUNDLE_CHARS = 1 << 20;
+    private static final int MAX_WAIT_SECONDS = 60;
+    private static final HostSignals.Desired TIMED_OUT = new HostSignals.Desired(null);
+
+    private final RolloutService rollouts;
+    private final Bundles bundles;
+
+    public AgentService(RolloutService rollouts, Bundles bundles) {
+        this.rollouts = rollouts;
+        this.bundles = bundles;
+    }
+
+    public AgentProtocol.Registered register(AgentProtocol.Register r) {
+        if (r.service() == null || r.env() == null || r.host() == null) {
+            throw Problem.badRequest("invalid_request", "register needs 'service', 'env' and 'host'");
+        }
+        HostInfo h = rollouts.register(r.service(), r.env(), r.host(), r.labels());
+        return new AgentProtocol.Registered(h.host(), h.desiredVersion(), REPORT_INTERVAL_MILLIS);
+    }
+
+    /** Completes when the report is committed, with the version the host should run. */
+    public CompletableFuture<AgentProtocol.Desired> report(String service, String env, String host, AgentProtocol.Report r) {
+        return rollouts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.samples())
+                .thenApply(v -> new AgentProtocol.Desired(v, null));
+    }
+
+    /**
+     * Long-poll: answers at once when the desired version differs from {@code known}, else when it changes or after
+     * {@code waitSeconds} (default 30, at most 60). With {@code inline} the answer carries the new version's bundle (up
+     * to {@link #INLINE_BUNDLE_CHARS}), so a fleet takes a release in one exchange per host instead of two.
+     */
+    public CompletableFuture<AgentProtocol.Desired> poll(String service, String env, String host, String known, String bundleMode,
+                                                          Integer waitSeconds) {
+        String k = known == null ? "" : known;
+        if (bundleMode != null && !bundleMode.equals(AgentProtocol.INLINE) && !bundleMode.equals("none")) {
+            throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
+        }
+        boolean inline = AgentProtocol.INLINE.equals(bundleMode);
+        int wait = waitSeconds == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS, waitSeconds));
+        return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos())
+                .thenApply(version -> AgentProtocol.Desired.withBundleJson(version, inline ? inlineBundle(service, version, k) : null));
+    }
+
+    /**
+     * The host's desired version once it differs from {@code known}, or at the deadline whatever it is. Subscribes
+     * before reading, so a change between the two is never missed; a wake-up that brings the version the host already
+     * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
+     */
+    private CompletableFuture<Integer> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
+        CompletableFuture<HostSignals.Desired> signal = rollouts.signals().await(service, env, host);
+        Integer now;
+        try {
+            now = rollouts.desiredVersion(service, env, host);
+        } catch (RuntimeException e) {
+            signal.cancel(false);
+            throw e;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (!same(now, known) || left <= 0) {
+            signal.cancel(false);
+            return CompletableFuture.completedFuture(now);
+        }
+        return signal.completeOnTimeout(TIMED_OUT, left, TimeUnit.NANOSECONDS).thenCompose(d -> {
+            if (d == TIMED_OUT) return CompletableFuture.completedFuture(rollouts.desiredVersion(service, env, host));
+            // a wake-up without the version (hosts woken with different ones) re-reads it
+            Integer version = d == null ? rollouts.desiredVersion(service, env, host) : d.version();
+            if (!same(version, known)) return CompletableFuture.completedFuture(version);
+            return awaitChange(service, env, host, known, deadlineNanos);
+        });
+    }
+
+    private String inlineBundle(String service, Integer version, String known) {
+        if (version == null || same(version, known)) return null;
+        String json = bundles.json(service, version);
+        return json.length() <= INLINE_BUNDLE_CHARS ? json : null;
+    }
+
+    private static boolean same(Integer desired, String known) {
+        return AgentProtocol.known(desired).equals(known);
+    }
+}
