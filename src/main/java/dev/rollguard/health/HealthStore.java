@@ -94,6 +94,18 @@ public final class HealthStore {
         }
     }
 
+    /** The start of the host's first sample on {@code version} that ended after {@code since}; null without one. */
+    public Instant firstOn(String service, String env, String host, int version, Instant since) {
+        Deque<Sample> q = byHost.get(key(service, env, host));
+        if (q == null) return null;
+        synchronized (q) {
+            for (Sample s : q) {
+                if (!s.end().isBefore(since) && s.version() != null && s.version() == version) return s.start();
+            }
+        }
+        return null;
+    }
+
     /** Every host of an environment with its samples that ended after {@code since}. */
     public Map<String, List<Sample>> environment(String service, String env, Instant since) {
         String prefix = service + '\0' + env + '\0';

@@ -41,6 +41,9 @@ public final class RolloutMachine {
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
 
         boolean allApplied = true;
+        // the bake is time watched: it starts when the wave's last host began serving the version (writing a large tree
+        // on a busy machine can take longer than the bake), or at the wave's start when the hosts report no traffic
+        Instant bakeFrom = r.waveStartedAt();
         Counts canaryCounts = Counts.EMPTY;
         for (String h : canary) {
             HostObservation o = byHost.get(h);
@@ -59,6 +62,7 @@ public final class RolloutMachine {
                 continue;
             }
             canaryCounts = canaryCounts.plus(o.health());
+            if (o.servingSince() != null && o.servingSince().isAfter(bakeFrom)) bakeFrom = o.servingSince();
         }
         Counts baselineCounts = Counts.EMPTY;
         for (String h : r.baselineHosts()) {
@@ -69,7 +73,7 @@ public final class RolloutMachine {
         if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
-        boolean baked = !now.isBefore(r.waveStartedAt().plusSeconds(bake));
+        boolean baked = !now.isBefore(bakeFrom.plusSeconds(bake));
         if (!allApplied || !baked) return new Step(r, List.of(), d);
 
         int[] targets = r.targets();

@@ -396,7 +396,8 @@ public final class RolloutService implements AutoCloseable {
                     ? health.sum(r.service(), r.env(), name, r.toVersion(), r.createdAt())
                     : r.fromVersion() == null ? Counts.EMPTY
                     : health.sum(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(BASELINE_LOOKBACK));
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts));
+            Instant serving = isCanary ? health.firstOn(r.service(), r.env(), name, r.toVersion(), r.createdAt()) : null;
+            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, serving));
         }
         return out;
     }
