@@ -14,14 +14,20 @@ import dev.rollguard.health.HealthStore;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
+import dev.rollguard.metrics.OperationalMetrics;
+import dev.rollguard.prometheus.PrometheusClient;
+import dev.rollguard.prometheus.PrometheusSource;
 import dev.rollguard.rollout.AgentService;
 import dev.rollguard.rollout.HostSignals;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.rollout.RolloutStore;
+import dev.rollguard.sandbox.Sandbox;
 import dev.rollguard.storage.Database;
 import dev.rollguard.storage.Duty;
 import dev.rollguard.storage.Leases;
 import dev.rollguard.storage.Replication;
+import dev.rollguard.validate.CommandValidators;
+import dev.rollguard.validate.PhpLintCache;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.web.Access;
 import dev.rollguard.web.ApiServer;
@@ -32,6 +38,8 @@ import dev.rollguard.web.IncidentRoutes;
 import dev.rollguard.web.RolloutRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,37 +52,42 @@ import java.util.UUID;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Rollguard.class);
     /**
      * {@code tick}: how often the orchestrator looks at running rollouts. {@code publicUrl}: how people reach this
      * server (links in pages and webhooks); null means the address it listens on.
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
-                           String bootstrapToken) {
+                           String bootstrapToken, CommandValidators validators) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null);
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none());
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none());
         }
 
         public static Settings defaults() {
-            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 96L * 1024 * 1024);
+            // a push carries files as base64 (4/3 of their size) in JSON: twice the tree limit leaves room for both
+            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators); }
+        /** The command validators the operator declared (service specs name them). */
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v); }
     }
 
     private final Database database;
     private final ConfigService config;
     private final RolloutService rollouts;
+    private final PrometheusSource prometheus;
     private final ApiServer api;
     private final IncidentService incidents;
     private final AuthService auth;
@@ -84,13 +97,21 @@ public final class Rollguard implements AutoCloseable {
     private final String replica = UUID.randomUUID().toString();
     private final List<Duty> duties;
     private final Replication replication;
+    private final Sandbox sandbox;
+    private final Validation validation;
 
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
         this.database = Database.open(settings.database());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.config = new ConfigService(new ConfigStore(database.jdbi()), Validation.standard(), settings.limits(), clock);
+        // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
+        this.sandbox = Sandbox.detect();
+        if (sandbox.available()) log.info(sandbox.describe());
+        else log.warn(sandbox.describe());
+        this.validation = Validation.standard(sandbox, settings.validators() == null ? CommandValidators.none() : settings.validators(),
+                false, PhpLintCache.inMemory(50_000));
+        this.config = new ConfigService(new ConfigStore(database.jdbi()), validation, settings.limits(), clock);
         HealthStore health = new HealthStore();
         this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), health, new HostSignals(), clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
@@ -105,6 +126,10 @@ public final class Rollguard implements AutoCloseable {
         Duty webhooks = new Duty(leases, "webhooks");
         duties = List.of(orchestrator, monitor, webhooks);
         rollouts.runOnlyWhen(orchestrator);
+        prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(), clock);
+        prometheus.runOnlyWhen(orchestrator);
+        rollouts.watchGaps(prometheus);
+        OperationalMetrics operational = new OperationalMetrics(metrics, config, rollouts, notifier, prometheus);
         incidents.runOnlyWhen(monitor);
         notifier.runOnlyWhen(webhooks);
         if (database.kind() == Database.Kind.POSTGRESQL) {
@@ -120,7 +145,7 @@ public final class Rollguard implements AutoCloseable {
         this.audit = new AuditLog(new AuditStore(database.jdbi()), clock);
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals((service, version) -> auth.approvers(service, version));
-        this.api = new ApiServer(settings.maxBodyBytes(), metrics, server -> {
+        this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new Bundles(config, 64L << 20);
             RolloutRoutes.registerAgentProtocol(server, new AgentService(rollouts, bundles));
@@ -136,10 +161,14 @@ public final class Rollguard implements AutoCloseable {
             api.start(settings.host(), settings.port());
             if (base[0] == null) base[0] = "http://" + settings.host() + ":" + api.port();
             rollouts.startLoop(settings.tick());
+            prometheus.start(Duration.ofMillis(250));
             incidents.start(Duration.ofMillis(250));
         } catch (RuntimeException e) {
+            prometheus.close();
             rollouts.close();
             incidents.close();
+            validation.close();
+            sandbox.close();
             database.close();
             throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
@@ -180,11 +209,14 @@ public final class Rollguard implements AutoCloseable {
     public void close() {
         // stop taking requests first, so no request reaches storage after it closes
         api.stop();
+        prometheus.close();
         rollouts.close();
         incidents.close();
         if (replication != null) replication.close();
         // hand the duties over at once instead of after the lease expires
         duties.forEach(Duty::release);
+        validation.close();
+        sandbox.close();
         database.close();
     }
 }

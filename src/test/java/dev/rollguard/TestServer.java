@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
+import dev.rollguard.validate.CommandValidators;
 import org.awaitility.Awaitility;
 
 import java.io.IOException;
@@ -50,6 +51,13 @@ public final class TestServer implements AutoCloseable {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(database, "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
                 .withBootstrapToken(ADMIN_TOKEN));
+    }
+
+    /** A server whose operator declared these command validators. */
+    public TestServer(CommandValidators validators) {
+        this.dir = tempDir();
+        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
+                .withBootstrapToken(ADMIN_TOKEN).withValidators(validators));
     }
 
     public TestServer(Path dir, int port) {

@@ -1,10 +1,11 @@
 package dev.rollguard.agent;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.Processes;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.TreeWire;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.protocol.AgentProtocol;
 import org.slf4j.Logger;
@@ -196,11 +197,11 @@ public final class Agent implements AutoCloseable {
         inlineBundle = null;
         JsonNode bundle = inline != null && inline.path("version").asInt() == version && config.service().equals(inline.path("service").asText())
                 ? inline : get("/api/v1/services/" + enc(config.service()) + "/versions/" + version + "/bundle", Duration.ofMinutes(2), JsonNode.class);
-        Map<String, String> files = Json.MAPPER.convertValue(bundle.path("files"), new TypeReference<Map<String, String>>() {});
-        Map<String, String> hashes = Json.MAPPER.convertValue(bundle.path("hashes"), new TypeReference<Map<String, String>>() {});
         Path staged;
         try {
-            staged = releases.stage(version, files, hashes);
+            // every file's and link's SHA-256 is checked here, and the tree's hash over all of them
+            ConfigTree tree = Json.MAPPER.convertValue(bundle, TreeWire.Bundle.class).verifiedTree();
+            staged = releases.stage(version, tree);
         } catch (Problem e) {
             throw new ApplyFailed(e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.rollguard.agent;
 
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.health.LatencyHistogram;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -8,8 +9,8 @@ import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Request outcomes of the current reporting window: counts, 5xx, and a bounded reservoir of latencies
- * for the p99. Thread-safe; drained once per report.
+ * Request outcomes of the current reporting window: counts, 5xx, a bounded reservoir of latencies
+ * for the p99, and every latency in {@link LatencyHistogram}'s buckets. Thread-safe; drained once per report.
  */
 public final class HealthWindow {
     private static final int RESERVOIR = 4096;
@@ -18,6 +19,8 @@ public final class HealthWindow {
     private long errors;
     private long seen;
     private final double[] latencies = new double[RESERVOIR];
+    // every latency, not a sample of them: the analysis compares whole distributions
+    private final long[] buckets = new long[LatencyHistogram.BUCKETS];
     private int filled;
     private Instant start;
     private Instant firstErrorAt;
@@ -40,6 +43,7 @@ public final class HealthWindow {
         }
         if (latencyMillis >= 0) {
             seen++;
+            buckets[LatencyHistogram.bucket(latencyMillis)]++;
             if (filled < RESERVOIR) {
                 latencies[filled++] = latencyMillis;
             } else {
@@ -57,7 +61,9 @@ public final class HealthWindow {
             Arrays.sort(sorted);
             p99 = sorted[Math.min(filled - 1, (int) Math.ceil(filled * 0.99) - 1)];
         }
-        HealthStore.Sample s = new HealthStore.Sample(start, now, version, requests, errors, p99, seen, firstErrorAt);
+        HealthStore.Sample s = new HealthStore.Sample(start, now, version, requests, errors, p99, seen, firstErrorAt,
+                seen == 0 ? null : buckets.clone());
+        Arrays.fill(buckets, 0);
         firstErrorAt = null;
         requests = 0;
         errors = 0;

@@ -2,14 +2,14 @@ package dev.rollguard.agent;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigPaths;
-import dev.rollguard.config.Hashing;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeLoader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -18,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +28,7 @@ import java.util.regex.Pattern;
  *   target/releases/v12-1a2b3c/...   one complete tree per applied version (the last N kept)
  *   target/current -> releases/v12-1a2b3c
  * </pre>
- * A tree is written into a staging directory (each file fsync'd, hashes verified), renamed into place, and
+ * A tree (verified against its hashes when it arrived) is written into a staging directory (each file fsync'd), renamed into place, and
  * made live by renaming a new symlink over {@code current}: readers see the old tree or the new one, never
  * half of either. Killing the agent at any point leaves at most a staging directory, removed on next start.
  */
@@ -79,26 +78,24 @@ public final class ReleaseDirectory {
     }
 
     /**
-     * Writes a verified tree for {@code version} and returns its directory (not yet live). Paths are
-     * normalized and must stay below the release directory; content must match its SHA-256.
+     * Writes a verified tree for {@code version} and returns its directory (not yet live): files byte for byte, links
+     * as links with their targets as written (created last and never followed: nothing is written through one).
+     * Paths must stay below the release directory.
      */
-    public Path stage(int version, Map<String, String> files, Map<String, String> hashes) {
+    public Path stage(int version, ConfigTree tree) {
         String nonce = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         Path staging = releases.resolve(STAGING + "v" + version + "-" + nonce);
         try {
             Files.createDirectory(staging);
-            for (var e : files.entrySet()) {
-                String rel = ConfigPaths.normalize(e.getKey());
-                Path file = staging.resolve(rel).normalize();
-                if (!file.startsWith(staging)) throw Problem.badRequest("path_traversal", "refusing to write outside the release: " + e.getKey());
-                String expected = hashes.get(e.getKey());
-                String content = e.getValue() == null ? "" : e.getValue();
-                if (expected == null || !expected.equals(Hashing.sha256(content))) {
-                    throw Problem.badRequest("hash_mismatch", "content of " + rel + " does not match its hash");
+            for (var e : tree.entries().entrySet()) {
+                if (e.getValue() instanceof TreeEntry.File f) writeDurably(placeFor(staging, e.getKey()), f.bytes());
+            }
+            for (var e : tree.entries().entrySet()) {
+                if (e.getValue() instanceof TreeEntry.Link l) {
+                    Path link = placeFor(staging, e.getKey());
+                    if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) throw Problem.badRequest("duplicate_path", "written twice: " + link);
+                    Files.createSymbolicLink(link, Path.of(l.target()));
                 }
-                Files.createDirectories(file.getParent());
-                checkNoLinks(staging, file.getParent());
-                writeDurably(file, content.getBytes(StandardCharsets.UTF_8));
             }
             Path finalDir = releases.resolve("v" + version + "-" + nonce);
             Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
@@ -111,6 +108,16 @@ public final class ReleaseDirectory {
             TreeLoader.deleteRecursively(staging);
             throw e;
         }
+    }
+
+    /** Where an entry goes: below the staging directory, its parents created, none of them a link. */
+    private static Path placeFor(Path staging, String path) throws IOException {
+        String rel = ConfigPaths.normalize(path);
+        Path file = staging.resolve(rel).normalize();
+        if (!file.startsWith(staging)) throw Problem.badRequest("path_traversal", "refusing to write outside the release: " + path);
+        Files.createDirectories(file.getParent());
+        checkNoLinks(staging, file.getParent());
+        return file;
     }
 
     /** Points {@code current} at a staged release, atomically. Returns the release it pointed at before. */

@@ -2,8 +2,11 @@ package dev.rollguard.cli;
 
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
+import dev.rollguard.rollout.Analysis;
+import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
+import dev.rollguard.validate.PhpLintBenchmark;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
@@ -12,25 +15,30 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint, judgement")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "Suite: validate | rollout | push")
+    @Parameters(index = "0", description = "Suite: validate | rollout | push | phplint | judgement")
     String suite;
 
     @Option(names = "--files", split = ",", defaultValue = "1000,10000", description = "Tree sizes (default ${DEFAULT-VALUE})")
     List<Integer> sizes;
 
-    @Option(names = "--runs", defaultValue = "5", description = "Measured runs per size after 2 warm-up runs")
-    int runs;
+    @Option(names = "--runs", description = "validate: measured runs per size after 2 warm-up runs (default 5); "
+            + "judgement: releases per scenario (default 200)")
+    Integer runs;
+
+    @Option(names = "--seed", defaultValue = "1", description = "judgement: seed of the synthetic releases (default ${DEFAULT-VALUE})")
+    long seed;
 
     @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
     int hosts;
@@ -51,6 +59,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
+    @Option(names = "--dir", description = "phplint: the tree (default $ROLLGUARD_WORDPRESS_DIR, Debian's WordPress)")
+    Path dir;
+
     @Option(names = "--servers", split = ",", hidden = true)
     List<String> servers;
 
@@ -69,11 +80,21 @@ public final class BenchCommand implements Callable<Integer> {
             case "push" -> {
                 return push(out);
             }
+            case "judgement" -> {
+                int n = runs == null ? 200 : runs;
+                if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
+                JudgementBenchmark.print(JudgementBenchmark.run(seed, n, Analysis.Settings.DEFAULT), seed, n, out);
+                return 0;
+            }
+            case "phplint" -> {
+                return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",
+                        System.getProperty("user.home") + "/.cache/rollguard/wordpress")), out);
+            }
             case "swarm" -> {
                 return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown suite '" + suite + "' (known: validate, rollout, push)");
+                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement)");
         }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");
@@ -84,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
             ConfigTree tree = ConfigTree.of(files, new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4));
             List<Long> times = new ArrayList<>();
             ValidationReport last = null;
-            for (int i = 0; i < runs + 2; i++) {
+            for (int i = 0; i < (runs == null ? 5 : runs) + 2; i++) {
                 long t = System.nanoTime();
                 last = validation.run(tree, null, null);
                 if (i >= 2) times.add((System.nanoTime() - t) / 1_000_000);

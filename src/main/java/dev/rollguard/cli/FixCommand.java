@@ -5,7 +5,6 @@ import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
-import dev.rollguard.config.TreeLoader;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
@@ -64,7 +63,7 @@ public final class FixCommand implements Callable<Integer> {
                     + result.path("version").path("message").asText());
             return 0;
         }
-        ConfigTree tree = TreeLoader.load(path, new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4));
+        ConfigTree tree = LocalTree.load(spec.commandLine(), path, new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4));
         ValidationReport report = Validation.builtIn().run(tree, null, null);
         Fixer.Result fixed = Fixer.apply(tree, report.findings().stream()
                 .filter(f -> findings == null || findings.contains(f.id())).toList());
@@ -79,6 +78,6 @@ public final class FixCommand implements Callable<Integer> {
             }
         }
         String msg = message != null ? message : ConfigService.describe(fixed, 0).replaceFirst("^fix v0:", "fix:");
-        return PushCommand.push(spec, client, service, fixed.tree().files(), msg, null, null, json);
+        return PushCommand.push(spec, client, service, fixed.tree(), msg, null, null, null, json);
     }
 }

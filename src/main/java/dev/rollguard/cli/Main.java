@@ -2,6 +2,7 @@ package dev.rollguard.cli;
 
 import dev.rollguard.Problem;
 import dev.rollguard.client.ApiClient;
+import dev.rollguard.config.TreeLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,7 +31,8 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             cmd.getErr().println("rollguard: " + message(ex));
             if (System.getenv("ROLLGUARD_DEBUG") != null) ex.printStackTrace(cmd.getErr());
-            return ex instanceof CommandLine.ParameterException ? 2 : 1;
+            // a directory argument that cannot be read at all is a usage error, like a missing argument
+            return ex instanceof CommandLine.ParameterException || ex instanceof TreeLoader.UnreadableDirectory ? 2 : 1;
         });
         return cl;
     }

@@ -1,6 +1,8 @@
 package dev.rollguard.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.config.GitCommit;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.ValidationReport;
 
@@ -16,6 +18,11 @@ final class Output {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The Git provenance of a version as the server sent it, or null. */
+    static GitCommit git(JsonNode node) {
+        return node == null || node.isNull() || node.isMissingNode() ? null : Json.MAPPER.convertValue(node, GitCommit.class);
     }
 
     static void report(PrintWriter out, PrintWriter err, ValidationReport report, int files) {

@@ -2,9 +2,11 @@ package dev.rollguard.cli;
 
 import dev.rollguard.Rollguard;
 import dev.rollguard.config.Limits;
+import dev.rollguard.validate.CommandValidators;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -20,18 +22,22 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port (default ${DEFAULT-VALUE})", defaultValue = "${env:ROLLGUARD_PORT:-8080}")
     int port;
 
-    @Option(names = "--max-file-bytes", description = "Largest config file accepted (default ${DEFAULT-VALUE})", defaultValue = "1048576")
+    @Option(names = "--max-file-bytes", description = "Largest file accepted (default ${DEFAULT-VALUE}: 16 MiB)", defaultValue = "16777216")
     long maxFileBytes;
 
-    @Option(names = "--max-files", description = "Most files in one version (default ${DEFAULT-VALUE})", defaultValue = "20000")
+    @Option(names = "--max-files", description = "Most files in one version (default ${DEFAULT-VALUE})", defaultValue = "50000")
     int maxFiles;
 
-    @Option(names = "--max-tree-bytes", description = "Largest total size of one version (default ${DEFAULT-VALUE})", defaultValue = "67108864")
+    @Option(names = "--max-tree-bytes", description = "Largest total size of one version (default ${DEFAULT-VALUE}: 256 MiB)", defaultValue = "268435456")
     long maxTreeBytes;
 
     @Option(names = "--public-url", description = "How people reach this server, for links in pages and webhooks (env ROLLGUARD_PUBLIC_URL; "
             + "default: the listen address)", defaultValue = "${env:ROLLGUARD_PUBLIC_URL}")
     String publicUrl;
+
+    @Option(names = "--validators", description = "YAML file declaring the command validators service specs may name "
+            + "(env ROLLGUARD_VALIDATORS; default: none)", defaultValue = "${env:ROLLGUARD_VALIDATORS}")
+    Path validators;
 
     @Override
     public Integer call() throws Exception {
@@ -41,6 +47,7 @@ public final class ServerCommand implements Callable<Integer> {
         settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
+        if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {
             System.err.println("first start: created user 'admin' (admin on every service). Its token, shown only this once:");

@@ -3,6 +3,7 @@ package dev.rollguard.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.client.ApiClient;
+import dev.rollguard.config.GitCommit;
 import dev.rollguard.validate.ValidationReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,6 +42,8 @@ public final class ShowCommand implements Callable<Integer> {
         out.println(service + " v" + info.path("number").asInt() + " by " + info.path("author").asText() + " at "
                 + info.path("createdAt").asText() + " (parent " + (info.path("parent").isNull() ? "-" : "v" + info.path("parent").asInt()) + ")");
         out.println("  " + info.path("message").asText());
+        GitCommit git = Output.git(info.path("git"));
+        if (git != null) out.println("  v" + info.path("number").asInt() + " = " + git.describe() + " (" + git.commit() + ")");
         out.println("  files: " + info.path("fileCount").asInt() + ", tree " + info.path("treeHash").asText().substring(0, 12));
         if (!info.path("breakGlass").isNull()) out.println("  BREAK-GLASS: " + info.path("breakGlass").asText());
         if (info.path("bad").asBoolean()) out.println("  BAD: " + info.path("badReason").asText());

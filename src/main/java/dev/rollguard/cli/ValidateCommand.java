@@ -5,15 +5,27 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.validate.CommandValidators;
+import dev.rollguard.validate.Finding;
+import dev.rollguard.validate.PhpLintCache;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.validate.format.GitHubAnnotations;
+import dev.rollguard.validate.format.JUnitXml;
+import dev.rollguard.validate.format.ReportContext;
+import dev.rollguard.validate.format.ReportFormat;
+import dev.rollguard.validate.format.Sarif;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,31 +47,88 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--parent", description = "Directory with the currently deployed tree: only changed files are linted, risk rules see the change")
     Path parent;
 
-    @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, custom commands)")
+    @Option(names = "--validators", description = "YAML file declaring command validators the spec names (as for 'server --validators')")
+    Path validators;
+
+    @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, nginx -t, command validators)")
     boolean builtinOnly;
 
-    @Option(names = "--skip-binary", description = "Leave binary files (images, archives) out instead of refusing the tree")
-    boolean skipBinary;
-
-    @Option(names = "--json", description = "Print the report as JSON")
+    @Option(names = "--json", description = "Print the report as JSON (same as --format json)")
     boolean json;
+
+    @Option(names = "--format", paramLabel = "text|json|sarif|junit|github",
+            description = "Output format: text (default), json, sarif (SARIF 2.1.0), junit (JUnit XML), github (workflow annotations)")
+    String format;
 
     @Override
     public Integer call() {
+        ReportFormat chosen = format();
         ServiceSpec service = SpecFiles.load(specFile);
-        List<String> skipped = skipBinary ? new ArrayList<>() : null;
-        ConfigTree tree = TreeLoader.load(path, OFFLINE, skipped);
-        if (skipped != null && !skipped.isEmpty()) {
-            spec.commandLine().getErr().println("notice: skipped " + skipped.size() + " binary file(s)");
+        // binary files and links are part of the tree; what cannot be read at all becomes a finding at its path
+        TreeLoader.Scan scan = LocalTree.scan(path, OFFLINE);
+        ConfigTree tree = scan.tree();
+        ConfigTree parentTree = parent == null ? null : LocalTree.scan(parent, OFFLINE).tree();
+        ValidationReport report;
+        if (builtinOnly) {
+            report = Validation.builtIn().run(tree, parentTree, service.validation());
+        } else {
+            // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
+            CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
+            try (Sandbox sandbox = Sandbox.detect();
+                 Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
+                validation.check(service.validation());
+                report = validation.run(tree, parentTree, service.validation());
+            }
         }
-        ConfigTree parentTree = parent == null ? null : TreeLoader.load(parent, OFFLINE);
-        Validation validation = builtinOnly ? Validation.builtIn() : Validation.standard();
-        ValidationReport report = validation.run(tree, parentTree, service.validation());
+        if (!scan.skipped().isEmpty()) {
+            List<Finding> all = new ArrayList<>(report.findings());
+            all.addAll(LocalTree.findings(scan.skipped()));
+            report = new ValidationReport(all, report.notices(), report.highRisk(), report.riskReasons(), report.durationMillis());
+        }
         var out = spec.commandLine().getOut();
-        if (json) Output.json(out, report);
-        else Output.report(out, spec.commandLine().getErr(), report, tree.size());
+        switch (chosen) {
+            case TEXT -> Output.report(out, spec.commandLine().getErr(), report, tree.size());
+            case JSON -> Output.json(out, report);
+            case SARIF -> out.print(Sarif.render(report, context(tree)));
+            case JUNIT -> out.print(JUnitXml.render(report, context(tree)));
+            case GITHUB -> out.print(GitHubAnnotations.render(report, context(tree)));
+        }
         out.flush();
         return report.findings().isEmpty() ? 0 : 1;
+    }
+
+    private ReportFormat format() {
+        if (format == null) return json ? ReportFormat.JSON : ReportFormat.TEXT;
+        ReportFormat f;
+        try {
+            f = ReportFormat.parse(format);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (json && f != ReportFormat.JSON) throw new ParameterException(spec.commandLine(), "--json contradicts --format " + format);
+        return f;
+    }
+
+    /**
+     * CI systems name files relative to the job's working directory (the repository's root): a tree validated below
+     * it is reported as {@code dir/file}, one elsewhere by its absolute path.
+     */
+    private ReportContext context(ConfigTree tree) {
+        Path cwd = Path.of("").toAbsolutePath().normalize();
+        Path dir = path.toAbsolutePath().normalize();
+        String prefix;
+        URI base;
+        if (dir.startsWith(cwd)) {
+            String rel = cwd.relativize(dir).toString().replace('\\', '/');
+            prefix = rel.isEmpty() ? "" : rel + "/";
+            base = cwd.toUri();
+        } else {
+            prefix = dir.toString().replace('\\', '/') + "/";
+            base = null;
+        }
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        String version = spec.root().version().length > 0 ? spec.root().version()[0].replace("rollguard ", "") : "dev";
+        return new ReportContext(tree, prefix, base, version, Instant.now(), host);
     }
 
     /** Reads service specs from YAML or JSON files. */

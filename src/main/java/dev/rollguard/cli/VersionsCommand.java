@@ -2,6 +2,7 @@ package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.client.ApiClient;
+import dev.rollguard.config.GitCommit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,9 +40,11 @@ public final class VersionsCommand implements Callable<Integer> {
             if (v.path("bad").asBoolean()) flags.append(" BAD");
             if (!v.path("breakGlass").isNull()) flags.append(" BREAK-GLASS");
             if (v.path("highRisk").asBoolean()) flags.append(" HIGH-RISK");
-            out.printf("v%-5d %-20s %-16s %3d errors %3d warnings%s  %s%n", v.path("number").asInt(),
+            GitCommit git = Output.git(v.path("git"));
+            out.printf("v%-5d %-20s %-16s %3d errors %3d warnings%s  %s%s%n", v.path("number").asInt(),
                     v.path("createdAt").asText().replace('T', ' ').replaceAll("\\.\\d+Z$", "Z"), v.path("author").asText(),
-                    v.path("errors").asInt(), v.path("warnings").asInt(), flags, v.path("message").asText());
+                    v.path("errors").asInt(), v.path("warnings").asInt(), flags, v.path("message").asText(),
+                    git == null ? "" : "  [" + git.describe() + "]");
         }
         return 0;
     }

@@ -3,7 +3,6 @@ package dev.rollguard.config;
 import dev.rollguard.Json;
 
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Serialized bundles (the whole tree of a version, as an agent applies it), kept for the versions a fleet is
@@ -21,7 +20,7 @@ public final class Bundles {
         this.maxChars = maxChars;
     }
 
-    /** The bundle of a version as JSON: service, version, treeHash, hashes and files. */
+    /** The bundle of a version as JSON: a {@link TreeWire.Bundle}. */
     public String json(String service, int version) {
         String key = service + '\0' + version;
         synchronized (this) {
@@ -29,8 +28,7 @@ public final class Bundles {
             if (cached != null) return cached;
         }
         ConfigTree tree = config.tree(service, version);
-        String body = Json.write(Map.of("service", service, "version", version, "treeHash", tree.treeHash(),
-                "hashes", tree.hashes(), "files", tree.files()));
+        String body = Json.write(TreeWire.Bundle.of(service, version, tree));
         synchronized (this) {
             if (body.length() <= maxChars / 4 && recent.putIfAbsent(key, body) == null) {
                 chars += body.length();

@@ -39,6 +39,7 @@ public final class ConfigService {
 
     public void putService(String name, ServiceSpec spec) {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
+        validation.check(s.validation());
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
     }
 
@@ -54,8 +55,12 @@ public final class ConfigService {
     public List<String> services() { return store.serviceNames(); }
 
     public ValidationReport validate(String service, Map<String, String> files, Integer parent) {
+        return validate(service, new TreeWire.Upload(files, null), parent);
+    }
+
+    public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = ConfigTree.of(files, limits);
+        ConfigTree tree = upload.tree(limits);
         return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
     }
 
@@ -65,8 +70,19 @@ public final class ConfigService {
      */
     public PushResult push(String service, Map<String, String> files, String author, String message, Integer parent,
                            String breakGlass) {
+        return push(service, new TreeWire.Upload(files, null), author, message, parent, breakGlass, null);
+    }
+
+    /** Validates and stores the uploaded tree, recording the Git commit it came from when {@code git} is given. */
+    public PushResult push(String service, TreeWire.Upload upload, String author, String message, Integer parent,
+                           String breakGlass, GitCommit git) {
+        service(service);
+        return push(service, upload.tree(limits), author, message, parent, breakGlass, git);
+    }
+
+    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass,
+                            GitCommit git) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = ConfigTree.of(files, limits);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
         if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
@@ -84,7 +100,7 @@ public final class ConfigService {
                     Map.of("report", report));
         }
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass);
+                report.releasable() ? null : breakGlass, git);
         return new PushResult(v, report);
     }
 
@@ -133,6 +149,11 @@ public final class ConfigService {
                         l.added(), secrets.mask(l.text()))).toList())).toList();
     }
 
+    /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
+    public VersionDiff versionDiff(String service, int from, int to) {
+        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to));
+    }
+
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
     public PushResult fix(String service, int number, String author, List<String> findingIds) {
         VersionInfo v = version(service, number);
@@ -145,7 +166,8 @@ public final class ConfigService {
         if (fixed.applied().isEmpty()) {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
-        return push(service, fixed.tree().files(), author, describe(fixed, number), number, null);
+        // the fixed tree is checked against today's limits like any push
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -22,7 +22,12 @@ import java.util.function.Function;
 /** Persistence of services, versions (content-addressed files), environments and releases. */
 public final class ConfigStore {
     private static final String VERSION_COLUMNS = "service, number, parent, author, message, created_at, tree_hash, "
-            + "file_count, total_bytes, releasable, high_risk, bad, bad_reason, break_glass, report";
+            + "file_count, total_bytes, releasable, high_risk, bad, bad_reason, break_glass, report, "
+            + "git_commit, git_author, git_email, git_message, git_dirty";
+
+    /** {@code version_files.kind}: a regular file, or a symbolic link whose blob is its target. */
+    private static final String FILE = "file";
+    private static final String LINK = "link";
 
     private final Jdbi jdbi;
 
@@ -79,27 +84,33 @@ public final class ConfigStore {
 
     /** Stores a new version with the next number; its files' contents are added once per distinct hash. */
     public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
-                                     ConfigTree tree, ValidationReport report, String breakGlass) {
+                                     ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git) {
         return jdbi.inTransaction(h -> {
             Integer max = h.createQuery("SELECT MAX(number) FROM versions WHERE service = :s").bind("s", service)
                     .mapTo(Integer.class).findOne().orElse(null);
             int number = max == null ? 1 : max + 1;
-            PreparedBatch blobs = h.prepareBatch("INSERT INTO blobs (hash, size, content) VALUES (:hash, :size, :content) "
+            PreparedBatch blobs = h.prepareBatch("INSERT INTO blobs (hash, size, data) VALUES (:hash, :size, :data) "
                     + "ON CONFLICT (hash) DO NOTHING");
-            for (var e : tree.files().entrySet()) {
-                blobs.bind("hash", tree.hash(e.getKey())).bind("size", (long) e.getValue().getBytes(StandardCharsets.UTF_8).length)
-                        .bind("content", e.getValue()).add();
+            for (TreeEntry e : tree.entries().values()) {
+                // a link's blob is its target, as Git stores links
+                byte[] data = e instanceof TreeEntry.File f ? f.bytes() : ((TreeEntry.Link) e).target().getBytes(StandardCharsets.UTF_8);
+                blobs.bind("hash", e.hash()).bind("size", (long) data.length).bind("data", data).add();
             }
             if (tree.size() > 0) blobs.execute();
             h.createUpdate("INSERT INTO versions (" + VERSION_COLUMNS + ") VALUES (:service, :number, :parent, :author, :message, "
-                            + ":created, :treeHash, :files, :bytes, :releasable, :highRisk, :bad, NULL, :breakGlass, :report)")
+                            + ":created, :treeHash, :files, :bytes, :releasable, :highRisk, :bad, NULL, :breakGlass, :report, "
+                            + ":gitCommit, :gitAuthor, :gitEmail, :gitMessage, :gitDirty)")
                     .bind("service", service).bind("number", number).bind("parent", parent).bind("author", author)
                     .bind("message", message).bind("created", now.toEpochMilli()).bind("treeHash", tree.treeHash())
                     .bind("files", tree.size()).bind("bytes", tree.totalBytes()).bind("releasable", report.releasable())
                     .bind("highRisk", report.highRisk()).bind("bad", false).bind("breakGlass", breakGlass)
-                    .bind("report", Json.write(report)).execute();
-            PreparedBatch files = h.prepareBatch("INSERT INTO version_files (service, number, path, hash) VALUES (:s, :n, :p, :h)");
-            for (String path : tree.paths()) files.bind("s", service).bind("n", number).bind("p", path).bind("h", tree.hash(path)).add();
+                    .bind("report", Json.write(report))
+                    .bind("gitCommit", git == null ? null : git.commit()).bind("gitAuthor", git == null ? null : git.author())
+                    .bind("gitEmail", git == null ? null : git.email()).bind("gitMessage", git == null ? null : git.message())
+                    .bind("gitDirty", git == null ? null : git.dirty()).execute();
+            PreparedBatch files = h.prepareBatch("INSERT INTO version_files (service, number, path, hash, kind) VALUES (:s, :n, :p, :h, :k)");
+            tree.entries().forEach((path, e) -> files.bind("s", service).bind("n", number).bind("p", path).bind("h", e.hash())
+                    .bind("k", e instanceof TreeEntry.Link ? LINK : FILE).add());
             if (tree.size() > 0) files.execute();
             return version(h, service, number).orElseThrow();
         });
@@ -127,21 +138,32 @@ public final class ConfigStore {
                 rs.getString("message"), Instant.ofEpochMilli(rs.getLong("created_at")), rs.getString("tree_hash"),
                 rs.getInt("file_count"), rs.getLong("total_bytes"), rs.getBoolean("releasable"), rs.getBoolean("high_risk"),
                 rs.getBoolean("bad"), rs.getString("bad_reason"), rs.getString("break_glass"),
-                Json.read(rs.getString("report"), ValidationReport.class));
+                Json.read(rs.getString("report"), ValidationReport.class), gitCommit(rs));
+    }
+
+    private static GitCommit gitCommit(ResultSet rs) throws SQLException {
+        String commit = rs.getString("git_commit");
+        return commit == null ? null : new GitCommit(commit, rs.getString("git_author"), rs.getString("git_email"),
+                rs.getString("git_message"), rs.getBoolean("git_dirty"));
     }
 
     public ConfigTree tree(String service, int number) {
-        Map<String, String> files = jdbi.withHandle(h -> {
-            Map<String, String> out = new HashMap<>();
-            h.createQuery("SELECT f.path, b.content FROM version_files f JOIN blobs b ON b.hash = f.hash "
+        Map<String, TreeEntry> entries = jdbi.withHandle(h -> {
+            Map<String, TreeEntry> out = new HashMap<>();
+            h.createQuery("SELECT f.path, f.kind, b.data FROM version_files f JOIN blobs b ON b.hash = f.hash "
                             + "WHERE f.service = :s AND f.number = :n")
                     .bind("s", service).bind("n", number)
-                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                    .map((rs, ctx) -> {
+                        String path = rs.getString(1);
+                        byte[] data = rs.getBytes(3);
+                        return Map.entry(path, LINK.equals(rs.getString(2))
+                                ? TreeEntry.link(path, new String(data, StandardCharsets.UTF_8)) : TreeEntry.file(data));
+                    })
                     .forEach(e -> out.put(e.getKey(), e.getValue()));
             return out;
         });
         // stored trees passed every limit when they were pushed; limits may have shrunk since
-        return ConfigTree.of(files, new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE));
+        return ConfigTree.ofEntries(entries, new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE));
     }
 
     public void markBad(String service, int number, String reason) {

@@ -2,136 +2,235 @@ package dev.rollguard.config;
 
 import dev.rollguard.Problem;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * An immutable set of text config files keyed by normalized relative path. Construction is the single
- * gate for bad input: traversal, binary content, oversize files and too many files are refused here,
- * so everything downstream can trust a tree.
+ * An immutable tree of files (text or binary) and symbolic links keyed by normalized relative path. Construction is
+ * the single gate for bad input: traversal, oversize files, too many files and ambiguous paths are refused here, so
+ * everything downstream can trust a tree. Links are kept as written; {@link #resolve} follows them inside the tree
+ * only, for the validators' reference checks.
  */
 public final class ConfigTree {
-    private final TreeMap<String, String> tree;
-    private final SortedMap<String, String> files;
-    private final Map<String, String> hashes;
+    /** Where a path leads once the tree's own links are followed; nothing outside the tree is ever read. */
+    public sealed interface Resolution {
+        /** An entry or an implicit directory of the tree ({@code path} is "" for the root). */
+        record Found(String path, boolean directory) implements Resolution {}
 
-    private ConfigTree(TreeMap<String, String> files) {
-        this.tree = files;
-        this.files = Collections.unmodifiableSortedMap(files);
-        Map<String, String> h = new LinkedHashMap<>();
-        files.forEach((p, c) -> h.put(p, Hashing.sha256(c)));
-        this.hashes = Collections.unmodifiableMap(h);
+        /** The way leaves the tree through {@code link} (an absolute target, or one climbing above the root). */
+        record Outside(String link, String target) implements Resolution {}
+
+        /** Nothing is at {@code path} (after following links), or a file stands where a directory is needed. */
+        record Missing(String path) implements Resolution {}
+
+        /** More than {@link #MAX_HOPS} links on the way: a cycle such as {@code a -> b, b -> a}. */
+        record Cycle(String link) implements Resolution {}
     }
 
+    /** Linux gives up after 40 links (ELOOP); so does resolution here. */
+    static final int MAX_HOPS = 40;
+
+    private final TreeMap<String, TreeEntry> tree;
+    private final SortedMap<String, TreeEntry> entries;
+    private final SortedMap<String, String> files;
+    private final NavigableSet<String> textPaths;
+    private final Map<String, String> hashes;
+    private final boolean hasLinks;
+
+    private ConfigTree(TreeMap<String, TreeEntry> entries) {
+        this.tree = entries;
+        this.entries = Collections.unmodifiableSortedMap(entries);
+        TreeMap<String, String> texts = new TreeMap<>();
+        Map<String, String> h = new LinkedHashMap<>();
+        boolean links = false;
+        for (var e : entries.entrySet()) {
+            h.put(e.getKey(), e.getValue().hash());
+            if (e.getValue() instanceof TreeEntry.File f && f.text() != null) texts.put(e.getKey(), f.text());
+            links |= e.getValue() instanceof TreeEntry.Link;
+        }
+        this.files = Collections.unmodifiableSortedMap(texts);
+        this.textPaths = Collections.unmodifiableNavigableSet(texts.navigableKeySet());
+        this.hashes = Collections.unmodifiableMap(h);
+        this.hasLinks = links;
+    }
+
+    /** A tree of text files (path → content). Content with NUL or invalid UTF-8 becomes a binary file. */
     public static ConfigTree of(Map<String, String> raw, Limits limits) {
-        if (raw.size() > limits.maxFiles()) {
-            throw new Problem(413, "too_many_files",
-                    "tree has " + raw.size() + " files; the limit is " + limits.maxFiles());
-        }
-        TreeMap<String, String> files = new TreeMap<>();
-        long total = 0;
-        for (var e : raw.entrySet()) {
-            String path = ConfigPaths.normalize(e.getKey());
-            String content = e.getValue() == null ? "" : e.getValue();
-            checkText(path, content);
-            long size = content.getBytes(StandardCharsets.UTF_8).length;
-            if (size > limits.maxFileBytes()) {
-                throw new Problem(413, "file_too_large", "file " + path + " is " + size
-                        + " bytes; the limit is " + limits.maxFileBytes(), Map.of("path", path));
-            }
-            total += size;
-            if (total > limits.maxTreeBytes()) {
-                throw new Problem(413, "tree_too_large", "tree is larger than " + limits.maxTreeBytes() + " bytes");
-            }
-            if (files.put(path, content) != null) {
-                throw Problem.badRequest("duplicate_path", "path given twice after normalization: " + path);
-            }
-        }
-        for (String path : files.keySet()) {
-            // a file "a" and a file "a/b" cannot both exist on disk
-            String parent = ConfigPaths.parent(path);
-            while (!parent.isEmpty()) {
-                if (files.containsKey(parent)) {
-                    throw Problem.badRequest("invalid_path", "'" + parent + "' is both a file and a directory");
-                }
-                parent = ConfigPaths.parent(parent);
-            }
-        }
-        return new ConfigTree(files);
+        Map<String, TreeEntry> entries = new LinkedHashMap<>();
+        raw.forEach((path, text) -> entries.put(path, TreeEntry.text(text == null ? "" : text)));
+        return ofEntries(entries, limits);
     }
 
     public static ConfigTree of(Map<String, String> raw) {
         return of(raw, Limits.DEFAULT);
     }
 
-    /** Decodes file bytes as UTF-8 text, refusing binary content with the stable code {@code binary_file}. */
-    public static String decodeText(String path, byte[] bytes) {
-        for (byte b : bytes) {
-            if (b == 0) throw binary(path);
+    public static ConfigTree ofEntries(Map<String, ? extends TreeEntry> raw, Limits limits) {
+        if (raw.size() > limits.maxFiles()) {
+            throw new Problem(413, "too_many_files",
+                    "tree has " + raw.size() + " files; the limit is " + limits.maxFiles());
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw binary(path);
+        TreeMap<String, TreeEntry> entries = new TreeMap<>();
+        long total = 0;
+        for (var e : raw.entrySet()) {
+            String path = ConfigPaths.normalize(e.getKey());
+            TreeEntry entry = e.getValue();
+            if (entry instanceof TreeEntry.File f) {
+                long size = f.size();
+                if (size > limits.maxFileBytes()) {
+                    throw new Problem(413, "file_too_large", "file " + path + " is " + size
+                            + " bytes; the limit is " + limits.maxFileBytes(), Map.of("path", path));
+                }
+                total += size;
+                if (total > limits.maxTreeBytes()) {
+                    throw new Problem(413, "tree_too_large", "tree is larger than " + limits.maxTreeBytes() + " bytes");
+                }
+            } else if (entry instanceof TreeEntry.Link l) {
+                TreeEntry.link(path, l.target());
+            }
+            if (entries.put(path, entry) != null) {
+                throw Problem.badRequest("duplicate_path", "path given twice after normalization: " + path);
+            }
         }
+        for (String path : entries.keySet()) {
+            // a file (or link) "a" and a file "a/b" cannot both exist on disk
+            String parent = ConfigPaths.parent(path);
+            while (!parent.isEmpty()) {
+                if (entries.containsKey(parent)) {
+                    throw Problem.badRequest("invalid_path", "'" + parent + "' is both a file and a directory");
+                }
+                parent = ConfigPaths.parent(parent);
+            }
+        }
+        return new ConfigTree(entries);
     }
 
-    private static void checkText(String path, String content) {
-        int controls = 0;
-        for (int i = 0; i < content.length(); i++) {
-            char c = content.charAt(i);
-            if (c == 0) throw binary(path);
-            if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b) controls++;
-        }
-        if (controls > 0 && controls * 100L > content.length()) throw binary(path);
-    }
-
-    private static Problem binary(String path) {
-        return new Problem(415, "binary_file", "file " + path
-                + " is not UTF-8 text; Rollguard manages text config files only", Map.of("path", path));
-    }
-
+    /** Every path: text files, binary files and links. */
     public NavigableSet<String> paths() { return Collections.unmodifiableNavigableSet(tree.navigableKeySet()); }
-    public Map<String, String> files() { return files; }
-    public Map<String, String> hashes() { return hashes; }
-    public boolean contains(String path) { return files.containsKey(path); }
-    public String content(String path) { return files.get(path); }
-    public String hash(String path) { return hashes.get(path); }
-    public int size() { return files.size(); }
 
-    /** True if some file lives under this directory (directories exist only implicitly). */
+    /** Paths of text files only: what text validators read. */
+    public NavigableSet<String> textPaths() { return textPaths; }
+
+    /** Text files only (path → content): binary files and links are left out. */
+    public Map<String, String> files() { return files; }
+
+    public SortedMap<String, TreeEntry> entries() { return entries; }
+    public TreeEntry entry(String path) { return tree.get(path); }
+
+    /** SHA-256 of every entry's bytes (a link's: its target's). */
+    public Map<String, String> hashes() { return hashes; }
+    public String hash(String path) { return hashes.get(path); }
+
+    /** The text of a text file; null for binary files, links and paths not in the tree. */
+    public String content(String path) { return files.get(path); }
+
+    public int size() { return tree.size(); }
+
+    /**
+     * True if the path names an entry, or leads to a file through the tree's links. A path through a link that leaves
+     * the tree counts as present: what lies outside cannot be checked, and the link itself is reported as a notice.
+     */
+    public boolean contains(String path) {
+        if (tree.containsKey(path)) return true;
+        if (!hasLinks) return false;
+        Resolution r = resolve(path);
+        return r instanceof Resolution.Found f && !f.directory() || r instanceof Resolution.Outside;
+    }
+
+    /** True if some entry lives under this directory (directories exist only implicitly), links followed. */
     public boolean isDirectory(String dir) {
+        if (implicitDirectory(dir)) return true;
+        if (!hasLinks) return false;
+        Resolution r = resolve(dir);
+        return r instanceof Resolution.Found f && f.directory() || r instanceof Resolution.Outside;
+    }
+
+    private boolean implicitDirectory(String dir) {
         if (dir.isEmpty()) return true;
         String prefix = dir + "/";
         String next = tree.ceilingKey(prefix);
         return next != null && next.startsWith(prefix);
     }
 
-    /** Hash of the whole tree: stable over paths and contents, used to detect no-op pushes. */
+    /** Follows the tree's links along a relative path, as the kernel would, but never out of the tree. */
+    public Resolution resolve(String path) {
+        Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
+        List<String> done = new ArrayList<>();
+        int hops = 0;
+        while (!todo.isEmpty()) {
+            String part = todo.pollFirst();
+            if (part.isEmpty() || part.equals(".")) continue;
+            if (part.equals("..")) {
+                if (done.isEmpty()) return new Resolution.Outside(path, path);
+                done.remove(done.size() - 1);
+                continue;
+            }
+            done.add(part);
+            String at = String.join("/", done);
+            TreeEntry e = tree.get(at);
+            if (e instanceof TreeEntry.Link l) {
+                if (++hops > MAX_HOPS) return new Resolution.Cycle(at);
+                if (l.target().startsWith("/")) return new Resolution.Outside(at, l.target());
+                done.remove(done.size() - 1);
+                // a relative target is read from the link's directory; ".." above the root leaves the tree
+                String[] parts = l.target().split("/");
+                int depth = done.size();
+                for (String p : parts) {
+                    if (p.equals("..")) {
+                        if (--depth < 0) return new Resolution.Outside(at, l.target());
+                    } else if (!p.isEmpty() && !p.equals(".")) {
+                        depth++;
+                    }
+                }
+                for (int i = parts.length - 1; i >= 0; i--) todo.addFirst(parts[i]);
+            } else if (e instanceof TreeEntry.File) {
+                if (!todo.isEmpty() && todo.stream().anyMatch(p -> !p.isEmpty() && !p.equals("."))) return new Resolution.Missing(at);
+            } else if (!implicitDirectory(at)) {
+                return new Resolution.Missing(at);
+            }
+        }
+        String at = String.join("/", done);
+        return new Resolution.Found(at, at.isEmpty() || !tree.containsKey(at));
+    }
+
+    /** Links as written (path → target). */
+    public Map<String, String> links() {
+        Map<String, String> out = new TreeMap<>();
+        tree.forEach((p, e) -> {
+            if (e instanceof TreeEntry.Link l) out.put(p, l.target());
+        });
+        return out;
+    }
+
+    /** Hash of the whole tree: stable over paths, kinds and contents, used to detect no-op pushes. */
     public String treeHash() {
         StringBuilder sb = new StringBuilder();
-        hashes.forEach((p, h) -> sb.append(p).append('\0').append(h).append('\n'));
+        tree.forEach((p, e) -> sb.append(p).append('\0').append(e instanceof TreeEntry.Link ? "link:" : "")
+                .append(e.hash()).append('\n'));
         return Hashing.sha256(sb.toString());
     }
 
+    /** This tree with some text files replaced or added. */
     public ConfigTree with(Map<String, String> changes) {
-        TreeMap<String, String> copy = new TreeMap<>(tree);
-        copy.putAll(changes);
+        TreeMap<String, TreeEntry> copy = new TreeMap<>(tree);
+        changes.forEach((p, text) -> copy.put(p, TreeEntry.text(text)));
         return new ConfigTree(copy);
     }
 
+    /** Bytes of all files (links not counted). */
     public long totalBytes() {
-        return files.values().stream().mapToLong(c -> c.getBytes(StandardCharsets.UTF_8).length).sum();
+        long total = 0;
+        for (TreeEntry e : tree.values()) {
+            if (e instanceof TreeEntry.File f) total += f.size();
+        }
+        return total;
     }
 }

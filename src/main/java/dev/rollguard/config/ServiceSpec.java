@@ -3,6 +3,7 @@ package dev.rollguard.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.incident.IncidentSettings;
+import dev.rollguard.prometheus.PrometheusSettings;
 import dev.rollguard.rollout.RolloutPolicy;
 import dev.rollguard.validate.ValidationSettings;
 
@@ -12,12 +13,13 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * How a service is managed: its environments in promotion order, its validators and its rollout policy. Stored as JSON;
+ * How a service is managed: its environments in promotion order, its validators, its rollout policy and, optionally, the
+ * Prometheus whose queries tell its hosts' health beside the agents' reports. Stored as JSON;
  * unknown fields are ignored so older servers can read newer specs.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
-                          IncidentSettings incidents, List<String> secretPatterns) {
+                          IncidentSettings incidents, List<String> secretPatterns, PrometheusSettings prometheus) {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,99}$");
     public static final List<String> DEFAULT_ENVIRONMENTS = List.of("testing", "production");
 
@@ -31,6 +33,16 @@ public record ServiceSpec(String description, List<String> environments, Validat
         if (new HashSet<>(environments).size() != environments.size()) {
             throw Problem.badRequest("invalid_spec", "environment names must be unique: " + environments);
         }
+        if (prometheus != null) {
+            long least = prometheus.minimumBakeSeconds();
+            for (RolloutPolicy.Wave w : rollout.waves()) {
+                if (w.bakeSeconds() < least) {
+                    throw Problem.badRequest("invalid_spec", "the prometheus queries look back " + prometheus.settle().toSeconds()
+                            + " s: every wave needs bakeSeconds >= " + least + " (look-back + 2 polls + timeout), or a wave "
+                            + "would pass before its canary's own traffic shows; a wave has " + w.bakeSeconds());
+                }
+            }
+        }
         for (String e : environments) {
             if (!NAME.matcher(e).matches()) throw Problem.badRequest("invalid_spec", "invalid environment name: '" + e + "'");
         }
@@ -42,16 +54,16 @@ public record ServiceSpec(String description, List<String> environments, Validat
     }
 
     public static ServiceSpec defaults() {
-        return new ServiceSpec(null, null, null, null, null, null);
+        return new ServiceSpec(null, null, null, null, null, null, null);
     }
 
     public ServiceSpec withEnvironments(List<String> envs) {
-        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns);
+        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns, prometheus);
     }
 
     /** The spec as shown to people: webhook secrets and routing keys masked. */
     public ServiceSpec masked() {
-        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns);
+        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns, prometheus);
     }
 
     /** A spec read back from {@link #masked()} and sent again keeps the stored secrets where it shows the mask. */
@@ -66,7 +78,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
         }
         IncidentSettings i = incidents;
         return new ServiceSpec(description, environments, validation, rollout,
-                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns);
+                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns, prometheus);
     }
 
     public static String checkName(String name) {

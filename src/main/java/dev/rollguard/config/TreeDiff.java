@@ -10,7 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 
-/** File-by-file unified diff between two trees. */
+/**
+ * File-by-file unified diff between two trees. Text files get line diffs; a binary file is never diffed by line
+ * ({@code Binary files a/x and b/x differ}, preceded by each side's size and SHA-256, as Git prints it); a symlink
+ * diffs as the one line {@code symlink -> target}, so a file turned into a link shows both.
+ */
 public final class TreeDiff {
     public enum Status { ADDED, REMOVED, MODIFIED }
 
@@ -28,13 +32,53 @@ public final class TreeDiff {
         paths.addAll(to.paths());
         List<FileDiff> out = new ArrayList<>();
         for (String path : paths) {
-            String a = from == null ? null : from.content(path);
-            String b = to.content(path);
-            if (a != null && a.equals(b)) continue;
+            TreeEntry a = from == null ? null : from.entry(path);
+            TreeEntry b = to.entry(path);
+            if (a != null && b != null && a.hash().equals(b.hash()) && a.getClass() == b.getClass()) continue;
             Status status = a == null ? Status.ADDED : b == null ? Status.REMOVED : Status.MODIFIED;
-            out.add(diffFile(path, status, a, b, fromLabel, toLabel));
+            if (isBinary(a) || isBinary(b)) {
+                out.add(binaryDiff(path, status, a, b, fromLabel, toLabel));
+            } else {
+                FileDiff d = diffFile(path, status, textOf(a), textOf(b), fromLabel, toLabel);
+                // lines of a link are not lines of a file: validators looking at changed lines never see them
+                List<ChangedLine> fileLines = d.changedLines().stream()
+                        .filter(l -> !(l.added() ? b instanceof TreeEntry.Link : a instanceof TreeEntry.Link)).toList();
+                out.add(new FileDiff(d.path(), d.status(), d.additions(), d.deletions(), d.unified(), fileLines));
+            }
         }
         return out;
+    }
+
+    /** "binary, 1234 bytes, sha256 …": how a binary file is shown instead of its bytes. */
+    public static String describeBinary(TreeEntry.File f) {
+        return "binary, " + f.size() + " bytes, sha256 " + f.hash();
+    }
+
+    private static boolean isBinary(TreeEntry e) {
+        return e instanceof TreeEntry.File f && f.binary();
+    }
+
+    private static String textOf(TreeEntry e) {
+        if (e == null) return null;
+        if (e instanceof TreeEntry.Link l) return "symlink -> " + l.target() + "\n";
+        return ((TreeEntry.File) e).text();
+    }
+
+    private static String describe(TreeEntry e) {
+        if (e instanceof TreeEntry.Link l) return "symlink -> " + l.target();
+        TreeEntry.File f = (TreeEntry.File) e;
+        return f.binary() ? describeBinary(f) : "text, " + f.size() + " bytes, sha256 " + f.hash();
+    }
+
+    private static FileDiff binaryDiff(String path, Status status, TreeEntry a, TreeEntry b, String fromLabel, String toLabel) {
+        String oldName = a == null ? "/dev/null" : fromLabel + "/" + path;
+        String newName = b == null ? "/dev/null" : toLabel + "/" + path;
+        StringBuilder sb = new StringBuilder("diff ").append(fromLabel).append('/').append(path).append(' ')
+                .append(toLabel).append('/').append(path).append('\n');
+        if (a != null) sb.append("old: ").append(describe(a)).append('\n');
+        if (b != null) sb.append("new: ").append(describe(b)).append('\n');
+        sb.append("Binary files ").append(oldName).append(" and ").append(newName).append(" differ\n");
+        return new FileDiff(path, status, 0, 0, sb.toString(), List.of());
     }
 
     private static FileDiff diffFile(String path, Status status, String a, String b, String fromLabel, String toLabel) {
@@ -68,7 +112,7 @@ public final class TreeDiff {
         return new FileDiff(path, status, adds, dels, String.join("\n", unified) + (unified.isEmpty() ? "" : "\n"), changed);
     }
 
-    /** Config text never holds NUL (it is refused as binary), so it can mark a last line that has no line break. */
+    /** Text never holds NUL (such content is a binary file), so NUL can mark a last line that has no line break. */
     private static final String NO_FINAL_LINE_BREAK = "\u0000";
 
     private static List<String> markUnterminated(String text, List<String> lines) {

@@ -4,41 +4,78 @@ import dev.rollguard.Problem;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Reads a directory on disk into a {@link ConfigTree}, applying the same limits as the server. */
+/**
+ * Reads a directory on disk into a {@link ConfigTree} as it is: files as bytes, symbolic links as links (never
+ * followed, wherever they point), and every other kind of entry, or a file that cannot be read, as a
+ * {@link Skipped} naming the path and the reason. The server's limits apply.
+ */
 public final class TreeLoader {
     private static final Set<String> SKIPPED_DIRS = Set.of(".git", ".svn", ".hg", ".rollguard");
 
-    private TreeLoader() {}
+    /** A path of the directory that is not in the tree, and why. */
+    public record Skipped(String path, Reason reason, String detail) {
+        public enum Reason { UNREADABLE, NOT_A_FILE }
 
-    public static ConfigTree load(Path root, Limits limits) {
-        return load(root, limits, null);
+        public String describe() {
+            return path + ": " + detail;
+        }
     }
 
-    /**
-     * With {@code skippedBinary} non-null, binary files are left out and their paths collected there
-     * instead of failing the load (for validating a whole docroot with images in it).
-     */
-    public static ConfigTree load(Path root, Limits limits, List<String> skippedBinary) {
+    public record Scan(ConfigTree tree, List<Skipped> skipped) {}
+
+    /** The directory itself (or one below it) cannot be listed: nothing sensible can be made of it. */
+    public static final class UnreadableDirectory extends RuntimeException {
+        UnreadableDirectory(String message) { super(message); }
+    }
+
+    private TreeLoader() {}
+
+    /** Loads a tree and refuses one with an unreadable file (naming it and why); other non-files are left out. */
+    public static ConfigTree load(Path root, Limits limits) {
+        return complete(scan(root, limits));
+    }
+
+    /** The scanned tree, refused if a file could not be read (naming it and why). */
+    public static ConfigTree complete(Scan scan) {
+        for (Skipped s : scan.skipped()) {
+            if (s.reason() == Skipped.Reason.UNREADABLE) {
+                throw new Problem(422, "unreadable_file", "cannot read " + s.describe(), Map.of("path", s.path()));
+            }
+        }
+        return scan.tree();
+    }
+
+    public static Scan scan(Path root, Limits limits) {
         Path base;
         try {
             base = root.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new UnreadableDirectory("no such directory: " + root);
         } catch (IOException e) {
-            throw Problem.badRequest("not_found", "no such directory: " + root);
+            throw new UnreadableDirectory("cannot open " + root + ": " + reason(e));
         }
-        if (!Files.isDirectory(base)) throw Problem.badRequest("not_a_directory", "not a directory: " + root);
-        Map<String, String> files = new HashMap<>();
+        if (!Files.isDirectory(base)) throw new UnreadableDirectory("not a directory: " + root);
+        if (!Files.isReadable(base) || !Files.isExecutable(base)) {
+            throw new UnreadableDirectory("cannot read directory " + root + ": permission denied");
+        }
+        Map<String, TreeEntry> entries = new HashMap<>();
+        List<Skipped> skipped = new ArrayList<>();
         try {
             Files.walkFileTree(base, new SimpleFileVisitor<>() {
                 @Override
@@ -48,49 +85,81 @@ public final class TreeLoader {
                 }
 
                 @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    String rel = base.relativize(file).toString();
-                    Path real = file;
-                    if (attrs.isSymbolicLink()) {
-                        real = file.toRealPath();
-                        if (!real.startsWith(base)) {
-                            throw Problem.badRequest("symlink_outside", "symlink " + rel + " points outside the tree");
-                        }
-                        if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) return FileVisitResult.CONTINUE;
-                    } else if (!attrs.isRegularFile()) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                    if (files.size() >= limits.maxFiles()) {
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    String rel = relative(base, file);
+                    if (entries.size() >= limits.maxFiles()) {
                         throw new Problem(413, "too_many_files", "directory has more than " + limits.maxFiles() + " files");
                     }
-                    long size = Files.size(real);
-                    if (size > limits.maxFileBytes()) {
-                        throw new Problem(413, "file_too_large", "file " + rel + " is " + size
-                                + " bytes; the limit is " + limits.maxFileBytes(), Map.of("path", rel));
-                    }
                     try {
-                        files.put(rel, ConfigTree.decodeText(rel, Files.readAllBytes(real)));
-                    } catch (Problem p) {
-                        if (skippedBinary == null || !p.code().equals("binary_file")) throw p;
-                        skippedBinary.add(rel);
+                        if (attrs.isSymbolicLink()) {
+                            entries.put(rel, TreeEntry.link(rel, Files.readSymbolicLink(file).toString()));
+                        } else if (attrs.isRegularFile()) {
+                            if (attrs.size() > limits.maxFileBytes()) {
+                                throw new Problem(413, "file_too_large", "file " + rel + " is " + attrs.size()
+                                        + " bytes; the limit is " + limits.maxFileBytes(), Map.of("path", rel));
+                            }
+                            entries.put(rel, TreeEntry.file(Files.readAllBytes(file)));
+                        } else {
+                            skipped.add(new Skipped(rel, Skipped.Reason.NOT_A_FILE, "is " + kind(attrs)
+                                    + "; only regular files and symbolic links are kept"));
+                        }
+                    } catch (IOException e) {
+                        skipped.add(new Skipped(rel, Skipped.Reason.UNREADABLE, reason(e)));
                     }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) || e instanceof FileSystemLoopException) {
+                        throw new UnreadableDirectory("cannot read directory " + file + ": " + reason(e));
+                    }
+                    skipped.add(new Skipped(relative(base, file), Skipped.Reason.UNREADABLE, reason(e)));
                     return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + root + ": " + e.getMessage(), e);
+            throw new UnreadableDirectory("cannot read " + root + ": " + reason(e));
         }
-        return ConfigTree.of(files, limits);
+        skipped.sort(Comparator.comparing(Skipped::path));
+        return new Scan(ConfigTree.ofEntries(entries, limits), List.copyOf(skipped));
     }
 
-    /** Writes a tree below {@code dir} (which must exist and be empty); used to hand trees to external tools. */
+    private static String relative(Path base, Path file) {
+        return base.relativize(file).toString();
+    }
+
+    private static String kind(BasicFileAttributes attrs) {
+        // BasicFileAttributes knows only "other"; the file type of a FIFO, socket or device is in the unix view
+        return attrs.isOther() ? "not a regular file (a FIFO, socket or device)" : "not a regular file";
+    }
+
+    /** The reason of an I/O failure in words: the JDK's messages for these are only the path. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof NoSuchFileException) return "it vanished while being read";
+        if (e instanceof FileSystemLoopException) return "a directory loop";
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    /**
+     * Writes a tree below {@code dir} (which must exist and be empty) to hand it to external tools: files as they are,
+     * links only where they resolve inside the tree (a tool must never be led out of it).
+     */
     public static void materialize(ConfigTree tree, Path dir) {
         try {
-            for (var e : tree.files().entrySet()) {
+            for (var e : tree.entries().entrySet()) {
                 Path target = dir.resolve(e.getKey()).normalize();
                 if (!target.startsWith(dir)) throw Problem.badRequest("path_traversal", "path escapes: " + e.getKey());
-                Files.createDirectories(target.getParent());
-                Files.writeString(target, e.getValue());
+                if (e.getValue() instanceof TreeEntry.File f) {
+                    Files.createDirectories(target.getParent());
+                    Files.write(target, f.bytes());
+                } else if (e.getValue() instanceof TreeEntry.Link l
+                        && tree.resolve(e.getKey()) instanceof ConfigTree.Resolution.Found) {
+                    Files.createDirectories(target.getParent());
+                    Files.createSymbolicLink(target, Path.of(l.target()));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

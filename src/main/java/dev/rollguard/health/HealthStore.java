@@ -17,15 +17,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * analysis needs the last minutes, not history (incidents keep their own summary).
  */
 public final class HealthStore {
-    /** One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving. */
+    /**
+     * One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving; from newer agents also
+     * the latency histogram over {@link LatencyHistogram}'s buckets (null from older ones: the analysis then judges p99).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis,
-                         long latencySamples, Instant firstErrorAt) {
+                         long latencySamples, Instant firstErrorAt, long[] latencyBuckets) {
         public Sample {
             if (requests < 0 || errors < 0 || errors > requests) throw new IllegalArgumentException("sample counts out of range");
             if (start == null || end == null) throw new IllegalArgumentException("sample needs start and end");
             if (errors == 0) firstErrorAt = null;
+            if (latencyBuckets != null && latencyBuckets.length != LatencyHistogram.BUCKETS) latencyBuckets = null;
         }
+
+        public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples,
+                      Instant firstErrorAt) {
+            this(start, end, version, requests, errors, p99Millis, latencySamples, firstErrorAt, null);
+        }
+
 
         public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples) {
             this(start, end, version, requests, errors, p99Millis, latencySamples, null);
@@ -94,16 +104,13 @@ public final class HealthStore {
         }
     }
 
-    /** The start of the host's first sample on {@code version} that ended after {@code since}; null without one. */
-    public Instant firstOn(String service, String env, String host, int version, Instant since) {
+    /** A host's samples on {@code version} (any version if null) that ended after {@code since}, oldest first. */
+    public List<Sample> samples(String service, String env, String host, Integer version, Instant since) {
         Deque<Sample> q = byHost.get(key(service, env, host));
-        if (q == null) return null;
+        if (q == null) return List.of();
         synchronized (q) {
-            for (Sample s : q) {
-                if (!s.end().isBefore(since) && s.version() != null && s.version() == version) return s.start();
-            }
+            return q.stream().filter(Counts.endedSince(since).and(Counts.onVersion(version))).toList();
         }
-        return null;
     }
 
     /** Every host of an environment with its samples that ended after {@code since}. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -46,6 +47,13 @@ public final class Notifier implements AutoCloseable {
     public Notifier(IncidentStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
+    }
+
+    /** Told of every attempt's outcome by channel kind: "delivered", "failed" (will retry) or "gave_up" (for /metrics). */
+    private volatile BiConsumer<IncidentSettings.Kind, String> attempts = (k, o) -> {};
+
+    public void countAttempts(BiConsumer<IncidentSettings.Kind, String> counter) {
+        this.attempts = counter;
     }
 
     /** What became of a webhook: delivered, or failed (and retried with backoff unless {@code gaveUp}). */
@@ -132,6 +140,7 @@ public final class Notifier implements AutoCloseable {
             int s = r.statusCode();
             if (s >= 200 && s < 300) {
                 store.delivered(n.id(), n.attempts() + 1, clock.instant());
+                attempts.accept(n.kind(), "delivered");
                 outcome.accept(new Outcome.Delivered(n));
                 return true;
             }
@@ -148,6 +157,7 @@ public final class Notifier implements AutoCloseable {
         int attempts = n.attempts() + 1;
         boolean giveUp = permanent || Duration.between(n.createdAt(), now).compareTo(GIVE_UP_AFTER) > 0;
         store.failed(n.id(), attempts, now.plus(backoff(attempts)), error, giveUp);
+        this.attempts.accept(n.kind(), giveUp ? "gave_up" : "failed");
         if (attempts <= 3 || giveUp) {
             log.warn("webhook {} to channel {} failed (attempt {}{}): {}", n.action(), n.channel(), attempts, giveUp ? ", giving up" : "", error);
         }

@@ -63,7 +63,9 @@ public final class Postmortem {
         if (i.toVersion() != null) {
             md.append("**Root cause (from the facts):** version v").append(i.toVersion());
             if (f.badVersion() != null) {
-                md.append(" (\"").append(f.badVersion().message()).append("\", pushed by ").append(f.badVersion().author()).append(')');
+                md.append(" (");
+                if (f.badVersion().git() != null) md.append("v").append(i.toVersion()).append(" = ").append(f.badVersion().git().describe()).append(", ");
+                md.append('"').append(f.badVersion().message()).append("\", pushed by ").append(f.badVersion().author()).append(')');
             }
             if (f.rollout() != null && f.rollout().breakGlass() != null) {
                 md.append(", released with break-glass (\"").append(f.rollout().breakGlass()).append("\") past the promotion rules");

@@ -2,19 +2,31 @@ package dev.rollguard.rollout;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.health.Counts;
+import dev.rollguard.health.LatencyHistogram;
+import org.apache.commons.math3.distribution.NormalDistribution;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Canary analysis: hosts on the new version (canary) against hosts still on the old one (baseline).
+ * Canary analysis: hosts on the new version (canary) against hosts still on the old one (baseline), from their
+ * per-host reporting windows ({@link Evidence}). In order:
  * <ul>
- *   <li>a sequential probability ratio test on the canary's 5xx fraction (Bernoulli): H0 p = p_base,
- *   H1 p = max(k·p_base, p_base + δ), error rates α (false alarm) and β (missed regression);</li>
- *   <li>hard guards that fail at once: 5xx rate above an absolute ceiling with a minimum count;</li>
- *   <li>latency: canary p99 above baseline p99 × tolerance + slack, with a minimum of samples.</li>
+ *   <li>no canary request yet: no decision, never a pass;</li>
+ *   <li>hard guards that fail at once: the canary's 5xx rate is over {@code maxErrorRate} with confidence (Wilson
+ *   lower bound, bursts set aside, at least {@code minErrorCount} errors), or a canary host's last seconds fail at
+ *   {@code failFastErrorRate} or more (a config that breaks every request is rolled back within a report);</li>
+ *   <li>a sequential probability ratio test on the canary's 5xx fraction (Bernoulli): H0 p = p0, the robust baseline
+ *   rate plus the spread between healthy baseline hosts, H1 p = max(k·p0, p0 + δ), error rates α and β
+ *   ({@link RateTest} for the robust parts);</li>
+ *   <li>latency, on distributions where agents send histograms: the same sequential test on the fraction of
+ *   requests slower than the baseline's {@code latencyQuantile} (a canary whose tail or spread grows sends more
+ *   requests past it, even with its median unchanged); from older agents, without histograms: canary p99 above
+ *   baseline p99 × tolerance + slack, with a minimum of samples.</li>
  * </ul>
- * Pure: same counts in, same decision out.
+ * Pure: same windows in, same decision out. Every decision carries the numbers that made it.
  */
 public final class Analysis {
     public enum Verdict { PASS, FAIL, CONTINUE }
@@ -24,7 +36,8 @@ public final class Analysis {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Settings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,
                            Double maxErrorRate, Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis,
-                           Integer minLatencySamples) {
+                           Integer minLatencySamples, Double failFastErrorRate, Integer burstSeconds, Double hostSpread,
+                           Double latencyQuantile, Double latencyRatio, Double latencyDelta, Double latencyAlpha) {
         public static final Settings DEFAULT = new Settings(null, null, null, null, null, null, null, null, null, null);
 
         public Settings {
@@ -38,41 +51,110 @@ public final class Analysis {
             latencyTolerance = latencyTolerance == null ? 1.5 : latencyTolerance;
             latencySlackMillis = latencySlackMillis == null ? 50.0 : latencySlackMillis;
             minLatencySamples = minLatencySamples == null ? 200 : minLatencySamples;
-            if (alpha <= 0 || alpha >= 1 || beta <= 0 || beta >= 1) throw new IllegalArgumentException("alpha and beta must be in (0, 1)");
+            failFastErrorRate = failFastErrorRate == null ? 0.5 : failFastErrorRate;
+            burstSeconds = burstSeconds == null ? 5 : burstSeconds;
+            hostSpread = hostSpread == null ? 2.0 : hostSpread;
+            latencyQuantile = latencyQuantile == null ? 0.95 : latencyQuantile;
+            latencyRatio = latencyRatio == null ? 2.0 : latencyRatio;
+            latencyDelta = latencyDelta == null ? 0.02 : latencyDelta;
+            latencyAlpha = latencyAlpha == null ? 0.001 : latencyAlpha;
+            if (alpha <= 0 || alpha >= 1 || beta <= 0 || beta >= 1 || latencyAlpha <= 0 || latencyAlpha >= 1) {
+                throw new IllegalArgumentException("alpha, latencyAlpha and beta must be in (0, 1)");
+            }
+            if (ratio < 1 || latencyRatio < 1) throw new IllegalArgumentException("ratio and latencyRatio must be >= 1");
+            if (delta < 0 || latencyDelta < 0 || baselineFloor <= 0 || baselineFloor >= 0.5) {
+                throw new IllegalArgumentException("delta and latencyDelta must be >= 0, baselineFloor in (0, 0.5)");
+            }
+            if (failFastErrorRate <= 0 || failFastErrorRate > 1) throw new IllegalArgumentException("failFastErrorRate must be in (0, 1]");
+            if (burstSeconds < 0 || hostSpread < 0) throw new IllegalArgumentException("burstSeconds and hostSpread must be >= 0");
+            if (latencyQuantile <= 0.5 || latencyQuantile >= 1) throw new IllegalArgumentException("latencyQuantile must be in (0.5, 1)");
+        }
+
+        /** The ten settings of earlier releases; the rest take their defaults. */
+        public Settings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor, Double maxErrorRate,
+                        Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis, Integer minLatencySamples) {
+            this(alpha, beta, ratio, delta, baselineFloor, maxErrorRate, minErrorCount, latencyTolerance, latencySlackMillis,
+                    minLatencySamples, null, null, null, null, null, null, null);
         }
     }
 
+    /** A canary host's last seconds judged by the fail-fast guard: at least this many requests, or this many windows. */
+    private static final int FAIL_FAST_REQUESTS = 20;
+    private static final int FAIL_FAST_WINDOWS = 3;
+    private static final NormalDistribution NORMAL = new NormalDistribution();
+
     private Analysis() {}
 
+    /** Totals of canary and baseline, as one window each (callers without per-host windows). */
     public static Decision decide(Counts canary, Counts baseline, Settings s) {
+        List<Evidence.HostWindows> b = baseline.requests() == 0 && baseline.latencySamples() == 0 ? List.of()
+                : List.of(new Evidence.HostWindows("baseline", List.of(Evidence.Window.of(baseline))));
+        return decide(new Evidence(List.of(new Evidence.HostWindows("canary", List.of(Evidence.Window.of(canary)))), b), s);
+    }
+
+    public static Decision decide(Evidence e, Settings s) {
         Map<String, Object> n = new LinkedHashMap<>();
+        Counts canary = total(e.canary());
+        Counts baseline = total(e.baseline());
         n.put("canaryRequests", canary.requests());
         n.put("canaryErrors", canary.errors());
         n.put("canaryErrorRate", round(canary.errorRate()));
         n.put("baselineRequests", baseline.requests());
         n.put("baselineErrors", baseline.errors());
         n.put("baselineErrorRate", round(baseline.errorRate()));
-        if (canary.errors() >= s.minErrorCount() && canary.errorRate() > s.maxErrorRate()) {
-            return new Decision(Verdict.FAIL, String.format("canary 5xx rate %.2f%% is over the %.2f%% ceiling (%d of %d requests)",
-                    100 * canary.errorRate(), 100 * s.maxErrorRate(), canary.errors(), canary.requests()), n);
+        if (canary.requests() == 0) return new Decision(Verdict.CONTINUE, "no canary traffic yet", n);
+
+        RateTest.Params errorParams = new RateTest.Params(s.baselineFloor(), s.ratio(), s.delta(), s.burstSeconds(), s.hostSpread(),
+                s.alpha(), s.beta());
+        RateTest.Result errors = RateTest.run(counts(e.canary(), null), counts(e.baseline(), null), errorParams);
+        double z = zOf(s.alpha());
+        double ceilingLow = RateTest.wilsonLower(errors.canaryHits(), errors.canaryTrials(), z);
+        if (errors.canaryHits() >= s.minErrorCount() && ceilingLow > s.maxErrorRate()) {
+            n.put("canaryErrorRateLow", round(ceilingLow));
+            return new Decision(Verdict.FAIL, String.format("canary 5xx rate %.2f%% is over the %.2f%% ceiling (%d of %d requests; "
+                    + "at least %.2f%% with %.0f%% confidence)", 100 * errors.canaryRate(), 100 * s.maxErrorRate(), errors.canaryHits(),
+                    errors.canaryTrials(), 100 * ceilingLow, 100 * (1 - s.alpha())), n);
         }
-        double p0 = Math.min(0.5, Math.max(s.baselineFloor(), baseline.errorRate()));
-        double p1 = Math.min(0.99, Math.max(s.ratio() * p0, p0 + s.delta()));
-        long x = canary.errors();
-        long m = canary.requests() - x;
-        double llr = x * Math.log(p1 / p0) + m * Math.log((1 - p1) / (1 - p0));
-        double upper = Math.log((1 - s.beta()) / s.alpha());
-        double lower = Math.log(s.beta() / (1 - s.alpha()));
-        n.put("p0", round(p0));
-        n.put("p1", round(p1));
-        n.put("llr", round(llr));
-        n.put("llrFailAt", round(upper));
-        n.put("llrPassAt", round(lower));
-        if (llr >= upper) {
+        for (Evidence.HostWindows h : e.canary()) {
+            long[] recent = recent(h.windows());
+            if (recent[1] >= s.minErrorCount() && recent[1] >= s.failFastErrorRate() * recent[0]) {
+                n.put("failFastHost", h.host());
+                n.put("failFastRequests", recent[0]);
+                n.put("failFastErrors", recent[1]);
+                return new Decision(Verdict.FAIL, String.format("canary host %s failed %d of its last %d requests (%.0f%%, over the %.0f%% fail-fast ceiling)",
+                        h.host(), recent[1], recent[0], 100.0 * recent[1] / recent[0], 100 * s.failFastErrorRate()), n);
+            }
+        }
+        put(n, "", errors);
+        if (errors.fail()) {
+            RateTest.HostTest w = errors.worst();
             return new Decision(Verdict.FAIL, String.format("SPRT: canary 5xx rate %.3f%% is significantly above baseline %.3f%% "
-                    + "(LLR %.2f >= %.2f)", 100 * canary.errorRate(), 100 * baseline.errorRate(), llr, upper), n);
+                    + "(host %s: %.3f%% against %.3f%% expected of it; LLR %.2f >= %.2f)", 100 * errors.canaryRate(),
+                    100 * errors.baselineRate(), w.host(), 100.0 * w.hits() / Math.max(1, w.trials()), 100 * w.expected(),
+                    errors.llr(), errors.failAt()), n);
         }
-        if (canary.latencySamples() >= s.minLatencySamples() && baseline.latencySamples() >= s.minLatencySamples()) {
+        boolean latencyPass = true;
+        if (histograms(e.canary()) && histograms(e.baseline())) {
+            long[] pooled = pooledHistogram(e.baseline());
+            long total = 0;
+            for (long c : pooled) total += c;
+            if (total >= s.minLatencySamples()) {
+                int threshold = quantileBucket(pooled, total, s.latencyQuantile());
+                RateTest.Params lp = new RateTest.Params(s.baselineFloor(), s.latencyRatio(), s.latencyDelta(), s.burstSeconds(),
+                        s.hostSpread(), s.latencyAlpha(), s.beta());
+                RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp);
+                double limit = LatencyHistogram.upperMillis(threshold);
+                n.put("latencyThresholdMs", round(limit));
+                put(n, "slow", slow);
+                if (slow.fail()) {
+                    return new Decision(Verdict.FAIL, String.format("SPRT: %.2f%% of canary requests are slower than %.0f ms against %.2f%% "
+                            + "of baseline requests (the baseline's p%.0f; LLR %.2f >= %.2f)", 100 * slow.canaryRate(), limit,
+                            100 * slow.baselineRate(), 100 * s.latencyQuantile(), slow.llr(), slow.failAt()), n);
+                }
+                // seconds set aside as bursts are no evidence of health: only a canary that measured no latency at all passes without it
+                latencyPass = slow.pass() || canary.latencySamples() == 0;
+            }
+        } else if (canary.latencySamples() >= s.minLatencySamples() && baseline.latencySamples() >= s.minLatencySamples()) {
             double limit = baseline.p99Millis() * s.latencyTolerance() + s.latencySlackMillis();
             n.put("canaryP99Ms", round(canary.p99Millis()));
             n.put("baselineP99Ms", round(baseline.p99Millis()));
@@ -81,8 +163,133 @@ public final class Analysis {
                         canary.p99Millis(), limit, baseline.p99Millis()), n);
             }
         }
-        if (llr <= lower) return new Decision(Verdict.PASS, "SPRT: canary 5xx rate is not above baseline", n);
+        if (errors.pass() && latencyPass) return new Decision(Verdict.PASS, "SPRT: canary 5xx rate is not above baseline", n);
         return new Decision(Verdict.CONTINUE, "collecting evidence", n);
+    }
+
+    private static void put(Map<String, Object> n, String prefix, RateTest.Result r) {
+        RateTest.HostTest worst = r.worst();
+        if (worst != null) {
+            n.put(key(prefix, "p0"), round(worst.p0()));
+            n.put(key(prefix, "p1"), round(worst.p1()));
+            n.put(key(prefix, "canaryHost"), worst.host());
+            n.put(key(prefix, "canaryHostExpected"), round(worst.expected()));
+            n.put(key(prefix, "canaryHostHistory"), worst.beforeTrials());
+        }
+        n.put(key(prefix, "llr"), round(r.llr()));
+        n.put(key(prefix, "llrFailAt"), round(r.failAt()));
+        n.put(key(prefix, "llrPassAt"), round(r.passAt()));
+        if (!prefix.isEmpty()) {
+            n.put("canarySlowFraction", round(r.canaryRate()));
+            n.put("baselineSlowFraction", round(r.baselineRate()));
+        }
+        n.put(key(prefix, "hostSpread"), round(r.spread()));
+        n.put(key(prefix, "baselineHostsUsed"), r.baselineHosts());
+        if (!r.outlierHosts().isEmpty()) n.put(key(prefix, "baselineHostsLeftOut"), r.outlierHosts());
+        if (r.burstWindows() > 0) n.put(key(prefix, "burstSecondsSetAside"), r.burstWindows());
+    }
+
+    private static String key(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    }
+
+    private static Counts total(List<Evidence.HostWindows> hosts) {
+        long r = 0;
+        long x = 0;
+        long l = 0;
+        double p99 = 0;
+        for (Evidence.HostWindows h : hosts) {
+            for (Evidence.Window w : h.windows()) {
+                r += w.requests();
+                x += w.errors();
+                l += w.latencySamples();
+                if (w.latencySamples() > 0) p99 = Math.max(p99, w.p99Millis());
+            }
+        }
+        return new Counts(r, x, p99, l);
+    }
+
+    /** Per host and window: requests and 5xx, or (with a threshold bucket) latencies and those above the bucket. */
+    private static List<RateTest.HostCounts> counts(List<Evidence.HostWindows> hosts, Integer slowerThanBucket) {
+        List<RateTest.HostCounts> out = new ArrayList<>(hosts.size());
+        for (Evidence.HostWindows h : hosts) {
+            long[][] now = windowCounts(h.windows(), slowerThanBucket);
+            long[][] before = windowCounts(h.before(), slowerThanBucket);
+            out.add(new RateTest.HostCounts(h.host(), now[0], now[1], before[0], before[1]));
+        }
+        return out;
+    }
+
+    private static long[][] windowCounts(List<Evidence.Window> windows, Integer slowerThanBucket) {
+        int size = windows.size();
+        long[] trials = new long[size];
+        long[] hits = new long[size];
+        for (int i = 0; i < size; i++) {
+            Evidence.Window w = windows.get(i);
+            if (slowerThanBucket == null) {
+                trials[i] = w.requests();
+                hits[i] = w.errors();
+            } else {
+                long[] b = w.latencyBuckets();
+                if (b == null) continue;
+                for (int k = 0; k < b.length; k++) {
+                    trials[i] += b[k];
+                    if (k > slowerThanBucket) hits[i] += b[k];
+                }
+            }
+        }
+        return new long[][] {trials, hits};
+    }
+
+    /** Requests and errors of a host's last windows: at least {@link #FAIL_FAST_REQUESTS} requests or {@link #FAIL_FAST_WINDOWS} windows. */
+    private static long[] recent(List<Evidence.Window> windows) {
+        long r = 0;
+        long x = 0;
+        for (int i = windows.size() - 1, seen = 0; i >= 0 && seen < FAIL_FAST_WINDOWS && r < FAIL_FAST_REQUESTS; i--) {
+            Evidence.Window w = windows.get(i);
+            if (w.requests() == 0) continue;
+            r += w.requests();
+            x += w.errors();
+            seen++;
+        }
+        return new long[] {r, x};
+    }
+
+    private static boolean histograms(List<Evidence.HostWindows> hosts) {
+        boolean any = false;
+        for (Evidence.HostWindows h : hosts) {
+            for (Evidence.Window w : h.windows()) {
+                if (w.latencySamples() > 0 && w.latencyBuckets() == null) return false;
+                any |= w.latencyBuckets() != null;
+            }
+        }
+        return any;
+    }
+
+    private static long[] pooledHistogram(List<Evidence.HostWindows> hosts) {
+        long[] sum = new long[LatencyHistogram.BUCKETS];
+        for (Evidence.HostWindows h : hosts) {
+            for (Evidence.Window w : h.windows()) {
+                if (w.latencyBuckets() == null) continue;
+                for (int k = 0; k < sum.length; k++) sum[k] += w.latencyBuckets()[k];
+            }
+        }
+        return sum;
+    }
+
+    /** The first bucket at which the histogram's cumulative share reaches q. */
+    static int quantileBucket(long[] histogram, long total, double q) {
+        long cumulative = 0;
+        for (int k = 0; k < histogram.length; k++) {
+            cumulative += histogram[k];
+            if (cumulative >= q * total) return k;
+        }
+        return histogram.length - 1;
+    }
+
+    /** The one-sided standard normal quantile of a tail probability. */
+    private static double zOf(double alpha) {
+        return NORMAL.inverseCumulativeProbability(1 - alpha);
     }
 
     private static double round(double v) {

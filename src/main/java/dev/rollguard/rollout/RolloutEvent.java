@@ -20,7 +20,7 @@ public sealed interface RolloutEvent {
     /** The timeline's name of each kind of event, as stored in the events table. */
     enum Kind {
         ROLLOUT_STARTED, WAVE_STARTED, WAVE_PASSED, ROLLOUT_COMPLETE, ANALYSIS, ANALYSIS_FAILED, ROLLBACK_STARTED, ABORT, PAUSED,
-        RESUMED;
+        RESUMED, ANALYSIS_NO_DATA;
 
         public String wire() { return name().toLowerCase(Locale.ROOT); }
     }
@@ -138,6 +138,15 @@ public sealed interface RolloutEvent {
         public String message() { return "aborted by " + actor; }
 
         public Map<String, Object> data() { return rollbackData(Map.of(), hosts, toVersion); }
+    }
+
+    /** A health source that should speak for the rollout's hosts is silent in wave {@code wave} (from 1): paused. */
+    record NoData(int wave, String why) implements RolloutEvent {
+        public Kind kind() { return Kind.ANALYSIS_NO_DATA; }
+
+        public String message() { return "analysis has no data, paused: " + why; }
+
+        public Map<String, Object> data() { return Map.of("verdict", "NO_DATA", "wave", wave); }
     }
 
     record Paused(String actor) implements RolloutEvent {

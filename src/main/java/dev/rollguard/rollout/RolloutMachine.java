@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-import dev.rollguard.health.Counts;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -41,10 +40,7 @@ public final class RolloutMachine {
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
 
         boolean allApplied = true;
-        // the bake is time watched: it starts when the wave's last host began serving the version (writing a large tree
-        // on a busy machine can take longer than the bake), or at the wave's start when the hosts report no traffic
-        Instant bakeFrom = r.waveStartedAt();
-        Counts canaryCounts = Counts.EMPTY;
+        List<Evidence.HostWindows> canaryWindows = new ArrayList<>();
         for (String h : canary) {
             HostObservation o = byHost.get(h);
             if (o == null || o.lastSeen() == null || Duration.between(o.lastSeen(), now).compareTo(heartbeat) > 0) {
@@ -61,19 +57,18 @@ public final class RolloutMachine {
                 }
                 continue;
             }
-            canaryCounts = canaryCounts.plus(o.health());
-            if (o.servingSince() != null && o.servingSince().isAfter(bakeFrom)) bakeFrom = o.servingSince();
+            canaryWindows.add(new Evidence.HostWindows(h, o.windows(), o.before()));
         }
-        Counts baselineCounts = Counts.EMPTY;
+        List<Evidence.HostWindows> baselineWindows = new ArrayList<>();
         for (String h : r.baselineHosts()) {
             HostObservation o = byHost.get(h);
-            if (o != null && o.health() != null) baselineCounts = baselineCounts.plus(o.health());
+            if (o != null && !o.windows().isEmpty()) baselineWindows.add(new Evidence.HostWindows(h, o.windows()));
         }
-        Analysis.Decision d = Analysis.decide(canaryCounts, baselineCounts, r.policy().analysis());
+        Analysis.Decision d = Analysis.decide(new Evidence(canaryWindows, baselineWindows), r.policy().analysis());
         if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
-        boolean baked = !now.isBefore(bakeFrom.plusSeconds(bake));
+        boolean baked = !now.isBefore(r.waveStartedAt().plusSeconds(bake));
         if (!allApplied || !baked) return new Step(r, List.of(), d);
 
         int[] targets = r.targets();
@@ -122,6 +117,17 @@ public final class RolloutMachine {
         requireState(r, Rollout.State.RUNNING, "pause");
         return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, "paused by " + who),
                 List.of(new Action.Emit(new RolloutEvent.Paused(who))), null);
+    }
+
+    /**
+     * A health source that should speak for the rollout's hosts is silent: no data is no evidence, so the rollout
+     * waits for a person (or for data: resuming re-checks at once) instead of passing on silence.
+     */
+    public static Step noData(Rollout r, Instant now, String why) {
+        requireState(r, Rollout.State.RUNNING, "pause");
+        RolloutEvent.NoData event = new RolloutEvent.NoData(r.wave() + 1, why);
+        return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, event.message()),
+                List.of(new Action.Emit(event)), null);
     }
 
     public static Step resume(Rollout r, Instant now, String who) {

@@ -44,6 +44,8 @@ import java.util.function.Function;
 public final class RolloutService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
     private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
+    /** How far back a canary host's own answers on the old version count as its personal baseline. */
+    private static final Duration CANARY_HISTORY = Duration.ofSeconds(120);
     private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
 
     private final ConfigService config;
@@ -101,6 +103,13 @@ public final class RolloutService implements AutoCloseable {
      */
     public void requireApprovals(BiFunction<String, Integer, List<String>> approversOf) {
         this.approvals = approversOf;
+    }
+
+    private volatile HealthGaps gaps = HealthGaps.NONE;
+
+    /** A health source beside the agents (Prometheus) that can go silent: the orchestrator asks it before each step. */
+    public void watchGaps(HealthGaps gaps) {
+        this.gaps = gaps;
     }
 
     public void onEvent(Consumer<PostedEvent> listener) {
@@ -366,6 +375,11 @@ public final class RolloutService implements AutoCloseable {
         for (Rollout r : store.active()) {
             if (r.state() != Rollout.State.RUNNING) continue;
             Instant now = clock.instant();
+            Optional<String> silent = gaps.noData(r.service(), r.env(), r.hosts(), r.waveStartedAt());
+            if (silent.isPresent()) {
+                apply(r, RolloutMachine.noData(r, now, silent.get()));
+                continue;
+            }
             RolloutMachine.Step s = RolloutMachine.step(r, observe(r), now);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
             if (s.changed(r)) apply(r, s);
@@ -392,12 +406,14 @@ public final class RolloutService implements AutoCloseable {
             if (h == null) continue;
             boolean isCanary = canary.contains(name);
             // a first release has no baseline: hosts without a config say nothing about the old version
-            Counts counts = isCanary
-                    ? health.sum(r.service(), r.env(), name, r.toVersion(), r.createdAt())
-                    : r.fromVersion() == null ? Counts.EMPTY
-                    : health.sum(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(BASELINE_LOOKBACK));
-            Instant serving = isCanary ? health.firstOn(r.service(), r.env(), name, r.toVersion(), r.createdAt()) : null;
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, serving));
+            Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
+            Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
+            Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
+            List<Evidence.Window> windows = version == null ? List.of() : Evidence.windows(health.samples(r.service(), r.env(), name, version, since));
+            // a canary host's own answers on the old version, before it switched: the baseline that matches it best
+            List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
+                    : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
+            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, windows, before));
         }
         return out;
     }

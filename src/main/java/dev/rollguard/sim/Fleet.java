@@ -19,6 +19,15 @@ public final class Fleet implements AutoCloseable {
 
     public Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
                  boolean listen, String token) throws IOException {
+        this(servers, service, env, size, baseDir, reportInterval, listen, token, true);
+    }
+
+    /**
+     * With {@code agentSamples} false the agents report no traffic (as agents without an access log or probe): the
+     * hosts' health is then visible only through their {@code /metrics}, to a Prometheus.
+     */
+    public Fleet(List<String> servers, String service, String env, int size, Path baseDir, Duration reportInterval,
+                 boolean listen, String token, boolean agentSamples) throws IOException {
         for (int i = 0; i < size; i++) {
             String name = String.format("host-%04d", i);
             Path target = baseDir.resolve(name);
@@ -26,7 +35,7 @@ public final class Fleet implements AutoCloseable {
             SimulatedHost host = new SimulatedHost(name, target, window);
             if (listen) host.listen();
             Agent agent = new Agent(new Agent.Config(servers, service, env, name, target, null, null, 3, reportInterval, null, null, token),
-                    window, Clock.systemUTC());
+                    agentSamples ? window : new HealthWindow(Clock.systemUTC().instant()), Clock.systemUTC());
             members.add(new Member(host, agent));
         }
     }

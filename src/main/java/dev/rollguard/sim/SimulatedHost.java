@@ -34,6 +34,9 @@ public final class SimulatedHost implements AutoCloseable {
     private final HealthWindow window;
     private final Map<Path, Boolean> brokenByRelease = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong[]> byVersion = new ConcurrentHashMap<>();
+    /** Requests by status code, for {@code /metrics}: every code it can answer is there from the start, at 0. */
+    private final Map<Integer, AtomicLong> byStatus = new ConcurrentHashMap<>(Map.of(200, new AtomicLong(), 500, new AtomicLong(),
+            503, new AtomicLong()));
     private HttpServer server;
     private final Map<Integer, Instant> firstError = new ConcurrentHashMap<>();
 
@@ -52,6 +55,14 @@ public final class SimulatedHost implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
+        server.createContext("/metrics", exchange -> {
+            byte[] body = metrics().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.createContext("/", exchange -> {
             int status = serve();
             byte[] body = (status == 200 ? "ok\n" : "error\n").getBytes(StandardCharsets.UTF_8);
@@ -75,6 +86,7 @@ public final class SimulatedHost implements AutoCloseable {
         Integer version = live == null ? null : versionOf(live);
         int status = live == null ? 503 : broken(live) ? 500 : 200;
         window.record(status, (System.nanoTime() - start) / 1e6);
+        byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
         AtomicLong[] c = byVersion.computeIfAbsent(version == null ? 0 : version, v -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
         c[0].incrementAndGet();
         if (status >= 500) {
@@ -89,6 +101,18 @@ public final class SimulatedHost implements AutoCloseable {
         Map<Integer, long[]> out = new TreeMap<>();
         byVersion.forEach((v, c) -> out.put(v, new long[] {c[0].get(), c[1].get()}));
         return out;
+    }
+
+    /**
+     * The requests counter in Prometheus's text format, as a web server's exporter shows it; the host's name is not in
+     * it: Prometheus adds it as a target label, like the instance of a real scrape.
+     */
+    public String metrics() {
+        StringBuilder sb = new StringBuilder("# HELP http_requests_total Requests answered, by status code.\n"
+                + "# TYPE http_requests_total counter\n");
+        new TreeMap<>(byStatus).forEach((code, n) -> sb.append("http_requests_total{code=\"").append(code).append("\"} ")
+                .append(n.get()).append('\n'));
+        return sb.toString();
     }
 
     private volatile Path cachedRelease;

@@ -1,9 +1,13 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.Processes;
+import dev.rollguard.sandbox.Job;
+import dev.rollguard.sandbox.Sandbox;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,21 +15,37 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Apache's own config test ({@code apache2 -t}) over the tree, with ServerRoot set to the tree, when
- * Apache is installed and the tree has a main config file (configured, or apache2.conf / httpd.conf).
+ * Apache's own config test ({@code apache2 -t}) over the tree, in the sandbox: the tree is the ServerRoot, mounted
+ * read only where the config expects it (deployPath, else /etc/apache2), with Debian's {@code envvars} semantics
+ * (APACHE_RUN_DIR, APACHE_LOCK_DIR, APACHE_LOG_DIR and APACHE_PID_FILE in scratch directories; the run user and group
+ * as the tree's envvars says, else www-data). Nothing of the host's /etc is visible, so an {@code Include /etc/shadow}
+ * fails exactly as an Include of a path that does not exist.
  */
 public final class ApacheConfigValidator implements Validator {
     public static final String RULE = "apache-configtest";
-    private static final Pattern LINE = Pattern.compile("(?:Syntax error )?on line (\\d+) of ([^:]+):\\s*\\n?(.*)", Pattern.DOTALL);
+    private static final Pattern LOCATED = Pattern.compile(
+            "Syntax error on line (?<line>\\d+) of (?<file>[^:\\n]+):\\s*\\n?(?<msg>[^\\n]*)");
+    private static final Pattern RUN_AS = Pattern.compile(
+            "(?m)^\\s*(?:export\\s+)?(APACHE_RUN_USER|APACHE_RUN_GROUP)=[\"']?([A-Za-z_][A-Za-z0-9_.-]{0,31})[\"']?\\s*$");
 
+    private final Sandbox sandbox;
     private final Optional<Path> apache;
 
-    public ApacheConfigValidator() {
-        this(Processes.which("apache2", "httpd"));
+    public ApacheConfigValidator(Sandbox sandbox) {
+        this(sandbox, Processes.which("apache2", "httpd").map(ApacheConfigValidator::real));
     }
 
-    ApacheConfigValidator(Optional<Path> apache) {
+    ApacheConfigValidator(Sandbox sandbox, Optional<Path> apache) {
+        this.sandbox = sandbox;
         this.apache = apache;
+    }
+
+    static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p;
+        }
     }
 
     @Override
@@ -37,7 +57,7 @@ public final class ApacheConfigValidator implements Validator {
         if (main == null) {
             main = input.tree().paths().stream()
                     .filter(p -> p.equals("apache2.conf") || p.equals("httpd.conf") || p.endsWith("/apache2.conf") || p.endsWith("/httpd.conf"))
-                    .findFirst().orElse(null);
+                    .min((a, b) -> Integer.compare(a.length(), b.length())).orElse(null);
         }
         if (main == null) return List.of();
         if (!input.tree().contains(main)) {
@@ -47,25 +67,35 @@ public final class ApacheConfigValidator implements Validator {
             input.notice("apache-configtest skipped: no apache2/httpd binary on this machine");
             return List.of();
         }
-        Path root = input.materialized();
-        Path runDir = root.resolve(".rollguard-run");
-        Path conf = root.resolve(main);
-        Map<String, String> env = Map.of(
-                "APACHE_RUN_USER", "www-data", "APACHE_RUN_GROUP", "www-data",
-                "APACHE_PID_FILE", runDir.resolve("apache2.pid").toString(), "APACHE_RUN_DIR", runDir.toString(),
-                "APACHE_LOCK_DIR", runDir.toString(), "APACHE_LOG_DIR", runDir.toString());
-        Processes.Result r = Processes.run(List.of(apache.get().toString(), "-t", "-d", conf.getParent().toString(),
-                "-f", conf.toString()), root, env, Duration.ofSeconds(30));
-        if (r.ok()) return List.of();
-        if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "apache2 -t timed out"));
-        String output = r.output().strip();
-        Matcher m = LINE.matcher(output);
-        if (m.find()) {
-            String file = m.group(2).strip();
-            String rel = file.startsWith(root + "/") ? file.substring(root.toString().length() + 1) : main;
-            return List.of(Finding.error(RULE, rel, Integer.parseInt(m.group(1)), 0,
-                    "apache2 -t: " + Text.firstLines(m.group(3), 2)));
+        if (!sandbox.available()) {
+            input.notice("apache-configtest skipped (sandbox-unavailable): " + sandbox.unavailableReason());
+            return List.of();
         }
-        return List.of(Finding.error(RULE, main, 0, 0, "apache2 -t: " + Text.firstLines(output.replace(root + "/", ""), 3)));
+        String mount = ConfigTest.mountPoint(main, input.settings().deployPath(), "/etc/apache2");
+        int slash = main.lastIndexOf('/');
+        String dir = slash < 0 ? "" : main.substring(0, slash);
+        String serverRoot = dir.isEmpty() ? mount : mount + "/" + dir;
+        Map<String, String> env = new LinkedHashMap<>(runAs(input.tree().contains(dir.isEmpty() ? "envvars" : dir + "/envvars")
+                ? input.tree().content(dir.isEmpty() ? "envvars" : dir + "/envvars") : ""));
+        env.putAll(Map.of("APACHE_RUN_DIR", "/run/apache2", "APACHE_PID_FILE", "/run/apache2/apache2.pid",
+                "APACHE_LOCK_DIR", "/run/lock/apache2", "APACHE_LOG_DIR", "/var/log/apache2", "APACHE_CONFDIR", serverRoot, "LANG", "C"));
+        Job job = new Job(List.of(apache.get().toString(), "-t", "-d", serverRoot, "-f", mount + "/" + main),
+                List.of(new Job.ReadOnly(input.materializedFor(sandbox), mount),
+                        new Job.Tmpfs("/run", 8L << 20), new Job.Dir("/run/apache2"), new Job.Dir("/run/lock"), new Job.Dir("/run/lock/apache2"),
+                        new Job.Link("/run", "/var/run"), new Job.Link("/run/lock", "/var/lock"),
+                        new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/apache2"), new Job.Tmpfs("/tmp", 16L << 20)),
+                env, "/", Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
+        Sandbox.Result r = sandbox.run(job);
+        if (r.ok()) return List.of();
+        if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "apache2 -t timed out after 30 s"));
+        return ConfigTest.findings(RULE, "apache2 -t", r.output(), mount, input.tree(), main, LOCATED);
+    }
+
+    /** The run user and group, as Debian's envvars sets them (only plain assignments are read; nothing is executed). */
+    static Map<String, String> runAs(String envvars) {
+        Map<String, String> env = new LinkedHashMap<>(Map.of("APACHE_RUN_USER", "www-data", "APACHE_RUN_GROUP", "www-data"));
+        Matcher m = RUN_AS.matcher(envvars);
+        while (m.find()) env.put(m.group(1), m.group(2));
+        return env;
     }
 }

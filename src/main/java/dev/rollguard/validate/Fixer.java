@@ -34,7 +34,7 @@ public final class Fixer {
         Map<String, String> changed = new HashMap<>();
         List<Applied> applied = new ArrayList<>();
         for (Fix fix : fixes) {
-            Pattern p = Pattern.compile(fix.wordBoundary() ? boundaryPattern(fix.from()) : Pattern.quote(fix.from()));
+            Pattern p = pattern(fix);
             int occurrences = 0;
             int files = 0;
             for (String path : fix.treeWide() ? tree.paths() : Set.of(fix.path())) {
@@ -57,6 +57,11 @@ public final class Fixer {
             if (occurrences > 0) applied.add(new Applied(fix, occurrences, files));
         }
         return new Result(changed.isEmpty() ? tree : tree.with(changed), applied);
+    }
+
+    /** What a fix replaces: its text, kept whole-word when the fix says so (SARIF output locates the same matches). */
+    public static Pattern pattern(Fix fix) {
+        return Pattern.compile(fix.wordBoundary() ? boundaryPattern(fix.from()) : Pattern.quote(fix.from()));
     }
 
     private static String boundaryPattern(String token) {

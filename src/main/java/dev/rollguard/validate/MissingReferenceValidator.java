@@ -41,12 +41,12 @@ public final class MissingReferenceValidator implements Validator {
     public List<Finding> validate(ValidationInput input) {
         ConfigTree tree = input.tree();
         Map<String, String> code = new HashMap<>();
-        for (String path : tree.paths()) {
+        for (String path : tree.textPaths()) {
             if (PHP_EXT.contains(extension(path))) code.put(path, PhpSource.codeOnly(tree.content(path)));
         }
         Map<String, Set<String>> constants = constants(code);
         List<Finding> out = new ArrayList<>();
-        for (String path : tree.paths()) {
+        for (String path : tree.textPaths()) {
             String content = tree.content(path);
             if (code.containsKey(path)) {
                 phpIncludes(input, path, content, code.get(path), constants, out);

@@ -2,44 +2,51 @@ package dev.rollguard.validate;
 
 import dev.rollguard.Processes;
 import dev.rollguard.config.Hashing;
+import dev.rollguard.sandbox.Sandbox;
 
+import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * {@code php -l} on every changed PHP file, when php is installed. Results are cached by content hash,
- * because a lint result depends on nothing else and most pushes change few files.
+ * {@code php -l} semantics (parse and compile, never execute) on every new or changed PHP file, in a few long-lived
+ * sandboxed PHP processes ({@link PhpLintPool}), with results cached by content hash ({@link PhpLintCache}). Skipped
+ * with a notice where php is absent or the sandbox is unavailable: PHP never runs unsandboxed on a pushed file.
  */
-public final class PhpLintValidator implements Validator {
+public final class PhpLintValidator implements Validator, AutoCloseable {
     public static final String RULE = "php-lint";
-    private static final Pattern ERROR = Pattern.compile("(?:PHP )?(Parse error|Fatal error):\\s*(.*?) in (.+?) on line (\\d+)");
-    private static final Map<String, List<String>> CACHE = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
-            return size() > 50_000;
-        }
-    });
 
+    private final Sandbox sandbox;
     private final Optional<Path> php;
+    private final PhpLintCache cache;
+    private PhpLintPool pool;
 
-    public PhpLintValidator() {
-        this(Processes.which("php"));
+    public PhpLintValidator(Sandbox sandbox, PhpLintCache cache) {
+        this(sandbox, phpBinary(), cache);
     }
 
-    PhpLintValidator(Optional<Path> php) {
+    /** The php this machine runs (its real path: /usr/bin/php is a link through /etc/alternatives). */
+    static Optional<Path> phpBinary() {
+        return Processes.which("php").map(PhpLintValidator::real);
+    }
+
+    PhpLintValidator(Sandbox sandbox, Optional<Path> php, PhpLintCache cache) {
+        this.sandbox = sandbox;
         this.php = php;
+        this.cache = cache;
+    }
+
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p;
+        }
     }
 
     @Override
@@ -55,53 +62,52 @@ public final class PhpLintValidator implements Validator {
             input.notice("php-lint skipped: no 'php' binary on this machine (" + files.size() + " PHP files not linted)");
             return List.of();
         }
-        Path root = null;
-        List<Finding> out = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors() * 2));
-        try {
-            Map<String, Future<List<String>>> pending = new LinkedHashMap<>();
-            for (String file : files) {
-                String key = Hashing.sha256(input.tree().content(file));
-                List<String> cached = CACHE.get(key);
-                if (cached != null) {
-                    addFindings(out, file, cached);
-                    continue;
-                }
-                if (root == null) root = input.materialized();
-                Path dir = root;
-                pending.put(file, pool.submit(() -> {
-                    Processes.Result r = Processes.run(List.of(php.get().toString(), "-n", "-l", "-d", "display_errors=stderr",
-                            dir.resolve(file).toString()), dir, Map.of(), Duration.ofSeconds(30));
-                    List<String> errors = new ArrayList<>();
-                    if (r.timedOut()) errors.add("0\tphp -l timed out");
-                    else if (r.exitCode() != 0) {
-                        Matcher m = ERROR.matcher(r.output());
-                        if (m.find()) errors.add(m.group(4) + "\t" + m.group(1) + ": " + m.group(2));
-                        else errors.add("0\t" + Text.firstLines(r.output(), 3));
-                    }
-                    if (!r.timedOut()) CACHE.put(key, List.copyOf(errors));
-                    return errors;
-                }));
-            }
-            for (var e : pending.entrySet()) {
-                try {
-                    addFindings(out, e.getKey(), e.getValue().get());
-                } catch (ExecutionException ex) {
-                    out.add(Finding.error(RULE, e.getKey(), 0, 0, "php -l failed: " + ex.getCause()));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            pool.shutdownNow();
+        if (!sandbox.available()) {
+            input.notice("php-lint skipped (sandbox-unavailable): " + sandbox.unavailableReason() + " (" + files.size()
+                    + " PHP files not linted; PHP never runs unsandboxed)");
+            return List.of();
         }
+        PhpLintPool workers = pool();
+        cache.useVersion(workers.version());
+        Map<String, String> hashOf = new LinkedHashMap<>();
+        Map<String, String> missing = new HashMap<>();
+        Map<String, PhpLintCache.Outcome> outcomes = new HashMap<>();
+        for (String file : files) {
+            String content = input.tree().content(file);
+            String hash = Hashing.sha256(content);
+            hashOf.put(file, hash);
+            cache.get(hash).ifPresentOrElse(o -> outcomes.put(hash, o), () -> missing.put(hash, content));
+        }
+        if (!missing.isEmpty()) {
+            Map<String, PhpLintCache.Outcome> fresh = workers.lint(missing);
+            fresh.forEach((hash, outcome) -> {
+                if (outcome.clean() || !outcome.message().startsWith("php -l timed out")
+                        && !outcome.message().startsWith("the PHP compiler crashed")) {
+                    cache.put(hash, outcome);
+                }
+                outcomes.put(hash, outcome);
+            });
+            cache.flush();
+        }
+        List<Finding> out = new ArrayList<>();
+        hashOf.forEach((file, hash) -> {
+            PhpLintCache.Outcome o = outcomes.get(hash);
+            if (o != null && !o.clean()) {
+                // the driver compiled a scratch copy named by the hash: messages speak of the tree's path
+                out.add(Finding.error(RULE, file, o.line(), 0, o.message().replace("/scratch/" + hash + ".php", file)));
+            }
+        });
         return out;
     }
 
-    private static void addFindings(List<Finding> out, String file, List<String> errors) {
-        for (String e : errors) {
-            int tab = e.indexOf('\t');
-            out.add(Finding.error(RULE, file, Integer.parseInt(e.substring(0, tab)), 0, e.substring(tab + 1)));
-        }
+    private synchronized PhpLintPool pool() {
+        if (pool == null) pool = new PhpLintPool(sandbox, php.get(), Runtime.getRuntime().availableProcessors());
+        return pool;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (pool != null) pool.close();
+        pool = null;
     }
 }

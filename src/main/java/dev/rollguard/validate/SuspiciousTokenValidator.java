@@ -76,7 +76,9 @@ public final class SuspiciousTokenValidator implements Validator {
         Counts counts = tree.files().entrySet().parallelStream().collect(Counts::new, (c, e) -> scan(e.getKey(), e.getValue(),
                 (kind, token, start) -> (kind == Kind.EXTENSION ? c.ext : c.keys).merge(token, 1, Integer::sum)), Counts::merge);
         Map<String, Integer> fileExtensions = new HashMap<>();
-        for (String p : tree.paths()) {
+        // text files' extensions only, as before binary files were kept: counting a docroot's 193 .gif images makes
+        // ".gif" common enough to call MIME-table entries such as ".mif" its typos
+        for (String p : tree.textPaths()) {
             String e = MissingReferenceValidator.extension(p);
             if (!e.isEmpty()) fileExtensions.merge(e, 1, Integer::sum);
         }

@@ -1,27 +1,40 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.sandbox.Sandbox;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Runs every validator over a tree (concurrently) and unites their findings into one report. */
-public final class Validation {
+public final class Validation implements AutoCloseable {
     private final List<Validator> validators;
 
     public Validation(List<Validator> validators) {
         this.validators = List.copyOf(validators);
     }
 
-    public static Validation standard() {
+    /**
+     * The built-in rules plus the external programs, each run in {@code sandbox}: PHP lint (results kept in {@code phpCache}),
+     * Apache's and nginx's config tests, and command validators ({@code declared} by the operator; with
+     * {@code inlineCommands}, also those a spec defines itself: the offline CLI's case).
+     */
+    public static Validation standard(Sandbox sandbox, CommandValidators declared, boolean inlineCommands, PhpLintCache phpCache) {
         return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
-                new PhpLintValidator(), new ApacheConfigValidator(), new CommandValidator()));
+                new PhpLintValidator(sandbox, phpCache), new ApacheConfigValidator(sandbox), new NginxConfigValidator(sandbox),
+                new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator()));
     }
 
     /** Only the checks that need nothing but the JVM: what the benchmark measures. */
     public static Validation builtIn() {
-        return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator()));
+        return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
+                new LinkValidator()));
+    }
+
+    /** Refuses validation settings some validator cannot honour (400, with the validator's code). */
+    public void check(ValidationSettings settings) {
+        for (Validator v : validators) v.check(settings);
     }
 
     public ValidationReport run(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
@@ -45,6 +58,20 @@ public final class Validation {
             List<String> reasons = risk.join();
             return new ValidationReport(findings, input.notices(), !reasons.isEmpty(), reasons,
                     (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /** Stops what validators keep running between validations (the PHP linter's processes). */
+    @Override
+    public void close() {
+        for (Validator v : validators) {
+            if (v instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // closing is best effort: the processes die with their sandbox anyway
+                }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.sandbox.Sandbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,6 +25,7 @@ public final class ValidationInput implements AutoCloseable {
     private final ValidationSettings settings;
     private final List<String> notices = new CopyOnWriteArrayList<>();
     private Path materialized;
+    private boolean granted;
 
     public ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
         this.tree = tree;
@@ -35,10 +37,10 @@ public final class ValidationInput implements AutoCloseable {
     public ConfigTree parent() { return parent; }
     public ValidationSettings settings() { return settings; }
 
-    /** Paths that are new or whose content differs from the parent: external linters only look at these. */
+    /** Text files that are new or whose content differs from the parent: external linters only look at these. */
     public Set<String> changedPaths() {
-        if (parent == null) return tree.paths();
-        return tree.paths().stream()
+        if (parent == null) return tree.textPaths();
+        return tree.textPaths().stream()
                 .filter(p -> !tree.hash(p).equals(parent.hash(p)))
                 .collect(Collectors.toCollection(TreeSet::new));
     }
@@ -58,9 +60,20 @@ public final class ValidationInput implements AutoCloseable {
         return materialized;
     }
 
+    /** The tree on disk, readable by the sandbox's unprivileged user (and by nobody else). */
+    public synchronized Path materializedFor(Sandbox sandbox) {
+        Path dir = materialized();
+        if (!granted) {
+            sandbox.grantRead(dir);
+            granted = true;
+        }
+        return dir;
+    }
+
     @Override
     public synchronized void close() {
         TreeLoader.deleteRecursively(materialized);
         materialized = null;
+        granted = false;
     }
 }

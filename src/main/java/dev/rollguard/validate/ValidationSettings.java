@@ -1,6 +1,9 @@
 package dev.rollguard.validate;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.rollguard.Json;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -15,13 +18,14 @@ import java.util.regex.Pattern;
  * @param phpLint        run {@code php -l} on changed PHP files when php is installed
  * @param apacheConfig   path in the tree of the main Apache config to test with {@code apache2 -t};
  *                       null means auto-detect apache2.conf / httpd.conf
- * @param commands       custom validator commands
+ * @param commands       command validators: names the server's operator declared ({@code rollguard server --validators});
+ *                       the offline CLI also runs commands defined inline
  * @param riskRules      rules that mark a change high-risk
  * @param ignoreTokens   tokens the suspicious-token check must never flag
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ValidationSettings(String deployPath, boolean checkHostPaths, Boolean phpLint, String apacheConfig,
-                                 List<CommandSpec> commands, List<RiskRule> riskRules, List<String> ignoreTokens) {
+                                 List<CommandRef> commands, List<RiskRule> riskRules, List<String> ignoreTokens) {
 
     public static final ValidationSettings DEFAULT = new ValidationSettings(null, false, true, null, List.of(), List.of(), List.of());
 
@@ -33,6 +37,29 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
         if (deployPath != null && !deployPath.startsWith("/")) {
             throw new IllegalArgumentException("deployPath must be absolute: " + deployPath);
         }
+    }
+
+    /**
+     * A command validator as a spec lists it: a name ({@code no-debug}) the server's operator declared, or, for the
+     * offline CLI only, a whole definition inline. The server refuses inline definitions: who may run a program on the
+     * server is the operator's decision, not a service admin's.
+     */
+    public record CommandRef(String name, CommandSpec inline) {
+        public CommandRef {
+            if (inline != null) name = inline.name();
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("a validator command needs a name");
+        }
+
+        public static CommandRef named(String name) { return new CommandRef(name, null); }
+
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static CommandRef fromJson(Object value) {
+            if (value instanceof String s) return named(s);
+            return new CommandRef(null, Json.MAPPER.convertValue(value, CommandSpec.class));
+        }
+
+        @JsonValue
+        Object toJson() { return inline == null ? name : inline; }
     }
 
     /** An external validator: any executable; it receives the tree's directory as last argument and in ROLLGUARD_TREE. */

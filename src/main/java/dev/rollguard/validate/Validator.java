@@ -7,4 +7,7 @@ public interface Validator {
     String id();
 
     List<Finding> validate(ValidationInput input);
+
+    /** Refuses settings this validator cannot honour (a {@link dev.rollguard.Problem} with a 400 code) when a spec is saved. */
+    default void check(ValidationSettings settings) {}
 }

@@ -49,6 +49,11 @@ public final class ApiServer {
     private final Map<String, Route> byRoute = new ConcurrentHashMap<>();
 
     public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Consumer<ApiServer> routes) {
+        this(maxBodyBytes, metrics, () -> {}, routes);
+    }
+
+    /** {@code beforeScrape} brings gauges read from storage (rollout states, hosts' versions) up to date for a scrape. */
+    public ApiServer(long maxBodyBytes, PrometheusMeterRegistry metrics, Runnable beforeScrape, Consumer<ApiServer> routes) {
         this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
@@ -65,7 +70,10 @@ public final class ApiServer {
                     .tag("status", Integer.toString(ctx.statusCode())).register(metrics)
                     .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         });
-        get("/metrics", Permission.PUBLIC, ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+        get("/metrics", Permission.PUBLIC, ctx -> {
+            beforeScrape.run();
+            ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape());
+        });
         app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
         app.exception(HttpResponseException.class, (e, ctx) -> {
             switch (e.getStatus()) {

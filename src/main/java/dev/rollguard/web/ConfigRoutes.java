@@ -6,8 +6,12 @@ import dev.rollguard.auth.Permission;
 import dev.rollguard.config.Bundles;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.GitCommit;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.TreeEntry;
+import dev.rollguard.config.TreeWire;
+import dev.rollguard.config.VersionDiff;
 import dev.rollguard.config.VersionInfo;
 import io.javalin.http.Context;
 
@@ -21,7 +25,8 @@ import static dev.rollguard.web.ApiServer.json;
 /** REST API of the config store: services, versions, validation, diffs, fixes, environments and releases. */
 public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record PushBody(Map<String, String> files, String author, String message, Integer parent, String breakGlass) {}
+    public record PushBody(Map<String, String> files, List<TreeWire.Entry> entries, String author, String message, Integer parent,
+                           String breakGlass, GitCommit git) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FixBody(String author, List<String> findings) {}
@@ -47,7 +52,7 @@ public final class ConfigRoutes {
         server.post(base + "/{service}/versions", Permission.PUSH, ctx -> {
             PushBody body = server.body(ctx, PushBody.class);
             var result = config.push(ctx.pathParam("service"), requireFiles(body), actor(ctx, body.author()),
-                    body.message(), body.parent(), body.breakGlass());
+                    body.message(), body.parent(), body.breakGlass(), body.git());
             json(ctx.status(201), result);
         });
         server.get(base + "/{service}/versions", Permission.READ, ctx -> {
@@ -60,7 +65,9 @@ public final class ConfigRoutes {
             VersionInfo v = config.version(service, n);
             Map<String, Object> view = new LinkedHashMap<>();
             view.put("version", v);
-            view.put("files", config.tree(service, n).hashes());
+            ConfigTree tree = config.tree(service, n);
+            view.put("files", tree.hashes());
+            view.put("links", tree.links());
             json(ctx, view);
         });
         server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx ->
@@ -68,11 +75,21 @@ public final class ConfigRoutes {
         server.get(base + "/{service}/versions/{number}/files/<path>", Permission.READ, ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
             String path = ctx.pathParam("path");
-            if (!tree.contains(path)) throw Problem.notFound("unknown_file", "no file '" + path + "' in this version");
-            // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it
-            boolean raw = "true".equals(ctx.queryParam("unmasked")) && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
-            String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().mask(tree.content(path));
-            ctx.contentType("text/plain; charset=utf-8").header("X-Content-SHA256", tree.hash(path)).result(content);
+            TreeEntry entry = tree.entry(path);
+            if (entry == null) throw Problem.notFound("unknown_file", "no file '" + path + "' in this version");
+            ctx.header("X-Content-SHA256", entry.hash());
+            if (entry instanceof TreeEntry.Link l) {
+                ctx.header("X-Symlink-Target", l.target()).contentType("text/plain; charset=utf-8").result("symlink -> " + l.target() + "\n");
+            } else if (entry instanceof TreeEntry.File f && f.binary()) {
+                // described, not dumped; the bytes as they are with download=true (secret masking is for text only)
+                if ("true".equals(ctx.queryParam("download"))) ctx.contentType("application/octet-stream").result(f.bytes());
+                else ctx.contentType("text/plain; charset=utf-8").result(TreeDiff.describeBinary(f) + "\n");
+            } else {
+                // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it
+                boolean raw = "true".equals(ctx.queryParam("unmasked")) && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
+                String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().mask(tree.content(path));
+                ctx.contentType("text/plain; charset=utf-8").result(content);
+            }
         });
         server.post(base + "/{service}/versions/{number}/fix", Permission.PUSH, ctx -> {
             String text = server.bodyText(ctx);
@@ -81,21 +98,25 @@ public final class ConfigRoutes {
                     body.findings()));
         });
         server.get(base + "/{service}/diff", Permission.READ, ctx -> {
-            List<TreeDiff.FileDiff> diffs = config.diff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
+            VersionDiff diff = config.versionDiff(ctx.pathParam("service"), intParam(ctx, "from"), intParam(ctx, "to"));
             if ("unified".equals(ctx.queryParam("format"))) {
-                ctx.contentType("text/x-diff; charset=utf-8").result(TreeDiff.render(diffs));
+                ctx.contentType("text/x-diff; charset=utf-8").result(diff.unified());
             } else {
-                json(ctx, Map.of("from", intParam(ctx, "from"), "to", intParam(ctx, "to"), "files", diffs.stream()
-                        .map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
-                                "deletions", d.deletions(), "unified", d.unified())).toList()));
+                Map<String, Object> view = new LinkedHashMap<>();
+                view.put("from", diff.from().number());
+                view.put("to", diff.to().number());
+                view.put("fromGit", diff.from().git());
+                view.put("toGit", diff.to().git());
+                view.put("files", diff.files().stream().map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
+                        "deletions", d.deletions(), "unified", d.unified())).toList());
+                json(ctx, view);
             }
         });
         server.get(base + "/{service}/environments", Permission.READ, ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
     }
 
-    private static Map<String, String> requireFiles(PushBody body) {
-        if (body.files() == null) throw Problem.badRequest("missing_files", "request needs 'files': an object of path -> content");
-        return body.files();
+    private static TreeWire.Upload requireFiles(PushBody body) {
+        return new TreeWire.Upload(body.files(), body.entries());
     }
 
     /** Who acts: the authenticated principal; a claimed name (body or header) only where no one is signed in. */
@@ -130,6 +151,7 @@ public final class ConfigRoutes {
         m.put("breakGlass", v.breakGlass());
         m.put("errors", v.report().errors());
         m.put("warnings", v.report().warnings());
+        m.put("git", v.git());
         return m;
     }
 }

@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 import static dev.rollguard.web.Html.badge;
 import static dev.rollguard.web.Html.esc;
@@ -162,7 +163,8 @@ public final class Dashboard {
                 + "<th scope=\"col\">when</th><th scope=\"col\">findings</th><th scope=\"col\">flags</th></tr></thead><tbody>");
         for (VersionInfo v : config.versions(s, 50)) {
             b.append("<tr><td><a href=\"/services/").append(url(s)).append("/versions/").append(v.number()).append("\">v").append(v.number())
-                    .append("</a></td><td>").append(esc(v.author())).append("</td><td>").append(esc(v.message())).append("</td><td>")
+                    .append("</a></td><td>").append(esc(v.author())).append("</td><td>").append(esc(v.message()))
+                    .append(v.git() == null ? "" : " <span class=\"muted\">" + esc(v.git().describe()) + "</span>").append("</td><td>")
                     .append(Html.time(v.createdAt())).append("</td><td>").append(findingsSummary(v)).append("</td><td>").append(flags(v))
                     .append("</td></tr>");
         }
@@ -216,6 +218,10 @@ public final class Dashboard {
         b.append("<dl class=\"facts\"><dt>author</dt><dd>").append(esc(v.author())).append("</dd><dt>pushed</dt><dd>").append(Html.time(v.createdAt()))
                 .append("</dd><dt>parent</dt><dd>").append(v.parent() == null ? "—" : "v" + v.parent()).append("</dd><dt>files</dt><dd>")
                 .append(v.fileCount()).append(" (").append(v.totalBytes()).append(" bytes)</dd><dt>flags</dt><dd>").append(flags(v)).append("</dd>");
+        if (v.git() != null) {
+            b.append("<dt>git</dt><dd>").append(esc(v.git().describe())).append(" <code>").append(esc(v.git().commit()))
+                    .append("</code>: ").append(esc(v.git().subject())).append("</dd>");
+        }
         if (v.breakGlass() != null) b.append("<dt>break-glass</dt><dd>").append(esc(v.breakGlass())).append("</dd>");
         if (v.bad()) b.append("<dt>marked bad</dt><dd>").append(esc(v.badReason())).append("</dd>");
         b.append("</dl><h2>Validator findings</h2>");
@@ -239,6 +245,8 @@ public final class Dashboard {
         return b.toString();
     }
 
+    private static final Pattern BINARY_DIFF_HEADER = Pattern.compile("diff |old: |new: |Binary files ");
+
     private static String diff(List<TreeDiff.FileDiff> diffs) {
         if (diffs.isEmpty()) return "<p class=\"muted\">No changes.</p>";
         StringBuilder b = new StringBuilder();
@@ -249,7 +257,9 @@ public final class Dashboard {
             String[] lines = d.unified().split("\n");
             for (int i = 0; i < Math.min(lines.length, 2000); i++) {
                 String l = lines[i];
-                String cls = l.startsWith("+++") || l.startsWith("---") ? "meta" : l.startsWith("+") ? "add" : l.startsWith("-") ? "del"
+                // a binary file's block ("diff …", "old: …", "new: …", "Binary files … differ") is all header
+                String cls = l.startsWith("+++") || l.startsWith("---") || BINARY_DIFF_HEADER.matcher(l).lookingAt() ? "meta"
+                        : l.startsWith("+") ? "add" : l.startsWith("-") ? "del"
                         : l.startsWith("@@") ? "hunk" : "";
                 b.append("<span class=\"").append(cls).append("\">").append(esc(l)).append("</span>\n");
             }

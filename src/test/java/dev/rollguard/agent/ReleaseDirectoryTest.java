@@ -1,13 +1,22 @@
 package dev.rollguard.agent;
 
 import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Hashing;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeEntry;
+import dev.rollguard.config.TreeWire;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +25,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ReleaseDirectoryTest {
     @TempDir
     Path dir;
+
+    /** A tree as the agent receives it: entries with their hashes, verified on the way in. */
+    static ConfigTree received(Map<String, String> files, Map<String, String> claimedHashes) {
+        List<TreeWire.Entry> entries = new ArrayList<>();
+        files.forEach((p, c) -> entries.add(new TreeWire.Entry(p, claimedHashes.get(p), null,
+                Base64.getEncoder().encodeToString(c.getBytes(StandardCharsets.UTF_8)), null)));
+        String treeHash = ConfigTree.of(files, Limits.DEFAULT).treeHash();
+        return new TreeWire.Bundle("s", 1, treeHash, entries).verifiedTree();
+    }
 
     static Map<String, String> hashes(Map<String, String> files) {
         Map<String, String> h = new HashMap<>();
@@ -29,7 +47,7 @@ class ReleaseDirectoryTest {
         assertThat(rd.currentVersion()).isNull();
         for (int v = 1; v <= 4; v++) {
             Map<String, String> files = Map.of("a/b.conf", "v" + v + "\n", "top.php", "<?php\n");
-            Path staged = rd.stage(v, files, hashes(files));
+            Path staged = rd.stage(v, ConfigTree.of(files));
             rd.activate(staged);
             rd.prune();
             Thread.sleep(20);
@@ -47,14 +65,14 @@ class ReleaseDirectoryTest {
     void refusesTraversalBadHashesAndKeepsTheLiveTree() throws Exception {
         ReleaseDirectory rd = new ReleaseDirectory(dir.resolve("t"), 3);
         Map<String, String> good = Map.of("x.conf", "ok\n");
-        rd.activate(rd.stage(1, good, hashes(good)));
+        rd.activate(rd.stage(1, received(good, hashes(good))));
 
         Map<String, String> evil = Map.of("../../outside.txt", "pwned");
-        assertThatThrownBy(() -> rd.stage(2, evil, hashes(evil))).isInstanceOf(Problem.class).hasMessageContaining("escapes");
+        assertThatThrownBy(() -> rd.stage(2, received(evil, hashes(evil)))).isInstanceOf(Problem.class).hasMessageContaining("escapes");
         Map<String, String> abs = Map.of("/etc/cron.d/x", "pwned");
-        assertThatThrownBy(() -> rd.stage(2, abs, hashes(abs))).isInstanceOf(Problem.class);
+        assertThatThrownBy(() -> rd.stage(2, received(abs, hashes(abs)))).isInstanceOf(Problem.class);
         Map<String, String> tampered = Map.of("x.conf", "changed in transit\n");
-        assertThatThrownBy(() -> rd.stage(2, tampered, hashes(good))).isInstanceOf(Problem.class).hasMessageContaining("hash");
+        assertThatThrownBy(() -> rd.stage(2, received(tampered, hashes(good)))).isInstanceOf(Problem.class).hasMessageContaining("sha256");
 
         assertThat(dir.resolve("outside.txt")).doesNotExist();
         assertThat(Files.exists(Path.of("/etc/cron.d/x"))).isFalse();
@@ -62,6 +80,29 @@ class ReleaseDirectoryTest {
         try (var list = Files.list(rd.target().resolve("releases"))) {
             assertThat(list.map(p -> p.getFileName().toString())).allMatch(n -> n.startsWith("v1-"));
         }
+    }
+
+    @Test
+    void writesBinaryFilesByteExactAndLinksAsLinksNeverFollowed() throws Exception {
+        ReleaseDirectory rd = new ReleaseDirectory(dir.resolve("t"), 3);
+        byte[] gif = {'G', 'I', 'F', '8', '9', 'a', 0, 1, (byte) 0xff, (byte) 0xfe, 0};
+        Path outside = Files.createDirectories(dir.resolve("etc"));
+        Map<String, TreeEntry> entries = new LinkedHashMap<>();
+        entries.put("img/resize.gif", TreeEntry.file(gif));
+        entries.put("index.php", TreeEntry.text("<?php\n"));
+        entries.put("wp-config.php", TreeEntry.link("wp-config.php", outside.resolve("wp-config.php").toString()));
+        entries.put("home.php", TreeEntry.link("home.php", "index.php"));
+        entries.put("js", TreeEntry.link("js", "../../javascript"));
+        Path staged = rd.stage(1, ConfigTree.ofEntries(entries, Limits.DEFAULT));
+        rd.activate(staged);
+        Path live = rd.current();
+        assertThat(Files.readAllBytes(live.resolve("img/resize.gif"))).isEqualTo(gif);
+        assertThat(Files.isSymbolicLink(live.resolve("wp-config.php"))).isTrue();
+        assertThat(Files.readSymbolicLink(live.resolve("wp-config.php"))).isEqualTo(outside.resolve("wp-config.php"));
+        assertThat(Files.readSymbolicLink(live.resolve("home.php")).toString()).isEqualTo("index.php");
+        assertThat(Files.readSymbolicLink(live.resolve("js")).toString()).isEqualTo("../../javascript");
+        // the link was created, not written through: nothing appeared where it points
+        assertThat(outside.resolve("wp-config.php")).doesNotExist();
     }
 
     @Test

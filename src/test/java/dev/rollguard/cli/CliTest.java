@@ -2,6 +2,7 @@ package dev.rollguard.cli;
 
 import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
+import dev.rollguard.config.Hashing;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.WordPressLikeTree;
 import org.junit.jupiter.api.Test;
@@ -11,8 +12,12 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -93,17 +98,80 @@ class CliTest {
         assertThat(run("validate").code()).isEqualTo(2);
         assertThat(run("push", "x").code()).isEqualTo(2);
         Run missing = run("validate", dir.resolve("nope").toString());
-        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).startsWith("rollguard: no such directory").doesNotContain("Exception").doesNotContain("\tat ");
         Path bin = write(dir.resolve("bin"), Map.of("a.conf", "ok"));
         Files.write(bin.resolve("logo.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 1});
-        Run binary = run("validate", bin.toString());
-        assertThat(binary.code()).isEqualTo(1);
-        assertThat(binary.err()).contains("logo.png is not UTF-8 text").contains("[binary_file]");
-        assertThat(run("validate", bin.toString(), "--skip-binary").code()).isEqualTo(0);
+        assertThat(run("validate", bin.toString()).code()).as("binary files are part of a tree").isEqualTo(0);
+        // binary files are simply handled: the flag that left them out is gone
+        assertThat(run("validate", bin.toString(), "--skip-binary").code()).isEqualTo(2);
         Run offline = run("versions", "--service", "x", "--server", "http://127.0.0.1:1");
         assertThat(offline.code()).isEqualTo(1);
         assertThat(offline.err()).contains("cannot reach the Rollguard server");
+    }
+
+    /** A directory as users have them: images, links in and out of the tree, a dangling link, a FIFO, a socket. */
+    private Path docroot(Path root) throws Exception {
+        write(root, Map.of("index.php", "<?php\nrequire __DIR__ . '/inc/settings.php';\n", "lib/settings.php", "<?php\n"));
+        Files.write(root.resolve("logo.gif"), new byte[] {'G', 'I', 'F', '8', '9', 'a', 0, (byte) 0xff});
+        Files.createSymbolicLink(root.resolve("inc"), Path.of("lib"));
+        Files.createSymbolicLink(root.resolve(".htaccess"), Path.of("/etc/wordpress/htaccess"));
+        Files.createSymbolicLink(root.resolve("jquery.js"), Path.of("../../javascript/jquery/jquery.js"));
+        assertThat(new ProcessBuilder("mkfifo", root.resolve("pipe").toString()).start().waitFor()).isEqualTo(0);
+        try (var ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.bind(UnixDomainSocketAddress.of(root.resolve("php.sock")));
+        }
+        return root;
+    }
+
+    @Test
+    void validatePushAndFixTakeAnyDirectoryAsIs() throws Exception {
+        Path root = docroot(dir.resolve("docroot"));
+        Run clean = run("validate", root.toString(), "--builtin-only");
+        // the FIFO and the socket are findings at their paths (warnings), the links out of the tree notices
+        assertThat(clean.code()).isEqualTo(1);
+        assertThat(clean.out() + clean.err())
+                .contains("pipe: warning: left out: is not a regular file (a FIFO, socket or device)")
+                .contains("php.sock: warning: left out")
+                .contains("notice: symlink .htaccess -> /etc/wordpress/htaccess points outside the tree: kept as a link, not followed")
+                .contains("notice: symlink jquery.js -> ../../javascript/jquery/jquery.js points outside the tree")
+                .doesNotContain("error:");
+
+        Files.createSymbolicLink(root.resolve("gone.php"), Path.of("lib/nothing.php"));
+        Files.createSymbolicLink(root.resolve("loop-a"), Path.of("loop-b"));
+        Files.createSymbolicLink(root.resolve("loop-b"), Path.of("loop-a"));
+        Run dangling = run("validate", root.toString(), "--builtin-only");
+        assertThat(dangling.code()).isEqualTo(1);
+        assertThat(dangling.out()).contains("gone.php: error: symlink gone.php -> lib/nothing.php is dangling: nothing at 'lib/nothing.php'")
+                .contains("loop-a: error: symlink loop-a -> loop-b never ends").contains("[link_cycle]");
+        assertThat(dangling.err()).doesNotContain("rollguard: reading");
+
+        try (TestServer ts = new TestServer()) {
+            String s = "--server=" + ts.url();
+            String t = "--token=" + TestServer.ADMIN_TOKEN;
+            assertThat(run("service", "docroot", s, t).code()).isEqualTo(0);
+            Run refused = run("push", root.toString(), "-s", "docroot", "-m", "dangling", s, t);
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.out()).contains("[dangling_link]");
+            Files.delete(root.resolve("gone.php"));
+            Files.delete(root.resolve("loop-a"));
+            Files.delete(root.resolve("loop-b"));
+            Run pushed = run("push", root.toString(), "-s", "docroot", "-m", "as is", s, t);
+            assertThat(pushed.code()).as(pushed.err() + pushed.out()).isEqualTo(0);
+            assertThat(pushed.err()).contains("notice: left out pipe: is not a regular file");
+            assertThat(pushed.out()).contains("pushed docroot v1");
+            var tree = ts.server.config().tree("docroot", 1);
+            assertThat(tree.links()).containsEntry("inc", "lib").containsEntry(".htaccess", "/etc/wordpress/htaccess");
+            assertThat(tree.hash("logo.gif")).isEqualTo(Hashing.sha256(Files.readAllBytes(root.resolve("logo.gif"))));
+        }
+
+        if (!"root".equals(System.getProperty("user.name"))) {
+            Path locked = Files.createDirectories(dir.resolve("locked/sub"));
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+            Run unreadable = run("validate", dir.resolve("locked").toString());
+            assertThat(unreadable.code()).isEqualTo(2);
+            assertThat(unreadable.err()).contains("cannot read directory").contains("permission denied");
+        }
     }
 
     @Test

@@ -12,10 +12,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +59,16 @@ class AgentProtocolTest {
         return Json.read(r.body(), JsonNode.class);
     }
 
+    /** A file of a bundle as text: entries carry every file as base64. */
+    static String fileOf(JsonNode bundle, String path) {
+        for (JsonNode e : bundle.path("entries")) {
+            if (e.path("path").asText().equals(path)) {
+                return new String(Base64.getDecoder().decode(e.path("base64").asText()), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
     @Test
     void aWaitingPollIsAnsweredByTheReleaseWithTheBundleInline() throws Exception {
         register("h1");
@@ -70,7 +83,7 @@ class AgentProtocolTest {
         assertThat(answer.path("desiredVersion").asInt()).isEqualTo(v);
         JsonNode bundle = answer.path("bundle");
         assertThat(bundle.path("version").asInt()).isEqualTo(v);
-        assertThat(bundle.path("files").path("site.conf").asText()).isEqualTo("Listen 80\n");
+        assertThat(fileOf(bundle, "site.conf")).isEqualTo("Listen 80\n");
         // the same bytes as the bundle fetched on its own
         assertThat(bundle).isEqualTo(ts.get("/api/v1/services/wp/versions/" + v + "/bundle"));
 
@@ -83,6 +96,37 @@ class AgentProtocolTest {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("invalid_parameter");
         assertThat(poll("nobody", "known=none&waitSeconds=5").get().statusCode()).isEqualTo(404);
+    }
+
+    private int pushBinary(int bytes) {
+        byte[] data = new byte[bytes];
+        new Random(bytes).nextBytes(data);
+        TestServer.Response r = ts.send("POST", "/api/v1/services/wp/versions", Json.write(Map.of("message", "m", "entries",
+                List.of(Map.of("path", "img/big.bin", "base64", Base64.getEncoder().encodeToString(data))))));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return TestServer.json(r).path("version").path("number").asInt();
+    }
+
+    @Test
+    void theInlineLimitCountsTheBundleAsSentSoLargeBinariesAreFetchedOnTheirOwn() throws Exception {
+        register("h1");
+        // 600 KB of random bytes is 800 KB of base64: inline
+        int small = pushBinary(600_000);
+        String first = ts.release("production", small, null).path("id").asText();
+        JsonNode inline = body(poll("h1", "known=none&bundle=inline&waitSeconds=0").get());
+        assertThat(inline.path("desiredVersion").asInt()).isEqualTo(small);
+        assertThat(inline.path("bundle").path("entries").get(0).path("size").asLong()).isEqualTo(600_000);
+        assertThat(inline.path("bundle")).isEqualTo(ts.get("/api/v1/services/wp/versions/" + small + "/bundle"));
+        assertThat(ts.send("POST", "/api/v1/agents/wp/production/h1/report", "{\"appliedVersion\": " + small + "}").status()).isEqualTo(200);
+        assertThat(ts.awaitTerminal(first).path("state").asText()).isEqualTo("COMPLETE");
+        // 900 KB is 1.2 MB of base64: over the 1 MiB inline limit, so the answer names the version only
+        int large = pushBinary(900_000);
+        JsonNode rollout = ts.release("production", large, null);
+        JsonNode answer = body(poll("h1", "known=" + small + "&bundle=inline&waitSeconds=0").get());
+        assertThat(answer.path("desiredVersion").asInt()).as(rollout.toString()).isEqualTo(large);
+        assertThat(answer.has("bundle")).isFalse();
+        JsonNode fetched = ts.get("/api/v1/services/wp/versions/" + large + "/bundle");
+        assertThat(Base64.getDecoder().decode(fetched.path("entries").get(0).path("base64").asText())).hasSize(900_000);
     }
 
     @Test
@@ -102,7 +146,7 @@ class AgentProtocolTest {
         ts.release("production", v, null);
         JsonNode answer = body(waiting.get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS));
         assertThat(answer.path("desiredVersion").asInt()).isEqualTo(v);
-        assertThat(answer.path("bundle").path("files").path("a.conf").asText()).isEqualTo("x\n");
+        assertThat(fileOf(answer.path("bundle"), "a.conf")).isEqualTo("x\n");
     }
 
     @Test

@@ -1,11 +1,14 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.health.Counts;
+import dev.rollguard.health.LatencyHistogram;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static dev.rollguard.rollout.Analysis.Verdict.CONTINUE;
@@ -70,5 +73,96 @@ class AnalysisTest {
             if (v == FAIL) alarms++;
         }
         assertThat(alarms).isLessThanOrEqualTo(6);
+    }
+
+    /** Per-second windows of one host: {@code seconds} windows of {@code requests} with {@code errors} each. */
+    private static List<Evidence.Window> steady(int seconds, long requests, long errors) {
+        List<Evidence.Window> w = new ArrayList<>();
+        for (int i = 0; i < seconds; i++) w.add(new Evidence.Window(requests, errors, 0, 0, null));
+        return w;
+    }
+
+    private static List<Evidence.HostWindows> baseline(int hosts, int seconds, long requests, long errors) {
+        List<Evidence.HostWindows> b = new ArrayList<>();
+        for (int i = 0; i < hosts; i++) b.add(new Evidence.HostWindows("b" + i, steady(seconds, requests, errors)));
+        return b;
+    }
+
+    @Test
+    void totalFailureIsCaughtInTheFirstReport() {
+        Evidence e = new Evidence(List.of(new Evidence.HostWindows("c0", steady(1, 100, 100))), baseline(9, 60, 100, 1));
+        Analysis.Decision d = Analysis.decide(e, S);
+        assertThat(d.verdict()).isEqualTo(FAIL);
+        assertThat(d.numbers()).containsEntry("canaryErrors", 100L);
+    }
+
+    @Test
+    void aHiccupOfAFewSecondsIsSetAsideButTheSameRateKeptUpFails() {
+        List<Evidence.Window> hiccup = steady(30, 100, 1);
+        for (int t = 10; t < 14; t++) hiccup.set(t, new Evidence.Window(100, 20, 0, 0, null));
+        Analysis.Decision d = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", hiccup, steady(60, 100, 1))),
+                baseline(9, 90, 100, 1)), S);
+        assertThat(d.verdict()).isNotEqualTo(FAIL);
+        assertThat(d.numbers()).containsEntry("burstSecondsSetAside", 4);
+
+        List<Evidence.Window> kept = steady(30, 100, 1);
+        for (int t = 10; t < 20; t++) kept.set(t, new Evidence.Window(100, 20, 0, 0, null));
+        assertThat(Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", kept, steady(60, 100, 1))),
+                baseline(9, 90, 100, 1)), S).verdict()).isEqualTo(FAIL);
+    }
+
+    @Test
+    void aBrokenBaselineHostIsLeftOutAndSaysSo() {
+        List<Evidence.HostWindows> b = baseline(8, 90, 100, 1);
+        b.add(new Evidence.HostWindows("broken", steady(90, 100, 30)));
+        // canary at 2 %: twice the healthy hosts, far under a mean dragged up by the broken host
+        Analysis.Decision d = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(60, 100, 2), steady(60, 100, 1))), b), S);
+        assertThat(d.verdict()).isEqualTo(FAIL);
+        assertThat(d.numbers()).containsEntry("baselineHostsLeftOut", List.of("broken"));
+    }
+
+    @Test
+    void aHostThatAlwaysHadMoreErrorsIsJudgedAgainstItself() {
+        // the canary host ran at 2 % before the release and still does; the other hosts are at 0.5 %
+        Evidence e = new Evidence(List.of(new Evidence.HostWindows("c0", steady(60, 100, 2), steady(120, 100, 2))),
+                List.of(new Evidence.HostWindows("b0", steady(90, 100, 0)), new Evidence.HostWindows("b1", steady(90, 100, 1)),
+                        new Evidence.HostWindows("b2", steady(90, 100, 1)), new Evidence.HostWindows("b3", steady(90, 100, 0))));
+        assertThat(Analysis.decide(e, S).verdict()).isNotEqualTo(FAIL);
+    }
+
+    @Test
+    void aBaselineWithoutErrorsStillGivesAFiniteTest() {
+        Analysis.Decision clean = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 0))),
+                baseline(9, 90, 100, 0)), S);
+        assertThat(clean.verdict()).isEqualTo(PASS);
+        assertThat((double) clean.numbers().get("p0")).isGreaterThan(0);
+        Analysis.Decision errors = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 1))),
+                baseline(9, 90, 100, 0)), S);
+        assertThat(errors.verdict()).isEqualTo(FAIL);
+        assertThat(errors.reason()).startsWith("SPRT");
+    }
+
+    @Test
+    void latencyIsJudgedOnTheDistributionWhenHistogramsCome() {
+        Random rnd = new Random(7);
+        List<Evidence.HostWindows> b = new ArrayList<>();
+        for (int i = 0; i < 5; i++) b.add(new Evidence.HostWindows("b" + i, latencies(rnd, 90, 40, 0.5)));
+        Analysis.Decision same = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 40, 0.5))), b), S);
+        assertThat(same.verdict()).isNotEqualTo(FAIL);
+        assertThat(same.numbers()).containsKey("latencyThresholdMs");
+        // the median held, the spread grew: more requests past the baseline's p95
+        Analysis.Decision wider = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 40, 0.8))), b), S);
+        assertThat(wider.verdict()).isEqualTo(FAIL);
+        assertThat(wider.reason()).contains("slower than");
+    }
+
+    private static List<Evidence.Window> latencies(Random rnd, int seconds, double median, double sigma) {
+        List<Evidence.Window> w = new ArrayList<>();
+        for (int t = 0; t < seconds; t++) {
+            long[] buckets = new long[LatencyHistogram.BUCKETS];
+            for (int i = 0; i < 100; i++) buckets[LatencyHistogram.bucket(median * Math.exp(sigma * rnd.nextGaussian()))]++;
+            w.add(new Evidence.Window(100, 0, 0, 100, buckets));
+        }
+        return w;
     }
 }

@@ -75,20 +75,6 @@ class RolloutMachineTest {
         assertThat(RolloutMachine.step(r, notApplied, tooLate).rollout().reason()).contains("did not apply");
     }
 
-    /** Writing a big tree on a busy machine can outlast the bake: the bake counts from when the canary serves the version. */
-    @Test
-    void theBakeCountsFromWhenTheCanaryServesTheVersion() {
-        Rollout r = rollout(10);
-        Instant servingFrom = T0.plusSeconds(25);
-        Instant now = T0.plusSeconds(30);
-        List<HostObservation> late = new ArrayList<>(healthy(r, now, 3000, 0));
-        late.set(0, new HostObservation("h0", 2, null, null, now, new Counts(3000, 0, 20, 3000), servingFrom));
-        assertThat(RolloutMachine.step(r, late, now).rollout().wave()).as("served for 5 s of a 10 s bake").isZero();
-        Instant baked = servingFrom.plusSeconds(10);
-        late.set(0, new HostObservation("h0", 2, null, null, baked, new Counts(3000, 0, 20, 3000), servingFrom));
-        assertThat(RolloutMachine.step(r, late, baked).rollout().wave()).isEqualTo(1);
-    }
-
     @Test
     void withAutomaticRollbackOffAFailingCanaryOnlyPauses() {
         Rollout base = rollout(20);

@@ -2,49 +2,104 @@ package dev.rollguard.validate;
 
 import dev.rollguard.Processes;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.sandbox.Sandbox;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import static dev.rollguard.validate.Trees.files;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Real php and apache2 binaries (installed by .ci/run); skipped only where they are absent. */
+/** Real php, apache2 and nginx binaries (installed by .ci/run), really run in the real sandbox (bubblewrap). */
 class ExternalValidatorsTest {
-    @Test
-    void phpLintFindsParseErrorsWithLine() {
-        assumeTrue(Processes.which("php").isPresent(), "php is not installed");
-        List<Finding> f = Trees.run(new PhpLintValidator(), files("ok.php", "<?php\necho 1;\n", "bad.php", "<?php\n\necho 'x'\necho 2;\n"));
-        assertThat(f).singleElement().satisfies(x -> {
-            assertThat(x.path()).isEqualTo("bad.php");
-            assertThat(x.line()).isEqualTo(4);
-            assertThat(x.message()).contains("syntax error");
-        });
+    static Sandbox sandbox;
+
+    @BeforeAll
+    static void sandbox() {
+        sandbox = Sandbox.detect();
+        assertThat(sandbox.available()).as("bubblewrap works here (.ci/run installs it): %s", sandbox.unavailableReason()).isTrue();
+    }
+
+    @AfterAll
+    static void close() {
+        sandbox.close();
+    }
+
+    static List<Finding> run(Validator v, Map<String, String> files) {
+        return Trees.run(v, files);
     }
 
     @Test
-    void phpLintOnlyLooksAtChangedFilesAndSaysWhenSkipped() {
+    void phpLintFindsParseAndCompileErrorsWithLineAsPhpLDoes() {
+        assumeTrue(Processes.which("php").isPresent(), "php is not installed");
+        try (PhpLintValidator lint = new PhpLintValidator(sandbox, PhpLintCache.inMemory(100))) {
+            List<Finding> f = run(lint, files("ok.php", "<?php\necho 1;\n", "bad.php", "<?php\n\necho 'x'\necho 2;\n",
+                    "dup.php", "<?php\nfunction f() {}\nfunction f() {}\n", "brk.php", "<?php\n\nbreak 2;\n",
+                    // the same function in two files is fine for php -l (it never loads them together)
+                    "a.php", "<?php\nfunction shared() { return 1; }\n", "b.php", "<?php\nfunction shared() { return 2; }\n",
+                    "inc.php", "<?php\ninclude '/etc/passwd';\necho file_get_contents('/etc/hostname');\n",
+                    // short tags off, as Debian's php.ini has them: an XML prolog is not PHP
+                    "feed.php", "<?xml version=\"1.0\"?>\n<rss><?php echo 1; ?></rss>\n"));
+            assertThat(f).extracting(Finding::path, Finding::line).containsExactlyInAnyOrder(
+                    tuple("bad.php", 4), tuple("dup.php", 3),
+                    tuple("brk.php", 3));
+            assertThat(f).filteredOn(x -> x.path().equals("bad.php")).singleElement().extracting(Finding::message).asString()
+                    .contains("Parse error", "syntax error");
+            assertThat(f).filteredOn(x -> x.path().equals("dup.php")).singleElement().extracting(Finding::message).asString()
+                    .contains("Cannot redeclare f()", "dup.php:2").doesNotContain("/scratch");
+        }
+    }
+
+    @Test
+    void phpLintCachesByContentAndOnlyLooksAtChangedFiles() throws IOException {
+        assumeTrue(Processes.which("php").isPresent(), "php is not installed");
         ConfigTree parent = ConfigTree.of(files("a.php", "<?php\necho 'x'\necho 2;\n"));
-        ConfigTree tree = ConfigTree.of(files("a.php", "<?php\necho 'x'\necho 2;\n", "b.php", "<?php\necho 1;\n"));
+        ConfigTree tree = ConfigTree.of(files("a.php", "<?php\necho 'x'\necho 2;\n", "b.php", "<?php\necho 1\n"));
+        Path dir = Files.createTempDirectory("phplint-cache-");
         try (ValidationInput in = new ValidationInput(tree, parent, null)) {
             assertThat(in.changedPaths()).containsExactly("b.php");
+            try (PhpLintValidator lint = new PhpLintValidator(sandbox, PhpLintCache.onDisk(dir))) {
+                assertThat(lint.validate(in)).singleElement().extracting(Finding::path).isEqualTo("b.php");
+            }
         }
-        try (ValidationInput in = new ValidationInput(tree, null, null)) {
-            assertThat(new PhpLintValidator(Optional.empty()).validate(in)).isEmpty();
-            assertThat(in.notices()).singleElement().asString().contains("php-lint skipped");
+        // what the next run answers from without running php
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.toList()).singleElement().satisfies(f -> assertThat(Files.readString(f)).contains("\t3\tParse error"));
         }
     }
 
     @Test
-    void apacheConfigTest() {
+    void phpLintAndCommandsAreSkippedWithANoticeWithoutTheSandbox() {
+        Sandbox none = Sandbox.unavailable("bubblewrap (bwrap) is not installed");
+        ConfigTree tree = ConfigTree.of(files("a.php", "<?php\necho 'x'\necho 2;\n", "apache2.conf", "Bogus\n"));
+        var settings = new ValidationSettings(null, false, true, null, List.of(ValidationSettings.CommandRef.named("touch")), null, null);
+        var declared = CommandValidators.of(List.of(new ValidationSettings.CommandSpec("touch", List.of("sh", "-c", "exit 1"), 5, null)));
+        try (ValidationInput in = new ValidationInput(tree, null, settings);
+             PhpLintValidator lint = new PhpLintValidator(none, PhpLintCache.inMemory(10))) {
+            assertThat(lint.validate(in)).isEmpty();
+            assertThat(new ApacheConfigValidator(none).validate(in)).isEmpty();
+            assertThat(new CommandValidator(none, declared, false).validate(in)).isEmpty();
+            assertThat(in.notices()).hasSize(3).allSatisfy(n -> assertThat(n).contains("sandbox-unavailable", "bubblewrap"));
+        }
+    }
+
+    @Test
+    void apacheConfigTestLocatesATypo() {
         assumeTrue(Processes.which("apache2", "httpd").isPresent(), "apache2 is not installed");
         String good = "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\nServerName localhost\nListen 127.0.0.1:18081\nPidFile ${APACHE_PID_FILE}\nErrorLog /dev/null\n";
-        assertThat(Trees.run(new ApacheConfigValidator(), files("apache2.conf", good))).isEmpty();
-        List<Finding> f = Trees.run(new ApacheConfigValidator(), files("apache2.conf", good + "RewriteEngin On\n"));
-        assertThat(f).singleElement().satisfies(x -> {
+        ApacheConfigValidator apache = new ApacheConfigValidator(sandbox);
+        assertThat(run(apache, files("apache2.conf", good))).isEmpty();
+        assertThat(run(apache, files("apache2.conf", good + "RewriteEngin On\n"))).singleElement().satisfies(x -> {
             assertThat(x.path()).isEqualTo("apache2.conf");
             assertThat(x.line()).isEqualTo(6);
             assertThat(x.message()).contains("RewriteEngin");
@@ -52,14 +107,51 @@ class ExternalValidatorsTest {
     }
 
     @Test
-    void customCommandFindingsWithAndWithoutLocations() {
-        var settings = new ValidationSettings(null, false, true, null, List.of(
+    void debiansStockApacheTreeIsCleanAndATypoInItIsLocated() throws IOException {
+        assumeTrue(Files.isRegularFile(Path.of("/etc/apache2/apache2.conf")), "apache2 is not installed");
+        Map<String, String> stock = readWhole(Path.of("/etc/apache2"));
+        ApacheConfigValidator apache = new ApacheConfigValidator(sandbox);
+        assertThat(run(apache, stock)).as("Debian's /etc/apache2 as installed").isEmpty();
+        Map<String, String> typo = new TreeMap<>(stock);
+        typo.put("conf-available/security.conf", stock.get("conf-available/security.conf") + "ServerTokenz Prod\n");
+        typo.put("conf-enabled/security.conf", typo.get("conf-available/security.conf"));
+        int line = (int) typo.get("conf-available/security.conf").lines().count();
+        assertThat(run(apache, typo)).singleElement().satisfies(x -> {
+            assertThat(x.path()).isIn("conf-enabled/security.conf", "conf-available/security.conf");
+            assertThat(x.line()).isEqualTo(line);
+            assertThat(x.message()).contains("ServerTokenz");
+        });
+    }
+
+    @Test
+    void debiansStockNginxTreeIsCleanAndATypoInItIsLocated() throws IOException {
+        assumeTrue(Processes.which("nginx").isPresent() && Files.isRegularFile(Path.of("/etc/nginx/nginx.conf")), "nginx is not installed");
+        Map<String, String> stock = readWhole(Path.of("/etc/nginx"));
+        NginxConfigValidator nginx = new NginxConfigValidator(sandbox);
+        assertThat(run(nginx, stock)).as("Debian's /etc/nginx as installed").isEmpty();
+        Map<String, String> typo = new TreeMap<>(stock);
+        String site = stock.get("sites-enabled/default");
+        typo.put("sites-enabled/default", site.replaceFirst("server_name _;", "server_nam _;"));
+        List<String> lines = typo.get("sites-enabled/default").lines().toList();
+        int line = 1 + lines.indexOf(lines.stream().filter(l -> l.contains("server_nam _;")).findFirst().orElseThrow());
+        assertThat(run(nginx, typo)).singleElement().satisfies(x -> {
+            assertThat(x.path()).isEqualTo("sites-enabled/default");
+            assertThat(x.line()).isEqualTo(line);
+            assertThat(x.message()).contains("server_nam");
+        });
+    }
+
+    @Test
+    void commandValidatorsReportLocatedAndUnlocatedFindingsAndTimeOut() {
+        var declared = CommandValidators.of(List.of(
                 new ValidationSettings.CommandSpec("no-todo", List.of("sh", "-c",
                         "grep -Hn TODO *.conf | sed 's/^\\([^:]*\\):\\([0-9]*\\):/\\1:\\2: TODO left/' ; ! grep -q TODO *.conf"), 10, null),
                 new ValidationSettings.CommandSpec("always-fails", List.of("sh", "-c", "echo broken; exit 3"), 10, Severity.WARNING),
                 new ValidationSettings.CommandSpec("passes", List.of("true"), 10, null),
-                new ValidationSettings.CommandSpec("sleeps", List.of("sh", "-c", "sleep 30"), 1, null)), null, null);
-        List<Finding> f = Trees.run(new CommandValidator(), files("a.conf", "x\nTODO\n"), settings);
+                new ValidationSettings.CommandSpec("sleeps", List.of("sh", "-c", "sleep 30"), 1, null)));
+        var settings = new ValidationSettings(null, false, true, null, Stream.of("no-todo", "always-fails", "passes", "sleeps")
+                .map(ValidationSettings.CommandRef::named).toList(), null, null);
+        List<Finding> f = Trees.run(new CommandValidator(sandbox, declared, false), files("a.conf", "x\nTODO\n"), settings);
         assertThat(f).extracting(Finding::rule).containsExactly("command:no-todo", "command:always-fails", "command:sleeps");
         assertThat(f.get(0).path()).isEqualTo("a.conf");
         assertThat(f.get(0).line()).isEqualTo(2);
@@ -82,5 +174,17 @@ class ExternalValidatorsTest {
         try (ValidationInput in = new ValidationInput(v3, v2, settings)) {
             assertThat(RiskRules.reasons(in)).singleElement().asString().contains("db: wp-config.php:2", "database credentials");
         }
+    }
+
+    /**
+     * A config tree as installed, every file (links read as the host resolves them: Debian's nginx links
+     * sites-enabled/default to its absolute /etc/nginx path, which is the tree once mounted at /etc/nginx).
+     */
+    static Map<String, String> readWhole(Path root) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) files.put(root.relativize(p).toString(), Files.readString(p));
+        }
+        return files;
     }
 }

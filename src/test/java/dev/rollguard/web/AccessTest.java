@@ -5,6 +5,8 @@ import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Role;
+import dev.rollguard.validate.CommandValidators;
+import dev.rollguard.validate.ValidationSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +160,9 @@ class AccessTest {
         assertThat(ts.send("POST", "/api/v1/agents/wp/testing/h1/report", "{\"appliedVersion\": 1}", h1).status()).isEqualTo(200);
         TestServer.Response bundle = ts.send("GET", "/api/v1/services/wp/versions/1/bundle", null, h1);
         assertThat(bundle.status()).isEqualTo(200);
-        assertThat(bundle.body()).as("agents get the real files").contains("hunter2-very-secret");
+        assertThat(bundle.body()).as("agents get the real files (base64 in the bundle)")
+                .contains(Base64.getEncoder().encodeToString(
+                        "<?php\ndefine( 'DB_PASSWORD', 'hunter2-very-secret' );\n".getBytes(StandardCharsets.UTF_8)));
         assertThat(ts.send("POST", "/api/v1/services/wp/environments/testing/release", "{\"version\": 1}", h1).status()).isEqualTo(403);
         assertThat(ts.send("GET", "/api/v1/services/other", null, h1).status()).isEqualTo(403);
         assertThat(ts.send("POST", "/api/v1/tokens", "{}", h1).status()).isEqualTo(403);
@@ -220,15 +226,17 @@ class AccessTest {
 
     @Test
     void validatorOutputQuotingASecretIsMasked() {
-        String spec = "{\"environments\": [\"production\"], \"validation\": {\"phpLint\": false, \"commands\": [{\"name\": \"grep-check\", "
-                + "\"command\": [\"sh\", \"-c\", \"grep -rn DB_PASSWORD \\\"$ROLLGUARD_TREE\\\"; exit 1\"]}]}}";
-        assertThat(ts.send("PUT", "/api/v1/services/vault", spec).status()).isEqualTo(200);
-        String files = "{\"files\": {\"wp-config.php\": \"<?php\\ndefine( 'DB_PASSWORD', 'quoted-by-a-validator' );\\n\"}, \"message\": \"m\"}";
-        TestServer.Response checked = ts.send("POST", "/api/v1/services/vault/validate", files);
-        TestServer.Response refused = ts.send("POST", "/api/v1/services/vault/versions", files);
-        assertThat(refused.status()).isEqualTo(422);
-        for (TestServer.Response r : List.of(checked, refused)) {
-            assertThat(r.body()).contains("grep-check", "DB_PASSWORD").doesNotContain("quoted-by-a-validator");
+        var grep = new ValidationSettings.CommandSpec("grep-check", List.of("sh", "-c", "grep -rn DB_PASSWORD \"$ROLLGUARD_TREE\"; exit 1"), null, null);
+        try (TestServer operated = new TestServer(CommandValidators.of(List.of(grep)))) {
+            String spec = "{\"environments\": [\"production\"], \"validation\": {\"phpLint\": false, \"commands\": [\"grep-check\"]}}";
+            assertThat(operated.send("PUT", "/api/v1/services/vault", spec).status()).isEqualTo(200);
+            String files = "{\"files\": {\"wp-config.php\": \"<?php\\ndefine( 'DB_PASSWORD', 'quoted-by-a-validator' );\\n\"}, \"message\": \"m\"}";
+            TestServer.Response checked = operated.send("POST", "/api/v1/services/vault/validate", files);
+            TestServer.Response refused = operated.send("POST", "/api/v1/services/vault/versions", files);
+            assertThat(refused.status()).isEqualTo(422);
+            for (TestServer.Response r : List.of(checked, refused)) {
+                assertThat(r.body()).contains("grep-check", "DB_PASSWORD").doesNotContain("quoted-by-a-validator");
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.rollguard.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.config.Hashing;
 import dev.rollguard.config.Limits;
 import dev.rollguard.sim.WordPressLikeTree;
 import org.junit.jupiter.api.AfterAll;
@@ -10,8 +11,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -113,7 +117,60 @@ class ConfigApiTest {
         assertThat(settings).doesNotContain(".phpp").contains("/class-wp-hook.php';");
 
         JsonNode bundle = json(ts.send("GET", "/api/v1/services/wordpress-api/versions/" + v1 + "/bundle", null));
-        assertThat(bundle.path("files").size()).isEqualTo(good.size());
+        assertThat(bundle.path("entries").size()).isEqualTo(good.size());
+    }
+
+    private static Map<String, Object> fileEntry(String path, byte[] bytes) {
+        return Map.of("path", path, "base64", Base64.getEncoder().encodeToString(bytes), "sha256", Hashing.sha256(bytes));
+    }
+
+    private int pushEntries(String service, List<Map<String, Object>> entries, String message) {
+        TestServer.Response r = ts.send("POST", "/api/v1/services/" + service + "/versions",
+                Json.write(Map.of("entries", entries, "message", message)));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return json(r).path("version").path("number").asInt();
+    }
+
+    @Test
+    void binaryFilesAndLinksAreVersionedDiffedAndShownNeverDumped() {
+        assertThat(ts.send("PUT", "/api/v1/services/docroot", "{}").status()).isEqualTo(200);
+        byte[] gif1 = {'G', 'I', 'F', '8', '9', 'a', 0, 1, 2, (byte) 0xff};
+        byte[] gif2 = {'G', 'I', 'F', '8', '9', 'a', 0, 1, 3, (byte) 0xfe, 0};
+        byte[] index = "<?php\nrequire 'wp-config.php';\n".getBytes(StandardCharsets.UTF_8);
+        int v1 = pushEntries("docroot", List.of(fileEntry("img/logo.gif", gif1), fileEntry("index.php", index),
+                Map.of("path", "wp-config.php", "link", "/etc/wordpress/wp-config.php"),
+                Map.of("path", "home.php", "link", "index.php")), "v1");
+        int v2 = pushEntries("docroot", List.of(fileEntry("img/logo.gif", gif2), fileEntry("index.php", index),
+                Map.of("path", "wp-config.php", "link", "/etc/wordpress/wp-config.php"),
+                fileEntry("home.php", "<?php\n".getBytes(StandardCharsets.UTF_8))), "v2");
+
+        JsonNode bundle = json(ts.send("GET", "/api/v1/services/docroot/versions/" + v2 + "/bundle", null));
+        Map<String, JsonNode> byPath = new HashMap<>();
+        bundle.path("entries").forEach(e -> byPath.put(e.path("path").asText(), e));
+        assertThat(Base64.getDecoder().decode(byPath.get("img/logo.gif").path("base64").asText())).isEqualTo(gif2);
+        assertThat(byPath.get("img/logo.gif").path("sha256").asText()).isEqualTo(Hashing.sha256(gif2));
+        assertThat(byPath.get("wp-config.php").path("link").asText()).isEqualTo("/etc/wordpress/wp-config.php");
+        assertThat(byPath.get("wp-config.php").has("base64")).isFalse();
+
+        String view = ts.send("GET", "/api/v1/services/docroot/versions/" + v2 + "/files/img/logo.gif", null).body();
+        assertThat(view).isEqualTo("binary, 11 bytes, sha256 " + Hashing.sha256(gif2) + "\n");
+        assertThat(ts.send("GET", "/api/v1/services/docroot/versions/" + v1 + "/files/home.php", null).body())
+                .isEqualTo("symlink -> index.php\n");
+
+        String unified = ts.send("GET", "/api/v1/services/docroot/diff?from=" + v1 + "&to=" + v2 + "&format=unified", null).body();
+        assertThat(unified).contains("Binary files v" + v1 + "/img/logo.gif and v" + v2 + "/img/logo.gif differ")
+                .contains("old: binary, 10 bytes, sha256 " + Hashing.sha256(gif1))
+                .contains("new: binary, 11 bytes, sha256 " + Hashing.sha256(gif2))
+                .contains("-symlink -> index.php").contains("+<?php")
+                .doesNotContain("GIF89a");
+        JsonNode diff = json(ts.send("GET", "/api/v1/services/docroot/diff?from=" + v1 + "&to=" + v2, null));
+        assertThat(diff.path("files")).extracting(f -> f.path("path").asText()).containsExactly("home.php", "img/logo.gif");
+
+        // the notice for the link out of the tree is kept with the version
+        JsonNode version = json(ts.send("GET", "/api/v1/services/docroot/versions/" + v1, null));
+        assertThat(version.path("version").path("report").path("notices").toString())
+                .contains("symlink wp-config.php -> /etc/wordpress/wp-config.php points outside the tree");
+        assertThat(version.path("links").path("home.php").asText()).isEqualTo("index.php");
     }
 
     @Test
@@ -128,7 +185,13 @@ class ConfigApiTest {
         assertError(ts.send("POST", base, push(Map.of("x.conf", "a"), " ", null)), 400, "missing_message");
         assertError(ts.send("POST", base, push(Map.of("../../etc/passwd", "root"), "m", null)), 400, "path_traversal");
         assertError(ts.send("POST", base, push(Map.of("/etc/passwd", "root"), "m", null)), 400, "path_traversal");
-        assertError(ts.send("POST", base, push(Map.of("logo.png", "\u0000PNG"), "m", null)), 415, "binary_file");
+        assertError(ts.send("POST", base, "{\"entries\": [{\"path\": \"a\"}], \"message\": \"m\"}"), 400, "invalid_entry");
+        assertError(ts.send("POST", base, "{\"entries\": [{\"path\": \"a\", \"base64\": \"!!\"}], \"message\": \"m\"}"), 400, "invalid_entry");
+        assertError(ts.send("POST", base, "{\"entries\": [{\"path\": \"a\", \"base64\": \"eA==\", \"sha256\": \"00\"}], "
+                + "\"message\": \"m\"}"), 400, "hash_mismatch");
+        assertError(ts.send("POST", base, "{\"entries\": [{\"path\": \"a\", \"link\": \"\"}], \"message\": \"m\"}"), 400, "invalid_link");
+        assertError(ts.send("POST", base, "{\"entries\": [{\"path\": \"big.bin\", \"base64\": \"" + "A".repeat(96 * 1024)
+                + "\"}], \"message\": \"m\"}"), 413, "file_too_large");
         assertError(ts.send("POST", base, push(Map.of("big.conf", "x".repeat(70 * 1024)), "m", null)), 413, "file_too_large");
         Map<String, String> many = new HashMap<>();
         for (int i = 0; i < 2001; i++) many.put("f" + i + ".conf", "x");

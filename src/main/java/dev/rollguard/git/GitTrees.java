@@ -1,0 +1,139 @@
+package dev.rollguard.git;
+
+import dev.rollguard.Problem;
+import dev.rollguard.config.GitCommit;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.StatusCommand;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads Git repositories in process (JGit): which commit a work-tree directory is at and whether it has changes on
+ * top of it, and a commit's tree written out to a directory exactly as Git stores it (symlinks as symlinks,
+ * executables executable), so that a push from Git goes through the same loader as a push from disk.
+ */
+public final class GitTrees {
+    private GitTrees() {}
+
+    /** A commit's tree written below {@code dir}; {@code skipped} lists what a directory cannot hold (submodules). */
+    public record Checkout(GitCommit commit, Path dir, List<String> skipped) {}
+
+    /**
+     * The commit checked out in the work tree holding {@code dir}, dirty when {@code dir} has modified, staged or
+     * untracked files (all of which a push of {@code dir} would carry); empty outside a work tree or before the
+     * first commit.
+     */
+    public static Optional<GitCommit> workTreeCommit(Path dir) {
+        try (Repository repo = open(dir)) {
+            if (repo == null || repo.isBare()) return Optional.empty();
+            ObjectId head = repo.resolve(Constants.HEAD);
+            if (head == null) return Optional.empty();
+            try (RevWalk walk = new RevWalk(repo); Git git = new Git(repo)) {
+                RevCommit commit = walk.parseCommit(head);
+                String rel = relativePath(repo, dir);
+                StatusCommand status = git.status();
+                if (!rel.isEmpty()) status.addPath(rel);
+                return Optional.of(provenance(commit, !status.call().isClean()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the Git repository of " + dir + ": " + e.getMessage(), e);
+        } catch (GitAPIException e) {
+            throw new IllegalStateException("git status of " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the tree of {@code path} (a directory in a work tree, or the work tree itself) as it is at {@code rev}
+     * into the empty directory {@code into}.
+     */
+    public static Checkout checkout(Path path, String rev, Path into) {
+        try (Repository repo = open(path)) {
+            if (repo == null) throw Problem.badRequest("not_a_git_repository", path.toAbsolutePath() + " is not in a Git work tree");
+            ObjectId id = repo.resolve(rev + "^{commit}");
+            if (id == null) throw Problem.badRequest("unknown_revision", "no commit '" + rev + "' in " + repo.getDirectory());
+            String rel = relativePath(repo, path);
+            try (RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
+                RevCommit commit = walk.parseCommit(id);
+                List<String> skipped = new ArrayList<>();
+                ObjectId root = commit.getTree();
+                if (!rel.isEmpty()) {
+                    try (TreeWalk at = TreeWalk.forPath(repo, reader, rel, commit.getTree())) {
+                        if (at == null) throw Problem.badRequest("not_found", "'" + rel + "' does not exist at " + rev);
+                        if (!at.isSubtree()) throw Problem.badRequest("not_a_directory", "'" + rel + "' is not a directory at " + rev);
+                        root = at.getObjectId(0);
+                    }
+                }
+                try (TreeWalk tree = new TreeWalk(repo, reader)) {
+                    tree.addTree(root);
+                    tree.setRecursive(true);
+                    while (tree.next()) write(tree, reader, into, skipped);
+                }
+                return new Checkout(provenance(commit, false), into, List.copyOf(skipped));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + rev + " of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(TreeWalk tree, ObjectReader reader, Path into, List<String> skipped) throws IOException {
+        String name = tree.getPathString();
+        Path target = into.resolve(name).normalize();
+        if (!target.startsWith(into)) throw Problem.badRequest("path_traversal", "path escapes the tree: " + name);
+        FileMode mode = tree.getFileMode(0);
+        if (mode == FileMode.GITLINK) {
+            skipped.add(name + " (submodule)");
+            return;
+        }
+        Files.createDirectories(target.getParent());
+        byte[] bytes = reader.open(tree.getObjectId(0)).getBytes();
+        if (mode == FileMode.SYMLINK) {
+            Files.createSymbolicLink(target, Path.of(new String(bytes, StandardCharsets.UTF_8)));
+            return;
+        }
+        Files.write(target, bytes);
+        if (mode == FileMode.EXECUTABLE_FILE) {
+            Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(target));
+            perms.addAll(Set.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
+            Files.setPosixFilePermissions(target, perms);
+        }
+    }
+
+    private static GitCommit provenance(RevCommit commit, boolean dirty) {
+        PersonIdent author = commit.getAuthorIdent();
+        return new GitCommit(commit.getName(), author.getName(), author.getEmailAddress(), commit.getFullMessage().strip(), dirty);
+    }
+
+    private static Repository open(Path dir) throws IOException {
+        FileRepositoryBuilder builder = new FileRepositoryBuilder().readEnvironment().findGitDir(dir.toAbsolutePath().toFile());
+        return builder.getGitDir() == null ? null : builder.setMustExist(true).build();
+    }
+
+    /** {@code dir} relative to the work tree, with '/' separators; empty for the work tree itself. */
+    private static String relativePath(Repository repo, Path dir) throws IOException {
+        Path work = repo.getWorkTree().toPath().toRealPath();
+        Path abs = Files.exists(dir) ? dir.toRealPath() : dir.toAbsolutePath().normalize();
+        if (!abs.startsWith(work)) throw Problem.badRequest("outside_work_tree", dir + " is outside the Git work tree " + work);
+        return work.relativize(abs).toString().replace('\\', '/');
+    }
+}

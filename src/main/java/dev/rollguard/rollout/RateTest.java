@@ -1,0 +1,216 @@
+package dev.rollguard.rollout;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One sequential test of a per-request rate (5xx, or requests slower than a latency threshold) of the canary against
+ * the baseline hosts. Pure arithmetic on counts; {@link Analysis} decides what to test and words the decision.
+ *
+ * <p>Three things make it hold on real fleets rather than on textbook samples:
+ * <ul>
+ *   <li><b>bursts</b>: a host's windows whose count is wildly improbable under the host's own rate elsewhere (a 2-5 s
+ *   hiccup) are set aside, at most {@code burstSeconds} per minute of its windows, on the canary and the baseline alike. A regression
+ *   that persists outlives the allowance; total failure is caught before this by the fail-fast guard;</li>
+ *   <li><b>heterogeneous baselines</b>: the baseline rate is pooled over the baseline hosts that agree with their
+ *   median (a broken baseline host is left out, by the median absolute deviation), and the null hypothesis allows the
+ *   canary the spread between healthy hosts ({@code hostSpread} standard deviations of it, sampling noise removed);</li>
+ *   <li><b>zero and low counts</b>: the baseline rate enters as an upper confidence bound (Wilson), never below
+ *   {@code floor}, so a baseline without a single error still yields a finite, honest H0, and the likelihood ratio of
+ *   a handful of canary requests stays small until evidence accrues.</li>
+ * </ul>
+ */
+final class RateTest {
+    /** A window whose count is this improbable under its host's own rate (e^-9.2 = 1e-4, Chernoff bound) is a burst. */
+    private static final double BURST_SURPRISE_NATS = 9.2;
+    /** A host is an outlier when this many robust deviations from the hosts' median. */
+    private static final double OUTLIER_DEVIATIONS = 4;
+
+    /** Per host: trials and hits of each window, oldest first; for a canary host also of its windows before the release. */
+    record HostCounts(String host, long[] trials, long[] hits, long[] beforeTrials, long[] beforeHits) {
+        HostCounts(String host, long[] trials, long[] hits) {
+            this(host, trials, hits, new long[0], new long[0]);
+        }
+    }
+
+    record Params(double floor, double ratio, double delta, int burstSeconds, double hostSpread, double alpha, double beta) {}
+
+    /** The test of one canary host: its own expected rate (from its history and the fleet), H0 and H1, and the evidence. */
+    record HostTest(String host, long trials, long hits, long beforeTrials, double expected, double p0, double p1, double llr) {}
+
+    record Result(long canaryTrials, long canaryHits, long baselineTrials, long baselineHits, int baselineHosts,
+                  List<String> outlierHosts, double spread, int burstWindows, List<HostTest> hosts, double llr,
+                  double failAt, double passAt) {
+        boolean fail() { return llr >= failAt; }
+
+        boolean pass() { return llr <= passAt; }
+
+        double canaryRate() { return canaryTrials == 0 ? 0 : (double) canaryHits / canaryTrials; }
+
+        double baselineRate() { return baselineTrials == 0 ? 0 : (double) baselineHits / baselineTrials; }
+
+        /** The canary host whose evidence weighs most (the one a person reads first). */
+        HostTest worst() {
+            HostTest w = null;
+            for (HostTest h : hosts) if (w == null || h.llr() > w.llr()) w = h;
+            return w;
+        }
+    }
+
+    private RateTest() {}
+
+    static Result run(List<HostCounts> canary, List<HostCounts> baseline, Params p) {
+        int bursts = 0;
+        List<String> names = new ArrayList<>();
+        List<long[]> hosts = new ArrayList<>();
+        for (HostCounts h : baseline) {
+            long[] c = clean(h.trials(), h.hits(), 0, false, p);
+            bursts += (int) c[2];
+            if (c[0] > 0) {
+                hosts.add(c);
+                names.add(h.host());
+            }
+        }
+        // the robust centre and spread of the baseline hosts' rates; hosts far outside are not the baseline
+        double[] rates = hosts.stream().mapToDouble(c -> (double) c[1] / c[0]).toArray();
+        double median = median(rates);
+        double[] dev = Arrays.stream(rates).map(r -> Math.abs(r - median)).toArray();
+        double mad = 1.4826 * median(dev);
+        long bn = 0;
+        long bx = 0;
+        List<double[]> inliers = new ArrayList<>();
+        List<String> outliers = new ArrayList<>();
+        double m = Math.max(median, p.floor());
+        for (int i = 0; i < hosts.size(); i++) {
+            long[] c = hosts.get(i);
+            double noise = Math.sqrt(m * (1 - m) / c[0]);
+            // only a host that is broken by the test's own measure (worse than H1 would be against the median) is left out:
+            // hosts that merely differ are the spread the canary is allowed
+            if (rates[i] - median > OUTLIER_DEVIATIONS * Math.max(mad, noise) && rates[i] > p.ratio() * m + p.delta()) {
+                outliers.add(names.get(i));
+                continue;
+            }
+            bn += c[0];
+            bx += c[1];
+            inliers.add(new double[] {c[0], rates[i]});
+        }
+        double pooled = bn == 0 ? 0 : (double) bx / bn;
+        double spread = 0;
+        if (inliers.size() >= 2) {
+            double between = 0;
+            double sampling = 0;
+            for (double[] h : inliers) {
+                between += (h[1] - pooled) * (h[1] - pooled);
+                sampling += Math.max(pooled, p.floor()) * (1 - pooled) / h[0];
+            }
+            spread = Math.sqrt(Math.max(0, between / (inliers.size() - 1) - sampling / inliers.size()));
+        }
+        double failAt = Math.log((1 - p.beta()) / p.alpha());
+        double passAt = Math.log(p.beta() / (1 - p.alpha()));
+        long cn = 0;
+        long cx = 0;
+        double llr = 0;
+        List<HostTest> tests = new ArrayList<>();
+        for (HostCounts h : canary) {
+            long[] before = clean(h.beforeTrials(), h.beforeHits(), 0, false, p);
+            bursts += (int) before[2];
+            double own = before[0] == 0 ? 0 : (double) before[1] / before[0];
+            long[] now = clean(h.trials(), h.hits(), Math.max(pooled, own), before[0] > 0, p);
+            bursts += (int) now[2];
+            HostTest t = hostTest(h.host(), now, before, pooled, bn, spread, p);
+            tests.add(t);
+            cn += now[0];
+            cx += now[1];
+            llr += t.llr();
+        }
+        return new Result(cn, cx, bn, bx, inliers.size(), outliers, spread, bursts, tests, llr, failAt, passAt);
+    }
+
+    /**
+     * H0 for one canary host: the rate it had before the release, estimated from its own history shrunk towards the
+     * fleet (a beta prior with the fleet's mean and between-host spread: the fewer its own requests, the more the
+     * fleet counts), plus {@code hostSpread} standard errors of that estimate. Without history, that is the fleet's rate
+     * plus {@code hostSpread} between-host deviations; with identical hosts, the fleet's rate plus its sampling error.
+     */
+    private static HostTest hostTest(String host, long[] now, long[] before, double pooled, long bn, double spread, Params p) {
+        double mean = bn == 0 ? 0 : pooled;
+        // the fleet counts as much as the spread between hosts allows, never more than the host's own history (a spread
+        // estimated too small from a few hosts must not erase what this host was like)
+        double prior = spread > 0 ? Math.min(bn, Math.max(mean, p.floor()) * (1 - mean) / (spread * spread)) : bn;
+        if (before[0] > 0) prior = Math.min(prior, before[0]);
+        double weight = before[0] + prior;
+        double expected = weight == 0 ? 0 : (before[1] + prior * mean) / weight;
+        double se = weight == 0 ? 0 : Math.sqrt(Math.max(expected, p.floor() / 10) * (1 - expected) / weight);
+        double p0 = Math.min(0.5, Math.max(p.floor(), expected + p.hostSpread() * se));
+        double p1 = Math.min(0.99, Math.max(Math.max(p.ratio() * expected, expected + p.delta()), 1.25 * p0));
+        double llr = now[1] * Math.log(p1 / p0) + (now[0] - now[1]) * Math.log((1 - p1) / (1 - p0));
+        return new HostTest(host, now[0], now[1], before[0], expected, p0, p1, llr);
+    }
+
+    /**
+     * {trials, hits, burst windows set aside} of one host. The candidates are its windows of highest rate, {@code
+     * burstSeconds} per minute of windows; one is a burst when its count is wildly improbable under the rate of the host's other windows, or under
+     * {@code reference} (the host's history, the fleet) when that is higher: a host's first seconds have no "other
+     * windows" of their own. Without {@code history}, one window always stays.
+     */
+    static long[] clean(long[] trials, long[] hits, double reference, boolean history, Params p) {
+        long n = 0;
+        long x = 0;
+        for (int i = 0; i < trials.length; i++) {
+            n += trials[i];
+            x += hits[i];
+        }
+        // a host's only window is its total, never a burst, unless the host's history says what its normal seconds are like
+        int k = Math.min(trials.length - (history ? 0 : 1), p.burstSeconds() * (int) Math.ceil(trials.length / 60.0));
+        if (k <= 0 || x == 0) return new long[] {n, x, 0};
+        Integer[] order = new Integer[trials.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Double.compare(rate(trials, hits, b), rate(trials, hits, a)));
+        long restN = n;
+        long restX = x;
+        for (int j = 0; j < k; j++) {
+            restN -= trials[order[j]];
+            restX -= hits[order[j]];
+        }
+        double q = Math.max(p.floor(), Math.max(reference, restN == 0 ? 0 : (double) restX / restN));
+        int bursts = 0;
+        for (int j = 0; j < k; j++) {
+            long wn = trials[order[j]];
+            long wx = hits[order[j]];
+            if (wn == 0 || (double) wx / wn <= q) break;
+            if (wn * kl((double) wx / wn, q) < BURST_SURPRISE_NATS) break;
+            n -= wn;
+            x -= wx;
+            bursts++;
+        }
+        return new long[] {n, x, bursts};
+    }
+
+    private static double rate(long[] trials, long[] hits, int i) {
+        return trials[i] == 0 ? -1 : (double) hits[i] / trials[i];
+    }
+
+    /** Kullback-Leibler divergence of Bernoulli(a) from Bernoulli(b): the Chernoff exponent of seeing a where b holds. */
+    static double kl(double a, double b) {
+        double v = 0;
+        if (a > 0) v += a * Math.log(a / b);
+        if (a < 1) v += (1 - a) * Math.log((1 - a) / (1 - b));
+        return v;
+    }
+
+    /** Wilson score lower bound at z. */
+    static double wilsonLower(long x, long n, double z) {
+        if (n == 0) return 0;
+        double ph = (double) x / n;
+        double z2 = z * z;
+        return Math.max(0, (ph + z2 / (2 * n) - z * Math.sqrt(ph * (1 - ph) / n + z2 / (4.0 * n * n))) / (1 + z2 / n));
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) return 0;
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

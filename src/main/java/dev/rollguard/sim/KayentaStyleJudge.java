@@ -1,0 +1,116 @@
+package dev.rollguard.sim;
+
+import dev.rollguard.health.LatencyHistogram;
+import dev.rollguard.rollout.Evidence;
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A Kayenta-style judge for the judgement benchmark, with the NetflixACAJudge-v1.0 defaults (spinnaker/kayenta,
+ * kayenta-judge NetflixACAJudge.scala and classifiers/metric/MannWhitneyClassifier.scala; docs/canary-config.md):
+ * <ul>
+ *   <li>each metric is a time series, one value per interval (here a second), canary group against baseline group;</li>
+ *   <li>NaN strategy: {@code replace} (NaN to 0) for the error rate, as the docs advise for count metrics, {@code remove}
+ *   for latency; then outliers removed with the IQR detector, factor 3.0;</li>
+ *   <li>Mann-Whitney U test at confidence level 0.98 (the judge's {@code confLevel}); a metric is High when the test's
+ *   confidence interval of the shift (Hodges-Lehmann) lies above {@code tolerance} 0.25 × the estimate and
+ *   {@code direction} is increase; identical or all-tied data pass; effect size {@code allowedIncrease} 1.0 (the
+ *   documented default: no extra margin);</li>
+ *   <li>two metrics, 5xx rate and p99 latency, in equal-weight groups: one High gives a score of 50, under the usual
+ *   {@code marginal} 75 / {@code pass} 95 score thresholds: a failed canary.</li>
+ * </ul>
+ * The p-value comes from Apache Commons Math's {@link MannWhitneyUTest}; the confidence interval of the shift, which
+ * Commons Math does not give, by the normal approximation to the rank of the pairwise differences (Kayenta's own
+ * implementation inverts the same test). Kayenta judges once per interval, not every second: {@link #EVERY} seconds.
+ */
+public final class KayentaStyleJudge {
+    public static final int EVERY = 10;
+    private static final double CONFIDENCE = 0.98;
+    private static final double TOLERANCE = 0.25;
+    private static final double IQR_FACTOR = 3.0;
+    private static final double Z = new NormalDistribution().inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
+
+    private KayentaStyleJudge() {}
+
+    /** True when the canary fails at second t; only judged every {@link #EVERY} seconds and at the end. */
+    public static boolean fails(JudgementTraces.Trace trace, int t, int end) {
+        if (t % EVERY != 0 && t != end) return false;
+        int n = t;
+        double[] canaryErrors = new double[n];
+        double[] baselineErrors = new double[n];
+        List<Double> canaryP99 = new ArrayList<>();
+        List<Double> baselineP99 = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            Evidence.Window c = trace.canary().get(s);
+            canaryErrors[s] = c.requests() == 0 ? 0 : (double) c.errors() / c.requests();
+            if (c.requests() > 0) canaryP99.add(JudgementTraces.quantile(c.latencyBuckets(), c.requests(), 0.99));
+            long requests = 0;
+            long errors = 0;
+            long[] pooled = new long[LatencyHistogram.BUCKETS];
+            for (List<Evidence.Window> host : trace.baseline()) {
+                Evidence.Window w = host.get(JudgementTraces.LOOKBACK + s);
+                requests += w.requests();
+                errors += w.errors();
+                if (w.latencyBuckets() != null) for (int b = 0; b < pooled.length; b++) pooled[b] += w.latencyBuckets()[b];
+            }
+            baselineErrors[s] = requests == 0 ? 0 : (double) errors / requests;
+            if (requests > 0) baselineP99.add(JudgementTraces.quantile(pooled, requests, 0.99));
+        }
+        return high(removeOutliers(baselineErrors), removeOutliers(canaryErrors))
+                || high(removeOutliers(unbox(baselineP99)), removeOutliers(unbox(canaryP99)));
+    }
+
+    /** Mann-Whitney classification, direction increase. */
+    static boolean high(double[] control, double[] experiment) {
+        if (control.length == 0 || experiment.length == 0) return false;
+        double[] a = experiment.clone();
+        double[] b = control.clone();
+        Arrays.sort(a);
+        Arrays.sort(b);
+        if (Arrays.equals(a, b)) return false;
+        if (Arrays.stream(a).allMatch(v -> v == a[0]) && Arrays.stream(b).allMatch(v -> v == a[0])) return false;
+        double p = new MannWhitneyUTest().mannWhitneyUTest(experiment, control);
+        if (!(p < 1 - CONFIDENCE)) return false;
+        double[] diffs = new double[a.length * b.length];
+        int k = 0;
+        for (double x : a) for (double y : b) diffs[k++] = x - y;
+        Arrays.sort(diffs);
+        double estimate = median(diffs);
+        double mn = (double) a.length * b.length;
+        int c = (int) Math.floor(mn / 2 - Z * Math.sqrt(mn * (a.length + b.length + 1) / 12));
+        double lower = diffs[Math.max(0, Math.min(diffs.length - 1, c))];
+        return lower > TOLERANCE * Math.abs(estimate);
+    }
+
+    /** Kayenta's IQR detector: values beyond factor × IQR outside the quartiles are dropped. */
+    static double[] removeOutliers(double[] v) {
+        if (v.length < 4) return v;
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double q1 = percentile(s, 0.25);
+        double q3 = percentile(s, 0.75);
+        double iqr = q3 - q1;
+        double lo = q1 - IQR_FACTOR * iqr;
+        double hi = q3 + IQR_FACTOR * iqr;
+        return Arrays.stream(v).filter(x -> x >= lo && x <= hi).toArray();
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int i = (int) Math.floor(pos);
+        return i + 1 < sorted.length ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double[] unbox(List<Double> l) {
+        return l.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.rollguard.validate;
+
+import dev.rollguard.config.ConfigTree;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the config-test validators ({@code apache2 -t}, {@code nginx -t}) share, as pure functions: where the tree is
+ * mounted in the sandbox, and how the tool's output becomes findings that say nothing of any file outside the tree.
+ */
+final class ConfigTest {
+    /** Where a tree goes when neither its deploy path nor its main config's conventional place can be used. */
+    static final String FALLBACK_MOUNT = "/srv/tree";
+    /** Places the sandbox itself needs (programs, libraries, scratch): a tree is never mounted on, above or below them. */
+    private static final List<String> RESERVED = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/dev", "/proc",
+            "/run", "/tmp", "/var/log", "/var/lib", "/var/run", "/var/lock");
+    /** Files the sandbox lays over /etc: a tree may be mounted at /etc (a copy of a host's /etc), never at or under these. */
+    private static final List<String> OVERLAID = List.of("/etc/passwd", "/etc/group", "/etc/alternatives", "/etc/ld.so.cache");
+    private static final Pattern SAFE = Pattern.compile("(/[A-Za-z0-9._-]+)+");
+
+    private ConfigTest() {}
+
+    /**
+     * Where the tree is mounted so the config's own absolute paths mean what they mean on a host: the service's
+     * deployPath when set; else the conventional directory of the main config ({@code /etc/apache2},
+     * {@code /etc/nginx}) placed so the main config lands there (a tree holding {@code apache2/apache2.conf} goes to
+     * /etc); else {@link #FALLBACK_MOUNT}.
+     */
+    static String mountPoint(String mainConfig, String deployPath, String conventional) {
+        if (deployPath != null && usable(deployPath)) return strip(deployPath);
+        int slash = mainConfig.lastIndexOf('/');
+        String dir = slash < 0 ? "" : mainConfig.substring(0, slash);
+        if (dir.isEmpty()) return usable(conventional) ? conventional : FALLBACK_MOUNT;
+        if (conventional.endsWith("/" + dir)) {
+            String mount = conventional.substring(0, conventional.length() - dir.length() - 1);
+            if (usable(mount)) return mount;
+        }
+        return FALLBACK_MOUNT;
+    }
+
+    private static String strip(String p) {
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    private static boolean usable(String mount) {
+        String m = strip(mount);
+        if (!SAFE.matcher(m).matches() || m.contains("/../") || m.endsWith("/..") || m.contains("/./")) return false;
+        for (String r : RESERVED) {
+            if (m.equals(r) || m.startsWith(r + "/") || r.startsWith(m + "/")) return false;
+        }
+        for (String r : OVERLAID) {
+            if (m.equals(r) || m.startsWith(r + "/")) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Findings from a config test's output. {@code located} finds "(message, file, line)" groups named {@code msg},
+     * {@code file} and {@code line}. A location inside the mounted tree becomes that file and line; a location outside
+     * it (a file of /usr read as configuration) becomes a finding at the main config that names no content; any
+     * other output is reported at the main config with the tree's mount point removed.
+     */
+    static List<Finding> findings(String rule, String tool, String output, String mount, ConfigTree tree, String main, Pattern located) {
+        String prefix = mount.equals("/") ? "/" : mount + "/";
+        List<Finding> out = new ArrayList<>();
+        Matcher m = located.matcher(output);
+        while (m.find()) {
+            String file = m.group("file").strip();
+            int line = Integer.parseInt(m.group("line"));
+            String message = explainOutside(Text.firstLines(m.group("msg").strip(), 2), prefix);
+            if (file.startsWith(prefix)) {
+                String rel = file.substring(prefix.length());
+                out.add(Finding.error(rule, tree.contains(rel) ? rel : main, tree.contains(rel) ? line : 0, 0,
+                        tool + ": " + message.replace(prefix, "")));
+            } else {
+                out.add(Finding.error(rule, main, 0, 0, tool + ": a file outside the tree was read as configuration ("
+                        + file + "); the config test sees only the tree and the system's programs"));
+            }
+        }
+        if (!out.isEmpty()) return out;
+        String text = output.strip();
+        if (text.isEmpty()) text = "failed without a message";
+        return List.of(Finding.error(rule, main, 0, 0, tool + ": " + explainOutside(Text.firstLines(text, 3), prefix).replace(prefix, "")));
+    }
+
+    private static final Pattern NOT_OPENED = Pattern.compile("(?:Could not open configuration file|Could not open config directory|"
+            + "open\\(\\) \")\\s*(/[^\\s:\"]+)");
+
+    /** "Could not open /etc/shadow": the same for every path outside the tree, since none is visible; say why. */
+    private static String explainOutside(String message, String prefix) {
+        Matcher m = NOT_OPENED.matcher(message);
+        if (m.find() && !m.group(1).startsWith(prefix)) {
+            return message + " (outside the tree: the config test sees only the tree)";
+        }
+        return message;
+    }
+}
