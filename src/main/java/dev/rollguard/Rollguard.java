@@ -43,6 +43,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -101,6 +104,8 @@ public final class Rollguard implements AutoCloseable {
     private final Validation validation;
 
     public Rollguard(Settings settings, Clock clock) {
+        // a busy port is found before anything is opened or created: no database file left behind, one clear line
+        if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
         this.database = Database.open(settings.database());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
@@ -181,6 +186,16 @@ public final class Rollguard implements AutoCloseable {
             database.close();
             throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        }
+    }
+
+    private static void requireFreePort(String host, int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as the web server binds: a port in TIME_WAIT is free
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new Problem(500, "cannot_listen", "cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "): another server runs there? choose another with --port");
         }
     }
 

@@ -31,10 +31,10 @@ public final class ActionsCommand implements Callable<Integer> {
     @Option(names = "--status", description = "list: open, done or wontfix; update: the new status")
     String status;
 
-    @Option(names = "--title")
+    @Option(names = "--title", description = "add: what is to be done")
     String title;
 
-    @Option(names = "--owner")
+    @Option(names = "--owner", description = "add: who does it")
     String owner;
 
     @Option(names = "--due", description = "YYYY-MM-DD")

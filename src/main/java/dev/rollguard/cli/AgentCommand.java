@@ -23,10 +23,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, split = ",", description = "Server URL(s); several for failover")
     List<String> servers;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service this host runs")
     String service;
 
-    @Option(names = {"-e", "--env"}, required = true)
+    @Option(names = {"-e", "--env"}, required = true, description = "The environment this host belongs to")
     String env;
 
     @Option(names = "--host-id", required = true, description = "This host's id (unique in the environment)")
@@ -41,7 +41,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--reload", description = "Shell command run after the switch, e.g. 'apache2ctl graceful'")
     String reload;
 
-    @Option(names = "--access-log", description = "Access log to tail for health (combined format, optional trailing %D)")
+    @Option(names = "--access-log", description = "Access log to tail for health (combined format, optional trailing %%D)")
     Path accessLog;
 
     @Option(names = "--probe", split = ",", description = "URL(s) to probe for health")
@@ -50,7 +50,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--keep", defaultValue = "5", description = "Releases kept on disk (default ${DEFAULT-VALUE})")
     int keep;
 
-    @Option(names = "--report-interval-ms", defaultValue = "500")
+    @Option(names = "--report-interval-ms", defaultValue = "500", description = "How often the agent reports health and heartbeat (default ${DEFAULT-VALUE} ms)")
     long reportMillis;
 
     @Option(names = "--token", description = "This host's enrolment token (env ROLLGUARD_AGENT_TOKEN; rollguard enrol makes one)",

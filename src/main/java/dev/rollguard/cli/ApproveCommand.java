@@ -20,13 +20,13 @@ public final class ApproveCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
-    @Parameters(index = "0", paramLabel = "VERSION")
+    @Parameters(index = "0", paramLabel = "VERSION", description = "The high-risk version to approve")
     int version;
 
-    @Option(names = "--comment")
+    @Option(names = "--comment", description = "Why, for the audit log")
     String comment;
 
     @Override

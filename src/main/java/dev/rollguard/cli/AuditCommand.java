@@ -17,7 +17,7 @@ public final class AuditCommand {
     ServerOptions server;
 
     @Command(name = "verify", description = "Exit 0 if the chain is intact, 1 if a record was edited or removed.")
-    int verify(@Option(names = "--json") boolean json) {
+    int verify(@Option(names = "--json", description = "Print JSON") boolean json) {
         JsonNode v = server.client().get("/api/v1/audit/verify");
         var out = spec.commandLine().getOut();
         if (json) Output.json(out, v);
@@ -27,7 +27,7 @@ public final class AuditCommand {
     }
 
     @Command(name = "export", description = "Every record as JSON lines (pipe to a file or a SIEM).")
-    int export(@Option(names = "--after", defaultValue = "0") long after) {
+    int export(@Option(names = "--after", defaultValue = "0", description = "Only records after this sequence number (default ${DEFAULT-VALUE}: all)") long after) {
         var out = spec.commandLine().getOut();
         long from = after;
         while (true) {
@@ -43,7 +43,7 @@ public final class AuditCommand {
     }
 
     @Command(name = "list", description = "The last records.")
-    int list(@Option(names = "--json") boolean json, @Option(names = "--limit", defaultValue = "50") int limit) {
+    int list(@Option(names = "--json", description = "Print JSON") boolean json, @Option(names = "--limit", defaultValue = "50", description = "How many records, newest first (default ${DEFAULT-VALUE})") int limit) {
         JsonNode v = server.client().get("/api/v1/audit/verify");
         long total = v.path("records").asLong();
         JsonNode entries = server.client().get("/api/v1/audit?after=" + Math.max(0, total - limit) + "&limit=" + limit);

@@ -54,7 +54,10 @@ public final class DemoCommand implements Callable<Integer> {
         Demo demo = new Demo(new Demo.Options(hosts, rps, !noRollback, apache, dir.toAbsolutePath(), 10), out);
         try {
             demo.run(url -> {
-                if (!stay) return;
+                if (!stay) {
+                    out.println("stopping the server and the fleet (rollguard demo --stay keeps them and the dashboard up)");
+                    return;
+                }
                 out.println("staying up: " + url + " (Ctrl-C to stop)");
                 out.flush();
                 CountDownLatch forever = new CountDownLatch(1);

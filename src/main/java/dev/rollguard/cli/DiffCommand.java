@@ -17,7 +17,7 @@ public final class DiffCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
     @Parameters(index = "0", description = "From version")

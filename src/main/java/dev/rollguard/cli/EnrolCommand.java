@@ -19,16 +19,16 @@ public final class EnrolCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service the agent may speak for")
     String service;
 
-    @Option(names = {"-e", "--env"}, required = true)
+    @Option(names = {"-e", "--env"}, required = true, description = "The environment the agent may speak for")
     String env;
 
     @Option(names = "--host", description = "Only this host id may use it")
     String host;
 
-    @Option(names = "--expires-days")
+    @Option(names = "--expires-days", description = "Days until the token expires (default: never)")
     Integer days;
 
     @Option(names = "--max-hosts", description = "Without --host: how many hosts the token may register (default 10)")

@@ -17,7 +17,7 @@ public final class EnvsCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
     @Option(names = "--json", description = "Print JSON")

@@ -33,7 +33,7 @@ public final class FixCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Local config tree to fix (it is not modified)")
     Path path;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
     @Option(names = "--version", description = "Stored version to fix")

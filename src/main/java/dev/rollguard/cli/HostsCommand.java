@@ -17,10 +17,10 @@ public final class HostsCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
-    @Option(names = {"-e", "--env"}, required = true)
+    @Option(names = {"-e", "--env"}, required = true, description = "The environment")
     String env;
 
     @Option(names = "--json", description = "Print JSON")

@@ -19,13 +19,13 @@ public final class RollbackCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
-    @Option(names = {"-e", "--env"}, required = true)
+    @Option(names = {"-e", "--env"}, required = true, description = "The environment to roll back")
     String env;
 
-    @Option(names = "--reason")
+    @Option(names = "--reason", description = "Why, recorded with the rollback and on the version marked bad")
     String reason;
 
     @Option(names = "--json", description = "Print JSON")

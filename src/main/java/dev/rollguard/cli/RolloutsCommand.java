@@ -17,10 +17,10 @@ public final class RolloutsCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
-    @Option(names = {"-e", "--env"})
+    @Option(names = {"-e", "--env"}, description = "Only this environment (default: all)")
     String env;
 
     @Option(names = "--json", description = "Print JSON")

@@ -21,7 +21,7 @@ public final class ShowCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
     @Parameters(index = "0", description = "Version number")

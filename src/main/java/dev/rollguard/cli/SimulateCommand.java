@@ -14,16 +14,16 @@ import java.util.stream.Collectors;
 
 @Command(name = "simulate", description = "Run N simulated hosts with real agents against a server, under load, until stopped.")
 public final class SimulateCommand implements Callable<Integer> {
-    @Option(names = "--server", split = ",", defaultValue = "${env:ROLLGUARD_SERVER:-http://127.0.0.1:8080}")
+    @Option(names = "--server", split = ",", defaultValue = "${env:ROLLGUARD_SERVER:-http://127.0.0.1:8080}", description = "Server URL(s), comma-separated (env ROLLGUARD_SERVER; default ${DEFAULT-VALUE})")
     List<String> servers;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service the simulated hosts run")
     String service;
 
-    @Option(names = {"-e", "--env"}, required = true)
+    @Option(names = {"-e", "--env"}, required = true, description = "The environment they belong to")
     String env;
 
-    @Option(names = "--hosts", defaultValue = "10")
+    @Option(names = "--hosts", defaultValue = "10", description = "How many simulated hosts, each with a real agent (default ${DEFAULT-VALUE})")
     int hosts;
 
     @Option(names = "--rps", defaultValue = "50", description = "Requests per second per host (default ${DEFAULT-VALUE})")

@@ -21,8 +21,8 @@ public final class TokenCommand {
     ServerOptions server;
 
     @Command(name = "create", description = "A new token for you (or, as an admin, for --user).")
-    int create(@Option(names = "--user") String user, @Option(names = "--name", defaultValue = "cli") String name,
-               @Option(names = "--expires-days") Integer days, @Option(names = "--json") boolean json) {
+    int create(@Option(names = "--user", description = "Whose token (admins only; default: yourself)") String user, @Option(names = "--name", defaultValue = "cli", description = "A name to tell tokens apart (default ${DEFAULT-VALUE})") String name,
+               @Option(names = "--expires-days", description = "Days until the token expires (default: never)") Integer days, @Option(names = "--json", description = "Print JSON") boolean json) {
         Map<String, Object> body = new LinkedHashMap<>();
         if (user != null) body.put("user", user);
         body.put("name", name);
@@ -35,7 +35,7 @@ public final class TokenCommand {
     }
 
     @Command(name = "list", description = "Your tokens (an admin sees all).")
-    int list(@Option(names = "--json") boolean json) {
+    int list(@Option(names = "--json", description = "Print JSON") boolean json) {
         JsonNode list = server.client().get("/api/v1/tokens");
         var out = spec.commandLine().getOut();
         if (json) {
@@ -53,7 +53,7 @@ public final class TokenCommand {
     }
 
     @Command(name = "revoke", description = "Revoke a token by id.")
-    int revoke(@Parameters(paramLabel = "ID") String id) {
+    int revoke(@Parameters(paramLabel = "ID", description = "The token's id (from rollguard token list)") String id) {
         server.client().delete("/api/v1/tokens/" + ApiClient.enc(id));
         spec.commandLine().getOut().println("revoked " + id);
         return 0;

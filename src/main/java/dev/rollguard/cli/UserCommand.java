@@ -20,7 +20,7 @@ public final class UserCommand {
     ServerOptions server;
 
     @Command(name = "list", description = "Users and their roles.")
-    int list(@Option(names = "--json") boolean json) {
+    int list(@Option(names = "--json", description = "Print JSON") boolean json) {
         JsonNode users = server.client().get("/api/v1/users");
         var out = spec.commandLine().getOut();
         if (json) {
@@ -36,30 +36,30 @@ public final class UserCommand {
     }
 
     @Command(name = "add", description = "Add a user (no roles yet).")
-    int add(@Parameters(paramLabel = "NAME") String name) {
+    int add(@Parameters(paramLabel = "NAME", description = "The user name") String name) {
         server.client().post("/api/v1/users", Map.of("name", name));
         spec.commandLine().getOut().println("added user " + name + "; grant a role: rollguard user grant " + name + " --role viewer --service S");
         return 0;
     }
 
     @Command(name = "grant", description = "Give a role (viewer, editor, releaser, approver, admin) on a service, or on every service (*).")
-    int grant(@Parameters(paramLabel = "NAME") String name, @Option(names = "--role", required = true) String role,
-              @Option(names = {"-s", "--service"}, defaultValue = "*") String service) {
+    int grant(@Parameters(paramLabel = "NAME", description = "The user name") String name, @Option(names = "--role", required = true, description = "viewer, editor, releaser, approver or admin") String role,
+              @Option(names = {"-s", "--service"}, defaultValue = "*", description = "The service, or * for every service (default ${DEFAULT-VALUE})") String service) {
         server.client().put("/api/v1/users/" + ApiClient.enc(name) + "/roles", Map.of("service", service, "role", role));
         spec.commandLine().getOut().println(name + " is " + role.toLowerCase() + " on " + service);
         return 0;
     }
 
     @Command(name = "revoke", description = "Take a role back.")
-    int revoke(@Parameters(paramLabel = "NAME") String name, @Option(names = "--role", required = true) String role,
-               @Option(names = {"-s", "--service"}, defaultValue = "*") String service) {
+    int revoke(@Parameters(paramLabel = "NAME", description = "The user name") String name, @Option(names = "--role", required = true, description = "viewer, editor, releaser, approver or admin") String role,
+               @Option(names = {"-s", "--service"}, defaultValue = "*", description = "The service, or * for every service (default ${DEFAULT-VALUE})") String service) {
         server.client().delete("/api/v1/users/" + ApiClient.enc(name) + "/roles/" + ApiClient.enc(service) + "/" + ApiClient.enc(role));
         spec.commandLine().getOut().println(name + " is no longer " + role.toLowerCase() + " on " + service);
         return 0;
     }
 
     @Command(name = "disable", description = "Disable a user: every token and session of theirs stops working.")
-    int disable(@Parameters(paramLabel = "NAME") String name) {
+    int disable(@Parameters(paramLabel = "NAME", description = "The user name") String name) {
         server.client().post("/api/v1/users/" + ApiClient.enc(name) + "/disable", Map.of());
         spec.commandLine().getOut().println("disabled " + name);
         return 0;

@@ -18,10 +18,10 @@ public final class VersionsCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server;
 
-    @Option(names = {"-s", "--service"}, required = true)
+    @Option(names = {"-s", "--service"}, required = true, description = "The service")
     String service;
 
-    @Option(names = "--limit", defaultValue = "50")
+    @Option(names = "--limit", defaultValue = "50", description = "How many versions, newest first (default ${DEFAULT-VALUE})")
     int limit;
 
     @Option(names = "--json", description = "Print JSON")

@@ -35,7 +35,8 @@ public final class Demo {
     /**
      * @param hosts             production hosts (one more runs in testing)
      * @param rps               requests per second per production host
-     * @param automaticRollback off: a failed analysis only pauses (to show what the product prevents; the story fails)
+     * @param automaticRollback off: what the product prevents: production takes each version in one wave, a failed analysis
+     *                          only pauses, and the typo reaches every host until a person rolls back by hand
      * @param apache            use real Apache + mod_php (else simulated hosts)
      * @param dir               where the database, hosts and the postmortem go
      */
@@ -106,8 +107,9 @@ public final class Demo {
     private Map<String, Object> spec(PagerReceiver pager) {
         Map<String, Object> rollout = new LinkedHashMap<>();
         rollout.put("promotionBakeSeconds", options.promotionBakeSeconds());
-        rollout.put("waves", List.of(Map.of("hosts", 1, "bakeSeconds", 5), Map.of("percent", 50, "bakeSeconds", 3),
-                Map.of("percent", 100, "bakeSeconds", 2)));
+        rollout.put("waves", options.automaticRollback()
+                ? List.of(Map.of("hosts", 1, "bakeSeconds", 5), Map.of("percent", 50, "bakeSeconds", 3), Map.of("percent", 100, "bakeSeconds", 2))
+                : List.of(Map.of("percent", 100, "bakeSeconds", 2)));
         rollout.put("onFailure", options.automaticRollback() ? "ROLLBACK" : "PAUSE");
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("description", "WordPress-like PHP application");
@@ -127,7 +129,7 @@ public final class Demo {
         completeRollout(release("testing", v1, null), "testing");
         waitBake();
         completeRollout(release("production", v1, null), "production");
-        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(20), "every production host on v" + v1);
+        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(120), "every production host on v" + v1);
         fleet.startLoad(options.rps());
         say("        %d production hosts serve v%d; load: %.0f req/s per host", options.hosts(), v1, options.rps());
         Thread.sleep(3000);
@@ -178,7 +180,8 @@ public final class Demo {
         JsonNode rollout = release("production", bad, "can't wait for the bake, customers are waiting");
         String canary = rollout.path("canaryHosts").path(0).asText();
         say("    %s  rollout started; wave 1 = canary %s", clock(releasedAt), canary);
-        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(60));
+        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180));
+        if (!options.automaticRollback()) return damage(server, fleet, rollout, bad, v1, sentBefore, failedBefore, releasedAt);
         if (!"ROLLED_BACK".equals(end.path("state").asText())) {
             throw new Failure("the bad version was not rolled back automatically: rollout is " + end.path("state").asText()
                     + (end.path("reason").isNull() ? "" : " (" + end.path("reason").asText() + ")"));
@@ -192,15 +195,15 @@ public final class Demo {
                 say("    %s  %s", clock(Instant.parse(e.path("at").asText())), e.path("message").asText());
             }
         }
-        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(20), "every production host back on v" + v1);
+        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(120), "every production host back on v" + v1);
         Set<String> servedBad = fleet.hostsThatApplied("production", bad);
         if (!servedBad.equals(Set.of(canary))) throw new Failure("v" + bad + " reached more than the canary: " + servedBad);
         say("    hosts that ever served v%d in production: %s", bad, servedBad);
 
         // ---------------------------------------------------------------- the incident
-        JsonNode incident = awaitIncident(Duration.ofSeconds(45));
+        JsonNode incident = awaitIncident(Duration.ofSeconds(120));
         int incidentId = incident.path("id").asInt();
-        expect(() -> !pager.events().isEmpty(), Duration.ofSeconds(20), "a page delivered to the PagerDuty receiver");
+        expect(() -> !pager.events().isEmpty(), Duration.ofSeconds(120), "a page delivered to the PagerDuty receiver");
         JsonNode trigger = pager.events().get(0).body();
         JsonNode impact = incident.path("impact");
         say("    incident #%d %s: %s", incidentId, incident.path("severity").asText(), incident.path("title").asText());
@@ -219,7 +222,7 @@ public final class Demo {
         completeRollout(release("testing", v3, null), "testing");
         waitBake();
         completeRollout(release("production", v3, null), "production");
-        expect(() -> fleet.onVersion("production", v3) == options.hosts(), Duration.ofSeconds(20), "every production host on v" + v3);
+        expect(() -> fleet.onVersion("production", v3) == options.hosts(), Duration.ofSeconds(120), "every production host on v" + v3);
         api.post("/api/v1/incidents/" + incidentId + "/resolve", Map.of("text", "v" + v3 + " fixed the typo everywhere and rolled out"));
         say("    all %d production hosts on v%d; incident #%d resolved (PagerDuty resolve sent)", options.hosts(), v3, incidentId);
         Thread.sleep(1000);
@@ -233,6 +236,35 @@ public final class Demo {
                 Duration.ofNanos(System.nanoTime() - started), server.url() + "/");
         table(r);
         return r;
+    }
+
+    /**
+     * Without automatic rollback (--no-rollback), the damage it prevents: the typo on every production host, the requests
+     * that fail while it stays there (ten seconds here; fourteen hours in the seed), until a person rolls back by hand.
+     */
+    private Result damage(Rollguard server, DemoFleet fleet, JsonNode rollout, int bad, int v1, long sentBefore, long failedBefore,
+                          Instant releasedAt) throws InterruptedException {
+        expect(() -> fleet.onVersion("production", bad) == options.hosts(), Duration.ofSeconds(180), "every production host on v" + bad);
+        Set<String> servedBad = fleet.hostsThatApplied("production", bad);
+        say("    %s  v%d runs on every production host (%d of %d): no canary, no automatic rollback", clock(Instant.now()), bad,
+                servedBad.size(), options.hosts());
+        Thread.sleep(10_000);
+        long sent = fleet.requestsSent() - sentBefore;
+        long failed = fleet.requestsFailed() - failedBefore;
+        say("    %s  nobody rolled back yet: %d of %d requests failed since the release (%.1f%%)", clock(Instant.now()), failed, sent,
+                sent == 0 ? 0 : 100.0 * failed / sent);
+        api.post("/api/v1/rollouts/" + rollout.path("id").asText() + "/rollback", Map.of("reason", "rolled back by hand after the damage"));
+        expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(180), "every production host back on v" + v1);
+        long seconds = Duration.between(releasedAt, Instant.now()).toSeconds();
+        say("    %s  rolled back by hand (rollguard rollback): every host on v%d again", clock(Instant.now()), v1);
+        say("");
+        say("without automatic rollback: v%d reached %d of %d hosts and %d of %d requests (%.1f%%) failed in the %d s from release to",
+                bad, servedBad.size(), options.hosts(), failed, sent, sent == 0 ? 0 : 100.0 * failed / sent, seconds);
+        say("the rollback by hand; in the seed nobody rolled back for 14 h. With it (rollguard demo): the canary host alone,");
+        say("rolled back by the analysis. done in %.0f s.", (System.nanoTime() - started) / 1e9);
+        return new Result(fleet.describe(), bad, 0, null, servedBad, sent, failed, sent == 0 ? 0 : 100.0 * failed / sent, 0,
+                servedBad.size(), options.hosts(), 0, 0, 0, 0, null, null, null, Duration.ofNanos(System.nanoTime() - started),
+                server.url() + "/");
     }
 
     // ------------------------------------------------------------------ steps
@@ -253,7 +285,7 @@ public final class Demo {
     }
 
     private void completeRollout(JsonNode rollout, String env) throws InterruptedException {
-        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(90));
+        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180));
         if (!"COMPLETE".equals(end.path("state").asText())) {
             throw new Failure("v" + rollout.path("toVersion").asInt() + " did not complete in " + env + ": " + end.path("state").asText()
                     + " " + end.path("reason").asText(""));
@@ -315,7 +347,7 @@ public final class Demo {
                 String.format(Locale.ROOT, "%d of %d (%.2f%%) from release to fix", r.requestsFailed(), r.requestsSent(), r.failedPercent()));
         say("%-22s %-34s %s", "postmortem", "written by hand, times guessed", r.postmortem().toString());
         say("");
-        say("done in %.0f s. Dashboard: %s (rollguard demo --stay keeps it up)", r.wallTime().toMillis() / 1000.0, r.dashboard());
+        say("done in %.0f s.", r.wallTime().toMillis() / 1000.0);
     }
 
     private static String seconds(long millis) {

@@ -77,10 +77,22 @@ public final class HealthStore {
         if (samples == null || samples.isEmpty()) return;
         Deque<Sample> q = byHost.computeIfAbsent(key(service, env, host), k -> new ArrayDeque<>());
         synchronized (q) {
-            q.addAll(samples);
+            // reports are at least once: an agent resends what it has not heard acknowledged (a lost answer, two reports
+            // racing around an apply), and a window counted twice would count its failures twice
+            for (Sample s : samples) if (!stored(q, s)) q.addLast(s);
             Instant cutoff = now.minus(RETENTION);
             while (!q.isEmpty() && (q.size() > MAX_PER_HOST || q.peekFirst().end().isBefore(cutoff))) q.pollFirst();
         }
+    }
+
+    /** Whether a window with this start is already among the newest samples (searched back to before its start). */
+    private static boolean stored(Deque<Sample> q, Sample s) {
+        for (var it = q.descendingIterator(); it.hasNext(); ) {
+            Sample x = it.next();
+            if (x.start().equals(s.start()) && x.end().equals(s.end())) return true;
+            if (x.end().isBefore(s.start())) return false;
+        }
+        return false;
     }
 
     /** Totals of a host's samples on {@code version} (any version if null) that ended after {@code since}. */

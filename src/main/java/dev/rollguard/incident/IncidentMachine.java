@@ -24,6 +24,8 @@ import java.util.Set;
 public final class IncidentMachine {
     /** Health reports keep arriving a little after recovery; impact is recomputed this long after it. */
     static final Duration SETTLE = Duration.ofSeconds(30);
+    /** How long before a release the hosts' reports say what failed anyway: their baseline (see {@link Impact}). */
+    static final Duration BASELINE = Duration.ofSeconds(60);
 
     /** What the service must do besides storing the incident: data, so every transition is tested without I/O. */
     public sealed interface Effect {
@@ -170,23 +172,30 @@ public final class IncidentMachine {
         return r != null ? r.createdAt() : i.openedAt().minusSeconds(slo.sloWindowSeconds());
     }
 
+    /** The samples {@link #follow} needs: for a release, also a minute before it, each host's baseline. */
+    public static Instant samplesNeededSince(Incident i, Rollout r, IncidentSettings slo) {
+        return r != null ? samplesSince(i, r, slo).minus(BASELINE) : samplesSince(i, r, slo);
+    }
+
     /**
      * One look at an open incident: each host's first 5xx, the mitigation (rollback finished on every live host of the
-     * rollout, or the 5xx rate back under the SLO), traffic recovered (90 % and all of the hit hosts serving without
-     * 5xx), the impact so far and the severity it implies.
+     * rollout, a later release of a fixed version complete, or the 5xx rate back under the SLO), traffic recovered (90 %
+     * and all of the hit hosts serving without 5xx), the impact so far (only what the release caused) and the severity
+     * it implies.
      *
      * @param r       the incident's rollout, or null
      * @param hosts   the environment's hosts (only read for a rolled-back rollout)
-     * @param samples the environment's samples since {@link #samplesSince}
+     * @param samples the environment's samples since {@link #samplesNeededSince}
+     * @param releases the environment's latest rollouts (a fix released after the incident's rollout mitigates it)
      */
     public static Step follow(Incident i, Rollout r, List<HostInfo> hosts, Map<String, List<HealthStore.Sample>> samples,
-                              IncidentSettings slo, Instant now) {
+                              IncidentSettings slo, Instant now, List<Rollout> releases) {
         boolean rolledBack = r != null && rolledBack(r);
         Instant from = samplesSince(i, r, slo);
         Integer bad = r != null ? r.toVersion() : null;
         List<Effect> effects = new ArrayList<>();
 
-        Map<String, Instant> firstErrors = firstErrors(samples, bad);
+        Map<String, Instant> firstErrors = firstErrors(samples, bad, from);
         firstErrors.forEach((host, at) -> effects.add(new Effect.Line(at, "first_5xx", "host " + host, "first 5xx on " + host
                 + (bad == null ? "" : " (serving v" + bad + ")"), Map.of("host", host), "first5xx:" + host)));
 
@@ -205,8 +214,17 @@ public final class IncidentMachine {
                 mitigatedHow = String.format("5xx rate back under the SLO (%.2f%% over the last 5 s, SLO %.1f%%)", rate, slo.sloErrorPercent());
             }
         }
+        String mitigatedType = r != null ? "rollback_finished" : "mitigated";
+        if (r != null && mitigated == null) {
+            Rollout fix = FixRelease.landed(r, releases).orElse(null);
+            if (fix != null) {
+                mitigated = fix.updatedAt();
+                mitigatedType = "fix_released";
+                mitigatedHow = "v" + fix.toVersion() + " released: every host of " + r.env() + " runs it";
+            }
+        }
         if (mitigatedHow != null) {
-            effects.add(new Effect.Line(mitigated, r != null ? "rollback_finished" : "mitigated", "rollguard", mitigatedHow, Map.of(), "mitigated"));
+            effects.add(new Effect.Line(mitigated, mitigatedType, "rollguard", mitigatedHow, Map.of(), "mitigated"));
         }
         if (mitigated != null && recovered == null) {
             // traffic recovered: the share of hit hosts serving without 5xx since the mitigation started
@@ -237,17 +255,23 @@ public final class IncidentMachine {
         return new Step(u, effects);
     }
 
+    /** {@link #follow} without later releases to look at. */
+    public static Step follow(Incident i, Rollout r, List<HostInfo> hosts, Map<String, List<HealthStore.Sample>> samples,
+                              IncidentSettings slo, Instant now) {
+        return follow(i, r, hosts, samples, slo, now, List.of());
+    }
+
     private static boolean rolledBack(Rollout r) {
         return r.state() == Rollout.State.ROLLED_BACK || r.state() == Rollout.State.ABORTED;
     }
 
-    /** Each host's first 5xx (on the bad version, if there is one), at the exact time the host saw it. */
-    private static Map<String, Instant> firstErrors(Map<String, List<HealthStore.Sample>> samples, Integer bad) {
+    /** Each host's first 5xx since {@code from} (on the bad version, if there is one), at the exact time the host saw it. */
+    private static Map<String, Instant> firstErrors(Map<String, List<HealthStore.Sample>> samples, Integer bad, Instant from) {
         Map<String, Instant> out = new LinkedHashMap<>();
         for (var e : samples.entrySet()) {
             Instant first = null;
             for (HealthStore.Sample s : e.getValue()) {
-                if (s.errors() == 0 || bad != null && !bad.equals(s.version())) continue;
+                if (s.errors() == 0 || bad != null && !bad.equals(s.version()) || s.end().isBefore(from)) continue;
                 if (first == null || s.firstError().isBefore(first)) first = s.firstError();
             }
             if (first != null) out.put(e.getKey(), first);
@@ -267,12 +291,12 @@ public final class IncidentMachine {
         return true;
     }
 
-    /** The host's latest sample with traffic since {@code since} had no 5xx (and, after a rollback, was on the old version). */
+    /** The host's latest sample with traffic since {@code since} had no 5xx and was not on the bad version. */
     private static boolean servesWell(List<HealthStore.Sample> host, Instant since, Rollout r) {
         for (int k = host.size() - 1; k >= 0; k--) {
             HealthStore.Sample s = host.get(k);
             if (s.start().isBefore(since)) return false;
-            if (s.requests() > 0) return s.errors() == 0 && (r == null || Objects.equals(s.version(), r.fromVersion()));
+            if (s.requests() > 0) return s.errors() == 0 && (r == null || !Objects.equals(s.version(), r.toVersion()));
         }
         return false;
     }

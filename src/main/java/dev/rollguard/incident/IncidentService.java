@@ -379,9 +379,10 @@ public final class IncidentService implements AutoCloseable {
         if (s == null) {
             IncidentSettings slo = config.service(i.service()).incidents();
             Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(i.service(), i.env(),
-                    IncidentMachine.samplesSince(i, r, slo));
+                    IncidentMachine.samplesNeededSince(i, r, slo));
             List<HostInfo> hosts = r == null ? List.of() : rollouts.hosts(i.service(), i.env());
-            s = IncidentMachine.follow(i, r, hosts, samples, slo, now);
+            List<Rollout> releases = r == null || i.mitigatedAt() != null ? List.of() : rollouts.rollouts(i.service(), i.env(), 20);
+            s = IncidentMachine.follow(i, r, hosts, samples, slo, now, releases);
         }
         commit(i, s, now);
     }

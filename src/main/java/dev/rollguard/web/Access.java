@@ -131,7 +131,7 @@ public final class Access {
                 return;
             }
             if (ctx.path().startsWith("/ui/")) ctx.header("HX-Redirect", "/login");
-            throw new Problem(401, "unauthenticated", "sign in: send 'Authorization: Bearer <token>' (rollguard --token / ROLLGUARD_TOKEN)");
+            throw new Problem(401, "unauthenticated", "sign in: send 'Authorization: Bearer <token>' (CLI: export ROLLGUARD_TOKEN=<token>, or put --token <token> after the command, e.g. 'rollguard services --token <token>')");
         }
         ctx.attribute(PRINCIPAL, who);
         // before the permission check: refused writes count too, so no principal floods the log with refusals

@@ -52,7 +52,7 @@ class AgentHooksTest {
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         String id = Json.read(r.body(), JsonNode.class).path("id").asText();
         JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(40)).until(() -> {
+        await().atMost(TestServer.PATIENCE).until(() -> {
             last[0] = Json.read(ts.send("GET", "/api/v1/rollouts/" + id, null).body(), JsonNode.class);
             return !last[0].path("state").asText().matches("RUNNING|PAUSED");
         });
@@ -67,12 +67,12 @@ class AgentHooksTest {
         ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 1}, {\"percent\": 100, \"bakeSeconds\": 0}]}}");
         Agent a = agent("a", ts.url());
         Agent b = agent("b", ts.url());
-        await().atMost(Duration.ofSeconds(20)).until(() -> Json.read(ts.send("GET", "/api/v1/services/wp/environments/testing/hosts", null)
+        await().atMost(TestServer.PATIENCE).until(() -> Json.read(ts.send("GET", "/api/v1/services/wp/environments/testing/hosts", null)
                 .body(), JsonNode.class).size() == 2);
 
         int v1 = push(Map.of("site.conf", "ServerName a\n"));
         assertThat(releaseAndWait(v1).path("state").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(v1).equals(a.appliedVersion()) && Integer.valueOf(v1).equals(b.appliedVersion()));
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v1).equals(a.appliedVersion()) && Integer.valueOf(v1).equals(b.appliedVersion()));
 
         int v2 = push(Map.of("site.conf", "ServerName a\n", "invalid.conf", "Foo\n"));
         JsonNode failed = releaseAndWait(v2);
@@ -91,13 +91,13 @@ class AgentHooksTest {
 
         // the server goes away: agents keep the last good tree and come back when it does
         ts.stopKeepingData();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !a.connected());
+        await().atMost(TestServer.PATIENCE).until(() -> !a.connected());
         assertThat(a.releases().currentVersion()).isEqualTo(v1);
         Thread.sleep(1000);
         ts = new TestServer(dir.resolve("server"), port);
-        await().atMost(Duration.ofSeconds(40)).until(a::connected);
+        await().atMost(TestServer.PATIENCE).until(a::connected);
         int v4 = push(Map.of("site.conf", "ServerName d\n"));
         assertThat(releaseAndWait(v4).path("state").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(v4).equals(a.appliedVersion()) && Integer.valueOf(v4).equals(b.appliedVersion()));
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v4).equals(a.appliedVersion()) && Integer.valueOf(v4).equals(b.appliedVersion()));
     }
 }

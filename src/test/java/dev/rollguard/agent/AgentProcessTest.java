@@ -71,7 +71,11 @@ class AgentProcessTest {
         dir = TestServer.tempDir();
         ts = new TestServer(dir.resolve("server"), 0, new Limits(1 << 20, 20_000, 256L << 20), 512L << 20);
         Files.createDirectories(dir.resolve("server"));
-        assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}").status())
+        // The test kills the only host six times in a row, and each new agent JVM needs seconds to start on a busy machine:
+        // the host is silent for longer than the default 10 s heartbeat guard, which would (rightly) roll the release back.
+        // This test is about the live tree staying whole, so the guard is given 5 minutes.
+        assertThat(ts.send("PUT", "/api/v1/services/wp",
+                "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], \"heartbeatTimeoutSeconds\": 300}}").status())
                 .isEqualTo(200);
         Map<Integer, Map<String, String>> versions = new LinkedHashMap<>();
         for (int v = 1; v <= 2; v++) {
@@ -83,13 +87,13 @@ class AgentProcessTest {
         Path target = dir.resolve("target");
         Random rnd = new Random(7);
         Process first = agent(target, null);
-        await().atMost(Duration.ofSeconds(30)).until(() -> ts.send("GET", "/api/v1/services/wp/environments/testing/hosts", null)
+        await().atMost(TestServer.PATIENCE).until(() -> ts.send("GET", "/api/v1/services/wp/environments/testing/hosts", null)
                 .body().contains("\"h1\""));
         assertThat(ts.send("POST", "/api/v1/services/wp/environments/testing/release", "{\"version\": 1}").status()).isEqualTo(201);
-        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(target.resolve("current")));
+        await().atMost(TestServer.PATIENCE).until(() -> Files.exists(target.resolve("current")));
         assertWhole(target, versions);
         // the live tree appears a moment before the host's report completes the v1 rollout
-        await().atMost(Duration.ofSeconds(30)).until(() -> ts.send("GET", "/api/v1/services/wp/rollouts", null).body()
+        await().atMost(TestServer.PATIENCE).until(() -> ts.send("GET", "/api/v1/services/wp/rollouts", null).body()
                 .contains("\"state\":\"COMPLETE\""));
         TestServer.Response release = ts.send("POST", "/api/v1/services/wp/environments/testing/release",
                 "{\"version\": 2, \"breakGlass\": \"test\"}");
@@ -106,8 +110,11 @@ class AgentProcessTest {
         }
         Process last = p;
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                .failFast("the v2 rollout ended without v2 applied", () -> !ts.send("GET", "/api/v1/services/wp/rollouts", null).body()
-                        .contains("\"state\":\"RUNNING\"") && !hostApplied(2))
+                .failFast("the v2 rollout ended without v2 applied", () -> {
+                    String rollouts = ts.send("GET", "/api/v1/services/wp/rollouts", null).body();
+                    if (rollouts.contains("\"state\":\"RUNNING\"") || hostApplied(2)) return false;
+                    throw new AssertionError("the v2 rollout ended without v2 applied: " + rollouts);
+                })
                 .until(() -> hostApplied(2));
         assertWhole(target, versions);
         try (var list = Files.list(target.resolve("releases"))) {

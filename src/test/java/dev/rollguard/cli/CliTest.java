@@ -262,13 +262,28 @@ class CliTest {
     }
 
     @Test
+    void aSecondServerOnABusyPortSaysSoInOneLineAndCreatesNothing() {
+        try (TestServer ts = new TestServer()) {
+            Path db = dir.resolve("second").resolve("rollguard.db");
+            Run second = run("server", "--port", String.valueOf(ts.server.port()), "--db", db.toString());
+            assertThat(second.code()).isEqualTo(1);
+            assertThat(second.err().strip()).doesNotContain("\n").startsWith("rollguard: cannot listen on 127.0.0.1:" + ts.server.port())
+                    .contains("--port").endsWith("[cannot_listen]");
+            assertThat(dir.resolve("second")).doesNotExist();
+        }
+    }
+
+    @Test
     void usersTokensEnrolmentAndTheAuditFromTheCommandLine() {
         try (TestServer ts = new TestServer()) {
             String s = "--server=" + ts.url();
             String t = "--token=" + TestServer.ADMIN_TOKEN;
             Run anonymous = run("services", s);
             assertThat(anonymous.code()).isEqualTo(1);
-            assertThat(anonymous.err()).contains("[unauthenticated]");
+            assertThat(anonymous.err()).contains("[unauthenticated]", "ROLLGUARD_TOKEN", "'rollguard services --token <token>'");
+            // what the message suggests works; the form it used to suggest (the option before the command) does not
+            assertThat(run("services", s, "--token", TestServer.ADMIN_TOKEN).code()).isEqualTo(0);
+            assertThat(run("--token", TestServer.ADMIN_TOKEN, "services", s).code()).isEqualTo(2);
             assertThat(run("service", "wp", s, t).code()).isEqualTo(0);
             assertThat(run("user", "add", "bob", s, t).code()).isEqualTo(0);
             assertThat(run("user", "grant", "bob", "--role", "viewer", "-s", "wp", s, t).code()).isEqualTo(0);

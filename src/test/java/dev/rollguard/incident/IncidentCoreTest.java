@@ -3,10 +3,13 @@ package dev.rollguard.incident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.rollout.Rollout;
+import dev.rollguard.rollout.RolloutPolicy;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -108,5 +111,69 @@ class IncidentCoreTest {
         assertThat(c.masked().secret()).isEqualTo("********");
         assertThat(Notifier.backoff(1).toMillis()).isBetween(800L, 1200L);
         assertThat(Notifier.backoff(30).toMillis()).isLessThanOrEqualTo(360_000L);
+    }
+
+    /** The tour before it released v1: every host failed every request (no config), then the canary took the typo. */
+    @Test
+    void failuresHostsHadBeforeTheReleaseAreNotTheReleases() {
+        List<HealthStore.Sample> canary = new ArrayList<>();
+        List<HealthStore.Sample> other = new ArrayList<>();
+        for (int sec = -30; sec < 0; sec++) {
+            canary.add(s(sec, null, 10, 10, 0));
+            other.add(s(sec, null, 10, 10, 0));
+        }
+        // the release starts at T0; the canary needs 20 s to apply v2 and fails on it as it failed before; the others go on
+        for (int sec = 0; sec < 30; sec++) {
+            canary.add(sec < 20 ? s(sec, null, 10, 10, 0) : s(sec, 2, 10, 10, 100));
+            other.add(s(sec, null, 10, 10, 0));
+        }
+        Map<String, List<HealthStore.Sample>> samples = Map.of("canary", canary, "b", other, "c", other, "d", other, "e", other);
+        Instant detected = T0.plusMillis(20_400);
+        Impact i = Impact.compute(samples, 2, T0, T0.plusSeconds(30), detected, null, null);
+        assertThat(i.requestsFailed()).as("only the canary's failures on v2").isEqualTo(100);
+        assertThat(i.hostsAffected()).isEqualTo(1);
+        assertThat(i.hostsTotal()).isEqualTo(5);
+        assertThat(i.firstErrorAt()).isEqualTo(T0.plusMillis(20_100));
+        assertThat(i.timeToDetectMillis()).as("from the first failure on v2, not from the first failure of the window").isEqualTo(300);
+        assertThat(i.peakPercent()).as("the canary is a fifth of the traffic").isEqualTo(20.0);
+        assertThat(i.severity()).isEqualTo(Severity.SEV2);
+    }
+
+    @Test
+    void aHostsFailuresOnOtherVersionsCountOnlyOverItsBaseline() {
+        List<HealthStore.Sample> steady = new ArrayList<>();
+        List<HealthStore.Sample> worse = new ArrayList<>();
+        for (int sec = -60; sec < 0; sec++) {
+            steady.add(s(sec, 1, 100, 5, 10));
+            worse.add(s(sec, 1, 100, 5, 10));
+        }
+        // both served the bad version for a second, then went back to v1: one at its old 5 %, one at 50 %
+        steady.add(s(0, 2, 100, 100, 0));
+        worse.add(s(0, 2, 100, 100, 0));
+        for (int sec = 1; sec < 11; sec++) {
+            steady.add(s(sec, 1, 100, sec % 2 == 0 ? 8 : 3, 10));
+            worse.add(s(sec, 1, 100, 50, 10));
+        }
+        Impact a = Impact.compute(Map.of("steady", steady), 2, T0, T0.plusSeconds(11), null, null, null);
+        assertThat(a.requestsFailed()).as("5 %% on v1 as before the release is noise").isEqualTo(100);
+        Impact b = Impact.compute(Map.of("worse", worse), 2, T0, T0.plusSeconds(11), null, null, null);
+        assertThat(b.requestsFailed()).as("100 on v2 + 10 s of 45 over the baseline of 5").isEqualTo(100 + 450);
+    }
+
+    @Test
+    void aLaterCompletedReleaseOfAnotherVersionIsTheFix() {
+        Rollout bad = rollout("r1", 2, Rollout.State.ROLLED_BACK, 0, 5);
+        assertThat(FixRelease.landed(bad, List.of(bad))).isEmpty();
+        Rollout sameAgain = rollout("r2", 2, Rollout.State.COMPLETE, 10, 20);
+        Rollout running = rollout("r3", 3, Rollout.State.RUNNING, 30, 31);
+        assertThat(FixRelease.landed(bad, List.of(running, sameAgain, bad))).as("the bad version again, or not yet complete").isEmpty();
+        Rollout fix = rollout("r4", 3, Rollout.State.COMPLETE, 40, 95);
+        Rollout older = rollout("r0", 1, Rollout.State.COMPLETE, -100, -90);
+        assertThat(FixRelease.landed(bad, List.of(fix, running, sameAgain, bad, older))).contains(fix);
+    }
+
+    private static Rollout rollout(String id, int to, Rollout.State state, int createdSec, int updatedSec) {
+        return new Rollout(id, "wp", "production", 1, to, List.of("a", "b"), RolloutPolicy.defaults(), state, 0, T0.plusSeconds(createdSec),
+                T0.plusSeconds(createdSec), T0.plusSeconds(updatedSec), "alice", null, null);
     }
 }

@@ -224,6 +224,32 @@ class IncidentMachineTest {
                 new IncidentMachine.Effect.Quiet(now));
     }
 
+    /** A rollback with nothing to go back to (a first release) leaves the typo on the canary: the fixed release mitigates. */
+    @Test
+    void aLaterReleaseOfAFixedVersionMitigatesAndItsHealthyHostsRecover() {
+        Incident i = rollbackIncident();
+        Rollout r = rollout(Rollout.State.ROLLED_BACK, null);
+        Instant now = T0.plusSeconds(20);
+        Rollout fix = new Rollout("r2", "wp", "production", 1, 3, List.of("h0", "h1"), POLICY, Rollout.State.COMPLETE, 1,
+                T0.plusSeconds(10), T0.plusSeconds(10), T0.plusSeconds(15), "alice", null, null);
+        Map<String, List<HealthStore.Sample>> samples = Map.of(
+                "h0", List.of(sample(-5, 1, 100, 100), sample(1, 1, 100, 100), sample(2, 2, 100, 100), sample(16, 3, 100, 0)),
+                "h1", List.of(sample(-5, 1, 100, 100), sample(1, 1, 100, 100), sample(16, 3, 100, 0)));
+        List<HostInfo> hosts = List.of(host("h0", 3, now), host("h1", 3, now));
+
+        IncidentMachine.Step before = IncidentMachine.follow(i, r, hosts, samples, SLO, now, List.of(r));
+        assertThat(before.incident().mitigatedAt()).as("no fix released yet (and no v1 to be back on)").isNull();
+
+        IncidentMachine.Step s = IncidentMachine.follow(i, r, hosts, samples, SLO, now, List.of(fix, r));
+        assertThat(s.incident().status()).isEqualTo(Incident.Status.MITIGATED);
+        assertThat(s.incident().mitigatedAt()).isEqualTo(T0.plusSeconds(15));
+        assertThat(s.incident().recoveredAt()).isEqualTo(now);
+        assertThat(types(s)).containsExactly("first_5xx", "fix_released", "traffic_recovered_90", "traffic_recovered_100");
+        // v1 failed everything before the release too: only the second on v2 is the release's
+        assertThat(s.incident().impact().requestsFailed()).isEqualTo(100);
+        assertThat(s.incident().impact().firstErrorAt()).isEqualTo(T0.plusSeconds(2));
+    }
+
     @Test
     void aMitigatedIncidentIsNotRecoveredWhileAHitHostStillFails() {
         Incident i = rollbackIncident().withStatus(Incident.Status.MITIGATED).withMitigatedAt(T0.plusSeconds(3));

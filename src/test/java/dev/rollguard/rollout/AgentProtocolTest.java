@@ -27,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The agent protocol over HTTP: the long-poll's inline bundle and wake-ups, and reports written in groups. */
 class AgentProtocolTest {
-    private static final String SPEC = "{\"environments\": [\"production\"], \"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}";
+    // A release takes the hosts heard from within the heartbeat timeout; registering 300 hosts one by one takes longer than
+    // the default 10 s on a busy machine, and hosts left out would (rightly) not be told the new version.
+    private static final String SPEC = "{\"environments\": [\"production\"], \"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
+            + "\"heartbeatTimeoutSeconds\": 300}}";
     private TestServer ts;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -74,7 +77,7 @@ class AgentProtocolTest {
         int v = ts.push(Map.of("site.conf", "Listen 80\n", "wp-settings.php", "<?php\nrequire 'a.php';\n", "a.php", "<?php\n"), "v1", null);
         ts.release("production", v, null);
 
-        HttpResponse<String> r = waiting.get(10, TimeUnit.SECONDS);
+        HttpResponse<String> r = waiting.get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode answer = body(r);
         assertThat(answer.path("desiredVersion").asInt()).isEqualTo(v);
@@ -141,7 +144,7 @@ class AgentProtocolTest {
 
         int v = ts.push(Map.of("a.conf", "x\n"), "v1", null);
         ts.release("production", v, null);
-        JsonNode answer = body(waiting.get(10, TimeUnit.SECONDS));
+        JsonNode answer = body(waiting.get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS));
         assertThat(answer.path("desiredVersion").asInt()).isEqualTo(v);
         assertThat(fileOf(answer.path("bundle"), "a.conf")).isEqualTo("x\n");
     }
@@ -161,11 +164,11 @@ class AgentProtocolTest {
                 reports.add(http.sendAsync(HttpRequest.newBuilder(URI.create(ts.url() + "/api/v1/agents/wp/production/h" + i + "/report"))
                         .header("Authorization", "Bearer " + ts.token()).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
-                if (applied < 0) reports.get(reports.size() - 1).get(10, TimeUnit.SECONDS);
+                if (applied < 0) reports.get(reports.size() - 1).get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
             }
         }
         for (var r : reports) {
-            HttpResponse<String> response = r.get(20, TimeUnit.SECONDS);
+            HttpResponse<String> response = r.get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             assertThat(body(response).path("desiredVersion").asInt()).isEqualTo(v);
         }
@@ -180,6 +183,6 @@ class AgentProtocolTest {
     }
 
     private static void await(Callable<Boolean> condition) {
-        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(condition);
+        Awaitility.await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(20)).until(condition);
     }
 }

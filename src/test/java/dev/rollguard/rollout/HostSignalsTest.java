@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.TestServer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ class HostSignalsTest {
         waker.join();
         // the release after all that: every poll still waiting must hear of it
         signals.wake("wp", "prod", List.of("h1"), new HostSignals.Desired(2));
-        CompletableFuture.allOf(polls.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+        CompletableFuture.allOf(polls.toArray(new CompletableFuture[0])).get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(polls).allMatch(CompletableFuture::isDone);
         assertThat(signals.waiting()).isZero();
     }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,10 @@ import static org.awaitility.Awaitility.await;
 
 /** Real server, real agents over HTTP, simulated hosts under HTTP load: the rollout loop end to end. */
 class RolloutEndToEndTest {
+    // Latency on a busy machine is the machine's (a canary's p99 of 62 ms against 2 ms was seen right after a server
+    // restart): these tests are about waves, restarts and 5xx, so the latency check gets a second of slack.
     private static final String SPEC = "{\"environments\": [\"testing\", \"production\"], \"rollout\": {\"promotionBakeSeconds\": 0, "
+            + "\"analysis\": {\"latencySlackMillis\": 1000}, "
             + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 2}, {\"percent\": 50, \"bakeSeconds\": 1}, {\"percent\": 100, \"bakeSeconds\": 1}]}}";
 
     private TestServer ts;
@@ -74,7 +76,7 @@ class RolloutEndToEndTest {
         assertThat(release(ts, "testing", v1, null).path("state").asText()).as("no hosts in testing").isEqualTo("COMPLETE");
         JsonNode first = awaitTerminal(ts, release(ts, "production", v1, null).path("id").asText());
         assertThat(first.path("state").asText()).as(first.path("reason").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v1) == 6);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 6);
 
         Map<String, String> changed = new LinkedHashMap<>(good);
         changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));
@@ -85,7 +87,7 @@ class RolloutEndToEndTest {
         List<String> types = second.path("events").findValuesAsText("type");
         assertThat(types).contains("rollout_started", "rollout_complete", "analysis");
         assertThat(types.stream().filter("wave_passed"::equals).count()).isEqualTo(3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 6);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 6);
 
         // the seed's outage: the typo pushed past the validators and straight to production
         int v3 = push(ts, WordPressLikeTree.withTypo(changed), "typo", "hotfix, no time for testing");
@@ -96,7 +98,7 @@ class RolloutEndToEndTest {
         assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
         assertThat(bad.path("reason").asText()).contains("automatic rollback").containsAnyOf("ceiling", "SPRT");
         assertThat(bad.path("events").findValuesAsText("type")).contains("rollback_started").doesNotContain("wave_passed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 6);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 6);
 
         // only the canary ever served the bad version
         List<Fleet.Member> served = fleet.members().stream().filter(m -> m.host().everServed(v3)).toList();
@@ -129,14 +131,14 @@ class RolloutEndToEndTest {
         int v2 = push(ts, changed, "listen", null);
         release(ts, "testing", v2, null);
         String id = release(ts, "production", v2, null).path("id").asText();
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 1);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 1);
 
         ts.stopKeepingData();
         Thread.sleep(1500);
         ts = new TestServer(dir, port);
         JsonNode done = awaitTerminal(ts, id);
         assertThat(done.path("state").asText()).as(done.path("reason").asText() + " " + counts()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(15)).until(() -> fleet.onVersion(v2) == 4);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 4);
         assertThat(json(ts.send("GET", "/api/v1/services/wp/versions", null))).hasSize(2);
         assertThat(done.path("events").findValuesAsText("type")).contains("rollout_started", "rollout_complete");
     }
@@ -155,12 +157,12 @@ class RolloutEndToEndTest {
         int v2 = push(ts, changed, "keepalive", null);
         release(ts, "testing", v2, null);
         awaitTerminal(ts, release(ts, "production", v2, null).path("id").asText());
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 3);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 3);
 
         TestServer.Response r = ts.send("POST", "/api/v1/services/wp/environments/production/rollback", "{\"reason\": \"pager\"}");
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         assertThat(json(r).path("state").asText()).isEqualTo("ROLLED_BACK");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v1) == 3);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 3);
         JsonNode envs = json(ts.send("GET", "/api/v1/services/wp/environments", null));
         assertThat(envs.get(1).path("releasedVersion").asInt()).isEqualTo(v1);
         assertThat(json(ts.send("GET", "/api/v1/services/wp/versions/" + v2, null)).path("version").path("bad").asBoolean()).isTrue();

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -72,7 +71,7 @@ class PostgresTest {
         int v2 = ts.push(WordPressLikeTree.withTypo(good), "typo", "urgent");
         JsonNode bad = ts.awaitTerminal(ts.release("production", v2, "urgent").path("id").asText());
         assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(TestServer.PATIENCE).until(() -> {
             JsonNode list = ts.get("/api/v1/incidents");
             return list.size() == 1 && !list.get(0).path("recoveredAt").isNull();
         });
@@ -151,7 +150,7 @@ class PostgresTest {
         changed.put("extra.conf", "x = 1\n");
         int v2 = ts.push(changed, "more", null);
         String second = ts.release("production", v2, "second").path("id").asText();
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v2) == 1);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 1);
 
         Process p = new ProcessBuilder("sh", "-c", restart).redirectErrorStream(true).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -159,7 +158,7 @@ class PostgresTest {
 
         JsonNode done = ts.awaitTerminal(second);
         assertThat(done.path("state").asText()).as(done.path("reason").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(20)).until(() -> fleet.onVersion(v2) == 3);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 3);
         int v3 = ts.push(Map.of("only.conf", "y = 2\n"), "after the restart", null);
         assertThat(ts.get("/api/v1/services/wp/versions").size()).isEqualTo(v3);
         assertThat(ts.get("/api/v1/audit/verify").path("ok").asBoolean()).isTrue();

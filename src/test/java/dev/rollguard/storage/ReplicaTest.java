@@ -68,7 +68,7 @@ class ReplicaTest {
         replicaA = pb.start();
         String url = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
                 http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         return url;
     }
@@ -83,7 +83,7 @@ class ReplicaTest {
     void twoReplicasShareTheWorkAndSurviveTheDeathOfTheOrchestrator() throws Exception {
         String a = startProcessReplica(TestServer.freePort());
         // A started first and holds the orchestrator lease; B is an in-process replica on the same database
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
+        await().atMost(TestServer.PATIENCE).until(() -> {
             try (Connection c = ScratchPostgres.connect(dbUrl)) {
                 var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM leases WHERE name = 'orchestrator'");
                 rs.next();
@@ -111,7 +111,7 @@ class ReplicaTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"version\": " + v1 + ", \"breakGlass\": \"first release\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(released.statusCode()).as(released.body()).isEqualTo(201);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> fleet.onVersion(v1) >= 1);
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> fleet.onVersion(v1) >= 1);
         System.out.printf("replica A release -> canary on replica B applied: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         String first = Json.MAPPER.readTree(released.body()).path("id").asText();
         assertThat(replicaB.awaitTerminal(first).path("state").asText()).isEqualTo("COMPLETE");
@@ -129,7 +129,7 @@ class ReplicaTest {
         int v3 = replicaB.push(changed, "debug", null);
         String third = replicaB.release("production", v3, "after the fix").path("id").asText();
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v3) == 1);
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v3) == 1);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("canary never applied v" + v3 + "; hosts: " + replicaB.get("/api/v1/services/wp/environments/production/hosts")
                     + "; rollout: " + replicaB.get("/api/v1/rollouts/" + third).path("state") + " " + replicaB.get("/api/v1/rollouts/" + third)
@@ -141,7 +141,7 @@ class ReplicaTest {
         JsonNode done = replicaB.awaitTerminal(third);
         assertThat(done.path("state").asText()).isEqualTo("COMPLETE");
         assertThat(holder("orchestrator")).isEqualTo(replicaB.server.replica());
-        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.onVersion(v3) == 4);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v3) == 4);
         System.out.printf("orchestrator killed -> rollout complete on the other replica: %d ms%n", (System.nanoTime() - killedAt) / 1_000_000);
     }
 }

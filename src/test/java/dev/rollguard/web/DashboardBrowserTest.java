@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -89,7 +88,7 @@ class DashboardBrowserTest {
         ts.release("testing", v1, null);
         String first = ts.release("production", v1, null).path("id").asText();
         fleet.load(40, true);
-        await().atMost(Duration.ofSeconds(60)).until(() -> "COMPLETE".equals(ts.get("/api/v1/rollouts/" + first).path("state").asText()));
+        await().atMost(TestServer.PATIENCE).until(() -> "COMPLETE".equals(ts.get("/api/v1/rollouts/" + first).path("state").asText()));
 
         Page page = browser();
         page.navigate(ts.url() + "/");
@@ -117,7 +116,7 @@ class DashboardBrowserTest {
         assertThat(page.locator(".reason")).containsText("automatic rollback");
         assertThat(page.locator("tr.ev-rollback_started")).hasCount(1);
         assertThat(page.locator(".waves li.failed")).hasCount(1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> Integer.parseInt(
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.parseInt(
                 Objects.requireNonNullElse(page.locator(".charts").getAttribute("data-points"), "0")) > 0);
         assertThat(page.locator(".host.new")).hasCount(0, new LocatorAssertions.HasCountOptions()
                 .setTimeout(15_000));
@@ -156,12 +155,12 @@ class DashboardBrowserTest {
         int v3 = fixed.path("version").path("number").asInt();
         ts.release("testing", v3, null);
         String good3 = ts.release("production", v3, null).path("id").asText();
-        await().atMost(Duration.ofSeconds(60)).until(() -> "COMPLETE".equals(ts.get("/api/v1/rollouts/" + good3).path("state").asText()));
+        await().atMost(TestServer.PATIENCE).until(() -> "COMPLETE".equals(ts.get("/api/v1/rollouts/" + good3).path("state").asText()));
         page.navigate(ts.url() + "/rollouts/" + good3);
         assertThat(page.locator(".status[data-state=COMPLETE]")).isVisible();
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Roll back")).click();
         assertThat(page.locator(".status[data-state=ROLLED_BACK]")).isVisible();
-        await().atMost(Duration.ofSeconds(15)).until(() -> fleet.onVersion(v1) == 5);
+        await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == 5);
         assertThat(page.locator(".reason")).containsText("manual rollback");
 
         // errors reach people as a message, not a stack trace
