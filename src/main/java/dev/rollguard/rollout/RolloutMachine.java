@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
