@@ -48,6 +48,9 @@ public final class RolloutMachine {
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
 
         boolean allApplied = true;
+        // the bake counts from when the last of the wave's hosts began serving the version (its first report on it):
+        // a host that took long to stage, or to pass its preflight, was not watched before that
+        Instant serving = r.waveStartedAt();
         List<Evidence.HostWindows> canaryWindows = new ArrayList<>();
         for (String h : canary) {
             HostObservation o = byHost.get(h);
@@ -65,6 +68,7 @@ public final class RolloutMachine {
                 }
                 continue;
             }
+            if (o.servingSince() != null && o.servingSince().isAfter(serving)) serving = o.servingSince();
             canaryWindows.add(new Evidence.HostWindows(h, o.windows(), o.before()));
         }
         List<Evidence.HostWindows> baselineWindows = new ArrayList<>();
@@ -76,7 +80,7 @@ public final class RolloutMachine {
         if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
-        Instant bakeFrom = watchedSince != null && watchedSince.isAfter(r.waveStartedAt()) ? watchedSince : r.waveStartedAt();
+        Instant bakeFrom = watchedSince != null && watchedSince.isAfter(serving) ? watchedSince : serving;
         boolean baked = !now.isBefore(bakeFrom.plusSeconds(bake));
         if (!allApplied || !baked) return new Step(r, List.of(), d);
 

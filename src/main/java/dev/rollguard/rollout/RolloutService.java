@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -455,11 +456,14 @@ public final class RolloutService implements AutoCloseable {
             Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
             Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
             Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
-            List<Evidence.Window> windows = version == null ? List.of() : Evidence.windows(health.samples(r.service(), r.env(), name, version, since));
+            List<HealthStore.Sample> samples = version == null ? List.of() : health.samples(r.service(), r.env(), name, version, since);
+            List<Evidence.Window> windows = Evidence.windows(samples);
+            Instant servingSince = !isCanary ? null : samples.stream().map(HealthStore.Sample::start).min(Comparator.naturalOrder()).orElse(null);
             // a canary host's own answers on the old version, before it switched: the baseline that matches it best
             List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
                     : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, windows, before));
+            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, windows, before,
+                    servingSince));
         }
         return out;
     }

@@ -52,6 +52,21 @@ class RolloutMachineTest {
     }
 
     @Test
+    void aWaveBakesOnlyOnceItsHostsServeTheVersion() {
+        // the canary took 25 s to stage its tree: its first report on v2 began at T0+25 s, so a 10 s bake ends at T0+35 s
+        Rollout r = rollout(20);
+        Instant serving = T0.plusSeconds(25);
+        Instant now = T0.plusSeconds(30);
+        List<HostObservation> obs = new ArrayList<>(healthy(r, now, 3000, 0));
+        HostObservation canary = obs.get(0);
+        obs.set(0, new HostObservation(canary.host(), canary.appliedVersion(), null, null, now, canary.health(), canary.windows(),
+                List.of(), serving));
+        assertThat(RolloutMachine.step(r, obs, now).rollout().wave()).as("serving for 5 s of a 10 s bake").isZero();
+        Instant baked = serving.plusSeconds(10);
+        assertThat(RolloutMachine.step(r, obs, baked).rollout().wave()).as("10 s served").isEqualTo(1);
+    }
+
+    @Test
     void wavesFollowThePlan() {
         assertThat(POLICY.targets(100)).containsExactly(1, 10, 50, 100);
         assertThat(POLICY.targets(3)).containsExactly(1, 1, 2, 3);
