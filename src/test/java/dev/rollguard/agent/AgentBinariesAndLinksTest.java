@@ -64,7 +64,7 @@ class AgentBinariesAndLinksTest {
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         agents.add(a);
-        await().atMost(Duration.ofSeconds(30)).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == agents.size());
+        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == agents.size());
         return a;
     }
 
@@ -78,7 +78,7 @@ class AgentBinariesAndLinksTest {
     private void releaseAndAwait(Agent a, int version) {
         JsonNode rollout = ts.release("testing", version, null);
         assertThat(ts.awaitTerminal(rollout.path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(60)).until(() -> Integer.valueOf(version).equals(a.appliedVersion()));
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(version).equals(a.appliedVersion()));
     }
 
     /** Every entry of the tree is on the host as pushed: files byte for byte, links as links with the same target. */

@@ -58,10 +58,10 @@ class AgentFailureTest {
         agent = new Agent(new Agent.Config(List.of(ts.url()), "wp", "testing", "h1", dir.resolve("h1"), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1
+        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1
                 && !host().path("lastSeen").isNull());
         assertThat(releaseAndWait(v1).path("state").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(v1).equals(agent.appliedVersion()));
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v1).equals(agent.appliedVersion()));
 
         // the release directory becomes a file: writing the next version fails with an I/O error (like a full disk)
         Path releases = dir.resolve("h1").toRealPath().resolve("releases");
@@ -80,7 +80,7 @@ class AgentFailureTest {
         Files.move(aside, releases);
         int v3 = push("three\n");
         assertThat(releaseAndWait(v3).path("state").asText()).isEqualTo("COMPLETE");
-        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(v3).equals(agent.appliedVersion()));
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v3).equals(agent.appliedVersion()));
         assertThat(Files.readString(dir.resolve("h1").resolve("current").resolve("a.conf"))).isEqualTo("three\n");
     }
 }

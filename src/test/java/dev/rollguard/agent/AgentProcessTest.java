@@ -109,7 +109,7 @@ class AgentProcessTest {
             p = agent(target, null);
         }
         Process last = p;
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200))
                 .failFast("the v2 rollout ended without v2 applied", () -> {
                     String rollouts = ts.send("GET", "/api/v1/services/wp/rollouts", null).body();
                     if (rollouts.contains("\"state\":\"RUNNING\"") || hostApplied(2)) return false;

@@ -143,7 +143,7 @@ class AuditIntegrityTest {
         server = pb.start();
         String url = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
                 http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         HttpRequest spec = HttpRequest.newBuilder(URI.create(url + "/api/v1/services/wp")).header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN)
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")).build();
@@ -166,7 +166,7 @@ class AuditIntegrityTest {
                 }
             });
         }
-        await().atMost(Duration.ofSeconds(90)).until(() -> pushed.get() >= 150);
+        await().atMost(TestServer.PATIENCE).until(() -> pushed.get() >= 150);
         server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         pool.shutdownNow();
         pool.awaitTermination(20, TimeUnit.SECONDS);

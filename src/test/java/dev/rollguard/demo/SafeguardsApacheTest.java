@@ -13,7 +13,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -73,15 +72,15 @@ class SafeguardsApacheTest {
             int v1 = ts.push(good, "initial", null);
             assertThat(ts.awaitTerminal(ts.release("testing", v1, null).path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
             assertThat(ts.awaitTerminal(ts.release("production", v1, null).path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
-            await().atMost(Duration.ofSeconds(30)).until(() -> fleet.onVersion("production", v1) == HOSTS);
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v1) == HOSTS);
             fleet.startLoad(RPS);
-            await().atMost(Duration.ofSeconds(30)).until(() -> fleet.requestsSent() > 3 * RPS);
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.requestsSent() > 3 * RPS);
             long sentBefore = fleet.requestsSent();
             long failedBefore = fleet.requestsFailed();
 
             int bad = ts.push(WordPressLikeTree.withTypo(good), "speed up settings loading", "hotfix");
             JsonNode end = ts.awaitTerminal(ts.release("production", bad, "hotfix").path("id").asText());
-            await().atMost(Duration.ofSeconds(30)).until(() -> fleet.onVersion("production", v1) == HOSTS);
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v1) == HOSTS);
             Thread.sleep(1000); // requests in flight at the rollback
             JsonNode incident = null;
             for (JsonNode i : ts.get("/api/v1/incidents?service=wp")) {

@@ -73,7 +73,7 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Waits until {@code promql} gives one series per host (every target scraped often enough for a rate). */
     void awaitSeries(String promql, int series) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(500)).until(() -> {
             if (!process.isAlive()) throw new IllegalStateException("prometheus exited: " + log());
             JsonNode a = query(promql);
             return a != null && a.path("data").path("result").size() == series;

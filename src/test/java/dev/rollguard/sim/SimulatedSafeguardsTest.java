@@ -44,15 +44,15 @@ class SimulatedSafeguardsTest {
         Watchdog.Settings watchdog = mode == RolloutBenchmark.Mode.OFF ? null : Watchdog.Settings.DEFAULT;
         try (Fleet fleet = new Fleet(List.of(ts.url()), "wp", "production", HOSTS, ts.dir.resolve("fleet"), Duration.ofMillis(250), false,
                 ts.token(), preflight, watchdog).start()) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == HOSTS);
+            await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == HOSTS);
             Map<String, String> good = WordPressLikeTree.generate(60, 42);
             int v1 = ts.push(good, "good", null);
             assertThat(ts.awaitTerminal(ts.release("production", v1, "first release").path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
-            await().atMost(Duration.ofSeconds(20)).until(() -> fleet.onVersion(v1) == HOSTS);
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == HOSTS);
             fleet.load(100, false);
             int v2 = ts.push(WordPressLikeTree.withTypo(good), "typo", "hotfix");
             JsonNode end = ts.awaitTerminal(ts.release("production", v2, "hotfix").path("id").asText());
-            await().atMost(Duration.ofSeconds(20)).until(() -> fleet.onVersion(v1) == HOSTS);
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == HOSTS);
             assertThat(end.path("state").asText()).isEqualTo("ROLLED_BACK");
             long served = fleet.members().stream().filter(m -> m.host().everServed(v2)).count();
             long failed = fleet.members().stream().mapToLong(m -> m.host().counts().getOrDefault(v2, new long[2])[1]).sum();

@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +59,7 @@ class HardeningTest {
     }
 
     private void awaitReleased(String env, int v) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(TestServer.PATIENCE).until(() -> {
             for (JsonNode e : ts.get("/api/v1/services/wp/environments")) {
                 if (e.path("name").asText().equals(env)) return e.path("releasedVersion").asInt() == v;
             }
