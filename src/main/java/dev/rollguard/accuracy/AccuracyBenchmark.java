@@ -2,11 +2,11 @@ package dev.rollguard.accuracy;
 
 import dev.rollguard.accuracy.Mutant.Kind;
 import dev.rollguard.accuracy.Mutator.Named;
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Severity;
-import dev.rollguard.validate.TreeExtras;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import dev.rollguard.validate.ValidationSettings;
@@ -57,8 +57,8 @@ public final class AccuracyBenchmark {
     private AccuracyBenchmark() {}
 
     /** The one place trees are read: the CLI's loader (binaries and links first-class), with its offline limits. */
-    static LoadedTree load(Path dir) {
-        return new LoadedTree(TreeLoader.scan(dir, OFFLINE).tree(), TreeExtras.NONE);
+    static ConfigTree load(Path dir) {
+        return TreeLoader.scan(dir, OFFLINE).tree();
     }
 
     /** The same sanity bounds as {@code rollguard validate}. */
@@ -68,7 +68,7 @@ public final class AccuracyBenchmark {
         Validation validation = Validation.builtIn();
         ValidationSettings settings = ValidationSettings.DEFAULT;
         List<PackageResult> packages = new ArrayList<>();
-        Map<String, LoadedTree> trees = new LinkedHashMap<>();
+        Map<String, ConfigTree> trees = new LinkedHashMap<>();
         List<Named> tune = new ArrayList<>();
         List<Named> all = new ArrayList<>();
         for (Corpus.Entry e : Corpus.manifest()) {
@@ -79,17 +79,17 @@ public final class AccuracyBenchmark {
                 progress.println("missing from the corpus: " + e.pkg() + " (run .ci/corpus)");
                 continue;
             }
-            LoadedTree t = load(dir);
+            ConfigTree t = load(dir);
             trees.put(e.pkg(), t);
             long start = System.nanoTime();
-            ValidationReport report = validation.run(t.tree(), t.extras(), null, null, settings);
+            ValidationReport report = validation.run(t, null, settings);
             long millis = (System.nanoTime() - start) / 1_000_000;
             List<Finding> errors = report.findings().stream().filter(f -> f.severity() == Severity.ERROR).toList();
-            int text = t.tree().textPaths().size();
-            int links = t.tree().links().size();
-            packages.add(new PackageResult(e.pkg(), split, text, t.tree().paths().size() - text - links, links, errors.size(),
+            int text = t.textPaths().size();
+            int links = t.links().size();
+            packages.add(new PackageResult(e.pkg(), split, text, t.paths().size() - text - links, links, errors.size(),
                     report.warnings(), millis, errors));
-            Named named = new Named(e.pkg(), t.tree());
+            Named named = new Named(e.pkg(), t);
             all.add(named);
             if (!e.heldOut()) tune.add(named);
         }
@@ -101,9 +101,9 @@ public final class AccuracyBenchmark {
                 List<Mutant> mutants = Mutator.mutants(kind, split == Split.TUNE ? tune : all, perKind, random);
                 int caught = 0;
                 for (Mutant m : mutants) {
-                    LoadedTree original = trees.get(m.pkg());
-                    var mutated = original.tree().with(Map.of(m.path(), m.content()));
-                    ValidationReport report = validation.run(mutated, original.extras(), original.tree(), original.extras(), settings);
+                    ConfigTree original = trees.get(m.pkg());
+                    var mutated = original.with(Map.of(m.path(), m.content()));
+                    ValidationReport report = validation.run(mutated, original, settings);
                     List<Finding> errors = report.findings().stream().filter(f -> f.severity() == Severity.ERROR).toList();
                     boolean hit = errors.stream().anyMatch(f -> m.path().equals(f.path()) && Math.abs(f.line() - m.line()) <= 1);
                     if (hit) caught++;

@@ -177,7 +177,7 @@ final class ConfigReferences {
 
     private void values(String path, String content, boolean json, List<Finding> out) {
         String deploy = input.settings().deployPath();
-        List<Value> values = FileCache.get("path-values:" + deploy, path, input.tree().hash(path),
+        List<Value> values = input.cache().get("path-values:" + deploy, path, input.tree().hash(path),
                 () -> json ? jsonValues(content, deploy) : pathValues(content, deploy));
         int[] lines = null;
         for (Value v : values) {

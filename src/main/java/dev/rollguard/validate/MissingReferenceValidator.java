@@ -46,9 +46,9 @@ public final class MissingReferenceValidator implements Validator {
     public List<Finding> validate(ValidationInput input) {
         Map<String, String> code = input.phpCode();
         ConfigTree tree = input.tree();
-        Map<String, Set<String>> constants = constants(code, tree);
+        Map<String, Set<String>> constants = constants(code, tree, input.cache());
         List<Include> includes = code.entrySet().parallelStream()
-                .flatMap(e -> FileCache.get("php-includes", e.getKey(), tree.hash(e.getKey()), () -> includes(e.getKey(), e.getValue())).stream())
+                .flatMap(e -> input.cache().get("php-includes", e.getKey(), tree.hash(e.getKey()), () -> includes(e.getKey(), e.getValue())).stream())
                 .map(i -> i.evaluated(constants))
                 .toList();
         List<String> absolute = new ArrayList<>(ConfigReferences.absoluteTargets(input.tree()));
@@ -64,8 +64,8 @@ public final class MissingReferenceValidator implements Validator {
 
     // ---------------------------------------------------------------- constants
 
-    private static Map<String, Set<String>> constants(Map<String, String> code, ConfigTree tree) {
-        List<Definition> defs = code.entrySet().parallelStream().flatMap(e -> FileCache.get("php-defines", e.getKey(),
+    private static Map<String, Set<String>> constants(Map<String, String> code, ConfigTree tree, FileCache cache) {
+        List<Definition> defs = code.entrySet().parallelStream().flatMap(e -> cache.get("php-defines", e.getKey(),
                 tree.hash(e.getKey()), () -> definitions(e.getKey(), e.getValue())).stream())
                 .sorted(Comparator.comparing(Definition::file).thenComparing(Definition::name)).toList();
         Map<String, Set<String>> table = new HashMap<>();

@@ -83,7 +83,7 @@ public final class SuspiciousTokenValidator implements Validator {
         }
         Map<String, String> php = input.phpCode();
         Map<String, List<Token>> tokens = tree.files().entrySet().parallelStream().collect(Collectors.toConcurrentMap(
-                Map.Entry::getKey, e -> FileCache.get(RULE, e.getKey(), tree.hash(e.getKey()), () -> {
+                Map.Entry::getKey, e -> input.cache().get(RULE, e.getKey(), tree.hash(e.getKey()), () -> {
                     List<Token> found = new ArrayList<>();
                     scan(e.getKey(), e.getValue(), php.get(e.getKey()), (kind, token, start) -> found.add(new Token(kind, token, start)));
                     return List.copyOf(found);

@@ -41,7 +41,7 @@ public final class SyntaxValidator implements Validator {
         ConfigTree parent = input.parent();
         return input.tree().files().entrySet().parallelStream()
                 .flatMap(e -> {
-                    List<Finding> found = FileCache.get(RULE, e.getKey(), input.tree().hash(e.getKey()), () -> check(e.getKey(), e.getValue()));
+                    List<Finding> found = input.cache().get(RULE, e.getKey(), input.tree().hash(e.getKey()), () -> check(e.getKey(), e.getValue()));
                     String before = parent == null || found.isEmpty() ? null : parent.content(e.getKey());
                     if (before == null || before.equals(e.getValue()) || !check(e.getKey(), before).isEmpty()) return found.stream();
                     int[] changed = changedLines(before, e.getValue());

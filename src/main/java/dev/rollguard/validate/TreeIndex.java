@@ -3,11 +3,7 @@ package dev.rollguard.validate;
 import dev.rollguard.config.ConfigPaths;
 import dev.rollguard.config.ConfigTree;
 
-import java.util.Collections;
-import java.util.Map;
 import java.util.NavigableSet;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -19,18 +15,10 @@ final class TreeIndex {
 
     private final ConfigTree tree;
     private final NavigableSet<String> all;
-    private final Map<String, String> links;
-    private final Set<String> outside;
 
-    TreeIndex(ConfigTree tree, TreeExtras extras) {
+    TreeIndex(ConfigTree tree) {
         this.tree = tree;
-        TreeSet<String> paths = new TreeSet<>(tree.paths());
-        paths.addAll(extras.binaries());
-        paths.addAll(extras.inTreeLinks().keySet());
-        paths.addAll(extras.outsideLinks());
-        this.all = Collections.unmodifiableNavigableSet(paths);
-        this.links = extras.inTreeLinks();
-        this.outside = extras.outsideLinks();
+        this.all = tree.paths();
     }
 
     /** Every path: text files, binaries and links. */
@@ -40,21 +28,8 @@ final class TreeIndex {
 
     /** Whether a normalized tree path (no glob) is a file, a directory or a link, following in-tree links. */
     Presence lookup(String path) {
-        return lookup(path, 0);
-    }
-
-    private Presence lookup(String path, int depth) {
         if (path.isEmpty() || all.contains(path) || isDirectory(path)) return Presence.FOUND;
-        if (depth > 8) return Presence.UNKNOWN; // a link loop
-        // the nearest ancestor that is a link decides
-        String dir = ConfigPaths.parent(path);
-        while (!dir.isEmpty()) {
-            if (outside.contains(dir)) return Presence.UNKNOWN;
-            String target = links.get(dir);
-            if (target != null) return lookup(join(target, path.substring(dir.length() + 1)), depth + 1);
-            dir = ConfigPaths.parent(dir);
-        }
-        // links the tree itself holds: followed inside the tree; one leaving it hides what is below
+        // links the tree holds: followed inside the tree; one leaving it hides what is below
         ConfigTree.Resolution r = tree.resolve(path);
         if (r instanceof ConfigTree.Resolution.Found) return Presence.FOUND;
         return r instanceof ConfigTree.Resolution.Missing ? Presence.MISSING : Presence.UNKNOWN;
@@ -74,13 +49,6 @@ final class TreeIndex {
             ConfigTree.Resolution r = tree.resolve(fixed);
             if (r instanceof ConfigTree.Resolution.Found f && !f.path().equals(fixed)) return glob(join(f.path(), glob.substring(fixed.length() + 1)));
             if (r instanceof ConfigTree.Resolution.Outside || r instanceof ConfigTree.Resolution.Cycle) return Presence.UNKNOWN;
-        }
-        String dir = fixed;
-        while (!dir.isEmpty()) {
-            if (outside.contains(dir)) return Presence.UNKNOWN;
-            String target = links.get(dir);
-            if (target != null) return glob(join(target, glob.substring(dir.length() + 1)));
-            dir = ConfigPaths.parent(dir);
         }
         Pattern re = MissingReferenceValidator.globRegex(glob);
         String prefix = fixed.isEmpty() ? "" : fixed + "/";

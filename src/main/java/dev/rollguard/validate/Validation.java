@@ -7,9 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Runs every validator over a tree (concurrently) and unites their findings into one report. */
+/**
+ * Runs every validator over a tree (concurrently) and unites their findings into one report. What the built-in
+ * rules derive from each file is kept across its runs ({@link FileCache}).
+ */
 public final class Validation implements AutoCloseable {
     private final List<Validator> validators;
+    private final FileCache cache = new FileCache();
 
     public Validation(List<Validator> validators) {
         this.validators = List.copyOf(validators);
@@ -38,13 +42,8 @@ public final class Validation implements AutoCloseable {
     }
 
     public ValidationReport run(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
-        return run(tree, TreeExtras.NONE, parent, TreeExtras.NONE, settings);
-    }
-
-    /** Interim, until ConfigTree holds binaries and links: trees loaded with them (the accuracy benchmark's loader). */
-    public ValidationReport run(ConfigTree tree, TreeExtras extras, ConfigTree parent, TreeExtras parentExtras, ValidationSettings settings) {
         long start = System.nanoTime();
-        try (ValidationInput input = new ValidationInput(tree, extras, parent, parentExtras, settings)) {
+        try (ValidationInput input = new ValidationInput(tree, parent, settings, cache)) {
             List<CompletableFuture<List<Finding>>> futures = new ArrayList<>();
             for (Validator v : validators) {
                 futures.add(CompletableFuture.supplyAsync(() -> {

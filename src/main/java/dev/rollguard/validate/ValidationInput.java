@@ -17,15 +17,15 @@ import java.util.stream.Collectors;
 
 /**
  * What validators look at: the new tree, the tree it replaces (null for a first version) and the
- * service's settings. The tree is written to a temp directory at most once, on first demand, for
+ * service's settings, with the cache of what the built-in rules derive from files (a {@link Validation}'s,
+ * kept across its runs). The tree is written to a temp directory at most once, on first demand, for
  * validators that run external programs.
  */
 public final class ValidationInput implements AutoCloseable {
     private final ConfigTree tree;
     private final ConfigTree parent;
     private final ValidationSettings settings;
-    private final TreeExtras extras;
-    private final TreeExtras parentExtras;
+    private final FileCache cache;
     private final List<String> notices = new CopyOnWriteArrayList<>();
     private Path materialized;
     private TreeIndex index;
@@ -33,28 +33,28 @@ public final class ValidationInput implements AutoCloseable {
     private Map<String, String> phpCode;
     private boolean granted;
 
+    /** An input with a cache of its own: for validators run outside a {@link Validation}. */
     public ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
-        this(tree, TreeExtras.NONE, parent, TreeExtras.NONE, settings);
+        this(tree, parent, settings, new FileCache());
     }
 
-    public ValidationInput(ConfigTree tree, TreeExtras extras, ConfigTree parent, TreeExtras parentExtras, ValidationSettings settings) {
+    ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings, FileCache cache) {
         this.tree = tree;
         this.parent = parent;
         this.settings = settings == null ? ValidationSettings.DEFAULT : settings;
-        this.extras = extras == null ? TreeExtras.NONE : extras;
-        this.parentExtras = parentExtras == null ? TreeExtras.NONE : parentExtras;
+        this.cache = cache;
     }
 
     /** Every path of the tree (binaries and links too), shared by the validators. */
     synchronized TreeIndex index() {
-        if (index == null) index = new TreeIndex(tree, extras);
+        if (index == null) index = new TreeIndex(tree);
         return index;
     }
 
     /** The parent's paths, or null for a first version. */
     synchronized TreeIndex parentIndex() {
         if (parent == null) return null;
-        if (parentIndex == null) parentIndex = new TreeIndex(parent, parentExtras);
+        if (parentIndex == null) parentIndex = new TreeIndex(parent);
         return parentIndex;
     }
 
@@ -64,10 +64,13 @@ public final class ValidationInput implements AutoCloseable {
             phpCode = tree.files().entrySet().parallelStream()
                     .filter(e -> PhpSource.isPhp(e.getKey()))
                     .collect(Collectors.toConcurrentMap(Map.Entry::getKey,
-                            e -> FileCache.get("php-code", e.getKey(), tree.hash(e.getKey()), () -> PhpSource.codeOnly(e.getValue()))));
+                            e -> cache.get("php-code", e.getKey(), tree.hash(e.getKey()), () -> PhpSource.codeOnly(e.getValue()))));
         }
         return phpCode;
     }
+
+    /** What the built-in rules derived from files, by path and content hash. */
+    FileCache cache() { return cache; }
 
     public ConfigTree tree() { return tree; }
     public ConfigTree parent() { return parent; }

@@ -1,13 +1,14 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeEntry;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static dev.rollguard.validate.Trees.files;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -182,11 +183,16 @@ class MissingReferenceValidatorTest {
 
     @Test
     void linksAndBinariesAreReferencesTheTreeHolds() {
-        var tree = ConfigTree.of(files("index.php", "<?php\nrequire __DIR__ . '/wp-config.php';\n"
+        var text = files("index.php", "<?php\nrequire __DIR__ . '/wp-config.php';\n"
                 + "require __DIR__ . '/lib/x.php';\nrequire __DIR__ . '/shared/y.php';\nrequire __DIR__ . '/var/cache/z.php';\n",
-                "real/y.php", "<?php\n"));
-        var extras = new TreeExtras(Set.of("lib/x.php"), Map.of("shared", "real"), Set.of("wp-config.php", "var"));
-        try (ValidationInput in = new ValidationInput(tree, extras, null, null, ValidationSettings.DEFAULT)) {
+                "real/y.php", "<?php\n");
+        Map<String, TreeEntry> entries = new HashMap<>();
+        text.forEach((path, content) -> entries.put(path, TreeEntry.text(content)));
+        entries.put("lib/x.php", TreeEntry.file(new byte[] {0, 1, 2}));
+        entries.put("shared", TreeEntry.link("shared", "real"));
+        entries.put("wp-config.php", TreeEntry.link("wp-config.php", "/etc/wordpress/config-localhost.php"));
+        entries.put("var", TreeEntry.link("var", "/var/lib/wordpress"));
+        try (ValidationInput in = new ValidationInput(ConfigTree.ofEntries(entries, Limits.DEFAULT), null, ValidationSettings.DEFAULT)) {
             assertThat(v.validate(in)).isEmpty();
         }
     }
