@@ -139,7 +139,9 @@ public final class Analysis {
             long total = 0;
             for (long c : pooled) total += c;
             if (total >= s.minLatencySamples()) {
-                int threshold = quantileBucket(pooled, total, s.latencyQuantile());
+                // never below latencySlackMillis: a request answered in 3 ms instead of 1 ms harms nobody, and at that scale a
+                // graceful restart's cold caches or a busy machine decide the tail (a false rollback on real Apache showed it)
+                int threshold = Math.max(quantileBucket(pooled, total, s.latencyQuantile()), LatencyHistogram.bucket(s.latencySlackMillis()));
                 RateTest.Params lp = new RateTest.Params(s.baselineFloor(), s.latencyRatio(), s.latencyDelta(), s.burstSeconds(),
                         s.hostSpread(), s.latencyAlpha(), s.beta());
                 RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp);

@@ -156,6 +156,19 @@ class AnalysisTest {
         assertThat(wider.reason()).contains("slower than");
     }
 
+    @Test
+    void latencyUnderTheSlackIsNeverARegression() {
+        // a sub-millisecond baseline and a canary with cold caches after its restart: 3 ms is not slow for anyone
+        Random rnd = new Random(11);
+        List<Evidence.HostWindows> b = new ArrayList<>();
+        for (int i = 0; i < 5; i++) b.add(new Evidence.HostWindows("b" + i, latencies(rnd, 90, 0.5, 0.5)));
+        Analysis.Decision warmer = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 3, 0.5))), b), S);
+        assertThat(warmer.verdict()).isNotEqualTo(FAIL);
+        assertThat((Double) warmer.numbers().get("latencyThresholdMs")).isGreaterThanOrEqualTo(S.latencySlackMillis());
+        Analysis.Decision slow = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 200, 0.5))), b), S);
+        assertThat(slow.verdict()).isEqualTo(FAIL);
+    }
+
     private static List<Evidence.Window> latencies(Random rnd, int seconds, double median, double sigma) {
         List<Evidence.Window> w = new ArrayList<>();
         for (int t = 0; t < seconds; t++) {
