@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,5 +176,24 @@ public final class TestServer implements AutoCloseable {
     public void close() {
         server.close();
         TreeLoader.deleteRecursively(dir);
+    }
+
+    /**
+     * A server in a JVM of its own (for tests that kill it or starve it of memory), with the admin token
+     * {@link #ADMIN_TOKEN}, its output in {@code dir/server.log}; returns once its health check answers 200.
+     */
+    public static Process startProcess(Path dir, int port, String... jvmOptions) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db",
+                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
+        pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", ADMIN_TOKEN);
+        Process server = pb.start();
+        HttpClient http = HttpClient.newHttpClient();
+        URI health = URI.create("http://127.0.0.1:" + port + "/api/v1/health");
+        Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        return server;
     }
 }

@@ -17,8 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -137,15 +135,9 @@ class AuditIntegrityTest {
     void killedDuringConcurrentPushesNoVersionLacksItsAuditRecord() throws Exception {
         dir = TestServer.tempDir();
         int port = TestServer.freePort();
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                "dev.rollguard.cli.Main", "server", "--db", dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
-        pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", TestServer.ADMIN_TOKEN);
-        server = pb.start();
+        server = TestServer.startProcess(dir, port);
         String url = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
-                http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         HttpRequest spec = HttpRequest.newBuilder(URI.create(url + "/api/v1/services/wp")).header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN)
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")).build();
         assertThat(http.send(spec, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** Issue 13 item 11: concurrent large bodies cannot exhaust a server's heap (a real server in a JVM with a small heap). */
 class BodyMemoryTest {
@@ -65,16 +64,9 @@ class BodyMemoryTest {
     void fourConcurrentHundredMegabyteBodiesLeaveA256MegabyteServerStanding() throws Exception {
         dir = TestServer.tempDir();
         int port = TestServer.freePort();
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db",
-                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
-        pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", TestServer.ADMIN_TOKEN);
-        server = pb.start();
+        server = TestServer.startProcess(dir, port, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
         String url = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
-                http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         assertThat(http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/services/wp")).header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN)
                 .PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
 
