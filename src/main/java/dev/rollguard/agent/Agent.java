@@ -73,7 +73,16 @@ public final class Agent implements AutoCloseable {
 
     /** Failures the agent reports once and does not retry: the tree itself is bad. */
     static final class ApplyFailed extends Exception {
-        ApplyFailed(String message) { super(message); }
+        final AgentProtocol.HostFailure failure;
+
+        ApplyFailed(String message) {
+            this(new AgentProtocol.HostFailure(AgentProtocol.Stage.APPLY, message, null));
+        }
+
+        ApplyFailed(AgentProtocol.HostFailure failure) {
+            super(failure.message());
+            this.failure = failure;
+        }
     }
 
     private final Config config;
@@ -88,7 +97,9 @@ public final class Agent implements AutoCloseable {
     private volatile Integer applied;
     private final Set<Integer> everApplied = ConcurrentHashMap.newKeySet();
     private volatile Integer failedVersion;
-    private volatile String applyError;
+    private volatile AgentProtocol.HostFailure failure;
+    /** The service's preflight probes, as the server sent them with the version being applied (null: none declared). */
+    private volatile AgentProtocol.PreflightSpec servicePreflight;
     private volatile Integer desired;
     private volatile JsonNode inlineBundle;
     private volatile boolean connected;
@@ -122,6 +133,8 @@ public final class Agent implements AutoCloseable {
     /** Every version this agent made live since it started (the one it found on disk included). */
     public Set<Integer> everApplied() { return Set.copyOf(everApplied); }
     public Integer failedVersion() { return failedVersion; }
+    /** Why {@link #failedVersion()} failed here (null: nothing failed). */
+    public AgentProtocol.HostFailure failure() { return failure; }
     public boolean connected() { return connected; }
     public ReleaseDirectory releases() { return releases; }
 
@@ -147,6 +160,8 @@ public final class Agent implements AutoCloseable {
                 connected = true;
                 failures = 0;
                 desired = d.desiredVersion();
+                // the probes come with a version this host has not acted on: the one it is about to stage
+                if (d.desiredVersion() != null && !AgentProtocol.known(d.desiredVersion()).equals(known)) servicePreflight = d.preflight();
                 // the answer carries the new version's bundle when it is small: no second request for it
                 inlineBundle = d.bundle() != null && d.bundle().path("version").isNumber() ? d.bundle() : null;
                 converge();
@@ -187,8 +202,8 @@ public final class Agent implements AutoCloseable {
         AgentProtocol.Registered r = post(AgentProtocol.REGISTER_PATH, new AgentProtocol.Register(config.service(), config.env(),
                 config.host(), null), AgentProtocol.Registered.class);
         desired = r.desiredVersion();
+        // no converge here: the next long-poll answers at once with the version, its bundle and the service's probes
         report();
-        converge();
     }
 
     /** Applies the desired version unless it is what runs, or what just failed here. */
@@ -199,23 +214,24 @@ public final class Agent implements AutoCloseable {
             try {
                 apply(want);
                 failedVersion = null;
-                applyError = null;
+                failure = null;
             } catch (ApplyFailed e) {
-                failed(want, e.getMessage());
+                failed(want, e.failure);
             } catch (RuntimeException e) {
                 // anything else that goes wrong with one version (a name the file system refuses, a full disk, the server
                 // refusing its bundle) fails that version, not the agent: it is reported, and the agent waits for the next
-                failed(want, e instanceof ServerError se ? "server refused the bundle (" + se.status + " " + se.code + "): "
-                        + se.getMessage() : e.getMessage() == null ? e.toString() : e.getMessage());
+                failed(want, new AgentProtocol.HostFailure(AgentProtocol.Stage.APPLY, e instanceof ServerError se
+                        ? "server refused the bundle (" + se.status + " " + se.code + "): " + se.getMessage()
+                        : e.getMessage() == null ? e.toString() : e.getMessage(), null));
             }
         }
         report();
     }
 
-    private void failed(int version, String why) {
+    private void failed(int version, AgentProtocol.HostFailure why) {
         failedVersion = version;
-        applyError = why;
-        log.warn("agent {}: v{} not applied: {}", config.host(), version, why);
+        failure = why;
+        log.warn("agent {}: v{} not applied ({}): {}", config.host(), version, why.stage(), why.message());
     }
 
     private void apply(int version) throws IOException, InterruptedException, ApplyFailed {
@@ -242,11 +258,10 @@ public final class Agent implements AutoCloseable {
         }
         Safeguards guard = config.safeguards();
         if (guard.preflightOn()) {
-            Optional<String> failure = Preflight.check(guard.shadow(), guard.preflight(), staged, env);
-            if (failure.isPresent()) {
+            Optional<AgentProtocol.HostFailure> caught = Preflight.check(guard.shadow(), guard.probes(servicePreflight), staged, env);
+            if (caught.isPresent()) {
                 releases.discard(staged);
-                // the version never served a request on this host: the server's incident says so through this text
-                throw new ApplyFailed("caught in preflight, 0 requests failed: " + failure.get());
+                throw new ApplyFailed(caught.get());
             }
         }
         Path previous;
@@ -324,7 +339,7 @@ public final class Agent implements AutoCloseable {
             if (config.reload() != null) hook(config.reload(), hookEnv(previousVersion == null ? 0 : previousVersion, previous));
             applied = previousVersion;
             failedVersion = version;
-            applyError = reason;
+            failure = new AgentProtocol.HostFailure(AgentProtocol.Stage.WATCHDOG, reason, null);
             log.warn("agent {}: v{} reverted to v{} by the local watchdog: {}", config.host(), version, previousVersion, reason);
         }
         try {
@@ -371,7 +386,7 @@ public final class Agent implements AutoCloseable {
             batch = new ArrayList<>(unsent);
         }
         AgentProtocol.Desired r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()),
-                new AgentProtocol.Report(applied, failedVersion, applyError, batch), AgentProtocol.Desired.class);
+                new AgentProtocol.Report(applied, failedVersion, failure == null ? null : failure.message(), batch, failure), AgentProtocol.Desired.class);
         synchronized (unsent) {
             for (int i = 0; i < batch.size() && !unsent.isEmpty(); i++) unsent.pollFirst();
         }

@@ -1,5 +1,10 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.AgentProtocol.HostFailure;
+import dev.rollguard.protocol.AgentProtocol.PreflightSpec;
+import dev.rollguard.protocol.AgentProtocol.ProbeAnswer;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -21,23 +25,6 @@ import java.util.regex.Pattern;
  * paths, stop the shadow. A failure means the version never serves a user on this host.
  */
 public final class Preflight {
-    /**
-     * What to probe on the shadow instance.
-     *
-     * @param bodyMatch optional regular expression the body must contain
-     */
-    public record Spec(List<String> paths, int expectStatus, String bodyMatch, Duration timeout) {
-        public static final Spec DEFAULT = new Spec(List.of("/"), 200, null, Duration.ofSeconds(20));
-
-        public Spec {
-            paths = paths == null || paths.isEmpty() ? List.of("/") : List.copyOf(paths);
-            expectStatus = expectStatus == 0 ? 200 : expectStatus;
-            timeout = timeout == null ? Duration.ofSeconds(20) : timeout;
-            if (bodyMatch != null) Pattern.compile(bodyMatch);
-            for (String p : paths) if (!p.startsWith("/")) throw new IllegalArgumentException("preflight path must start with '/': " + p);
-        }
-    }
-
     /** Starts the shadow instance of a staged tree on a port; closing it stops the instance. */
     public interface Shadow {
         Running start(Path staged, int port, Map<String, String> env) throws IOException;
@@ -56,52 +43,62 @@ public final class Preflight {
 
     private Preflight() {}
 
-    /** Empty when every path answered as the spec expects; else why not (status and the first lines of the body). */
-    public static Optional<String> check(Shadow shadow, Spec spec, Path staged, Map<String, String> env) throws InterruptedException {
+    /**
+     * Empty when every probe answered as the spec expects; else the failure, stage {@code PREFLIGHT}, with the failed
+     * probe's answer (status and the first lines of the body) when one came.
+     */
+    public static Optional<HostFailure> check(Shadow shadow, PreflightSpec spec, Path staged, Map<String, String> env)
+            throws InterruptedException {
         int port = freePort();
         long deadline = System.nanoTime() + spec.timeout().toNanos();
         try (Running running = shadow.start(staged, port, env)) {
             while (!listening(port)) {
                 Optional<String> exited = running.exited();
-                if (exited.isPresent()) return Optional.of("shadow instance exited before answering: " + exited.get());
-                if (System.nanoTime() > deadline) return Optional.of("shadow instance did not listen on port " + port + " within "
-                        + spec.timeout().toSeconds() + " s");
+                if (exited.isPresent()) return failure("shadow instance exited before answering: " + exited.get(), null);
+                if (System.nanoTime() > deadline) return failure("shadow instance did not listen on port " + port + " within "
+                        + spec.timeout().toSeconds() + " s", null);
                 Thread.sleep(20);
             }
-            Pattern match = spec.bodyMatch() == null ? null : Pattern.compile(spec.bodyMatch());
-            for (String path : spec.paths()) {
-                Optional<String> bad = probe(port, path, spec, match, deadline);
+            for (AgentProtocol.Probe p : spec.probes()) {
+                Optional<HostFailure> bad = probe(port, p, deadline);
                 if (bad.isPresent()) return bad;
             }
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.of("shadow instance did not start: " + e.getMessage());
+            return failure("shadow instance did not start: " + e.getMessage(), null);
         }
     }
 
-    private static Optional<String> probe(int port, String path, Spec spec, Pattern match, long deadline) throws InterruptedException {
+    private static Optional<HostFailure> failure(String message, ProbeAnswer answer) {
+        return Optional.of(new HostFailure(AgentProtocol.Stage.PREFLIGHT, message, answer));
+    }
+
+    private static Optional<HostFailure> probe(int port, AgentProtocol.Probe p, long deadline) throws InterruptedException {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
         HttpResponse<String> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofMillis(left)).GET().build(),
+            r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + p.path())).timeout(Duration.ofMillis(left)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return Optional.of("GET " + path + " failed: " + e.getMessage());
+            return failure("GET " + p.path() + " failed: " + e.getMessage(), new ProbeAnswer(p.path(), 0, p.status(), ""));
         }
-        if (r.statusCode() != spec.expectStatus()) {
-            return Optional.of("GET " + path + " answered " + r.statusCode() + " (expected " + spec.expectStatus() + ")" + firstLines(r.body()));
+        String excerpt = firstLines(r.body());
+        ProbeAnswer answer = new ProbeAnswer(p.path(), r.statusCode(), p.status(), excerpt);
+        String body = excerpt.isEmpty() ? "; empty body" : "; body: " + excerpt;
+        if (r.statusCode() != p.status()) {
+            return failure("GET " + p.path() + " answered " + r.statusCode() + " (expected " + p.status() + ")" + body, answer);
         }
-        if (match != null && !match.matcher(r.body()).find()) {
-            return Optional.of("GET " + path + " answered " + r.statusCode() + " but the body does not match /" + spec.bodyMatch() + "/"
-                    + firstLines(r.body()));
+        if (p.body() != null && !Pattern.compile(p.body()).matcher(r.body()).find()) {
+            return failure("GET " + p.path() + " answered " + r.statusCode() + " but the body does not match /" + p.body() + "/" + body, answer);
         }
         return Optional.empty();
     }
 
-    private static String firstLines(String body) {
-        if (body == null || body.isBlank()) return "; empty body";
+    /** The body's first lines, each trimmed and cut at 200 characters, joined with " | " (empty for an empty body). */
+    static String firstLines(String body) {
+        if (body == null || body.isBlank()) return "";
         String[] lines = body.strip().split("\r?\n", BODY_LINES + 1);
-        StringBuilder sb = new StringBuilder("; body: ");
+        StringBuilder sb = new StringBuilder();
         for (int i = 0; i < Math.min(BODY_LINES, lines.length); i++) {
             String l = lines[i].strip();
             sb.append(i == 0 ? "" : " | ").append(l.length() > 200 ? l.substring(0, 200) + "…" : l);

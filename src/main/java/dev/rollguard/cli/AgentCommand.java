@@ -4,10 +4,10 @@ import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.HttpProbe;
-import dev.rollguard.agent.Preflight;
 import dev.rollguard.agent.Safeguards;
 import dev.rollguard.agent.ShadowCommand;
 import dev.rollguard.agent.Watchdog;
+import dev.rollguard.protocol.AgentProtocol;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,17 +62,18 @@ public final class AgentCommand implements Callable<Integer> {
             + "'exec php -d display_errors=0 -S 127.0.0.1:$ROLLGUARD_PREFLIGHT_PORT -t \"$ROLLGUARD_STAGED_DIR\"'")
     String preflight;
 
-    @Option(names = "--preflight-path", split = ",", description = "Path(s) the preflight requests (default /)")
+    @Option(names = "--preflight-path", split = ",", description = "Path(s) the preflight requests; any of the --preflight-* flags "
+            + "replaces the service spec's probes on this host (default: the spec's 'preflight', else GET / expecting 200)")
     List<String> preflightPaths;
 
-    @Option(names = "--preflight-status", defaultValue = "200", description = "Status every preflight path must answer (default ${DEFAULT-VALUE})")
-    int preflightStatus;
+    @Option(names = "--preflight-status", description = "Status every preflight path must answer (default 200)")
+    Integer preflightStatus;
 
     @Option(names = "--preflight-body", description = "Regular expression every preflight body must contain")
     String preflightBody;
 
-    @Option(names = "--preflight-timeout-seconds", defaultValue = "20", description = "Start and probe within (default ${DEFAULT-VALUE} s)")
-    long preflightTimeout;
+    @Option(names = "--preflight-timeout-seconds", description = "Start and probe within (default 20 s)")
+    Integer preflightTimeout;
 
     @Option(names = "--watchdog-seconds", defaultValue = "0",
             description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
@@ -84,12 +85,20 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--watchdog-error-share", defaultValue = "0.8", description = "Share of 5xx that reverts (default ${DEFAULT-VALUE})")
     double watchdogShare;
 
+    /** This host's own probes, when any --preflight-* flag gives them (null: the service spec's, or the default). */
+    private AgentProtocol.PreflightSpec localProbes() {
+        if (preflightPaths == null && preflightStatus == null && preflightBody == null && preflightTimeout == null) return null;
+        List<String> paths = preflightPaths == null || preflightPaths.isEmpty() ? List.of("/") : preflightPaths;
+        return new AgentProtocol.PreflightSpec(paths.stream().map(p -> new AgentProtocol.Probe(p, preflightStatus == null ? 200 : preflightStatus,
+                preflightBody)).toList(), preflightTimeout == null ? 0 : preflightTimeout);
+    }
+
     @Override
     public Integer call() throws Exception {
         Safeguards safeguards;
         try {
             safeguards = new Safeguards(preflight == null ? null : new ShadowCommand(preflight, target),
-                    preflight == null ? null : new Preflight.Spec(preflightPaths, preflightStatus, preflightBody, Duration.ofSeconds(preflightTimeout)),
+                    preflight == null ? null : localProbes(),
                     watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare));
         } catch (IllegalArgumentException e) {
             System.err.println("rollguard agent: " + e.getMessage());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.incident.IncidentSettings;
 import dev.rollguard.prometheus.PrometheusSettings;
+import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.RolloutPolicy;
 import dev.rollguard.validate.ValidationSettings;
 
@@ -14,12 +15,14 @@ import java.util.regex.Pattern;
 
 /**
  * How a service is managed: its environments in promotion order, its validators, its rollout policy and, optionally, the
- * Prometheus whose queries tell its hosts' health beside the agents' reports. Stored as JSON;
+ * Prometheus whose queries tell its hosts' health beside the agents' reports, and the probes its agents' preflight
+ * requests from a staged version (null: none declared). Stored as JSON;
  * unknown fields are ignored so older servers can read newer specs.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
-                          IncidentSettings incidents, List<String> secretPatterns, PrometheusSettings prometheus) {
+                          IncidentSettings incidents, List<String> secretPatterns, PrometheusSettings prometheus,
+                          AgentProtocol.PreflightSpec preflight) {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,99}$");
     public static final List<String> DEFAULT_ENVIRONMENTS = List.of("testing", "production");
 
@@ -54,16 +57,21 @@ public record ServiceSpec(String description, List<String> environments, Validat
     }
 
     public static ServiceSpec defaults() {
-        return new ServiceSpec(null, null, null, null, null, null, null);
+        return new ServiceSpec(null, null, null, null, null, null, null, null);
+    }
+
+    /** The spec with these preflight probes (null: none declared; each agent's own flags or default then). */
+    public ServiceSpec withPreflight(AgentProtocol.PreflightSpec p) {
+        return new ServiceSpec(description, environments, validation, rollout, incidents, secretPatterns, prometheus, p);
     }
 
     public ServiceSpec withEnvironments(List<String> envs) {
-        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns, prometheus);
+        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns, prometheus, preflight);
     }
 
     /** The spec as shown to people: webhook secrets and routing keys masked. */
     public ServiceSpec masked() {
-        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns, prometheus);
+        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns, prometheus, preflight);
     }
 
     /** A spec read back from {@link #masked()} and sent again keeps the stored secrets where it shows the mask. */
@@ -78,7 +86,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
         }
         IncidentSettings i = incidents;
         return new ServiceSpec(description, environments, validation, rollout,
-                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns, prometheus);
+                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns, prometheus, preflight);
     }
 
     public static String checkName(String name) {

@@ -2,9 +2,11 @@ package dev.rollguard.incident;
 
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.Rollout;
+import dev.rollguard.rollout.RolloutEvent;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -108,13 +110,28 @@ public final class IncidentMachine {
 
     // ------------------------------------------------------------------ from rollouts
 
+    /** A preflight that stopped the version before any host served it says so first: its impact is nil. */
+    static String rollbackTitle(Rollout r, String reason, RolloutEvent.HostFailed hostFailed) {
+        if (hostFailed != null && hostFailed.failure().stage() == AgentProtocol.Stage.PREFLIGHT && hostFailed.neverServed()) {
+            return "v" + r.toVersion() + " caught in preflight in " + r.env() + ", 0 requests failed: host " + hostFailed.host() + ": "
+                    + hostFailed.failure().message();
+        }
+        return "v" + r.toVersion() + " rolled back automatically in " + r.env() + ": " + reason;
+    }
+
     /**
      * An automatic rollback (with the analysis' {@code rollbackReason} and numbers) or, when the reason is null, a
      * break-glass release opens an incident for the rollout; one already open for it ({@code existing}) takes it on.
      */
     public static Step rolloutIncident(Incident existing, Rollout r, EventRecord e, String rollbackReason, String causeKey, Instant now) {
+        return rolloutIncident(existing, r, e, rollbackReason, null, causeKey, now);
+    }
+
+    /** As above; {@code hostFailed}: the host's report the rollback acted on, when it was one (null: the analysis). */
+    public static Step rolloutIncident(Incident existing, Rollout r, EventRecord e, String rollbackReason, RolloutEvent.HostFailed hostFailed,
+                                       String causeKey, Instant now) {
         boolean automatic = rollbackReason != null;
-        String title = automatic ? "v" + r.toVersion() + " rolled back automatically in " + r.env() + ": " + rollbackReason
+        String title = automatic ? rollbackTitle(r, rollbackReason, hostFailed)
                 : "Break-glass release of v" + r.toVersion() + " to " + r.env() + ": " + r.breakGlass();
         List<Effect> effects = new ArrayList<>();
         Incident i;

@@ -295,11 +295,11 @@ public final class IncidentService implements AutoCloseable {
         String cause = "rollout:" + e.rolloutId();
         synchronized (this) {
             if (posted.event() instanceof RolloutEvent.RollbackStarted rb && rb.automatic()) {
-                openFromRollout(e, cause, rb.reason());
+                openFromRollout(e, cause, rb.reason(), rb.cause());
                 return;
             }
             if (posted.event() instanceof RolloutEvent.Started started && started.breakGlass() != null) {
-                openFromRollout(e, cause, null);
+                openFromRollout(e, cause, null, null);
                 return;
             }
             Incident existing = store.inTransaction(h -> store.activeByCause(h, cause)).orElse(null);
@@ -313,13 +313,13 @@ public final class IncidentService implements AutoCloseable {
     }
 
     /** An automatic rollback (with the analysis' {@code rollbackReason}) or, when that is null, a break-glass release. */
-    private void openFromRollout(EventRecord e, String cause, String rollbackReason) {
+    private void openFromRollout(EventRecord e, String cause, String rollbackReason, RolloutEvent.HostFailed hostFailed) {
         Rollout r = rollouts.find(e.rolloutId()).orElse(null);
         if (r == null) return;
         Instant now = clock.instant();
         store.useTransaction(h -> {
             Incident existing = store.activeByCause(h, cause).orElse(null);
-            execute(h, existing, IncidentMachine.rolloutIncident(existing, r, e, rollbackReason, cause, now), now);
+            execute(h, existing, IncidentMachine.rolloutIncident(existing, r, e, rollbackReason, hostFailed, cause, now), now);
         });
         notifier.wake();
     }

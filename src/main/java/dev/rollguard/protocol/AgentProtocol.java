@@ -9,7 +9,10 @@ import dev.rollguard.health.HealthStore;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The agent protocol, written once: the requests and answers between the server and its agents (the real agent and
@@ -31,25 +34,117 @@ public final class AgentProtocol {
     /** The answer to {@link Register}: what the host should run (null: nothing yet) and how often to report. */
     public record Registered(String host, Integer desiredVersion, long reportIntervalMillis) {}
 
-    /** What a host runs, what failed to apply there and why, and its health since the last report. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthStore.Sample> samples) {}
-
     /**
-     * The answer to a long-poll and to a report: the version the host should run (null: none), and on a long-poll asked
-     * with {@code bundle=inline} the version's bundle when it is small enough.
+     * What a host runs, what failed to apply there and why ({@code applyError} for people, {@code failure} for code), and
+     * its health since the last report.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Desired(Integer desiredVersion, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode bundle) {
+    public record Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthStore.Sample> samples,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) HostFailure failure) {
+        public Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthStore.Sample> samples) {
+            this(appliedVersion, failedVersion, applyError, samples, null);
+        }
+    }
+
+    /** Where on a host a version failed. */
+    public enum Stage {
+        /** Staging, the pre-apply hook or the reload: the version did not go live. */
+        APPLY,
+        /** The shadow instance of the staged tree failed a probe: the version never served a user request. */
+        PREFLIGHT,
+        /** The version went live and the host's own watchdog reverted it on its failed requests. */
+        WATCHDOG
+    }
+
+    /**
+     * Why a version failed on a host, as a fact: the stage, a line for people, and for a failed preflight probe its
+     * answer (null otherwise).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record HostFailure(Stage stage, String message, @JsonInclude(JsonInclude.Include.NON_NULL) ProbeAnswer probe) {
+        public HostFailure {
+            if (stage == null) throw new IllegalArgumentException("a host failure needs its stage");
+            message = message == null ? "" : message;
+        }
+
+        /** Did users see it? Only a version that went live can have failed their requests. */
+        public boolean beforeAnyUser() { return stage != Stage.WATCHDOG; }
+
+        /** As stored by the server: the texts an agent sends cut to a bounded length. */
+        public HostFailure bounded() {
+            return new HostFailure(stage, cut(message, 2000), probe == null ? null
+                    : new ProbeAnswer(cut(probe.path(), 200), probe.status(), probe.expectedStatus(), cut(probe.bodyExcerpt(), 2000)));
+        }
+    }
+
+    /**
+     * A preflight probe's answer: {@code status} 0 when none came (refused, timed out), {@code bodyExcerpt} the body's
+     * first lines.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ProbeAnswer(String path, int status, int expectedStatus, String bodyExcerpt) {}
+
+    /**
+     * What a host's preflight requests from the shadow instance of a staged version, declared in the service's spec and
+     * sent with the desired version: each probe's path, expected status and optional body match (a regular expression the
+     * body must contain), all within {@code timeoutSeconds} of the shadow's start.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record PreflightSpec(List<Probe> probes, int timeoutSeconds) {
+        public static final PreflightSpec DEFAULT = new PreflightSpec(List.of(new Probe("/", 200, null)), 20);
+
+        public PreflightSpec {
+            probes = probes == null || probes.isEmpty() ? List.of(new Probe("/", 200, null)) : List.copyOf(probes);
+            timeoutSeconds = timeoutSeconds <= 0 ? 20 : timeoutSeconds;
+            if (timeoutSeconds > 600) throw new IllegalArgumentException("preflight timeoutSeconds must be at most 600");
+        }
+
+        public Duration timeout() { return Duration.ofSeconds(timeoutSeconds); }
+    }
+
+    /** One request of a preflight: {@code status} 0 means 200; {@code body} null means any body. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Probe(String path, int status, @JsonInclude(JsonInclude.Include.NON_NULL) String body) {
+        public Probe {
+            if (path == null || !path.startsWith("/")) throw new IllegalArgumentException("a preflight probe's path must start with '/': " + path);
+            status = status == 0 ? 200 : status;
+            if (status < 100 || status > 599) throw new IllegalArgumentException("a preflight probe's status must be 100..599: " + status);
+            if (body != null) {
+                try {
+                    Pattern.compile(body);
+                } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException("a preflight probe's body is not a regular expression: " + e.getDescription());
+                }
+            }
+        }
+    }
+
+    /**
+     * The answer to a long-poll and to a report: the version the host should run (null: none), on a long-poll asked with
+     * {@code bundle=inline} the version's bundle when it is small enough, and the service's preflight probes (null: the
+     * spec declares none).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Desired(Integer desiredVersion, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode bundle,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) PreflightSpec preflight) {
+        public Desired(Integer desiredVersion, JsonNode bundle) {
+            this(desiredVersion, bundle, null);
+        }
+
         /** An answer carrying a bundle as the server stores it (JSON text), written out without parsing it again. */
-        public static Desired withBundleJson(Integer desiredVersion, String bundleJson) {
-            return new Desired(desiredVersion, bundleJson == null ? null : JsonNodeFactory.instance.rawValueNode(new RawValue(bundleJson)));
+        public static Desired withBundleJson(Integer desiredVersion, String bundleJson, PreflightSpec preflight) {
+            return new Desired(desiredVersion, bundleJson == null ? null : JsonNodeFactory.instance.rawValueNode(new RawValue(bundleJson)),
+                    preflight);
         }
 
         /** The bundle came with the answer, and it is of the desired version. */
         public boolean carriesBundle() {
             return desiredVersion != null && bundle != null && bundle.path("version").asInt(-1) == desiredVersion;
         }
+    }
+
+    private static String cut(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max) + "…";
     }
 
     /** The long-poll's {@code known} parameter for a version (null: none). */

@@ -39,7 +39,7 @@ public final class AgentService {
 
     /** Completes when the report is committed, with the version the host should run. */
     public CompletableFuture<AgentProtocol.Desired> report(String service, String env, String host, AgentProtocol.Report r) {
-        return rollouts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.samples())
+        return rollouts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.failure(), r.samples())
                 .thenApply(v -> new AgentProtocol.Desired(v, null));
     }
 
@@ -57,7 +57,9 @@ public final class AgentService {
         boolean inline = AgentProtocol.INLINE.equals(bundleMode);
         int wait = waitSeconds == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS, waitSeconds));
         return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos())
-                .thenApply(version -> AgentProtocol.Desired.withBundleJson(version, inline ? inlineBundle(service, version, k) : null));
+                .thenApply(version -> AgentProtocol.Desired.withBundleJson(version, inline ? inlineBundle(service, version, k) : null,
+                        // the probes go with a version the host is about to stage, not with every answer
+                        version == null || same(version, k) ? null : rollouts.preflight(service)));
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 final class HostReports implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HostReports.class);
     /** What one agent said of itself. */
-    record Report(String service, String env, String host, Integer applied, Integer failed, String error, Instant at) {
+    record Report(String service, String env, String host, Integer applied, Integer failed, String error, String failure, Instant at) {
         String key() {
             return HostSignals.key(service, env, host);
         }

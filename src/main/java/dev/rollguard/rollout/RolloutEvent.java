@@ -1,5 +1,7 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.protocol.AgentProtocol;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -121,14 +123,44 @@ public sealed interface RolloutEvent {
      * {@code reason} and numbers; manual ones the person ({@code actor}) and their reason, if any.
      */
     record RollbackStarted(boolean automatic, String actor, String reason, Map<String, Object> numbers, List<String> hosts,
-                           Integer toVersion) implements RolloutEvent {
+                           Integer toVersion, HostFailed cause) implements RolloutEvent {
+        public RollbackStarted(boolean automatic, String actor, String reason, Map<String, Object> numbers, List<String> hosts,
+                               Integer toVersion) {
+            this(automatic, actor, reason, numbers, hosts, toVersion, null);
+        }
+
         public Kind kind() { return Kind.ROLLBACK_STARTED; }
 
         public String message() {
             return automatic ? "automatic rollback: " + reason : "manual rollback by " + actor + (reason == null ? "" : ": " + reason);
         }
 
-        public Map<String, Object> data() { return rollbackData(numbers, hosts, toVersion); }
+        public Map<String, Object> data() {
+            Map<String, Object> data = rollbackData(numbers, hosts, toVersion);
+            if (cause != null) data.putAll(cause.data());
+            return data;
+        }
+    }
+
+    /**
+     * A host reported the version failed there, and where: in its preflight (no user request ever reached it), when
+     * applying it, or by its local watchdog after the switch. The rollout's failure when no analysis decided first.
+     * {@code neverServed}: no host of the rollout had served the version when it failed, so no user request met it.
+     */
+    record HostFailed(String host, AgentProtocol.HostFailure failure, boolean neverServed) {
+        public Map<String, Object> data() {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("failedHost", host);
+            data.put("failedStage", failure.stage().name());
+            data.put("neverServed", neverServed);
+            if (failure.probe() != null) {
+                data.put("probePath", failure.probe().path());
+                data.put("probeStatus", failure.probe().status());
+                data.put("probeExpectedStatus", failure.probe().expectedStatus());
+                data.put("probeBody", failure.probe().bodyExcerpt());
+            }
+            return data;
+        }
     }
 
     /** A person aborted the rollout: its hosts go back to {@code toVersion}, the version is not marked bad. */

@@ -1,5 +1,7 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.protocol.AgentProtocol;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,7 +60,10 @@ public final class RolloutMachine {
                 return fail(r, now, "host " + h + " stopped heart-beating (none for over " + heartbeat.toSeconds() + " s)", Map.of("host", h));
             }
             if (o.failedVersion() != null && o.failedVersion() == r.toVersion()) {
-                return fail(r, now, "host " + h + " failed to apply v" + r.toVersion() + ": " + o.applyError(), Map.of("host", h));
+                AgentProtocol.HostFailure f = o.failure() != null ? o.failure()
+                        : new AgentProtocol.HostFailure(AgentProtocol.Stage.APPLY, o.applyError(), null);
+                return fail(r, now, hostFailureReason(h, r.toVersion(), f), Map.of("host", h),
+                        new RolloutEvent.HostFailed(h, f, f.beforeAnyUser() && noneServed(r, byHost)));
             }
             if (o.appliedVersion() == null || o.appliedVersion() != r.toVersion()) {
                 allApplied = false;
@@ -77,7 +82,7 @@ public final class RolloutMachine {
             if (o != null && !o.windows().isEmpty()) baselineWindows.add(new Evidence.HostWindows(h, o.windows()));
         }
         Analysis.Decision d = Analysis.decide(new Evidence(canaryWindows, baselineWindows), r.policy().analysis());
-        if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d);
+        if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d, null);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
         Instant bakeFrom = watchedSince != null && watchedSince.isAfter(serving) ? watchedSince : serving;
@@ -101,18 +106,41 @@ public final class RolloutMachine {
         return new Step(advanced, actions, d);
     }
 
-    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers) {
-        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, reason, numbers));
+    /** No host of the wave runs the version or has reported on it. */
+    private static boolean noneServed(Rollout r, Map<String, HostObservation> byHost) {
+        for (String h : r.canaryHosts()) {
+            HostObservation o = byHost.get(h);
+            if (o != null && (Integer.valueOf(r.toVersion()).equals(o.appliedVersion()) || o.servingSince() != null)) return false;
+        }
+        return true;
     }
 
-    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d) {
+    /** The line for people; the stage itself travels as {@link RolloutEvent.HostFailed}. */
+    static String hostFailureReason(String host, int version, AgentProtocol.HostFailure f) {
+        return switch (f.stage()) {
+            case PREFLIGHT -> "host " + host + " caught v" + version + " in preflight, before any user request: " + f.message();
+            case WATCHDOG -> "host " + host + " reverted v" + version + " by its local watchdog: " + f.message();
+            case APPLY -> "host " + host + " failed to apply v" + version + ": " + f.message();
+        };
+    }
+
+    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers) {
+        return fail(r, now, reason, numbers, (RolloutEvent.HostFailed) null);
+    }
+
+    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, RolloutEvent.HostFailed cause) {
+        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, reason, numbers), cause);
+    }
+
+    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d,
+                             RolloutEvent.HostFailed cause) {
         if (r.policy().onFailure() == RolloutPolicy.OnFailure.PAUSE) {
             RolloutEvent.PausedOnFailure paused = new RolloutEvent.PausedOnFailure(reason, numbers, r.canaryHosts());
             return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, paused.message()),
                     List.of(new Action.Emit(paused)), d);
         }
         RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(true, null, reason, numbers, r.canaryHosts(),
-                r.fromVersion());
+                r.fromVersion(), cause);
         return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, rollback.message()),
                 rollbackActions(r, rollback), d);
     }

@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.EnvironmentInfo;
@@ -8,6 +9,7 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -207,13 +209,26 @@ public final class RolloutService implements AutoCloseable {
      */
     public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
                                              List<HealthStore.Sample> samples) {
+        return report(service, env, host, applied, failed, error, null, samples);
+    }
+
+    /** As above, with why {@code failed} failed as the agent typed it (null: not said). */
+    public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
+                                             AgentProtocol.HostFailure failure, List<HealthStore.Sample> samples) {
         Instant now = clock.instant();
-        var report = new HostReports.Report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000), now);
+        AgentProtocol.HostFailure f = failure == null ? null : failure.bounded();
+        var report = new HostReports.Report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000),
+                f == null || failed == null ? null : Json.write(f), now);
         return reports.submit(report).thenApply(desired -> {
             Integer version = desired.orElseThrow(() -> unknownHost(service, env, host)).version();
             health.report(service, env, host, samples, now);
             return version;
         });
+    }
+
+    /** The probes the service's spec declares for its agents' preflight (null: none). */
+    public AgentProtocol.PreflightSpec preflight(String service) {
+        return config.service(service).preflight();
     }
 
     private static void checkHostName(String host) {
@@ -462,7 +477,7 @@ public final class RolloutService implements AutoCloseable {
             // a canary host's own answers on the old version, before it switched: the baseline that matches it best
             List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
                     : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, windows, before,
+            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.failure(), h.lastSeen(), counts, windows, before,
                     servingSince));
         }
         return out;

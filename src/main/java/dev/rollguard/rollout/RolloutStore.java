@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.protocol.AgentProtocol;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -27,7 +28,7 @@ public final class RolloutStore {
     private static final String ROLLOUT_COLUMNS = "id, service, environment, from_version, to_version, hosts, policy, state, wave, "
             + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
     private static final String HOST_COLUMNS = "service, environment, host, labels, registered_at, last_seen, applied_version, "
-            + "desired_version, failed_version, apply_error";
+            + "desired_version, failed_version, apply_error, failure";
 
     private final Jdbi jdbi;
 
@@ -96,9 +97,10 @@ public final class RolloutStore {
         if (reports.isEmpty()) return Map.of();
         return jdbi.inTransaction(h -> {
             var update = h.prepareBatch("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
-                    + "apply_error = :error WHERE service = :s AND environment = :e AND host = :h");
+                    + "apply_error = :error, failure = :failure WHERE service = :s AND environment = :e AND host = :h");
             for (HostReports.Report r : reports) {
                 update.bind("now", r.at().toEpochMilli()).bind("applied", r.applied()).bind("failed", r.failed()).bind("error", r.error())
+                        .bind("failure", r.failure())
                         .bind("s", r.service()).bind("e", r.env()).bind("h", r.host()).add();
             }
             update.execute();
@@ -118,7 +120,8 @@ public final class RolloutStore {
     private static HostInfo hostRow(ResultSet rs) throws SQLException {
         return new HostInfo(rs.getString("service"), rs.getString("environment"), rs.getString("host"), rs.getString("labels"),
                 Instant.ofEpochMilli(rs.getLong("registered_at")), instant(rs, "last_seen"), integer(rs, "applied_version"),
-                integer(rs, "desired_version"), integer(rs, "failed_version"), rs.getString("apply_error"));
+                integer(rs, "desired_version"), integer(rs, "failed_version"), rs.getString("apply_error"),
+                rs.getString("failure") == null ? null : Json.read(rs.getString("failure"), AgentProtocol.HostFailure.class));
     }
 
     // ------------------------------------------------------------------ rollouts

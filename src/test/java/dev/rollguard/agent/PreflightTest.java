@@ -3,13 +3,15 @@ package dev.rollguard.agent;
 import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.AgentProtocol.HostFailure;
+import dev.rollguard.protocol.AgentProtocol.PreflightSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,48 +38,65 @@ class PreflightTest {
         TreeLoader.deleteRecursively(dir);
     }
 
-    private Optional<String> check(Preflight.Spec spec) throws InterruptedException {
+    private Optional<HostFailure> check(PreflightSpec spec) throws InterruptedException {
         return Preflight.check(new ShadowCommand(PHP_SERVER, dir), spec, dir.resolve("staged"), Map.of());
+    }
+
+    private static PreflightSpec probes(String body, String... paths) {
+        return new PreflightSpec(List.of(paths).stream().map(p -> new AgentProtocol.Probe(p, 200, body)).toList(), 20);
     }
 
     @Test
     void aHealthyTreePasses() throws Exception {
         Files.writeString(dir.resolve("staged/index.php"), "<?php echo 'Hello from WordPress';\n");
-        assertThat(check(new Preflight.Spec(List.of("/", "/index.php"), 200, "Hello", Duration.ofSeconds(20)))).isEmpty();
+        assertThat(check(probes("Hello", "/", "/index.php"))).isEmpty();
     }
 
     @Test
     void theTypoFailsWithItsStatus() throws Exception {
         Files.writeString(dir.resolve("staged/index.php"), "<?php\nrequire __DIR__ . '/wp-includes/class-wp-hook.phpp';\n");
-        Optional<String> failure = check(Preflight.Spec.DEFAULT);
-        assertThat(failure).hasValueSatisfying(f -> assertThat(f).contains("GET / answered 500 (expected 200); empty body"));
+        Optional<HostFailure> failure = check(PreflightSpec.DEFAULT);
+        assertThat(failure).hasValueSatisfying(f -> {
+            assertThat(f.stage()).isEqualTo(AgentProtocol.Stage.PREFLIGHT);
+            assertThat(f.probe()).isEqualTo(new AgentProtocol.ProbeAnswer("/", 500, 200, ""));
+            assertThat(f.message()).contains("GET / answered 500 (expected 200); empty body");
+        });
     }
 
     @Test
     void aFailureShowsTheFirstLinesOfTheBody() throws Exception {
         Files.writeString(dir.resolve("staged/index.php"), "<?php http_response_code(503);\nforeach (range(1, 9) as $i) echo \"line $i\\n\";\n");
-        assertThat(check(Preflight.Spec.DEFAULT)).hasValueSatisfying(f -> assertThat(f)
-                .contains("GET / answered 503 (expected 200); body: line 1 | line 2 | line 3 | line 4 | line 5").doesNotContain("line 6"));
+        assertThat(check(PreflightSpec.DEFAULT)).hasValueSatisfying(f -> {
+            assertThat(f.probe().status()).isEqualTo(503);
+            assertThat(f.probe().bodyExcerpt()).isEqualTo("line 1 | line 2 | line 3 | line 4 | line 5");
+            assertThat(f.message()).contains("GET / answered 503 (expected 200); body: line 1 | line 2 | line 3 | line 4 | line 5")
+                    .doesNotContain("line 6");
+        });
     }
 
     @Test
     void aBodyThatDoesNotMatchFails() throws Exception {
         Files.writeString(dir.resolve("staged/index.php"), "<?php echo 'Error establishing a database connection';\n");
-        assertThat(check(new Preflight.Spec(List.of("/"), 200, "Hello", Duration.ofSeconds(20))))
-                .hasValueSatisfying(f -> assertThat(f).contains("does not match /Hello/", "Error establishing a database connection"));
+        assertThat(check(probes("Hello", "/"))).hasValueSatisfying(f -> {
+            assertThat(f.probe().status()).isEqualTo(200);
+            assertThat(f.message()).contains("does not match /Hello/", "Error establishing a database connection");
+        });
     }
 
     @Test
     void aShadowThatDiesAtOnceFailsWithItsOutput() throws Exception {
-        Optional<String> failure = Preflight.check(new ShadowCommand("echo 'AH00526: Syntax error'; exit 3", dir), Preflight.Spec.DEFAULT,
+        Optional<HostFailure> failure = Preflight.check(new ShadowCommand("echo 'AH00526: Syntax error'; exit 3", dir), PreflightSpec.DEFAULT,
                 dir.resolve("staged"), Map.of());
-        assertThat(failure).hasValueSatisfying(f -> assertThat(f).contains("exited before answering", "exit 3", "AH00526"));
+        assertThat(failure).hasValueSatisfying(f -> {
+            assertThat(f.probe()).as("no probe answered").isNull();
+            assertThat(f.message()).contains("exited before answering", "exit 3", "AH00526");
+        });
     }
 
     @Test
     void aShadowThatNeverListensTimesOut() throws Exception {
-        Optional<String> failure = Preflight.check(new ShadowCommand("exec sleep 60", dir),
-                new Preflight.Spec(null, 200, null, Duration.ofSeconds(1)), dir.resolve("staged"), Map.of());
-        assertThat(failure).hasValueSatisfying(f -> assertThat(f).contains("did not listen"));
+        Optional<HostFailure> failure = Preflight.check(new ShadowCommand("exec sleep 60", dir), new PreflightSpec(null, 1),
+                dir.resolve("staged"), Map.of());
+        assertThat(failure).hasValueSatisfying(f -> assertThat(f.message()).contains("did not listen"));
     }
 }

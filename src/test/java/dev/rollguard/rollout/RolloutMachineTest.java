@@ -1,6 +1,7 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.health.Counts;
+import dev.rollguard.protocol.AgentProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -59,7 +60,7 @@ class RolloutMachineTest {
         Instant now = T0.plusSeconds(30);
         List<HostObservation> obs = new ArrayList<>(healthy(r, now, 3000, 0));
         HostObservation canary = obs.get(0);
-        obs.set(0, new HostObservation(canary.host(), canary.appliedVersion(), null, null, now, canary.health(), canary.windows(),
+        obs.set(0, new HostObservation(canary.host(), canary.appliedVersion(), null, null, null, now, canary.health(), canary.windows(),
                 List.of(), serving));
         assertThat(RolloutMachine.step(r, obs, now).rollout().wave()).as("serving for 5 s of a 10 s bake").isZero();
         Instant baked = serving.plusSeconds(10);
@@ -137,6 +138,36 @@ class RolloutMachineTest {
                 .as("terminal rollouts do nothing").isEmpty();
     }
 
+    private static RolloutEvent.HostFailed rollbackCause(RolloutMachine.Step s) {
+        return s.actions().stream().filter(a -> a instanceof Action.Emit e && e.event() instanceof RolloutEvent.RollbackStarted)
+                .map(a -> ((RolloutEvent.RollbackStarted) ((Action.Emit) a).event()).cause()).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aFailureCaughtInPreflightIsTypedAsSuchAndNeverServed() {
+        Rollout r = rollout(5);
+        Instant now = T0.plusSeconds(2);
+        AgentProtocol.HostFailure caught = new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT, "GET / answered 500 (expected 200); empty body",
+                new AgentProtocol.ProbeAnswer("/", 500, 200, ""));
+        List<HostObservation> obs = new ArrayList<>(healthy(r, now, 10, 0));
+        obs.set(0, new HostObservation("h0", 1, 2, caught.message(), caught, now, Counts.EMPTY, List.of(), List.of(), null));
+        RolloutMachine.Step failed = RolloutMachine.step(r, obs, now);
+        assertThat(failed.rollout().state()).isEqualTo(Rollout.State.ROLLED_BACK);
+        RolloutEvent.HostFailed cause = rollbackCause(failed);
+        assertThat(cause.host()).isEqualTo("h0");
+        assertThat(cause.failure().stage()).isEqualTo(AgentProtocol.Stage.PREFLIGHT);
+        assertThat(cause.failure().probe().status()).isEqualTo(500);
+        assertThat(cause.neverServed()).isTrue();
+        assertThat(cause.data()).containsEntry("failedStage", "PREFLIGHT").containsEntry("probeStatus", 500);
+
+        // the same report from a host that had served the version (a watchdog's revert) is no "never served"
+        AgentProtocol.HostFailure reverted = new AgentProtocol.HostFailure(AgentProtocol.Stage.WATCHDOG, "5 of 5 requests failed", null);
+        obs.set(0, new HostObservation("h0", 1, 2, reverted.message(), reverted, now, Counts.EMPTY, List.of(), List.of(), now.minusSeconds(1)));
+        RolloutEvent.HostFailed watchdog = rollbackCause(RolloutMachine.step(r, obs, now));
+        assertThat(watchdog.failure().stage()).isEqualTo(AgentProtocol.Stage.WATCHDOG);
+        assertThat(watchdog.neverServed()).isFalse();
+    }
+
     @Test
     void applyFailureAndLostHeartbeatFailTheCanary() {
         Rollout r = rollout(5);
@@ -145,6 +176,7 @@ class RolloutMachineTest {
         obs.set(0, new HostObservation("h0", 1, 2, "apachectl -t: Syntax error", now, Counts.EMPTY));
         RolloutMachine.Step failed = RolloutMachine.step(r, obs, now);
         assertThat(failed.rollout().reason()).contains("h0 failed to apply v2", "Syntax error");
+        assertThat(rollbackCause(failed).failure().stage()).as("an older agent's untyped failure").isEqualTo(AgentProtocol.Stage.APPLY);
 
         List<HostObservation> silent = new ArrayList<>(healthy(r, now, 10, 0));
         silent.set(0, new HostObservation("h0", 2, null, null, T0.minusSeconds(60), Counts.EMPTY));
