@@ -4,6 +4,7 @@ import dev.rollguard.Processes;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.demo.ApacheHost;
 import dev.rollguard.demo.Demo;
+import dev.rollguard.demo.MariaDb;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,8 +40,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-install", description = "Do not apt-get install apache2 / libapache2-mod-php when missing")
     boolean noInstall;
 
-    @Option(names = "--no-rollback", description = "Turn automatic rollback off, to watch what it prevents (the story then fails)")
+    @Option(names = "--no-rollback", description = "Turn automatic rollback and the hosts' safeguards off, to watch what they prevent")
     boolean noRollback;
+
+    @Option(names = "--no-preflight", description = "No preflight on the hosts: the typo goes live on the canary, and the watchdog or "
+            + "the canary analysis stops it")
+    boolean noPreflight;
+
+    @Option(names = "--no-watchdog", description = "No local watchdog on the hosts (with --no-preflight: the server's canary analysis alone)")
+    boolean noWatchdog;
+
+    @Option(names = "--wordpress-like", description = "A generated WordPress-like tree instead of Debian's WordPress on MariaDB")
+    boolean wordpressLike;
 
     @Option(names = "--stay", description = "Keep the server, fleet and dashboard up at the end, until Ctrl-C")
     boolean stay;
@@ -50,8 +61,10 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (hosts < 2 || hosts > 50) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--hosts must be 2..50");
         boolean apache = !simulated && apacheAvailable(out);
+        boolean wordpress = apache && !wordpressLike && lampAvailable(out);
         clean(dir);
-        Demo demo = new Demo(new Demo.Options(hosts, rps, !noRollback, apache, dir.toAbsolutePath(), 10), out);
+        Demo demo = new Demo(new Demo.Options(hosts, rps, !noRollback, apache, dir.toAbsolutePath(), 10, wordpress,
+                apache && !noRollback && !noPreflight, apache && !noRollback && !noWatchdog), out);
         try {
             demo.run(url -> {
                 if (!stay) {
@@ -92,6 +105,20 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.println("NOTE: " + ApacheHost.missing().orElse("Apache unavailable") + " — falling back to simulated hosts "
                 + "(same agents, same server; each host answers 500 when a required file is missing).");
+        out.flush();
+        return false;
+    }
+
+    /**
+     * MariaDB and PHP's MySQL driver, for the real WordPress. Not installed by the demo: Debian starts the system's MariaDB
+     * service on installing it, and the demo never touches a system service. Missing, the demo says which command installs
+     * them and plays the story on the generated tree.
+     */
+    private static boolean lampAvailable(PrintWriter out) {
+        Optional<String> missing = MariaDb.missing();
+        if (missing.isEmpty()) return true;
+        out.println("NOTE: " + missing.get() + " — the real WordPress needs it (sudo " + MariaDb.APT_INSTALL + "); "
+                + "falling back to the generated WordPress-like tree.");
         out.flush();
         return false;
     }

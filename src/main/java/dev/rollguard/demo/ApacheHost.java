@@ -4,6 +4,8 @@ import dev.rollguard.Processes;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +123,15 @@ public final class ApacheHost implements AutoCloseable {
                 "php_admin_value realpath_cache_ttl 0",
                 ""));
         return String.join("\n", lines);
+    }
+
+    /** A free loopback port for a new instance. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public String name() { return name; }

@@ -3,7 +3,10 @@ package dev.rollguard.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Rollguard;
 import dev.rollguard.client.ApiClient;
+import dev.rollguard.agent.Watchdog;
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeWire;
 import dev.rollguard.sim.WordPressLikeTree;
 
 import java.io.IOException;
@@ -39,14 +42,52 @@ public final class Demo {
      *                          only pauses, and the typo reaches every host until a person rolls back by hand
      * @param apache            use real Apache + mod_php (else simulated hosts)
      * @param dir               where the database, hosts and the postmortem go
+     * @param wordpress         Debian's real WordPress on a private MariaDB (needs apache), else a generated WordPress-like tree
+     * @param preflight         each agent probes a staged version on a shadow Apache before the switch (needs apache)
+     * @param watchdog          each agent reverts on its own when most of its requests fail after a switch (needs apache)
      */
-    public record Options(int hosts, double rps, boolean automaticRollback, boolean apache, Path dir, int promotionBakeSeconds) {}
+    public record Options(int hosts, double rps, boolean automaticRollback, boolean apache, Path dir, int promotionBakeSeconds,
+                          boolean wordpress, boolean preflight, boolean watchdog) {
+        public Options {
+            if (!apache && (wordpress || preflight || watchdog)) throw new IllegalArgumentException("WordPress and the safeguards need Apache");
+        }
+
+        /** The generated tree, no host safeguards: the canary analysis alone. */
+        public Options(int hosts, double rps, boolean automaticRollback, boolean apache, Path dir, int promotionBakeSeconds) {
+            this(hosts, rps, automaticRollback, apache, dir, promotionBakeSeconds, false, false, false);
+        }
+    }
 
     /** The measured outcome, next to the seed's. */
     public record Result(String fleet, int badVersion, int fixedVersion, String canary, Set<String> hostsThatServedBad, long requestsSent,
                          long requestsFailed, double failedPercent, double peakPercent, int hostsAffected, int hostsTotal,
                          long timeToDetectMillis, long timeToMitigateMillis, long timeToRecoverMillis, int incidentId,
-                         String severity, JsonNode pagerTrigger, Path postmortem, Duration wallTime, String dashboard) {}
+                         String severity, JsonNode pagerTrigger, Path postmortem, Duration wallTime, String dashboard, Caught caught) {}
+
+    /**
+     * How the bad version was stopped, from the rollback event's typed fields: {@code stage} PREFLIGHT, WATCHDOG or APPLY
+     * when a host reported it (with the probe's answer for a preflight), null when the server's canary analysis decided.
+     */
+    public record Caught(String host, String stage, String probePath, int probeStatus, int probeExpectedStatus, String probeBody,
+                         long detectMillis) {
+        static Caught of(JsonNode rollbackEvent, long detectMillis) {
+            JsonNode d = rollbackEvent.path("data");
+            return new Caught(d.path("failedHost").asText(null), d.path("failedStage").asText(null), d.path("probePath").asText(null),
+                    d.path("probeStatus").asInt(), d.path("probeExpectedStatus").asInt(), d.path("probeBody").asText(""), detectMillis);
+        }
+
+        public boolean inPreflight() { return "PREFLIGHT".equals(stage); }
+
+        String describe() {
+            if (stage == null) return "canary analysis on the server";
+            return switch (stage) {
+                case "PREFLIGHT" -> "preflight on " + host + ": GET " + probePath + " answered " + probeStatus + " (expected "
+                        + probeExpectedStatus + ")" + (probeBody.isEmpty() ? ", empty body" : ", body: " + probeBody);
+                case "WATCHDOG" -> "local watchdog on " + host + " (reverted itself)";
+                default -> "apply failure on " + host;
+            };
+        }
+    }
 
     /** An expectation of the story that did not hold. */
     public static final class Failure extends RuntimeException {
@@ -59,6 +100,8 @@ public final class Demo {
     private final PrintWriter out;
     private final long started = System.nanoTime();
     private ApiClient api;
+    /** The real site's tree (null: the generated WordPress-like tree). */
+    private ConfigTree site;
 
     public Demo(Options options, PrintWriter out) {
         this.options = options;
@@ -68,13 +111,23 @@ public final class Demo {
     /** Runs the story; {@code whileUp} runs at the end with everything still running (the CLI waits there with --stay). */
     public Result run(Consumer<String> whileUp) throws IOException, InterruptedException {
         Files.createDirectories(options.dir());
+        Files.setPosixFilePermissions(options.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         try (PagerReceiver pager = new PagerReceiver();
+             MariaDb db = options.wordpress() ? MariaDb.start(WordPressSite.DATABASE, WordPressSite.USER, WordPressSite.password(),
+                     Duration.ofMinutes(2)) : null;
              Rollguard server = Rollguard.start(new Rollguard.Settings(options.dir().resolve("rollguard.db").toString(), "127.0.0.1", 0,
-                     Limits.DEFAULT, 64L << 20, Duration.ofMillis(100), null))) {
+                     Limits.DEFAULT, 256L << 20, Duration.ofMillis(100), null))) {
             api = new ApiClient(server.url(), "demo", server.bootstrapToken());
             say("Rollguard demo: the seed's outage (a '.phpp' typo in wp-settings.php), replayed");
             say("  server     %s (SQLite: %s)", server.url(), options.dir().resolve("rollguard.db"));
             say("  pager      PagerDuty Events v2 stand-in at %s", pager.url());
+            if (db != null) {
+                site = WordPressSite.tree(db.wordpressHost());
+                say("  site       Debian's WordPress %s + its theme twentytwentythree (%d files); a private MariaDB on %s",
+                        WordPressSite.version(site), site.size(), db.socket());
+                WordPressSite.install(site, options.dir().resolve("setup"), Duration.ofMinutes(2));
+                say("             installed through its own installer (wp-admin/install.php, step 2): \"%s\"", WordPressSite.TITLE);
+            }
             api.put("/api/v1/services/" + SERVICE, spec(pager));
             // people: alice pushes and releases; the agents enrol with one token per environment
             api.post("/api/v1/users", Map.of("name", "alice"));
@@ -88,6 +141,11 @@ public final class Demo {
             try (DemoFleet fleet = fleet(server.url(), enrolments)) {
                 say("  fleet      %s, each with a Rollguard agent%s", fleet.describe(),
                         options.apache() ? " (hooks: apache2 -t before, apache2 -k graceful after; health from the access log)" : "");
+                if (options.apache()) {
+                    say("  safeguards preflight %s, local watchdog %s", options.preflight()
+                                    ? "on (a shadow Apache on the staged tree, probed with the spec's pages before the switch)" : "off",
+                            options.watchdog() ? "on (reverts a host whose requests fail after a switch)" : "off");
+                }
                 Result r = story(server, fleet, pager);
                 whileUp.accept(server.url());
                 return r;
@@ -100,7 +158,8 @@ public final class Demo {
         Files.createDirectories(hosts);
         Files.setPosixFilePermissions(options.dir(), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(hosts, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return options.apache() ? new DemoFleet.Apache(server, SERVICE, options.hosts(), hosts, enrolments)
+        return options.apache() ? new DemoFleet.Apache(server, SERVICE, options.hosts(), hosts, enrolments, options.preflight(),
+                options.watchdog() ? Watchdog.Settings.DEFAULT : null)
                 : new DemoFleet.Simulated(server, SERVICE, options.hosts(), hosts, enrolments);
     }
 
@@ -111,8 +170,12 @@ public final class Demo {
                 ? List.of(Map.of("hosts", 1, "bakeSeconds", 5), Map.of("percent", 50, "bakeSeconds", 3), Map.of("percent", 100, "bakeSeconds", 2))
                 : List.of(Map.of("percent", 100, "bakeSeconds", 2)));
         rollout.put("onFailure", options.automaticRollback() ? "ROLLBACK" : "PAUSE");
+        // a real WordPress page compiles its PHP again after a switch (a new release directory): slower, not broken
+        if (site != null) rollout.put("analysis", Map.of("latencySlackMillis", 500));
         Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("description", "WordPress-like PHP application");
+        spec.put("description", site != null ? "WordPress (Debian's package) on Apache + mod_php + MariaDB" : "WordPress-like PHP application");
+        // the pages every host's preflight requests from a staged version: real ones, with the site's title in them
+        if (site != null) spec.put("preflight", WordPressSite.probes());
         spec.put("environments", List.of("testing", "production"));
         spec.put("rollout", rollout);
         spec.put("incidents", Map.of("channels", List.of(Map.of("name", "pagerduty", "kind", "pagerduty", "url", pager.url(),
@@ -122,10 +185,10 @@ public final class Demo {
 
     private Result story(Rollguard server, DemoFleet fleet, PagerReceiver pager) throws InterruptedException, IOException {
         // ---------------------------------------------------------------- the healthy baseline
-        Map<String, String> good = WordPressLikeTree.generate(120, 42);
+        ConfigTree good = site != null ? site : ConfigTree.of(WordPressLikeTree.generate(120, 42));
         int v1 = push(good, "initial WordPress config", null).path("version").path("number").asInt();
         say("");
-        say("[setup] v%d: the healthy WordPress-like tree (%d files) → testing → production", v1, good.size());
+        say("[setup] v%d: the healthy %s tree (%d files) → testing → production", v1, site != null ? "WordPress" : "WordPress-like", good.size());
         completeRollout(release("testing", v1, null), "testing");
         waitBake();
         completeRollout(release("production", v1, null), "production");
@@ -135,7 +198,7 @@ public final class Demo {
         Thread.sleep(3000);
 
         // ---------------------------------------------------------------- a. the typo is refused
-        Map<String, String> typo = WordPressLikeTree.withTypo(good);
+        ConfigTree typo = site != null ? WordPressSite.withTypo(site) : ConfigTree.of(WordPressLikeTree.withTypo(good.files()));
         say("");
         say("[a] 5:45 AM: someone edits wp-settings.php, '.php' becomes '.phpp', and pushes");
         try {
@@ -172,16 +235,25 @@ public final class Demo {
 
         // ---------------------------------------------------------------- c. testing, then break-glass into production
         say("");
-        say("[c] v%d goes to testing (no traffic there, as in the seed: nothing fails), then break-glass into production", bad);
-        completeRollout(release("testing", bad, null), "testing");
         long sentBefore = fleet.requestsSent();
         long failedBefore = fleet.requestsFailed();
-        Instant releasedAt = Instant.now();
-        JsonNode rollout = release("production", bad, "can't wait for the bake, customers are waiting");
-        String canary = rollout.path("canaryHosts").path(0).asText();
-        say("    %s  rollout started; wave 1 = canary %s", clock(releasedAt), canary);
-        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180));
-        if (!options.automaticRollback()) return damage(server, fleet, rollout, bad, v1, sentBefore, failedBefore, releasedAt);
+        Stopped stopped;
+        if (options.preflight()) {
+            say("[c] v%d goes to testing: no traffic there, as in the seed, but its host requests the site's pages from the staged", bad);
+            say("    tree on a shadow Apache before the switch");
+            stopped = preflightInTesting(fleet, bad);
+        } else {
+            say("[c] v%d goes to testing (no traffic there, as in the seed: nothing fails), then break-glass into production", bad);
+            completeRollout(release("testing", bad, null), "testing");
+            Instant releasedAt = Instant.now();
+            JsonNode rollout = release("production", bad, "can't wait for the bake, customers are waiting");
+            String canary = rollout.path("canaryHosts").path(0).asText();
+            say("    %s  rollout started; wave 1 = canary %s", clock(releasedAt), canary);
+            JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180));
+            if (!options.automaticRollback()) return damage(server, fleet, rollout, bad, v1, sentBefore, failedBefore, releasedAt);
+            stopped = new Stopped(end, canary, releasedAt);
+        }
+        JsonNode end = stopped.rollout();
         if (!"ROLLED_BACK".equals(end.path("state").asText())) {
             throw new Failure("the bad version was not rolled back automatically: rollout is " + end.path("state").asText()
                     + (end.path("reason").isNull() ? "" : " (" + end.path("reason").asText() + ")"));
@@ -189,24 +261,40 @@ public final class Demo {
         List<JsonNode> events = new ArrayList<>();
         end.path("events").forEach(events::add);
         events.sort(Comparator.comparing(e -> Instant.parse(e.path("at").asText())));
+        JsonNode rollbackEvent = null;
         for (JsonNode e : events) {
             String type = e.path("type").asText();
             if (List.of("wave_started", "analysis", "rollback_started").contains(type)) {
                 say("    %s  %s", clock(Instant.parse(e.path("at").asText())), e.path("message").asText());
             }
+            if (type.equals("rollback_started")) rollbackEvent = e;
         }
+        if (rollbackEvent == null) throw new Failure("no rollback_started event in rollout " + end.path("id").asText());
+        Caught caught = Caught.of(rollbackEvent, Duration.between(stopped.releasedAt(), Instant.parse(rollbackEvent.path("at").asText())).toMillis());
+        if (options.preflight() && !caught.inPreflight()) throw new Failure("preflight is on but the typo was stopped by: " + caught.describe());
+        String env = options.preflight() ? "testing" : "production";
         expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(120), "every production host back on v" + v1);
-        Set<String> servedBad = fleet.hostsThatApplied("production", bad);
-        if (!servedBad.equals(Set.of(canary))) throw new Failure("v" + bad + " reached more than the canary: " + servedBad);
-        say("    hosts that ever served v%d in production: %s", bad, servedBad);
+        Set<String> servedBad = fleet.hostsThatApplied(env, bad);
+        Set<String> expected = options.preflight() ? Set.of() : Set.of(stopped.host());
+        if (!servedBad.equals(expected)) throw new Failure("v" + bad + " was served in " + env + " by " + servedBad + ", expected " + expected);
+        say("    hosts that ever served v%d in %s: %s", bad, env, servedBad.isEmpty() ? "none" : servedBad);
+        if (options.preflight()) {
+            try {
+                release("production", bad, "can't wait for the bake, customers are waiting");
+                throw new Failure("production accepted v" + bad + " after testing's preflight caught it");
+            } catch (ApiClient.ApiException e) {
+                if (!"version_bad".equals(e.code())) throw new Failure("unexpected refusal: " + e.getMessage());
+                say("    break-glass into production refused (%s): %s", e.code(), e.getMessage());
+            }
+        }
 
         // ---------------------------------------------------------------- the incident
-        JsonNode incident = awaitIncident(Duration.ofSeconds(120));
+        JsonNode incident = awaitIncident(end.path("id").asText(), !options.preflight(), Duration.ofSeconds(120));
         int incidentId = incident.path("id").asInt();
         expect(() -> !pager.events().isEmpty(), Duration.ofSeconds(120), "a page delivered to the PagerDuty receiver");
         JsonNode trigger = pager.events().get(0).body();
         JsonNode impact = incident.path("impact");
-        say("    incident #%d %s: %s", incidentId, incident.path("severity").asText(), incident.path("title").asText());
+        say("    incident #%d %s in %s: %s", incidentId, incident.path("severity").asText(), env, incident.path("title").asText());
         say("    paged: PagerDuty %s, severity %s, dedup_key %s", trigger.path("event_action").asText(),
                 trigger.path("payload").path("severity").asText(), trigger.path("dedup_key").asText());
         Path postmortem = options.dir().resolve("postmortem-incident-" + incidentId + ".md");
@@ -229,13 +317,25 @@ public final class Demo {
 
         long sent = fleet.requestsSent() - sentBefore;
         long failed = fleet.requestsFailed() - failedBefore;
-        Result r = new Result(fleet.describe(), bad, v3, canary, servedBad, sent, failed, sent == 0 ? 0 : 100.0 * failed / sent,
+        Result r = new Result(fleet.describe(), bad, v3, stopped.host(), servedBad, sent, failed, sent == 0 ? 0 : 100.0 * failed / sent,
                 impact.path("peakPercent").asDouble(), impact.path("hostsAffected").asInt(), impact.path("hostsTotal").asInt(),
                 impact.path("timeToDetectMillis").asLong(), impact.path("timeToMitigateMillis").asLong(),
                 impact.path("timeToRecoverMillis").asLong(), incidentId, incident.path("severity").asText(), trigger, postmortem,
-                Duration.ofNanos(System.nanoTime() - started), server.url() + "/");
+                Duration.ofNanos(System.nanoTime() - started), server.url() + "/", caught);
         table(r);
         return r;
+    }
+
+    /** Where the bad version's rollout ended, on which host it was stopped, and when it was released. */
+    private record Stopped(JsonNode rollout, String host, Instant releasedAt) {}
+
+    /** With preflight on: the testing host probes the staged typo on a shadow instance, and the version fails there. */
+    private Stopped preflightInTesting(DemoFleet fleet, int bad) throws InterruptedException {
+        Instant releasedAt = Instant.now();
+        JsonNode rollout = release("testing", bad, null);
+        String host = rollout.path("canaryHosts").path(0).asText();
+        say("    %s  rollout to testing started; wave 1 = %s", clock(releasedAt), host);
+        return new Stopped(awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180)), host, releasedAt);
     }
 
     /**
@@ -264,14 +364,15 @@ public final class Demo {
         say("rolled back by the analysis. done in %.0f s.", (System.nanoTime() - started) / 1e9);
         return new Result(fleet.describe(), bad, 0, null, servedBad, sent, failed, sent == 0 ? 0 : 100.0 * failed / sent, 0,
                 servedBad.size(), options.hosts(), 0, 0, 0, 0, null, null, null, Duration.ofNanos(System.nanoTime() - started),
-                server.url() + "/");
+                server.url() + "/", null);
     }
 
     // ------------------------------------------------------------------ steps
 
-    private JsonNode push(Map<String, String> files, String message, String breakGlass) {
+    private JsonNode push(ConfigTree tree, String message, String breakGlass) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("files", files);
+        // entries, not text files: a real tree has binary files and links, and the bundle must be what the tree is
+        body.put("entries", TreeWire.encode(tree));
         body.put("message", message);
         if (breakGlass != null) body.put("breakGlass", breakGlass);
         return api.post("/api/v1/services/" + SERVICE + "/versions", body);
@@ -305,19 +406,21 @@ public final class Demo {
         throw new Failure("rollout " + id + " still running after " + timeout.toSeconds() + " s");
     }
 
-    private JsonNode awaitIncident(Duration timeout) throws InterruptedException {
+    /** The incident the rollback of {@code rolloutId} opened; when users were hit, once its hosts recovered. */
+    private JsonNode awaitIncident(String rolloutId, boolean recovered, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode list = api.get("/api/v1/incidents?service=" + SERVICE);
             for (JsonNode i : list) {
-                if ("ROLLBACK".equals(i.path("source").asText()) && !i.path("recoveredAt").isNull()) {
+                if ("ROLLBACK".equals(i.path("source").asText()) && rolloutId.equals(i.path("rolloutId").asText())
+                        && (!recovered || !i.path("recoveredAt").isNull())) {
                     Thread.sleep(1500); // the last health reports of the rollback
                     return api.get("/api/v1/incidents/" + i.path("id").asInt()).path("incident");
                 }
             }
             Thread.sleep(200);
         }
-        throw new Failure("no recovered incident for the automatic rollback within " + timeout.toSeconds() + " s");
+        throw new Failure("no " + (recovered ? "recovered " : "") + "incident for the automatic rollback within " + timeout.toSeconds() + " s");
     }
 
     private void waitBake() throws InterruptedException {
@@ -338,11 +441,19 @@ public final class Demo {
     private void table(Result r) {
         say("");
         say("%-22s %-34s %s", "", "the seed (postmortem)", "here (measured)");
-        say("%-22s %-34s %s", "traffic affected", "100% at peak, every server",
-                String.format(Locale.ROOT, "%.1f%% at peak, %d of %d hosts", r.peakPercent(), r.hostsAffected(), r.hostsTotal()));
-        say("%-22s %-34s %s", "time to detect", "14 min (5:46 → 6:00 AM, pagers)", seconds(r.timeToDetectMillis()) + " (first 5xx → rollback)");
-        say("%-22s %-34s %s", "time to mitigate", "~14 h (→ 7:49 PM, restarts)", seconds(r.timeToMitigateMillis()) + " (→ every host back)");
-        say("%-22s %-34s %s", "time to recover", "~14 h 4 min (→ 7:50 PM)", seconds(r.timeToRecoverMillis()) + " (→ all hit hosts healthy)");
+        say("%-22s %-34s %s", "caught by", "customers, then pagers", r.caught() == null ? "a person (rollguard rollback)" : r.caught().describe());
+        if (r.caught() != null && r.caught().inPreflight()) {
+            say("%-22s %-34s %s", "traffic affected", "100% at peak, every server", "none: no host ever served it");
+            say("%-22s %-34s %s", "time to detect", "14 min (5:46 → 6:00 AM, pagers)",
+                    seconds(r.caught().detectMillis()) + " (release → caught, before the switch)");
+            say("%-22s %-34s %s", "time to mitigate", "~14 h (→ 7:49 PM, restarts)", "0 s (never live: nothing to undo)");
+        } else {
+            say("%-22s %-34s %s", "traffic affected", "100% at peak, every server",
+                    String.format(Locale.ROOT, "%.1f%% at peak, %d of %d hosts", r.peakPercent(), r.hostsAffected(), r.hostsTotal()));
+            say("%-22s %-34s %s", "time to detect", "14 min (5:46 → 6:00 AM, pagers)", seconds(r.timeToDetectMillis()) + " (first 5xx → rollback)");
+            say("%-22s %-34s %s", "time to mitigate", "~14 h (→ 7:49 PM, restarts)", seconds(r.timeToMitigateMillis()) + " (→ every host back)");
+            say("%-22s %-34s %s", "time to recover", "~14 h 4 min (→ 7:50 PM)", seconds(r.timeToRecoverMillis()) + " (→ all hit hosts healthy)");
+        }
         say("%-22s %-34s %s", "failed requests", "every request for 14 h",
                 String.format(Locale.ROOT, "%d of %d (%.2f%%) from release to fix", r.requestsFailed(), r.requestsSent(), r.failedPercent()));
         say("%-22s %-34s %s", "postmortem", "written by hand, times guessed", r.postmortem().toString());

@@ -10,8 +10,6 @@ import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.LoadGenerator;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,7 +62,7 @@ public interface DemoFleet extends AutoCloseable {
                 for (int i = 0; i <= productionHosts; i++) {
                     String env = i == 0 ? "testing" : "production";
                     String name = i == 0 ? "test-1" : "web-" + i;
-                    ApacheHost apache = new ApacheHost(name, dir.resolve(name), freePort()).start(Duration.ofSeconds(20));
+                    ApacheHost apache = new ApacheHost(name, dir.resolve(name), ApacheHost.freePort()).start(Duration.ofSeconds(20));
                     HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
                     AccessLogTail tail = new AccessLogTail(apache.accessLog(), window, true);
                     Agent agent = new Agent(new Agent.Config(List.of(server), service, env, name, apache.target(), apache.preApplyHook(),
@@ -78,14 +76,6 @@ public interface DemoFleet extends AutoCloseable {
             } catch (IOException | InterruptedException | RuntimeException e) {
                 close();
                 throw e;
-            }
-        }
-
-        private static int freePort() {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
             }
         }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -130,8 +131,31 @@ public final class WordPressSite {
         return site.with(Map.of("wp-settings.php", settings.replaceFirst(Pattern.quote(TYPO_FROM), TYPO_TO)));
     }
 
+    /** WordPress's version, as wp-includes/version.php says. */
+    public static String version(ConfigTree site) {
+        Matcher m = Pattern.compile("\\$wp_version = '([^']+)'").matcher(site.content("wp-includes/version.php"));
+        return m.find() ? m.group(1) : "?";
+    }
+
     /** The password the demo's MariaDB user gets. */
     public static String password() { return PASSWORD; }
+
+    /**
+     * Installs the site once, before its first release, as its administrator would: the tree on a scratch Apache + mod_php
+     * (deleted afterwards), and WordPress's own installer run against it. The fleet's hosts then serve the installed site.
+     */
+    public static void install(ConfigTree site, Path scratch, Duration timeout) throws IOException, InterruptedException {
+        Files.createDirectories(scratch);
+        try (ApacheHost apache = new ApacheHost("setup", scratch, ApacheHost.freePort())) {
+            Files.createDirectories(apache.target().resolve("site"));
+            TreeLoader.materialize(site, apache.target().resolve("site"));
+            Files.createSymbolicLink(apache.target().resolve("current"), Path.of("site"));
+            apache.start(timeout);
+            install(apache.url(), timeout);
+        } finally {
+            TreeLoader.deleteRecursively(scratch);
+        }
+    }
 
     /**
      * WordPress's own installer, non-interactively: step 2 of {@code wp-admin/install.php} with the site's title and its
