@@ -25,11 +25,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--hosts", defaultValue = "5", description = "Production hosts (default ${DEFAULT-VALUE}; one more runs testing)")
-    int hosts;
+    @Option(names = "--hosts", description = "Production hosts (default 3 with the real WordPress, else 5; one more runs testing)")
+    Integer hostsOption;
 
-    @Option(names = "--rps", defaultValue = "10", description = "Requests per second per production host (default ${DEFAULT-VALUE})")
-    double rps;
+    @Option(names = "--rps", description = "Requests per second per production host (default 2 with the real WordPress, whose pages "
+            + "cost a tenth of a CPU second each uncached; else 10)")
+    Double rpsOption;
 
     @Option(names = "--dir", defaultValue = "rollguard-demo", description = "Working directory: database, hosts, postmortem (default ${DEFAULT-VALUE})")
     Path dir;
@@ -59,9 +60,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (hosts < 2 || hosts > 50) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--hosts must be 2..50");
+        if (hostsOption != null && (hostsOption < 2 || hostsOption > 50)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--hosts must be 2..50");
+        }
+        if (rpsOption != null && (rpsOption <= 0 || rpsOption > 1000)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rps must be in (0, 1000]");
+        }
         boolean apache = !simulated && apacheAvailable(out);
         boolean wordpress = apache && !wordpressLike && lampAvailable(out);
+        int hosts = hostsOption != null ? hostsOption : wordpress ? 3 : 5;
+        double rps = rpsOption != null ? rpsOption : wordpress ? 2 : 10;
         clean(dir);
         Demo demo = new Demo(new Demo.Options(hosts, rps, !noRollback, apache, dir.toAbsolutePath(), 10, wordpress,
                 apache && !noRollback && !noPreflight, apache && !noRollback && !noWatchdog), out);

@@ -37,6 +37,9 @@ public interface DemoFleet extends AutoCloseable {
 
     long requestsFailed();
 
+    /** Of {@link #requestsFailed()}, those answered 5xx (the rest got no answer within the load generator's timeout). */
+    long requestsAnswered5xx();
+
     @Override
     void close();
 
@@ -117,6 +120,9 @@ public interface DemoFleet extends AutoCloseable {
         public long requestsFailed() { return load == null ? 0 : load.failed(); }
 
         @Override
+        public long requestsAnswered5xx() { return load == null ? 0 : load.serverErrors(); }
+
+        @Override
         public void close() {
             if (load != null) load.close();
             for (Member m : members) {
@@ -174,6 +180,9 @@ public interface DemoFleet extends AutoCloseable {
 
         @Override
         public long requestsFailed() { return production.loadGenerator() == null ? 0 : production.loadGenerator().failed(); }
+
+        @Override
+        public long requestsAnswered5xx() { return production.loadGenerator() == null ? 0 : production.loadGenerator().serverErrors(); }
 
         @Override
         public void close() {

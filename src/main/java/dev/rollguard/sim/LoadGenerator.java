@@ -25,6 +25,7 @@ public final class LoadGenerator implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong serverErrors = new AtomicLong();
 
     public LoadGenerator(List<SimulatedHost> hosts, double requestsPerSecondPerHost, boolean overHttp) {
         this(hosts.size(), requestsPerSecondPerHost, i -> {
@@ -56,13 +57,17 @@ public final class LoadGenerator implements AutoCloseable {
                     sent.incrementAndGet();
                     Integer status = inProcess.apply(i);
                     if (status != null) {
-                        if (status >= 500) failed.incrementAndGet();
+                        if (status >= 500) {
+                            failed.incrementAndGet();
+                            serverErrors.incrementAndGet();
+                        }
                         continue;
                     }
                     http.sendAsync(HttpRequest.newBuilder(URI.create(urls.apply(i))).timeout(Duration.ofSeconds(5)).build(),
                                     HttpResponse.BodyHandlers.discarding())
                             .whenComplete((r, e) -> {
                                 if (e != null || r.statusCode() >= 500) failed.incrementAndGet();
+                                if (e == null && r.statusCode() >= 500) serverErrors.incrementAndGet();
                             });
                 }
             }
@@ -70,7 +75,11 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     public long sent() { return sent.get(); }
+    /** Requests answered 5xx or not answered within 5 s. */
     public long failed() { return failed.get(); }
+
+    /** Requests answered 5xx: what a broken config does, as opposed to a machine too busy to answer in time. */
+    public long serverErrors() { return serverErrors.get(); }
 
     @Override
     public void close() {

@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.protocol.AgentProtocol;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,6 +97,30 @@ class AgentProtocolTest {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("invalid_parameter");
         assertThat(poll("nobody", "known=none&waitSeconds=5").get().statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theServicesPreflightProbesComeWithANewVersionAndAHostsTypedFailureIsKept() throws Exception {
+        String spec = "{\"environments\": [\"production\"], \"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
+                + "\"heartbeatTimeoutSeconds\": 300}, \"preflight\": {\"timeoutSeconds\": 30, \"probes\": [{\"path\": \"/\", \"body\": \"<title>Shop\"}, "
+                + "{\"path\": \"/wp-login.php\", \"status\": 200}]}}";
+        assertThat(ts.send("PUT", "/api/v1/services/wp", spec).status()).isEqualTo(200);
+        assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"preflight\": {\"probes\": [{\"path\": \"no-slash\"}]}}").status()).isEqualTo(400);
+        register("h1");
+        int v = ts.push(Map.of("index.php", "<?php echo 'Shop';\n"), "v1", null);
+        ts.release("production", v, null);
+
+        AgentProtocol.Desired answer = Json.read(poll("h1", "known=none&bundle=inline&waitSeconds=0").get().body(), AgentProtocol.Desired.class);
+        assertThat(answer.preflight()).isEqualTo(new AgentProtocol.PreflightSpec(List.of(new AgentProtocol.Probe("/", 200, "<title>Shop"),
+                new AgentProtocol.Probe("/wp-login.php", 200, null)), 30));
+        // a host that runs the version is not told the probes again
+        assertThat(body(poll("h1", "known=" + v + "&waitSeconds=0").get()).has("preflight")).isFalse();
+
+        AgentProtocol.HostFailure caught = new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT, "GET / answered 500 (expected 200)",
+                new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal error"));
+        assertThat(ts.send("POST", "/api/v1/agents/wp/production/h1/report",
+                Json.write(new AgentProtocol.Report(null, v, caught.message(), List.of(), caught))).status()).isEqualTo(200);
+        assertThat(ts.server.rollouts().hosts("wp", "production").get(0).failure()).isEqualTo(caught);
     }
 
     private int pushBinary(int bytes) {
