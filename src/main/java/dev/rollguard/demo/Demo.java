@@ -2,8 +2,8 @@ package dev.rollguard.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Rollguard;
-import dev.rollguard.client.ApiClient;
 import dev.rollguard.agent.Watchdog;
+import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeWire;
