@@ -268,6 +268,12 @@ public final class Agent implements AutoCloseable {
         Integer before;
         // the switch itself under switchLock: the watchdog's revert takes only this lock, never waiting for a staging
         synchronized (switchLock) {
+            if (Integer.valueOf(version).equals(applied)) {
+                // the local watchdog reverted to this very version while it was being staged (the server's rollback
+                // asked for it too): it is live already
+                releases.discard(staged);
+                return;
+            }
             // close the health window on the old version: what is served from now on belongs to the new one
             synchronized (unsent) {
                 unsent.addLast(window.drain(clock.instant(), applied));
