@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -89,6 +90,7 @@ public final class Postmortem {
         row(md, "time to detect (first 5xx → alert)", seconds(im.timeToDetectMillis()));
         row(md, "time to mitigate (first 5xx → rollback complete)", seconds(im.timeToMitigateMillis()));
         row(md, "time to recover (first 5xx → all traffic healthy)", seconds(im.timeToRecoverMillis()));
+        caught(i.analysis()).ifPresent(c -> row(md, "caught", c));
         row(md, "severity", i.severity().name());
         if (i.commander() != null) row(md, "incident commander", i.commander());
         md.append('\n');
@@ -200,5 +202,18 @@ public final class Postmortem {
         if (s < 60) return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
         if (s < 3600) return (s / 60) + " min " + (s % 60) + " s";
         return (s / 3600) + " h " + (s % 3600 / 60) + " min";
+    }
+
+    /** Where a host stopped the version, from the rollback's typed fields (RolloutEvent.HostFailed); empty: the analysis did. */
+    static Optional<String> caught(Map<String, Object> analysis) {
+        if (analysis == null || !(analysis.get("failedStage") instanceof String stage)) return Optional.empty();
+        Object host = analysis.get("failedHost");
+        return Optional.of(switch (stage) {
+            case "PREFLIGHT" -> "in preflight on " + host + (Boolean.TRUE.equals(analysis.get("neverServed")) ? ", before any user request" : "")
+                    + (analysis.get("probePath") == null ? "" : " (GET " + analysis.get("probePath") + " answered " + analysis.get("probeStatus")
+                    + ", expected " + analysis.get("probeExpectedStatus") + ")");
+            case "WATCHDOG" -> "by the local watchdog on " + host + " (reverted itself)";
+            default -> "applying it failed on " + host;
+        });
     }
 }
