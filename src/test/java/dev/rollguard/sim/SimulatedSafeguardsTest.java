@@ -57,19 +57,27 @@ class SimulatedSafeguardsTest {
             long served = fleet.members().stream().filter(m -> m.host().everServed(v2)).count();
             long failed = fleet.members().stream().mapToLong(m -> m.host().counts().getOrDefault(v2, new long[2])[1]).sum();
             String reason = end.path("reason").asText();
+            // how it was stopped is a typed field of the rollback event, not a phrase of its message
+            JsonNode rollback = null;
+            for (JsonNode e : end.path("events")) {
+                if ("rollback_started".equals(e.path("type").asText())) rollback = e.path("data");
+            }
+            assertThat(rollback).as("the rollback event").isNotNull();
             switch (mode) {
                 case PREFLIGHT -> {
-                    assertThat(reason).contains("caught in preflight, 0 requests failed", "GET / answered 500 (expected 200)");
+                    assertThat(rollback.path("failedStage").asText()).as(reason).isEqualTo("PREFLIGHT");
+                    assertThat(rollback.path("neverServed").asBoolean()).isTrue();
+                    assertThat(rollback.path("probeStatus").asInt()).isEqualTo(500);
                     assertThat(served).isZero();
                     assertThat(failed).isZero();
                 }
                 case WATCHDOG -> {
-                    assertThat(reason).contains("local watchdog", "reverted locally");
+                    assertThat(rollback.path("failedStage").asText()).as(reason).isEqualTo("WATCHDOG");
                     assertThat(served).isEqualTo(1);
                     assertThat(failed).isBetween(4L, 19L);
                 }
                 case OFF -> {
-                    assertThat(reason).doesNotContain("preflight", "watchdog");
+                    assertThat(rollback.has("failedStage")).as(reason).isFalse();
                     assertThat(failed).isGreaterThanOrEqualTo(20);
                 }
             }
