@@ -305,9 +305,9 @@ public final class IncidentService implements AutoCloseable {
                 return;
             }
             Incident existing = store.inTransaction(h -> store.activeByCause(h, cause)).orElse(null);
-            if (existing == null && e.environment() != null) {
+            if (existing == null && e.env() != null) {
                 // a manual rollback or a new rollout during an incident of the same environment belongs to its timeline
-                existing = store.active().stream().filter(x -> x.service().equals(e.service()) && e.environment().equals(x.env()))
+                existing = store.active().stream().filter(x -> x.service().equals(e.service()) && e.env().equals(x.env()))
                         .findFirst().orElse(null);
             }
             if (existing != null) commit(existing, IncidentMachine.rolloutEvent(existing, e), clock.instant());
@@ -380,7 +380,7 @@ public final class IncidentService implements AutoCloseable {
         IncidentMachine.Step s = IncidentMachine.followReview(i, r, now);
         if (s == null) {
             IncidentSettings slo = config.service(i.service()).incidents();
-            Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(i.service(), i.env(),
+            Map<String, List<HealthStore.Sample>> samples = rollouts.health().samplesByHost(i.service(), i.env(),
                     IncidentMachine.samplesNeededSince(i, r, slo));
             List<HostInfo> hosts = r == null ? List.of() : rollouts.hosts(i.service(), i.env());
             List<Rollout> releases = r == null || i.mitigatedAt() != null ? List.of() : rollouts.rollouts(i.service(), i.env(), 20);
@@ -406,7 +406,7 @@ public final class IncidentService implements AutoCloseable {
                 Instant since = now.minusSeconds(slo.sloWindowSeconds());
                 Instant quiet = quietUntil.get(service + "/" + env);
                 if (quiet != null && quiet.isAfter(since)) since = quiet;
-                Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(service, env, since);
+                Map<String, List<HealthStore.Sample>> samples = rollouts.health().samplesByHost(service, env, since);
                 Counts counts = Counts.of(samples, Counts.startedSince(since).and(Counts.inService()));
                 IncidentMachine.Step s = IncidentMachine.healthBreach(service, env, counts, slo, since, now);
                 if (s != null) openHealthBreach(s, now);

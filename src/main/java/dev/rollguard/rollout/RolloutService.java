@@ -5,7 +5,7 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.versions.ConfigService;
-import dev.rollguard.versions.EnvironmentInfo;
+import dev.rollguard.versions.EnvInfo;
 import dev.rollguard.versions.ReleaseRecord;
 import dev.rollguard.versions.VersionInfo;
 import org.jdbi.v3.core.Handle;
@@ -224,7 +224,7 @@ public final class RolloutService implements AutoCloseable {
 
     private Integer released(String service, String env) {
         return config.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
-                .map(EnvironmentInfo::releasedVersion).orElse(null);
+                .map(EnvInfo::releasedVersion).orElse(null);
     }
 
     // ------------------------------------------------------------------ starting and steering rollouts
@@ -322,7 +322,7 @@ public final class RolloutService implements AutoCloseable {
 
     /** An environment's traffic since {@code since} (samples that ended then or later), whatever its hosts serve. */
     public Counts traffic(String service, String env, Instant since) {
-        return Counts.of(health.environment(service, env, since), Counts.endedSince(since));
+        return Counts.of(health.samplesByHost(service, env, since), Counts.endedSince(since));
     }
 
     /** One host's traffic since {@code since}, whatever it serves. */
@@ -362,7 +362,7 @@ public final class RolloutService implements AutoCloseable {
     }
 
     /** The one-command rollback: the running rollout of an environment, or else its last completed one. */
-    public Rollout rollbackEnvironment(String service, String env, String actor, String reason) {
+    public Rollout rollbackEnv(String service, String env, String actor, String reason) {
         config.service(service);
         List<Rollout> recent = store.rollouts(service, env, 20);
         for (Rollout r : recent) {
