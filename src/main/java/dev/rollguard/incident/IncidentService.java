@@ -203,7 +203,7 @@ public final class IncidentService implements AutoCloseable {
         if (title == null || title.isBlank()) throw Problem.badRequest("title_required", "an action item needs a title");
         checkDue(due);
         ActionItem a = store.addAction(id, title.strip(), blankToNull(owner), blankToNull(due), clock.instant());
-        store.useTransaction(h -> store.addTimeline(h, id, a.createdAt(), "action_item", actor,
+        store.useTransaction(h -> store.addTimeline(h, id, a.createdAt(), TimelineType.ACTION_ITEM.wire(), actor,
                 "action item #" + a.id() + " added: " + a.title() + (a.owner() == null ? "" : " (owner " + a.owner() + ")"), Map.of(),
                 "action:" + a.id()));
         return a;
@@ -330,7 +330,7 @@ public final class IncidentService implements AutoCloseable {
     private void copyHistory(Handle h, Incident i, Rollout r) {
         try {
             VersionInfo v = config.version(r.service(), r.toVersion());
-            store.addTimeline(h, i.id(), v.createdAt(), "version_pushed", v.author(), "v" + v.number() + " pushed by " + v.author()
+            store.addTimeline(h, i.id(), v.createdAt(), TimelineType.VERSION_PUSHED.wire(), v.author(), "v" + v.number() + " pushed by " + v.author()
                     + ": " + v.message() + " (" + v.fileCount() + " files)", Map.of("version", v.number()), "version:" + v.number());
             if (v.report() != null && !v.report().findings().isEmpty()) {
                 List<Finding> fs = v.report().findings();
@@ -338,7 +338,7 @@ public final class IncidentService implements AutoCloseable {
                         .append(v.report().warnings()).append(" warning(s) in v").append(v.number());
                 fs.stream().limit(5).forEach(f -> sb.append("; ").append(f.render().replace("\n    ", " — ")));
                 if (fs.size() > 5) sb.append("; …");
-                store.addTimeline(h, i.id(), v.createdAt(), "validation_findings", "validators", sb.toString(),
+                store.addTimeline(h, i.id(), v.createdAt(), TimelineType.VALIDATION_FINDINGS.wire(), "validators", sb.toString(),
                         Map.of("errors", v.report().errors(), "warnings", v.report().warnings()), "findings:" + v.number());
             }
         } catch (Problem e) {
