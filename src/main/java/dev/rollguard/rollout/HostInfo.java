@@ -1,15 +1,19 @@
 package dev.rollguard.rollout;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rollguard.protocol.AgentProtocol;
 
 import java.time.Instant;
 
-/** A registered agent's host, as the server sees it; {@code failure}: why {@code failedVersion} failed, as the agent said. */
-public record HostInfo(String service, String environment, String host, String labels, Instant registeredAt, Instant lastSeen,
+/**
+ * A registered agent's host, as the server sees it. The API has always called its env {@code environment}.
+ * {@code failure}: why {@code failedVersion} failed, as the agent typed it (null: nothing failed, or an older agent).
+ */
+public record HostInfo(String service, @JsonProperty("environment") String env, String host, String labels, Instant registeredAt, Instant lastSeen,
                        Integer appliedVersion, Integer desiredVersion, Integer failedVersion, String applyError,
                        AgentProtocol.HostFailure failure) {
-    public HostInfo(String service, String environment, String host, String labels, Instant registeredAt, Instant lastSeen,
+    public HostInfo(String service, String env, String host, String labels, Instant registeredAt, Instant lastSeen,
                     Integer appliedVersion, Integer desiredVersion, Integer failedVersion, String applyError) {
-        this(service, environment, host, labels, registeredAt, lastSeen, appliedVersion, desiredVersion, failedVersion, applyError, null);
+        this(service, env, host, labels, registeredAt, lastSeen, appliedVersion, desiredVersion, failedVersion, applyError, null);
     }
 }
