@@ -1,5 +1,7 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.config.Severity;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.EventRecord;

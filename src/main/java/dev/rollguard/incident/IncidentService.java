@@ -1,10 +1,10 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.Severity;
 import dev.rollguard.config.TreeDiff;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.EventRecord;
@@ -14,6 +14,8 @@ import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.VersionInfo;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,8 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.versions.ConfigService;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;

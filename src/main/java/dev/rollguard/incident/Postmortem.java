@@ -1,9 +1,9 @@
 package dev.rollguard.incident;
 
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.versions.VersionInfo;
 
 import java.time.Duration;
 import java.time.Instant;

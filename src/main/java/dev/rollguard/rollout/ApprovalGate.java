@@ -1,10 +1,10 @@
 package dev.rollguard.rollout;
 
-import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.ServiceSpec;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.validate.RiskRules;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.VersionInfo;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,13 +1,13 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.EnvironmentInfo;
-import dev.rollguard.config.ReleaseRecord;
 import dev.rollguard.config.ServiceSpec;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.EnvironmentInfo;
+import dev.rollguard.versions.ReleaseRecord;
+import dev.rollguard.versions.VersionInfo;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

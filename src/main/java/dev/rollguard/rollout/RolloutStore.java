@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.RolloutPolicy;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 

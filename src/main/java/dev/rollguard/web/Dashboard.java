@@ -2,11 +2,8 @@ package dev.rollguard.web;
 
 import dev.rollguard.audit.AuditLog;
 import dev.rollguard.auth.Permission;
-import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
@@ -16,6 +13,9 @@ import dev.rollguard.rollout.HostObservation;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.EnvironmentInfo;
+import dev.rollguard.versions.VersionInfo;
 import dev.rollguard.web.ApiServer.IdOf;
 import io.javalin.http.Context;
 

@@ -1,7 +1,11 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.TreeEntry;
 import dev.rollguard.validate.ValidationReport;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;

@@ -1,7 +1,13 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.Secrets;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.TreeWire;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
