@@ -61,7 +61,9 @@ final class ReadmeShown {
     }
 
     static ReadmeShown of(String readme) {
-        List<String> lines = readme.replaceAll("(?s)<!--.*?-->", "").lines().toList();
+        // HTML comments are not shown; their line breaks stay, so line numbers stay the file's
+        List<String> lines = Pattern.compile("(?s)<!--.*?-->").matcher(readme)
+                .replaceAll(c -> "\n".repeat((int) c.group().chars().filter(ch -> ch == '\n').count())).lines().toList();
         List<Block> blocks = new ArrayList<>();
         StringBuilder para = new StringBuilder();
         int paraLine = 0;
