@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * names a command without all of its options); an unknown subcommand, option or argument, or a real value of the wrong
  * type, is.
  */
-final class ReadmeShown {
+public final class ReadmeShown {
     /** A command as the README writes it, at its 1-based line; a synopsis (inline code, the CLI table) may hold [optional] parts and a|b. */
     record Shown(int line, String text, boolean synopsis) {}
 
@@ -157,6 +157,23 @@ final class ReadmeShown {
             afterFigure = true;
         }
         return out;
+    }
+
+    /**
+     * The lines of the first figure block after the text that names {@code command} (a backticked span starting with it),
+     * for tests that compare a figure with a fresh run of its command.
+     */
+    public static List<String> figureAfter(String readme, String command) {
+        boolean named = false;
+        for (Block b : of(readme).blocks) {
+            if (b instanceof Text t) {
+                Matcher m = SPAN.matcher(t.text().replace('\n', ' '));
+                while (m.find()) named |= m.group(1).startsWith(command);
+            } else if (named && b instanceof Fence f && f.info().isEmpty()) {
+                return f.body();
+            }
+        }
+        throw new IllegalArgumentException("no figure after `" + command + "` in the README");
     }
 
     /** Null when {@code text} parses against the real command tree, else why not. */
