@@ -45,9 +45,9 @@ final class ApprovalGate {
         return approvers.apply(service, number).stream().anyMatch(a -> !a.equals(author));
     }
 
+    /** The version's own risk, against its parent: the reasons its validation report holds. */
     private static String highRiskWhy(VersionInfo v) {
-        if (v.report() == null) return "a risk rule matched";
-        return v.report().findings().stream().filter(f -> f.rule().startsWith("risk")).map(f -> f.path() + ":" + f.line())
-                .findFirst().map(x -> "risk rule at " + x).orElse("a risk rule matched");
+        if (v.report() == null || v.report().riskReasons().isEmpty()) return "a risk rule matched";
+        return String.join("; ", v.report().riskReasons());
     }
 }

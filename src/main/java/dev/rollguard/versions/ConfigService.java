@@ -247,7 +247,7 @@ public final class ConfigService {
         store.recordRelease(h, service, env, version, actor, breakGlass, at);
     }
 
-    public List<EnvironmentInfo> environments(String service) {
+    public List<EnvInfo> environments(String service) {
         service(service);
         return store.environments(service);
     }

@@ -2,5 +2,5 @@ package dev.rollguard.versions;
 
 import java.time.Instant;
 
-public record ReleaseRecord(String id, String service, String environment, int version, Integer previousVersion,
+public record ReleaseRecord(String id, String service, String env, int version, Integer previousVersion,
                             String actor, String breakGlass, Instant createdAt) {}
