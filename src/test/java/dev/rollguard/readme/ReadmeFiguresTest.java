@@ -39,6 +39,7 @@ class ReadmeFiguresTest {
                 bin/rollguard frobnicate -s wordpress-api
                 export T=$(bin/rollguard enrol -s S -e production --hostt web-1 | head -1)
                 bin/rollguard bench judgement --seed one
+                bin/rollguard bench judgment --seed 1
                 bin/rollguard push wp -s wordpress-api -m "a message with --no-such-option in it" 2> push.log &
                 #   bin/rollguard agent --server http://rollguard:8080 \\
                 #     --no-such-flag
@@ -50,8 +51,8 @@ class ReadmeFiguresTest {
                 | `enrol -s S -e ENV [--host H \\| --max-hostz N]` | |
                 """;
         List<String> problems = problems(ReadmeShown.of(readme).commands());
-        assertThat(problems).hasSize(7);
-        assertThat(String.join("\n", problems)).contains("--filez", "frobnicate", "--hostt", "'one'", "--no-such-flag",
+        assertThat(problems).hasSize(8);
+        assertThat(String.join("\n", problems)).contains("--filez", "frobnicate", "--hostt", "'one'", "'judgment'", "--no-such-flag",
                 "--frobnicate", "--max-hostz");
     }
 

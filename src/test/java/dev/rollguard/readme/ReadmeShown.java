@@ -190,8 +190,7 @@ public final class ReadmeShown {
         List<String> args = new ArrayList<>(words.subList(words.get(0).equals("java") ? 3 : words.get(0).equals("/usr/bin/time") ? 2 : 1, words.size()));
         for (int attempt = 0; attempt < 50; attempt++) {
             try {
-                CLI_TREE.parseArgs(args.toArray(String[]::new));
-                return null;
+                return unlistedValue(CLI_TREE.parseArgs(args.toArray(String[]::new)));
             } catch (CommandLine.MissingParameterException e) {
                 // picocli reports missing required options before unknown ones: supply them and parse again
                 for (ArgSpec missing : e.getMissing()) {
@@ -208,6 +207,21 @@ public final class ReadmeShown {
             }
         }
         return "no parse after filling in placeholders and required options";
+    }
+
+    /** A value given to an argument that lists its values (picocli's completion candidates) and is not one of them, or null. */
+    private static String unlistedValue(CommandLine.ParseResult r) {
+        for (CommandLine.ParseResult p = r; p != null; p = p.subcommand()) {
+            for (ArgSpec a : p.matchedArgs()) {
+                if (a.completionCandidates() == null || a.typedValues().isEmpty()) continue;
+                List<String> listed = new ArrayList<>();
+                a.completionCandidates().forEach(listed::add);
+                for (String v : a.stringValues()) {
+                    if (!listed.contains(v) && !PLACEHOLDER.matcher(v).matches()) return "'" + v + "' is none of " + listed;
+                }
+            }
+        }
+        return null;
     }
 
     /** A value of the type a placeholder stands for, or null when there is none to try. */
