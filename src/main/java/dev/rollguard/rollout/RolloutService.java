@@ -202,14 +202,9 @@ public final class RolloutService implements AutoCloseable {
 
     /**
      * Records what a host runs and its health; answers the version it should run. Reports are written in groups
-     * ({@link HostReports}), so the answer completes when the group is committed.
+     * ({@link HostReports}), so the answer completes when the group is committed. {@code failure}: why {@code failed} failed,
+     * as the agent typed it (null: not said).
      */
-    public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
-                                             List<HealthStore.Sample> samples) {
-        return report(service, env, host, applied, failed, error, null, samples);
-    }
-
-    /** As above, with why {@code failed} failed as the agent typed it (null: not said). */
     public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
                                              AgentProtocol.HostFailure failure, List<HealthStore.Sample> samples) {
         Instant now = clock.instant();
