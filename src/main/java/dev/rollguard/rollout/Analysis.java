@@ -53,7 +53,7 @@ public final class Analysis {
             minLatencySamples = minLatencySamples == null ? 200 : minLatencySamples;
             failFastErrorRate = failFastErrorRate == null ? 0.5 : failFastErrorRate;
             burstSeconds = burstSeconds == null ? 5 : burstSeconds;
-            hostSpread = hostSpread == null ? 2.0 : hostSpread;
+            hostSpread = hostSpread == null ? 0.0 : hostSpread;
             latencyQuantile = latencyQuantile == null ? 0.95 : latencyQuantile;
             latencyRatio = latencyRatio == null ? 2.0 : latencyRatio;
             latencyDelta = latencyDelta == null ? 0.02 : latencyDelta;
@@ -81,6 +81,11 @@ public final class Analysis {
     /** A canary host's last seconds judged by the fail-fast guard: at least this many requests, or this many windows. */
     private static final int FAIL_FAST_REQUESTS = 20;
     private static final int FAIL_FAST_WINDOWS = 3;
+    /**
+     * The latency test's H0 allows the canary host at least this many standard errors over its own slow share: a slow share
+     * moves with more than sampling noise (a restart's cold caches, a busy neighbour), which the 5xx count does not.
+     */
+    private static final double LATENCY_HOST_SPREAD = 2.0;
     private static final NormalDistribution NORMAL = new NormalDistribution();
 
     private Analysis() {}
@@ -143,7 +148,7 @@ public final class Analysis {
                 // graceful restart's cold caches or a busy machine decide the tail (a false rollback on real Apache showed it)
                 int threshold = Math.max(quantileBucket(pooled, total, s.latencyQuantile()), LatencyHistogram.bucket(s.latencySlackMillis()));
                 RateTest.Params lp = new RateTest.Params(s.baselineFloor(), s.latencyRatio(), s.latencyDelta(), s.burstSeconds(),
-                        s.hostSpread(), s.latencyAlpha(), s.beta());
+                        Math.max(s.hostSpread(), LATENCY_HOST_SPREAD), s.latencyAlpha(), s.beta());
                 RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp);
                 double limit = LatencyHistogram.upperMillis(threshold);
                 n.put("latencyThresholdMs", round(limit));
@@ -186,6 +191,8 @@ public final class Analysis {
             n.put("baselineSlowFraction", round(r.baselineRate()));
         }
         n.put(key(prefix, "hostSpread"), round(r.spread()));
+        // the fleet's rate now against before the release: the canary host's own history is scaled by it
+        n.put(key(prefix, "fleetDrift"), round(r.drift().factor()));
         n.put(key(prefix, "baselineHostsUsed"), r.baselineHosts());
         if (!r.outlierHosts().isEmpty()) n.put(key(prefix, "baselineHostsLeftOut"), r.outlierHosts());
         if (r.burstWindows() > 0) n.put(key(prefix, "burstSecondsSetAside"), r.burstWindows());
