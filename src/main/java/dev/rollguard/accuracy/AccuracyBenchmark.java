@@ -3,13 +3,13 @@ package dev.rollguard.accuracy;
 import dev.rollguard.accuracy.Mutant.Kind;
 import dev.rollguard.accuracy.Mutator.Named;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.validate.Finding;
-import dev.rollguard.validate.Severity;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
-import dev.rollguard.validate.ValidationSettings;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -84,7 +84,7 @@ public final class AccuracyBenchmark {
             long start = System.nanoTime();
             ValidationReport report = validation.run(t, null, settings);
             long millis = (System.nanoTime() - start) / 1_000_000;
-            List<Finding> errors = report.findings().stream().filter(f -> f.severity() == Severity.ERROR).toList();
+            List<Finding> errors = report.findings().stream().filter(f -> f.severity() == FindingSeverity.ERROR).toList();
             int text = t.textPaths().size();
             int links = t.links().size();
             packages.add(new PackageResult(e.pkg(), split, text, t.paths().size() - text - links, links, errors.size(),
@@ -104,7 +104,7 @@ public final class AccuracyBenchmark {
                     ConfigTree original = trees.get(m.pkg());
                     var mutated = original.with(Map.of(m.path(), m.content()));
                     ValidationReport report = validation.run(mutated, original, settings);
-                    List<Finding> errors = report.findings().stream().filter(f -> f.severity() == Severity.ERROR).toList();
+                    List<Finding> errors = report.findings().stream().filter(f -> f.severity() == FindingSeverity.ERROR).toList();
                     boolean hit = errors.stream().anyMatch(f -> m.path().equals(f.path()) && Math.abs(f.line() - m.line()) <= 1);
                     if (hit) caught++;
                     else missed.add(new Miss(split, m, errors));

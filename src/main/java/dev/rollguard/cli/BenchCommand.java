@@ -1,8 +1,8 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
-import dev.rollguard.rollout.Analysis;
 import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -100,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
             case "judgement" -> {
                 int n = runs == null ? 200 : runs;
                 if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
-                JudgementBenchmark.print(JudgementBenchmark.run(seed, n, Analysis.Settings.DEFAULT), seed, n, out);
+                JudgementBenchmark.print(JudgementBenchmark.run(seed, n, AnalysisSettings.DEFAULT), seed, n, out);
                 return 0;
             }
             case "phplint" -> {

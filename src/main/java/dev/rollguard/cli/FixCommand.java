@@ -2,12 +2,12 @@ package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.client.ApiClient;
-import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.versions.ConfigService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,10 +1,10 @@
 package dev.rollguard.cli;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.validate.Finding;
-import dev.rollguard.validate.Severity;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -42,6 +42,6 @@ final class LocalTree {
     static List<Finding> findings(List<TreeLoader.Skipped> skipped) {
         return skipped.stream().map(s -> s.reason() == TreeLoader.Skipped.Reason.UNREADABLE
                 ? Finding.error(UNREADABLE, s.path(), 0, 0, "cannot read: " + s.detail())
-                : Finding.of(NOT_A_FILE, Severity.WARNING, s.path(), 0, 0, "left out: " + s.detail(), null, null)).toList();
+                : Finding.of(NOT_A_FILE, FindingSeverity.WARNING, s.path(), 0, 0, "left out: " + s.detail(), null, null)).toList();
     }
 }

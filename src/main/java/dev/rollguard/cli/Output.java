@@ -2,9 +2,9 @@ package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
-import dev.rollguard.config.GitCommit;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.versions.GitCommit;
 
 import java.io.PrintWriter;
 

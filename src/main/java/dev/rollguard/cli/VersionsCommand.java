@@ -2,7 +2,7 @@ package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.client.ApiClient;
-import dev.rollguard.config.GitCommit;
+import dev.rollguard.versions.GitCommit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -2,10 +2,6 @@ package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
-import dev.rollguard.incident.IncidentSettings;
-import dev.rollguard.prometheus.PrometheusSettings;
-import dev.rollguard.rollout.RolloutPolicy;
-import dev.rollguard.validate.ValidationSettings;
 
 import java.util.ArrayList;
 import java.util.HashSet;

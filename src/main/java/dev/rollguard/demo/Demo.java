@@ -151,9 +151,10 @@ public final class Demo {
                 say("      %s:%d:%d %s [%s]%s", f.path("path").asText(), f.path("line").asInt(), f.path("column").asInt(),
                         f.path("message").asText(), f.path("rule").asText(),
                         f.path("suggestion").isMissingNode() ? "" : " — " + f.path("suggestion").asText());
-                didYouMean |= f.path("suggestion").asText().contains("did you mean '.php'");
+                // the finding's fix says what it means; its suggestion is the same in words, for people
+                didYouMean |= ".phpp".equals(f.path("fix").path("from").asText()) && ".php".equals(f.path("fix").path("to").asText());
             }
-            if (!didYouMean) throw new Failure("no \"did you mean '.php'\" among the findings");
+            if (!didYouMean) throw new Failure("no finding offers to fix '.phpp' into '.php'");
         }
 
         // ---------------------------------------------------------------- b. production refuses what testing never saw

@@ -1,7 +1,7 @@
 package dev.rollguard.git;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.GitCommit;
+import dev.rollguard.versions.GitCommit;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.StatusCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;

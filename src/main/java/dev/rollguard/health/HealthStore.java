@@ -114,7 +114,7 @@ public final class HealthStore {
     }
 
     /** Every host of an environment with its samples that ended after {@code since}. */
-    public Map<String, List<Sample>> environment(String service, String env, Instant since) {
+    public Map<String, List<Sample>> samplesByHost(String service, String env, Instant since) {
         String prefix = service + '\0' + env + '\0';
         Map<String, List<Sample>> out = new TreeMap<>();
         byHost.forEach((k, q) -> {

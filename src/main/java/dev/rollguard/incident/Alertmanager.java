@@ -3,6 +3,7 @@ package dev.rollguard.incident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.Severity;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

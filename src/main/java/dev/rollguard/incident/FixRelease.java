@@ -16,8 +16,8 @@ final class FixRelease {
     private FixRelease() {}
 
     /** The first completed release after {@code cause} in its environment of a version other than the bad one. */
-    static Optional<Rollout> landed(Rollout cause, List<Rollout> sameEnvironment) {
-        return sameEnvironment.stream()
+    static Optional<Rollout> landed(Rollout cause, List<Rollout> sameEnv) {
+        return sameEnv.stream()
                 .filter(r -> !r.id().equals(cause.id()) && r.env().equals(cause.env()) && r.service().equals(cause.service()))
                 .filter(r -> r.state() == Rollout.State.COMPLETE && r.toVersion() != cause.toVersion())
                 .filter(r -> r.createdAt().isAfter(cause.createdAt()))

@@ -1,5 +1,6 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.Severity;
 import dev.rollguard.health.HealthStore;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.Severity;
+
 import java.time.Instant;
 import java.util.Map;
 

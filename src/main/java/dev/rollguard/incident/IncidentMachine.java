@@ -1,5 +1,7 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.config.Severity;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.EventRecord;
@@ -63,7 +65,7 @@ public final class IncidentMachine {
                             Instant now) {
         Incident i = Incident.opened(service, env, title.strip(), severity == null ? Severity.SEV3 : severity, Incident.Source.MANUAL,
                 causeKey, actor, now).withCommander(commander);
-        return new Step(i, List.of(line(now, "opened", actor, actor + " opened the incident: " + i.title(), "opened"),
+        return new Step(i, List.of(line(now, TimelineType.OPENED, actor, actor + " opened the incident: " + i.title(), "opened"),
                 new Effect.Trigger(false)));
     }
 
@@ -71,7 +73,7 @@ public final class IncidentMachine {
     public static Step acknowledge(Incident i, String actor, Instant now) {
         if (i.acknowledgedAt() != null) return new Step(i, List.of());
         return new Step(i.withAcknowledgedAt(now).withUpdatedAt(now), List.of(
-                line(now, "alert_acknowledged", actor, "acknowledged by " + actor, "ack"), new Effect.Page(PageAction.ACKNOWLEDGE)));
+                line(now, TimelineType.ALERT_ACKNOWLEDGED, actor, "acknowledged by " + actor, "ack"), new Effect.Page(PageAction.ACKNOWLEDGE)));
     }
 
     /** @throws IllegalStateException if the incident is already resolved */
@@ -80,7 +82,7 @@ public final class IncidentMachine {
         Incident r = i.withStatus(Incident.Status.RESOLVED).withMitigatedAt(i.mitigatedAt() == null ? now : i.mitigatedAt())
                 .withRecoveredAt(i.recoveredAt() == null ? now : i.recoveredAt()).withResolvedAt(now).withUpdatedAt(now);
         List<Effect> effects = new ArrayList<>();
-        effects.add(line(now, "resolved", actor, "resolved by " + actor + (note == null || note.isBlank() ? "" : ": " + note.strip()),
+        effects.add(line(now, TimelineType.RESOLVED, actor, "resolved by " + actor + (note == null || note.isBlank() ? "" : ": " + note.strip()),
                 "resolved"));
         effects.add(new Effect.Page(PageAction.RESOLVE));
         if (i.env() != null) effects.add(new Effect.Quiet(now));
@@ -97,13 +99,13 @@ public final class IncidentMachine {
         if (u.severity() != i.severity()) changes.add("severity " + i.severity() + " → " + u.severity());
         if (!u.title().equals(i.title())) changes.add("title: " + u.title());
         List<Effect> effects = new ArrayList<>();
-        if (!changes.isEmpty()) effects.add(line(now, "updated", actor, actor + ": " + String.join("; ", changes), ref));
+        if (!changes.isEmpty()) effects.add(line(now, TimelineType.UPDATED, actor, actor + ": " + String.join("; ", changes), ref));
         if (u.severity() != i.severity()) effects.add(new Effect.Trigger(u.severity().atLeast(i.severity())));
         return new Step(u, effects);
     }
 
     public static Step note(Incident i, String actor, String text, String ref, Instant now) {
-        return new Step(i, List.of(line(now, "note", actor, text.strip(), ref)));
+        return new Step(i, List.of(line(now, TimelineType.NOTE, actor, text.strip(), ref)));
     }
 
     // ------------------------------------------------------------------ from rollouts
@@ -123,7 +125,7 @@ public final class IncidentMachine {
                             automatic ? Incident.Source.ROLLBACK : Incident.Source.BREAK_GLASS, causeKey, automatic ? "rollguard" : r.actor(), now)
                     .withRollout(r.id(), r.fromVersion(), r.toVersion()).withOpenedAt(e.at()).withDetectedAt(automatic ? e.at() : null)
                     .withAnalysis(automatic ? e.data() : null);
-            effects.add(line(e.at(), "opened", "rollguard", automatic ? "incident opened by the automatic rollback"
+            effects.add(line(e.at(), TimelineType.OPENED, "rollguard", automatic ? "incident opened by the automatic rollback"
                     : "incident opened for review: break-glass release", "opened"));
         } else if (automatic) {
             // the break-glass review becomes the outage: same cause, same incident, now a page
@@ -196,7 +198,7 @@ public final class IncidentMachine {
         List<Effect> effects = new ArrayList<>();
 
         Map<String, Instant> firstErrors = firstErrors(samples, bad, from);
-        firstErrors.forEach((host, at) -> effects.add(new Effect.Line(at, "first_5xx", "host " + host, "first 5xx on " + host
+        firstErrors.forEach((host, at) -> effects.add(new Effect.Line(at, TimelineType.FIRST_5XX.wire(), "host " + host, "first 5xx on " + host
                 + (bad == null ? "" : " (serving v" + bad + ")"), Map.of("host", host), "first5xx:" + host)));
 
         Instant mitigated = i.mitigatedAt();
@@ -214,17 +216,17 @@ public final class IncidentMachine {
                 mitigatedHow = String.format("5xx rate back under the SLO (%.2f%% over the last 5 s, SLO %.1f%%)", rate, slo.sloErrorPercent());
             }
         }
-        String mitigatedType = r != null ? "rollback_finished" : "mitigated";
+        TimelineType mitigatedType = r != null ? TimelineType.ROLLBACK_FINISHED : TimelineType.MITIGATED;
         if (r != null && mitigated == null) {
             Rollout fix = FixRelease.landed(r, releases).orElse(null);
             if (fix != null) {
                 mitigated = fix.updatedAt();
-                mitigatedType = "fix_released";
+                mitigatedType = TimelineType.FIX_RELEASED;
                 mitigatedHow = "v" + fix.toVersion() + " released: every host of " + r.env() + " runs it";
             }
         }
         if (mitigatedHow != null) {
-            effects.add(new Effect.Line(mitigated, mitigatedType, "rollguard", mitigatedHow, Map.of(), "mitigated"));
+            effects.add(new Effect.Line(mitigated, mitigatedType.wire(), "rollguard", mitigatedHow, Map.of(), "mitigated"));
         }
         if (mitigated != null && recovered == null) {
             // traffic recovered: the share of hit hosts serving without 5xx since the mitigation started
@@ -235,12 +237,12 @@ public final class IncidentMachine {
                 if (servesWell(samples.getOrDefault(host, List.of()), since, r)) healthy++;
             }
             if (hit == 0 || healthy * 10 >= hit * 9) {
-                effects.add(line(now, "traffic_recovered_90", "health",
+                effects.add(line(now, TimelineType.TRAFFIC_RECOVERED_90, "health",
                         "traffic recovered: " + healthy + " of " + hit + " affected host(s) healthy (≥ 90%)", "traffic_recovered_90"));
             }
             if (hit == 0 || healthy == hit) {
                 recovered = now;
-                effects.add(line(now, "traffic_recovered_100", "health", "traffic recovered: all " + hit + " affected host(s) healthy",
+                effects.add(line(now, TimelineType.TRAFFIC_RECOVERED_100, "health", "traffic recovered: all " + hit + " affected host(s) healthy",
                         "traffic_recovered_100"));
             }
         }
@@ -322,7 +324,7 @@ public final class IncidentMachine {
                 slo.sloErrorPercent());
         Incident fresh = Incident.opened(service, env, title, Severity.fromPeakPercent(rate), Incident.Source.HEALTH, healthCause(service, env),
                 "rollguard", now).withAnalysis(numbers);
-        return new Step(fresh, List.of(new Effect.Line(now, "health_breach", "health", "health breach: " + err + " of " + req
+        return new Step(fresh, List.of(new Effect.Line(now, TimelineType.HEALTH_BREACH.wire(), "health", "health breach: " + err + " of " + req
                         + " requests failed since " + since + " (" + numbers.get("errorPercent") + "%, SLO " + slo.sloErrorPercent() + "%)",
                 numbers, "breach"), new Effect.Trigger(false)));
     }
@@ -346,12 +348,12 @@ public final class IncidentMachine {
         if (i == null) {
             i = Incident.opened(a.service(), a.env(), a.summary() == null ? "Alert " + a.name() + " firing" : a.summary(), a.severity(),
                     Incident.Source.ALERTMANAGER, alertCause(a), actor, now).withAnalysis(Map.of("labels", a.labels()));
-            effects.add(line(now, "opened", "alertmanager", "incident opened by Alertmanager alert " + a.name(), "opened"));
+            effects.add(line(now, TimelineType.OPENED, "alertmanager", "incident opened by Alertmanager alert " + a.name(), "opened"));
             effects.add(new Effect.Trigger(false));
         }
         String ref = "alert:" + a.fingerprint() + ":" + a.startsAt() + ":" + (a.firing() ? "firing" : "resolved");
         Instant at = a.firing() ? a.startsAt() : a.endsAt() != null ? a.endsAt() : now;
-        effects.add(new Effect.Line(at, a.firing() ? "alert_firing" : "alert_resolved", "alertmanager",
+        effects.add(new Effect.Line(at, (a.firing() ? TimelineType.ALERT_FIRING : TimelineType.ALERT_RESOLVED).wire(), "alertmanager",
                 "Alertmanager: " + a.name() + " " + (a.firing() ? "firing" : "resolved") + (a.summary() == null ? "" : " — " + a.summary()),
                 Map.of("labels", a.labels()), ref));
         if (!a.firing() && i.status() == Incident.Status.OPEN) {
@@ -367,16 +369,16 @@ public final class IncidentMachine {
     public static Effect.Line delivery(Notifier.Outcome outcome, Instant now) {
         Notification n = outcome.notification();
         if (outcome instanceof Notifier.Outcome.Failed f) {
-            return new Effect.Line(now, "alert_failed", n.channel(), n.action() + " to " + n.channel() + " failed: "
+            return new Effect.Line(now, TimelineType.ALERT_FAILED.wire(), n.channel(), n.action() + " to " + n.channel() + " failed: "
                     + (f.gaveUp() ? "gave up: " + f.error() : f.error() + "; retrying with backoff"), Map.of("channel", n.channel()),
                     "failed:" + n.id() + ":" + f.gaveUp());
         }
-        return new Effect.Line(now, "alert_sent", n.channel(), n.action() + " delivered to " + n.channel() + " ("
+        return new Effect.Line(now, TimelineType.ALERT_SENT.wire(), n.channel(), n.action() + " delivered to " + n.channel() + " ("
                 + n.kind().name().toLowerCase() + ")" + (n.attempts() > 0 ? " after " + (n.attempts() + 1) + " attempts" : ""),
                 Map.of("channel", n.channel(), "action", n.action().wire(), "attempts", n.attempts() + 1), "sent:" + n.id());
     }
 
-    private static Effect.Line line(Instant at, String type, String actor, String message, String ref) {
-        return new Effect.Line(at, type, actor, message, Map.of(), ref);
+    private static Effect.Line line(Instant at, TimelineType type, String actor, String message, String ref) {
+        return new Effect.Line(at, type.wire(), actor, message, Map.of(), ref);
     }
 }

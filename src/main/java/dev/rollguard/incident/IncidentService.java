@@ -1,10 +1,10 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.Severity;
 import dev.rollguard.config.TreeDiff;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.EventRecord;
@@ -14,6 +14,8 @@ import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.VersionInfo;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -201,7 +203,7 @@ public final class IncidentService implements AutoCloseable {
         if (title == null || title.isBlank()) throw Problem.badRequest("title_required", "an action item needs a title");
         checkDue(due);
         ActionItem a = store.addAction(id, title.strip(), blankToNull(owner), blankToNull(due), clock.instant());
-        store.useTransaction(h -> store.addTimeline(h, id, a.createdAt(), "action_item", actor,
+        store.useTransaction(h -> store.addTimeline(h, id, a.createdAt(), TimelineType.ACTION_ITEM.wire(), actor,
                 "action item #" + a.id() + " added: " + a.title() + (a.owner() == null ? "" : " (owner " + a.owner() + ")"), Map.of(),
                 "action:" + a.id()));
         return a;
@@ -303,9 +305,9 @@ public final class IncidentService implements AutoCloseable {
                 return;
             }
             Incident existing = store.inTransaction(h -> store.activeByCause(h, cause)).orElse(null);
-            if (existing == null && e.environment() != null) {
+            if (existing == null && e.env() != null) {
                 // a manual rollback or a new rollout during an incident of the same environment belongs to its timeline
-                existing = store.active().stream().filter(x -> x.service().equals(e.service()) && e.environment().equals(x.env()))
+                existing = store.active().stream().filter(x -> x.service().equals(e.service()) && e.env().equals(x.env()))
                         .findFirst().orElse(null);
             }
             if (existing != null) commit(existing, IncidentMachine.rolloutEvent(existing, e), clock.instant());
@@ -328,7 +330,7 @@ public final class IncidentService implements AutoCloseable {
     private void copyHistory(Handle h, Incident i, Rollout r) {
         try {
             VersionInfo v = config.version(r.service(), r.toVersion());
-            store.addTimeline(h, i.id(), v.createdAt(), "version_pushed", v.author(), "v" + v.number() + " pushed by " + v.author()
+            store.addTimeline(h, i.id(), v.createdAt(), TimelineType.VERSION_PUSHED.wire(), v.author(), "v" + v.number() + " pushed by " + v.author()
                     + ": " + v.message() + " (" + v.fileCount() + " files)", Map.of("version", v.number()), "version:" + v.number());
             if (v.report() != null && !v.report().findings().isEmpty()) {
                 List<Finding> fs = v.report().findings();
@@ -336,7 +338,7 @@ public final class IncidentService implements AutoCloseable {
                         .append(v.report().warnings()).append(" warning(s) in v").append(v.number());
                 fs.stream().limit(5).forEach(f -> sb.append("; ").append(f.render().replace("\n    ", " — ")));
                 if (fs.size() > 5) sb.append("; …");
-                store.addTimeline(h, i.id(), v.createdAt(), "validation_findings", "validators", sb.toString(),
+                store.addTimeline(h, i.id(), v.createdAt(), TimelineType.VALIDATION_FINDINGS.wire(), "validators", sb.toString(),
                         Map.of("errors", v.report().errors(), "warnings", v.report().warnings()), "findings:" + v.number());
             }
         } catch (Problem e) {
@@ -378,7 +380,7 @@ public final class IncidentService implements AutoCloseable {
         IncidentMachine.Step s = IncidentMachine.followReview(i, r, now);
         if (s == null) {
             IncidentSettings slo = config.service(i.service()).incidents();
-            Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(i.service(), i.env(),
+            Map<String, List<HealthStore.Sample>> samples = rollouts.health().samplesByHost(i.service(), i.env(),
                     IncidentMachine.samplesNeededSince(i, r, slo));
             List<HostInfo> hosts = r == null ? List.of() : rollouts.hosts(i.service(), i.env());
             List<Rollout> releases = r == null || i.mitigatedAt() != null ? List.of() : rollouts.rollouts(i.service(), i.env(), 20);
@@ -404,7 +406,7 @@ public final class IncidentService implements AutoCloseable {
                 Instant since = now.minusSeconds(slo.sloWindowSeconds());
                 Instant quiet = quietUntil.get(service + "/" + env);
                 if (quiet != null && quiet.isAfter(since)) since = quiet;
-                Map<String, List<HealthStore.Sample>> samples = rollouts.health().environment(service, env, since);
+                Map<String, List<HealthStore.Sample>> samples = rollouts.health().samplesByHost(service, env, since);
                 Counts counts = Counts.of(samples, Counts.startedSince(since).and(Counts.inService()));
                 IncidentMachine.Step s = IncidentMachine.healthBreach(service, env, counts, slo, since, now);
                 if (s != null) openHealthBreach(s, now);

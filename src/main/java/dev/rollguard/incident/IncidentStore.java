@@ -2,6 +2,8 @@ package dev.rollguard.incident;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.config.Severity;
 import dev.rollguard.storage.Rows;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;

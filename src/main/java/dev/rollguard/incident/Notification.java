@@ -1,5 +1,7 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.IncidentSettings;
+
 import java.time.Instant;
 
 /** One webhook in the outbox: where it goes, what it says, and how its delivery went so far. */

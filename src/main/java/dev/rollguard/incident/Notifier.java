@@ -1,5 +1,6 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.IncidentSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,8 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.versions.ConfigService;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
@@ -35,11 +36,11 @@ final class Pager {
         for (IncidentSettings.Channel c : channels(i)) {
             if (escalated && told.contains(c.name())) {
                 store.enqueue(h, i.id(), c, PageAction.TRIGGER, Webhooks.payload(c, PageAction.TRIGGER, i, link(i)), now);
-                store.addTimeline(h, i.id(), now, "alert_queued", "rollguard", "escalated to " + i.severity() + ": page updated on "
+                store.addTimeline(h, i.id(), now, TimelineType.ALERT_QUEUED.wire(), "rollguard", "escalated to " + i.severity() + ": page updated on "
                         + c.name(), Map.of("channel", c.name()), "queued:escalate:" + c.name() + ":" + i.severity());
             } else if ((c.wants(i.severity()) || reviewNotice(i, c)) && !told.contains(c.name())) {
                 store.enqueue(h, i.id(), c, PageAction.TRIGGER, Webhooks.payload(c, PageAction.TRIGGER, i, link(i)), now);
-                store.addTimeline(h, i.id(), now, "alert_queued", "rollguard", "page queued for " + c.name() + " ("
+                store.addTimeline(h, i.id(), now, TimelineType.ALERT_QUEUED.wire(), "rollguard", "page queued for " + c.name() + " ("
                         + c.kind().name().toLowerCase() + ", " + i.severity() + ")", Map.of("channel", c.name()), "queued:trigger:" + c.name());
             }
         }

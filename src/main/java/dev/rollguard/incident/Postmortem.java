@@ -1,9 +1,9 @@
 package dev.rollguard.incident;
 
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.versions.VersionInfo;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,8 +20,9 @@ import java.util.Set;
  */
 public final class Postmortem {
     /** The timeline lines that tell how the incident ended: the rollback, the mitigation, the recovery, the resolution. */
-    private static final Set<String> RESOLUTION = Set.of(RolloutEvent.Kind.ROLLBACK_STARTED.wire(), "rollback_finished",
-            "traffic_recovered_90", "traffic_recovered_100", "mitigated", "resolved");
+    private static final Set<String> RESOLUTION = Set.of(RolloutEvent.Kind.ROLLBACK_STARTED.wire(), TimelineType.ROLLBACK_FINISHED.wire(),
+            TimelineType.TRAFFIC_RECOVERED_90.wire(), TimelineType.TRAFFIC_RECOVERED_100.wire(), TimelineType.MITIGATED.wire(),
+            TimelineType.RESOLVED.wire());
     public static final String TO_WRITE = "✍️ TO BE WRITTEN";
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);

@@ -1,6 +1,7 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.Json;
+import dev.rollguard.config.IncidentSettings;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

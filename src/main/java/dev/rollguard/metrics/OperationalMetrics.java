@@ -1,6 +1,5 @@
 package dev.rollguard.metrics;
 
-import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.incident.Notifier;
 import dev.rollguard.prometheus.PrometheusSource;
@@ -9,6 +8,7 @@ import dev.rollguard.rollout.PostedEvent;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.rollout.RolloutService;
+import dev.rollguard.versions.ConfigService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;

@@ -2,7 +2,6 @@ package dev.rollguard.prometheus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,36 +33,6 @@ public final class PromQl {
             m.appendReplacement(sb, Matcher.quoteReplacement(value == null ? m.group() : escape(value)));
         }
         return m.appendTail(sb).toString();
-    }
-
-    private static final Pattern RANGE = Pattern.compile("\\[((?:\\d+(?:ms|s|m|h|d|w|y))+)(?::[^\\]]*)?]");
-    private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w|y)");
-
-    /**
-     * The longest range selector in a query ({@code rate(x[30s])} → 30 s; 0 without one): how long after a change its
-     * answer still speaks of what was before.
-     */
-    public static Duration longestRange(String query) {
-        long longest = 0;
-        Matcher m = RANGE.matcher(query);
-        while (m.find()) {
-            long ms = 0;
-            Matcher p = PART.matcher(m.group(1));
-            while (p.find()) {
-                long n = Long.parseLong(p.group(1));
-                ms += switch (p.group(2)) {
-                    case "ms" -> n;
-                    case "s" -> n * 1000;
-                    case "m" -> n * 60_000;
-                    case "h" -> n * 3_600_000;
-                    case "d" -> n * 86_400_000;
-                    case "w" -> n * 604_800_000;
-                    default -> n * 31_536_000_000L;
-                };
-            }
-            longest = Math.max(longest, ms);
-        }
-        return Duration.ofMillis(longest);
     }
 
     static String escape(String value) {

@@ -1,11 +1,12 @@
 package dev.rollguard.prometheus;
 
-import dev.rollguard.config.ConfigService;
+import dev.rollguard.config.PrometheusSettings;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.HealthGaps;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.RolloutService;
+import dev.rollguard.versions.ConfigService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,8 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.Bundles;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.versions.Bundles;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -1,10 +1,10 @@
 package dev.rollguard.rollout;
 
-import dev.rollguard.config.ConfigService;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.ServiceSpec;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.validate.RiskRules;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.VersionInfo;
 
 import java.util.List;
 import java.util.Optional;
@@ -45,9 +45,9 @@ final class ApprovalGate {
         return approvers.apply(service, number).stream().anyMatch(a -> !a.equals(author));
     }
 
+    /** The version's own risk, against its parent: the reasons its validation report holds. */
     private static String highRiskWhy(VersionInfo v) {
-        if (v.report() == null) return "a risk rule matched";
-        return v.report().findings().stream().filter(f -> f.rule().startsWith("risk")).map(f -> f.path() + ":" + f.line())
-                .findFirst().map(x -> "risk rule at " + x).orElse("a risk rule matched");
+        if (v.report() == null || v.report().riskReasons().isEmpty()) return "a risk rule matched";
+        return String.join("; ", v.report().riskReasons());
     }
 }

@@ -1,5 +1,7 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.config.RolloutPolicy;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
-import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.EnvironmentInfo;
-import dev.rollguard.config.ReleaseRecord;
 import dev.rollguard.config.ServiceSpec;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.EnvInfo;
+import dev.rollguard.versions.ReleaseRecord;
+import dev.rollguard.versions.VersionInfo;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,12 +16,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,9 +42,6 @@ import java.util.function.Function;
  */
 public final class RolloutService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
-    private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
-    /** How far back a canary host's own answers on the old version count as its personal baseline. */
-    private static final Duration CANARY_HISTORY = Duration.ofSeconds(120);
     private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
 
     private final ConfigService config;
@@ -55,6 +50,7 @@ public final class RolloutService implements AutoCloseable {
     private final HostSignals signals;
     private final Clock clock;
     private final HostReports reports;
+    private final Observations observations;
     private final List<Consumer<PostedEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService loop;
@@ -93,6 +89,7 @@ public final class RolloutService implements AutoCloseable {
         this.signals = signals;
         this.clock = clock;
         this.reports = new HostReports(store);
+        this.observations = new Observations(store, health, clock);
     }
 
     public HealthStore health() { return health; }
@@ -224,7 +221,7 @@ public final class RolloutService implements AutoCloseable {
 
     private Integer released(String service, String env) {
         return config.environments(service).stream().filter(e -> e.name().equals(env)).findFirst()
-                .map(EnvironmentInfo::releasedVersion).orElse(null);
+                .map(EnvInfo::releasedVersion).orElse(null);
     }
 
     // ------------------------------------------------------------------ starting and steering rollouts
@@ -322,7 +319,7 @@ public final class RolloutService implements AutoCloseable {
 
     /** An environment's traffic since {@code since} (samples that ended then or later), whatever its hosts serve. */
     public Counts traffic(String service, String env, Instant since) {
-        return Counts.of(health.environment(service, env, since), Counts.endedSince(since));
+        return Counts.of(health.samplesByHost(service, env, since), Counts.endedSince(since));
     }
 
     /** One host's traffic since {@code since}, whatever it serves. */
@@ -362,7 +359,7 @@ public final class RolloutService implements AutoCloseable {
     }
 
     /** The one-command rollback: the running rollout of an environment, or else its last completed one. */
-    public Rollout rollbackEnvironment(String service, String env, String actor, String reason) {
+    public Rollout rollbackEnv(String service, String env, String actor, String reason) {
         config.service(service);
         List<Rollout> recent = store.rollouts(service, env, 20);
         for (Rollout r : recent) {
@@ -433,39 +430,14 @@ public final class RolloutService implements AutoCloseable {
         }
     }
 
-    /**
-     * Per-second 5xx rate and p99 latency of the rollout's canary hosts (those on the new version now) and of the
-     * baseline, from 30 s before the rollout to now: the dashboard's charts. Nulls where a group served nothing.
-     */
+    /** The dashboard's charts of a rollout ({@link Observations#series}). */
     public Map<String, List<Object>> series(Rollout r) {
-        Instant from = r.createdAt().minusSeconds(30);
-        Instant to = r.state().terminal() ? r.updatedAt().plusSeconds(30) : clock.instant();
-        return RolloutSeries.of(r, host -> health.samples(r.service(), r.env(), host, from), to);
+        return observations.series(r);
     }
 
+    /** What the orchestrator sees of each host of a rollout now ({@link Observations#of}). */
     public List<HostObservation> observe(Rollout r) {
-        Map<String, HostInfo> hosts = new HashMap<>();
-        for (HostInfo h : store.hosts(r.service(), r.env())) hosts.put(h.host(), h);
-        Set<String> canary = Set.copyOf(r.canaryHosts());
-        List<HostObservation> out = new ArrayList<>();
-        for (String name : r.hosts()) {
-            HostInfo h = hosts.get(name);
-            if (h == null) continue;
-            boolean isCanary = canary.contains(name);
-            // a first release has no baseline: hosts without a config say nothing about the old version
-            Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
-            Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
-            Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
-            List<HealthStore.Sample> samples = version == null ? List.of() : health.samples(r.service(), r.env(), name, version, since);
-            List<Evidence.Window> windows = Evidence.windows(samples);
-            Instant servingSince = !isCanary ? null : samples.stream().map(HealthStore.Sample::start).min(Comparator.naturalOrder()).orElse(null);
-            // a canary host's own answers on the old version, before it switched: the baseline that matches it best
-            List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
-                    : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.lastSeen(), counts, windows, before,
-                    servingSince));
-        }
-        return out;
+        return observations.of(r);
     }
 
     private void recordDecision(Rollout r, Analysis.Decision d, Instant now) {

@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.RolloutPolicy;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -103,11 +104,11 @@ public final class RolloutStore {
             }
             update.execute();
             Map<String, HostSignals.Desired> desired = new HashMap<>();
-            Map<List<String>, List<String>> byEnvironment = new LinkedHashMap<>();
+            Map<List<String>, List<String>> byEnv = new LinkedHashMap<>();
             for (HostReports.Report r : reports) {
-                byEnvironment.computeIfAbsent(List.of(r.service(), r.env()), k -> new ArrayList<>()).add(r.host());
+                byEnv.computeIfAbsent(List.of(r.service(), r.env()), k -> new ArrayList<>()).add(r.host());
             }
-            byEnvironment.forEach((se, hosts) -> h.createQuery("SELECT host, desired_version FROM hosts WHERE service = :s AND environment = :e "
+            byEnv.forEach((se, hosts) -> h.createQuery("SELECT host, desired_version FROM hosts WHERE service = :s AND environment = :e "
                             + "AND host IN (<hosts>)").bind("s", se.get(0)).bind("e", se.get(1)).bindList("hosts", hosts)
                     .map((rs, ctx) -> Map.entry(rs.getString("host"), new HostSignals.Desired(integer(rs, "desired_version"))))
                     .forEach(e -> desired.put(HostSignals.key(se.get(0), se.get(1), e.getKey()), e.getValue())));

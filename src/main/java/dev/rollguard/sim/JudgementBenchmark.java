@@ -1,5 +1,6 @@
 package dev.rollguard.sim;
 
+import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.rollout.Analysis;
 import dev.rollguard.rollout.Evidence;
 
@@ -14,7 +15,7 @@ import java.util.stream.IntStream;
 
 /**
  * The canary-judgement benchmark: seeded synthetic releases ({@link JudgementTraces}) judged second by second by
- * Rollguard's analysis (the same {@link Analysis#decide(Evidence, Analysis.Settings)} the rollout machine calls), a
+ * Rollguard's analysis (the same {@link Analysis#decide(Evidence, AnalysisSettings)} the rollout machine calls), a
  * Kayenta-style Mann-Whitney judge and a Flagger-style fixed threshold. A release is rolled back at the first failing
  * verdict, else it passes; the table gives per scenario the share rolled back (false rollbacks for healthy releases,
  * detection for regressions), the seconds to the rollback (p50/p95) and the canary requests seen by then.
@@ -61,7 +62,7 @@ public final class JudgementBenchmark {
 
     private JudgementBenchmark() {}
 
-    public static List<Row> run(long seed, int runs, Analysis.Settings settings) {
+    public static List<Row> run(long seed, int runs, AnalysisSettings settings) {
         List<Row> rows = new ArrayList<>();
         List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios();
         for (int si = 0; si < scenarios.size(); si++) {
@@ -89,7 +90,7 @@ public final class JudgementBenchmark {
         return rows;
     }
 
-    static Release release(JudgementTraces.Scenario s, SplittableRandom rnd, Analysis.Settings settings) {
+    static Release release(JudgementTraces.Scenario s, SplittableRandom rnd, AnalysisSettings settings) {
         JudgementTraces.Trace trace = JudgementTraces.generate(s, rnd);
         Outcome[] out = new Outcome[JUDGES.length];
         FlaggerStyleJudge flagger = new FlaggerStyleJudge();

@@ -5,10 +5,10 @@ import com.sun.net.httpserver.HttpServer;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.Preflight;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.validate.MissingReferenceValidator;
-import dev.rollguard.validate.Severity;
 import dev.rollguard.validate.ValidationInput;
 
 import java.io.IOException;
@@ -177,7 +177,7 @@ public final class SimulatedHost implements AutoCloseable {
         return brokenByRelease.computeIfAbsent(release, r -> {
             ConfigTree tree = TreeLoader.load(r, new Limits(64L << 20, 1_000_000, 1L << 34));
             try (ValidationInput in = new ValidationInput(tree, null, null)) {
-                return new MissingReferenceValidator().validate(in).stream().anyMatch(f -> f.severity() == Severity.ERROR);
+                return new MissingReferenceValidator().validate(in).stream().anyMatch(f -> f.severity() == FindingSeverity.ERROR);
             }
         });
     }

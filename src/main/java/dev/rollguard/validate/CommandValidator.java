@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.Problem;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Job;
 import dev.rollguard.sandbox.Sandbox;
 

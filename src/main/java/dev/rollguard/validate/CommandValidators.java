@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Json;
+import dev.rollguard.config.ValidationSettings;
 
 import java.io.IOException;
 import java.nio.file.Path;

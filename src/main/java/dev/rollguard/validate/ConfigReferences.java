@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.rollguard.config.ConfigPaths;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.validate.References.Kind;
 import dev.rollguard.validate.References.Resolution;
 
@@ -97,7 +98,7 @@ final class ConfigReferences {
             String broke = optional ? brokenSinceParent(path, line, target, APACHE_INCLUDE, 3) : "";
             if (broke == null) continue;
             out.add(refs.missing(path, line, Text.columnOf(lines, m.start(3)), m.group(1) + " of '" + target + "': "
-                    + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, Severity.ERROR,
+                    + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, FindingSeverity.ERROR,
                     MissingReferenceValidator.lineText(content, lines, line)));
         }
     }
@@ -125,7 +126,7 @@ final class ConfigReferences {
             String broke = r.glob() ? brokenSinceParent(path, line, target, NGINX_INCLUDE, 2) : "";
             if (broke == null) continue;
             out.add(refs.missing(path, line, Text.columnOf(lines, m.start(2)), "include of '" + target + "': "
-                    + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, Severity.ERROR,
+                    + (r.glob() ? "wildcard matches no file" : "no such file") + broke, r, FindingSeverity.ERROR,
                     MissingReferenceValidator.lineText(content, lines, line)));
         }
     }
@@ -241,7 +242,7 @@ final class ConfigReferences {
     private Finding value(String path, String value, int line, int column, String content, int[] lines) {
         Resolution r = value.startsWith("/") ? refs.absolute(value) : refs.inTree(ConfigPaths.parent(path) + "/" + value);
         if (r.kind() == Kind.FOUND || r.kind() == Kind.UNKNOWN) return null;
-        return refs.missing(path, line, column, "path '" + value + "' refers to no file in the tree", r, Severity.ERROR,
+        return refs.missing(path, line, column, "path '" + value + "' refers to no file in the tree", r, FindingSeverity.ERROR,
                 MissingReferenceValidator.lineText(content, lines, line));
     }
 

@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigPaths;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.validate.References.Kind;
 import dev.rollguard.validate.References.Resolution;
 import dev.rollguard.validate.TreeIndex.Presence;
@@ -192,7 +193,7 @@ public final class MissingReferenceValidator implements Validator {
         String content = input.tree().content(inc.path());
         int[] lines = Text.lineStarts(content);
         int line = Text.lineOf(lines, inc.offset());
-        return References.missing(inc.path(), line, Text.columnOf(lines, inc.offset()), message, wrong, near, Severity.ERROR,
+        return References.missing(inc.path(), line, Text.columnOf(lines, inc.offset()), message, wrong, near, FindingSeverity.ERROR,
                 lineText(content, lines, line));
     }
 

@@ -1,6 +1,8 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigPaths;
+import dev.rollguard.config.FindingSeverity;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.validate.TreeIndex.Presence;
 
 import java.nio.file.Files;
@@ -191,12 +193,12 @@ final class References {
     }
 
     /** A missing reference as a finding, with "did you mean" and a mechanical fix when a near file exists. */
-    Finding missing(String path, int line, int column, String message, Resolution r, Severity severity, String lineText) {
+    Finding missing(String path, int line, int column, String message, Resolution r, FindingSeverity severity, String lineText) {
         String near = r.treePath() != null && !r.glob() ? nearestPath(r.treePath()) : null;
         return missing(path, line, column, message, near == null ? null : r.treePath(), near, severity, lineText);
     }
 
-    static Finding missing(String path, int line, int column, String message, String wrong, String near, Severity severity, String lineText) {
+    static Finding missing(String path, int line, int column, String message, String wrong, String near, FindingSeverity severity, String lineText) {
         String suggestion = null;
         Fix fix = null;
         if (near != null) {

@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.ValidationSettings;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -145,7 +146,7 @@ public final class SuspiciousTokenValidator implements Validator {
             String right = ext ? "." + common : common;
             String message = "'" + shown + "' looks like a typo: '" + right + "' appears " + commonCount
                     + " times in this tree, '" + shown + "' " + (rareCount == 1 ? "once" : rareCount + " times");
-            return Finding.of(RULE, ext ? Severity.ERROR : Severity.WARNING, path, line, ext ? column - 1 : column, message,
+            return Finding.of(RULE, ext ? FindingSeverity.ERROR : FindingSeverity.WARNING, path, line, ext ? column - 1 : column, message,
                     "did you mean '" + right + "'?", new Fix(shown, right, null, true));
         }
     }

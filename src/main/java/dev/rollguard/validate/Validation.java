@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Sandbox;
 
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Sandbox;
 
 import java.io.IOException;

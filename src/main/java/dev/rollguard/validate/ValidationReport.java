@@ -1,5 +1,7 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.config.FindingSeverity;
+
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -31,7 +33,7 @@ public record ValidationReport(List<Finding> findings, List<String> notices, boo
                 riskReasons.stream().map(mask).toList(), durationMillis);
     }
 
-    public long errors() { return findings.stream().filter(f -> f.severity() == Severity.ERROR).count(); }
-    public long warnings() { return findings.stream().filter(f -> f.severity() == Severity.WARNING).count(); }
+    public long errors() { return findings.stream().filter(f -> f.severity() == FindingSeverity.ERROR).count(); }
+    public long warnings() { return findings.stream().filter(f -> f.severity() == FindingSeverity.WARNING).count(); }
     public boolean releasable() { return errors() == 0; }
 }

@@ -1,5 +1,7 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.config.ValidationSettings;
+
 import java.util.List;
 
 /** One check over a tree. Implementations are stateless and safe to call from several threads. */

@@ -1,7 +1,10 @@
 package dev.rollguard.web;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rollguard.Json;
@@ -20,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -195,38 +199,35 @@ public final class ApiServer {
     public static <T> T parse(String text, Class<T> type) {
         if (text.isBlank()) throw Problem.badRequest("missing_body", "request body is empty; expected JSON");
         StrictJson.requirePairedSurrogates(text);
-        try {
-            T value = Json.MAPPER.readValue(text, type);
+        // the parser's own tokens say whether the body ended early or went on after the value; Jackson's messages are
+        // for people and change between versions
+        try (JsonParser p = Json.MAPPER.createParser(text)) {
+            if (p.nextToken() == null) throw Problem.badRequest("malformed_json", "malformed JSON: the body ends too early");
+            T value = Json.MAPPER.readerFor(type).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(p);
+            if (p.nextToken() != null) {
+                throw Problem.badRequest("malformed_json", "malformed JSON: more after the value" + location(p.currentTokenLocation()));
+            }
             if (value == null) throw Problem.badRequest("invalid_request", "request body must be a JSON object");
             return value;
         } catch (MismatchedInputException e) {
-            if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
-                throw Problem.badRequest("malformed_json", "malformed JSON: more after the value" + location(e));
-            }
-            if (String.valueOf(e.getOriginalMessage()).contains("end-of-input")) {
-                throw Problem.badRequest("malformed_json", "malformed JSON: the body ends too early");
-            }
             throw Problem.badRequest("invalid_request", "invalid request: " + describePath(e) + e.getOriginalMessage()
                     .replaceAll("\\s*at \\[Source.*", ""));
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof Problem p) throw p;
             if (cause instanceof JsonParseException pe) {
-                var loc = pe.getLocation();
-                throw Problem.badRequest("malformed_json", "malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
-                        + ", column " + loc.getColumnNr()) + ": " + pe.getOriginalMessage());
+                throw Problem.badRequest("malformed_json", "malformed JSON" + location(pe.getLocation()) + ": " + pe.getOriginalMessage());
             }
             throw Problem.badRequest("invalid_request", "invalid request: " + describePath(e)
                     + String.valueOf(cause.getMessage()).replaceAll("\\s*at \\[Source.*", "").strip());
         } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw Problem.badRequest("malformed_json", "malformed JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
-                    + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage());
+            throw Problem.badRequest("malformed_json", "malformed JSON" + location(e.getLocation()) + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static String location(JsonProcessingException e) {
-        var loc = e.getLocation();
+    private static String location(JsonLocation loc) {
         return loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
     }
 

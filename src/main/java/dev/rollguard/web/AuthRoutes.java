@@ -8,8 +8,8 @@ import dev.rollguard.auth.AuthService;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Principal;
 import dev.rollguard.auth.Role;
-import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.VersionInfo;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.VersionInfo;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 

@@ -2,11 +2,8 @@ package dev.rollguard.web;
 
 import dev.rollguard.audit.AuditLog;
 import dev.rollguard.auth.Permission;
-import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.EnvironmentInfo;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
-import dev.rollguard.config.VersionInfo;
 import dev.rollguard.health.Counts;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
@@ -16,6 +13,9 @@ import dev.rollguard.rollout.HostObservation;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.validate.Finding;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.EnvInfo;
+import dev.rollguard.versions.VersionInfo;
 import dev.rollguard.web.ApiServer.IdOf;
 import io.javalin.http.Context;
 
@@ -111,9 +111,9 @@ public final class Dashboard {
                 + "<th scope=\"col\">environment</th><th scope=\"col\">released</th><th scope=\"col\">hosts</th>"
                 + "<th scope=\"col\">health (last minute)</th><th scope=\"col\">rollout</th></tr></thead><tbody>");
         for (String s : names) {
-            List<EnvironmentInfo> envs = config.environments(s);
+            List<EnvInfo> envs = config.environments(s);
             boolean first = true;
-            for (EnvironmentInfo e : envs) {
+            for (EnvInfo e : envs) {
                 b.append("<tr>");
                 if (first) b.append("<th scope=\"row\" rowspan=\"").append(envs.size()).append("\"><a href=\"/services/").append(url(s))
                         .append("\">").append(esc(s)).append("</a></th>");
@@ -144,7 +144,7 @@ public final class Dashboard {
         if (spec.description() != null) b.append("<p>").append(esc(spec.description())).append("</p>");
         b.append("<h2>Environments</h2><table><thead><tr><th scope=\"col\">environment</th><th scope=\"col\">released</th>"
                 + "<th scope=\"col\">since</th><th scope=\"col\">hosts</th><th scope=\"col\">health</th><th scope=\"col\">actions</th></tr></thead><tbody>");
-        for (EnvironmentInfo e : config.environments(s)) {
+        for (EnvInfo e : config.environments(s)) {
             b.append("<tr><td>").append(esc(e.name())).append("</td><td>").append(e.releasedVersion() == null ? "—" : "v" + e.releasedVersion())
                     .append("</td><td>").append(Html.time(e.releasedAt())).append("</td><td><a href=\"/services/").append(url(s))
                     .append("/environments/").append(url(e.name())).append("/hosts\">").append(rollouts.hosts(s, e.name()).size())
@@ -285,7 +285,7 @@ public final class Dashboard {
         String env = ctx.pathParam("env");
         Instant now = clock.instant();
         Integer released = config.environments(s).stream().filter(e -> e.name().equals(env)).findFirst()
-                .map(EnvironmentInfo::releasedVersion).orElse(null);
+                .map(EnvInfo::releasedVersion).orElse(null);
         Duration heartbeat = Duration.ofSeconds(config.service(s).rollout().heartbeatTimeoutSeconds());
         StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">applied</th><th scope=\"col\">desired</th>"
                 + "<th scope=\"col\">last heartbeat</th><th scope=\"col\">5xx (last minute)</th><th scope=\"col\">apply error</th></tr></thead><tbody>");
@@ -408,7 +408,7 @@ public final class Dashboard {
         }
         all.sort(Comparator.comparing(EventRecord::at).reversed());
         for (EventRecord e : all.subList(0, Math.min(200, all.size()))) {
-            b.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.service())).append("</td><td>").append(esc(e.environment()))
+            b.append("<tr><td>").append(Html.time(e.at())).append("</td><td>").append(esc(e.service())).append("</td><td>").append(esc(e.env()))
                     .append("</td><td>").append(badge(e.type())).append("</td><td>").append(e.rolloutId() == null ? esc(e.message())
                             : "<a href=\"/rollouts/" + url(e.rolloutId()) + "\">" + esc(e.message()) + "</a>").append("</td></tr>");
         }

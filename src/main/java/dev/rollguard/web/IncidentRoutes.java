@@ -3,11 +3,11 @@ package dev.rollguard.web;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
+import dev.rollguard.config.Severity;
 import dev.rollguard.incident.Alertmanager;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.Notification;
-import dev.rollguard.incident.Severity;
 import dev.rollguard.web.ApiServer.IdOf;
 import io.javalin.http.Context;
 

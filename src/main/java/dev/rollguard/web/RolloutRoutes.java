@@ -38,7 +38,7 @@ public final class RolloutRoutes {
         });
         server.post("/api/v1/services/{service}/environments/{env}/rollback", Permission.RELEASE, ctx -> {
             ActionBody body = optionalBody(server, ctx);
-            json(ctx, view(rollouts, rollouts.rollbackEnvironment(ctx.pathParam("service"), ctx.pathParam("env"),
+            json(ctx, view(rollouts, rollouts.rollbackEnv(ctx.pathParam("service"), ctx.pathParam("env"),
                     ConfigRoutes.actor(ctx, body.actor()), body.reason()), false));
         });
         server.get("/api/v1/services/{service}/environments/{env}/hosts", Permission.READ, ctx ->

@@ -23,7 +23,7 @@ class HealthStoreTest {
         store.add("wp", "production", "h1", List.of(a), T0.plusSeconds(1));
         store.add("wp", "production", "h1", List.of(a, b), T0.plusSeconds(1));
         store.add("wp", "production", "h1", List.of(b), T0.plusSeconds(1));
-        assertThat(store.environment("wp", "production", T0).get("h1")).containsExactly(a, b);
+        assertThat(store.samplesByHost("wp", "production", T0).get("h1")).containsExactly(a, b);
         assertThat(store.sum("wp", "production", "h1", 2, T0).errors()).isEqualTo(18);
     }
 }

@@ -2,9 +2,11 @@ package dev.rollguard.incident;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.config.RolloutPolicy;
+import dev.rollguard.config.Severity;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.Rollout;
-import dev.rollguard.rollout.RolloutPolicy;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 

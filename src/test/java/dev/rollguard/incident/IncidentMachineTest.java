@@ -1,11 +1,13 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.config.RolloutPolicy;
+import dev.rollguard.config.Severity;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.Rollout;
-import dev.rollguard.rollout.RolloutPolicy;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

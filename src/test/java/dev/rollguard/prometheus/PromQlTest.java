@@ -2,6 +2,7 @@ package dev.rollguard.prometheus;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.PrometheusSettings;
 import dev.rollguard.config.ServiceSpec;
 import org.junit.jupiter.api.Test;
 
@@ -41,8 +42,8 @@ class PromQlTest {
 
     @Test
     void theLookBackOfAQueryBoundsTheBakeOfEveryWave() {
-        assertThat(PromQl.longestRange("sum(rate(x[30s])) / sum(rate(y[1m30s:5s]))")).isEqualTo(Duration.ofSeconds(90));
-        assertThat(PromQl.longestRange("sum(x)")).isEqualTo(Duration.ZERO);
+        assertThat(PrometheusSettings.longestRange("sum(rate(x[30s])) / sum(rate(y[1m30s:5s]))")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(PrometheusSettings.longestRange("sum(x)")).isEqualTo(Duration.ZERO);
         PrometheusSettings p = new PrometheusSettings("http://prom:9090/", "sum(rate(x[30s]))", "sum(rate(y[30s]))", null, 5, 2);
         assertThat(p.url()).isEqualTo("http://prom:9090");
         assertThat(p.minimumBakeSeconds()).isEqualTo(30 + 10 + 2);

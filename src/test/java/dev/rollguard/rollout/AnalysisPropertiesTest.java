@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.health.LatencyHistogram;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
@@ -19,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Properties of the judge on random fleets: a worse canary is never judged better, host order is irrelevant, no data decides nothing. */
 class AnalysisPropertiesTest {
-    private static final Analysis.Settings S = Analysis.Settings.DEFAULT;
+    private static final AnalysisSettings S = AnalysisSettings.DEFAULT;
 
     /** PASS < CONTINUE < FAIL: how bad the judge thinks the canary is. */
     private static int severity(Analysis.Verdict v) {
@@ -73,7 +74,7 @@ class AnalysisPropertiesTest {
     /** Without the burst allowance the judge is monotone in every single count: more errors in any second never help. */
     @Property(tries = 300)
     void moreCanaryErrorsAnywhereAreNeverJudgedBetterWithoutBurstAllowance(@ForAll long seed, @ForAll @IntRange(min = 1, max = 50) int percent) {
-        Analysis.Settings noBursts = new Analysis.Settings(null, null, null, null, null, null, null, null, null, null, null, 0, null, null,
+        AnalysisSettings noBursts = new AnalysisSettings(null, null, null, null, null, null, null, null, null, null, null, 0, null, null,
                 null, null, null);
         Random pick = new Random(seed ^ 0x5DEECE66DL);
         Evidence e = fleet(seed);

@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.LatencyHistogram;
 import net.jqwik.api.ForAll;
@@ -17,7 +18,7 @@ import static dev.rollguard.rollout.Analysis.Verdict.PASS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class AnalysisTest {
-    private static final Analysis.Settings S = Analysis.Settings.DEFAULT;
+    private static final AnalysisSettings S = AnalysisSettings.DEFAULT;
 
     @Test
     void everyRequestFailingIsCaughtByTheCeilingAlmostAtOnce() {

@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.config.RolloutPolicy;
 import dev.rollguard.health.Counts;
 import org.junit.jupiter.api.Test;
 

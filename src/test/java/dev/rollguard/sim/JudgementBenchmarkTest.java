@@ -1,6 +1,6 @@
 package dev.rollguard.sim;
 
-import dev.rollguard.rollout.Analysis;
+import dev.rollguard.config.AnalysisSettings;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JudgementBenchmarkTest {
     @Test
     void sameSeedSameTableAndTheObviousCasesComeOutRight() {
-        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, Analysis.Settings.DEFAULT);
-        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, Analysis.Settings.DEFAULT);
+        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, AnalysisSettings.DEFAULT);
         assertThat(table(a, 3, 3)).isEqualTo(table(b, 3, 3));
         JudgementBenchmark.Row total = a.stream().filter(r -> r.scenario().name().equals("total failure")).findFirst().orElseThrow();
         for (int judge = 0; judge < 3; judge++) assertThat(total.count(judge, JudgementTraces.SECONDS)).isEqualTo(3);

@@ -1,11 +1,11 @@
 package dev.rollguard.storage;
 
-import dev.rollguard.config.ConfigStore;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.versions.ConfigStore;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,10 @@
 package dev.rollguard.storage;
 
-import dev.rollguard.config.ConfigService;
-import dev.rollguard.config.ConfigStore;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.validate.Validation;
+import dev.rollguard.versions.ConfigService;
+import dev.rollguard.versions.ConfigStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,6 +2,8 @@ package dev.rollguard.validate;
 
 import dev.rollguard.Processes;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,7 +148,7 @@ class ExternalValidatorsTest {
         var declared = CommandValidators.of(List.of(
                 new ValidationSettings.CommandSpec("no-todo", List.of("sh", "-c",
                         "grep -Hn TODO *.conf | sed 's/^\\([^:]*\\):\\([0-9]*\\):/\\1:\\2: TODO left/' ; ! grep -q TODO *.conf"), 10, null),
-                new ValidationSettings.CommandSpec("always-fails", List.of("sh", "-c", "echo broken; exit 3"), 10, Severity.WARNING),
+                new ValidationSettings.CommandSpec("always-fails", List.of("sh", "-c", "echo broken; exit 3"), 10, FindingSeverity.WARNING),
                 new ValidationSettings.CommandSpec("passes", List.of("true"), 10, null),
                 new ValidationSettings.CommandSpec("sleeps", List.of("sh", "-c", "sleep 30"), 1, null)));
         var settings = new ValidationSettings(null, false, true, null, Stream.of("no-todo", "always-fails", "passes", "sleeps")
@@ -155,7 +157,7 @@ class ExternalValidatorsTest {
         assertThat(f).extracting(Finding::rule).containsExactly("command:no-todo", "command:always-fails", "command:sleeps");
         assertThat(f.get(0).path()).isEqualTo("a.conf");
         assertThat(f.get(0).line()).isEqualTo(2);
-        assertThat(f.get(1).severity()).isEqualTo(Severity.WARNING);
+        assertThat(f.get(1).severity()).isEqualTo(FindingSeverity.WARNING);
         assertThat(f.get(1).message()).contains("exited with 3", "broken");
         assertThat(f.get(2).message()).contains("timed out");
     }

@@ -1,8 +1,10 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeEntry;
+import dev.rollguard.config.ValidationSettings;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +34,7 @@ class MissingReferenceValidatorTest {
         assertThat(f).hasSize(1);
         Finding typo = f.get(0);
         assertThat(typo.rule()).isEqualTo("missing-reference");
-        assertThat(typo.severity()).isEqualTo(Severity.ERROR);
+        assertThat(typo.severity()).isEqualTo(FindingSeverity.ERROR);
         assertThat(typo.path()).isEqualTo("wp-settings.php");
         assertThat(typo.line()).isEqualTo(4);
         assertThat(typo.column()).isEqualTo(1);
@@ -84,7 +86,7 @@ class MissingReferenceValidatorTest {
         List<Finding> f = Trees.run(v, tree);
         assertThat(f).singleElement().satisfies(x -> {
             assertThat(x.line()).isEqualTo(7);
-            assertThat(x.severity()).isEqualTo(Severity.ERROR);
+            assertThat(x.severity()).isEqualTo(FindingSeverity.ERROR);
             assertThat(x.suggestion()).isEqualTo("did you mean 'vendor/pear/Net/SMTP.php'?");
         });
     }

@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeLoader;
@@ -52,7 +53,7 @@ class RealWordPressTest {
         assertThat(typo.findings()).extracting(Finding::rule).containsExactly("missing-reference", "suspicious-token");
         assertThat(typo.findings()).allSatisfy(f -> {
             assertThat(f.path()).isEqualTo("wp-settings.php");
-            assertThat(f.severity()).isEqualTo(Severity.ERROR);
+            assertThat(f.severity()).isEqualTo(FindingSeverity.ERROR);
         });
         assertThat(typo.findings().get(0).suggestion()).isEqualTo("did you mean 'wp-includes/plugin.php'?");
         assertThat(typo.findings().get(1).suggestion()).isEqualTo("did you mean '.php'?");

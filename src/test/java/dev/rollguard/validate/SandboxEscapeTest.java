@@ -3,6 +3,7 @@ package dev.rollguard.validate;
 import dev.rollguard.Json;
 import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,7 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.config.FindingSeverity;
+import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sim.WordPressLikeTree;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +20,7 @@ class SuspiciousTokenValidatorTest {
         List<Finding> f = Trees.run(v, tree);
         assertThat(f).singleElement().satisfies(x -> {
             assertThat(x.path()).isEqualTo("wp-settings.php");
-            assertThat(x.severity()).isEqualTo(Severity.ERROR);
+            assertThat(x.severity()).isEqualTo(FindingSeverity.ERROR);
             assertThat(x.suggestion()).isEqualTo("did you mean '.php'?");
             assertThat(x.fix()).isEqualTo(new Fix(".phpp", ".php", null, true));
             String line = tree.get("wp-settings.php").split("\n")[x.line() - 1];
@@ -48,7 +50,7 @@ class SuspiciousTokenValidatorTest {
         for (int i = 0; i < 8; i++) tree.put("sites/site" + i + ".conf", "DocumentRoot /var/www/s" + i + "\nServerName s" + i + "\n");
         tree.put("sites/broken.conf", "DocumnetRoot /var/www/b\nServerName b\n");
         assertThat(Trees.run(v, tree)).singleElement().satisfies(x -> {
-            assertThat(x.severity()).isEqualTo(Severity.WARNING);
+            assertThat(x.severity()).isEqualTo(FindingSeverity.WARNING);
             assertThat(x.message()).contains("'DocumnetRoot'", "'DocumentRoot'");
             assertThat(x.line()).isEqualTo(1);
         });

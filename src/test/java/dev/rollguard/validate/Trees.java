@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.ValidationSettings;
 
 import java.util.LinkedHashMap;
 import java.util.List;

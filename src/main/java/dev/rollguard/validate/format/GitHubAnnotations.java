@@ -1,7 +1,7 @@
 package dev.rollguard.validate.format;
 
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.validate.Finding;
-import dev.rollguard.validate.Severity;
 import dev.rollguard.validate.ValidationReport;
 
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ public final class GitHubAnnotations {
             }
             props.append("title=").append(escapeProperty("rollguard " + f.rule()));
             String message = f.suggestion() == null ? f.message() : f.message() + "\n" + f.suggestion();
-            lines.add("::" + (f.severity() == Severity.ERROR ? "error" : "warning") + " " + props + "::" + escapeData(message));
+            lines.add("::" + (f.severity() == FindingSeverity.ERROR ? "error" : "warning") + " " + props + "::" + escapeData(message));
         }
         for (String notice : report.notices()) lines.add("::notice title=rollguard::" + escapeData(notice));
         lines.add(report.errors() + " error(s), " + report.warnings() + " warning(s) in " + context.tree().size() + " file(s)");

@@ -3,10 +3,10 @@ package dev.rollguard.validate.format;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollguard.Json;
+import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fix;
 import dev.rollguard.validate.Fixer;
-import dev.rollguard.validate.Severity;
 import dev.rollguard.validate.ValidationReport;
 
 import java.nio.charset.StandardCharsets;
@@ -65,7 +65,7 @@ public final class Sarif {
             ObjectNode r = results.addObject();
             r.put("ruleId", f.rule());
             r.put("ruleIndex", ruleIndex.get(f.rule()));
-            r.put("level", f.severity() == Severity.ERROR ? "error" : "warning");
+            r.put("level", f.severity() == FindingSeverity.ERROR ? "error" : "warning");
             r.putObject("message").put("text", f.suggestion() == null ? f.message() : f.message() + " (" + f.suggestion() + ")");
             if (f.path() != null) {
                 ObjectNode physical = r.putArray("locations").addObject().putObject("physicalLocation");

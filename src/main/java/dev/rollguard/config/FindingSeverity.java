@@ -1,6 +1,6 @@
-package dev.rollguard.validate;
+package dev.rollguard.config;
 
-public enum Severity {
+public enum FindingSeverity {
     /** Blocks release: the version is not releasable without break-glass. */
     ERROR,
     /** Shown and counted as a finding, does not block release. */

@@ -1,7 +1,11 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.TreeEntry;
 import dev.rollguard.validate.ValidationReport;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -210,7 +214,7 @@ public final class ConfigStore {
                 .bind("bad", true).bind("r", reason).bind("s", service).bind("n", number).execute();
     }
 
-    public List<EnvironmentInfo> environments(String service) {
+    public List<EnvInfo> environments(String service) {
         return jdbi.withHandle(h -> h.createQuery("SELECT service, name, position, released_version, released_at "
                         + "FROM environments WHERE service = :s AND position >= 0 ORDER BY position")
                 .bind("s", service).map((rs, ctx) -> {
@@ -218,7 +222,7 @@ public final class ConfigStore {
                     Integer version = rs.wasNull() ? null : v;
                     long at = rs.getLong("released_at");
                     Instant releasedAt = rs.wasNull() ? null : Instant.ofEpochMilli(at);
-                    return new EnvironmentInfo(rs.getString("service"), rs.getString("name"), rs.getInt("position"), version, releasedAt);
+                    return new EnvInfo(rs.getString("service"), rs.getString("name"), rs.getInt("position"), version, releasedAt);
                 }).list());
     }
 

@@ -1,4 +1,4 @@
-package dev.rollguard.rollout;
+package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
@@ -10,7 +10,7 @@ import java.util.List;
  * before the next accepts it.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Integer promotionBakeSeconds,
+public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds,
                             Integer heartbeatTimeoutSeconds, OnFailure onFailure) {
     /**
      * What a failed analysis does: roll every host back at once (the default), or only pause the rollout and leave
@@ -40,13 +40,13 @@ public record RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Intege
 
     public RolloutPolicy {
         waves = waves == null || waves.isEmpty() ? DEFAULT_WAVES : List.copyOf(waves);
-        analysis = analysis == null ? Analysis.Settings.DEFAULT : analysis;
+        analysis = analysis == null ? AnalysisSettings.DEFAULT : analysis;
         promotionBakeSeconds = promotionBakeSeconds == null ? 60 : promotionBakeSeconds;
         heartbeatTimeoutSeconds = heartbeatTimeoutSeconds == null ? 10 : heartbeatTimeoutSeconds;
         onFailure = onFailure == null ? OnFailure.ROLLBACK : onFailure;
     }
 
-    public RolloutPolicy(List<Wave> waves, Analysis.Settings analysis, Integer promotionBakeSeconds, Integer heartbeatTimeoutSeconds) {
+    public RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds, Integer heartbeatTimeoutSeconds) {
         this(waves, analysis, promotionBakeSeconds, heartbeatTimeoutSeconds, null);
     }
 

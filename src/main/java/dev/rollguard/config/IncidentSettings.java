@@ -1,4 +1,4 @@
-package dev.rollguard.incident;
+package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;

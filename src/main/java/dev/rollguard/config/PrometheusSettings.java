@@ -1,10 +1,12 @@
-package dev.rollguard.prometheus;
+package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A service's Prometheus as a health source: the server and PromQL queries giving, per host, requests per second,
@@ -14,6 +16,9 @@ import java.time.Duration;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PrometheusSettings(String url, String requests, String errors, String latency, Integer intervalSeconds,
                                  Integer timeoutSeconds) {
+    private static final Pattern RANGE = Pattern.compile("\\[((?:\\d+(?:ms|s|m|h|d|w|y))+)(?::[^\\]]*)?]");
+    private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w|y)");
+
     public PrometheusSettings {
         if (url == null || url.isBlank()) throw Problem.badRequest("invalid_spec", "prometheus.url is required");
         URI u;
@@ -40,9 +45,36 @@ public record PrometheusSettings(String url, String requests, String errors, Str
      * rate after a change is 30 s of old and new). Until then its samples are not counted for either version.
      */
     public Duration settle() {
-        Duration d = PromQl.longestRange(requests);
-        d = max(d, PromQl.longestRange(errors));
-        return latency == null ? d : max(d, PromQl.longestRange(latency));
+        Duration d = longestRange(requests);
+        d = max(d, longestRange(errors));
+        return latency == null ? d : max(d, longestRange(latency));
+    }
+
+    /**
+     * The longest range selector in a query ({@code rate(x[30s])} → 30 s; 0 without one): how long after a change its
+     * answer still speaks of what was before.
+     */
+    public static Duration longestRange(String query) {
+        long longest = 0;
+        Matcher m = RANGE.matcher(query);
+        while (m.find()) {
+            long ms = 0;
+            Matcher p = PART.matcher(m.group(1));
+            while (p.find()) {
+                long n = Long.parseLong(p.group(1));
+                ms += switch (p.group(2)) {
+                    case "ms" -> n;
+                    case "s" -> n * 1000;
+                    case "m" -> n * 60_000;
+                    case "h" -> n * 3_600_000;
+                    case "d" -> n * 86_400_000;
+                    case "w" -> n * 604_800_000;
+                    default -> n * 31_536_000_000L;
+                };
+            }
+            longest = Math.max(longest, ms);
+        }
+        return Duration.ofMillis(longest);
     }
 
     private static Duration max(Duration a, Duration b) {

@@ -1,4 +1,6 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
+
+import dev.rollguard.config.TreeDiff;
 
 import java.util.List;
 

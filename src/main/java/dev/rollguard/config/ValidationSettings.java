@@ -1,4 +1,4 @@
-package dev.rollguard.validate;
+package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
@@ -64,13 +64,13 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
 
     /** An external validator: any executable; it receives the tree's directory as last argument and in ROLLGUARD_TREE. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record CommandSpec(String name, List<String> command, Integer timeoutSeconds, Severity severity) {
+    public record CommandSpec(String name, List<String> command, Integer timeoutSeconds, FindingSeverity severity) {
         public CommandSpec {
             if (name == null || name.isBlank()) throw new IllegalArgumentException("validator command needs a name");
             if (command == null || command.isEmpty()) throw new IllegalArgumentException("validator '" + name + "' has no command");
             command = List.copyOf(command);
             timeoutSeconds = timeoutSeconds == null ? 60 : timeoutSeconds;
-            severity = severity == null ? Severity.ERROR : severity;
+            severity = severity == null ? FindingSeverity.ERROR : severity;
         }
     }
 

@@ -1,7 +1,13 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Limits;
+import dev.rollguard.config.Secrets;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.TreeWire;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
@@ -241,7 +247,7 @@ public final class ConfigService {
         store.recordRelease(h, service, env, version, actor, breakGlass, at);
     }
 
-    public List<EnvironmentInfo> environments(String service) {
+    public List<EnvInfo> environments(String service) {
         service(service);
         return store.environments(service);
     }

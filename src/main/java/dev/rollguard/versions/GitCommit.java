@@ -1,4 +1,4 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
 
 import dev.rollguard.Problem;
 

@@ -1,6 +1,10 @@
-package dev.rollguard.config;
+package dev.rollguard.versions;
 
 import dev.rollguard.Json;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Secrets;
+import dev.rollguard.config.TreeEntry;
+import dev.rollguard.config.TreeWire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,0 @@
-package dev.rollguard.config;
-
-import java.time.Instant;
-
-public record EnvironmentInfo(String service, String name, int position, Integer releasedVersion, Instant releasedAt) {}

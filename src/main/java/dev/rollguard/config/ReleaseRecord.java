@@ -1,6 +1,0 @@
-package dev.rollguard.config;
-
-import java.time.Instant;
-
-public record ReleaseRecord(String id, String service, String environment, int version, Integer previousVersion,
-                            String actor, String breakGlass, Instant createdAt) {}
