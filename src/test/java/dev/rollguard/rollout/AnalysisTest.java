@@ -180,7 +180,8 @@ class AnalysisTest {
         for (int i = 0; i < 9; i++) rose.add(new Evidence.HostWindows("b" + i, fleetRose));
         Analysis.Decision withFleet = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 2),
                 steady(120, 100, 1))), rose), S);
-        assertThat(withFleet.verdict()).isNotEqualTo(FAIL);
+        // judged against its own 1 % alone the canary was held (no pass) and close to a rollback; with the fleet's drift it passes
+        assertThat(withFleet.verdict()).isEqualTo(PASS);
         assertThat((double) withFleet.numbers().get("fleetDrift")).isGreaterThan(1.5);
         Analysis.Decision alone = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 2),
                 steady(120, 100, 1))), baseline(9, 90, 100, 1)), S);
