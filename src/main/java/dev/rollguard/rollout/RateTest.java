@@ -16,6 +16,9 @@ import java.util.List;
  *   <li><b>heterogeneous baselines</b>: the baseline rate is pooled over the baseline hosts that agree with their
  *   median (a broken baseline host is left out, by the median absolute deviation), and the null hypothesis allows the
  *   canary the spread between healthy hosts ({@code hostSpread} standard deviations of it, sampling noise removed);</li>
+ *   <li><b>drift</b>: a daily cycle or a shared dependency moves every host's rate; the canary host's own history (from
+ *   before the release) is scaled by how far the healthy baseline hosts moved since then, so a fleet-wide rise is no
+ *   canary regression and a fleet-wide fall no cover for one;</li>
  *   <li><b>zero and low counts</b>: the baseline rate enters as an upper confidence bound (Wilson), never below
  *   {@code floor}, so a baseline without a single error still yields a finite, honest H0, and the likelihood ratio of
  *   a handful of canary requests stays small until evidence accrues.</li>
