@@ -38,13 +38,23 @@ public final class HealthWindow {
         this.clock = clock;
     }
 
-    public synchronized void record(int status, double latencyMillis) {
+    public void record(int status, double latencyMillis) {
+        record(status, latencyMillis, clock.instant());
+    }
+
+    /**
+     * A request that ended at {@code at}: a caller that also keeps the moment itself (a simulated host) passes the same
+     * instant, so the two agree exactly even when a busy machine stalls a thread between its clock and this lock.
+     */
+    public synchronized void record(int status, double latencyMillis, Instant at) {
         requests++;
         totalRequests++;
         if (status >= 500 || status <= 0) {
             totalErrors++;
-            // the exact moment of the first failure: incidents measure time-to-detect from it
-            if (errors++ == 0) firstErrorAt = clock.instant();
+            errors++;
+            // the exact moment of the first failure (the earliest, whichever thread got here first): incidents measure
+            // time-to-detect from it
+            if (firstErrorAt == null || at.isBefore(firstErrorAt)) firstErrorAt = at;
         }
         if (latencyMillis >= 0) {
             seen++;

@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", description = "Suite: validate | rollout | push | phplint | judgement | accuracy")
+    @Parameters(index = "0", completionCandidates = Suites.class, description = "Suite: ${COMPLETION-CANDIDATES}")
     String suite;
+
+    /** The suites a person runs (the hidden "swarm" is the pollers' process of {@code push --separate}). */
+    static final class Suites implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return List.of("validate", "rollout", "push", "phplint", "judgement", "accuracy").iterator();
+        }
+    }
 
     @Option(names = "--files", split = ",", defaultValue = "1000,10000", description = "Tree sizes (default ${DEFAULT-VALUE})")
     List<Integer> sizes;

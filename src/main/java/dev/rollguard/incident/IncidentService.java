@@ -363,7 +363,7 @@ public final class IncidentService implements AutoCloseable {
         Instant now = clock.instant();
         for (Incident i : store.active()) {
             try {
-                follow(i, now);
+                follow(i.id());
             } catch (RuntimeException e) {
                 log.warn("following incident #{} failed: {}", i.id(), e.toString());
             }
@@ -374,8 +374,12 @@ public final class IncidentService implements AutoCloseable {
         }
     }
 
-    private synchronized void follow(Incident i, Instant now) {
-        if (!IncidentMachine.following(i, now)) return;
+    private synchronized void follow(int id) {
+        // read again under the lock: a person may have resolved or changed the incident since the pass listed it, and a
+        // step from that older copy would write the older state back (a resolved incident open again)
+        Incident i = store.incident(id).orElse(null);
+        Instant now = clock.instant();
+        if (i == null || i.status() == Incident.Status.RESOLVED || !IncidentMachine.following(i, now)) return;
         Rollout r = i.rolloutId() == null ? null : rollouts.find(i.rolloutId()).orElse(null);
         IncidentMachine.Step s = IncidentMachine.followReview(i, r, now);
         if (s == null) {

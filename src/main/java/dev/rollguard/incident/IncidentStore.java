@@ -285,7 +285,7 @@ public final class IncidentStore {
 
     public void failed(String id, int attempts, Instant next, String error, boolean giveUp) {
         jdbi.useTransaction(h -> h.createUpdate("UPDATE notifications SET status = :status, attempts = :a, next_attempt_at = :next, "
-                        + "last_error = :err WHERE id = :id").bind("status", giveUp ? "FAILED" : "PENDING").bind("a", attempts)
+                        + "last_error = :err WHERE id = :id").bind("status", (giveUp ? Notification.Status.FAILED : Notification.Status.PENDING).name()).bind("a", attempts)
                 .bind("next", next.toEpochMilli()).bind("err", error).bind("id", id).execute());
     }
 
@@ -297,7 +297,7 @@ public final class IncidentStore {
     private static Notification notificationRow(ResultSet rs) throws SQLException {
         return new Notification(rs.getString("id"), rs.getInt("incident_id"), rs.getString("channel"),
                 IncidentSettings.Kind.valueOf(rs.getString("kind")), PageAction.of(rs.getString("action")), rs.getString("url"), rs.getString("secret"),
-                rs.getString("payload"), rs.getString("status"), rs.getInt("attempts"), instant(rs, "next_attempt_at"),
+                rs.getString("payload"), Notification.Status.valueOf(rs.getString("status")), rs.getInt("attempts"), instant(rs, "next_attempt_at"),
                 rs.getString("last_error"), instant(rs, "created_at"), instant(rs, "sent_at"));
     }
 

@@ -51,7 +51,7 @@ public final class AgentService {
     public CompletableFuture<AgentProtocol.Desired> poll(String service, String env, String host, String known, String bundleMode,
                                                           Integer waitSeconds) {
         String k = known == null ? "" : known;
-        if (bundleMode != null && !bundleMode.equals(AgentProtocol.INLINE) && !bundleMode.equals("none")) {
+        if (bundleMode != null && !bundleMode.equals(AgentProtocol.INLINE) && !bundleMode.equals(AgentProtocol.NONE)) {
             throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
         }
         boolean inline = AgentProtocol.INLINE.equals(bundleMode);

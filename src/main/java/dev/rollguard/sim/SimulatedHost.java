@@ -112,13 +112,15 @@ public final class SimulatedHost implements AutoCloseable {
         Path live = liveRelease();
         Integer version = live == null ? null : versionOf(live);
         int status = statusOf(live);
-        window.record(status, (System.nanoTime() - start) / 1e6);
+        Instant at = Instant.now();
+        window.record(status, (System.nanoTime() - start) / 1e6, at);
         byStatus.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
         AtomicLong[] c = byVersion.computeIfAbsent(version == null ? 0 : version, v -> new AtomicLong[] {new AtomicLong(), new AtomicLong()});
         c[0].incrementAndGet();
         if (status >= 500) {
             c[1].incrementAndGet();
-            firstError.putIfAbsent(version == null ? 0 : version, Instant.now());
+            // the same instant the agent reports, and the earliest of concurrent requests, as the agent keeps it
+            firstError.merge(version == null ? 0 : version, at, (a, b) -> a.isBefore(b) ? a : b);
         }
         return status;
     }

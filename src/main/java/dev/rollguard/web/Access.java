@@ -130,7 +130,7 @@ public final class Access {
                 ctx.skipRemainingHandlers();
                 return;
             }
-            if (ctx.path().startsWith("/ui/")) ctx.header("HX-Redirect", "/login");
+            if (server.surface(ctx) == ApiServer.Surface.FRAGMENT) ctx.header("HX-Redirect", "/login");
             throw new Problem(401, "unauthenticated", "sign in: send 'Authorization: Bearer <token>' (CLI: export ROLLGUARD_TOKEN=<token>, or put --token <token> after the command, e.g. 'rollguard services --token <token>')");
         }
         ctx.attribute(PRINCIPAL, who);
@@ -191,9 +191,8 @@ public final class Access {
         return ctx.method() != HandlerType.GET && ctx.method() != HandlerType.HEAD;
     }
 
-    private static boolean isPage(Context ctx) {
-        return ctx.method() == HandlerType.GET && !ctx.path().startsWith("/api/") && !ctx.path().startsWith("/ui/")
-                && !ctx.path().equals("/metrics");
+    private boolean isPage(Context ctx) {
+        return ctx.method() == HandlerType.GET && server.surface(ctx) == ApiServer.Surface.PAGE;
     }
 
     /** The service a request touches: from the path, or from the rollout, incident or action item it names. */

@@ -47,7 +47,13 @@ public final class ApiServer {
     private volatile Runnable storageFull = () -> {};
 
     /** A registered route and what it needs: the access filter and the tests enumerate these. */
-    public record Route(String method, String path, Permission permission, IdOf idOf) {}
+    /**
+     * A route as registered: what it needs, what its {@code {id}} names, and what it answers: the API's JSON, a page a
+     * browser navigates to, or an htmx fragment a page fetches ({@link Pages#page} and {@link Pages#fragment} say so).
+     */
+    public record Route(String method, String path, Permission permission, IdOf idOf, Surface surface) {}
+
+    public enum Surface { API, PAGE, FRAGMENT }
 
     /** What a route's {@code {id}} parameter names: the access check finds the service of the request from it. */
     public enum IdOf { NOTHING, ROLLOUT, INCIDENT, ACTION_ITEM }
@@ -136,7 +142,8 @@ public final class ApiServer {
     /** Registers a route with the permission it needs; a route without one, or registered twice, is refused. */
     public void route(HandlerType method, String path, Permission p, IdOf idOf, Handler h) {
         if (p == null) throw new IllegalArgumentException("route " + method + " " + path + " declares no permission");
-        Route r = new Route(method.name(), path, p, idOf);
+        Surface surface = h instanceof Pages.Surfaced view ? view.surface() : Surface.API;
+        Route r = new Route(method.name(), path, p, idOf, surface);
         if (byRoute.putIfAbsent(method.name() + " " + path, r) != null) throw new IllegalArgumentException("route registered twice: " + method + " " + path);
         routes.add(r);
         app.addHttpHandler(method, path, h);
@@ -164,6 +171,12 @@ public final class ApiServer {
     public IdOf idOf(Context ctx) {
         Route r = matched(ctx);
         return r == null ? IdOf.NOTHING : r.idOf();
+    }
+
+    /** What the matched route answers; the API's JSON for a route registered around this class. */
+    public Surface surface(Context ctx) {
+        Route r = matched(ctx);
+        return r == null ? Surface.API : r.surface();
     }
 
     private Route matched(Context ctx) {

@@ -122,7 +122,7 @@ public final class IncidentRoutes {
         m.put("attempts", n.attempts());
         m.put("createdAt", n.createdAt());
         m.put("sentAt", n.sentAt());
-        m.put("nextAttemptAt", n.status().equals("PENDING") ? n.nextAttemptAt() : null);
+        m.put("nextAttemptAt", n.status() == Notification.Status.PENDING ? n.nextAttemptAt() : null);
         m.put("lastError", n.lastError());
         return m;
     }

@@ -22,8 +22,16 @@ final class Pages {
         String render(Context ctx, StringBuilder head);
     }
 
+    /** A handler that says what it answers, so the route knows it is a page or a fragment (sign-in sends people there). */
+    record Surfaced(ApiServer.Surface surface, Handler handler) implements Handler {
+        @Override
+        public void handle(Context ctx) throws Exception {
+            handler.handle(ctx);
+        }
+    }
+
     static Handler page(Page p) {
-        return ctx -> {
+        return new Surfaced(ApiServer.Surface.PAGE, ctx -> {
             StringBuilder head = new StringBuilder();
             String body;
             try {
@@ -51,7 +59,7 @@ final class Pages {
                     + "<a href=\"/incidents\">Incidents</a><a href=\"/activity\">Activity</a>" + (admin ? "<a href=\"/audit\">Audit log</a>" : "")
                     + "</nav>" + user + "</header>"
                     + "<div id=\"toast\" role=\"alert\" aria-live=\"assertive\"></div><main>" + body + "</main></body></html>");
-        };
+        });
     }
 
     interface Fragment {
@@ -59,13 +67,13 @@ final class Pages {
     }
 
     static Handler fragment(Fragment f) {
-        return ctx -> {
+        return new Surfaced(ApiServer.Surface.FRAGMENT, ctx -> {
             try {
                 ctx.contentType("text/html; charset=utf-8").result(f.render(ctx));
             } catch (Problem e) {
                 ctx.status(e.status()).contentType("text/html; charset=utf-8").result("<p class=\"error\">" + esc(e.getMessage()) + "</p>");
             }
-        };
+        });
     }
 
     static void asset(Context ctx, String resource, String type) throws IOException {

@@ -3,10 +3,13 @@ package dev.rollguard.accuracy;
 import dev.rollguard.accuracy.AccuracyBenchmark.KindResult;
 import dev.rollguard.accuracy.AccuracyBenchmark.Result;
 import dev.rollguard.accuracy.AccuracyBenchmark.Split;
+import dev.rollguard.readme.ReadmeShown;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,8 +22,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * on the tuning split and on the held-out one alike.
  */
 class AccuracyCorpusTest {
+    /** A package's row ends with the milliseconds its validation took: a timing, not a count. */
+    private static List<String> withoutMillis(List<String> lines) {
+        return lines.stream().map(l -> l.matches("(tune|held-out)\\s.*") ? l.replaceFirst("\\s+\\d+$", "") : l).map(String::stripTrailing).toList();
+    }
+
     @Test
-    void corpusAsShippedIsCleanAndSeededMistakesAreCaught() {
+    void corpusAsShippedIsCleanAndSeededMistakesAreCaught() throws IOException {
         Path corpus = Corpus.directory();
         List<Corpus.Entry> missing = Corpus.manifest().stream().filter(e -> Corpus.tree(corpus, e) == null).toList();
         if (System.getenv("ROLLGUARD_REQUIRE_CORPUS") != null) {
@@ -34,6 +42,12 @@ class AccuracyCorpusTest {
         AccuracyBenchmark.print(r, 1, out);
         AccuracyBenchmark.printMistakes(r, out);
         System.out.println(text);
+
+        // the README's table is this run's (`bin/rollguard bench accuracy` with its defaults), but for the milliseconds
+        List<String> readme = ReadmeShown.figureAfter(Files.readString(Path.of(System.getProperty("user.dir"), "README.md")),
+                "bin/rollguard bench accuracy");
+        assertThat(withoutMillis(text.toString().lines().toList())).as("README's accuracy table vs a fresh run")
+                .containsSubsequence(withoutMillis(readme));
 
         assertThat(r.packages()).hasSizeGreaterThanOrEqualTo(10);
         assertThat(r.packages()).as("false errors on packages as shipped:\n" + text)

@@ -344,7 +344,7 @@ class IncidentMachineTest {
     @Test
     void deliveriesAndFailuresAreLinesNoMessageIsParsed() {
         Notification n = new Notification("n1", 7, "pd", IncidentSettings.Kind.PAGERDUTY, PageAction.TRIGGER,
-                "http://x", null, "{}", "PENDING", 2, T0, null, T0, null);
+                "http://x", null, "{}", Notification.Status.PENDING, 2, T0, null, T0, null);
         assertThat(IncidentMachine.delivery(new Notifier.Outcome.Delivered(n), T0).message())
                 .isEqualTo("trigger delivered to pd (pagerduty) after 3 attempts");
         IncidentMachine.Effect.Line retry = IncidentMachine.delivery(new Notifier.Outcome.Failed(n, "HTTP 503", false), T0);

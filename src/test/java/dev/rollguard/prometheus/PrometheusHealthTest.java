@@ -55,15 +55,20 @@ class PrometheusHealthTest {
         if (fleetDir != null) TreeLoader.deleteRecursively(fleetDir);
     }
 
+    /**
+     * One query that times out is "no data" and pauses the rollout: on a busy machine a local Prometheus may take seconds
+     * to answer (a query takes milliseconds when it is idle), so the queries get 5 s (not the default 2 s), and each wave
+     * the shortest bake the server accepts for that: the 5 s look-back + 2 polls + the timeout = 12 s.
+     */
     private static String spec(String prometheusUrl) {
         return """
                 {"environments": ["production"],
-                 "rollout": {"waves": [{"hosts": 1, "bakeSeconds": 10}, {"percent": 100, "bakeSeconds": 9}]},
+                 "rollout": {"waves": [{"hosts": 1, "bakeSeconds": 12}, {"percent": 100, "bakeSeconds": 12}]},
                  "incidents": {"channels": [{"name": "hook", "kind": "generic", "url": "http://127.0.0.1:1/hook", "minSeverity": "SEV4"}]},
                  "prometheus": {"url": "%s",
                    "requests": "sum(rate(http_requests_total{host=\\"$host\\"}[5s]))",
                    "errors": "sum(rate(http_requests_total{host=\\"$host\\",code=~\\"5..\\"}[5s]))",
-                   "intervalSeconds": 1}}
+                   "intervalSeconds": 1, "timeoutSeconds": 5}}
                 """.formatted(prometheusUrl);
     }
 
