@@ -104,7 +104,7 @@ public final class RolloutMachine {
     }
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers) {
-        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, reason, numbers));
+        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, Analysis.Check.NONE, reason, numbers));
     }
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d) {

@@ -104,7 +104,7 @@ public final class JudgementBenchmark {
             seen += trace.canary().get(t - 1).requests();
             if (out[0] == null) {
                 Analysis.Decision d = Analysis.decide(trace.at(t), settings);
-                if (d.verdict() == Analysis.Verdict.FAIL) out[0] = new Outcome(t, seen, why(d.reason()));
+                if (d.verdict() == Analysis.Verdict.FAIL) out[0] = new Outcome(t, seen, d.check().label());
             }
             if (out[1] == null && KayentaStyleJudge.fails(trace, t, end)) out[1] = new Outcome(t, seen, null);
             if (out[2] == null && flagger.fails(trace, t)) out[2] = new Outcome(t, seen, null);
@@ -116,15 +116,6 @@ public final class JudgementBenchmark {
         return new Release(out, kayentaAt, flaggerAt);
     }
 
-    /** Which of the analysis' tests failed the canary, from its reason. */
-    static String why(String reason) {
-        if (reason.contains("ceiling (")) return "5xx ceiling";
-        if (reason.contains("fail-fast")) return "fail-fast";
-        if (reason.startsWith("SPRT: canary 5xx")) return "5xx SPRT";
-        if (reason.contains("slower than")) return "latency SPRT";
-        if (reason.contains("p99")) return "p99 limit";
-        return reason;
-    }
 
     public static void print(List<Row> rows, long seed, int runs, PrintWriter out) {
         out.printf("canary judgement: %d releases per scenario (seed %d), one canary host against nine baseline hosts (60 s of "
@@ -174,11 +165,12 @@ public final class JudgementBenchmark {
         for (Row r : rows) {
             String name = r.scenario().name();
             int n = r.at()[0].length;
-            if (name.equals("total failure")) {
-                target(out, String.format("total failure within 1 s: %.1f %%", 100.0 * r.count(0, 1) / n), r.count(0, 1) >= 0.99 * n);
-            } else if (name.equals("5xx x2") || name.startsWith("p99 x2")) {
-                target(out, String.format("%s within the %d-s bake: %.1f %%", name, BAKE, 100.0 * r.count(0, BAKE) / n),
+            switch (r.scenario().target()) {
+                case WITHIN_ONE_SECOND -> target(out, String.format("%s within 1 s: %.1f %%", name, 100.0 * r.count(0, 1) / n),
+                        r.count(0, 1) >= 0.99 * n);
+                case WITHIN_BAKE -> target(out, String.format("%s within the %d-s bake: %.1f %%", name, BAKE, 100.0 * r.count(0, BAKE) / n),
                         r.count(0, BAKE) >= 0.95 * n);
+                case NONE -> { }
             }
         }
         List<String> behind = new ArrayList<>();
