@@ -27,7 +27,7 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
         minLatencySamples = minLatencySamples == null ? 200 : minLatencySamples;
         failFastErrorRate = failFastErrorRate == null ? 0.5 : failFastErrorRate;
         burstSeconds = burstSeconds == null ? 5 : burstSeconds;
-        hostSpread = hostSpread == null ? 2.0 : hostSpread;
+        hostSpread = hostSpread == null ? 1.5 : hostSpread;
         latencyQuantile = latencyQuantile == null ? 0.95 : latencyQuantile;
         latencyRatio = latencyRatio == null ? 2.0 : latencyRatio;
         latencyDelta = latencyDelta == null ? 0.02 : latencyDelta;

@@ -31,11 +31,28 @@ import java.util.Map;
 public final class Analysis {
     public enum Verdict { PASS, FAIL, CONTINUE }
 
-    public record Decision(Verdict verdict, String reason, Map<String, Object> numbers) {}
+    /** Which test made a decision: a fact for benchmarks and tables, never read back from the reason's words. */
+    public enum Check {
+        NONE("-"), ERROR_CEILING("5xx ceiling"), FAIL_FAST("fail-fast"), ERROR_SPRT("5xx SPRT"), LATENCY_SPRT("latency SPRT"),
+        P99_LIMIT("p99 limit");
+
+        private final String label;
+
+        Check(String label) { this.label = label; }
+
+        public String label() { return label; }
+    }
+
+    public record Decision(Verdict verdict, Check check, String reason, Map<String, Object> numbers) {}
 
     /** A canary host's last seconds judged by the fail-fast guard: at least this many requests, or this many windows. */
     private static final int FAIL_FAST_REQUESTS = 20;
     private static final int FAIL_FAST_WINDOWS = 3;
+    /**
+     * The latency test's H0 allows the canary host at least this many standard errors over its own slow share: a slow share
+     * moves with more than sampling noise (a restart's cold caches, a busy neighbour), which the 5xx count does not.
+     */
+    private static final double LATENCY_HOST_SPREAD = 2.0;
     private static final NormalDistribution NORMAL = new NormalDistribution();
 
     private Analysis() {}
@@ -57,7 +74,7 @@ public final class Analysis {
         n.put("baselineRequests", baseline.requests());
         n.put("baselineErrors", baseline.errors());
         n.put("baselineErrorRate", round(baseline.errorRate()));
-        if (canary.requests() == 0) return new Decision(Verdict.CONTINUE, "no canary traffic yet", n);
+        if (canary.requests() == 0) return new Decision(Verdict.CONTINUE, Check.NONE, "no canary traffic yet", n);
 
         RateTest.Params errorParams = new RateTest.Params(s.baselineFloor(), s.ratio(), s.delta(), s.burstSeconds(), s.hostSpread(),
                 s.alpha(), s.beta());
@@ -66,7 +83,7 @@ public final class Analysis {
         double ceilingLow = RateTest.wilsonLower(errors.canaryHits(), errors.canaryTrials(), z);
         if (errors.canaryHits() >= s.minErrorCount() && ceilingLow > s.maxErrorRate()) {
             n.put("canaryErrorRateLow", round(ceilingLow));
-            return new Decision(Verdict.FAIL, String.format("canary 5xx rate %.2f%% is over the %.2f%% ceiling (%d of %d requests; "
+            return new Decision(Verdict.FAIL, Check.ERROR_CEILING, String.format("canary 5xx rate %.2f%% is over the %.2f%% ceiling (%d of %d requests; "
                     + "at least %.2f%% with %.0f%% confidence)", 100 * errors.canaryRate(), 100 * s.maxErrorRate(), errors.canaryHits(),
                     errors.canaryTrials(), 100 * ceilingLow, 100 * (1 - s.alpha())), n);
         }
@@ -76,14 +93,14 @@ public final class Analysis {
                 n.put("failFastHost", h.host());
                 n.put("failFastRequests", recent[0]);
                 n.put("failFastErrors", recent[1]);
-                return new Decision(Verdict.FAIL, String.format("canary host %s failed %d of its last %d requests (%.0f%%, over the %.0f%% fail-fast ceiling)",
+                return new Decision(Verdict.FAIL, Check.FAIL_FAST, String.format("canary host %s failed %d of its last %d requests (%.0f%%, over the %.0f%% fail-fast ceiling)",
                         h.host(), recent[1], recent[0], 100.0 * recent[1] / recent[0], 100 * s.failFastErrorRate()), n);
             }
         }
         put(n, "", errors);
         if (errors.fail()) {
             RateTest.HostTest w = errors.worst();
-            return new Decision(Verdict.FAIL, String.format("SPRT: canary 5xx rate %.3f%% is significantly above baseline %.3f%% "
+            return new Decision(Verdict.FAIL, Check.ERROR_SPRT, String.format("SPRT: canary 5xx rate %.3f%% is significantly above baseline %.3f%% "
                     + "(host %s: %.3f%% against %.3f%% expected of it; LLR %.2f >= %.2f)", 100 * errors.canaryRate(),
                     100 * errors.baselineRate(), w.host(), 100.0 * w.hits() / Math.max(1, w.trials()), 100 * w.expected(),
                     errors.llr(), errors.failAt()), n);
@@ -98,13 +115,13 @@ public final class Analysis {
                 // graceful restart's cold caches or a busy machine decide the tail (a false rollback on real Apache showed it)
                 int threshold = Math.max(quantileBucket(pooled, total, s.latencyQuantile()), LatencyHistogram.bucket(s.latencySlackMillis()));
                 RateTest.Params lp = new RateTest.Params(s.baselineFloor(), s.latencyRatio(), s.latencyDelta(), s.burstSeconds(),
-                        s.hostSpread(), s.latencyAlpha(), s.beta());
+                        Math.max(s.hostSpread(), LATENCY_HOST_SPREAD), s.latencyAlpha(), s.beta());
                 RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp);
                 double limit = LatencyHistogram.upperMillis(threshold);
                 n.put("latencyThresholdMs", round(limit));
                 put(n, "slow", slow);
                 if (slow.fail()) {
-                    return new Decision(Verdict.FAIL, String.format("SPRT: %.2f%% of canary requests are slower than %.0f ms against %.2f%% "
+                    return new Decision(Verdict.FAIL, Check.LATENCY_SPRT, String.format("SPRT: %.2f%% of canary requests are slower than %.0f ms against %.2f%% "
                             + "of baseline requests (the baseline's p%.0f; LLR %.2f >= %.2f)", 100 * slow.canaryRate(), limit,
                             100 * slow.baselineRate(), 100 * s.latencyQuantile(), slow.llr(), slow.failAt()), n);
                 }
@@ -116,12 +133,12 @@ public final class Analysis {
             n.put("canaryP99Ms", round(canary.p99Millis()));
             n.put("baselineP99Ms", round(baseline.p99Millis()));
             if (canary.p99Millis() > limit) {
-                return new Decision(Verdict.FAIL, String.format("canary p99 %.0f ms is over %.0f ms (baseline p99 %.0f ms)",
+                return new Decision(Verdict.FAIL, Check.P99_LIMIT, String.format("canary p99 %.0f ms is over %.0f ms (baseline p99 %.0f ms)",
                         canary.p99Millis(), limit, baseline.p99Millis()), n);
             }
         }
-        if (errors.pass() && latencyPass) return new Decision(Verdict.PASS, "SPRT: canary 5xx rate is not above baseline", n);
-        return new Decision(Verdict.CONTINUE, "collecting evidence", n);
+        if (errors.pass() && latencyPass) return new Decision(Verdict.PASS, Check.ERROR_SPRT, "SPRT: canary 5xx rate is not above baseline", n);
+        return new Decision(Verdict.CONTINUE, Check.NONE, "collecting evidence", n);
     }
 
     private static void put(Map<String, Object> n, String prefix, RateTest.Result r) {
@@ -141,6 +158,8 @@ public final class Analysis {
             n.put("baselineSlowFraction", round(r.baselineRate()));
         }
         n.put(key(prefix, "hostSpread"), round(r.spread()));
+        // the fleet's rate now against before the release: the canary host's own history is scaled by it
+        n.put(key(prefix, "fleetDrift"), round(r.drift().factor()));
         n.put(key(prefix, "baselineHostsUsed"), r.baselineHosts());
         if (!r.outlierHosts().isEmpty()) n.put(key(prefix, "baselineHostsLeftOut"), r.outlierHosts());
         if (r.burstWindows() > 0) n.put(key(prefix, "burstSecondsSetAside"), r.burstWindows());

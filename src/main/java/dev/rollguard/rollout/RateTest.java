@@ -16,6 +16,9 @@ import java.util.List;
  *   <li><b>heterogeneous baselines</b>: the baseline rate is pooled over the baseline hosts that agree with their
  *   median (a broken baseline host is left out, by the median absolute deviation), and the null hypothesis allows the
  *   canary the spread between healthy hosts ({@code hostSpread} standard deviations of it, sampling noise removed);</li>
+ *   <li><b>drift</b>: a daily cycle or a shared dependency moves every host's rate; the canary host's own history (from
+ *   before the release) is scaled by how far the healthy baseline hosts moved since then, so a fleet-wide rise is no
+ *   canary regression and a fleet-wide fall no cover for one;</li>
  *   <li><b>zero and low counts</b>: the baseline rate enters as an upper confidence bound (Wilson), never below
  *   {@code floor}, so a baseline without a single error still yields a finite, honest H0, and the likelihood ratio of
  *   a handful of canary requests stays small until evidence accrues.</li>
@@ -26,6 +29,8 @@ final class RateTest {
     private static final double BURST_SURPRISE_NATS = 9.2;
     /** A host is an outlier when this many robust deviations from the hosts' median. */
     private static final double OUTLIER_DEVIATIONS = 4;
+    /** The fleet's drift is shrunk towards none by this many hits' worth of evidence. */
+    private static final double DRIFT_PRIOR_HITS = 30;
 
     /** Per host: trials and hits of each window, oldest first; for a canary host also of its windows before the release. */
     record HostCounts(String host, long[] trials, long[] hits, long[] beforeTrials, long[] beforeHits) {
@@ -41,7 +46,7 @@ final class RateTest {
 
     record Result(long canaryTrials, long canaryHits, long baselineTrials, long baselineHits, int baselineHosts,
                   List<String> outlierHosts, double spread, int burstWindows, List<HostTest> hosts, double llr,
-                  double failAt, double passAt) {
+                  double failAt, double passAt, Drift drift) {
         boolean fail() { return llr >= failAt; }
 
         boolean pass() { return llr <= passAt; }
@@ -62,13 +67,21 @@ final class RateTest {
 
     static Result run(List<HostCounts> canary, List<HostCounts> baseline, Params p) {
         int bursts = 0;
+        // the canary's windows are its last seconds; the baseline hosts' last as many windows are the same seconds (windows
+        // are one a second and end now on every host), their earlier ones the seconds before the release
+        int recent = 0;
+        for (HostCounts h : canary) recent = Math.max(recent, h.trials().length);
+        int thenWindows = 0;
         List<String> names = new ArrayList<>();
         List<long[]> hosts = new ArrayList<>();
         for (HostCounts h : baseline) {
-            long[] c = clean(h.trials(), h.hits(), 0, false, p);
+            boolean[] burst = new boolean[h.trials().length];
+            long[] c = clean(h.trials(), h.hits(), 0, false, p, burst);
             bursts += (int) c[2];
             if (c[0] > 0) {
-                hosts.add(c);
+                long[] split = split(h.trials(), h.hits(), burst, recent);
+                hosts.add(new long[] {c[0], c[1], split[0], split[1], split[2], split[3]});
+                thenWindows = Math.max(thenWindows, h.trials().length - recent);
                 names.add(h.host());
             }
         }
@@ -79,6 +92,7 @@ final class RateTest {
         double mad = 1.4826 * median(dev);
         long bn = 0;
         long bx = 0;
+        long[] trend = new long[4];
         List<double[]> inliers = new ArrayList<>();
         List<String> outliers = new ArrayList<>();
         double m = Math.max(median, p.floor());
@@ -93,6 +107,7 @@ final class RateTest {
             }
             bn += c[0];
             bx += c[1];
+            for (int k = 0; k < 4; k++) trend[k] += c[2 + k];
             inliers.add(new double[] {c[0], rates[i]});
         }
         double pooled = bn == 0 ? 0 : (double) bx / bn;
@@ -106,6 +121,7 @@ final class RateTest {
             }
             spread = Math.sqrt(Math.max(0, between / (inliers.size() - 1) - sampling / inliers.size()));
         }
+        Drift drift = drift(trend, thenWindows, p.floor());
         double failAt = Math.log((1 - p.beta()) / p.alpha());
         double passAt = Math.log(p.beta() / (1 - p.alpha()));
         long cn = 0;
@@ -113,18 +129,37 @@ final class RateTest {
         double llr = 0;
         List<HostTest> tests = new ArrayList<>();
         for (HostCounts h : canary) {
-            long[] before = clean(h.beforeTrials(), h.beforeHits(), 0, false, p);
+            long[] before = clean(h.beforeTrials(), h.beforeHits(), 0, false, p, null);
             bursts += (int) before[2];
             double own = before[0] == 0 ? 0 : (double) before[1] / before[0];
-            long[] now = clean(h.trials(), h.hits(), Math.max(pooled, own), before[0] > 0, p);
+            long[] now = clean(h.trials(), h.hits(), Math.max(pooled, own) * drift.factor(), before[0] > 0, p, null);
             bursts += (int) now[2];
-            HostTest t = hostTest(h.host(), now, before, pooled, bn, spread, p);
+            HostTest t = hostTest(h.host(), now, before, pooled, bn, spread, drift, p);
             tests.add(t);
             cn += now[0];
             cx += now[1];
             llr += t.llr();
         }
-        return new Result(cn, cx, bn, bx, inliers.size(), outliers, spread, bursts, tests, llr, failAt, passAt);
+        return new Result(cn, cx, bn, bx, inliers.size(), outliers, spread, bursts, tests, llr, failAt, passAt, drift);
+    }
+
+    /**
+     * How the healthy fleet's rate moved between the seconds before the release and the canary's seconds (a daily cycle,
+     * a traffic shift): their ratio, shrunk towards 1 by {@link #DRIFT_PRIOR_HITS} hits' worth so that a few seconds'
+     * noise is no trend, with the relative variance of that estimate. No trend without both periods.
+     */
+    record Drift(double factor, double relativeVariance, int thenWindows, double thenRate) {
+        static final Drift NONE = new Drift(1, 0, 0, 0);
+    }
+
+    /** {then trials, then hits, recent trials, recent hits} summed over the fleet, and the windows before the canary's. */
+    private static Drift drift(long[] trend, int thenWindows, double floor) {
+        if (trend[0] == 0 || trend[2] == 0) return Drift.NONE;
+        double then = Math.max(floor, (double) trend[1] / trend[0]);
+        double expectedRecent = trend[2] * then;
+        double factor = (trend[3] + DRIFT_PRIOR_HITS) / (expectedRecent + DRIFT_PRIOR_HITS);
+        double variance = 1.0 / (trend[3] + DRIFT_PRIOR_HITS) + 1.0 / Math.max(trend[1], DRIFT_PRIOR_HITS);
+        return new Drift(factor, variance, thenWindows, (double) trend[1] / trend[0]);
     }
 
     /**
@@ -133,19 +168,36 @@ final class RateTest {
      * fleet counts), plus {@code hostSpread} standard errors of that estimate. Without history, that is the fleet's rate
      * plus {@code hostSpread} between-host deviations; with identical hosts, the fleet's rate plus its sampling error.
      */
-    private static HostTest hostTest(String host, long[] now, long[] before, double pooled, long bn, double spread, Params p) {
-        double mean = bn == 0 ? 0 : pooled;
+    private static HostTest hostTest(String host, long[] now, long[] before, double pooled, long bn, double spread, Drift drift,
+                                     Params p) {
+        double mean = bn == 0 ? 0 : drift.thenWindows() > 0 ? drift.thenRate() : pooled;
         // the fleet counts as much as the spread between hosts allows, never more than the host's own history (a spread
         // estimated too small from a few hosts must not erase what this host was like)
         double prior = spread > 0 ? Math.min(bn, Math.max(mean, p.floor()) * (1 - mean) / (spread * spread)) : bn;
         if (before[0] > 0) prior = Math.min(prior, before[0]);
         double weight = before[0] + prior;
-        double expected = weight == 0 ? 0 : (before[1] + prior * mean) / weight;
-        double se = weight == 0 ? 0 : Math.sqrt(Math.max(expected, p.floor() / 10) * (1 - expected) / weight);
+        double then = weight == 0 ? 0 : (before[1] + prior * mean) / weight;
+        double expected = Math.min(0.5, then * drift.factor());
+        // the standard error of that estimate: its own counts' and the drift's
+        double se = weight == 0 ? 0 : Math.sqrt(drift.factor() * drift.factor() * Math.max(then, p.floor() / 10) * (1 - then) / weight
+                + expected * expected * drift.relativeVariance());
         double p0 = Math.min(0.5, Math.max(p.floor(), expected + p.hostSpread() * se));
         double p1 = Math.min(0.99, Math.max(Math.max(p.ratio() * expected, expected + p.delta()), 1.25 * p0));
         double llr = now[1] * Math.log(p1 / p0) + (now[0] - now[1]) * Math.log((1 - p1) / (1 - p0));
         return new HostTest(host, now[0], now[1], before[0], expected, p0, p1, llr);
+    }
+
+    /** {trials, hits} of the windows before the last {@code recent}, then of the last {@code recent}; bursts left out. */
+    private static long[] split(long[] trials, long[] hits, boolean[] burst, int recent) {
+        long[] out = new long[4];
+        int from = trials.length - recent;
+        for (int i = 0; i < trials.length; i++) {
+            if (burst[i]) continue;
+            int k = i < from ? 0 : 2;
+            out[k] += trials[i];
+            out[k + 1] += hits[i];
+        }
+        return out;
     }
 
     /**
@@ -154,7 +206,7 @@ final class RateTest {
      * {@code reference} (the host's history, the fleet) when that is higher: a host's first seconds have no "other
      * windows" of their own. Without {@code history}, one window always stays.
      */
-    static long[] clean(long[] trials, long[] hits, double reference, boolean history, Params p) {
+    static long[] clean(long[] trials, long[] hits, double reference, boolean history, Params p, boolean[] setAside) {
         long n = 0;
         long x = 0;
         for (int i = 0; i < trials.length; i++) {
@@ -183,6 +235,7 @@ final class RateTest {
             n -= wn;
             x -= wx;
             bursts++;
+            if (setAside != null) setAside[order[j]] = true;
         }
         return new long[] {n, x, bursts};
     }

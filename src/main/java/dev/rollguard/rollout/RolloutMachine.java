@@ -130,7 +130,7 @@ public final class RolloutMachine {
     }
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, RolloutEvent.HostFailed cause) {
-        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, reason, numbers), cause);
+        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, Analysis.Check.NONE, reason, numbers), cause);
     }
 
     private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d,

@@ -15,15 +15,29 @@ public final class FlaggerStyleJudge {
     public static final double MAX_P99_MILLIS = 500;
     public static final int THRESHOLD = 5;
 
+    private final double minSuccessPercent;
+    private final double maxP99Millis;
+    private final int threshold;
     private int failed;
 
-    /** The check of second t (the window that ended at t); true once {@link #THRESHOLD} consecutive checks failed. */
+    public FlaggerStyleJudge() {
+        this(MIN_SUCCESS_PERCENT, MAX_P99_MILLIS, THRESHOLD);
+    }
+
+    /** With other limits and number of consecutive failed checks (the benchmark's matched comparison tunes all three). */
+    public FlaggerStyleJudge(double minSuccessPercent, double maxP99Millis, int threshold) {
+        this.minSuccessPercent = minSuccessPercent;
+        this.maxP99Millis = maxP99Millis;
+        this.threshold = threshold;
+    }
+
+    /** The check of second t (the window that ended at t); true once {@code threshold} consecutive checks failed. */
     public boolean fails(JudgementTraces.Trace trace, int t) {
         Evidence.Window w = trace.canary().get(t - 1);
         if (w.requests() == 0) return false;
         double success = 100.0 * (w.requests() - w.errors()) / w.requests();
         double p99 = JudgementTraces.quantile(w.latencyBuckets(), w.requests(), 0.99);
-        if (success < MIN_SUCCESS_PERCENT || p99 > MAX_P99_MILLIS) failed++; else failed = 0;
-        return failed >= THRESHOLD;
+        if (success < minSuccessPercent || p99 > maxP99Millis) failed++; else failed = 0;
+        return failed >= threshold;
     }
 }

@@ -58,8 +58,13 @@ public final class JudgementTraces {
 
     public enum Noise { MIXED, HICCUPS, DRIFT, BAD_BASELINE_HOST, LOW_TRAFFIC, HIGH_TRAFFIC, TYPICAL, ZERO_ERRORS }
 
+    /** What issue 18 asks of the judge on a scenario: detection within 1 s (≥ 99 %) or within the default bake (≥ 95 %). */
+    public enum Target { NONE, WITHIN_ONE_SECOND, WITHIN_BAKE }
+
     /** A scenario: the fleet's noise and, for a regression, what changes on the canary. */
-    public record Scenario(String name, Noise noise, Regression regression) {
+    public record Scenario(String name, Noise noise, Regression regression, Target target) {
+        Scenario(String name, Noise noise, Regression regression) { this(name, noise, regression, Target.NONE); }
+
         public boolean healthy() { return regression == null; }
     }
 
@@ -75,12 +80,12 @@ public final class JudgementTraces {
         s.add(new Scenario("5xx +1 pp", Noise.TYPICAL, Regression.errors(0.01, 1)));
         s.add(new Scenario("5xx +2 pp", Noise.TYPICAL, Regression.errors(0.02, 1)));
         s.add(new Scenario("5xx +5 pp", Noise.TYPICAL, Regression.errors(0.05, 1)));
-        s.add(new Scenario("5xx x2", Noise.TYPICAL, Regression.errors(0, 2)));
+        s.add(new Scenario("5xx x2", Noise.TYPICAL, Regression.errors(0, 2), Target.WITHIN_BAKE));
         s.add(new Scenario("5xx x10", Noise.TYPICAL, Regression.errors(0, 10)));
-        s.add(new Scenario("total failure", Noise.TYPICAL, Regression.errors(1, 1)));
+        s.add(new Scenario("total failure", Noise.TYPICAL, Regression.errors(1, 1), Target.WITHIN_ONE_SECOND));
         s.add(new Scenario("p99 +20 % (all requests)", Noise.TYPICAL, Regression.latency(1.2, 1)));
         s.add(new Scenario("p99 +50 % (all requests)", Noise.TYPICAL, Regression.latency(1.5, 1)));
-        s.add(new Scenario("p99 x2 (all requests)", Noise.TYPICAL, Regression.latency(2, 1)));
+        s.add(new Scenario("p99 x2 (all requests)", Noise.TYPICAL, Regression.latency(2, 1), Target.WITHIN_BAKE));
         s.add(new Scenario("variability x1.5, median held", Noise.TYPICAL, Regression.latency(1, 1.5)));
         s.add(new Scenario("5xx 1 % on a canary, baseline none", Noise.ZERO_ERRORS, Regression.errors(0.01, 1)));
         s.add(new Scenario("5xx x10 from second 30", Noise.TYPICAL, new Regression(0, 10, 1, 1, 30)));

@@ -29,16 +29,33 @@ import java.util.List;
  */
 public final class KayentaStyleJudge {
     public static final int EVERY = 10;
-    private static final double CONFIDENCE = 0.98;
-    private static final double TOLERANCE = 0.25;
     private static final double IQR_FACTOR = 3.0;
-    private static final double Z = new NormalDistribution().inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
+    private static final double TOLERANCE = 0.25;
+
+    /**
+     * The two settings the benchmark tunes: the judge's confidence level and the effect size {@code allowedIncrease} (a
+     * metric is High only when the canary's mean is at least this multiple of the baseline's, Kayenta's {@code meanRatio}
+     * measure). {@link #DEFAULT}: 0.98 and 1.0, NetflixACAJudge's and the docs' defaults.
+     */
+    public record Setting(double confidence, double allowedIncrease) {
+        public static final Setting DEFAULT = new Setting(0.98, 1.0);
+
+        double z() { return new NormalDistribution().inverseCumulativeProbability(1 - (1 - confidence) / 2); }
+
+        @Override public String toString() { return String.format("confidence %s, allowedIncrease %s", confidence, allowedIncrease); }
+    }
 
     private KayentaStyleJudge() {}
 
-    /** True when the canary fails at second t; only judged every {@link #EVERY} seconds and at the end. */
+    /** True when the canary fails at second t under the default settings; only judged every {@link #EVERY} seconds and at the end. */
     public static boolean fails(JudgementTraces.Trace trace, int t, int end) {
-        if (t % EVERY != 0 && t != end) return false;
+        return fails(trace, t, end, List.of(Setting.DEFAULT))[0];
+    }
+
+    /** The same judgement under each setting (the Mann-Whitney statistics are computed once per metric). */
+    public static boolean[] fails(JudgementTraces.Trace trace, int t, int end, List<Setting> settings) {
+        boolean[] out = new boolean[settings.size()];
+        if (t % EVERY != 0 && t != end) return out;
         int n = t;
         double[] canaryErrors = new double[n];
         double[] baselineErrors = new double[n];
@@ -60,30 +77,50 @@ public final class KayentaStyleJudge {
             baselineErrors[s] = requests == 0 ? 0 : (double) errors / requests;
             if (requests > 0) baselineP99.add(JudgementTraces.quantile(pooled, requests, 0.99));
         }
-        return high(removeOutliers(baselineErrors), removeOutliers(canaryErrors))
-                || high(removeOutliers(unbox(baselineP99)), removeOutliers(unbox(canaryP99)));
+        Comparison errors = compare(removeOutliers(baselineErrors), removeOutliers(canaryErrors));
+        Comparison latency = compare(removeOutliers(unbox(baselineP99)), removeOutliers(unbox(canaryP99)));
+        for (int i = 0; i < out.length; i++) out[i] = errors.high(settings.get(i)) || latency.high(settings.get(i));
+        return out;
     }
 
-    /** Mann-Whitney classification, direction increase. */
+    /** Mann-Whitney classification, direction increase, default settings. */
     static boolean high(double[] control, double[] experiment) {
-        if (control.length == 0 || experiment.length == 0) return false;
+        return compare(control, experiment).high(Setting.DEFAULT);
+    }
+
+    /** One metric's canary-against-baseline statistics: p-value, sorted pairwise differences, their median, the mean ratio. */
+    private record Comparison(double p, double[] diffs, int m, int n, double meanRatio) {
+        static final Comparison NONE = new Comparison(1, new double[0], 0, 0, 0);
+
+        /** High: significant at the confidence, the shift's interval above tolerance × estimate, the effect at least allowed. */
+        boolean high(Setting s) {
+            if (diffs.length == 0 || !(p < 1 - s.confidence())) return false;
+            if (s.allowedIncrease() > 1 && meanRatio < s.allowedIncrease()) return false;
+            double estimate = median(diffs);
+            double mn = (double) m * n;
+            int c = (int) Math.floor(mn / 2 - s.z() * Math.sqrt(mn * (m + n + 1) / 12));
+            double lower = diffs[Math.max(0, Math.min(diffs.length - 1, c))];
+            return lower > TOLERANCE * Math.abs(estimate);
+        }
+    }
+
+    private static Comparison compare(double[] control, double[] experiment) {
+        if (control.length == 0 || experiment.length == 0) return Comparison.NONE;
         double[] a = experiment.clone();
         double[] b = control.clone();
         Arrays.sort(a);
         Arrays.sort(b);
-        if (Arrays.equals(a, b)) return false;
-        if (Arrays.stream(a).allMatch(v -> v == a[0]) && Arrays.stream(b).allMatch(v -> v == a[0])) return false;
+        if (Arrays.equals(a, b)) return Comparison.NONE;
+        if (Arrays.stream(a).allMatch(v -> v == a[0]) && Arrays.stream(b).allMatch(v -> v == a[0])) return Comparison.NONE;
         double p = new MannWhitneyUTest().mannWhitneyUTest(experiment, control);
-        if (!(p < 1 - CONFIDENCE)) return false;
         double[] diffs = new double[a.length * b.length];
         int k = 0;
         for (double x : a) for (double y : b) diffs[k++] = x - y;
         Arrays.sort(diffs);
-        double estimate = median(diffs);
-        double mn = (double) a.length * b.length;
-        int c = (int) Math.floor(mn / 2 - Z * Math.sqrt(mn * (a.length + b.length + 1) / 12));
-        double lower = diffs[Math.max(0, Math.min(diffs.length - 1, c))];
-        return lower > TOLERANCE * Math.abs(estimate);
+        double controlMean = Arrays.stream(b).average().orElse(0);
+        double experimentMean = Arrays.stream(a).average().orElse(0);
+        double ratio = controlMean > 0 ? experimentMean / controlMean : experimentMean > 0 ? Double.POSITIVE_INFINITY : 1;
+        return new Comparison(p, diffs, a.length, b.length, ratio);
     }
 
     /** Kayenta's IQR detector: values beyond factor × IQR outside the quartiles are dropped. */

@@ -2,6 +2,7 @@ package dev.rollguard.rollout;
 
 import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.health.LatencyHistogram;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -13,6 +14,7 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 
 import static dev.rollguard.rollout.Analysis.Verdict.CONTINUE;
+import static dev.rollguard.rollout.Analysis.Verdict.FAIL;
 import static dev.rollguard.rollout.Analysis.Verdict.PASS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -117,6 +119,37 @@ class AnalysisPropertiesTest {
             return new Evidence.Window(x.requests(), x.errors(), x.p99Millis(), x.latencySamples(), shifted);
         });
         assertNotBetterUnlessBursts(e, w, seed);
+    }
+
+    /**
+     * A canary host serving exactly what it and every baseline host always served (the same requests and 5xx every
+     * second, under the hard ceiling; the same latencies) is never failed, at any traffic and rate.
+     */
+    @Property(tries = 300)
+    void aCanaryExactlyAtTheBaselineRateNeverFails(@ForAll @IntRange(min = 1, max = 500) int requests,
+                                                  @ForAll @IntRange(min = 0, max = 49) int perMille, @ForAll @IntRange(min = 1, max = 60) int seconds,
+                                                  @ForAll @IntRange(min = 0, max = 9) int baselineHosts, @ForAll boolean history) {
+        Assume.that(history || baselineHosts > 0); // with neither, there is no rate to be at
+        long errors = (long) requests * perMille / 1000;
+        long[] buckets = new long[LatencyHistogram.BUCKETS];
+        buckets[LatencyHistogram.bucket(40)] = requests;
+        Evidence.Window w = new Evidence.Window(requests, errors, 40, requests, buckets);
+        List<Evidence.HostWindows> baseline = new ArrayList<>();
+        for (int i = 0; i < baselineHosts; i++) baseline.add(new Evidence.HostWindows("b" + i, Collections.nCopies(60 + seconds, w)));
+        Evidence e = new Evidence(List.of(new Evidence.HostWindows("c0", Collections.nCopies(seconds, w),
+                history ? Collections.nCopies(120, w) : List.of())), baseline);
+        Analysis.Decision d = Analysis.decide(e, S);
+        assertThat(d.verdict()).as("%s", d).isNotEqualTo(FAIL);
+    }
+
+    /** More errors in every second of the canary may buy it a burst allowance, but never turn a rollback into a pass. */
+    @Property(tries = 300)
+    void moreErrorsNeverTurnAFailIntoAPass(@ForAll long seed, @ForAll @IntRange(min = 1, max = 50) int percent) {
+        Evidence e = fleet(seed);
+        Analysis.Decision was = Analysis.decide(e, S);
+        if (was.verdict() != FAIL) return;
+        Analysis.Decision is = Analysis.decide(worse(e, x -> moreErrors(x, percent)), S);
+        assertThat(is.verdict()).as("seed %d: %s", seed, is).isNotEqualTo(PASS);
     }
 
     @Property(tries = 200)

@@ -170,6 +170,25 @@ class AnalysisTest {
         assertThat(slow.verdict()).isEqualTo(FAIL);
     }
 
+    @Test
+    void aFleetWideRiseSinceTheReleaseIsNoCanaryRegressionButTheCanaryRisingAloneIs() {
+        // the canary host ran at 1 % for 120 s; since the release every host, old version and new, serves 2 % (a daily
+        // cycle, a shared dependency): judged against its own history alone, the canary looked like a x2 regression
+        List<Evidence.Window> fleetRose = new ArrayList<>(steady(60, 100, 1));
+        fleetRose.addAll(steady(30, 100, 2));
+        List<Evidence.HostWindows> rose = new ArrayList<>();
+        for (int i = 0; i < 9; i++) rose.add(new Evidence.HostWindows("b" + i, fleetRose));
+        Analysis.Decision withFleet = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 2),
+                steady(120, 100, 1))), rose), S);
+        // judged against its own 1 % alone the canary was held (no pass) and close to a rollback; with the fleet's drift it passes
+        assertThat(withFleet.verdict()).isEqualTo(PASS);
+        assertThat((double) withFleet.numbers().get("fleetDrift")).isGreaterThan(1.5);
+        Analysis.Decision alone = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 2),
+                steady(120, 100, 1))), baseline(9, 90, 100, 1)), S);
+        assertThat(alone.verdict()).isEqualTo(FAIL);
+        assertThat((double) alone.numbers().get("fleetDrift")).isEqualTo(1.0);
+    }
+
     private static List<Evidence.Window> latencies(Random rnd, int seconds, double median, double sigma) {
         List<Evidence.Window> w = new ArrayList<>();
         for (int t = 0; t < seconds; t++) {

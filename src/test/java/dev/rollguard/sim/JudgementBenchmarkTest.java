@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,6 +36,30 @@ class JudgementBenchmarkTest {
         fewErrors[17] = 0.02;
         assertThat(KayentaStyleJudge.removeOutliers(fewErrors)).hasSize(28);
         assertThat(KayentaStyleJudge.high(KayentaStyleJudge.removeOutliers(zeros), KayentaStyleJudge.removeOutliers(fewErrors))).isFalse();
+    }
+
+    @Test
+    void theMatchedComparisonPicksTheMostDetectionsWithinTheFalseRollbackBudget() {
+        JudgementTraces.Scenario healthy = new JudgementTraces.Scenario("healthy", JudgementTraces.Noise.TYPICAL, null);
+        JudgementTraces.Scenario bad = JudgementTraces.scenarios().stream().filter(x -> x.name().equals("5xx x2")).findFirst().orElseThrow();
+        // grid point 0: no false rollback, detects 1 of 4; point 1: 1 false rollback, detects 4; point 2: 3 false, detects 4
+        int[][] healthyAt = {{0, 0, 0, 0}, {5, 0, 0, 0}, {5, 6, 7, 0}};
+        int[][] badAt = {{9, 0, 0, 0}, {3, 4, 5, 6}, {1, 2, 3, 4}};
+        List<JudgementBenchmark.Row> rows = List.of(row(healthy, healthyAt), row(bad, badAt));
+        List<String> grid = List.of("strict", "middle", "loose");
+        assertThat(JudgementMatched.choose(rows, JudgementBenchmark.Row::flaggerAt, grid, 1))
+                .isEqualTo(new JudgementMatched.Choice(1, "middle", 1, true));
+        assertThat(JudgementMatched.choose(rows, JudgementBenchmark.Row::flaggerAt, grid, 0))
+                .isEqualTo(new JudgementMatched.Choice(0, "strict", 0, true));
+        // nothing within the budget: the fewest false rollbacks, said to be unmatched
+        int[][] allFalse = {{1, 0, 0, 0}, {1, 1, 0, 0}, {1, 1, 1, 0}};
+        assertThat(JudgementMatched.choose(List.of(row(healthy, allFalse), row(bad, badAt)), JudgementBenchmark.Row::flaggerAt, grid, 0))
+                .isEqualTo(new JudgementMatched.Choice(0, "strict", 1, false));
+    }
+
+    private static JudgementBenchmark.Row row(JudgementTraces.Scenario s, int[][] flaggerAt) {
+        int[][] at = new int[3][4];
+        return new JudgementBenchmark.Row(s, at, new long[3][4], Map.of(), new int[0][4], flaggerAt);
     }
 
     private static String table(List<JudgementBenchmark.Row> rows, long seed, int runs) {
