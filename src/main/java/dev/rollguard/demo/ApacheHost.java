@@ -29,7 +29,7 @@ public final class ApacheHost implements AutoCloseable {
     private final String name;
     private final Path root;
     private final int port;
-    private final Thread cleanup = new Thread(this::stop, "apache-cleanup");
+    private final ExitHook cleanup = new ExitHook("apache-cleanup", this::stop);
     private volatile long pid = -1;
 
     public ApacheHost(String name, Path root, int port) throws IOException {
@@ -168,7 +168,7 @@ public final class ApacheHost implements AutoCloseable {
         Files.createFile(accessLog());
         Processes.Result r = Processes.run(List.of(BINARY, "-f", conf().toString(), "-k", "start"), root, Map.of(), Duration.ofSeconds(30));
         if (!r.ok()) throw new IOException("apache " + name + " did not start: " + r.output().strip());
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        cleanup.arm();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             readPid();
@@ -224,10 +224,6 @@ public final class ApacheHost implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            // shutting down already, or never started
-        }
+        cleanup.disarm();
     }
 }

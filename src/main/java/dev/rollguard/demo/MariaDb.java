@@ -27,7 +27,7 @@ public final class MariaDb implements AutoCloseable {
     public static final String APT_INSTALL = "apt-get install mariadb-server php-mysql";
 
     private final Path dir;
-    private final Thread cleanup = new Thread(this::stop, "mariadb-cleanup");
+    private final ExitHook cleanup = new ExitHook("mariadb-cleanup", this::stop);
     private volatile Process process;
 
     private MariaDb(Path dir) {
@@ -94,7 +94,7 @@ public final class MariaDb implements AutoCloseable {
                 "--user=" + System.getProperty("user.name"), "--innodb-buffer-pool-size=32M", "--skip-log-bin");
         process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        cleanup.arm();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (!process.isAlive()) throw new IOException("mariadbd exited (" + process.exitValue() + "); see " + log());
@@ -142,10 +142,6 @@ public final class MariaDb implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            // shutting down already, or never started
-        }
+        cleanup.disarm();
     }
 }
