@@ -285,7 +285,8 @@ public final class ConfigService {
         Map<String, List<TreeDiff.FileDiff>> out = new LinkedHashMap<>();
         if ((a == null || !a.renders()) && (b == null || !b.renders())) return out;
         for (String env : service(service).environments()) {
-            ConfigTree ra = renderedOrNull(a, service, from, env);
+            // both rendered with the same version fact: the diff shows what the change does, not the new number
+            ConfigTree ra = renderedOrNull(a, service, to, env);
             ConfigTree rb = renderedOrNull(b, service, to, env);
             if (ra == null || rb == null) continue;
             Set<String> outputs = new TreeSet<>();
