@@ -20,6 +20,9 @@ import dev.rollguard.rollout.HostSignals;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.rollout.RolloutStore;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.secrets.AesGcmSealer;
+import dev.rollguard.secrets.KeyRing;
+import dev.rollguard.secrets.Sealer;
 import dev.rollguard.storage.Database;
 import dev.rollguard.storage.Duty;
 import dev.rollguard.storage.Leases;
@@ -102,11 +105,13 @@ public final class Rollguard implements AutoCloseable {
     private final Replication replication;
     private final Sandbox sandbox;
     private final Validation validation;
+    private final Sealer sealer;
 
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
         this.database = Database.open(settings.database());
+        this.sealer = new AesGcmSealer(KeyRing.load(settings.database(), System.getenv(KeyRing.ENV), true));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
         this.sandbox = Sandbox.detect();
@@ -211,6 +216,8 @@ public final class Rollguard implements AutoCloseable {
     public String replica() { return replica; }
     public AuthService auth() { return auth; }
     public AuditLog audit() { return audit; }
+    /** Seals what is stored at rest; opens it only where it is delivered. */
+    public Sealer sealer() { return sealer; }
 
     /** Every route with the permission it declares. */
     public List<ApiServer.Route> routes() { return api.routes(); }
