@@ -122,18 +122,13 @@ public final class IncidentMachine {
     }
 
     /**
-     * An automatic rollback (with the analysis' {@code rollbackReason} and numbers) or, when the reason is null, a
-     * break-glass release opens an incident for the rollout; one already open for it ({@code existing}) takes it on.
+     * An automatic rollback (with the analysis' reason and numbers, or the host's failure it acted on) or a break-glass
+     * release opens an incident for the rollout; one already open for it ({@code existing}) takes it on.
      */
-    public static Step rolloutIncident(Incident existing, Rollout r, EventRecord e, String rollbackReason, String causeKey, Instant now) {
-        return rolloutIncident(existing, r, e, rollbackReason, null, causeKey, now);
-    }
-
-    /** As above; {@code hostFailed}: the host's report the rollback acted on, when it was one (null: the analysis). */
-    public static Step rolloutIncident(Incident existing, Rollout r, EventRecord e, String rollbackReason, RolloutEvent.HostFailed hostFailed,
-                                       String causeKey, Instant now) {
-        boolean automatic = rollbackReason != null;
-        String title = automatic ? rollbackTitle(r, rollbackReason, hostFailed)
+    public static Step rolloutIncident(Incident existing, Rollout r, RolloutCause cause, String causeKey, Instant now) {
+        EventRecord e = cause.line();
+        boolean automatic = cause instanceof RolloutCause.AutomaticRollback;
+        String title = cause instanceof RolloutCause.AutomaticRollback rb ? rollbackTitle(r, rb.rollback().reason(), rb.rollback().cause())
                 : "Break-glass release of v" + r.toVersion() + " to " + r.env() + ": " + r.breakGlass();
         List<Effect> effects = new ArrayList<>();
         Incident i;
@@ -304,8 +299,7 @@ public final class IncidentMachine {
         Set<String> rolloutHosts = new HashSet<>(r.hosts());
         for (HostInfo h : hosts) {
             if (!rolloutHosts.contains(h.host())) continue;
-            boolean alive = h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0;
-            if (alive && !Objects.equals(h.appliedVersion(), r.fromVersion())) return false;
+            if (h.alive(now, heartbeat) && !Objects.equals(h.appliedVersion(), r.fromVersion())) return false;
         }
         return true;
     }
