@@ -128,7 +128,8 @@ public final class IncidentMachine {
     public static Step rolloutIncident(Incident existing, Rollout r, RolloutCause cause, String causeKey, Instant now) {
         EventRecord e = cause.line();
         boolean automatic = cause instanceof RolloutCause.AutomaticRollback;
-        String title = cause instanceof RolloutCause.AutomaticRollback rb ? rollbackTitle(r, rb.rollback().reason(), rb.rollback().cause())
+        RolloutEvent.HostFailed caught = cause instanceof RolloutCause.AutomaticRollback rb ? rb.rollback().cause() : null;
+        String title = automatic ? rollbackTitle(r, ((RolloutCause.AutomaticRollback) cause).rollback().reason(), caught)
                 : "Break-glass release of v" + r.toVersion() + " to " + r.env() + ": " + r.breakGlass();
         List<Effect> effects = new ArrayList<>();
         Incident i;
@@ -136,13 +137,13 @@ public final class IncidentMachine {
             i = Incident.opened(r.service(), r.env(), title, automatic ? Severity.SEV3 : Severity.SEV4,
                             automatic ? Incident.Source.ROLLBACK : Incident.Source.BREAK_GLASS, causeKey, automatic ? "rollguard" : r.actor(), now)
                     .withRollout(r.id(), r.fromVersion(), r.toVersion()).withOpenedAt(e.at()).withDetectedAt(automatic ? e.at() : null)
-                    .withAnalysis(automatic ? e.data() : null);
+                    .withAnalysis(automatic ? e.data() : null).withCaught(caught);
             effects.add(line(e.at(), TimelineType.OPENED, "rollguard", automatic ? "incident opened by the automatic rollback"
                     : "incident opened for review: break-glass release", "opened"));
         } else if (automatic) {
             // the break-glass review becomes the outage: same cause, same incident, now a page
             i = existing.withTitle(title).withSeverity(Severity.worse(existing.severity(), Severity.SEV3)).withSource(Incident.Source.ROLLBACK)
-                    .withRollout(r.id(), r.fromVersion(), r.toVersion()).withDetectedAt(e.at()).withAnalysis(e.data()).withUpdatedAt(now);
+                    .withRollout(r.id(), r.fromVersion(), r.toVersion()).withDetectedAt(e.at()).withAnalysis(e.data()).withCaught(caught).withUpdatedAt(now);
         } else {
             i = existing.withRollout(r.id(), r.fromVersion(), r.toVersion()).withUpdatedAt(now);
         }

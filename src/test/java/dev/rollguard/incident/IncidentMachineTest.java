@@ -5,6 +5,7 @@ import dev.rollguard.config.RolloutPolicy;
 import dev.rollguard.config.Severity;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.Rollout;
@@ -149,6 +150,22 @@ class IncidentMachineTest {
         assertThat(i.toVersion()).isEqualTo(2);
         assertThat(types(s)).containsExactly("opened", "rollback_started");
         assertThat(s.effects()).contains(new IncidentMachine.Effect.CopyRolloutHistory(r), new IncidentMachine.Effect.Trigger(false));
+    }
+
+    @Test
+    void aRollbackByAHostsReportKeepsWhereTheHostCaughtItAsAType() {
+        Rollout r = rollout(Rollout.State.ROLLED_BACK, null);
+        var failure = new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT, "GET / answered 500",
+                new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal error"));
+        var caught = new RolloutEvent.HostFailed("h0", failure, true);
+        var rollback = new RolloutEvent.RollbackStarted(true, null, "host h0 caught v2 in preflight", Map.of(), List.of("h0"), 1, caught);
+        Incident i = IncidentMachine.rolloutIncident(null, r, new RolloutCause.AutomaticRollback(event("rollback_started", T0, Map.of()),
+                rollback), "rollout:r1", T0).incident();
+        assertThat(i.caught()).isEqualTo(caught);
+        assertThat(i.title()).isEqualTo("v2 caught in preflight in production, 0 requests failed: host h0: GET / answered 500");
+        assertThat(Postmortem.caught(i.caught())).isEqualTo("in preflight on h0, before any user request (GET / answered 500, expected 200)");
+        assertThat(Postmortem.caught(new RolloutEvent.HostFailed("h1", new AgentProtocol.HostFailure(AgentProtocol.Stage.WATCHDOG, "5xx", null),
+                false))).isEqualTo("by the local watchdog on h1 (reverted itself)");
     }
 
     @Test

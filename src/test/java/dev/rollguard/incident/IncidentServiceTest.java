@@ -2,6 +2,8 @@ package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.Severity;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.rollout.RolloutEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,17 @@ class IncidentServiceTest {
         assertThat(w.incidents.timeline(i.id())).extracting(TimelineEntry::type).contains("opened", "note", "resolved");
         assertThat(w.incidents.notifications(i.id())).extracting(Notification::action).contains(PageAction.ACKNOWLEDGE, PageAction.RESOLVE);
         assertThat(w.incidents.incidents("wp", "resolved", 10)).extracting(Incident::id).containsExactly(i.id());
+    }
+
+    @Test
+    void whereAHostCaughtTheVersionIsStoredAsAType() {
+        var caught = new RolloutEvent.HostFailed("h0", new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT, "500",
+                new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal")), true);
+        Incident opened = Incident.opened("wp", "production", "caught", Severity.SEV3, Incident.Source.ROLLBACK, "rollout:x", "rollguard",
+                w.rollouts.clock.instant()).withCaught(caught);
+        int id = w.store.inTransaction(h -> w.store.insert(h, opened));
+        assertThat(w.incidents.incident(id).caught()).isEqualTo(caught);
+        assertThat(w.incidents.postmortems().markdown(id, true)).contains("| caught | in preflight on h0, before any user request");
     }
 
     @Test

@@ -24,7 +24,7 @@ class PagingTest {
 
     private static Incident incident(Severity sev, Incident.Source source, Incident.Status status) {
         return new Incident(7, "wp", "production", "down", sev, status, source, "c", null, null, null, null, "rollguard", T0, T0,
-                null, null, null, null, null, null, T0);
+                null, null, null, null, null, null, null, T0);
     }
 
     private static List<String> channels(List<Paging.Page> pages) {
