@@ -2,6 +2,10 @@ package dev.rollguard.config;
 
 import dev.rollguard.Problem;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -38,6 +42,33 @@ public final class Secrets {
             }
         }
         return new Secrets(ps);
+    }
+
+    /**
+     * Whether these bytes hold a secret (a pattern finds a non-empty value): such a file is stored sealed. Read as UTF-8
+     * when they are, else as Latin-1, so one stray byte cannot hide a password from the patterns.
+     */
+    public boolean holds(byte[] bytes) {
+        String text = lenientText(bytes);
+        for (Pattern p : patterns) {
+            Matcher m = p.matcher(text);
+            while (m.find()) {
+                int g = m.groupCount();
+                int start = g > 0 && m.start(g) >= 0 ? m.start(g) : m.start();
+                int end = g > 0 && m.end(g) >= 0 ? m.end(g) : m.end();
+                if (start < end) return true;
+            }
+        }
+        return false;
+    }
+
+    static String lenientText(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
     }
 
     public String mask(String text) {
