@@ -223,10 +223,7 @@ public final class ConfigService {
     public List<TreeDiff.FileDiff> diff(String service, int from, int to) {
         ConfigTree a = tree(service, from);
         ConfigTree b = tree(service, to);
-        Secrets secrets = service(service).secrets();
-        return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> new TreeDiff.FileDiff(d.path(), d.status(), d.additions(),
-                d.deletions(), secrets.mask(d.unified()), d.changedLines().stream().map(l -> new TreeDiff.ChangedLine(l.path(), l.line(),
-                        l.added(), secrets.mask(l.text()))).toList())).toList();
+        return TreeDiff.between(a, b, "v" + from, "v" + to, service(service).secrets()::mask);
     }
 
     /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
