@@ -200,8 +200,9 @@ public final class Rollguard implements AutoCloseable {
             server.onStorageFull(storage::failed);
             server.get("/api/v1/health", Permission.PUBLIC, ctx -> {
                 boolean full = storage.status() == StorageHealth.Status.FULL;
+                // the request bodies' memory budget: a budget that stays taken is what makes every body wait and fail
                 ApiServer.json(ctx.status(full ? 503 : 200), Map.of("status", full ? "failing" : "ok",
-                        "database", database.kind().name().toLowerCase(), "storage", full ? "full" : "ok"));
+                        "database", database.kind().name().toLowerCase(), "storage", full ? "full" : "ok", "bodyBudget", server.bodyBudget()));
             });
             ConfigRoutes.register(server, config, bundles);
             RolloutRoutes.register(server, rollouts);
