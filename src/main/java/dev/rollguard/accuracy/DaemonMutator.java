@@ -58,6 +58,9 @@ final class DaemonMutator {
             "sshd", Pattern.compile("(?m)^[ \\t]*Include[ \\t]+(\\S+)"),
             "varnish", Pattern.compile("(?m)^[ \\t]*include[ \\t]+\"([^\"]+)\"[ \\t]*;"));
 
+    /** Languages with blocks, quotes or lists to leave open; squid's, sshd's and haproxy's are one line per directive. */
+    private static final Set<String> BLOCKS = Set.of("bind", "dovecot", "unbound", "varnish", "lighttpd", "logrotate", "sudoers");
+
     private record Site(String path, int start, int end) {}
 
     private DaemonMutator() {}
@@ -114,10 +117,13 @@ final class DaemonMutator {
                     }
                 }
                 case SYNTAX -> {
+                    if (!BLOCKS.contains(checker)) continue;
                     int lineStart = 0;
                     for (String line : content.split("\n", -1)) {
                         String s = line.strip();
-                        if (!s.isEmpty() && !s.startsWith("#") && !s.startsWith("//") && !inShellScript(checker, content, lineStart)
+                        // a line with a comment after its text: the slip could land in the comment
+                        boolean trailingComment = s.matches(".*[^\\s#].*#.*");
+                        if (!s.isEmpty() && !s.startsWith("#") && !s.startsWith("//") && !trailingComment && !inShellScript(checker, content, lineStart)
                                 && (s.endsWith("}") || s.endsWith("};") || s.endsWith(";") || s.endsWith("\"") || s.contains(")"))) {
                             out.add(new Site(path, lineStart, lineStart + line.length()));
                         }

@@ -38,6 +38,13 @@ public final class DaemonConfigValidator implements Validator {
 
     private final Sandbox sandbox;
     private final Function<String, Optional<Path>> programs;
+    /** The last checks' findings by checker, program, mount, main config and tree hash (the same inputs give the same answer). */
+    private final Map<String, List<Finding>> results = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<Finding>> eldest) {
+            return size() > 256;
+        }
+    };
 
     public DaemonConfigValidator(Sandbox sandbox) {
         this(sandbox, p -> Processes.which(p).map(ApacheConfigValidator::real));
@@ -163,6 +170,20 @@ public final class DaemonConfigValidator implements Validator {
 
     private List<Finding> run(ValidationInput input, ConfigTree tree, DaemonChecker c, String main, Path program) {
         String mount = ConfigTest.mountPoint(main, input.settings().deployPath(), c.conventional());
+        // a tree is checked again as the parent of the next push, and a release validates the tree its push did
+        String key = c.name() + '\0' + program + '\0' + mount + '\0' + main + '\0' + tree.treeHash();
+        synchronized (results) {
+            List<Finding> known = results.get(key);
+            if (known != null) return known;
+        }
+        List<Finding> found = runUncached(input, tree, c, main, program, mount);
+        synchronized (results) {
+            results.put(key, found);
+        }
+        return found;
+    }
+
+    private List<Finding> runUncached(ValidationInput input, ConfigTree tree, DaemonChecker c, String main, Path program, String mount) {
         String mainAbs = (mount.equals("/") ? "" : mount) + "/" + main;
         Job job = new Job(c.commandLine(program.toString(), mainAbs), mounts(input.materializedFor(sandbox), tree, mount, c),
                 Map.of("LANG", "C", "HOME", "/tmp", "TMPDIR", "/tmp"), "/", Job.Limits.DEFAULT.withTimeout(TIMEOUT), false);

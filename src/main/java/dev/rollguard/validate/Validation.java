@@ -33,8 +33,12 @@ public final class Validation implements AutoCloseable {
 
     /** Only the checks that need nothing but the JVM: what the benchmark measures. */
     public static Validation builtIn() {
-        return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
-                new LinkValidator()));
+        return new Validation(builtInValidators());
+    }
+
+    /** The checks that need nothing but the JVM, for a validation that adds external ones of its choice. */
+    public static List<Validator> builtInValidators() {
+        return List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(), new LinkValidator());
     }
 
     /** Refuses validation settings some validator cannot honour (400, with the validator's code). */
