@@ -47,7 +47,7 @@ public final class RolloutWorld implements AutoCloseable {
 
     public RolloutWorld(Path dir) {
         db = Database.sqlite(dir.resolve("rg.db"));
-        config = new ConfigService(new ConfigStore(db.jdbi()), Validation.builtIn(), Limits.DEFAULT, clock);
+        config = new ConfigService(new ConfigStore(db.jdbi(), dev.rollguard.secrets.TestSealers.fresh()), Validation.builtIn(), Limits.DEFAULT, clock);
         store = new RolloutStore(db.jdbi());
         registry = new HostRegistry(config, store, health, signals, clock);
         observations = new Observations(store, health, clock);
