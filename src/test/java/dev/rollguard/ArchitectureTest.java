@@ -8,9 +8,13 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import com.tngtech.archunit.library.dependencies.SliceRule;
+import dev.rollguard.archfixture.FixtureMachine;
 import dev.rollguard.archfixture.FixtureRoute;
 import dev.rollguard.archfixture.FixtureStore;
 import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.util.Set;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -33,6 +37,24 @@ class ArchitectureTest {
             .should().dependOnClassesThat(STORE)
             .because("a route parses, calls one service method and renders; tables are the services' business");
 
+    /** A pure decider: a state machine, the promotion policy, who gets paged. */
+    private static final DescribedPredicate<JavaClass> DECIDER = DescribedPredicate.describe("a decider (*Machine, Promotion, Paging)",
+            c -> topLevel(c).getSimpleName().endsWith("Machine") || Set.of("Promotion", "Paging").contains(topLevel(c).getSimpleName()));
+
+    private static final ArchRule DECIDERS_ARE_PURE = noClasses().that(DECIDER)
+            .should().dependOnClassesThat(DescribedPredicate.describe("a store itself (its records are data), JDBI, a clock or a service",
+                    c -> c.getSimpleName().endsWith("Store") || c.getPackageName().startsWith("org.jdbi") || c.isEquivalentTo(Clock.class)
+                            || c.getSimpleName().endsWith("Service")))
+            .because("a decider takes records and returns a step: what it reads is loaded, and what it decides executed, elsewhere");
+
+    /** Only the orchestrator writes rollouts, assignments and events (the store's methods in the caller's transaction). */
+    private static final ArchRule ONE_ROLLOUT_EXECUTOR = noClasses().that().doNotHaveSimpleName("Orchestrator")
+            .and().doNotHaveSimpleName("RolloutStore")
+            .should().callMethodWhere(DescribedPredicate.describe("a RolloutStore write in a transaction",
+                    call -> call.getTargetOwner().getSimpleName().equals("RolloutStore")
+                            && call.getTarget().getRawParameterTypes().stream().anyMatch(p -> p.getName().equals("org.jdbi.v3.core.Handle"))))
+            .because("the orchestrator is the one executor of rollout steps");
+
     private static SliceRule packagesWithoutCycles(String root) {
         return slices().matching(root + ".(*)..").should().beFreeOfCycles();
     }
@@ -40,6 +62,16 @@ class ArchitectureTest {
     @Test
     void routesNeverTouchAStore() {
         ROUTES_USE_SERVICES.check(MAIN);
+    }
+
+    @Test
+    void decidersArePure() {
+        DECIDERS_ARE_PURE.check(MAIN);
+    }
+
+    @Test
+    void theOrchestratorAloneExecutesRolloutSteps() {
+        ONE_ROLLOUT_EXECUTOR.check(MAIN);
     }
 
     @Test
@@ -56,6 +88,9 @@ class ArchitectureTest {
         JavaClasses route = new ClassFileImporter().importClasses(FixtureRoute.class, FixtureStore.class, FixtureStore.Row.class);
         assertThat(noClasses().that().haveSimpleName("FixtureRoute").should().dependOnClassesThat(STORE).evaluate(route).hasViolation())
                 .as("a route reaching a type declared in a store is reported").isTrue();
+
+        JavaClasses decider = new ClassFileImporter().importClasses(FixtureMachine.class, FixtureStore.class, FixtureStore.Row.class);
+        assertThat(DECIDERS_ARE_PURE.evaluate(decider).hasViolation()).as("a decider reading a store and the clock is reported").isTrue();
     }
 
     private static JavaClass topLevel(JavaClass c) {

@@ -37,6 +37,11 @@ public final class AgentService {
         return new AgentProtocol.Registered(h.host(), h.desiredVersion(), REPORT_INTERVAL_MILLIS);
     }
 
+    /** Whether {@code who} (null: a person) may speak for this host ({@link HostRegistry#requireCredential}). */
+    public void requireCredential(String service, String env, String host, HostRegistry.Enrolment who) {
+        hosts.requireCredential(service, env, host, who);
+    }
+
     /** Completes when the report is committed, with the version the host should run. */
     public CompletableFuture<AgentProtocol.Desired> report(String service, String env, String host, AgentProtocol.Report r) {
         return hosts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.failure(), r.samples())

@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The hosts the agents run on: registration, the version each should run, and what each reports (written in groups by
@@ -25,9 +27,21 @@ public final class HostRegistry implements AutoCloseable {
     private final HostSignals signals;
     private final Clock clock;
     private final HostReports reports;
+    /**
+     * Which token enrolled each registered host ("": a person registered it), so the check on every poll reads no row:
+     * it never changes once the host is registered.
+     */
+    private final Map<String, String> enrolledBy = new ConcurrentHashMap<>();
 
-    /** The enrolment token a host registers with, and how many hosts that token may register. */
-    public record Enrolment(String tokenId, int maxHosts) {}
+    /**
+     * The enrolment token an agent speaks with: how many hosts it may register, and the one host it is bound to (null:
+     * none, it registers hosts of its environment up to its limit).
+     */
+    public record Enrolment(String tokenId, int maxHosts, String host) {
+        public Enrolment(String tokenId, int maxHosts) {
+            this(tokenId, maxHosts, null);
+        }
+    }
 
     public HostRegistry(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
         this.config = config;
@@ -50,6 +64,24 @@ public final class HostRegistry implements AutoCloseable {
         if (!spec.environments().contains(env)) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
         checkHostName(host);
         return store.register(service, env, host, labels, config.released(service, env), clock.instant(), enrolment);
+    }
+
+    /**
+     * Refuses an agent's token that speaks for a host registered with another credential: once registered, a host's
+     * identity is its enrolling token's (or a token bound to that host by name), so an unbound token of the environment
+     * cannot report or long-poll as a host that has its own. People ({@code who} null) and unregistered hosts pass.
+     */
+    public void requireCredential(String service, String env, String host, Enrolment who) {
+        if (who == null || host.equals(who.host())) return;
+        String key = HostSignals.key(service, env, host);
+        String owner = enrolledBy.get(key);
+        if (owner == null) {
+            Optional<String> read = store.enrolledBy(service, env, host);
+            if (read.isEmpty()) return; // not registered: the request answers unknown_host
+            owner = read.get();
+            enrolledBy.put(key, owner);
+        }
+        if (!owner.isEmpty() && !owner.equals(who.tokenId())) throw RolloutStore.otherCredential(host);
     }
 
     /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */

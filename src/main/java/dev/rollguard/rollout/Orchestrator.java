@@ -49,6 +49,8 @@ public final class Orchestrator implements AutoCloseable {
     /** Since when this orchestrator has watched each running rollout without a gap: only watched time is bake time. */
     private final Map<String, Instant> watchedSince = new ConcurrentHashMap<>();
     private volatile Instant lastTick;
+    /** Since when this server has heard its agents without a gap: set by the first pass after a start, a stall or a takeover. */
+    private volatile Instant listeningSince;
     private volatile Duration lastTickTook = Duration.ZERO;
     private volatile ScheduledExecutorService loop;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
@@ -108,8 +110,9 @@ public final class Orchestrator implements AutoCloseable {
             if (duty.getAsBoolean()) {
                 tick();
             } else {
-                // another server orchestrates: when this one takes over, it watches from then on
+                // another server orchestrates: when this one takes over, it watches (and listens) from then on
                 watchedSince.clear();
+                lastTick = null;
             }
         } catch (RuntimeException e) {
             log.warn("orchestrator tick failed: {}", e.toString());
@@ -142,7 +145,10 @@ public final class Orchestrator implements AutoCloseable {
     public void tick() {
         Instant started = clock.instant();
         Duration gap = lastTickTook.multipliedBy(3).compareTo(WATCH_GAP) > 0 ? lastTickTook.multipliedBy(3) : WATCH_GAP;
-        if (lastTick != null && Duration.between(lastTick, started).compareTo(gap) > 0) watchedSince.clear();
+        if (lastTick == null || Duration.between(lastTick, started).compareTo(gap) > 0) {
+            watchedSince.clear();
+            listeningSince = started;
+        }
         lastTick = started;
         try {
             tickRollouts();
@@ -166,7 +172,7 @@ public final class Orchestrator implements AutoCloseable {
                 continue;
             }
             Instant since = watchedSince.computeIfAbsent(r.id(), id -> now);
-            RolloutMachine.Step s = RolloutMachine.step(r, observations.of(r), now, since);
+            RolloutMachine.Step s = RolloutMachine.step(r, observations.of(r), now, since, listeningSince);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
             if (s.changed(r)) apply(r, s);
         }

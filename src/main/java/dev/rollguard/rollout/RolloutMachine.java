@@ -17,6 +17,12 @@ import java.util.Map;
  */
 public final class RolloutMachine {
     public static final Duration APPLY_TIMEOUT = Duration.ofSeconds(120);
+    /**
+     * How long agents may take to find a server again after it was away (a restart, a stall, a takeover by another
+     * server): their longest pause between retries (30 s of backoff, plus up to 50 % jitter). Until then, a host's
+     * silence is the server's absence, not the host's.
+     */
+    public static final Duration RECONNECT = Duration.ofSeconds(45);
 
     public record Step(Rollout rollout, List<Action> actions, Analysis.Decision decision) {
         boolean changed(Rollout before) {
@@ -44,11 +50,22 @@ public final class RolloutMachine {
      * so time the server was down never counts as healthy bake time.
      */
     public static Step step(Rollout r, List<HostObservation> observations, Instant now, Instant watchedSince) {
+        return step(r, observations, now, watchedSince, null);
+    }
+
+    /**
+     * As above; {@code listeningSince}: since when the server has been able to hear its agents without a gap (null: as
+     * long as the rollout ran). Before {@link #RECONNECT} has passed since then, no host counts as silent and no apply
+     * as late: the agents are still finding their way back.
+     */
+    public static Step step(Rollout r, List<HostObservation> observations, Instant now, Instant watchedSince, Instant listeningSince) {
         if (r.state() != Rollout.State.RUNNING) return new Step(r, List.of(), null);
         Map<String, HostObservation> byHost = new HashMap<>();
         for (HostObservation o : observations) byHost.put(o.host(), o);
         List<String> canary = r.canaryHosts();
         Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
+        Instant back = listeningSince == null ? null : listeningSince.plus(RECONNECT);
+        Instant applyFrom = back != null && back.isAfter(r.waveStartedAt()) ? back : r.waveStartedAt();
 
         boolean allApplied = true;
         // the bake counts from when the last of the wave's hosts began serving the version (its first report on it):
@@ -57,7 +74,9 @@ public final class RolloutMachine {
         List<Evidence.HostWindows> canaryWindows = new ArrayList<>();
         for (String h : canary) {
             HostObservation o = byHost.get(h);
-            if (o == null || !HostInfo.alive(o.lastSeen(), now, heartbeat)) {
+            Instant heard = o == null ? null : o.lastSeen();
+            if (back != null && (heard == null || back.isAfter(heard))) heard = back;
+            if (!HostInfo.alive(heard, now, heartbeat)) {
                 return fail(r, now, "host " + h + " stopped heart-beating (none for over " + heartbeat.toSeconds() + " s)", Map.of("host", h));
             }
             if (o.failedVersion() != null && o.failedVersion() == r.toVersion()) {
@@ -68,7 +87,7 @@ public final class RolloutMachine {
             }
             if (o.appliedVersion() == null || o.appliedVersion() != r.toVersion()) {
                 allApplied = false;
-                if (Duration.between(r.waveStartedAt(), now).compareTo(APPLY_TIMEOUT) > 0) {
+                if (Duration.between(applyFrom, now).compareTo(APPLY_TIMEOUT) > 0) {
                     return fail(r, now, "host " + h + " did not apply v" + r.toVersion() + " within " + APPLY_TIMEOUT.toSeconds() + " s",
                             Map.of("host", h));
                 }

@@ -52,6 +52,11 @@ public final class RolloutStore {
     public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now,
                              HostRegistry.Enrolment enrolment) {
         return jdbi.inTransaction(h -> {
+            if (enrolment != null && !host.equals(enrolment.host())) {
+                Optional<String> owner = h.createQuery("SELECT enrolled_by FROM hosts WHERE service = :s AND environment = :e AND host = :h")
+                        .bind("s", service).bind("e", env).bind("h", host).mapTo(String.class).findOne();
+                if (owner.isPresent() && !owner.get().equals(enrolment.tokenId())) throw otherCredential(host);
+            }
             int n = h.createUpdate("UPDATE hosts SET labels = :labels, last_seen = :now WHERE service = :s AND environment = :e AND host = :h")
                     .bind("labels", labels).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).bind("h", host).execute();
             if (n == 0) {
@@ -70,6 +75,17 @@ public final class RolloutStore {
             }
             return host(h, service, env, host).orElseThrow();
         });
+    }
+
+    /** The token that enrolled a host ("": a person registered it); empty when the host is not registered. */
+    public Optional<String> enrolledBy(String service, String env, String host) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(enrolled_by, '') FROM hosts WHERE service = :s AND environment = :e AND host = :h")
+                .bind("s", service).bind("e", env).bind("h", host).mapTo(String.class).findOne());
+    }
+
+    static Problem otherCredential(String host) {
+        return new Problem(403, "host_credential", "host '" + host + "' is enrolled with its own credential: only that credential "
+                + "(or a token bound to the host) speaks for it");
     }
 
     private static Optional<HostInfo> host(Handle h, String service, String env, String host) {

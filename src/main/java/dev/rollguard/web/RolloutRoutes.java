@@ -76,9 +76,10 @@ public final class RolloutRoutes {
             if (b.service() != null && b.env() != null && b.host() != null && !who.isAgentFor(b.service(), b.env(), b.host())) {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
             }
-            json(ctx, agents.register(b, who.kind() == Principal.Kind.AGENT ? new HostRegistry.Enrolment(who.tokenId(), who.hostLimit()) : null));
+            json(ctx, agents.register(b, enrolment(who)));
         });
         server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> {
+            agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             Integer wait = ctx.queryParam("waitSeconds") == null ? null : ApiServer.intParam(ctx, "waitSeconds");
             CompletableFuture<AgentProtocol.Desired> answer = agents.poll(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"),
                     ctx.queryParam("known"), ctx.queryParam("bundle"), wait, Access.isAgent(ctx));
@@ -98,10 +99,16 @@ public final class RolloutRoutes {
             }));
         });
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
+            agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentProtocol.Report b = server.body(ctx, AgentProtocol.Report.class);
             var desired = agents.report(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), b);
             ctx.future(() -> desired.thenAccept(d -> json(ctx, d)));
         });
+    }
+
+    /** An agent's token as the registry knows it; null for a person. */
+    private static HostRegistry.Enrolment enrolment(Principal who) {
+        return who.kind() == Principal.Kind.AGENT ? new HostRegistry.Enrolment(who.tokenId(), who.hostLimit(), who.agentHost()) : null;
     }
 
     private static <T> T join(CompletableFuture<T> done) {

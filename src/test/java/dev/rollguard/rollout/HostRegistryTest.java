@@ -61,6 +61,32 @@ class HostRegistryTest {
                 .extracting(e -> ((Problem) e).code()).isEqualTo("enrolment_exhausted");
     }
 
+    /** Issue 25.9: once registered, a host speaks only with its own credential. */
+    @Test
+    void anUnboundTokenCannotSpeakForAHostEnrolledWithItsOwn() {
+        HostRegistry.Enrolment own = new HostRegistry.Enrolment("bound-h1", 1, "h1");
+        HostRegistry.Enrolment fleetToken = new HostRegistry.Enrolment("fleet", 10);
+        w.registry.register("wp", "testing", "h1", null, own);
+        w.registry.register("wp", "testing", "h2", null, fleetToken);
+        assertThatThrownBy(() -> w.registry.requireCredential("wp", "testing", "h1", fleetToken)).isInstanceOf(Problem.class)
+                .satisfies(e -> assertThat(((Problem) e).status()).isEqualTo(403))
+                .extracting(e -> ((Problem) e).code()).isEqualTo("host_credential");
+        assertThatThrownBy(() -> w.registry.register("wp", "testing", "h1", "canary=true", fleetToken)).isInstanceOf(Problem.class)
+                .extracting(e -> ((Problem) e).code()).isEqualTo("host_credential");
+        assertThat(w.registry.hosts("wp", "testing").get(0).labels()).as("the refused registration changed nothing").isNull();
+        // its own token, a new token bound to it by name, a person, and the fleet token for its own host all speak
+        w.registry.requireCredential("wp", "testing", "h1", own);
+        w.registry.requireCredential("wp", "testing", "h1", new HostRegistry.Enrolment("rotated-h1", 1, "h1"));
+        w.registry.requireCredential("wp", "testing", "h1", null);
+        w.registry.requireCredential("wp", "testing", "h2", fleetToken);
+        assertThatThrownBy(() -> w.registry.requireCredential("wp", "testing", "h2", own)).isInstanceOf(Problem.class);
+        // a host not registered yet is anybody's to register (its requests answer unknown_host until then)
+        w.registry.requireCredential("wp", "testing", "h3", fleetToken);
+        w.registry.register("wp", "testing", "h3", null, fleetToken);
+        assertThatThrownBy(() -> w.registry.requireCredential("wp", "testing", "h3", new HostRegistry.Enrolment("other", 10)))
+                .isInstanceOf(Problem.class);
+    }
+
     @Test
     void aReportIsWrittenAndAnswersTheDesiredVersion() {
         w.registry.register("wp", "testing", "h1", null);

@@ -31,6 +31,12 @@ class OrchestratorTest {
     void setUp() {
         w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, TWO_WAVES, null, null, null, null), 2);
         w.orchestrator.onEvent(events::add);
+        // the server has been up (and its agents heard) for longer than they take to find it after a restart
+        w.orchestrator.tick();
+        for (int s = 0; s < RolloutMachine.RECONNECT.toSeconds(); s += 4) {
+            w.clock.advance(Duration.ofSeconds(4));
+            w.orchestrator.tick();
+        }
         for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
     }
 
@@ -77,6 +83,22 @@ class OrchestratorTest {
         assertThat(after.state()).isEqualTo(Rollout.State.ROLLED_BACK);
         assertThat(after.reason()).contains("stopped heart-beating");
         assertThat(w.config.version("wp", 1).bad()).isTrue();
+    }
+
+    /** Issue 25.7: 40 s of server outage, then a restart: the hosts were fine, the rollout goes on. */
+    @Test
+    void aServerOutageLongerThanTheHeartbeatDoesNotRollAHealthyRolloutBack() {
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        String canary = r.canaryHosts().get(0);
+        run(3, h -> h.equals(canary) ? 1 : null, List.of("h1", "h2", "h3"));
+        // the server is away 40 s: no passes, no reports
+        w.clock.advance(Duration.ofSeconds(40));
+        w.orchestrator.tick();
+        assertThat(w.rollouts.rollout(r.id()).state()).as(w.rollouts.rollout(r.id()).reason()).isEqualTo(Rollout.State.RUNNING);
+        // the agents find it again over their backoff, and the rollout completes
+        run(5, h -> null, List.of());
+        run(20, h -> h.equals(canary) || w.registry.desiredVersion("wp", "testing", h) != null ? 1 : null, List.of("h1", "h2", "h3"));
+        assertThat(w.rollouts.rollout(r.id()).state()).isEqualTo(Rollout.State.COMPLETE);
     }
 
     @Test

@@ -184,6 +184,32 @@ class RolloutMachineTest {
         assertThat(RolloutMachine.step(r, silent, now).rollout().reason()).contains("stopped heart-beating");
     }
 
+    /** Issue 25.7: after the server was away, the hosts' silence is its own absence until they had time to come back. */
+    @Test
+    void aServerBackFromAnOutageGivesTheHostsTimeToFindItBeforeAnyCountsAsSilent() {
+        Rollout r = rollout(5);
+        Instant restart = T0.plusSeconds(60);
+        List<HostObservation> away = new ArrayList<>(healthy(r, restart, 10, 0));
+        // the canary was last heard before the outage (longer than the heartbeat timeout)
+        away.set(0, new HostObservation("h0", 2, null, null, T0.plusSeconds(15), Counts.EMPTY));
+        Instant now = restart.plusSeconds(2);
+        assertThat(RolloutMachine.step(r, away, now, restart).rollout().reason()).as("today's rule, without the grace")
+                .contains("stopped heart-beating");
+        assertThat(RolloutMachine.step(r, away, now, restart, restart).rollout().state()).isEqualTo(Rollout.State.RUNNING);
+        Instant graceOver = restart.plus(RolloutMachine.RECONNECT).plusSeconds(r.policy().heartbeatTimeoutSeconds());
+        assertThat(RolloutMachine.step(r, away, graceOver, restart, restart).rollout().state()).isEqualTo(Rollout.State.RUNNING);
+        assertThat(RolloutMachine.step(r, away, graceOver.plusSeconds(1), restart, restart).rollout().reason())
+                .as("a host that never comes back is silent after all").contains("stopped heart-beating");
+
+        // nor does an apply the agent could not report while the server was away count as late
+        Rollout waiting = rollout(5);
+        List<HostObservation> notYet = new ArrayList<>(healthy(waiting, T0, 10, 0));
+        Instant late = T0.plus(RolloutMachine.APPLY_TIMEOUT).plusSeconds(10);
+        notYet.set(0, new HostObservation("h0", 1, null, null, late, Counts.EMPTY));
+        assertThat(RolloutMachine.step(waiting, notYet, late, late).rollout().reason()).contains("did not apply");
+        assertThat(RolloutMachine.step(waiting, notYet, late, late, late.minusSeconds(5)).rollout().state()).isEqualTo(Rollout.State.RUNNING);
+    }
+
     @Test
     void pauseResumeAbortAndManualRollback() {
         Rollout r = rollout(10);

@@ -168,6 +168,24 @@ class AccessTest {
         assertThat(ts.send("POST", "/api/v1/tokens", "{}", h1).status()).isEqualTo(403);
     }
 
+    /** Issue 25.9: an unbound enrolment token of the environment cannot speak for a host that has its own credential. */
+    @Test
+    void anUnboundTokenCannotSpeakForAHostWithItsOwnCredential() {
+        String h1 = TestServer.json(ok(ts.send("POST", "/api/v1/services/wp/environments/testing/enrolments", "{\"host\": \"h1\"}")))
+                .path("token").asText();
+        String fleet = TestServer.json(ok(ts.send("POST", "/api/v1/services/wp/environments/testing/enrolments", "{}"))).path("token").asText();
+        ok(ts.send("POST", "/api/v1/agents/register", "{\"service\": \"wp\", \"env\": \"testing\", \"host\": \"h1\"}", h1));
+        ok(ts.send("POST", "/api/v1/agents/register", "{\"service\": \"wp\", \"env\": \"testing\", \"host\": \"h2\"}", fleet));
+        TestServer.Response report = ts.send("POST", "/api/v1/agents/wp/testing/h1/report", "{\"appliedVersion\": 1}", fleet);
+        assertThat(report.status()).isEqualTo(403);
+        assertThat(report.body()).contains("host_credential");
+        assertThat(ts.send("GET", "/api/v1/agents/wp/testing/h1/desired?waitSeconds=0", null, fleet).status()).isEqualTo(403);
+        assertThat(ts.send("POST", "/api/v1/agents/register", "{\"service\": \"wp\", \"env\": \"testing\", \"host\": \"h1\"}", fleet)
+                .status()).isEqualTo(403);
+        assertThat(ts.send("POST", "/api/v1/agents/wp/testing/h2/report", "{\"appliedVersion\": 1}", fleet).status()).isEqualTo(200);
+        assertThat(ts.send("POST", "/api/v1/agents/wp/testing/h1/report", "{\"appliedVersion\": 1}", h1).status()).isEqualTo(200);
+    }
+
     @Test
     void revokedTokensStopWorkingAndWritesAreRateLimited() {
         String t = TestServer.json(ok(ts.send("POST", "/api/v1/tokens", "{\"name\": \"ci\", \"expiresInDays\": 30}"))).path("token").asText();
