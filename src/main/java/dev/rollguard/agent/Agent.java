@@ -244,7 +244,8 @@ public final class Agent implements AutoCloseable {
             // every file's and link's SHA-256 is checked here, and the tree's hash over all of them
             ConfigTree tree = Json.MAPPER.convertValue(bundle, TreeWire.Bundle.class).verifiedTree();
             staged = releases.stage(version, tree);
-        } catch (Problem e) {
+        } catch (Problem | Owners.UnknownOwner e) {
+            // a tree that cannot stand here (a bad path, an owner this host does not know): nothing changed on the host
             throw new ApplyFailed(e.getMessage());
         }
         Map<String, String> env = hookEnv(version, staged);

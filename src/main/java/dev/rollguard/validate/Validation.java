@@ -28,13 +28,13 @@ public final class Validation implements AutoCloseable {
     public static Validation standard(Sandbox sandbox, CommandValidators declared, boolean inlineCommands, PhpLintCache phpCache) {
         return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
                 new PhpLintValidator(sandbox, phpCache), new ApacheConfigValidator(sandbox), new NginxConfigValidator(sandbox),
-                new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator()));
+                new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator(), new ExposedSecretValidator()));
     }
 
     /** Only the checks that need nothing but the JVM: what the benchmark measures. */
     public static Validation builtIn() {
         return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
-                new LinkValidator()));
+                new LinkValidator(), new ExposedSecretValidator()));
     }
 
     /** Refuses validation settings some validator cannot honour (400, with the validator's code). */

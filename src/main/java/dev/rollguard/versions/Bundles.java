@@ -42,12 +42,13 @@ public final class Bundles {
             if (e instanceof TreeEntry.File f) {
                 String masked = f.binary() ? null : Base64.getEncoder().encodeToString(secrets.mask(tree.content(path))
                         .getBytes(StandardCharsets.UTF_8));
-                entries.add(new TreeWire.Entry(path, f.hash(), f.size(), masked, null));
+                entries.add(TreeWire.Entry.of(path, f, tree.meta(path)).withBase64(masked));
             } else {
-                entries.add(TreeWire.Entry.of(path, e));
+                entries.add(TreeWire.Entry.of(path, e, tree.meta(path)));
             }
         });
-        return Json.write(Map.of("service", service, "version", version, "treeHash", tree.treeHash(), "entries", entries, "masked", true));
+        return Json.write(Map.of("service", service, "version", version, "treeHash", tree.treeHash(), "entries", entries,
+                "directories", TreeWire.directories(tree), "masked", true));
     }
 
     /** The bundle of a version as JSON: a {@link TreeWire.Bundle}. */

@@ -3,6 +3,7 @@ package dev.rollguard.versions;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Ownership;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
@@ -85,7 +86,7 @@ public final class ConfigService {
 
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = upload.tree(limits);
+        ConfigTree tree = Ownership.apply(spec.ownership(), upload.tree(limits));
         return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
     }
 
@@ -111,9 +112,11 @@ public final class ConfigService {
         return push(service, upload.tree(limits), author, message, parent, breakGlass, git, source);
     }
 
-    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass,
+    /** Owners and modes of the spec's {@link Ownership} rules are applied here, so they are stored with the version. */
+    private PushResult push(String service, ConfigTree pushed, String author, String message, Integer parent, String breakGlass,
                             GitCommit git, String source) {
         ServiceSpec spec = service(service);
+        ConfigTree tree = Ownership.apply(spec.ownership(), pushed);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
         if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
@@ -192,9 +195,7 @@ public final class ConfigService {
         ConfigTree a = tree(service, from);
         ConfigTree b = tree(service, to);
         Secrets secrets = service(service).secrets();
-        return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> new TreeDiff.FileDiff(d.path(), d.status(), d.additions(),
-                d.deletions(), secrets.mask(d.unified()), d.changedLines().stream().map(l -> new TreeDiff.ChangedLine(l.path(), l.line(),
-                        l.added(), secrets.mask(l.text()))).toList())).toList();
+        return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> d.masked(secrets::mask)).toList();
     }
 
     /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
@@ -219,7 +220,7 @@ public final class ConfigService {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
         // the fixed tree is checked against today's limits like any push
-        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null, source);
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits).withMeta(fixed.tree().meta()), author, describe(fixed, number), number, null, null, source);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -26,7 +26,7 @@ import static dev.rollguard.web.ApiServer.json;
 public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record PushBody(Map<String, String> files, List<TreeWire.Entry> entries, String author, String message, Integer parent,
-                           String breakGlass, GitCommit git) {}
+                           String breakGlass, GitCommit git, List<TreeWire.Directory> directories) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FixBody(String author, List<String> findings) {}
@@ -123,7 +123,7 @@ public final class ConfigRoutes {
     }
 
     private static TreeWire.Upload requireFiles(PushBody body) {
-        return new TreeWire.Upload(body.files(), body.entries());
+        return new TreeWire.Upload(body.files(), body.entries(), body.directories());
     }
 
     /** Who acts: the authenticated principal; a claimed name (body or header) only where no one is signed in. */
