@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.TreeEntry;
@@ -114,12 +115,32 @@ public final class ConfigRoutes {
                 view.put("to", diff.to().number());
                 view.put("fromGit", diff.from().git());
                 view.put("toGit", diff.to().git());
-                view.put("files", diff.files().stream().map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
-                        "deletions", d.deletions(), "unified", d.unified())).toList());
+                view.put("files", diff.files().stream().map(ConfigRoutes::fileView).toList());
                 json(ctx, view);
             }
         });
         server.get(base + "/{service}/environments", Permission.READ, ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
+    }
+
+    /** A file of a diff; {@code meta} (mode and owner before and after) only when they changed. */
+    private static Map<String, Object> fileView(TreeDiff.FileDiff d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", d.path());
+        m.put("status", d.status());
+        m.put("additions", d.additions());
+        m.put("deletions", d.deletions());
+        m.put("unified", d.unified());
+        if (d.meta() != null) m.put("meta", Map.of("from", metaView(d.meta().from()), "to", metaView(d.meta().to())));
+        return m;
+    }
+
+    /** A mode as people write it ("0640"); absent fields: as the agent creates it. */
+    private static Map<String, String> metaView(FileMeta f) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (f.mode() != null) m.put("mode", FileMeta.octal(f.mode()));
+        if (f.owner() != null) m.put("owner", f.owner());
+        if (f.group() != null) m.put("group", f.group());
+        return m;
     }
 
     private static TreeWire.Upload requireFiles(PushBody body) {

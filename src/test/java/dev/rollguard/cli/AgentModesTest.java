@@ -105,6 +105,8 @@ class AgentModesTest {
         assertThat(v2.code()).as(v2.err()).isEqualTo(0);
         CliTest.Run diff = run("diff", "-s", "wp", "1", "2", s, t);
         assertThat(diff.out()).isEqualTo("diff v1/site.conf v2/site.conf\nold mode 100644\nnew mode 100640\n");
+        JsonNode json = ts.get("/api/v1/services/wp/diff?from=1&to=2");
+        assertThat(json.path("files").get(0).path("meta").toString()).isEqualTo("{\"from\":{},\"to\":{\"mode\":\"0640\"}}");
         releaseAndAwait(2);
         assertThat(mode(agent.releases().current().resolve("site.conf"))).isEqualTo("rw-r-----");
 
