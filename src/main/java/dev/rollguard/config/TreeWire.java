@@ -1,8 +1,9 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rollguard.Problem;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.WireDirectory;
+import dev.rollguard.protocol.WireEntry;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,80 +15,44 @@ import java.util.Map;
  * A tree on the wire (a push, a bundle): one list of entries in one encoding. A file travels as base64 of its bytes,
  * text or not, with its SHA-256 and size, and its mode ("0755"), owner and group when it has any; a link travels as its
  * target. Directories with a mode or owner travel in a list of their own, which older agents ignore. The receiver checks
- * every hash, so a file arrives byte-exact or not at all.
+ * every hash (the tree's covers modes and owners), so a file arrives byte-exact or not at all.
  */
 public final class TreeWire {
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Entry(String path, String sha256, Long size, String base64, String link, String mode, String owner, String group) {
-        public Entry(String path, String sha256, Long size, String base64, String link) {
-            this(path, sha256, size, base64, link, null, null, null);
-        }
-
-        public static Entry of(String path, TreeEntry e) {
-            return of(path, e, FileMeta.NONE);
-        }
-
-        public static Entry of(String path, TreeEntry e, FileMeta m) {
-            if (e instanceof TreeEntry.File f) {
-                return new Entry(path, f.hash(), f.size(), Base64.getEncoder().encodeToString(f.bytes()), null, FileMeta.octal(m.mode()),
-                        m.owner(), m.group());
-            }
-            TreeEntry.Link l = (TreeEntry.Link) e;
-            return new Entry(path, l.hash(), null, null, l.target());
-        }
-
-        FileMeta meta() {
-            return new FileMeta(FileMeta.parseMode(path, mode), owner, group);
-        }
-
-        /** The same entry carrying these bytes instead (people's masked view): hash, size and meta are the real file's. */
-        public Entry withBase64(String b64) {
-            return new Entry(path, sha256, size, b64, link, mode, owner, group);
-        }
+    /** A tree's entry as it travels. */
+    public static WireEntry entry(String path, TreeEntry e) {
+        return entry(path, e, FileMeta.NONE);
     }
 
-    /** A directory's mode ("0750"), owner and group. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Directory(String path, String mode, String owner, String group) {
-        FileMeta meta() {
-            return new FileMeta(FileMeta.parseMode(path, mode), owner, group);
+    /** A tree's entry as it travels, with its mode and owner. */
+    public static WireEntry entry(String path, TreeEntry e, FileMeta m) {
+        if (e instanceof TreeEntry.File f) {
+            return new WireEntry(path, f.hash(), f.size(), Base64.getEncoder().encodeToString(f.bytes()), null, FileMeta.octal(m.mode()),
+                    m.owner(), m.group());
         }
+        TreeEntry.Link l = (TreeEntry.Link) e;
+        return new WireEntry(path, l.hash(), null, null, l.target());
     }
 
-    /**
-     * What an agent applies: a version's whole tree, and the hash of that tree (contents, modes and owners) to check it
-     * arrived whole.
-     */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Bundle(String service, int version, String treeHash, List<Entry> entries,
-                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Directory> directories) {
-        public Bundle(String service, int version, String treeHash, List<Entry> entries) {
-            this(service, version, treeHash, entries, null);
-        }
+    /** The bundle of a tree that renders the same for every host. */
+    public static AgentProtocol.Bundle bundle(String service, int version, ConfigTree tree) {
+        return new AgentProtocol.Bundle(service, version, null, null, tree.treeHash(), encode(tree), directories(tree));
+    }
 
-        public static Bundle of(String service, int version, ConfigTree tree) {
-            return new Bundle(service, version, tree.treeHash(), encode(tree), TreeWire.directories(tree));
+    /** The bundle's tree, every file's and link's hash verified against the bundle's, and the whole against its tree hash. */
+    public static ConfigTree verifiedTree(AgentProtocol.Bundle bundle) {
+        ConfigTree tree = withMeta(decode(bundle.entries(), true, UNBOUNDED), bundle.entries(), bundle.directories());
+        if (bundle.treeHash() == null || !bundle.treeHash().equals(tree.treeHash())) {
+            throw Problem.badRequest("hash_mismatch", "bundle of v" + bundle.version() + " does not match its tree hash");
         }
-
-        /** The tree, every file's and link's hash verified against the bundle's, and the whole against its tree hash. */
-        public ConfigTree verifiedTree() {
-            ConfigTree tree = withMeta(decode(entries, true, UNBOUNDED), entries, directories);
-            if (treeHash == null || !treeHash.equals(tree.treeHash())) {
-                throw Problem.badRequest("hash_mismatch", "bundle of v" + version + " does not match its tree hash");
-            }
-            return tree;
-        }
+        return tree;
     }
 
     /**
      * A push or validate request's tree: {@code files} (path → text) and {@code entries} together, and the modes and owners
      * of {@code directories}.
      */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Upload(Map<String, String> files, List<Entry> entries, List<Directory> directories) {
-        public Upload(Map<String, String> files, List<Entry> entries) {
+    public record Upload(Map<String, String> files, List<WireEntry> entries, List<WireDirectory> directories) {
+        public Upload(Map<String, String> files, List<WireEntry> entries) {
             this(files, entries, null);
         }
 
@@ -112,36 +77,37 @@ public final class TreeWire {
 
     private TreeWire() {}
 
-    public static List<Entry> encode(ConfigTree tree) {
-        List<Entry> out = new ArrayList<>(tree.size());
-        tree.entries().forEach((p, e) -> out.add(Entry.of(p, e, tree.meta(p))));
+    public static List<WireEntry> encode(ConfigTree tree) {
+        List<WireEntry> out = new ArrayList<>(tree.size());
+        tree.entries().forEach((p, e) -> out.add(entry(p, e, tree.meta(p))));
         return out;
     }
 
     /** The directories of a tree that have a mode or owner. */
-    public static List<Directory> directories(ConfigTree tree) {
-        List<Directory> out = new ArrayList<>();
+    public static List<WireDirectory> directories(ConfigTree tree) {
+        List<WireDirectory> out = new ArrayList<>();
         tree.meta().forEach((p, m) -> {
-            if (tree.entry(p) == null) out.add(new Directory(p, FileMeta.octal(m.mode()), m.owner(), m.group()));
+            if (tree.entry(p) == null) out.add(new WireDirectory(p, FileMeta.octal(m.mode()), m.owner(), m.group()));
         });
         return out;
     }
 
-    private static ConfigTree withMeta(ConfigTree tree, List<Entry> entries, List<Directory> directories) {
+    private static ConfigTree withMeta(ConfigTree tree, List<WireEntry> entries, List<WireDirectory> directories) {
         Map<String, FileMeta> meta = new LinkedHashMap<>();
         if (entries != null) {
-            for (Entry e : entries) {
-                if (e.link() != null && (e.mode() != null || e.owner() != null || e.group() != null)) {
+            for (WireEntry e : entries) {
+                boolean has = e.mode() != null || e.owner() != null || e.group() != null;
+                if (has && e.link() != null) {
                     throw Problem.badRequest("invalid_meta", "symlink " + ConfigPaths.printable(e.path()) + " has a mode or owner: a link "
                             + "has none of its own");
                 }
-                if (e.link() == null && (e.mode() != null || e.owner() != null || e.group() != null)) meta.put(e.path(), e.meta());
+                if (has) meta.put(e.path(), new FileMeta(FileMeta.parseMode(e.path(), e.mode()), e.owner(), e.group()));
             }
         }
         if (directories != null) {
-            for (Directory d : directories) {
+            for (WireDirectory d : directories) {
                 if (d == null || d.path() == null) throw Problem.badRequest("invalid_entry", "every directory needs a 'path'");
-                if (meta.put(d.path(), d.meta()) != null) {
+                if (meta.put(d.path(), new FileMeta(FileMeta.parseMode(d.path(), d.mode()), d.owner(), d.group())) != null) {
                     throw Problem.badRequest("duplicate_path", "path given twice: " + ConfigPaths.printable(d.path()));
                 }
             }
@@ -149,14 +115,14 @@ public final class TreeWire {
         return meta.isEmpty() ? tree : tree.withMeta(meta);
     }
 
-    static ConfigTree decode(List<Entry> entries, boolean hashRequired, Limits limits) {
+    static ConfigTree decode(List<WireEntry> entries, boolean hashRequired, Limits limits) {
         Map<String, TreeEntry> all = new LinkedHashMap<>();
         add(all, entries == null ? List.of() : entries, hashRequired, limits);
         return ConfigTree.ofEntries(all, limits);
     }
 
-    private static void add(Map<String, TreeEntry> all, List<Entry> entries, boolean hashRequired, Limits limits) {
-        for (Entry e : entries) {
+    private static void add(Map<String, TreeEntry> all, List<WireEntry> entries, boolean hashRequired, Limits limits) {
+        for (WireEntry e : entries) {
             if (e == null || e.path() == null) throw Problem.badRequest("invalid_entry", "every entry needs a 'path'");
             if (all.put(e.path(), entry(e, hashRequired, limits)) != null) {
                 throw Problem.badRequest("duplicate_path", "path given twice: " + ConfigPaths.printable(e.path()));
@@ -164,7 +130,7 @@ public final class TreeWire {
         }
     }
 
-    private static TreeEntry entry(Entry e, boolean hashRequired, Limits limits) {
+    private static TreeEntry entry(WireEntry e, boolean hashRequired, Limits limits) {
         String path = ConfigPaths.printable(e.path());
         if ((e.base64() == null) == (e.link() == null)) {
             throw Problem.badRequest("invalid_entry", "entry " + path + " needs exactly one of 'base64' (a file) and 'link' (a symlink)");

@@ -2,6 +2,9 @@ package dev.rollguard.config;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.WireDirectory;
+import dev.rollguard.protocol.WireEntry;
 import dev.rollguard.validate.ExposedSecretValidator;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.ValidationInput;
@@ -64,30 +67,30 @@ class FileModesTest {
         ConfigTree t = tree(Map.of("ssl/private/site.key", KEY, "run.sh", "#!/bin/sh\n"),
                 Map.of("ssl/private/site.key", new FileMeta(0640, "root", "ssl-cert"), "run.sh", new FileMeta(0755, null, null),
                         "ssl/private", new FileMeta(0710, null, "ssl-cert")));
-        TreeWire.Bundle b = Json.read(Json.write(TreeWire.Bundle.of("s", 3, t)), TreeWire.Bundle.class);
+        AgentProtocol.Bundle b = Json.read(Json.write(TreeWire.bundle("s", 3, t)), AgentProtocol.Bundle.class);
         assertThat(b.entries()).anySatisfy(e -> assertThat(e.path() + " " + e.mode() + " " + e.owner() + ":" + e.group())
                 .isEqualTo("ssl/private/site.key 0640 root:ssl-cert"));
-        assertThat(b.directories()).containsExactly(new TreeWire.Directory("ssl/private", "0710", null, "ssl-cert"));
-        ConfigTree back = b.verifiedTree();
+        assertThat(b.directories()).containsExactly(new WireDirectory("ssl/private", "0710", null, "ssl-cert"));
+        ConfigTree back = TreeWire.verifiedTree(b);
         assertThat(back.meta()).isEqualTo(t.meta());
         assertThat(back.treeHash()).isEqualTo(t.treeHash());
 
         // a bundle whose modes were changed on the way does not match its tree hash
-        List<TreeWire.Entry> tampered = b.entries().stream().map(e -> e.path().equals("run.sh")
-                ? new TreeWire.Entry(e.path(), e.sha256(), e.size(), e.base64(), null, "0777", null, null) : e).toList();
-        assertThatThrownBy(() -> new TreeWire.Bundle("s", 3, b.treeHash(), tampered, b.directories()).verifiedTree())
+        List<WireEntry> tampered = b.entries().stream().map(e -> e.path().equals("run.sh")
+                ? new WireEntry(e.path(), e.sha256(), e.size(), e.base64(), null, "0777", null, null) : e).toList();
+        assertThatThrownBy(() -> TreeWire.verifiedTree(new AgentProtocol.Bundle("s", 3, null, null, b.treeHash(), tampered, b.directories())))
                 .isInstanceOf(Problem.class).hasMessageContaining("does not match its tree hash");
     }
 
     @Test
     void badModesAndNamesAreRefusedWithTheirPath() {
-        TreeWire.Entry setuid = new TreeWire.Entry("a.sh", null, null, "eA==", null, "4755", null, null);
+        WireEntry setuid = new WireEntry("a.sh", null, null, "eA==", null, "4755", null, null);
         assertThatThrownBy(() -> new TreeWire.Upload(null, List.of(setuid)).tree(Limits.DEFAULT))
                 .isInstanceOf(Problem.class).hasMessageContaining("mode of a.sh must be 3 or 4 octal digits");
-        TreeWire.Entry badOwner = new TreeWire.Entry("a.sh", null, null, "eA==", null, null, "root;rm", null);
+        WireEntry badOwner = new WireEntry("a.sh", null, null, "eA==", null, null, "root;rm", null);
         assertThatThrownBy(() -> new TreeWire.Upload(null, List.of(badOwner)).tree(Limits.DEFAULT))
                 .isInstanceOf(Problem.class).hasMessageContaining("invalid owner name 'root;rm'");
-        TreeWire.Entry link = new TreeWire.Entry("l", null, null, null, "a", "0600", null, null);
+        WireEntry link = new WireEntry("l", null, null, null, "a", "0600", null, null);
         assertThatThrownBy(() -> new TreeWire.Upload(null, List.of(link)).tree(Limits.DEFAULT))
                 .isInstanceOf(Problem.class).hasMessageContaining("a link has none of its own");
         assertThatThrownBy(() -> ConfigTree.of(Map.of("a", "x")).withMeta(Map.of("nowhere", new FileMeta(0600, null, null))))
