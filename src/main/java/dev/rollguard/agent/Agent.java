@@ -87,7 +87,7 @@ public final class Agent implements AutoCloseable {
     private final ReleaseDirectory releases;
     private final HealthWindow window;
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final HttpClient http;
     private final AtomicInteger serverIndex = new AtomicInteger();
     private final Deque<HealthStore.Sample> unsent = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -105,6 +105,15 @@ public final class Agent implements AutoCloseable {
     private final Object switchLock = new Object();
 
     public Agent(Config config, HealthWindow window, Clock clock) {
+        this(config, window, clock, newHttpClient());
+    }
+
+    /**
+     * An agent speaking through {@code http}: the agents of several services on one host share one client, its
+     * connections kept alive and reused between their requests.
+     */
+    public Agent(Config config, HealthWindow window, Clock clock, HttpClient http) {
+        this.http = http;
         this.config = config;
         this.window = window;
         this.clock = clock;
@@ -113,9 +122,13 @@ public final class Agent implements AutoCloseable {
         if (applied != null) everApplied.add(applied);
     }
 
+    public static HttpClient newHttpClient() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    }
+
     public Agent start() {
-        threads.add(thread("agent-poll-" + config.host(), this::pollLoop));
-        threads.add(thread("agent-report-" + config.host(), this::reportLoop));
+        threads.add(thread("agent-poll-" + config.service() + "-" + config.host(), this::pollLoop));
+        threads.add(thread("agent-report-" + config.service() + "-" + config.host(), this::reportLoop));
         return this;
     }
 
@@ -247,7 +260,8 @@ public final class Agent implements AutoCloseable {
             // every file's and link's SHA-256 is checked here, and the tree's hash over all of them
             ConfigTree tree = TreeWire.verifiedTree(bundle);
             staged = releases.stage(version, tree);
-        } catch (Problem e) {
+        } catch (Problem | Owners.UnknownOwner e) {
+            // a tree that cannot stand here (a bad path, an owner this host does not know): nothing changed on the host
             throw new ApplyFailed(e.getMessage());
         }
         Map<String, String> env = hookEnv(version, staged);

@@ -3,6 +3,7 @@ package dev.rollguard.agent;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigPaths;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeLoader;
 
@@ -15,9 +16,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,9 +32,10 @@ import java.util.regex.Pattern;
  *   target/releases/v12-1a2b3c/...   one complete tree per applied version (the last N kept)
  *   target/current -> releases/v12-1a2b3c
  * </pre>
- * A tree (verified against its hashes when it arrived) is written into a staging directory (each file fsync'd), renamed into place, and
- * made live by renaming a new symlink over {@code current}: readers see the old tree or the new one, never
- * half of either. Killing the agent at any point leaves at most a staging directory, removed on next start.
+ * A tree (verified against its hashes when it arrived) is written into a staging directory (each file with its mode and
+ * owner, fsync'd), renamed into place, and made live by renaming a new symlink over {@code current}: readers see the old
+ * tree or the new one, never half of either, and never a file of the new one before it has its mode and owner. Killing
+ * the agent at any point leaves at most a staging directory, removed on next start.
  */
 public final class ReleaseDirectory {
     private static final Pattern RELEASE = Pattern.compile("^v(\\d+)-[0-9a-f]{8}$");
@@ -78,17 +83,22 @@ public final class ReleaseDirectory {
     }
 
     /**
-     * Writes a verified tree for {@code version} and returns its directory (not yet live): files byte for byte, links
-     * as links with their targets as written (created last and never followed: nothing is written through one).
-     * Paths must stay below the release directory.
+     * Writes a verified tree for {@code version} and returns its directory (not yet live): files byte for byte with their
+     * modes and owners, links as links with their targets as written (created last and never followed: nothing is
+     * written through one), then the directories' modes and owners. Paths must stay below the release directory. Owner
+     * and group names are resolved on this host before anything is written: an unknown one refuses the whole tree
+     * ({@link Owners.UnknownOwner}).
      */
     public Path stage(int version, ConfigTree tree) {
+        Owners owners = Owners.resolve(tree);
         String nonce = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         Path staging = releases.resolve(STAGING + "v" + version + "-" + nonce);
         try {
             Files.createDirectory(staging);
             for (var e : tree.entries().entrySet()) {
-                if (e.getValue() instanceof TreeEntry.File f) writeDurably(placeFor(staging, e.getKey()), f.bytes());
+                if (e.getValue() instanceof TreeEntry.File f) {
+                    writeDurably(placeFor(staging, e.getKey()), f.bytes(), tree.meta(e.getKey()), owners);
+                }
             }
             for (var e : tree.entries().entrySet()) {
                 if (e.getValue() instanceof TreeEntry.Link l) {
@@ -96,6 +106,10 @@ public final class ReleaseDirectory {
                     if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) throw Problem.badRequest("duplicate_path", "written twice: " + link);
                     Files.createSymbolicLink(link, Path.of(l.target()));
                 }
+            }
+            // last: a directory of mode 0500 could not have been written into
+            for (var m : tree.meta().entrySet()) {
+                if (tree.entry(m.getKey()) == null) owners.apply(staging.resolve(m.getKey()), m.getValue());
             }
             Path finalDir = releases.resolve("v" + version + "-" + nonce);
             Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
@@ -189,11 +203,19 @@ public final class ReleaseDirectory {
         }
     }
 
-    private static void writeDurably(Path file, byte[] bytes) throws IOException {
+    /**
+     * A file created with at most its mode's bits (the umask can only take away: a 0600 key is never readable by others,
+     * not even for a moment), then given exactly its mode and owner, then synced with them.
+     */
+    private static void writeDurably(Path file, byte[] bytes, FileMeta meta, Owners owners) throws IOException {
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) throw Problem.badRequest("duplicate_path", "file written twice: " + file);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        var options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        FileAttribute<?>[] create = meta.mode() == null ? new FileAttribute<?>[0]
+                : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(Owners.permissions(meta.mode()))};
+        try (FileChannel ch = FileChannel.open(file, options, create)) {
             var buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) ch.write(buf);
+            owners.apply(file, meta);
             ch.force(true);
         }
     }

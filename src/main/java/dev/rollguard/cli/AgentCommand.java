@@ -8,115 +8,173 @@ import dev.rollguard.agent.Safeguards;
 import dev.rollguard.agent.ShadowCommand;
 import dev.rollguard.agent.Watchdog;
 import dev.rollguard.protocol.AgentProtocol;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "agent", description = "Run the agent of one host: apply the desired version atomically, run hooks, report health.")
+/**
+ * One agent process for the services of a host: each {@code --service} starts a group of options (its environment,
+ * target directory, hooks, health sources and safeguards) that ends where the next {@code --service} begins. The agents
+ * share one HTTP client (its connections kept alive and reused) and the host's id. Long option lists go in a file,
+ * one option per line, given as {@code @/etc/rollguard/agent.args} (picocli's argument files).
+ */
+@Command(name = "agent", description = {"Run the agent of one host: apply the desired version atomically, run hooks, report health.",
+        "Several services in one process: repeat --service with its own --env, --target and hooks, e.g. "
+                + "--service apache -e production --target /etc/apache2/rollguard --reload 'apache2ctl graceful' "
+                + "--service docroot -e production --target /srv/www/rollguard. Options can be read from a file: @FILE."})
 public final class AgentCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--server", required = true, split = ",", description = "Server URL(s); several for failover")
     List<String> servers;
-
-    @Option(names = {"-s", "--service"}, required = true, description = "The service this host runs")
-    String service;
-
-    @Option(names = {"-e", "--env"}, required = true, description = "The environment this host belongs to")
-    String env;
 
     @Option(names = "--host-id", required = true, description = "This host's id (unique in the environment)")
     String host;
 
-    @Option(names = "--target", required = true, description = "Directory the agent owns: releases/ and the 'current' link")
-    Path target;
-
-    @Option(names = "--pre-apply", description = "Shell command validating a staged tree (ROLLGUARD_RELEASE_DIR), e.g. 'apache2ctl -t'")
-    String preApply;
-
-    @Option(names = "--reload", description = "Shell command run after the switch, e.g. 'apache2ctl graceful'")
-    String reload;
-
-    @Option(names = "--access-log", description = "Access log to tail for health (combined format, optional trailing %%D)")
-    Path accessLog;
-
-    @Option(names = "--probe", split = ",", description = "URL(s) to probe for health")
-    List<String> probes;
-
-    @Option(names = "--keep", defaultValue = "5", description = "Releases kept on disk (default ${DEFAULT-VALUE})")
+    @Option(names = "--keep", defaultValue = "5", description = "Releases kept on disk per service (default ${DEFAULT-VALUE})")
     int keep;
 
     @Option(names = "--report-interval-ms", defaultValue = "500", description = "How often the agent reports health and heartbeat (default ${DEFAULT-VALUE} ms)")
     long reportMillis;
 
-    @Option(names = "--token", description = "This host's enrolment token (env ROLLGUARD_AGENT_TOKEN; rollguard enrol makes one)",
-            defaultValue = "${env:ROLLGUARD_AGENT_TOKEN}")
-    String token;
+    @ArgGroup(exclusive = false, multiplicity = "1..*", heading = "Per service (repeat from --service for each service of this host):%n")
+    List<ServiceOptions> services = new ArrayList<>();
 
-    @Option(names = "--preflight", description = "Shell command starting the staged tree (ROLLGUARD_STAGED_DIR) in the foreground on "
-            + "ROLLGUARD_PREFLIGHT_PORT; the agent probes it before the switch and stops it, e.g. "
-            + "'exec php -d display_errors=0 -S 127.0.0.1:$ROLLGUARD_PREFLIGHT_PORT -t \"$ROLLGUARD_STAGED_DIR\"'")
-    String preflight;
+    /** What one service of the host needs: everything from its {@code --service} to the next. */
+    static final class ServiceOptions {
+        @Option(names = {"-s", "--service"}, required = true, description = "A service this host runs (repeatable: starts its group of options)")
+        String service;
 
-    @Option(names = "--preflight-path", split = ",", description = "Path(s) the preflight requests; any of the --preflight-* flags "
-            + "replaces the service spec's probes on this host (default: the spec's 'preflight', else GET / expecting 200)")
-    List<String> preflightPaths;
+        @Option(names = {"-e", "--env"}, required = true, description = "The environment this host belongs to for the service")
+        String env;
 
-    @Option(names = "--preflight-status", description = "Status every preflight path must answer (default 200)")
-    Integer preflightStatus;
+        @Option(names = "--target", required = true, description = "Directory the agent owns for the service: releases/ and the 'current' link")
+        Path target;
 
-    @Option(names = "--preflight-body", description = "Regular expression every preflight body must contain")
-    String preflightBody;
+        @Option(names = "--pre-apply", description = "Shell command validating a staged tree (ROLLGUARD_RELEASE_DIR), e.g. 'apache2ctl -t'")
+        String preApply;
 
-    @Option(names = "--preflight-timeout-seconds", description = "Start and probe within (default 20 s)")
-    Integer preflightTimeout;
+        @Option(names = "--reload", description = "Shell command run after the switch, e.g. 'apache2ctl graceful'")
+        String reload;
 
-    @Option(names = "--watchdog-seconds", defaultValue = "0",
-            description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
-    long watchdogSeconds;
+        @Option(names = "--token", description = "The enrolment token for this service (env ROLLGUARD_AGENT_TOKEN; rollguard enrol makes one)",
+                defaultValue = "${env:ROLLGUARD_AGENT_TOKEN}")
+        String token;
 
-    @Option(names = "--watchdog-min-requests", defaultValue = "10", description = "Requests needed before the watchdog judges (default ${DEFAULT-VALUE})")
-    long watchdogMinRequests;
+        @Option(names = "--access-log", description = "Access log to tail for the service's health (combined format, optional trailing %%D)")
+        Path accessLog;
 
-    @Option(names = "--watchdog-error-share", defaultValue = "0.8", description = "Share of 5xx that reverts (default ${DEFAULT-VALUE})")
-    double watchdogShare;
+        @Option(names = "--probe", split = ",", description = "URL(s) to probe for the service's health")
+        List<String> probes;
 
-    /** This host's own probes, when any --preflight-* flag gives them (null: the service spec's, or the default). */
-    private AgentProtocol.PreflightSpec localProbes() {
-        if (preflightPaths == null && preflightStatus == null && preflightBody == null && preflightTimeout == null) return null;
-        List<String> paths = preflightPaths == null || preflightPaths.isEmpty() ? List.of("/") : preflightPaths;
-        return new AgentProtocol.PreflightSpec(paths.stream().map(p -> new AgentProtocol.Probe(p, preflightStatus == null ? 200 : preflightStatus,
-                preflightBody)).toList(), preflightTimeout == null ? 0 : preflightTimeout);
+        @Option(names = "--preflight", description = "Shell command starting the staged tree (ROLLGUARD_STAGED_DIR) in the foreground on "
+                + "ROLLGUARD_PREFLIGHT_PORT; the agent probes it before the switch and stops it, e.g. "
+                + "'exec php -d display_errors=0 -S 127.0.0.1:$ROLLGUARD_PREFLIGHT_PORT -t \"$ROLLGUARD_STAGED_DIR\"'")
+        String preflight;
+
+        @Option(names = "--preflight-path", split = ",", description = "Path(s) the preflight requests; any of the --preflight-* flags "
+                + "replaces the service spec's probes on this host (default: the spec's 'preflight', else GET / expecting 200)")
+        List<String> preflightPaths;
+
+        @Option(names = "--preflight-status", description = "Status every preflight path must answer (default 200)")
+        Integer preflightStatus;
+
+        @Option(names = "--preflight-body", description = "Regular expression every preflight body must contain")
+        String preflightBody;
+
+        @Option(names = "--preflight-timeout-seconds", description = "Start and probe within (default 20 s)")
+        Integer preflightTimeout;
+
+        @Option(names = "--watchdog-seconds", defaultValue = "0",
+                description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
+        long watchdogSeconds;
+
+        @Option(names = "--watchdog-min-requests", defaultValue = "10", description = "Requests needed before the watchdog judges (default ${DEFAULT-VALUE})")
+        long watchdogMinRequests;
+
+        @Option(names = "--watchdog-error-share", defaultValue = "0.8", description = "Share of 5xx that reverts (default ${DEFAULT-VALUE})")
+        double watchdogShare;
+
+        /** This host's own probes, when any --preflight-* flag gives them (null: the service spec's, or the default). */
+        private AgentProtocol.PreflightSpec localProbes() {
+            if (preflightPaths == null && preflightStatus == null && preflightBody == null && preflightTimeout == null) return null;
+            List<String> paths = preflightPaths == null || preflightPaths.isEmpty() ? List.of("/") : preflightPaths;
+            return new AgentProtocol.PreflightSpec(paths.stream().map(p -> new AgentProtocol.Probe(p, preflightStatus == null ? 200 : preflightStatus,
+                    preflightBody)).toList(), preflightTimeout == null ? 0 : preflightTimeout);
+        }
+
+        Safeguards safeguards() {
+            return new Safeguards(preflight == null ? null : new ShadowCommand(preflight, target),
+                    preflight == null ? null : localProbes(),
+                    watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare));
+        }
+    }
+
+    /**
+     * The agents' configurations, one per --service group. Two groups of one service and environment, or two sharing a
+     * target directory (each would replace the other's 'current'), are a usage error.
+     */
+    List<Agent.Config> configs() {
+        Set<String> seen = new HashSet<>();
+        Set<Path> targets = new HashSet<>();
+        List<Agent.Config> out = new ArrayList<>();
+        for (ServiceOptions s : services) {
+            if (!seen.add(s.service + "/" + s.env)) {
+                throw new ParameterException(spec.commandLine(), "--service " + s.service + " --env " + s.env + " is given twice");
+            }
+            if (!targets.add(s.target.toAbsolutePath().normalize())) {
+                throw new ParameterException(spec.commandLine(), "--target " + s.target + " is given to two services: each needs its own directory");
+            }
+            Safeguards guards;
+            try {
+                guards = s.safeguards();
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--service " + s.service + ": " + e.getMessage());
+            }
+            out.add(new Agent.Config(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
+                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards));
+        }
+        return out;
     }
 
     @Override
     public Integer call() throws Exception {
-        Safeguards safeguards;
-        try {
-            safeguards = new Safeguards(preflight == null ? null : new ShadowCommand(preflight, target),
-                    preflight == null ? null : localProbes(),
-                    watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare));
-        } catch (IllegalArgumentException e) {
-            System.err.println("rollguard agent: " + e.getMessage());
-            return 2;
+        List<Agent.Config> configs = configs();
+        HttpClient http = Agent.newHttpClient();
+        List<AutoCloseable> running = new ArrayList<>();
+        for (int i = 0; i < configs.size(); i++) {
+            ServiceOptions s = services.get(i);
+            HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
+            if (s.accessLog != null) running.add(new AccessLogTail(s.accessLog, window, true));
+            if (s.probes != null) running.add(new HttpProbe(s.probes, Duration.ofMillis(Math.max(100, reportMillis / 5)), window));
+            running.add(0, new Agent(configs.get(i), window, Clock.systemUTC(), http).start());
+            System.err.println("rollguard agent " + host + " (" + s.service + "/" + s.env + ") managing " + s.target);
         }
-        HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
-        AccessLogTail tail = accessLog == null ? null : new AccessLogTail(accessLog, window, true);
-        HttpProbe probe = probes == null ? null : new HttpProbe(probes, Duration.ofMillis(Math.max(100, reportMillis / 5)), window);
-        Agent agent = new Agent(new Agent.Config(servers, service, env, host, target, preApply, reload, keep,
-                Duration.ofMillis(reportMillis), null, null, token).withSafeguards(safeguards), window, Clock.systemUTC()).start();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
-            if (tail != null) tail.close();
-            if (probe != null) probe.close();
+            for (AutoCloseable c : running) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // stopping: each of the others still gets its close
+                }
+            }
             stop.countDown();
         }));
-        System.err.println("rollguard agent " + host + " (" + service + "/" + env + ") managing " + target);
         stop.await();
         return 0;
     }

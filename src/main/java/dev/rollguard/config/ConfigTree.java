@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * An immutable tree of files (text or binary) and symbolic links keyed by normalized relative path. Construction is
@@ -44,8 +45,15 @@ public final class ConfigTree {
     private final NavigableSet<String> textPaths;
     private final Map<String, String> hashes;
     private final boolean hasLinks;
+    /** Mode, owner and group of the files and directories that have any (others: as the agent creates them). */
+    private final SortedMap<String, FileMeta> meta;
 
     private ConfigTree(TreeMap<String, TreeEntry> entries) {
+        this(entries, Collections.emptySortedMap());
+    }
+
+    private ConfigTree(TreeMap<String, TreeEntry> entries, SortedMap<String, FileMeta> meta) {
+        this.meta = meta;
         this.tree = entries;
         this.entries = Collections.unmodifiableSortedMap(entries);
         TreeMap<String, String> texts = new TreeMap<>();
@@ -210,19 +218,73 @@ public final class ConfigTree {
         return out;
     }
 
-    /** Hash of the whole tree: stable over paths, kinds and contents, used to detect no-op pushes. */
+    /**
+     * Hash of the whole tree: stable over paths, kinds, contents and modes and owners, used to detect no-op pushes. A tree
+     * without modes or owners hashes as it did before they existed, so stored versions keep their hashes.
+     */
     public String treeHash() {
         StringBuilder sb = new StringBuilder();
         tree.forEach((p, e) -> sb.append(p).append('\0').append(e instanceof TreeEntry.Link ? "link:" : "")
                 .append(e.hash()).append('\n'));
+        meta.forEach((p, m) -> sb.append("meta:").append(p).append('\0').append(m.mode() == null ? "" : FileMeta.octal(m.mode()))
+                .append('\0').append(m.owner() == null ? "" : m.owner()).append('\0').append(m.group() == null ? "" : m.group()).append('\n'));
         return Hashing.sha256(sb.toString());
     }
 
-    /** This tree with some text files replaced or added. */
+    /** This tree with some text files replaced or added; modes and owners stay with their paths. */
     public ConfigTree with(Map<String, String> changes) {
         TreeMap<String, TreeEntry> copy = new TreeMap<>(tree);
         changes.forEach((p, text) -> copy.put(p, TreeEntry.text(text)));
-        return new ConfigTree(copy);
+        return new ConfigTree(copy, meta);
+    }
+
+    /** Modes, owners and groups of files and directories that have any (path → meta); directories are implicit paths. */
+    public SortedMap<String, FileMeta> meta() { return meta; }
+
+    /** The mode and owner of a path ({@link FileMeta#NONE} when it has none). */
+    public FileMeta meta(String path) {
+        return meta.getOrDefault(path, FileMeta.NONE);
+    }
+
+    /**
+     * This tree with these modes and owners instead of its own. Each path must be a file of the tree or one of its
+     * directories (a link has no mode of its own on Linux); a mode that is the default of its kind is dropped, so a push
+     * of 0644 files from disk is the same version as a push of the same files without modes.
+     */
+    public ConfigTree withMeta(Map<String, FileMeta> raw) {
+        TreeMap<String, FileMeta> clean = new TreeMap<>();
+        raw.forEach((rawPath, m) -> {
+            String path = ConfigPaths.normalize(rawPath);
+            TreeEntry e = tree.get(path);
+            boolean directory = e == null && implicitDirectory(path);
+            if (e == null && !directory) {
+                throw new Problem(400, "invalid_meta", "mode or owner given for " + path + ", which is neither a file nor a directory "
+                        + "of the tree", Map.of("path", path));
+            }
+            if (e instanceof TreeEntry.Link) {
+                throw new Problem(400, "invalid_meta", "mode or owner given for the symlink " + path + ": a link has none of its own",
+                        Map.of("path", path));
+            }
+            FileMeta n = m == null ? FileMeta.NONE : m.normalized(directory);
+            if (!n.isNone()) clean.put(path, n);
+        });
+        return new ConfigTree(tree, Collections.unmodifiableSortedMap(clean));
+    }
+
+    /** Every directory of the tree (implicit: the parents of its entries), the root left out. */
+    public NavigableSet<String> directories() {
+        TreeSet<String> dirs = new TreeSet<>();
+        for (String p : tree.keySet()) {
+            // up to the first directory already known: its parents are known too
+            String d = ConfigPaths.parent(p);
+            while (!d.isEmpty() && dirs.add(d)) d = ConfigPaths.parent(d);
+        }
+        return Collections.unmodifiableNavigableSet(dirs);
+    }
+
+    /** True if the path is a directory of the tree (implicit: some entry lies below it), links not followed. */
+    public boolean hasDirectory(String dir) {
+        return !dir.isEmpty() && implicitDirectory(dir);
     }
 
     /** Bytes of all files (links not counted). */

@@ -11,14 +11,15 @@ import java.util.regex.Pattern;
 
 /**
  * How a service is managed: its environments in promotion order, its validators, its rollout policy and, optionally, the
- * Prometheus whose queries tell its hosts' health beside the agents' reports, and the probes its agents' preflight
- * requests from a staged version (null: none declared). Stored as JSON;
+ * Prometheus whose queries tell its hosts' health beside the agents' reports, the probes its agents' preflight
+ * requests from a staged version (null: none declared), and the owners and modes its files get ({@link Ownership}).
+ * Stored as JSON;
  * unknown fields are ignored so older servers can read newer specs.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
                           IncidentSettings incidents, List<String> secretPatterns, PrometheusSettings prometheus,
-                          AgentProtocol.PreflightSpec preflight) {
+                          AgentProtocol.PreflightSpec preflight, List<Ownership> ownership) {
     public static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,99}$");
     public static final List<String> DEFAULT_ENVIRONMENTS = List.of("testing", "production");
 
@@ -28,6 +29,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
         rollout = rollout == null ? RolloutPolicy.defaults() : rollout;
         incidents = incidents == null ? IncidentSettings.DEFAULT : incidents;
         secretPatterns = secretPatterns == null ? List.of() : List.copyOf(secretPatterns);
+        ownership = ownership == null ? List.of() : List.copyOf(ownership);
         Secrets.of(secretPatterns);
         if (new HashSet<>(environments).size() != environments.size()) {
             throw Problem.badRequest("invalid_spec", "environment names must be unique: " + environments);
@@ -47,27 +49,39 @@ public record ServiceSpec(String description, List<String> environments, Validat
         }
     }
 
+    /** A spec without ownership rules. */
+    public ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
+                       IncidentSettings incidents, List<String> secretPatterns, PrometheusSettings prometheus,
+                       AgentProtocol.PreflightSpec preflight) {
+        this(description, environments, validation, rollout, incidents, secretPatterns, prometheus, preflight, null);
+    }
+
     /** What masks secret values of this service's files wherever people see them. */
     public Secrets secrets() {
         return Secrets.of(secretPatterns);
     }
 
+    /** The spec with these ownership rules. */
+    public ServiceSpec withOwnership(List<Ownership> rules) {
+        return new ServiceSpec(description, environments, validation, rollout, incidents, secretPatterns, prometheus, preflight, rules);
+    }
+
     public static ServiceSpec defaults() {
-        return new ServiceSpec(null, null, null, null, null, null, null, null);
+        return new ServiceSpec(null, null, null, null, null, null, null, null, null);
     }
 
     /** The spec with these preflight probes (null: none declared; each agent's own flags or default then). */
     public ServiceSpec withPreflight(AgentProtocol.PreflightSpec p) {
-        return new ServiceSpec(description, environments, validation, rollout, incidents, secretPatterns, prometheus, p);
+        return new ServiceSpec(description, environments, validation, rollout, incidents, secretPatterns, prometheus, p, ownership);
     }
 
     public ServiceSpec withEnvironments(List<String> envs) {
-        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns, prometheus, preflight);
+        return new ServiceSpec(description, envs, validation, rollout, incidents, secretPatterns, prometheus, preflight, ownership);
     }
 
     /** The spec as shown to people: webhook secrets and routing keys masked. */
     public ServiceSpec masked() {
-        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns, prometheus, preflight);
+        return new ServiceSpec(description, environments, validation, rollout, incidents.masked(), secretPatterns, prometheus, preflight, ownership);
     }
 
     /** A spec read back from {@link #masked()} and sent again keeps the stored secrets where it shows the mask. */
@@ -84,7 +98,7 @@ public record ServiceSpec(String description, List<String> environments, Validat
         }
         IncidentSettings i = incidents;
         return new ServiceSpec(description, environments, validation, rollout,
-                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns, prometheus, preflight);
+                new IncidentSettings(i.sloErrorPercent(), i.sloWindowSeconds(), i.sloMinRequests(), channels), secretPatterns, prometheus, preflight, ownership);
     }
 
     public static String checkName(String name) {

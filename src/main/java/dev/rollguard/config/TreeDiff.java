@@ -19,7 +19,9 @@ import java.util.function.UnaryOperator;
 /**
  * File-by-file unified diff between two trees. Text files get line diffs; a binary file is never diffed by line
  * ({@code Binary files a/x and b/x differ}, preceded by each side's size and SHA-256, as Git prints it); a symlink
- * diffs as the one line {@code symlink -> target}, so a file turned into a link shows both.
+ * diffs as the one line {@code symlink -> target}, so a file turned into a link shows both. A change of mode shows as Git
+ * shows it ({@code old mode 100644} / {@code new mode 100755}) above the file's lines, and a change of owner likewise;
+ * a directory whose mode or owner changed is shown with a trailing '/' and Git's directory mode (040755).
  */
 public final class TreeDiff {
     public enum Status { ADDED, REMOVED, MODIFIED }
@@ -27,8 +29,22 @@ public final class TreeDiff {
     /** One changed line: {@code line} is 1-based in the new file for additions, in the old one for removals. */
     public record ChangedLine(String path, int line, boolean added, String text) {}
 
+    /** A path's mode and owner before and after ({@link FileMeta#NONE}: as the agent creates it). */
+    public record MetaChange(boolean directory, FileMeta from, FileMeta to) {}
+
+    /** {@code meta}: the change of mode or owner, null when they did not change. */
     public record FileDiff(String path, Status status, int additions, int deletions, String unified,
-                           List<ChangedLine> changedLines) {}
+                           List<ChangedLine> changedLines, MetaChange meta) {
+        public FileDiff(String path, Status status, int additions, int deletions, String unified, List<ChangedLine> changedLines) {
+            this(path, status, additions, deletions, unified, changedLines, null);
+        }
+
+        /** The same diff with {@code mask} applied to every text people read (secrets). */
+        public FileDiff masked(UnaryOperator<String> mask) {
+            return new FileDiff(path, status, additions, deletions, mask.apply(unified), changedLines.stream()
+                    .map(l -> new ChangedLine(l.path(), l.line(), l.added(), mask.apply(l.text()))).toList(), meta);
+        }
+    }
 
     private TreeDiff() {}
 
@@ -49,19 +65,78 @@ public final class TreeDiff {
         for (String path : paths) {
             TreeEntry a = from == null ? null : from.entry(path);
             TreeEntry b = to.entry(path);
-            if (a != null && b != null && a.hash().equals(b.hash()) && a.getClass() == b.getClass()) continue;
+            MetaChange meta = metaChange(from, to, path, false);
+            boolean sameContent = a != null && b != null && a.hash().equals(b.hash()) && a.getClass() == b.getClass();
+            if (sameContent && meta == null) continue;
             Status status = a == null ? Status.ADDED : b == null ? Status.REMOVED : Status.MODIFIED;
-            if (isBinary(a) || isBinary(b)) {
-                out.add(binaryDiff(path, status, a, b, fromLabel, toLabel));
+            if (sameContent) {
+                out.add(new FileDiff(path, status, 0, 0, header(path, fromLabel, toLabel) + metaLines(meta), List.of(), meta));
+            } else if (isBinary(a) || isBinary(b)) {
+                FileDiff d = binaryDiff(path, status, a, b, fromLabel, toLabel);
+                out.add(new FileDiff(path, status, 0, 0, withMeta(d.unified(), meta, path, fromLabel, toLabel), List.of(), meta));
             } else {
                 FileDiff d = diffFile(path, status, textOf(a), textOf(b), mask, fromLabel, toLabel);
                 // lines of a link are not lines of a file: validators looking at changed lines never see them
                 List<ChangedLine> fileLines = d.changedLines().stream()
                         .filter(l -> !(l.added() ? b instanceof TreeEntry.Link : a instanceof TreeEntry.Link)).toList();
-                out.add(new FileDiff(d.path(), d.status(), d.additions(), d.deletions(), d.unified(), fileLines));
+                out.add(new FileDiff(d.path(), d.status(), d.additions(), d.deletions(), withMeta(d.unified(), meta, path, fromLabel, toLabel),
+                        fileLines, meta));
             }
         }
+        TreeSet<String> dirs = new TreeSet<>(to.directories());
+        if (from != null) dirs.addAll(from.directories());
+        for (String dir : dirs) {
+            MetaChange meta = metaChange(from, to, dir, true);
+            if (meta == null) continue;
+            boolean inFrom = from != null && from.hasDirectory(dir);
+            boolean inTo = to.hasDirectory(dir);
+            Status status = !inFrom ? Status.ADDED : !inTo ? Status.REMOVED : Status.MODIFIED;
+            out.add(new FileDiff(dir + "/", status, 0, 0, header(dir + "/", fromLabel, toLabel) + metaLines(meta), List.of(), meta));
+        }
         return out;
+    }
+
+    /**
+     * The change of mode or owner at a path, null when none. A path new or gone counts only when it has a mode or owner
+     * of its own: a new 0644 file is not news, a new 0600 key is.
+     */
+    private static MetaChange metaChange(ConfigTree from, ConfigTree to, String path, boolean directory) {
+        FileMeta a = from == null ? FileMeta.NONE : from.meta(path);
+        FileMeta b = to.meta(path);
+        return a.equals(b) ? null : new MetaChange(directory, a, b);
+    }
+
+    private static String header(String path, String fromLabel, String toLabel) {
+        return "diff " + fromLabel + "/" + path + " " + toLabel + "/" + path + "\n";
+    }
+
+    /** A file's diff with its mode lines above: under the "diff" header a binary diff has, else above a new one. */
+    private static String withMeta(String unified, MetaChange meta, String path, String fromLabel, String toLabel) {
+        if (meta == null) return unified;
+        String head = header(path, fromLabel, toLabel);
+        return unified.startsWith(head) ? head + metaLines(meta) + unified.substring(head.length()) : head + metaLines(meta) + unified;
+    }
+
+    /** "old mode 100644" / "new mode 100755", and "old owner root:root" / "new owner www-data:" when they differ. */
+    static String metaLines(MetaChange m) {
+        String kind = m.directory() ? "040" : "100";
+        StringBuilder sb = new StringBuilder();
+        int a = m.from().effectiveMode(m.directory());
+        int b = m.to().effectiveMode(m.directory());
+        if (a != b) {
+            sb.append("old mode ").append(kind).append(String.format("%03o", a)).append('\n')
+                    .append("new mode ").append(kind).append(String.format("%03o", b)).append('\n');
+        }
+        String ownerA = owner(m.from());
+        String ownerB = owner(m.to());
+        if (!ownerA.equals(ownerB)) sb.append("old owner ").append(ownerA).append('\n').append("new owner ").append(ownerB).append('\n');
+        return sb.toString();
+    }
+
+    /** "www-data:www-data", "root:" (group as the agent creates it), "(as the agent creates it)". */
+    private static String owner(FileMeta m) {
+        if (m.owner() == null && m.group() == null) return "(as the agent creates it)";
+        return (m.owner() == null ? "" : m.owner()) + ":" + (m.group() == null ? "" : m.group());
     }
 
     /** "binary, 1234 bytes, sha256 …": how a binary file is shown instead of its bytes. */

@@ -13,6 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,9 +23,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a directory on disk into a {@link ConfigTree} as it is: files as bytes, symbolic links as links (never
- * followed, wherever they point), and every other kind of entry, or a file that cannot be read, as a
- * {@link Skipped} naming the path and the reason. The server's limits apply.
+ * Reads a directory on disk into a {@link ConfigTree} as it is: files as bytes with their permission bits, directories'
+ * permission bits, symbolic links as links (never followed, wherever they point), and every other kind of entry, or a
+ * file that cannot be read, as a {@link Skipped} naming the path and the reason. The server's limits apply. Owners are
+ * not read: a laptop's user ids mean nothing on a host (the service spec names owners).
  */
 public final class TreeLoader {
     private static final Set<String> SKIPPED_DIRS = Set.of(".git", ".svn", ".hg", ".rollguard");
@@ -75,13 +78,17 @@ public final class TreeLoader {
             throw new UnreadableDirectory("cannot read directory " + root + ": permission denied");
         }
         Map<String, TreeEntry> entries = new HashMap<>();
+        Map<String, FileMeta> modes = new HashMap<>();
+        boolean posix = posix(base);
         List<Skipped> skipped = new ArrayList<>();
         try {
             Files.walkFileTree(base, new SimpleFileVisitor<>() {
                 @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    return !dir.equals(base) && SKIPPED_DIRS.contains(dir.getFileName().toString())
-                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    if (dir.equals(base)) return FileVisitResult.CONTINUE;
+                    if (SKIPPED_DIRS.contains(dir.getFileName().toString())) return FileVisitResult.SKIP_SUBTREE;
+                    if (posix) modes.put(relative(base, dir), new FileMeta(mode(dir), null, null));
+                    return FileVisitResult.CONTINUE;
                 }
 
                 @Override
@@ -99,6 +106,7 @@ public final class TreeLoader {
                                         + " bytes; the limit is " + limits.maxFileBytes(), Map.of("path", rel));
                             }
                             entries.put(rel, TreeEntry.file(Files.readAllBytes(file)));
+                            if (posix) modes.put(rel, new FileMeta(mode(file), null, null));
                         } else {
                             skipped.add(new Skipped(rel, Skipped.Reason.NOT_A_FILE, "is " + kind(attrs)
                                     + "; only regular files and symbolic links are kept"));
@@ -122,7 +130,34 @@ public final class TreeLoader {
             throw new UnreadableDirectory("cannot read " + root + ": " + reason(e));
         }
         skipped.sort(Comparator.comparing(Skipped::path));
-        return new Scan(ConfigTree.ofEntries(entries, limits), List.copyOf(skipped));
+        ConfigTree tree = ConfigTree.ofEntries(entries, limits);
+        // a directory with nothing kept below it is not in the tree, and neither is its mode
+        modes.keySet().removeIf(p -> tree.entry(p) == null && !tree.hasDirectory(p));
+        return new Scan(tree.withMeta(modes), List.copyOf(skipped));
+    }
+
+    /**
+     * The nine permission bits of a file or directory. Setuid, setgid and sticky bits are left out: {@link FileMeta} says
+     * why.
+     */
+    static int mode(Path p) throws IOException {
+        return bits(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** Whether the file system has permission bits at all (not on Windows: there a tree is read without modes). */
+    private static boolean posix(Path base) {
+        try {
+            return Files.getFileStore(base).supportsFileAttributeView(PosixFileAttributeView.class);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** rwxr-x--- as 0750. */
+    public static int bits(Set<PosixFilePermission> perms) {
+        int bits = 0;
+        for (PosixFilePermission p : perms) bits |= 0400 >> p.ordinal();
+        return bits;
     }
 
     private static String relative(Path base, Path file) {

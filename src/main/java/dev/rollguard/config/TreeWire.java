@@ -2,6 +2,7 @@ package dev.rollguard.config;
 
 import dev.rollguard.Problem;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.WireDirectory;
 import dev.rollguard.protocol.WireEntry;
 
 import java.util.ArrayList;
@@ -12,14 +13,21 @@ import java.util.Map;
 
 /**
  * A tree on the wire (a push, a bundle): one list of entries in one encoding. A file travels as base64 of its bytes,
- * text or not, with its SHA-256 and size; a link travels as its target. The receiver checks every hash, so a file
- * arrives byte-exact or not at all.
+ * text or not, with its SHA-256 and size, and its mode ("0755"), owner and group when it has any; a link travels as its
+ * target. Directories with a mode or owner travel in a list of their own, which older agents ignore. The receiver checks
+ * every hash (the tree's covers modes and owners), so a file arrives byte-exact or not at all.
  */
 public final class TreeWire {
     /** A tree's entry as it travels. */
     public static WireEntry entry(String path, TreeEntry e) {
+        return entry(path, e, FileMeta.NONE);
+    }
+
+    /** A tree's entry as it travels, with its mode and owner. */
+    public static WireEntry entry(String path, TreeEntry e, FileMeta m) {
         if (e instanceof TreeEntry.File f) {
-            return new WireEntry(path, f.hash(), f.size(), Base64.getEncoder().encodeToString(f.bytes()), null);
+            return new WireEntry(path, f.hash(), f.size(), Base64.getEncoder().encodeToString(f.bytes()), null, FileMeta.octal(m.mode()),
+                    m.owner(), m.group());
         }
         TreeEntry.Link l = (TreeEntry.Link) e;
         return new WireEntry(path, l.hash(), null, null, l.target());
@@ -27,20 +35,27 @@ public final class TreeWire {
 
     /** The bundle of a tree that renders the same for every host. */
     public static AgentProtocol.Bundle bundle(String service, int version, ConfigTree tree) {
-        return new AgentProtocol.Bundle(service, version, tree.treeHash(), encode(tree));
+        return new AgentProtocol.Bundle(service, version, null, null, tree.treeHash(), encode(tree), directories(tree));
     }
 
     /** The bundle's tree, every file's and link's hash verified against the bundle's, and the whole against its tree hash. */
     public static ConfigTree verifiedTree(AgentProtocol.Bundle bundle) {
-        ConfigTree tree = decode(bundle.entries(), true, UNBOUNDED);
+        ConfigTree tree = withMeta(decode(bundle.entries(), true, UNBOUNDED), bundle.entries(), bundle.directories());
         if (bundle.treeHash() == null || !bundle.treeHash().equals(tree.treeHash())) {
             throw Problem.badRequest("hash_mismatch", "bundle of v" + bundle.version() + " does not match its tree hash");
         }
         return tree;
     }
 
-    /** A push or validate request's tree: {@code files} (path → text) and {@code entries} together. */
-    public record Upload(Map<String, String> files, List<WireEntry> entries) {
+    /**
+     * A push or validate request's tree: {@code files} (path → text) and {@code entries} together, and the modes and owners
+     * of {@code directories}.
+     */
+    public record Upload(Map<String, String> files, List<WireEntry> entries, List<WireDirectory> directories) {
+        public Upload(Map<String, String> files, List<WireEntry> entries) {
+            this(files, entries, null);
+        }
+
         public ConfigTree tree(Limits limits) {
             if (files == null && entries == null) {
                 throw Problem.badRequest("missing_files", "request needs 'entries' (files as base64, links as targets) "
@@ -54,7 +69,7 @@ public final class TreeWire {
                 }
                 add(all, entries, false, limits);
             }
-            return ConfigTree.ofEntries(all, limits);
+            return withMeta(ConfigTree.ofEntries(all, limits), entries, directories);
         }
     }
 
@@ -64,8 +79,40 @@ public final class TreeWire {
 
     public static List<WireEntry> encode(ConfigTree tree) {
         List<WireEntry> out = new ArrayList<>(tree.size());
-        tree.entries().forEach((p, e) -> out.add(entry(p, e)));
+        tree.entries().forEach((p, e) -> out.add(entry(p, e, tree.meta(p))));
         return out;
+    }
+
+    /** The directories of a tree that have a mode or owner. */
+    public static List<WireDirectory> directories(ConfigTree tree) {
+        List<WireDirectory> out = new ArrayList<>();
+        tree.meta().forEach((p, m) -> {
+            if (tree.entry(p) == null) out.add(new WireDirectory(p, FileMeta.octal(m.mode()), m.owner(), m.group()));
+        });
+        return out;
+    }
+
+    private static ConfigTree withMeta(ConfigTree tree, List<WireEntry> entries, List<WireDirectory> directories) {
+        Map<String, FileMeta> meta = new LinkedHashMap<>();
+        if (entries != null) {
+            for (WireEntry e : entries) {
+                boolean has = e.mode() != null || e.owner() != null || e.group() != null;
+                if (has && e.link() != null) {
+                    throw Problem.badRequest("invalid_meta", "symlink " + ConfigPaths.printable(e.path()) + " has a mode or owner: a link "
+                            + "has none of its own");
+                }
+                if (has) meta.put(e.path(), new FileMeta(FileMeta.parseMode(e.path(), e.mode()), e.owner(), e.group()));
+            }
+        }
+        if (directories != null) {
+            for (WireDirectory d : directories) {
+                if (d == null || d.path() == null) throw Problem.badRequest("invalid_entry", "every directory needs a 'path'");
+                if (meta.put(d.path(), new FileMeta(FileMeta.parseMode(d.path(), d.mode()), d.owner(), d.group())) != null) {
+                    throw Problem.badRequest("duplicate_path", "path given twice: " + ConfigPaths.printable(d.path()));
+                }
+            }
+        }
+        return meta.isEmpty() ? tree : tree.withMeta(meta);
     }
 
     static ConfigTree decode(List<WireEntry> entries, boolean hashRequired, Limits limits) {

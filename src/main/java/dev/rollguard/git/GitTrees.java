@@ -21,12 +21,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Reads Git repositories in process (JGit): which commit a work-tree directory is at and whether it has changes on
@@ -89,6 +88,12 @@ public final class GitTrees {
                     tree.setRecursive(true);
                     while (tree.next()) write(tree, reader, into, skipped);
                 }
+                // Git records no directory modes: every directory is 0755, whatever the umask made of it here
+                try (var dirs = Files.walk(into)) {
+                    for (Path d : (Iterable<Path>) dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))::iterator) {
+                        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+                    }
+                }
                 return new Checkout(provenance(commit, false), into, List.copyOf(skipped));
             }
         } catch (IOException e) {
@@ -112,11 +117,8 @@ public final class GitTrees {
             return;
         }
         Files.write(target, bytes);
-        if (mode == FileMode.EXECUTABLE_FILE) {
-            Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(target));
-            perms.addAll(Set.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
-            Files.setPosixFilePermissions(target, perms);
-        }
+        // Git keeps one bit: executable (100755) or not (100644); the umask of this machine must not add to it
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode == FileMode.EXECUTABLE_FILE ? "rwxr-xr-x" : "rw-r--r--"));
     }
 
     private static GitCommit provenance(RevCommit commit, boolean dirty) {

@@ -140,9 +140,14 @@ public final class AgentProtocol {
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Bundle(String service, int version, @JsonInclude(JsonInclude.Include.NON_NULL) String env,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) String host, String treeHash, List<WireEntry> entries) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String host, String treeHash, List<WireEntry> entries,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<WireDirectory> directories) {
+        public Bundle(String service, int version, String env, String host, String treeHash, List<WireEntry> entries) {
+            this(service, version, env, host, treeHash, entries, null);
+        }
+
         public Bundle(String service, int version, String treeHash, List<WireEntry> entries) {
-            this(service, version, null, null, treeHash, entries);
+            this(service, version, null, null, treeHash, entries, null);
         }
 
         /** Is this the bundle of {@code version} for that host (or one for every host)? */

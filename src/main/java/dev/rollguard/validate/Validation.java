@@ -28,7 +28,8 @@ public final class Validation implements AutoCloseable {
     public static Validation standard(Sandbox sandbox, CommandValidators declared, boolean inlineCommands, PhpLintCache phpCache) {
         return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
                 new PhpLintValidator(sandbox, phpCache), new ApacheConfigValidator(sandbox), new NginxConfigValidator(sandbox),
-                new DaemonConfigValidator(sandbox), new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator()));
+                new DaemonConfigValidator(sandbox), new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator(),
+                new ExposedSecretValidator()));
     }
 
     /** Only the checks that need nothing but the JVM: what the benchmark measures. */
@@ -38,7 +39,8 @@ public final class Validation implements AutoCloseable {
 
     /** The checks that need nothing but the JVM, for a validation that adds external ones of its choice. */
     public static List<Validator> builtInValidators() {
-        return List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(), new LinkValidator());
+        return List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(), new LinkValidator(),
+                new ExposedSecretValidator());
     }
 
     /** Refuses validation settings some validator cannot honour (400, with the validator's code). */

@@ -5,10 +5,12 @@ import com.samskivert.mustache.MustacheException;
 import com.samskivert.mustache.Template;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeEntry;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -144,7 +146,16 @@ public final class Templates {
             out.remove(c.source());
             out.put(c.output(), TreeEntry.text(text));
         }
-        return ConfigTree.ofEntries(out, limits);
+        // modes and owners stay with their files: a template's go to what it renders
+        Map<String, FileMeta> meta = new HashMap<>(tree.meta());
+        meta.remove(Values.PATH);
+        for (Compiled c : templates) {
+            FileMeta m = meta.remove(c.source());
+            if (m != null) meta.put(c.output(), m);
+        }
+        ConfigTree rendered = ConfigTree.ofEntries(out, limits);
+        meta.keySet().removeIf(p -> rendered.entry(p) == null && !rendered.hasDirectory(p));
+        return rendered.withMeta(meta);
     }
 
     private static Problem failed(String path, int line, String why, Facts facts) {

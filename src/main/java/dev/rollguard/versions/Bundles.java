@@ -68,7 +68,7 @@ public final class Bundles {
             if (e instanceof TreeEntry.File f) {
                 String masked = f.binary() ? null : Base64.getEncoder().encodeToString(secrets.mask(tree.content(path))
                         .getBytes(StandardCharsets.UTF_8));
-                entries.add(new WireEntry(path, f.hash(), f.size(), masked, null));
+                entries.add(TreeWire.entry(path, f, tree.meta(path)).withBase64(masked));
             } else {
                 entries.add(TreeWire.entry(path, e));
             }
@@ -80,6 +80,7 @@ public final class Bundles {
         if (host != null) view.put("host", host);
         view.put("treeHash", tree.treeHash());
         view.put("entries", entries);
+        view.put("directories", TreeWire.directories(tree));
         view.put("masked", true);
         return Json.write(view);
     }
@@ -95,9 +96,9 @@ public final class Bundles {
         List<WireEntry> entries = new ArrayList<>(rendered.size());
         rendered.entries().forEach((path, e) -> {
             WireEntry cached = p.encoded().get(path);
-            entries.add(cached != null && cached.sha256().equals(e.hash()) ? cached : TreeWire.entry(path, e));
+            entries.add(cached != null && cached.sha256().equals(e.hash()) ? cached : TreeWire.entry(path, e, rendered.meta(path)));
         });
-        return new AgentProtocol.Bundle(service, version, env, host, rendered.treeHash(), entries);
+        return new AgentProtocol.Bundle(service, version, env, host, rendered.treeHash(), entries, TreeWire.directories(rendered));
     }
 
     private Prepared prepared(String service, int version) {
@@ -110,7 +111,8 @@ public final class Bundles {
         Templates templates = Templates.of(tree);
         Map<String, WireEntry> encoded = new LinkedHashMap<>();
         TreeWire.encode(tree).forEach(e -> encoded.put(e.path(), e));
-        AgentProtocol.Bundle whole = new AgentProtocol.Bundle(service, version, tree.treeHash(), List.copyOf(encoded.values()));
+        AgentProtocol.Bundle whole = new AgentProtocol.Bundle(service, version, null, null, tree.treeHash(), List.copyOf(encoded.values()),
+                TreeWire.directories(tree));
         Prepared p = new Prepared(tree, templates, encoded, whole, whole.chars());
         synchronized (this) {
             if (p.chars() <= maxChars / 4 && recent.putIfAbsent(key, p) == null) {

@@ -3,6 +3,7 @@ package dev.rollguard.versions;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.Ownership;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
@@ -119,7 +120,7 @@ public final class ConfigService {
 
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = upload.tree(limits);
+        ConfigTree tree = Ownership.apply(spec.ownership(), upload.tree(limits));
         return validateRenderings(service, spec, tree, parentTree(service, parent));
     }
 
@@ -145,9 +146,11 @@ public final class ConfigService {
         return push(service, upload.tree(limits), author, message, parent, breakGlass, git, source);
     }
 
-    private PushResult push(String service, ConfigTree tree, String author, String message, Integer parent, String breakGlass,
+    /** Owners and modes of the spec's {@link Ownership} rules are applied here, so they are stored with the version. */
+    private PushResult push(String service, ConfigTree pushed, String author, String message, Integer parent, String breakGlass,
                             GitCommit git, String source) {
         ServiceSpec spec = service(service);
+        ConfigTree tree = Ownership.apply(spec.ownership(), pushed);
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
         if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
@@ -367,7 +370,7 @@ public final class ConfigService {
             throw Problem.conflict("nothing_to_fix", "no finding of " + service + " v" + number + " has a suggested fix");
         }
         // the fixed tree is checked against today's limits like any push
-        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits), author, describe(fixed, number), number, null, null, source);
+        return push(service, ConfigTree.ofEntries(fixed.tree().entries(), limits).withMeta(fixed.tree().meta()), author, describe(fixed, number), number, null, null, source);
     }
 
     public static String describe(Fixer.Result fixed, int number) {

@@ -3,6 +3,7 @@ package dev.rollguard.versions;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
@@ -146,6 +147,13 @@ public final class ConfigStore {
             tree.entries().forEach((path, e) -> files.bind("s", service).bind("n", number).bind("p", path).bind("h", e.hash())
                     .bind("k", e instanceof TreeEntry.Link ? LINK : FILE).add());
             if (tree.size() > 0) files.execute();
+            if (!tree.meta().isEmpty()) {
+                PreparedBatch meta = h.prepareBatch("INSERT INTO version_meta (service, number, path, mode, owner, grp) "
+                        + "VALUES (:s, :n, :p, :m, :o, :g)");
+                tree.meta().forEach((path, m) -> meta.bind("s", service).bind("n", number).bind("p", path).bind("m", m.mode())
+                        .bind("o", m.owner()).bind("g", m.group()).add());
+                meta.execute();
+            }
             VersionInfo v = version(h, service, number).orElseThrow();
             if (audit != null) {
                 h.createUpdate("UPDATE versions SET audit_seq = :seq WHERE service = :s AND number = :n").bind("seq", audit.record(h, v))
@@ -205,7 +213,15 @@ public final class ConfigStore {
     }
 
     public ConfigTree tree(String service, int number) {
+        Map<String, FileMeta> meta = new HashMap<>();
         Map<String, TreeEntry> entries = jdbi.withHandle(h -> {
+            h.createQuery("SELECT path, mode, owner, grp FROM version_meta WHERE service = :s AND number = :n")
+                    .bind("s", service).bind("n", number)
+                    .map((rs, ctx) -> {
+                        int mode = rs.getInt(2);
+                        return Map.entry(rs.getString(1), new FileMeta(rs.wasNull() ? null : mode, rs.getString(3), rs.getString(4)));
+                    })
+                    .forEach(e -> meta.put(e.getKey(), e.getValue()));
             Map<String, TreeEntry> out = new HashMap<>();
             h.createQuery("SELECT f.path, f.kind, b.data, b.sealed FROM version_files f JOIN blobs b ON b.hash = f.hash "
                             + "WHERE f.service = :s AND f.number = :n")
@@ -220,7 +236,7 @@ public final class ConfigStore {
             return out;
         });
         // stored trees passed every limit when they were pushed; limits may have shrunk since
-        return ConfigTree.ofEntries(entries, new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE));
+        return ConfigTree.ofEntries(entries, new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE)).withMeta(meta);
     }
 
     private byte[] sealedBytes(byte[] plain) {

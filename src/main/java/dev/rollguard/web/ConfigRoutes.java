@@ -4,10 +4,12 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.protocol.WireDirectory;
 import dev.rollguard.protocol.WireEntry;
 import dev.rollguard.versions.Bundles;
 import dev.rollguard.versions.ConfigService;
@@ -28,7 +30,7 @@ import static dev.rollguard.web.ApiServer.json;
 public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record PushBody(Map<String, String> files, List<WireEntry> entries, String author, String message, Integer parent,
-                           String breakGlass, GitCommit git) {}
+                           String breakGlass, GitCommit git, List<WireDirectory> directories) {}
 
     /** A secret value to seal for a values file. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -148,12 +150,29 @@ public final class ConfigRoutes {
         server.get(base + "/{service}/environments", Permission.READ, ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
     }
 
+    /** A file of a diff; {@code meta} (mode and owner before and after) only when they changed. */
     private static Map<String, Object> fileDiff(TreeDiff.FileDiff d) {
-        return Map.of("path", d.path(), "status", d.status(), "additions", d.additions(), "deletions", d.deletions(), "unified", d.unified());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", d.path());
+        m.put("status", d.status());
+        m.put("additions", d.additions());
+        m.put("deletions", d.deletions());
+        m.put("unified", d.unified());
+        if (d.meta() != null) m.put("meta", Map.of("from", metaView(d.meta().from()), "to", metaView(d.meta().to())));
+        return m;
+    }
+
+    /** A mode as people write it ("0640"); absent fields: as the agent creates it. */
+    private static Map<String, String> metaView(FileMeta f) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (f.mode() != null) m.put("mode", FileMeta.octal(f.mode()));
+        if (f.owner() != null) m.put("owner", f.owner());
+        if (f.group() != null) m.put("group", f.group());
+        return m;
     }
 
     private static TreeWire.Upload requireFiles(PushBody body) {
-        return new TreeWire.Upload(body.files(), body.entries());
+        return new TreeWire.Upload(body.files(), body.entries(), body.directories());
     }
 
     /** Who acts: the authenticated principal; a claimed name (body or header) only where no one is signed in. */

@@ -48,7 +48,7 @@ class PromQlTest {
         assertThat(p.url()).isEqualTo("http://prom:9090");
         assertThat(p.minimumBakeSeconds()).isEqualTo(30 + 10 + 2);
         // the default waves bake 30 s: too short to see a 30 s rate of the canary's own traffic
-        assertThatThrownBy(() -> new ServiceSpec(null, null, null, null, null, null, p, null))
+        assertThatThrownBy(() -> new ServiceSpec(null, null, null, null, null, null, p, null, null))
                 .isInstanceOf(Problem.class).hasMessageContaining("bakeSeconds >= 42");
         assertThatThrownBy(() -> new PrometheusSettings("ftp://x", "a", "b", null, null, null)).isInstanceOf(Problem.class);
         assertThatThrownBy(() -> new PrometheusSettings("http://x", "a", null, null, null, null)).hasMessageContaining("prometheus.errors");

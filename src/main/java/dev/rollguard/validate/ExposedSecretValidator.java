@@ -1,0 +1,86 @@
+package dev.rollguard.validate;
+
+import dev.rollguard.config.ConfigPaths;
+import dev.rollguard.config.ConfigTree;
+import dev.rollguard.config.FileMeta;
+import dev.rollguard.config.FindingSeverity;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A file every user of the host can read that holds a private key or a secret: a warning at the file, with the mode that
+ * would fix it. A secret here is a literal value (not a placeholder such as {@code change-me}) given to a password, secret,
+ * key, token or salt in a PHP define or on a line of a config file ({@code password = hunter2}, {@code api_key: ...});
+ * the masking patterns of {@link dev.rollguard.config.Secrets} mask more (any {@code $password = ...} in code), which is
+ * right for a display and too noisy for a warning. World-readable means the file's own bits let others read it (no mode:
+ * the agent's 0644) and every directory above it lets others in. Templates ({@code wp-config-sample.php}, {@code *.example},
+ * {@code *.dist}) hold placeholders, not secrets, and are left alone.
+ */
+public final class ExposedSecretValidator implements Validator {
+    public static final String RULE = "world_readable_secret";
+    private static final Pattern PRIVATE_KEY = Pattern.compile("-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----|PuTTY-User-Key-File-\\d+:");
+    private static final Pattern TEMPLATE = Pattern.compile("(?:[-._](?:sample|example|dist|template)(?:\\.[^/]*)?|\\.(?:sample|example|dist|template))$");
+    /** A literal given to a password, secret, key, token or salt in a PHP define. */
+    private static final Pattern PHP_DEFINE = Pattern.compile(
+            "(?i)define\\(\\s*['\"][A-Z0-9_]*(?:PASSWORD|SECRET|KEY|TOKEN|SALT)['\"]\\s*,\\s*['\"]([^'\"]+)['\"]");
+    /** A literal given to a password, secret, API key or token on a line of a config file ({@code password = hunter2}). */
+    private static final Pattern CONFIG_LINE = Pattern.compile(
+            "(?im)^[ \\t]*[\"']?[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?[ \\t]*[:=][ \\t]*[\"']?([^\"'\\s$%{][^\"'\\s]*)");
+    /** Config files, where a line like the above is configuration (in code it is usually an assignment from a variable). */
+    private static final Pattern CONFIG_FILE = Pattern.compile(
+            "(?i)(?:^|/)(?:\\.env[^/]*|\\.pgpass|\\.netrc|\\.htpasswd|[^/]+\\.(?:ini|conf|cnf|cfg|env|properties|ya?ml|toml))$");
+    /** Values that stand for a secret to be filled in: placeholders are not secrets. */
+    private static final Pattern PLACEHOLDER = Pattern.compile(
+            "(?i)^(?:change[-_ .]?me.*|.*_here|put your unique phrase here|your[-_ ].*|x{3,}|\\*+|example.*|secret|password|<.*>)$");
+
+    @Override
+    public String id() { return "exposed-secrets"; }
+
+    @Override
+    public List<Finding> validate(ValidationInput input) {
+        ConfigTree tree = input.tree();
+        List<Finding> out = new ArrayList<>();
+        tree.files().forEach((path, text) -> {
+            if (!worldReadable(tree, path)) return;
+            String what = PRIVATE_KEY.matcher(text).find() ? "a private key"
+                    : !TEMPLATE.matcher(path.toLowerCase(Locale.ROOT)).find() && holdsSecret(path, text) ? "a secret" : null;
+            if (what == null) return;
+            FileMeta m = tree.meta(path);
+            out.add(Finding.of(RULE, FindingSeverity.WARNING, path, 0, 0, path + " holds " + what + " and every user of the host can read it "
+                            + "(mode " + FileMeta.octal(m.effectiveMode(false)) + (m.mode() == null ? ", the default" : "") + ")",
+                    "push it with mode 0600 or 0640 (chmod 0640 on disk, or a spec 'ownership' rule with \"mode\": \"0640\" and the "
+                            + "service's group)", null));
+        });
+        return out;
+    }
+
+    private static boolean holdsSecret(String path, String text) {
+        Matcher m = path.toLowerCase(Locale.ROOT).endsWith(".php") ? PHP_DEFINE.matcher(text)
+                : CONFIG_FILE.matcher(path).find() ? CONFIG_LINE.matcher(text) : null;
+        if (m == null) return false;
+        while (m.find()) {
+            if (!PLACEHOLDER.matcher(m.group(1)).matches() && !inComment(text, m.start())) return true;
+        }
+        return false;
+    }
+
+    /** On a comment line ({@code * define(...)} in a doc block, {@code # password = ...}): an example, not a setting. */
+    private static boolean inComment(String text, int at) {
+        String before = text.substring(text.lastIndexOf('\n', at - 1) + 1, at).strip();
+        return before.startsWith("*") || before.startsWith("//") || before.startsWith("#") || before.startsWith("/*")
+                || before.startsWith(";");
+    }
+
+    /** Others can read the file: its own bits, and an 'x' for others on every directory on the way. */
+    static boolean worldReadable(ConfigTree tree, String path) {
+        if (!tree.meta(path).worldReadable(false)) return false;
+        for (String d = ConfigPaths.parent(path); !d.isEmpty(); d = ConfigPaths.parent(d)) {
+            if (!tree.meta(d).worldReadable(true)) return false;
+        }
+        return true;
+    }
+}
