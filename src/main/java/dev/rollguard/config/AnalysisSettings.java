@@ -16,7 +16,7 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
     public static final AnalysisSettings DEFAULT = new AnalysisSettings(null, null, null, null, null, null, null, null, null, null);
 
     public AnalysisSettings {
-        alpha = alpha == null ? 0.003 : alpha;
+        alpha = alpha == null ? 0.004 : alpha;
         beta = beta == null ? 0.05 : beta;
         ratio = ratio == null ? 2.0 : ratio;
         delta = delta == null ? 0.01 : delta;
@@ -27,14 +27,14 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
         latencySlackMillis = latencySlackMillis == null ? 50.0 : latencySlackMillis;
         minLatencySamples = minLatencySamples == null ? 200 : minLatencySamples;
         failFastErrorRate = failFastErrorRate == null ? 0.5 : failFastErrorRate;
-        burstSeconds = burstSeconds == null ? 5 : burstSeconds;
+        burstSeconds = burstSeconds == null ? 10 : burstSeconds;
         hostSpread = hostSpread == null ? 0.0 : hostSpread;
         latencyQuantile = latencyQuantile == null ? 0.95 : latencyQuantile;
         latencyRatio = latencyRatio == null ? 2.0 : latencyRatio;
         latencyDelta = latencyDelta == null ? 0.02 : latencyDelta;
         latencyAlpha = latencyAlpha == null ? 0.001 : latencyAlpha;
         horizonSeconds = horizonSeconds == null ? 30 : horizonSeconds;
-        firstBakeShare = firstBakeShare == null ? 0.75 : firstBakeShare;
+        firstBakeShare = firstBakeShare == null ? 0.9 : firstBakeShare;
         if (horizonSeconds < 1) throw new IllegalArgumentException("horizonSeconds must be >= 1");
         if (firstBakeShare <= 0 || firstBakeShare > 1) throw new IllegalArgumentException("firstBakeShare must be in (0, 1]");
         if (alpha <= 0 || alpha >= 1 || beta <= 0 || beta >= 1 || latencyAlpha <= 0 || latencyAlpha >= 1) {

@@ -18,14 +18,19 @@ import java.util.Map;
  *   <li>hard guards that fail at once: the canary's 5xx rate is over {@code maxErrorRate} with confidence (Wilson
  *   lower bound, bursts set aside, at least {@code minErrorCount} errors), or a canary host's last seconds fail at
  *   {@code failFastErrorRate} or more (a config that breaks every request is rolled back within a report);</li>
- *   <li>a sequential probability ratio test on the canary's 5xx fraction (Bernoulli): H0 p = p0, the robust baseline
- *   rate plus the spread between healthy baseline hosts, H1 p = max(k·p0, p0 + δ), error rates α and β
- *   ({@link RateTest} for the robust parts);</li>
- *   <li>latency, on distributions where agents send histograms: the same sequential test on the fraction of
- *   requests slower than the baseline's {@code latencyQuantile} (a canary whose tail or spread grows sends more
- *   requests past it, even with its median unchanged); from older agents, without histograms: canary p99 above
- *   baseline p99 × tolerance + slack, with a minimum of samples.</li>
+ *   <li>a group-sequential test on the canary's 5xx count ({@link RateTest}): H0 is the rate expected of each canary host
+ *   (its own history shrunk towards the baseline hosts, scaled by the fleet's drift since the release), with that
+ *   estimate's uncertainty; the evidence is the upper tail probability of the count seen, as a z, against a boundary
+ *   that spends the false-alarm budget {@code alpha} mostly at the end of each bake ({@link AlphaSpending}: the
+ *   O'Brien-Fleming-like spending function of Lan and DeMets). Looking every second costs almost nothing at the end of
+ *   the bake, where a single end-of-bake test would look, while large effects are stopped early by the guards above;</li>
+ *   <li>latency, on distributions where agents send histograms: the same test on the fraction of requests slower than
+ *   the baseline's {@code latencyQuantile} (a canary whose tail or spread grows sends more requests past it, even with
+ *   its median unchanged); from older agents, without histograms: canary p99 above baseline p99 × tolerance + slack,
+ *   with a minimum of samples.</li>
  * </ul>
+ * A PASS is reported once the canary's count is improbably low for H1 ({@code ratio}, {@code delta}; probability at most
+ * {@code beta}): a fact for people, the wave still bakes its time.
  * Pure: same windows in, same decision out. Every decision carries the numbers that made it.
  */
 public final class Analysis {

@@ -38,7 +38,7 @@ class SafeguardsApacheTest {
     private static final int HOSTS = 2;
     private static final double RPS = 4;
     /**
-     * The server's analysis waits for 40 errors (ceiling; the SPRT at alpha 1e-40 about as many), 10 s of the canary's
+     * The server's analysis waits for 40 errors (ceiling; the sequential test, at alpha 1e-40, never first), 10 s of the canary's
      * requests here, so that the watchdog run shows what the host does alone: after a graceful restart the requests the
      * old workers finish are logged too, and the watchdog's 80 % comes a few seconds late on a busy machine. A cold
      * WordPress page after a switch is slower, not broken (latency slack).

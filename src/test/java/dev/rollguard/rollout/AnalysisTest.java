@@ -107,8 +107,9 @@ class AnalysisTest {
         assertThat(d.verdict()).isNotEqualTo(FAIL);
         assertThat(d.numbers()).containsEntry("burstSecondsSetAside", 4);
 
+        // kept up past the allowance (burstSeconds, 10 per minute of windows): no hiccup
         List<Evidence.Window> kept = steady(30, 100, 1);
-        for (int t = 10; t < 20; t++) kept.set(t, new Evidence.Window(100, 20, 0, 0, null));
+        for (int t = 10; t < 10 + S.burstSeconds() + 3; t++) kept.set(t, new Evidence.Window(100, 20, 0, 0, null));
         assertThat(Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", kept, steady(60, 100, 1))),
                 baseline(9, 90, 100, 1)), S).verdict()).isEqualTo(FAIL);
     }

@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 /** The benchmark's simulated hosts in each mode: the agent's own preflight and watchdog paths, on the hosts' own handler. */
 class SimulatedSafeguardsTest {
     private static final int HOSTS = 4;
-    /** The server's analysis waits for 40 errors (ceiling) or 20 (SPRT, alpha 1e-20): the watchdog's local revert shows alone. */
+    /** The server's analysis waits for 40 errors (the ceiling; the sequential test, at alpha 1e-20, never comes first): the watchdog's local revert shows alone. */
     private static final String SPEC = "{\"rollout\": {\"analysis\": {\"alpha\": 1e-20, \"minErrorCount\": 40}, "
             + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 4}, {\"percent\": 100, \"bakeSeconds\": 1}]}}";
     private TestServer ts;
