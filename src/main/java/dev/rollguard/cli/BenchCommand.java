@@ -79,6 +79,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "all", description = "accuracy: tune | held-out | all (default ${DEFAULT-VALUE})")
     String split;
 
+    @Option(names = "--corpus", defaultValue = "all", description = "accuracy: php (applications and web servers) | daemons | all "
+            + "(default ${DEFAULT-VALUE})")
+    String corpus;
+
     @Option(names = "--missed", description = "accuracy: list the mutants the validators missed and the false errors")
     boolean missed;
 
@@ -104,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return push(out);
             }
             case "accuracy" -> {
-                return AccuracyBench.run(seed, perKind, split, missed, out);
+                return AccuracyBench.run(seed, perKind, split, missed, corpus, out);
             }
             case "judgement" -> {
                 int n = runs == null ? 200 : runs;

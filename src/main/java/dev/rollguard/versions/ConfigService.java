@@ -7,6 +7,7 @@ import dev.rollguard.config.Limits;
 import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
@@ -17,10 +18,12 @@ import org.jdbi.v3.core.Handle;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The config store's use cases: services, pushing validated versions, diffs, fixes and releases to
@@ -66,6 +69,30 @@ public final class ConfigService {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
         validation.check(s.validation());
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
+        // a pattern added now may match files stored before it: they are sealed from now on too
+        if (store.sealStoredFiles(name, service(name).secrets()::holds) > 0) scrub.run();
+    }
+
+    /** Run after files were sealed in place: drops the database's old copies of their plain text (wired in Rollguard). */
+    private volatile Runnable scrub = () -> { };
+
+    public void scrubWith(Runnable scrub) {
+        this.scrub = scrub;
+    }
+
+    /**
+     * Seals every stored file a secret pattern of its service matches and that rests in plain text (stored before
+     * files were sealed): run at start-up. Returns how many it sealed.
+     */
+    public int sealSecretFiles() {
+        int sealed = 0;
+        for (String name : store.serviceNames()) sealed += store.sealStoredFiles(name, service(name).secrets()::holds);
+        return sealed;
+    }
+
+    /** Seals again with the current key every file sealed with an older one (after a key rotation). */
+    public int resealSecretFiles() {
+        return store.resealStoredFiles();
     }
 
     /** The service's spec, if it is defined. */
@@ -131,8 +158,13 @@ public final class ConfigService {
                     Map.of("report", report));
         }
         AuditWriter log = audit;
+        Secrets secrets = spec.secrets();
+        Set<String> sealed = new HashSet<>();
+        tree.entries().forEach((path, e) -> {
+            if (e instanceof TreeEntry.File f && secrets.holds(f.bytes())) sealed.add(f.hash());
+        });
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass, git, log == null ? null : (h, created) -> log.append(h, author, source,
+                report.releasable() ? null : breakGlass, git, sealed, log == null ? null : (h, created) -> log.append(h, author, source,
                         "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
                         Json.write(auditView(created))));
         return new PushResult(v, report);
@@ -191,10 +223,7 @@ public final class ConfigService {
     public List<TreeDiff.FileDiff> diff(String service, int from, int to) {
         ConfigTree a = tree(service, from);
         ConfigTree b = tree(service, to);
-        Secrets secrets = service(service).secrets();
-        return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> new TreeDiff.FileDiff(d.path(), d.status(), d.additions(),
-                d.deletions(), secrets.mask(d.unified()), d.changedLines().stream().map(l -> new TreeDiff.ChangedLine(l.path(), l.line(),
-                        l.added(), secrets.mask(l.text()))).toList())).toList();
+        return TreeDiff.between(a, b, "v" + from, "v" + to, service(service).secrets()::mask);
     }
 
     /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
@@ -250,6 +279,11 @@ public final class ConfigService {
     public List<EnvInfo> environments(String service) {
         service(service);
         return store.environments(service);
+    }
+
+    /** The version an environment runs (its last release), null before its first. */
+    public Integer released(String service, String env) {
+        return environments(service).stream().filter(e -> e.name().equals(env)).findFirst().map(EnvInfo::releasedVersion).orElse(null);
     }
 
 }
