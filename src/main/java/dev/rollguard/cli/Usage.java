@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 /** What a usage error says, and where global options may stand: pure functions over the command line's words. */
-final class Usage {
+public final class Usage {
     /** Options every command that talks to a server takes ({@link ServerOptions}), each with one value. */
     static final Set<String> GLOBAL = Set.of("--server", "--actor", "--token");
 
@@ -19,7 +19,7 @@ final class Usage {
      * the command move after its name, where picocli reads them. Anything else is left as it is (and still fails to
      * parse where it is wrong).
      */
-    static String[] globalOptionsAfterCommand(String[] args, Set<String> commands) {
+    public static String[] globalOptionsAfterCommand(String[] args, Set<String> commands) {
         List<String> moved = new ArrayList<>();
         int i = 0;
         while (i < args.length) {
