@@ -63,6 +63,7 @@ public final class FixCommand implements Callable<Integer> {
                     + result.path("version").path("message").asText());
             return 0;
         }
+        client.requireReachable(); // before validating the tree locally, not after
         ConfigTree tree = LocalTree.load(spec.commandLine(), path, new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4));
         ValidationReport report = Validation.builtIn().run(tree, null, null);
         Fixer.Result fixed = Fixer.apply(tree, report.findings().stream()

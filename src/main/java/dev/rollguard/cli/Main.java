@@ -28,6 +28,15 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         addHelp(cl);
+        // an argument no command takes is a usage error even next to --version or --help, which picocli would otherwise
+        // answer instead: `rollguard relase --version 3` must not print the version and exit 0 as if a release started
+        cl.setExecutionStrategy(parseResult -> {
+            for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+                if (!p.unmatched().isEmpty()) throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             cmd.getErr().println("rollguard: " + message(ex));
             if (System.getenv("ROLLGUARD_DEBUG") != null) ex.printStackTrace(cmd.getErr());
@@ -49,6 +58,19 @@ public final class Main implements Runnable {
         }
     }
 
+    /** A usage error: one line saying what is wrong (and the likely meant command or option), where to read more; exit 2. */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        cmd.getErr().println("rollguard: " + Usage.describe(ex));
+        cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        return 2;
+    }
+
+    /** Parses and runs one command line; global options given before the command are read as the command's. */
+    public static int execute(CommandLine cl, String... args) {
+        return cl.execute(Usage.globalOptionsAfterCommand(args, cl.getSubcommands().keySet()));
+    }
+
     static String message(Throwable ex) {
         if (ex instanceof ApiClient.ApiException a) return a.getMessage() + " [" + a.code() + "]";
         if (ex instanceof Problem p) return p.getMessage() + " [" + p.code() + "]";
@@ -65,6 +87,6 @@ public final class Main implements Runnable {
         if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
             System.setProperty(COMMON_POOL_PARALLELISM, "2");
         }
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
     }
 }

@@ -65,10 +65,14 @@ public final class PushCommand implements Callable<Integer> {
         if (fromGit != null) return pushFromGit();
         if (path == null) throw new ParameterException(spec.commandLine(), "Missing required parameter: 'PATH'");
         if (message == null) throw new ParameterException(spec.commandLine(), "Missing required option: '--message=<message>'");
+        ApiClient client = server.client();
+        client.requireReachable(); // a server that is down is said before reading (and maybe hashing) a whole tree
         // the server applies its limits; locally only what fits in memory matters
         ConfigTree tree = LocalTree.load(spec.commandLine(), path, UNBOUNDED);
-        GitCommit git = noGit ? null : GitTrees.workTreeCommit(path).orElse(null);
-        return push(spec, server.client(), service, tree, message, parent, breakGlass, git, json);
+        GitTrees.Provenance provenance = noGit ? new GitTrees.Provenance.None() : GitTrees.workTreeCommit(path);
+        if (provenance instanceof GitTrees.Provenance.Untracked u) spec.commandLine().getErr().println("notice: no Git provenance: " + u.why());
+        GitCommit git = provenance.named().orElse(null);
+        return push(spec, client, service, tree, message, parent, breakGlass, git, json);
     }
 
     private static final Limits UNBOUNDED = new Limits(Long.MAX_VALUE / 4, Integer.MAX_VALUE, Long.MAX_VALUE / 4);
@@ -76,13 +80,15 @@ public final class PushCommand implements Callable<Integer> {
     private int pushFromGit() {
         Path dir = path == null ? Path.of("") : path;
         Path scratch = null;
+        ApiClient client = server.client();
+        client.requireReachable();
         try {
             scratch = Files.createTempDirectory("rollguard-git-");
             GitTrees.Checkout checkout = GitTrees.checkout(dir, fromGit, scratch);
             for (String s : checkout.skipped()) spec.commandLine().getErr().println("notice: not pushed: " + s);
             ConfigTree tree = LocalTree.load(spec.commandLine(), scratch, UNBOUNDED);
             String msg = message != null ? message : checkout.commit().message();
-            return push(spec, server.client(), service, tree, msg, parent, breakGlass, checkout.commit(), json);
+            return push(spec, client, service, tree, msg, parent, breakGlass, checkout.commit(), json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** Where the server is, and who is acting: shared by every command that talks to a server. */
 public final class ServerOptions {
-    @Option(names = "--server", scope = picocli.CommandLine.ScopeType.INHERIT, description = "Server URL (env ROLLGUARD_SERVER; default ${DEFAULT-VALUE})",
+    @Option(names = "--server", scope = picocli.CommandLine.ScopeType.INHERIT, description = {"Server URL (env ROLLGUARD_SERVER), default:", "${DEFAULT-VALUE}"},
             defaultValue = "${env:ROLLGUARD_SERVER:-http://127.0.0.1:8080}")
     String server;
 

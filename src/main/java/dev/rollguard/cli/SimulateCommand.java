@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 @Command(name = "simulate", description = "Run N simulated hosts with real agents against a server, under load, until stopped.")
 public final class SimulateCommand implements Callable<Integer> {
-    @Option(names = "--server", split = ",", defaultValue = "${env:ROLLGUARD_SERVER:-http://127.0.0.1:8080}", description = "Server URL(s), comma-separated (env ROLLGUARD_SERVER; default ${DEFAULT-VALUE})")
+    @Option(names = "--server", split = ",", defaultValue = "${env:ROLLGUARD_SERVER:-http://127.0.0.1:8080}", description = {"Server URL(s), comma-separated (env ROLLGUARD_SERVER), default:", "${DEFAULT-VALUE}"})
     List<String> servers;
 
     @Option(names = {"-s", "--service"}, required = true, description = "The service the simulated hosts run")

@@ -52,6 +52,18 @@ public final class ApiClient {
         return Json.MAPPER.valueToTree(parse(send("GET", path, null)));
     }
 
+    /**
+     * Fails at once, with the usual "cannot reach" error, when nothing answers at the server's address: a command that
+     * reads a large tree first says so before the local work, not after. Any HTTP answer (even an error) means reachable.
+     */
+    public void requireReachable() {
+        try {
+            send("GET", "/api/v1/health", null);
+        } catch (ApiException answered) {
+            // the server is there; what the command does next gets its own answer
+        }
+    }
+
     public String getText(String path) {
         return send("GET", path, null);
     }

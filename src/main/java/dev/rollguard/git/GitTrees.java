@@ -3,6 +3,7 @@ package dev.rollguard.git;
 import dev.rollguard.Problem;
 import dev.rollguard.versions.GitCommit;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.StatusCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.Constants;
@@ -38,22 +39,48 @@ public final class GitTrees {
     /** A commit's tree written below {@code dir}; {@code skipped} lists what a directory cannot hold (submodules). */
     public record Checkout(GitCommit commit, Path dir, List<String> skipped) {}
 
+    /** Where a work-tree directory comes from: a commit, or why no commit can be named. */
+    public sealed interface Provenance {
+        /** The directory is tracked in this commit (dirty when it carries more than the commit, see {@link #workTreeCommit}). */
+        record Commit(GitCommit commit) implements Provenance {}
+
+        /** Not in a Git work tree, or no commit yet: nothing to say. */
+        record None() implements Provenance {}
+
+        /** In a work tree but not in its commit (untracked or ignored): the commit would be a lie, so none is named. */
+        record Untracked(String why) implements Provenance {}
+
+        default Optional<GitCommit> named() {
+            return this instanceof Commit c ? Optional.of(c.commit()) : Optional.empty();
+        }
+    }
+
     /**
-     * The commit checked out in the work tree holding {@code dir}, dirty when {@code dir} has modified, staged or
-     * untracked files (all of which a push of {@code dir} would carry); empty outside a work tree or before the
-     * first commit.
+     * The commit checked out in the work tree holding {@code dir}, if {@code dir} is in that commit at all: a directory
+     * that is untracked or ignored as a whole has no commit ({@link Provenance.Untracked}), since the commit holds none of
+     * it. Dirty when {@code dir} has modified, staged, untracked or ignored files (all of which a push of {@code dir}
+     * would carry); {@link Provenance.None} outside a work tree or before the first commit.
      */
-    public static Optional<GitCommit> workTreeCommit(Path dir) {
+    public static Provenance workTreeCommit(Path dir) {
         try (Repository repo = open(dir)) {
-            if (repo == null || repo.isBare()) return Optional.empty();
+            if (repo == null || repo.isBare()) return new Provenance.None();
             ObjectId head = repo.resolve(Constants.HEAD);
-            if (head == null) return Optional.empty();
+            if (head == null) return new Provenance.None();
             try (RevWalk walk = new RevWalk(repo); Git git = new Git(repo)) {
                 RevCommit commit = walk.parseCommit(head);
                 String rel = relativePath(repo, dir);
+                if (!rel.isEmpty()) {
+                    try (TreeWalk at = TreeWalk.forPath(repo, rel, commit.getTree())) {
+                        if (at == null || !at.isSubtree()) {
+                            return new Provenance.Untracked("'" + rel + "' is not in commit " + commit.getName().substring(0, 7)
+                                    + " (untracked or ignored)");
+                        }
+                    }
+                }
                 StatusCommand status = git.status();
                 if (!rel.isEmpty()) status.addPath(rel);
-                return Optional.of(provenance(commit, !status.call().isClean()));
+                Status st = status.call();
+                return new Provenance.Commit(provenance(commit, !st.isClean() || !st.getIgnoredNotInIndex().isEmpty()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading the Git repository of " + dir + ": " + e.getMessage(), e);

@@ -113,6 +113,36 @@ class GitProvenanceTest {
     }
 
     @Test
+    void aDirectoryTheCommitDoesNotHoldGetsNoCommitAndIgnoredFilesMakeADirtyPush() throws Exception {
+        // the tour's case: wp/ unpacked inside a checkout whose .gitignore leaves it out
+        Path repo = write(dir.resolve("repo"), Map.of(".gitignore", "wp/\n*.log\n", "conf/site.conf", "Listen 80\n"));
+        try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+            commit(git, "site");
+        }
+        write(repo.resolve("wp"), Map.of("index.php", "<?php\n"));
+        write(repo.resolve("fresh"), Map.of("new.conf", "x\n"));
+        assertThat(GitTrees.workTreeCommit(repo.resolve("wp"))).isInstanceOf(GitTrees.Provenance.Untracked.class);
+        assertThat(GitTrees.workTreeCommit(repo.resolve("fresh"))).isInstanceOfSatisfying(GitTrees.Provenance.Untracked.class,
+                u -> assertThat(u.why()).contains("'fresh' is not in commit", "untracked or ignored"));
+        assertThat(GitTrees.workTreeCommit(repo.resolve("conf")).named().orElseThrow().dirty()).isFalse();
+        // an ignored file in a tracked directory is pushed with it: the push carries more than the commit
+        Files.writeString(repo.resolve("conf/debug.log"), "ignored\n");
+        assertThat(GitTrees.workTreeCommit(repo.resolve("conf")).named().orElseThrow().dirty()).isTrue();
+        assertThat(GitTrees.workTreeCommit(repo).named().orElseThrow().dirty()).isTrue();
+
+        try (TestServer ts = new TestServer()) {
+            String s = "--server=" + ts.url();
+            String t = "--token=" + TestServer.ADMIN_TOKEN;
+            assertThat(run("service", "wp", s, t).code()).isEqualTo(0);
+            Run pushed = run("push", repo.resolve("wp").toString(), "-s", "wp", "-m", "ignored tree", s, t);
+            assertThat(pushed.code()).as(pushed.err()).isEqualTo(0);
+            assertThat(pushed.out()).contains("pushed wp v1").doesNotContain("= commit");
+            assertThat(pushed.err()).contains("notice: no Git provenance: 'wp' is not in commit");
+            assertThat(Json.MAPPER.readTree(run("versions", "-s", "wp", "--json", s, t).out()).get(0).path("git").isNull()).isTrue();
+        }
+    }
+
+    @Test
     void aCommitsTreeIsWrittenOutWithItsLinksAndExecutables() throws Exception {
         Path repo = dir.resolve("repo");
         Files.createDirectories(repo.resolve("conf/bin"));
@@ -136,7 +166,7 @@ class GitProvenanceTest {
         assertThat(Files.readSymbolicLink(out.resolve("current.conf"))).isEqualTo(Path.of("site.conf"));
         assertThat(Files.isExecutable(out.resolve("bin/check.sh"))).isTrue();
         assertThat(Files.isExecutable(out.resolve("site.conf"))).isFalse();
-        assertThat(GitTrees.workTreeCommit(repo.resolve("conf")).orElseThrow().dirty()).isTrue();
+        assertThat(GitTrees.workTreeCommit(repo.resolve("conf")).named().orElseThrow().dirty()).isTrue();
     }
 
     @Test

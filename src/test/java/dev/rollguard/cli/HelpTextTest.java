@@ -46,6 +46,17 @@ class HelpTextTest {
         assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
     }
 
+    @Test
+    void theDefaultServerUrlIsNeverBrokenAcrossLines() {
+        List<String> broken = new ArrayList<>();
+        walk(Main.commandLine(), cl -> {
+            OptionSpec server = cl.getCommandSpec().findOption("--server");
+            String url = server == null ? null : server.defaultValue();
+            if (url != null && !cl.getUsageMessage().contains(url)) broken.add(cl.getCommandSpec().qualifiedName() + " (" + url + ")");
+        });
+        assertThat(broken).as("help texts that break the default server URL across lines").isEmpty();
+    }
+
     private static void walk(CommandLine cl, Consumer<CommandLine> visit) {
         visit.accept(cl);
         cl.getSubcommands().values().stream().distinct().forEach(sub -> walk(sub, visit));

@@ -1,6 +1,7 @@
 package dev.rollguard.readme;
 
 import dev.rollguard.cli.Main;
+import dev.rollguard.cli.Usage;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -190,7 +191,7 @@ public final class ReadmeShown {
         List<String> args = new ArrayList<>(words.subList(words.get(0).equals("java") ? 3 : words.get(0).equals("/usr/bin/time") ? 2 : 1, words.size()));
         for (int attempt = 0; attempt < 50; attempt++) {
             try {
-                return unlistedValue(CLI_TREE.parseArgs(args.toArray(String[]::new)));
+                return unlistedValue(CLI_TREE.parseArgs(Usage.globalOptionsAfterCommand(args.toArray(String[]::new), CLI_TREE.getSubcommands().keySet())));
             } catch (CommandLine.MissingParameterException e) {
                 // picocli reports missing required options before unknown ones: supply them and parse again
                 for (ArgSpec missing : e.getMissing()) {

@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.secrets.TestSealers;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.HealthStore;
@@ -47,7 +48,7 @@ public final class RolloutWorld implements AutoCloseable {
 
     public RolloutWorld(Path dir) {
         db = Database.sqlite(dir.resolve("rg.db"));
-        config = new ConfigService(new ConfigStore(db.jdbi(), dev.rollguard.secrets.TestSealers.fresh()), Validation.builtIn(), Limits.DEFAULT, clock);
+        config = new ConfigService(new ConfigStore(db.jdbi(), TestSealers.fresh()), Validation.builtIn(), Limits.DEFAULT, clock);
         store = new RolloutStore(db.jdbi());
         registry = new HostRegistry(config, store, health, signals, clock);
         observations = new Observations(store, health, clock);

@@ -1,0 +1,124 @@
+package dev.rollguard.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code rollguard bench startup}: how long a CLI call takes to start, side by side with the JVM's own floor
+ * ({@code java -version}). Each round runs every case once, in turn, so a machine whose load changes weighs on all of
+ * them alike; the table shows medians of wall time and of CPU time (the children's user + system time from
+ * /proc/self/stat, which counts what a process cost whatever else the machine runs), and each as a multiple of
+ * {@code java -version}'s. The CLI runs as this JVM was started (same java, jar and class-data archive flags), so
+ * {@code bin/rollguard bench startup} measures what {@code bin/rollguard} runs.
+ */
+final class StartupBench {
+    private static final List<String> KEPT_FLAGS = List.of("-XX:SharedArchiveFile", "-Xshare", "-XX:+ExitOnOutOfMemoryError",
+            "-XX:TieredStopAtLevel", "-XX:+UseSerialGC");
+
+    private StartupBench() {
+    }
+
+    record Row(String name, double wallMillis, double cpuMillis) {}
+
+    static int run(int runs, PrintWriter out) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cli = new ArrayList<>(List.of(java));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (KEPT_FLAGS.stream().anyMatch(a::startsWith)) cli.add(a);
+        }
+        cli.addAll(launch());
+        Path tree = Files.createTempDirectory("rollguard-bench-startup-");
+        try {
+            Files.writeString(tree.resolve("ports.conf"), "Listen 80\n");
+            Map<String, List<String>> cases = new LinkedHashMap<>();
+            cases.put("java -version", List.of(java, "-version"));
+            cases.put("--help", concat(cli, "--help"));
+            cases.put("one-file validate", concat(cli, "validate", tree.toString()));
+            Map<String, List<long[]>> samples = new LinkedHashMap<>();
+            cases.keySet().forEach(k -> samples.put(k, new ArrayList<>()));
+            for (int round = -2; round < runs; round++) { // two warm-up rounds: the page cache, the archive mapped once
+                for (var c : cases.entrySet()) {
+                    long[] s = time(c.getValue());
+                    if (round >= 0) samples.get(c.getKey()).add(s);
+                }
+            }
+            List<Row> rows = new ArrayList<>();
+            samples.forEach((name, s) -> rows.add(new Row(name, median(s, 0), median(s, 1))));
+            out.print(table(rows, runs));
+            out.flush();
+            return 0;
+        } finally {
+            Files.deleteIfExists(tree.resolve("ports.conf"));
+            Files.deleteIfExists(tree);
+        }
+    }
+
+    /** The table: each case's medians, and each as a multiple of the first row's (the JVM's floor). */
+    static String table(List<Row> rows, int runs) {
+        Row floor = rows.get(0);
+        StringBuilder sb = new StringBuilder(String.format("%-30s %10s %10s %10s %10s%n", "startup (median of " + runs + ")",
+                "wall ms", "x floor", "CPU ms", "x floor"));
+        for (Row r : rows) {
+            sb.append(String.format("%-30s %10.0f %10.2f %10.0f %10.2f%n", r.name(), r.wallMillis(), r.wallMillis() / floor.wallMillis(),
+                    r.cpuMillis(), r.cpuMillis() / Math.max(1, floor.cpuMillis())));
+        }
+        return sb.toString();
+    }
+
+    private static List<String> launch() {
+        try {
+            Path source = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (source.toString().endsWith(".jar")) return List.of("-jar", source.toString());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return List.of("-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+    private static List<String> concat(List<String> a, String... more) {
+        List<String> l = new ArrayList<>(a);
+        Collections.addAll(l, more);
+        return l;
+    }
+
+    /** {wall ns, children's CPU ns} of one run. */
+    private static long[] time(List<String> command) throws IOException, InterruptedException {
+        long cpu = childrenCpuNanos();
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        int code = p.waitFor();
+        long wall = System.nanoTime() - start;
+        if (code != 0) throw new IllegalStateException(String.join(" ", command) + " exited with " + code);
+        return new long[]{wall, childrenCpuNanos() - cpu};
+    }
+
+    /** cutime + cstime of this process (its waited-for children), from /proc/self/stat, in nanoseconds. */
+    static long childrenCpuNanos() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // after "pid (comm) ": state is field 3, so cutime (16) and cstime (17) are at 13 and 14 here
+            long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double median(List<long[]> s, int field) {
+        List<Long> v = new ArrayList<>(s.stream().map(x -> x[field]).toList());
+        Collections.sort(v);
+        int n = v.size();
+        return (n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2.0) / 1e6;
+    }
+}
