@@ -44,6 +44,7 @@ import dev.rollguard.web.ConfigRoutes;
 import dev.rollguard.web.Dashboard;
 import dev.rollguard.web.IncidentRoutes;
 import dev.rollguard.web.RolloutRoutes;
+import dev.rollguard.web.SecretsRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -197,6 +198,7 @@ public final class Rollguard implements AutoCloseable {
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);
             Dashboard.register(server, config, rollouts, incidents, audit, clock);
+            SecretsRoutes.register(server, secrets);
         });
         try {
             api.start(settings.host(), settings.port());
