@@ -39,11 +39,15 @@ public final class SecretsService {
         resealers.add(resealer);
     }
 
-    /** Seals again whatever an older key of the ring sealed (at start-up: the operator may have added a key). */
+    /**
+     * Seals again whatever an older key of the ring sealed (at start-up: the operator may have added a key), then
+     * retires the older keys: every store that keeps envelopes registers a {@link Resealer}, so none is left under them.
+     */
     public Map<String, Integer> resealOlder() {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (Resealer r : resealers) counts.put(r.name(), r.resealWithCurrentKey());
         if (counts.values().stream().anyMatch(n -> n > 0)) scrub.run();
+        store.retireAllBut(sealer.currentKeyId(), clock.instant());
         return counts;
     }
 

@@ -165,4 +165,45 @@ class SecretFilesTest {
         assertThat(holding(ts.dir, MARKER)).isEmpty();
         assertThat(ts.send("GET", "/api/v1/services/wp/versions/1/files/app.conf", null).body()).isEqualTo("shared_phrase = ********\n");
     }
+
+    @Test
+    void rotatingTheKeySealsEverythingAgainWithTheNewKeyAndTheOldOneStaysToOpen() throws Exception {
+        dir = TestServer.tempDir();
+        ts = new TestServer(dir, 0);
+        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
+        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+        String before = ts.get("/api/v1/secrets").path("currentKey").asText();
+        String viewer = viewer();
+        assertThat(ts.send("POST", "/api/v1/secrets/rotate-key", "{}", viewer).status()).isEqualTo(403);
+
+        JsonNode rotation = TestServer.json(ok(ts.send("POST", "/api/v1/secrets/rotate-key", "{}")));
+        String after = rotation.path("keyId").asText();
+        assertThat(after).isNotEqualTo(before);
+        assertThat(rotation.path("keys").toString()).contains(before, after);
+        assertThat(rotation.path("resealed").path("files").asInt()).isEqualTo(1);
+        List<String> envelopes = ts.server.database().jdbi().withHandle(h -> h.createQuery("SELECT data FROM blobs WHERE sealed")
+                .map((rs, ctx) -> new String(rs.getBytes(1), StandardCharsets.UTF_8)).list());
+        assertThat(envelopes).hasSize(1).allSatisfy(e -> assertThat(Sealer.keyIdOf(e)).isEqualTo(after));
+        JsonNode status = ts.get("/api/v1/secrets");
+        assertThat(status.path("currentKey").asText()).isEqualTo(after);
+        String ring = Files.readString(dir.resolve("rollguard.db.secrets-key"));
+        assertThat(status.toString()).doesNotContain(ring.lines().filter(l -> l.startsWith(after)).findFirst().orElseThrow().split(" ")[1]);
+        // who rotated, when: the audit log
+        assertThat(ts.get("/api/v1/audit?limit=100").toString()).contains("POST /api/v1/secrets/rotate-key");
+
+        ts.stopKeepingData();
+        ts = new TestServer(dir, 0);
+        assertThat(ts.send("GET", "/api/v1/services/wp/versions/1/files/wp-config.php?unmasked=true", null).body()).isEqualTo(WP_CONFIG);
+        // the old key sealed nothing that remains: a leaked key's line may go, the start does not need it
+        ts.stopKeepingData();
+        ts = null;
+        Files.writeString(dir.resolve("rollguard.db.secrets-key"), ring.lines().filter(l -> !l.startsWith(before)).reduce("", (a, b) -> a + b + "\n"));
+        ts = new TestServer(dir, 0);
+        assertThat(ts.send("GET", "/api/v1/services/wp/versions/1/files/wp-config.php?unmasked=true", null).body()).isEqualTo(WP_CONFIG);
+        // but the current key is needed: without it, the start is refused naming it
+        ts.stopKeepingData();
+        ts = null;
+        Files.writeString(dir.resolve("rollguard.db.secrets-key"), ring.lines().filter(l -> !l.startsWith(after)).reduce("", (a, b) -> a + b + "\n"));
+        assertThatThrownBy(() -> new TestServer(dir, 0)).isInstanceOf(Problem.class).hasMessageContaining(after);
+    }
 }
