@@ -118,7 +118,7 @@ class SecretFilesTest {
 
         Files.delete(key);
         assertThatThrownBy(() -> new TestServer(dir, 0)).isInstanceOf(Problem.class)
-                .hasMessageContaining("secrets key file " + key.toAbsolutePath()).hasMessageContaining("refusing to start");
+                .hasMessageContaining("secrets keys from " + key.toAbsolutePath() + ", which is missing").hasMessageContaining("refusing to start");
         assertThat(key).as("no key minted silently").doesNotExist();
 
         // another ring (a key file from another server): refused too, naming the key it lacks
