@@ -9,14 +9,19 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.secrets.Sealer;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.values.Templates;
+import dev.rollguard.values.Values;
 import org.jdbi.v3.core.Handle;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The config store's use cases: services, pushing validated versions, diffs, fixes and releases to
@@ -113,7 +120,7 @@ public final class ConfigService {
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
         ConfigTree tree = upload.tree(limits);
-        return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
+        return validateRenderings(service, spec, tree, parentTree(service, parent));
     }
 
     /**
@@ -152,7 +159,9 @@ public final class ConfigService {
         if (parentTree != null && parentTree.treeHash().equals(tree.treeHash())) {
             throw Problem.conflict("no_changes", "the tree is identical to version " + base + " of " + service);
         }
-        ValidationReport report = validation.run(tree, parentTree, spec.validation()).masked(spec.secrets()::mask);
+        // a template that does not render (an undefined value, a syntax error) is refused even with break-glass: no
+        // host could be given this version
+        ValidationReport report = validateRenderings(service, spec, tree, parentTree);
         if (!report.releasable() && breakGlass == null) {
             throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
                     Map.of("report", report));
@@ -168,6 +177,71 @@ public final class ConfigService {
                         "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
                         Json.write(auditView(created))));
         return new PushResult(v, report);
+    }
+
+    /**
+     * Every rendering of the tree (each environment's, each host's with values of its own) validated; see {@link Renderings}.
+     * Its secret values must be sealed envelopes this server can open.
+     */
+    private ValidationReport validateRenderings(String service, ServiceSpec spec, ConfigTree tree, ConfigTree parent) {
+        Templates templates = Templates.of(tree);
+        if (templates.renders()) checkSecrets(templates.values());
+        int next = store.latestVersion(service).orElse(0) + 1;
+        return Renderings.validate(validation, service, spec, next, tree, templates, parent, limits).masked(spec.secrets()::mask);
+    }
+
+    /**
+     * A secret value arrives sealed ({@code rollguard seal}), so neither the values file, its Git history nor the stored
+     * version ever holds it in plain text; one this server cannot open is refused now, not on a host.
+     */
+    private void checkSecrets(Values values) {
+        for (Values.Secret s : values.secrets()) {
+            if (!Sealer.isSealed(s.text())) {
+                throw new Problem(400, "secret_not_sealed", Values.PATH + ": a secret value must be sealed ('rollguard seal' prints one); "
+                        + "the version was not stored", Map.of("path", Values.PATH));
+            }
+            Sealer sealer = this.sealer;
+            if (sealer == null) {
+                throw new Problem(400, "secrets_unavailable", "this server has no secrets key: it cannot deliver secret values");
+            }
+            try {
+                Arrays.fill(sealer.open(s.text()), (byte) 0);
+            } catch (RuntimeException e) {
+                throw new Problem(400, "secret_unreadable", Values.PATH + ": a secret value was not sealed by this server's keys ("
+                        + e.getMessage() + ")", Map.of("path", Values.PATH));
+            }
+        }
+    }
+
+    /** Seals and opens secret values (null: this server has no secrets key, and refuses versions with secret values). */
+    private volatile Sealer sealer;
+
+    public void secretsWith(Sealer sealer) {
+        this.sealer = sealer;
+    }
+
+    /** Seals a secret value for a values file ({@code rollguard seal}); the plain text is not kept. */
+    public String seal(byte[] plaintext) {
+        Sealer s = sealer;
+        if (s == null) throw new Problem(503, "secrets_unavailable", "this server has no secrets key");
+        return s.seal(plaintext);
+    }
+
+    /** A secret's text, for an agent's bundle only. */
+    String openSecret(Values.Secret secret) {
+        Sealer s = sealer;
+        if (s == null) throw new Problem(503, "secrets_unavailable", "this server has no secrets key: it cannot open secret values");
+        return new String(s.open(secret.text()), StandardCharsets.UTF_8);
+    }
+
+    /** {@code version} as {@code host} in {@code env} receives it ({@code reveal} gives a secret's text). */
+    ConfigTree render(Templates templates, String service, int version, String env, String host, Function<Values.Secret, String> reveal) {
+        if (!templates.renders()) return templates.render(null, reveal, limits);
+        if (env == null || !service(service).environments().contains(env)) {
+            throw Problem.badRequest("unknown_environment", service + " has no environment '" + env + "'");
+        }
+        if (host == null || host.isBlank()) throw Problem.badRequest("missing_host", "a rendering needs a host id");
+        return templates.render(new Templates.Facts(service, env, host, version), reveal, limits);
     }
 
     private static Map<String, Object> auditView(VersionInfo v) {
@@ -226,9 +300,54 @@ public final class ConfigService {
         return TreeDiff.between(a, b, "v" + from, "v" + to, service(service).secrets()::mask);
     }
 
+    /**
+     * Per environment, how the rendered templates change between two versions (secret values as {@value Templates#MASK});
+     * empty when neither version has values. Files that are not templates render as they are: their change is in
+     * {@link #diff}.
+     */
+    public Map<String, List<TreeDiff.FileDiff>> renderedDiff(String service, int from, int to) {
+        Templates a = templatesOrNull(tree(service, from));
+        Templates b = templatesOrNull(tree(service, to));
+        Map<String, List<TreeDiff.FileDiff>> out = new LinkedHashMap<>();
+        if ((a == null || !a.renders()) && (b == null || !b.renders())) return out;
+        for (String env : service(service).environments()) {
+            // both rendered with the same version fact: the diff shows what the change does, not the new number
+            ConfigTree ra = renderedOrNull(a, service, to, env);
+            ConfigTree rb = renderedOrNull(b, service, to, env);
+            if (ra == null || rb == null) continue;
+            Set<String> outputs = new TreeSet<>();
+            for (ConfigTree t : List.of(ra, rb)) t.paths().forEach(outputs::add);
+            outputs.removeIf(p -> !isRendered(a, p) && !isRendered(b, p));
+            out.put(env, TreeDiff.between(ra, rb, "v" + from + " (" + env + ")", "v" + to + " (" + env + ")", service(service).secrets()::mask)
+                    .stream().filter(d -> outputs.contains(d.path())).toList());
+        }
+        return out;
+    }
+
+    private static boolean isRendered(Templates t, String path) {
+        return t != null && t.renders() && (t.sources().contains(path) || t.sources().contains(path + Values.SUFFIX));
+    }
+
+    private static Templates templatesOrNull(ConfigTree tree) {
+        try {
+            return Templates.of(tree);
+        } catch (Problem e) {
+            return null;
+        }
+    }
+
+    private ConfigTree renderedOrNull(Templates t, String service, int version, String env) {
+        if (t == null) return null;
+        try {
+            return t.render(new Templates.Facts(service, env, Templates.EXAMPLE_HOST, version), limits);
+        } catch (Problem e) {
+            return null;
+        }
+    }
+
     /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
     public VersionDiff versionDiff(String service, int from, int to) {
-        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to));
+        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to), renderedDiff(service, from, to));
     }
 
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */
@@ -279,6 +398,11 @@ public final class ConfigService {
     public List<EnvInfo> environments(String service) {
         service(service);
         return store.environments(service);
+    }
+
+    /** The version an environment runs (its last release), null before its first. */
+    public Integer released(String service, String env) {
+        return environments(service).stream().filter(e -> e.name().equals(env)).findFirst().map(EnvInfo::releasedVersion).orElse(null);
     }
 
 }

@@ -206,7 +206,7 @@ public final class Access {
             return switch (server.idOf(ctx)) {
                 case ROLLOUT -> rollouts.find(id).map(Rollout::service).orElse(null);
                 case INCIDENT -> incidents.find(Integer.parseInt(id)).map(Incident::service).orElse(null);
-                case ACTION_ITEM -> incidents.incidentOfAction(Integer.parseInt(id)).map(Incident::service).orElse(null);
+                case ACTION_ITEM -> incidents.actions().incidentOf(Integer.parseInt(id)).map(Incident::service).orElse(null);
                 case NOTHING -> null;
             };
         } catch (NumberFormatException e) {
