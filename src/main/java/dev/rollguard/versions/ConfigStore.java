@@ -4,6 +4,7 @@ import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
+import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.secrets.Sealer;
@@ -60,7 +61,7 @@ public final class ConfigStore {
     }
 
     public void saveService(String name, ServiceSpec spec, Instant now) {
-        String json = Json.write(spec);
+        String json = specText(spec);
         jdbi.useTransaction(h -> {
             int updated = h.createUpdate("UPDATE services SET spec = :spec, updated_at = :now WHERE name = :name")
                     .bind("spec", json).bind("now", now.toEpochMilli()).bind("name", name).execute();
@@ -85,7 +86,46 @@ public final class ConfigStore {
 
     public Optional<ServiceSpec> service(String name) {
         return jdbi.withHandle(h -> h.createQuery("SELECT spec FROM services WHERE name = :n").bind("n", name)
-                .mapTo(String.class).findOne().map(s -> Json.read(s, ServiceSpec.class)));
+                .mapTo(String.class).findOne().map(this::spec));
+    }
+
+    /**
+     * A spec as stored: sealed whole when it holds a channel's secret, routing key or credentials in a URL (the spec's
+     * other fields are no secret, but a channel's fields are validated as what they are, so no part can be an envelope).
+     */
+    private String specText(ServiceSpec spec) {
+        String json = Json.write(spec);
+        boolean secret = spec.incidents().channels().stream().anyMatch(c -> c.secret() != null || c.routingKey() != null)
+                || !Secrets.builtIn().mask(json).equals(json);
+        return secret ? sealer.seal(json.getBytes(StandardCharsets.UTF_8)) : json;
+    }
+
+    private ServiceSpec spec(String stored) {
+        String json = Sealer.isSealed(stored) ? new String(sealer.open(stored), StandardCharsets.UTF_8) : stored;
+        return Json.read(json, ServiceSpec.class);
+    }
+
+    /**
+     * Seals the stored specs that hold a secret in plain text (stored before specs were sealed) and seals again those
+     * sealed with an older key; returns how many it wrote.
+     */
+    public int sealStoredSpecs() {
+        String current = "rg-sealed:v1:" + sealer.currentKeyId() + ":";
+        Map<String, String> rewrite = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT name, spec FROM services ORDER BY name")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).forEach(e -> {
+                    if (e.getValue().startsWith(current)) return;
+                    String text = specText(spec(e.getValue()));
+                    if (Sealer.isSealed(text)) rewrite.put(e.getKey(), text);
+                }));
+        if (!rewrite.isEmpty()) {
+            jdbi.useTransaction(h -> {
+                PreparedBatch update = h.prepareBatch("UPDATE services SET spec = :spec WHERE name = :name");
+                rewrite.forEach((name, text) -> update.bind("spec", text).bind("name", name).add());
+                update.execute();
+            });
+        }
+        return rewrite.size();
     }
 
     public List<String> serviceNames() {

@@ -206,4 +206,23 @@ class SecretFilesTest {
         Files.writeString(dir.resolve("rollguard.db.secrets-key"), ring.lines().filter(l -> !l.startsWith(after)).reduce("", (a, b) -> a + b + "\n"));
         assertThatThrownBy(() -> new TestServer(dir, 0)).isInstanceOf(Problem.class).hasMessageContaining(after);
     }
+
+    @Test
+    void aSpecHoldingChannelSecretsRestsSealedAndReadsBackMasked() throws Exception {
+        ts = new TestServer();
+        String spec = "{\"incidents\": {\"channels\": [{\"name\": \"hook\", \"kind\": \"generic\", \"url\": \"https://ops:"
+                + MARKER + "-url@127.0.0.1:9/hook\", \"secret\": \"" + MARKER + "-hmac\"},"
+                + " {\"name\": \"pd\", \"kind\": \"pagerduty\", \"url\": \"https://events.pagerduty.com/v2/enqueue\", \"routingKey\": \""
+                + MARKER + "-rk\"}]}}";
+        ok(ts.send("PUT", "/api/v1/services/wp", spec));
+        assertThat(holding(ts.dir, MARKER)).as("bytes of the data directory").isEmpty();
+        String shown = ts.get("/api/v1/services/wp").toString();
+        assertThat(shown).doesNotContain(MARKER).contains("https://ops:********@127.0.0.1:9/hook");
+        // what the server itself uses: the real values
+        var channels = ts.server.config().service("wp").incidents().channels();
+        assertThat(channels.get(0).url()).contains(MARKER + "-url");
+        assertThat(channels.get(0).secret()).isEqualTo(MARKER + "-hmac");
+        assertThat(channels.get(1).routingKey()).isEqualTo(MARKER + "-rk");
+        assertThat(ts.get("/api/v1/audit?limit=100").toString()).doesNotContain(MARKER);
+    }
 }
