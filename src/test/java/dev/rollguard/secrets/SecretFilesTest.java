@@ -67,6 +67,14 @@ class SecretFilesTest {
         return -1;
     }
 
+    /** A server on its own data directory holding one version of wp with {@link #WP_CONFIG}. */
+    private void serverWithWpConfig() {
+        dir = TestServer.tempDir();
+        ts = new TestServer(dir, 0);
+        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
+        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+    }
+
     @Test
     void aFileHoldingASecretIsStoredSealedDeliveredWholeAndShownMasked() throws Exception {
         ts = new TestServer();
@@ -107,10 +115,7 @@ class SecretFilesTest {
 
     @Test
     void aMissingOrWrongSecretsKeyStopsTheStartWithTheReason() throws Exception {
-        dir = TestServer.tempDir();
-        ts = new TestServer(dir, 0);
-        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
-        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+        serverWithWpConfig();
         ts.stopKeepingData();
         ts = null;
         Path key = dir.resolve("rollguard.db.secrets-key");
@@ -133,10 +138,7 @@ class SecretFilesTest {
 
     @Test
     void plainTextStoredBeforeIsSealedAtStartAndLeavesNoCopyInTheFiles() throws Exception {
-        dir = TestServer.tempDir();
-        ts = new TestServer(dir, 0);
-        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
-        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+        serverWithWpConfig();
         ts.stopKeepingData();
         ts = null;
         // as a server before this one stored it: the file's bytes in plain text, then deleted rows leaving free pages
@@ -168,10 +170,7 @@ class SecretFilesTest {
 
     @Test
     void rotatingTheKeySealsEverythingAgainWithTheNewKeyAndTheOldOneStaysToOpen() throws Exception {
-        dir = TestServer.tempDir();
-        ts = new TestServer(dir, 0);
-        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
-        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+        serverWithWpConfig();
         String before = ts.get("/api/v1/secrets").path("currentKey").asText();
         String viewer = viewer();
         assertThat(ts.send("POST", "/api/v1/secrets/rotate-key", "{}", viewer).status()).isEqualTo(403);
