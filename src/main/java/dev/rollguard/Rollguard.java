@@ -139,9 +139,12 @@ public final class Rollguard implements AutoCloseable {
                 false, PhpLintCache.inMemory(50_000));
         this.config = new ConfigService(new ConfigStore(database.jdbi(), secrets.sealer()), validation, settings.limits(), clock);
         config.scrubWith(this::scrubBlobs);
+        // secret values of rollguard.values.yaml: checked at push, opened only into an enrolled agent's bundle
+        config.secretsWith(secrets.sealer());
         secrets.resealWith(new SecretsService.Resealer() {
             @Override public String name() { return "files"; }
             @Override public int resealWithCurrentKey() { return config.resealSecretFiles(); }
+            @Override public boolean keepsOlderEnvelopes() { return config.keepsEnvelopesOfOlderKeys(); }
         });
         int sealedNow = config.sealSecretFiles();
         if (sealedNow > 0) {

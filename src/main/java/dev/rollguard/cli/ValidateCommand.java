@@ -1,6 +1,7 @@
 package dev.rollguard.cli;
 
 import dev.rollguard.Json;
+import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
@@ -16,6 +17,8 @@ import dev.rollguard.validate.format.JUnitXml;
 import dev.rollguard.validate.format.ReportContext;
 import dev.rollguard.validate.format.ReportFormat;
 import dev.rollguard.validate.format.Sarif;
+import dev.rollguard.values.Templates;
+import dev.rollguard.versions.Renderings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -28,12 +31,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "validate", description = "Validate a config tree on disk; needs no server. Exit 1 when anything is found.")
 public final class ValidateCommand implements Callable<Integer> {
     /** Validation is local: the server's storage limits do not apply, only sanity bounds. */
     static final Limits OFFLINE = new Limits(32L * 1024 * 1024, 200_000, 4L * 1024 * 1024 * 1024);
+
+    private static final Set<String> RENDER_REFUSALS = Set.of("invalid_values", "invalid_template", "render_failed");
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -69,16 +75,25 @@ public final class ValidateCommand implements Callable<Integer> {
         ConfigTree tree = scan.tree();
         ConfigTree parentTree = parent == null ? null : LocalTree.scan(parent, OFFLINE).tree();
         ValidationReport report;
-        if (builtinOnly) {
-            report = Validation.builtIn().run(tree, parentTree, service.validation());
-        } else {
-            // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
-            CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
-            try (Sandbox sandbox = Sandbox.detect();
-                 Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
-                validation.check(service.validation());
-                report = validation.run(tree, parentTree, service.validation());
+        // every environment's rendering (and every host's with values of its own), secrets as placeholders
+        Path abs = path.toAbsolutePath().normalize();
+        String name = abs.getFileName() == null ? "service" : abs.getFileName().toString();
+        try {
+            Templates templates = Templates.of(tree);
+            if (builtinOnly) {
+                report = Renderings.validate(Validation.builtIn(), name, service, 0, tree, templates, parentTree, OFFLINE);
+            } else {
+                // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
+                CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
+                try (Sandbox sandbox = Sandbox.detect();
+                     Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
+                    validation.check(service.validation());
+                    report = Renderings.validate(validation, name, service, 0, tree, templates, parentTree, OFFLINE);
+                }
             }
+        } catch (Problem e) {
+            if (!RENDER_REFUSALS.contains(e.code())) throw e;
+            report = refused(e);
         }
         if (!scan.skipped().isEmpty()) {
             List<Finding> all = new ArrayList<>(report.findings());
@@ -95,6 +110,17 @@ public final class ValidateCommand implements Callable<Integer> {
         }
         out.flush();
         return report.findings().isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * What a push would refuse before validating (a malformed values file, a template that does not compile or render):
+     * one finding at its file and line, nothing else checked, since nothing could be rendered.
+     */
+    private static ValidationReport refused(Problem e) {
+        Object line = e.details().get("line");
+        Object at = e.details().get("path");
+        return new ValidationReport(List.of(Finding.error(e.code(), at == null ? null : at.toString(), line instanceof Integer n ? n : 0, 0,
+                e.getMessage())), List.of(), false, List.of(), 0);
     }
 
     private ReportFormat format() {

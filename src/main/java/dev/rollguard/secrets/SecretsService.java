@@ -16,6 +16,9 @@ public final class SecretsService {
         String name();
 
         int resealWithCurrentKey();
+
+        /** Whether it still keeps an envelope of an older key after resealing (e.g. inside a file's text). */
+        boolean keepsOlderEnvelopes();
     }
 
     public record Rotation(String keyId, List<String> keys, Map<String, Integer> resealed) {}
@@ -47,7 +50,8 @@ public final class SecretsService {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (Resealer r : resealers) counts.put(r.name(), r.resealWithCurrentKey());
         if (counts.values().stream().anyMatch(n -> n > 0)) scrub.run();
-        store.retireAllBut(sealer.currentKeyId(), clock.instant());
+        // a secret value sealed into a values file is text the server cannot rewrite (it is part of a version): its key stays required
+        if (resealers.stream().noneMatch(Resealer::keepsOlderEnvelopes)) store.retireAllBut(sealer.currentKeyId(), clock.instant());
         return counts;
     }
 

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public record Values(Map<String, Object> defaults, Map<String, Map<String, Object>> environments, List<Group> groups,
                      Map<String, Map<String, Object>> hosts, List<String> templates) {
     /** Where a tree keeps its values; a tree without this file is delivered byte for byte, nothing rendered. */
-    public static final String PATH = ".rollguard/values.yaml";
+    public static final String PATH = "rollguard.values.yaml";
     /** A file named {@code x.tmpl} is rendered and delivered as {@code x}. */
     public static final String SUFFIX = ".tmpl";
     /** Names of values, environments, groups and hosts: what a Mustache tag can name without quoting. */

@@ -97,6 +97,11 @@ public final class ConfigService {
         return sealed;
     }
 
+    /** Whether a stored file's text holds an envelope of another key than the current one (a sealed secret value). */
+    public boolean keepsEnvelopesOfOlderKeys() {
+        return store.filesHoldEnvelopesOfOtherKeys();
+    }
+
     /** Seals again with the current key every file and spec sealed with an older one (after a key rotation). */
     public int resealSecretFiles() {
         return store.resealStoredFiles() + store.sealStoredSpecs();

@@ -278,6 +278,30 @@ public final class ConfigStore {
                 data -> holdsSecret.test(data) ? sealedBytes(data) : null);
     }
 
+    /** Whether any stored file's text (opened if sealed) holds an envelope of another key than the current one. */
+    public boolean filesHoldEnvelopesOfOtherKeys() {
+        String current = "rg-sealed:v1:" + sealer.currentKeyId() + ":";
+        boolean[] found = {false};
+        rewriteBlobs((h, after) -> h.createQuery("SELECT hash, data FROM blobs WHERE sealed AND hash > :after ORDER BY hash LIMIT " + PAGE)
+                .bind("after", after), data -> {
+                    found[0] |= holdsOther(new String(sealer.open(new String(data, StandardCharsets.UTF_8)), StandardCharsets.UTF_8), current);
+                    return null;
+                });
+        rewriteBlobs((h, after) -> h.createQuery("SELECT hash, data FROM blobs WHERE NOT sealed AND hash > :after ORDER BY hash LIMIT " + PAGE)
+                .bind("after", after), data -> {
+                    found[0] |= holdsOther(new String(data, StandardCharsets.UTF_8), current);
+                    return null;
+                });
+        return found[0];
+    }
+
+    private static boolean holdsOther(String text, String current) {
+        for (int at = text.indexOf("rg-sealed:v1:"); at >= 0; at = text.indexOf("rg-sealed:v1:", at + 1)) {
+            if (!text.startsWith(current, at)) return true;
+        }
+        return false;
+    }
+
     /** Seals again, with the current key, every sealed file sealed with another one (after a rotation). */
     public int resealStoredFiles() {
         String current = "rg-sealed:v1:" + sealer.currentKeyId() + ":";

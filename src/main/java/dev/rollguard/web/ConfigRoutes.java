@@ -16,6 +16,7 @@ import dev.rollguard.versions.VersionDiff;
 import dev.rollguard.versions.VersionInfo;
 import io.javalin.http.Context;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,10 @@ public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record PushBody(Map<String, String> files, List<WireEntry> entries, String author, String message, Integer parent,
                            String breakGlass, GitCommit git) {}
+
+    /** A secret value to seal for a values file. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record SealBody(String value) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FixBody(String author, List<String> findings) {}
@@ -56,6 +61,13 @@ public final class ConfigRoutes {
                     body.message(), body.parent(), body.breakGlass(), body.git(), ctx.ip());
             Access.recorded(ctx);
             json(ctx.status(201), result);
+        });
+        server.post(base + "/{service}/seal", Permission.PUSH, ctx -> {
+            // the plain text is in this request only: the answer (and so the audit record) holds the envelope
+            SealBody body = server.body(ctx, SealBody.class);
+            if (body.value() == null || body.value().isEmpty()) throw Problem.badRequest("missing_value", "seal needs a non-empty 'value'");
+            config.service(ctx.pathParam("service"));
+            json(ctx, Map.of("secret", config.seal(body.value().getBytes(StandardCharsets.UTF_8))));
         });
         server.get(base + "/{service}/versions", Permission.READ, ctx -> {
             int limit = Params.integer(ctx, "limit", 50, 1, 1000);

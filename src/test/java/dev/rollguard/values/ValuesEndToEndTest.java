@@ -9,12 +9,14 @@ import dev.rollguard.config.TreeLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,8 +66,12 @@ class ValuesEndToEndTest {
     }
 
     private Agent agent(String env, String host) {
+        return agent(env, host, TestServer.ADMIN_TOKEN);
+    }
+
+    private Agent agent(String env, String host, String token) {
         Agent a = new Agent(new Agent.Config(List.of(ts.url()), "wp", env, host, dir.resolve(env + "-" + host), null, null, 3,
-                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),
+                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), token),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         agents.add(a);
         return a;
@@ -168,5 +174,48 @@ class ValuesEndToEndTest {
         assertThat(plainSecret.body()).doesNotContain("hunter2");
 
         assertThat(ts.get("/api/v1/services/wp/versions")).as("nothing was stored").isEmpty();
+    }
+
+    @Test
+    void aSecretValueReachesOnlyTheEnrolledAgentWhilePeopleSeeItMasked() throws Exception {
+        start();
+        String password = "s3cret-" + System.nanoTime();
+        String sealed = TestServer.json(ok(ts.send("POST", "/api/v1/services/wp/seal", Json.write(Map.of("value", password)))))
+                .path("secret").asText();
+        assertThat(sealed).startsWith("rg-sealed:v1:").doesNotContain(password);
+        String token = TestServer.json(ok(ts.send("POST", "/api/v1/services/wp/environments/production/enrolments", "{\"host\": \"web-1\"}")))
+                .path("token").asText();
+        Agent test1 = agent("testing", "web-1");
+        Agent prod1 = agent("production", "web-1", token);
+        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/production/hosts").size() == 1
+                && ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1);
+
+        String values = """
+                defaults: {db_name: wordpress, db_host: db, pool: 5}
+                environments:
+                  testing: {db_password: test-only}
+                  production:
+                    db_password: {secret: "%s"}
+                """.formatted(sealed);
+        Map<String, String> files = tree(values, WP_CONFIG + "define('DB_PASSWORD', '{{db_password}}');\n");
+        TestServer.Response pushed = ok(push(files));
+        assertThat(pushed.body()).doesNotContain(password);
+        int v = TestServer.json(pushed).path("version").path("number").asInt();
+        releaseAndAwait("testing", v, test1);
+        releaseAndAwait("production", v, prod1);
+        assertThat(live(prod1, "wp-config.php")).contains("define('DB_PASSWORD', '" + password + "');");
+        assertThat(live(test1, "wp-config.php")).contains("define('DB_PASSWORD', 'test-only');");
+
+        // people, admins included, see the rendering with the secret masked
+        String asAdmin = ok(ts.send("GET", "/api/v1/services/wp/versions/" + v + "/bundle?env=production&host=web-1", null)).body();
+        String config = null;
+        for (JsonNode e : Json.read(asAdmin, JsonNode.class).path("entries")) {
+            if (e.path("path").asText().equals("wp-config.php")) {
+                config = new String(Base64.getDecoder().decode(e.path("base64").asText()), StandardCharsets.UTF_8);
+            }
+        }
+        assertThat(config).contains("define('DB_PASSWORD', '" + Templates.MASK + "');").doesNotContain(password);
+        // an enrolled agent reads only its own host's rendering
+        assertThat(ts.send("GET", "/api/v1/services/wp/versions/" + v + "/bundle?env=production&host=web-2", null, token).status()).isEqualTo(403);
     }
 }
