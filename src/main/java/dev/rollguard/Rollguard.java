@@ -47,6 +47,7 @@ import dev.rollguard.web.ConfigRoutes;
 import dev.rollguard.web.Dashboard;
 import dev.rollguard.web.IncidentRoutes;
 import dev.rollguard.web.RolloutRoutes;
+import dev.rollguard.web.SecretsRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -143,6 +144,7 @@ public final class Rollguard implements AutoCloseable {
         secrets.resealWith(new SecretsService.Resealer() {
             @Override public String name() { return "files"; }
             @Override public int resealWithCurrentKey() { return config.resealSecretFiles(); }
+            @Override public boolean keepsOlderEnvelopes() { return config.keepsEnvelopesOfOlderKeys(); }
         });
         int sealedNow = config.sealSecretFiles();
         if (sealedNow > 0) {
@@ -210,6 +212,7 @@ public final class Rollguard implements AutoCloseable {
             RolloutRoutes.register(server, rollouts);
             IncidentRoutes.register(server, incidents);
             Dashboard.register(server, config, rollouts, incidents, audit, clock);
+            SecretsRoutes.register(server, secrets);
         });
         try {
             api.start(settings.host(), settings.port());

@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
                 ReleaseCommand.class, EnvsCommand.class, RolloutsCommand.class, RolloutCommand.class,
                 RollbackCommand.class, HostsCommand.class, IncidentsCommand.class, IncidentCommand.class,
                 PostmortemCommand.class, ActionsCommand.class, DemoCommand.class,
-                UserCommand.class, TokenCommand.class, EnrolCommand.class, SealCommand.class, ApproveCommand.class, AuditCommand.class, AgentCommand.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                UserCommand.class, TokenCommand.class, EnrolCommand.class, SealCommand.class, ApproveCommand.class, AuditCommand.class, SecretsCommand.class, BackupCommand.class, AgentCommand.class, SimulateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -75,8 +75,8 @@ public record KeyRing(List<Key> keys, Path file) {
         Path file = fileFor(database);
         if (Files.exists(file)) return read(file);
         if (!mayCreate) {
-            throw new Problem(500, "secrets_key_missing", "the database " + database + " holds sealed secrets but the secrets key file "
-                    + file.toAbsolutePath() + " is missing: restore it from your backup of the key (or set " + ENV
+            throw new Problem(500, "secrets_key_missing", "the database " + database + " was sealed with secrets keys from "
+                    + file.toAbsolutePath() + ", which is missing: restore it from your backup of the key (or set " + ENV
                     + "); refusing to start rather than make a new key that cannot open them");
         }
         return create(file);

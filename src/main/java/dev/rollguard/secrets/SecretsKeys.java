@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Opens the key ring of a database at start-up and proves it is the right one: every key the database was served with
- * must be in the ring and open its check envelope. A database that was never served gets a new ring; one that was and
+ * must be in the ring and open its check envelope, but for those retired (everything they sealed was sealed again). A database that was never served gets a new ring; one that was and
  * whose ring is missing or different is refused with the reason, so the server never runs with a key that cannot open
  * what is stored (nor silently makes one).
  */
@@ -22,6 +22,7 @@ public final class SecretsKeys {
         KeyRing ring = KeyRing.load(database, fromEnvironment, recorded.isEmpty());
         AesGcmSealer sealer = new AesGcmSealer(ring);
         for (SecretsStore.RecordedKey k : recorded) {
+            if (k.retiredAt() != null && ring.find(k.id()).isEmpty()) continue;
             if (ring.find(k.id()).isEmpty()) {
                 throw new Problem(500, "secrets_key_missing", "the database " + database + " holds data sealed with secrets key " + k.id()
                         + " (since " + k.createdAt() + "), which the key ring " + ring.source() + " does not hold (it has "

@@ -16,6 +16,9 @@ public final class SecretsService {
         String name();
 
         int resealWithCurrentKey();
+
+        /** Whether it still keeps an envelope of an older key after resealing (e.g. inside a file's text). */
+        boolean keepsOlderEnvelopes();
     }
 
     public record Rotation(String keyId, List<String> keys, Map<String, Integer> resealed) {}
@@ -39,11 +42,16 @@ public final class SecretsService {
         resealers.add(resealer);
     }
 
-    /** Seals again whatever an older key of the ring sealed (at start-up: the operator may have added a key). */
+    /**
+     * Seals again whatever an older key of the ring sealed (at start-up: the operator may have added a key), then
+     * retires the older keys: every store that keeps envelopes registers a {@link Resealer}, so none is left under them.
+     */
     public Map<String, Integer> resealOlder() {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (Resealer r : resealers) counts.put(r.name(), r.resealWithCurrentKey());
         if (counts.values().stream().anyMatch(n -> n > 0)) scrub.run();
+        // a secret value sealed into a values file is text the server cannot rewrite (it is part of a version): its key stays required
+        if (resealers.stream().noneMatch(Resealer::keepsOlderEnvelopes)) store.retireAllBut(sealer.currentKeyId(), clock.instant());
         return counts;
     }
 

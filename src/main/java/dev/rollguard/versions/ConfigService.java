@@ -90,17 +90,22 @@ public final class ConfigService {
 
     /**
      * Seals every stored file a secret pattern of its service matches and that rests in plain text (stored before
-     * files were sealed): run at start-up. Returns how many it sealed.
+     * files were sealed), and every spec holding a channel's secret: run at start-up. Returns how many it sealed.
      */
     public int sealSecretFiles() {
-        int sealed = 0;
+        int sealed = store.sealStoredSpecs();
         for (String name : store.serviceNames()) sealed += store.sealStoredFiles(name, service(name).secrets()::holds);
         return sealed;
     }
 
-    /** Seals again with the current key every file sealed with an older one (after a key rotation). */
+    /** Whether a stored file's text holds an envelope of another key than the current one (a sealed secret value). */
+    public boolean keepsEnvelopesOfOlderKeys() {
+        return store.filesHoldEnvelopesOfOtherKeys();
+    }
+
+    /** Seals again with the current key every file and spec sealed with an older one (after a key rotation). */
     public int resealSecretFiles() {
-        return store.resealStoredFiles();
+        return store.resealStoredFiles() + store.sealStoredSpecs();
     }
 
     /** The service's spec, if it is defined. */

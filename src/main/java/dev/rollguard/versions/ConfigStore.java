@@ -5,6 +5,7 @@ import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.Limits;
+import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.secrets.Sealer;
@@ -61,7 +62,7 @@ public final class ConfigStore {
     }
 
     public void saveService(String name, ServiceSpec spec, Instant now) {
-        String json = Json.write(spec);
+        String json = specText(spec);
         jdbi.useTransaction(h -> {
             int updated = h.createUpdate("UPDATE services SET spec = :spec, updated_at = :now WHERE name = :name")
                     .bind("spec", json).bind("now", now.toEpochMilli()).bind("name", name).execute();
@@ -86,7 +87,46 @@ public final class ConfigStore {
 
     public Optional<ServiceSpec> service(String name) {
         return jdbi.withHandle(h -> h.createQuery("SELECT spec FROM services WHERE name = :n").bind("n", name)
-                .mapTo(String.class).findOne().map(s -> Json.read(s, ServiceSpec.class)));
+                .mapTo(String.class).findOne().map(this::spec));
+    }
+
+    /**
+     * A spec as stored: sealed whole when it holds a channel's secret, routing key or credentials in a URL (the spec's
+     * other fields are no secret, but a channel's fields are validated as what they are, so no part can be an envelope).
+     */
+    private String specText(ServiceSpec spec) {
+        String json = Json.write(spec);
+        boolean secret = spec.incidents().channels().stream().anyMatch(c -> c.secret() != null || c.routingKey() != null)
+                || !Secrets.builtIn().mask(json).equals(json);
+        return secret ? sealer.seal(json.getBytes(StandardCharsets.UTF_8)) : json;
+    }
+
+    private ServiceSpec spec(String stored) {
+        String json = Sealer.isSealed(stored) ? new String(sealer.open(stored), StandardCharsets.UTF_8) : stored;
+        return Json.read(json, ServiceSpec.class);
+    }
+
+    /**
+     * Seals the stored specs that hold a secret in plain text (stored before specs were sealed) and seals again those
+     * sealed with an older key; returns how many it wrote.
+     */
+    public int sealStoredSpecs() {
+        String current = "rg-sealed:v1:" + sealer.currentKeyId() + ":";
+        Map<String, String> rewrite = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT name, spec FROM services ORDER BY name")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).forEach(e -> {
+                    if (e.getValue().startsWith(current)) return;
+                    String text = specText(spec(e.getValue()));
+                    if (Sealer.isSealed(text)) rewrite.put(e.getKey(), text);
+                }));
+        if (!rewrite.isEmpty()) {
+            jdbi.useTransaction(h -> {
+                PreparedBatch update = h.prepareBatch("UPDATE services SET spec = :spec WHERE name = :name");
+                rewrite.forEach((name, text) -> update.bind("spec", text).bind("name", name).add());
+                update.execute();
+            });
+        }
+        return rewrite.size();
     }
 
     public List<String> serviceNames() {
@@ -252,6 +292,30 @@ public final class ConfigStore {
                         + "WHERE f.service = :s AND f.kind = :file AND NOT b.sealed AND b.hash > :after ORDER BY b.hash LIMIT " + PAGE)
                         .bind("s", service).bind("file", FILE).bind("after", after),
                 data -> holdsSecret.test(data) ? sealedBytes(data) : null);
+    }
+
+    /** Whether any stored file's text (opened if sealed) holds an envelope of another key than the current one. */
+    public boolean filesHoldEnvelopesOfOtherKeys() {
+        String current = "rg-sealed:v1:" + sealer.currentKeyId() + ":";
+        boolean[] found = {false};
+        rewriteBlobs((h, after) -> h.createQuery("SELECT hash, data FROM blobs WHERE sealed AND hash > :after ORDER BY hash LIMIT " + PAGE)
+                .bind("after", after), data -> {
+                    found[0] |= holdsOther(new String(sealer.open(new String(data, StandardCharsets.UTF_8)), StandardCharsets.UTF_8), current);
+                    return null;
+                });
+        rewriteBlobs((h, after) -> h.createQuery("SELECT hash, data FROM blobs WHERE NOT sealed AND hash > :after ORDER BY hash LIMIT " + PAGE)
+                .bind("after", after), data -> {
+                    found[0] |= holdsOther(new String(data, StandardCharsets.UTF_8), current);
+                    return null;
+                });
+        return found[0];
+    }
+
+    private static boolean holdsOther(String text, String current) {
+        for (int at = text.indexOf("rg-sealed:v1:"); at >= 0; at = text.indexOf("rg-sealed:v1:", at + 1)) {
+            if (!text.startsWith(current, at)) return true;
+        }
+        return false;
     }
 
     /** Seals again, with the current key, every sealed file sealed with another one (after a rotation). */

@@ -45,7 +45,7 @@ class AesGcmSealerTest {
     void aMissingKeyFileIsRefusedWhenTheDatabaseHoldsSealedData() {
         assertThatThrownBy(() -> KeyRing.load(db(), null, false))
                 .isInstanceOf(Problem.class)
-                .hasMessageContaining("secrets key file").hasMessageContaining("rg.db.secrets-key").hasMessageContaining("refusing to start");
+                .hasMessageContaining("secrets keys from").hasMessageContaining("rg.db.secrets-key").hasMessageContaining("refusing to start");
         assertThat(dir.resolve("rg.db.secrets-key")).doesNotExist();
     }
 

@@ -67,6 +67,14 @@ class SecretFilesTest {
         return -1;
     }
 
+    /** A server on its own data directory holding one version of wp with {@link #WP_CONFIG}. */
+    private void serverWithWpConfig() {
+        dir = TestServer.tempDir();
+        ts = new TestServer(dir, 0);
+        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
+        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+    }
+
     @Test
     void aFileHoldingASecretIsStoredSealedDeliveredWholeAndShownMasked() throws Exception {
         ts = new TestServer();
@@ -107,10 +115,7 @@ class SecretFilesTest {
 
     @Test
     void aMissingOrWrongSecretsKeyStopsTheStartWithTheReason() throws Exception {
-        dir = TestServer.tempDir();
-        ts = new TestServer(dir, 0);
-        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
-        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+        serverWithWpConfig();
         ts.stopKeepingData();
         ts = null;
         Path key = dir.resolve("rollguard.db.secrets-key");
@@ -118,7 +123,7 @@ class SecretFilesTest {
 
         Files.delete(key);
         assertThatThrownBy(() -> new TestServer(dir, 0)).isInstanceOf(Problem.class)
-                .hasMessageContaining("secrets key file " + key.toAbsolutePath()).hasMessageContaining("refusing to start");
+                .hasMessageContaining("secrets keys from " + key.toAbsolutePath() + ", which is missing").hasMessageContaining("refusing to start");
         assertThat(key).as("no key minted silently").doesNotExist();
 
         // another ring (a key file from another server): refused too, naming the key it lacks
@@ -133,10 +138,7 @@ class SecretFilesTest {
 
     @Test
     void plainTextStoredBeforeIsSealedAtStartAndLeavesNoCopyInTheFiles() throws Exception {
-        dir = TestServer.tempDir();
-        ts = new TestServer(dir, 0);
-        ok(ts.send("PUT", "/api/v1/services/wp", "{}"));
-        ts.push(Map.of("wp-config.php", WP_CONFIG), "first", null);
+        serverWithWpConfig();
         ts.stopKeepingData();
         ts = null;
         // as a server before this one stored it: the file's bytes in plain text, then deleted rows leaving free pages
@@ -164,5 +166,62 @@ class SecretFilesTest {
         ok(ts.send("PUT", "/api/v1/services/wp", "{\"secretPatterns\": [\"shared_phrase\\\\s*=\\\\s*(\\\\S+)\"]}"));
         assertThat(holding(ts.dir, MARKER)).isEmpty();
         assertThat(ts.send("GET", "/api/v1/services/wp/versions/1/files/app.conf", null).body()).isEqualTo("shared_phrase = ********\n");
+    }
+
+    @Test
+    void rotatingTheKeySealsEverythingAgainWithTheNewKeyAndTheOldOneStaysToOpen() throws Exception {
+        serverWithWpConfig();
+        String before = ts.get("/api/v1/secrets").path("currentKey").asText();
+        String viewer = viewer();
+        assertThat(ts.send("POST", "/api/v1/secrets/rotate-key", "{}", viewer).status()).isEqualTo(403);
+
+        JsonNode rotation = TestServer.json(ok(ts.send("POST", "/api/v1/secrets/rotate-key", "{}")));
+        String after = rotation.path("keyId").asText();
+        assertThat(after).isNotEqualTo(before);
+        assertThat(rotation.path("keys").toString()).contains(before, after);
+        assertThat(rotation.path("resealed").path("files").asInt()).isEqualTo(1);
+        List<String> envelopes = ts.server.database().jdbi().withHandle(h -> h.createQuery("SELECT data FROM blobs WHERE sealed")
+                .map((rs, ctx) -> new String(rs.getBytes(1), StandardCharsets.UTF_8)).list());
+        assertThat(envelopes).hasSize(1).allSatisfy(e -> assertThat(Sealer.keyIdOf(e)).isEqualTo(after));
+        JsonNode status = ts.get("/api/v1/secrets");
+        assertThat(status.path("currentKey").asText()).isEqualTo(after);
+        String ring = Files.readString(dir.resolve("rollguard.db.secrets-key"));
+        assertThat(status.toString()).doesNotContain(ring.lines().filter(l -> l.startsWith(after)).findFirst().orElseThrow().split(" ")[1]);
+        // who rotated, when: the audit log
+        assertThat(ts.get("/api/v1/audit?limit=100").toString()).contains("POST /api/v1/secrets/rotate-key");
+
+        ts.stopKeepingData();
+        ts = new TestServer(dir, 0);
+        assertThat(ts.send("GET", "/api/v1/services/wp/versions/1/files/wp-config.php?unmasked=true", null).body()).isEqualTo(WP_CONFIG);
+        // the old key sealed nothing that remains: a leaked key's line may go, the start does not need it
+        ts.stopKeepingData();
+        ts = null;
+        Files.writeString(dir.resolve("rollguard.db.secrets-key"), ring.lines().filter(l -> !l.startsWith(before)).reduce("", (a, b) -> a + b + "\n"));
+        ts = new TestServer(dir, 0);
+        assertThat(ts.send("GET", "/api/v1/services/wp/versions/1/files/wp-config.php?unmasked=true", null).body()).isEqualTo(WP_CONFIG);
+        // but the current key is needed: without it, the start is refused naming it
+        ts.stopKeepingData();
+        ts = null;
+        Files.writeString(dir.resolve("rollguard.db.secrets-key"), ring.lines().filter(l -> !l.startsWith(after)).reduce("", (a, b) -> a + b + "\n"));
+        assertThatThrownBy(() -> new TestServer(dir, 0)).isInstanceOf(Problem.class).hasMessageContaining(after);
+    }
+
+    @Test
+    void aSpecHoldingChannelSecretsRestsSealedAndReadsBackMasked() throws Exception {
+        ts = new TestServer();
+        String spec = "{\"incidents\": {\"channels\": [{\"name\": \"hook\", \"kind\": \"generic\", \"url\": \"https://ops:"
+                + MARKER + "-url@127.0.0.1:9/hook\", \"secret\": \"" + MARKER + "-hmac\"},"
+                + " {\"name\": \"pd\", \"kind\": \"pagerduty\", \"url\": \"https://events.pagerduty.com/v2/enqueue\", \"routingKey\": \""
+                + MARKER + "-rk\"}]}}";
+        ok(ts.send("PUT", "/api/v1/services/wp", spec));
+        assertThat(holding(ts.dir, MARKER)).as("bytes of the data directory").isEmpty();
+        String shown = ts.get("/api/v1/services/wp").toString();
+        assertThat(shown).doesNotContain(MARKER).contains("https://ops:********@127.0.0.1:9/hook");
+        // what the server itself uses: the real values
+        var channels = ts.server.config().service("wp").incidents().channels();
+        assertThat(channels.get(0).url()).contains(MARKER + "-url");
+        assertThat(channels.get(0).secret()).isEqualTo(MARKER + "-hmac");
+        assertThat(channels.get(1).routingKey()).isEqualTo(MARKER + "-rk");
+        assertThat(ts.get("/api/v1/audit?limit=100").toString()).doesNotContain(MARKER);
     }
 }
