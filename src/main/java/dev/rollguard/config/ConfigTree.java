@@ -132,6 +132,11 @@ public final class ConfigTree {
     /** The text of a text file; null for binary files, links and paths not in the tree. */
     public String content(String path) { return files.get(path); }
 
+    /** A file's text however it is encoded ({@link TreeEntry.File#lenientText}); null for a link or no file. */
+    public String lenientText(String path) {
+        return tree.get(path) instanceof TreeEntry.File f ? f.lenientText() : null;
+    }
+
     public int size() { return tree.size(); }
 
     /**
