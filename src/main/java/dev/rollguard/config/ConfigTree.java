@@ -223,6 +223,18 @@ public final class ConfigTree {
         return Hashing.sha256(sb.toString());
     }
 
+    /**
+     * This tree as rules that read lines see it: every binary file as its {@link TreeEntry.File#lenientText} (NUL
+     * shown as U+FFFD, since line diffs keep NUL as a marker). A config file in Latin-1 is still a config file.
+     */
+    public ConfigTree readable() {
+        if (textPaths.size() == tree.values().stream().filter(e -> e instanceof TreeEntry.File).count()) return this;
+        TreeMap<String, TreeEntry> copy = new TreeMap<>(tree);
+        copy.replaceAll((p, e) -> e instanceof TreeEntry.File f && f.binary()
+                ? new TreeEntry.File(f.bytes(), f.lenientText().replace('\0', '\uFFFD'), f.hash()) : e);
+        return new ConfigTree(copy);
+    }
+
     /** This tree with some text files replaced or added. */
     public ConfigTree with(Map<String, String> changes) {
         TreeMap<String, TreeEntry> copy = new TreeMap<>(tree);

@@ -2,6 +2,7 @@ package dev.rollguard.config;
 
 import dev.rollguard.Problem;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -38,6 +39,16 @@ public final class Secrets {
             }
         }
         return new Secrets(ps);
+    }
+
+    /**
+     * Bytes in any encoding with their secrets masked: read as ISO-8859-1 (one character a byte, so everything the
+     * patterns do not touch comes back byte for byte), masked, and written back the same way.
+     */
+    public byte[] maskBytes(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        String masked = mask(text);
+        return masked.equals(text) ? bytes : masked.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     public String mask(String text) {
