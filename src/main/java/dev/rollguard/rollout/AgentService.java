@@ -16,11 +16,11 @@ public final class AgentService {
     private static final int MAX_WAIT_SECONDS = 60;
     private static final HostSignals.Desired TIMED_OUT = new HostSignals.Desired(null);
 
-    private final RolloutService rollouts;
+    private final HostRegistry hosts;
     private final Bundles bundles;
 
-    public AgentService(RolloutService rollouts, Bundles bundles) {
-        this.rollouts = rollouts;
+    public AgentService(HostRegistry hosts, Bundles bundles) {
+        this.hosts = hosts;
         this.bundles = bundles;
     }
 
@@ -29,17 +29,17 @@ public final class AgentService {
     }
 
     /** As above; an {@code enrolment} token registers hosts only up to its limit. */
-    public AgentProtocol.Registered register(AgentProtocol.Register r, RolloutService.Enrolment enrolment) {
+    public AgentProtocol.Registered register(AgentProtocol.Register r, HostRegistry.Enrolment enrolment) {
         if (r.service() == null || r.env() == null || r.host() == null) {
             throw Problem.badRequest("invalid_request", "register needs 'service', 'env' and 'host'");
         }
-        HostInfo h = rollouts.register(r.service(), r.env(), r.host(), r.labels(), enrolment);
+        HostInfo h = hosts.register(r.service(), r.env(), r.host(), r.labels(), enrolment);
         return new AgentProtocol.Registered(h.host(), h.desiredVersion(), REPORT_INTERVAL_MILLIS);
     }
 
     /** Completes when the report is committed, with the version the host should run. */
     public CompletableFuture<AgentProtocol.Desired> report(String service, String env, String host, AgentProtocol.Report r) {
-        return rollouts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.failure(), r.samples())
+        return hosts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.failure(), r.samples())
                 .thenApply(v -> new AgentProtocol.Desired(v, null));
     }
 
@@ -50,6 +50,15 @@ public final class AgentService {
      */
     public CompletableFuture<AgentProtocol.Desired> poll(String service, String env, String host, String known, String bundleMode,
                                                           Integer waitSeconds) {
+        return poll(service, env, host, known, bundleMode, waitSeconds, false);
+    }
+
+    /**
+     * As above; {@code enrolled}: the caller is the host's own agent (an enrolment token), the only one whose inline bundle
+     * carries secret values opened. A person polling as a host sees them masked.
+     */
+    public CompletableFuture<AgentProtocol.Desired> poll(String service, String env, String host, String known, String bundleMode,
+                                                          Integer waitSeconds, boolean enrolled) {
         String k = known == null ? "" : known;
         if (bundleMode != null && !bundleMode.equals(AgentProtocol.INLINE) && !bundleMode.equals(AgentProtocol.NONE)) {
             throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
@@ -57,9 +66,9 @@ public final class AgentService {
         boolean inline = AgentProtocol.INLINE.equals(bundleMode);
         int wait = waitSeconds == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS, waitSeconds));
         return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos())
-                .thenApply(version -> AgentProtocol.Desired.withBundleJson(version, inline ? inlineBundle(service, version, k) : null,
+                .thenApply(version -> new AgentProtocol.Desired(version, inline ? inlineBundle(service, env, host, version, k, enrolled) : null,
                         // the probes go with a version the host is about to stage, not with every answer
-                        version == null || same(version, k) ? null : rollouts.preflight(service)));
+                        version == null || same(version, k) ? null : hosts.preflight(service)));
     }
 
     /**
@@ -68,10 +77,10 @@ public final class AgentService {
      * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
      */
     private CompletableFuture<Integer> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
-        CompletableFuture<HostSignals.Desired> signal = rollouts.signals().await(service, env, host);
+        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host);
         Integer now;
         try {
-            now = rollouts.desiredVersion(service, env, host);
+            now = hosts.desiredVersion(service, env, host);
         } catch (RuntimeException e) {
             signal.cancel(false);
             throw e;
@@ -82,18 +91,19 @@ public final class AgentService {
             return CompletableFuture.completedFuture(now);
         }
         return signal.completeOnTimeout(TIMED_OUT, left, TimeUnit.NANOSECONDS).thenCompose(d -> {
-            if (d == TIMED_OUT) return CompletableFuture.completedFuture(rollouts.desiredVersion(service, env, host));
+            if (d == TIMED_OUT) return CompletableFuture.completedFuture(hosts.desiredVersion(service, env, host));
             // a wake-up without the version (hosts woken with different ones) re-reads it
-            Integer version = d == null ? rollouts.desiredVersion(service, env, host) : d.version();
+            Integer version = d == null ? hosts.desiredVersion(service, env, host) : d.version();
             if (!same(version, known)) return CompletableFuture.completedFuture(version);
             return awaitChange(service, env, host, known, deadlineNanos);
         });
     }
 
-    private String inlineBundle(String service, Integer version, String known) {
+    /** The version as rendered for this host, when it is new to the host and small enough to ride along. */
+    private AgentProtocol.Bundle inlineBundle(String service, String env, String host, Integer version, String known, boolean enrolled) {
         if (version == null || same(version, known)) return null;
-        String json = bundles.json(service, version);
-        return json.length() <= INLINE_BUNDLE_CHARS ? json : null;
+        AgentProtocol.Bundle bundle = enrolled ? bundles.forAgent(service, version, env, host) : bundles.withSecretsMasked(service, version, env, host);
+        return bundle.chars() <= INLINE_BUNDLE_CHARS ? bundle : null;
     }
 
     private static boolean same(Integer desired, String known) {
