@@ -140,6 +140,11 @@ public final class ConfigTree {
     /** The text of a text file; null for binary files, links and paths not in the tree. */
     public String content(String path) { return files.get(path); }
 
+    /** A file's text however it is encoded ({@link TreeEntry.File#lenientText}); null for a link or no file. */
+    public String lenientText(String path) {
+        return tree.get(path) instanceof TreeEntry.File f ? f.lenientText() : null;
+    }
+
     public int size() { return tree.size(); }
 
     /**
@@ -229,6 +234,18 @@ public final class ConfigTree {
         meta.forEach((p, m) -> sb.append("meta:").append(p).append('\0').append(m.mode() == null ? "" : FileMeta.octal(m.mode()))
                 .append('\0').append(m.owner() == null ? "" : m.owner()).append('\0').append(m.group() == null ? "" : m.group()).append('\n'));
         return Hashing.sha256(sb.toString());
+    }
+
+    /**
+     * This tree as rules that read lines see it: every binary file as its {@link TreeEntry.File#lenientText} (NUL
+     * shown as U+FFFD, since line diffs keep NUL as a marker). A config file in Latin-1 is still a config file.
+     */
+    public ConfigTree readable() {
+        if (textPaths.size() == tree.values().stream().filter(e -> e instanceof TreeEntry.File).count()) return this;
+        TreeMap<String, TreeEntry> copy = new TreeMap<>(tree);
+        copy.replaceAll((p, e) -> e instanceof TreeEntry.File f && f.binary()
+                ? new TreeEntry.File(f.bytes(), f.lenientText().replace('\0', '\uFFFD'), f.hash()) : e);
+        return new ConfigTree(copy, meta);
     }
 
     /** This tree with some text files replaced or added; modes and owners stay with their paths. */

@@ -57,6 +57,16 @@ public final class Secrets {
     }
 
     /**
+     * Bytes in any encoding with their secrets masked: read as ISO-8859-1 (one character a byte, so everything the
+     * patterns do not touch comes back byte for byte), masked, and written back the same way.
+     */
+    public byte[] maskBytes(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        String masked = mask(text);
+        return masked.equals(text) ? bytes : masked.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
      * Whether these bytes hold a secret (a pattern finds a non-empty value): such a file is stored sealed. Read as UTF-8
      * when they are, else as Latin-1, so one stray byte cannot hide a password from the patterns.
      */

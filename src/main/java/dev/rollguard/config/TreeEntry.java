@@ -22,6 +22,16 @@ public sealed interface TreeEntry {
     /** {@code text} is the decoded content, or null for binary files (images, fonts, archives). */
     record File(byte[] bytes, String text, String hash) implements TreeEntry {
         public boolean binary() { return text == null; }
+
+        /**
+         * The text as a rule or a person should read it, whatever the encoding: the UTF-8 text, else the bytes as
+         * ISO-8859-1 (every byte one character, so ASCII names such as DB_PASSWORD read as they are written in a
+         * Latin-1 file; NUL and other control bytes stay characters). One invalid byte must not make a file unreadable
+         * to the risk rules and the masker.
+         */
+        public String lenientText() {
+            return text != null ? text : new String(bytes, StandardCharsets.ISO_8859_1);
+        }
         public long size() { return bytes.length; }
     }
 

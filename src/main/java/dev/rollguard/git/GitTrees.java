@@ -21,8 +21,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,22 +129,40 @@ public final class GitTrees {
         }
     }
 
+    /**
+     * Writes one entry without following any link: a crafted commit can hold a symlink {@code a -> /outside} and a
+     * directory {@code a/} (two entries of one name), and writing {@code a/x} through the link would write outside the
+     * tree as whoever pushes. Every directory on the way is made here and must be a real directory; files and links are
+     * created new (O_EXCL), never written through something already there.
+     */
     private static void write(TreeWalk tree, ObjectReader reader, Path into, List<String> skipped) throws IOException {
         String name = tree.getPathString();
         Path target = into.resolve(name).normalize();
-        if (!target.startsWith(into)) throw Problem.badRequest("path_traversal", "path escapes the tree: " + name);
+        if (!target.startsWith(into) || target.equals(into)) throw Problem.badRequest("path_traversal", "path escapes the tree: " + name);
         FileMode mode = tree.getFileMode(0);
         if (mode == FileMode.GITLINK) {
             skipped.add(name + " (submodule)");
             return;
         }
-        Files.createDirectories(target.getParent());
+        Path dir = into;
+        for (Path part : into.relativize(target.getParent() == null ? into : target.getParent())) {
+            if (part.toString().isEmpty()) continue;
+            dir = dir.resolve(part);
+            if (Files.isSymbolicLink(dir) || (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS))) {
+                throw Problem.badRequest("invalid_git_tree", "'" + name + "' lies under '" + into.relativize(dir)
+                        + "', which this commit also has as a file or a symlink: nothing was pushed");
+            }
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) Files.createDirectory(dir);
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw Problem.badRequest("invalid_git_tree", "'" + name + "' appears twice in this commit's tree: nothing was pushed");
+        }
         byte[] bytes = reader.open(tree.getObjectId(0)).getBytes();
         if (mode == FileMode.SYMLINK) {
             Files.createSymbolicLink(target, Path.of(new String(bytes, StandardCharsets.UTF_8)));
             return;
         }
-        Files.write(target, bytes);
+        Files.write(target, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         // Git keeps one bit: executable (100755) or not (100644); the umask of this machine must not add to it
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode == FileMode.EXECUTABLE_FILE ? "rwxr-xr-x" : "rw-r--r--"));
     }

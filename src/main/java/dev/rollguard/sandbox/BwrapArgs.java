@@ -30,7 +30,8 @@ final class BwrapArgs {
         cmd.add(tools.bwrap().toString());
         // every namespace: no network (only a loopback of its own), no other processes, no IPC, its own host name
         cmd.addAll(List.of("--unshare-all", "--unshare-user", "--uid", String.valueOf(Sandbox.UID), "--gid", String.valueOf(Sandbox.GID),
-                "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"));
+                // no user namespaces inside: the kernel's namespace code is where sandbox escapes have come from
+                "--disable-userns", "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"));
         for (Path p : system) cmd.addAll(List.of("--ro-bind", p.toString(), p.toString()));
         links.forEach((link, target) -> cmd.addAll(List.of("--symlink", target, link)));
         cmd.addAll(List.of("--dev", "/dev"));
@@ -43,6 +44,8 @@ final class BwrapArgs {
         }
         // after the job's mounts, so a tree mounted at /etc cannot bring its own passwd
         etc.forEach((target, source) -> cmd.addAll(List.of("--ro-bind", source.toString(), target)));
+        // the root and /dev are tmpfs without a size: read only once laid out, so the job's sized tmpfs are all it can fill
+        cmd.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));
         Map<String, String> env = new TreeMap<>(job.env());
         env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
         env.forEach((k, v) -> cmd.addAll(List.of("--setenv", k, v)));

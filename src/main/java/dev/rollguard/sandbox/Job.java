@@ -25,6 +25,23 @@ public record Job(List<String> command, List<Mount> mounts, Map<String, String> 
         env = Map.copyOf(env);
         workDir = workDir == null ? "/" : workDir;
         limits = limits == null ? Limits.DEFAULT : limits;
+        long ceiling = memoryCeiling(mounts, limits);
+        if (ceiling > MEMORY_CEILING) {
+            throw new IllegalArgumentException("a sandbox job may hold " + (ceiling >> 20) + " MiB of memory; at most "
+                    + (MEMORY_CEILING >> 20) + " MiB are allowed (address space times processes, plus its tmpfs)");
+        }
+    }
+
+    /** The most memory one job can hold, as a whole: every process at its address-space limit, every tmpfs full. */
+    public static final long MEMORY_CEILING = 2304L << 20;
+
+    /**
+     * What a job can hold at most. The root and /dev are read only, so what it can write to memory is its sized tmpfs;
+     * what its processes can map is their address-space limit times how many there may be.
+     */
+    static long memoryCeiling(List<Mount> mounts, Limits limits) {
+        long tmpfs = mounts.stream().mapToLong(m -> m instanceof Tmpfs t ? t.sizeBytes() : 0).sum();
+        return limits.memoryBytes() * limits.processes() + tmpfs;
     }
 
     /** A host path or an empty file system made visible inside the sandbox. */
@@ -51,7 +68,11 @@ public record Job(List<String> command, List<Mount> mounts, Map<String, String> 
      * @param outputBytes output kept; the rest is read and dropped
      */
     public record Limits(Duration timeout, long memoryBytes, int processes, long fileBytes, int cpuSeconds, int outputBytes) {
-        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(60), 1L << 30, 64, 64L << 20, 60, 64 * 1024);
+        /**
+         * 128 MiB of address space for each of 16 processes: {@code apache2 -t} with mod_php and WordPress's config runs
+         * in less, and the sandbox's init, a shell and a pipeline fit in the count.
+         */
+        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(60), 128L << 20, 16, 64L << 20, 60, 64 * 1024);
 
         public Limits withTimeout(Duration t) {
             return new Limits(t, memoryBytes, processes, fileBytes, Math.max(cpuSeconds, (int) Math.min(Integer.MAX_VALUE, t.toSeconds() + 1)),

@@ -6,9 +6,15 @@ import dev.rollguard.Problem;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -45,6 +51,7 @@ public final class Database implements AutoCloseable {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
+            ownerOnly(file);
         } catch (Exception e) {
             throw new Problem(500, "storage_unavailable", "cannot create database directory for " + file + ": " + e.getMessage());
         }
@@ -60,6 +67,26 @@ public final class Database implements AutoCloseable {
         c.setMaximumPoolSize(8);
         c.setPoolName("rollguard-sqlite");
         return new Database(new HikariDataSource(c), Kind.SQLITE, "sqlite:" + file.toAbsolutePath());
+    }
+
+    /**
+     * The database holds sealed secrets, tokens' hashes and the audit log: a new file is made 0600 before SQLite opens
+     * it (SQLite gives its -wal and -shm files the database file's mode), whatever the umask of whoever started the
+     * server; an existing file that everyone may read loses the others' bits (the group's are the operator's choice).
+     */
+    static void ownerOnly(Path file) throws IOException {
+        if (!file.getFileSystem().supportedFileAttributeViews().contains("posix")) return;
+        if (!Files.exists(file)) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (FileAlreadyExistsException raced) {
+                // made by another server starting at the same moment: checked below like any existing file
+            }
+        }
+        Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(file));
+        if (perms.removeAll(EnumSet.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE))) {
+            Files.setPosixFilePermissions(file, perms);
+        }
     }
 
     private static Database postgres(String location) {

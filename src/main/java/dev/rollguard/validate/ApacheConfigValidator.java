@@ -84,6 +84,8 @@ public final class ApacheConfigValidator implements Validator {
         int slash = main.lastIndexOf('/');
         String dir = slash < 0 ? "" : main.substring(0, slash);
         String serverRoot = dir.isEmpty() ? mount : mount + "/" + dir;
+        List<Finding> foreign = ConfigTest.foreignModules(RULE, input.tree(), ConfigTest.APACHE_LOADS, serverRoot);
+        if (!foreign.isEmpty()) return foreign;
         Map<String, String> env = new LinkedHashMap<>(runAs(input.tree().contains(dir.isEmpty() ? "envvars" : dir + "/envvars")
                 ? input.tree().content(dir.isEmpty() ? "envvars" : dir + "/envvars") : ""));
         env.putAll(Map.of("APACHE_RUN_DIR", "/run/apache2", "APACHE_PID_FILE", "/run/apache2/apache2.pid",

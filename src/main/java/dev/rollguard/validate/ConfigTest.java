@@ -2,6 +2,7 @@ package dev.rollguard.validate;
 
 import dev.rollguard.config.ConfigTree;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -55,6 +56,36 @@ final class ConfigTest {
             if (m.equals(r) || m.startsWith(r + "/")) return false;
         }
         return true;
+    }
+
+    /** Apache's directives that load a shared object: {@code LoadModule name path} and {@code LoadFile path}. */
+    static final Pattern APACHE_LOADS = Pattern.compile("(?im)^[ \\t]*(?:LoadModule[ \\t]+\\S+|LoadFile)[ \\t]+\"?([^\"\\s]+)");
+    /** nginx's {@code load_module path;}. */
+    static final Pattern NGINX_LOADS = Pattern.compile("(?m)^[ \\t]*load_module[ \\t]+[\"']?([^\"';\\s]+)");
+
+    /**
+     * Shared objects the config would load from anywhere but the system's /usr: a pushed {@code .so} loaded by the
+     * config test would run the pusher's code inside {@code apache2 -t}/{@code nginx -t}. Each becomes an error and the
+     * config test does not run. A relative path is resolved against {@code base} (ServerRoot, nginx's prefix); a path
+     * naming a variable cannot be resolved here and is refused too.
+     */
+    static List<Finding> foreignModules(String rule, ConfigTree tree, Pattern loads, String base) {
+        List<Finding> out = new ArrayList<>();
+        for (String path : tree.paths()) {
+            String text = tree.lenientText(path);
+            if (text == null) continue;
+            Matcher m = loads.matcher(text);
+            while (m.find()) {
+                String module = m.group(1);
+                String resolved = Path.of(module.startsWith("/") ? module : base + "/" + module).normalize().toString();
+                if (!resolved.startsWith("/usr/") || module.contains("$")) {
+                    int line = 1 + (int) text.substring(0, m.start(1)).chars().filter(c -> c == '\n').count();
+                    out.add(Finding.error(rule, path, line, 0, "loads " + module + ": modules are loaded only from the system (/usr), "
+                            + "never from the tree; the config test did not run"));
+                }
+            }
+        }
+        return out;
     }
 
     /**

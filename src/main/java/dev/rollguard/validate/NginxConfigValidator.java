@@ -54,6 +54,8 @@ public final class NginxConfigValidator implements Validator {
         String mount = ConfigTest.mountPoint(main, input.settings().deployPath(), "/etc/nginx");
         int slash = main.lastIndexOf('/');
         String prefix = slash < 0 ? mount : mount + "/" + main.substring(0, slash);
+        List<Finding> foreign = ConfigTest.foreignModules(RULE, input.tree(), ConfigTest.NGINX_LOADS, prefix);
+        if (!foreign.isEmpty()) return foreign;
         Job job = new Job(List.of(nginx.get().toString(), "-t", "-q", "-e", "stderr", "-p", prefix + "/", "-c", mount + "/" + main),
                 List.of(new Job.ReadOnly(input.materializedFor(sandbox), mount),
                         new Job.Tmpfs("/run", 8L << 20), new Job.Link("/run", "/var/run"),

@@ -159,7 +159,8 @@ final class PhpLintPool implements AutoCloseable {
         }
         cmd.add("/phplint.php");
         // CPU time accumulates over a worker's life: it is bounded per file by the watchdog, and workers are recycled
-        Job.Limits limits = new Job.Limits(Duration.ofDays(365), 1L << 30, 16, 64L << 20, 3600, 0);
+        // one PHP process (memory_limit 256M) beside the sandbox's own: 512 MiB of address space each is plenty
+        Job.Limits limits = new Job.Limits(Duration.ofDays(365), 512L << 20, 4, 64L << 20, 3600, 0);
         Job job = new Job(cmd, List.of(new Job.ReadOnly(driver(), "/phplint.php"), new Job.Tmpfs("/scratch", 96L << 20),
                 new Job.Tmpfs("/tmp", 8L << 20)), Map.of(), "/scratch", limits, false);
         try {

@@ -24,7 +24,8 @@ public final class RiskRules {
         List<ValidationSettings.RiskRule> rules = (settings == null ? ValidationSettings.DEFAULT : settings).riskRules();
         if (rules.isEmpty()) return List.of();
         List<String> reasons = new ArrayList<>();
-        List<TreeDiff.FileDiff> diffs = TreeDiff.between(from, to, "a", "b");
+        // files in any encoding: one Latin-1 byte in a comment must not hide a password change from the rules
+        List<TreeDiff.FileDiff> diffs = TreeDiff.between(from == null ? null : from.readable(), to.readable(), "a", "b");
         for (ValidationSettings.RiskRule rule : rules) {
             PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + rule.pathGlob());
             Pattern line = Pattern.compile(rule.lineRegex());

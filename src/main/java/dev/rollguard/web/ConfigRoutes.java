@@ -113,8 +113,13 @@ public final class ConfigRoutes {
             if (entry instanceof TreeEntry.Link l) {
                 ctx.header("X-Symlink-Target", l.target()).contentType("text/plain; charset=utf-8").result("symlink -> " + l.target() + "\n");
             } else if (entry instanceof TreeEntry.File f && f.binary()) {
-                // described, not dumped; the bytes as they are with download=true (secret masking is for text only)
-                if ("true".equals(ctx.queryParam("download"))) ctx.contentType("application/octet-stream").result(f.bytes());
+                // described, not dumped; with download=true the bytes as they are for agents and admins, and for everyone
+                // else with secrets masked (a config file in another encoding is a "binary" file with passwords in it)
+                if ("true".equals(ctx.queryParam("download"))) {
+                    String service = ctx.pathParam("service");
+                    boolean raw = Access.isAgent(ctx) || Access.can(ctx, Permission.ADMIN, service);
+                    ctx.contentType("application/octet-stream").result(raw ? f.bytes() : config.service(service).secrets().maskBytes(f.bytes()));
+                }
                 else ctx.contentType("text/plain; charset=utf-8").result(TreeDiff.describeBinary(f) + "\n");
             } else {
                 // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The sandbox itself, really run (bubblewrap is installed by .ci/run), and the command line it builds. */
 class SandboxTest {
@@ -83,7 +84,7 @@ class SandboxTest {
         assertThat(slow.timedOut()).isTrue();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
 
-        Job.Limits small = new Job.Limits(Duration.ofSeconds(30), 256L << 20, 16, 1 << 20, 30, 4096);
+        Job.Limits small = new Job.Limits(Duration.ofSeconds(30), 256L << 20, 8, 1 << 20, 30, 4096);
         Sandbox.Result memory = sh("python3 -c 'b = bytearray(1024 * 1024 * 1024); print(\"ALLOCATED\")' 2>&1", small);
         assertThat(memory.output()).doesNotContain("ALLOCATED").contains("MemoryError");
 
@@ -93,6 +94,24 @@ class SandboxTest {
         Sandbox.Result big = sh("dd if=/dev/zero of=/tmp/big bs=1M count=8 2>&1; yes", small.withTimeout(Duration.ofSeconds(2)));
         assertThat(big.output()).containsAnyOf("File too large", "File size limit exceeded");
         assertThat(big.output().length()).isLessThanOrEqualTo(4096);
+    }
+
+    /**
+     * Issue 25 item 3: what a job can hold is bounded as a whole. The root and /dev (tmpfs without a size) are read
+     * only, so its sized tmpfs are all it can fill; no user namespace can be made inside; and a job whose processes and
+     * tmpfs could hold more than the ceiling is refused before it runs.
+     */
+    @Test
+    void theSandboxAsAWholeIsBounded() {
+        Sandbox.Result r = sh("echo x > /x 2>&1 || echo ROOT-READ-ONLY; echo x > /dev/x 2>&1 || echo DEV-READ-ONLY; "
+                + "echo x > /tmp/x && echo TMP-WRITABLE; echo x > /dev/null && echo NULL-WRITABLE; unshare -U true 2>&1 || echo NO-USER-NAMESPACE");
+        assertThat(r.output()).contains("ROOT-READ-ONLY", "DEV-READ-ONLY", "TMP-WRITABLE", "NULL-WRITABLE", "NO-USER-NAMESPACE");
+        assertThat(Job.memoryCeiling(List.of(new Job.Tmpfs("/tmp", 64L << 20)), Job.Limits.DEFAULT)).isLessThanOrEqualTo(Job.MEMORY_CEILING);
+        assertThatThrownBy(() -> new Job(List.of("/bin/true"), List.of(), Map.of(), "/",
+                new Job.Limits(Duration.ofSeconds(1), 1L << 30, 64, 1 << 20, 1, 0), false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 2304 MiB");
+        assertThatThrownBy(() -> new Job(List.of("/bin/true"), List.of(new Job.Tmpfs("/tmp", 4L << 30)), Map.of(), "/", Job.Limits.DEFAULT, false))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -105,7 +124,7 @@ class SandboxTest {
         assertThat(dropped.subList(0, 3)).containsExactly("/usr/bin/setpriv", "--reuid=65534", "--regid=65534");
         assertThat(String.join(" ", dropped)).contains("--unshare-all --unshare-user --uid 65534 --gid 65534", "--clearenv",
                 "--ro-bind /usr /usr", "--symlink usr/lib /lib", "--ro-bind /x/tree /tree", "--ro-bind /s/passwd /etc/passwd",
-                "--setenv A b", "--chdir /tree", "/usr/bin/prlimit --as=" + (1L << 30)).doesNotContain("--proc", "--share-net", "--bind ");
+                "--setenv A b", "--chdir /tree", "/usr/bin/prlimit --as=" + (128L << 20), "--disable-userns", "--remount-ro /dev --remount-ro /").doesNotContain("--proc", "--share-net", "--bind ");
         assertThat(dropped.get(dropped.size() - 1)).isEqualTo("/usr/bin/true");
         List<String> userns = BwrapArgs.command(BwrapArgs.Launch.USER_NAMESPACE, tools, List.of(), Map.of(), Map.of(), job);
         assertThat(userns.get(0)).isEqualTo("/usr/bin/bwrap");

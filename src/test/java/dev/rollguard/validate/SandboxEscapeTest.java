@@ -101,6 +101,31 @@ class SandboxEscapeTest {
         assertThat(message(apache, "Include /etc/passwd")).contains("outside the tree").doesNotContain("root:");
     }
 
+    /** Issue 25 item 3: a pushed shared object is never loaded into a config test (it would run the pusher's code there). */
+    @Test
+    void configTestsLoadNoModuleFromTheTree() {
+        needSandbox();
+        Parts.need("APACHE", Processes.which("apache2", "httpd").isPresent(), "apache2 is not installed");
+        ApacheConfigValidator apache = new ApacheConfigValidator(sandbox);
+        String elf = "\u007fELF pretend shared object";
+        for (String directive : List.of("LoadModule evil_module evil.so", "LoadModule evil_module /etc/apache2/evil.so", "LoadFile evil.so",
+                "  loadmodule evil_module \"../apache2/evil.so\"", "LoadModule evil_module ${MODS}/evil.so",
+                "LoadModule evil_module /usr/lib/apache2/modules/../../../../etc/apache2/evil.so")) {
+            List<Finding> f = Trees.run(apache, files("apache2.conf", apacheConf(directive + "\n"), "evil.so", elf));
+            assertThat(f).as(directive).singleElement().extracting(Finding::message).asString()
+                    .contains("modules are loaded only from the system", "the config test did not run");
+            assertThat(f.get(0).line()).isEqualTo(6);
+        }
+        // the system's own modules load as on a host
+        assertThat(Trees.run(apache, files("apache2.conf", apacheConf("LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so\n"))))
+                .isEmpty();
+        if (Processes.which("nginx").isPresent()) {
+            NginxConfigValidator nginx = new NginxConfigValidator(sandbox);
+            List<Finding> f = Trees.run(nginx, files("nginx.conf", "load_module /etc/nginx/evil.so;\nevents {}\n", "evil.so", elf));
+            assertThat(f).singleElement().extracting(Finding::message).asString().contains("modules are loaded only from the system");
+        }
+    }
+
     @Test
     void nginxConfigTestSeesNothingOutsideTheTree() throws IOException {
         needSandbox();
