@@ -4,6 +4,7 @@ import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.HttpProbe;
+import dev.rollguard.agent.ReplaySet;
 import dev.rollguard.agent.Safeguards;
 import dev.rollguard.agent.ShadowCommand;
 import dev.rollguard.agent.Watchdog;
@@ -75,6 +76,11 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--preflight-timeout-seconds", description = "Start and probe within (default 20 s)")
     Integer preflightTimeout;
 
+    @Option(names = "--preflight-replay-routes", defaultValue = "1000",
+            description = "With --preflight and --access-log: how many distinct routes of this host's recent GET/HEAD requests to keep "
+                    + "for preflight's replay (0: no replay; default ${DEFAULT-VALUE}); the service spec's preflight.replay says how many are sent")
+    int replayCapacity;
+
     @Option(names = "--watchdog-seconds", defaultValue = "0",
             description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
     long watchdogSeconds;
@@ -105,7 +111,10 @@ public final class AgentCommand implements Callable<Integer> {
             return 2;
         }
         HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
-        AccessLogTail tail = accessLog == null ? null : new AccessLogTail(accessLog, window, true);
+        // the access log feeds preflight's replay too: this host's own recent requests, replayed to the staged tree
+        ReplaySet replay = accessLog == null || preflight == null || replayCapacity <= 0 ? null : new ReplaySet(replayCapacity);
+        safeguards = safeguards.withReplay(replay);
+        AccessLogTail tail = accessLog == null ? null : new AccessLogTail(accessLog, window, replay, true);
         HttpProbe probe = probes == null ? null : new HttpProbe(probes, Duration.ofMillis(Math.max(100, reportMillis / 5)), window);
         Agent agent = new Agent(new Agent.Config(servers, service, env, host, target, preApply, reload, keep,
                 Duration.ofMillis(reportMillis), null, null, token).withSafeguards(safeguards), window, Clock.systemUTC()).start();
