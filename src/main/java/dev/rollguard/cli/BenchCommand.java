@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint, judgement, accuracy")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint, judgement, accuracy, preflight")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +36,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final class Suites implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return List.of("validate", "rollout", "push", "phplint", "judgement", "accuracy").iterator();
+            return List.of("validate", "rollout", "push", "phplint", "judgement", "accuracy", "preflight").iterator();
         }
     }
 
@@ -44,10 +44,10 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> sizes;
 
     @Option(names = "--runs", description = "validate: measured runs per size after 2 warm-up runs (default 5); "
-            + "judgement: releases per scenario (default 200)")
+            + "judgement: releases per scenario (default 200); preflight: changes per kind (default 10)")
     Integer runs;
 
-    @Option(names = "--seed", defaultValue = "1", description = "judgement: seed of the synthetic releases; accuracy: mutation seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", description = "judgement: seed of the synthetic releases; accuracy, preflight: mutation seed (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
@@ -112,6 +112,11 @@ public final class BenchCommand implements Callable<Integer> {
                 JudgementBenchmark.print(JudgementBenchmark.run(seed, n, AnalysisSettings.DEFAULT), seed, n, out);
                 return 0;
             }
+            case "preflight" -> {
+                int n = runs == null ? 10 : runs;
+                if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
+                return dev.rollguard.demo.PreflightBenchmark.run(n, seed, out);
+            }
             case "phplint" -> {
                 return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",
                         System.getProperty("user.home") + "/.cache/rollguard/wordpress")), out);
@@ -120,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy)");
+                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy, preflight)");
         }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");
