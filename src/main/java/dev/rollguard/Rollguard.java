@@ -16,10 +16,16 @@ import dev.rollguard.metrics.OperationalMetrics;
 import dev.rollguard.prometheus.PrometheusClient;
 import dev.rollguard.prometheus.PrometheusSource;
 import dev.rollguard.rollout.AgentService;
+import dev.rollguard.rollout.HostRegistry;
 import dev.rollguard.rollout.HostSignals;
+import dev.rollguard.rollout.Observations;
+import dev.rollguard.rollout.Orchestrator;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.rollout.RolloutStore;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.secrets.AesGcmSealer;
+import dev.rollguard.secrets.KeyRing;
+import dev.rollguard.secrets.Sealer;
 import dev.rollguard.storage.Database;
 import dev.rollguard.storage.Duty;
 import dev.rollguard.storage.Leases;
@@ -90,6 +96,8 @@ public final class Rollguard implements AutoCloseable {
     private final Database database;
     private final ConfigService config;
     private final RolloutService rollouts;
+    private final HostRegistry hosts;
+    private final Orchestrator orchestrator;
     private final PrometheusSource prometheus;
     private final ApiServer api;
     private final IncidentService incidents;
@@ -102,11 +110,13 @@ public final class Rollguard implements AutoCloseable {
     private final Replication replication;
     private final Sandbox sandbox;
     private final Validation validation;
+    private final Sealer sealer;
 
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
         this.database = Database.open(settings.database());
+        this.sealer = new AesGcmSealer(KeyRing.load(settings.database(), System.getenv(KeyRing.ENV), true));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
         this.sandbox = Sandbox.detect();
@@ -116,29 +126,34 @@ public final class Rollguard implements AutoCloseable {
                 false, PhpLintCache.inMemory(50_000));
         this.config = new ConfigService(new ConfigStore(database.jdbi()), validation, settings.limits(), clock);
         HealthStore health = new HealthStore();
-        this.rollouts = new RolloutService(config, new RolloutStore(database.jdbi()), health, new HostSignals(), clock);
+        RolloutStore rolloutStore = new RolloutStore(database.jdbi());
+        HostSignals signals = new HostSignals();
+        this.hosts = new HostRegistry(config, rolloutStore, health, signals, clock);
+        Observations observations = new Observations(rolloutStore, health, clock);
+        this.orchestrator = new Orchestrator(config, rolloutStore, signals, observations, clock);
+        this.rollouts = new RolloutService(config, rolloutStore, health, orchestrator, observations, clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
         Notifier notifier = new Notifier(incidentStore, clock);
         // the link base is known once the port is: a holder filled after start
         String[] base = {settings.publicUrl()};
-        this.incidents = new IncidentService(config, rollouts, incidentStore, notifier, clock, () -> base[0]);
+        this.incidents = new IncidentService(config, rollouts, health, incidentStore, notifier, clock, () -> base[0]);
         // several servers may share one database: each background duty runs on the holder of its lease
         Leases leases = new Leases(database.jdbi(), clock, replica);
-        Duty orchestrator = new Duty(leases, "orchestrator");
+        Duty orchestrating = new Duty(leases, "orchestrator");
         Duty monitor = new Duty(leases, "incident-monitor");
         Duty webhooks = new Duty(leases, "webhooks");
-        duties = List.of(orchestrator, monitor, webhooks);
-        rollouts.runOnlyWhen(orchestrator);
+        duties = List.of(orchestrating, monitor, webhooks);
+        orchestrator.runOnlyWhen(orchestrating);
         prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(), clock);
-        prometheus.runOnlyWhen(orchestrator);
-        rollouts.watchGaps(prometheus);
+        prometheus.runOnlyWhen(orchestrating);
+        orchestrator.watchGaps(prometheus);
         OperationalMetrics operational = new OperationalMetrics(metrics, config, rollouts, notifier, prometheus);
         incidents.runOnlyWhen(monitor);
         notifier.runOnlyWhen(webhooks);
         if (database.kind() == Database.Kind.POSTGRESQL) {
             replication = new Replication(database, clock, replica);
-            rollouts.announceWith(replication::announce);
-            replication.listen(c -> rollouts.changedElsewhere(c.service(), c.env(), c.hosts()));
+            orchestrator.announceWith(replication::announce);
+            replication.listen(c -> hosts.changedElsewhere(c.service(), c.env(), c.hosts()));
             health.onReport(replication::publish);
             replication.copyInto(health, new Duty(leases, "health-prune"));
         } else {
@@ -158,7 +173,7 @@ public final class Rollguard implements AutoCloseable {
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
             Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
             var bundles = new Bundles(config, 64L << 20);
-            RolloutRoutes.registerAgentProtocol(server, new AgentService(rollouts, bundles));
+            RolloutRoutes.registerAgentProtocol(server, new AgentService(hosts, bundles));
             AuthRoutes.register(server, auth, audit, config);
             server.onStorageFull(storage::failed);
             server.get("/api/v1/health", Permission.PUBLIC, ctx -> {
@@ -174,12 +189,13 @@ public final class Rollguard implements AutoCloseable {
         try {
             api.start(settings.host(), settings.port());
             if (base[0] == null) base[0] = "http://" + settings.host() + ":" + api.port();
-            rollouts.startLoop(settings.tick());
+            orchestrator.startLoop(settings.tick());
             prometheus.start(Duration.ofMillis(250));
             incidents.start(Duration.ofMillis(250));
         } catch (RuntimeException e) {
             prometheus.close();
-            rollouts.close();
+            orchestrator.close();
+            hosts.close();
             incidents.close();
             validation.close();
             sandbox.close();
@@ -207,10 +223,14 @@ public final class Rollguard implements AutoCloseable {
     public String url() { return "http://127.0.0.1:" + api.port(); }
     public ConfigService config() { return config; }
     public RolloutService rollouts() { return rollouts; }
+    public HostRegistry hosts() { return hosts; }
+    public Orchestrator orchestrator() { return orchestrator; }
     public IncidentService incidents() { return incidents; }
     public String replica() { return replica; }
     public AuthService auth() { return auth; }
     public AuditLog audit() { return audit; }
+    /** Seals what is stored at rest; opens it only where it is delivered. */
+    public Sealer sealer() { return sealer; }
 
     /** Every route with the permission it declares. */
     public List<ApiServer.Route> routes() { return api.routes(); }
@@ -224,7 +244,8 @@ public final class Rollguard implements AutoCloseable {
         // stop taking requests first, so no request reaches storage after it closes
         api.stop();
         prometheus.close();
-        rollouts.close();
+        orchestrator.close();
+        hosts.close();
         incidents.close();
         if (replication != null) replication.close();
         // hand the duties over at once instead of after the lease expires

@@ -49,6 +49,7 @@ public final class IncidentService implements AutoCloseable {
 
     private final ConfigService config;
     private final RolloutService rollouts;
+    private final HealthStore health;
     private final IncidentStore store;
     private final Notifier notifier;
     private final Pager pager;
@@ -63,10 +64,11 @@ public final class IncidentService implements AutoCloseable {
     private Instant lastHealthScan = Instant.EPOCH;
     private volatile BooleanSupplier duty = () -> true;
 
-    public IncidentService(ConfigService config, RolloutService rollouts, IncidentStore store, Notifier notifier, Clock clock,
+    public IncidentService(ConfigService config, RolloutService rollouts, HealthStore health, IncidentStore store, Notifier notifier, Clock clock,
                            Supplier<String> publicUrl) {
         this.config = config;
         this.rollouts = rollouts;
+        this.health = health;
         this.store = store;
         this.notifier = notifier;
         this.pager = new Pager(config, store, publicUrl);
@@ -384,7 +386,7 @@ public final class IncidentService implements AutoCloseable {
         IncidentMachine.Step s = IncidentMachine.followReview(i, r, now);
         if (s == null) {
             IncidentSettings slo = config.service(i.service()).incidents();
-            Map<String, List<HealthStore.Sample>> samples = rollouts.health().samplesByHost(i.service(), i.env(),
+            Map<String, List<HealthStore.Sample>> samples = health.samplesByHost(i.service(), i.env(),
                     IncidentMachine.samplesNeededSince(i, r, slo));
             List<HostInfo> hosts = r == null ? List.of() : rollouts.hosts(i.service(), i.env());
             List<Rollout> releases = r == null || i.mitigatedAt() != null ? List.of() : rollouts.rollouts(i.service(), i.env(), 20);
@@ -410,7 +412,7 @@ public final class IncidentService implements AutoCloseable {
                 Instant since = now.minusSeconds(slo.sloWindowSeconds());
                 Instant quiet = quietUntil.get(service + "/" + env);
                 if (quiet != null && quiet.isAfter(since)) since = quiet;
-                Map<String, List<HealthStore.Sample>> samples = rollouts.health().samplesByHost(service, env, since);
+                Map<String, List<HealthStore.Sample>> samples = health.samplesByHost(service, env, since);
                 Counts counts = Counts.of(samples, Counts.startedSince(since).and(Counts.inService()));
                 IncidentMachine.Step s = IncidentMachine.healthBreach(service, env, counts, slo, since, now);
                 if (s != null) openHealthBreach(s, now);

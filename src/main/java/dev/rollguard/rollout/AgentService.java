@@ -16,11 +16,11 @@ public final class AgentService {
     private static final int MAX_WAIT_SECONDS = 60;
     private static final HostSignals.Desired TIMED_OUT = new HostSignals.Desired(null);
 
-    private final RolloutService rollouts;
+    private final HostRegistry hosts;
     private final Bundles bundles;
 
-    public AgentService(RolloutService rollouts, Bundles bundles) {
-        this.rollouts = rollouts;
+    public AgentService(HostRegistry hosts, Bundles bundles) {
+        this.hosts = hosts;
         this.bundles = bundles;
     }
 
@@ -29,17 +29,17 @@ public final class AgentService {
     }
 
     /** As above; an {@code enrolment} token registers hosts only up to its limit. */
-    public AgentProtocol.Registered register(AgentProtocol.Register r, RolloutService.Enrolment enrolment) {
+    public AgentProtocol.Registered register(AgentProtocol.Register r, HostRegistry.Enrolment enrolment) {
         if (r.service() == null || r.env() == null || r.host() == null) {
             throw Problem.badRequest("invalid_request", "register needs 'service', 'env' and 'host'");
         }
-        HostInfo h = rollouts.register(r.service(), r.env(), r.host(), r.labels(), enrolment);
+        HostInfo h = hosts.register(r.service(), r.env(), r.host(), r.labels(), enrolment);
         return new AgentProtocol.Registered(h.host(), h.desiredVersion(), REPORT_INTERVAL_MILLIS);
     }
 
     /** Completes when the report is committed, with the version the host should run. */
     public CompletableFuture<AgentProtocol.Desired> report(String service, String env, String host, AgentProtocol.Report r) {
-        return rollouts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.failure(), r.samples())
+        return hosts.report(service, env, host, r.appliedVersion(), r.failedVersion(), r.applyError(), r.failure(), r.samples())
                 .thenApply(v -> new AgentProtocol.Desired(v, null));
     }
 
@@ -59,7 +59,7 @@ public final class AgentService {
         return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos())
                 .thenApply(version -> AgentProtocol.Desired.withBundleJson(version, inline ? inlineBundle(service, version, k) : null,
                         // the probes go with a version the host is about to stage, not with every answer
-                        version == null || same(version, k) ? null : rollouts.preflight(service)));
+                        version == null || same(version, k) ? null : hosts.preflight(service)));
     }
 
     /**
@@ -68,10 +68,10 @@ public final class AgentService {
      * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
      */
     private CompletableFuture<Integer> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
-        CompletableFuture<HostSignals.Desired> signal = rollouts.signals().await(service, env, host);
+        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host);
         Integer now;
         try {
-            now = rollouts.desiredVersion(service, env, host);
+            now = hosts.desiredVersion(service, env, host);
         } catch (RuntimeException e) {
             signal.cancel(false);
             throw e;
@@ -82,9 +82,9 @@ public final class AgentService {
             return CompletableFuture.completedFuture(now);
         }
         return signal.completeOnTimeout(TIMED_OUT, left, TimeUnit.NANOSECONDS).thenCompose(d -> {
-            if (d == TIMED_OUT) return CompletableFuture.completedFuture(rollouts.desiredVersion(service, env, host));
+            if (d == TIMED_OUT) return CompletableFuture.completedFuture(hosts.desiredVersion(service, env, host));
             // a wake-up without the version (hosts woken with different ones) re-reads it
-            Integer version = d == null ? rollouts.desiredVersion(service, env, host) : d.version();
+            Integer version = d == null ? hosts.desiredVersion(service, env, host) : d.version();
             if (!same(version, known)) return CompletableFuture.completedFuture(version);
             return awaitChange(service, env, host, known, deadlineNanos);
         });

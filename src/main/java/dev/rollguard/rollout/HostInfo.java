@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rollguard.protocol.AgentProtocol;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -15,5 +16,15 @@ public record HostInfo(String service, @JsonProperty("environment") String env, 
     public HostInfo(String service, String env, String host, String labels, Instant registeredAt, Instant lastSeen,
                     Integer appliedVersion, Integer desiredVersion, Integer failedVersion, String applyError) {
         this(service, env, host, labels, registeredAt, lastSeen, appliedVersion, desiredVersion, failedVersion, applyError, null);
+    }
+
+    /** Whether the host was heard from within {@code timeout} of {@code now}: the one place a host is declared dead. */
+    public boolean alive(Instant now, Duration timeout) {
+        return alive(lastSeen, now, timeout);
+    }
+
+    /** As above, for whatever was last heard from at {@code lastSeen} (null: never). */
+    public static boolean alive(Instant lastSeen, Instant now, Duration timeout) {
+        return lastSeen != null && Duration.between(lastSeen, now).compareTo(timeout) <= 0;
     }
 }

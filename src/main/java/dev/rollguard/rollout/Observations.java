@@ -15,9 +15,9 @@ import java.util.Set;
 
 /**
  * What a rollout's hosts tell: per host, the reports the orchestrator judges ({@link #of}), and the per-second series
- * the dashboard charts ({@link #series}). Reads only; {@link RolloutService} decides with them.
+ * the dashboard charts ({@link #series}). Reads only; {@link Orchestrator} decides with them.
  */
-final class Observations {
+public final class Observations {
     private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
     /** How far back a canary host's own answers on the old version count as its personal baseline. */
     private static final Duration CANARY_HISTORY = Duration.ofSeconds(120);
@@ -26,7 +26,7 @@ final class Observations {
     private final HealthStore health;
     private final Clock clock;
 
-    Observations(RolloutStore store, HealthStore health, Clock clock) {
+    public Observations(RolloutStore store, HealthStore health, Clock clock) {
         this.store = store;
         this.health = health;
         this.clock = clock;

@@ -57,7 +57,7 @@ public final class RolloutMachine {
         List<Evidence.HostWindows> canaryWindows = new ArrayList<>();
         for (String h : canary) {
             HostObservation o = byHost.get(h);
-            if (o == null || o.lastSeen() == null || Duration.between(o.lastSeen(), now).compareTo(heartbeat) > 0) {
+            if (o == null || !HostInfo.alive(o.lastSeen(), now, heartbeat)) {
                 return fail(r, now, "host " + h + " stopped heart-beating (none for over " + heartbeat.toSeconds() + " s)", Map.of("host", h));
             }
             if (o.failedVersion() != null && o.failedVersion() == r.toVersion()) {

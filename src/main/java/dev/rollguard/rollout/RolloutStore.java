@@ -50,7 +50,7 @@ public final class RolloutStore {
 
     /** Registers a host (or refreshes it); a new host starts with the given desired version. */
     public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now,
-                             RolloutService.Enrolment enrolment) {
+                             HostRegistry.Enrolment enrolment) {
         return jdbi.inTransaction(h -> {
             int n = h.createUpdate("UPDATE hosts SET labels = :labels, last_seen = :now WHERE service = :s AND environment = :e AND host = :h")
                     .bind("labels", labels).bind("now", now.toEpochMilli()).bind("s", service).bind("e", env).bind("h", host).execute();

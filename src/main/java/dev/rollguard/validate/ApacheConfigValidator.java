@@ -40,6 +40,15 @@ public final class ApacheConfigValidator implements Validator {
         this.apache = apache;
     }
 
+    private static List<Finding> skipped(ValidationInput input, boolean declared, String why) {
+        if (declared) {
+            return List.of(Finding.error(RULE, input.settings().apacheConfig(), 0, 0, "the Apache config test the spec declares "
+                    + "(apacheConfig) was not run (" + why + "); a declared check that cannot run blocks the version"));
+        }
+        input.notice("apache-configtest skipped (" + why + ")");
+        return List.of();
+    }
+
     static Path real(Path p) {
         try {
             return p.toRealPath();
@@ -63,13 +72,13 @@ public final class ApacheConfigValidator implements Validator {
         if (!input.tree().contains(main)) {
             return List.of(Finding.error(RULE, main, 0, 0, "configured Apache main config '" + main + "' is not in the tree"));
         }
+        // a spec that names its main config declared the config test: if it cannot run, that blocks; found by itself, a notice
+        boolean declared = input.settings().apacheConfig() != null;
         if (apache.isEmpty()) {
-            input.notice("apache-configtest skipped: no apache2/httpd binary on this machine");
-            return List.of();
+            return skipped(input, declared, "no apache2/httpd binary on this machine");
         }
         if (!sandbox.available()) {
-            input.notice("apache-configtest skipped (sandbox-unavailable): " + sandbox.unavailableReason());
-            return List.of();
+            return skipped(input, declared, "sandbox-unavailable: " + sandbox.unavailableReason());
         }
         String mount = ConfigTest.mountPoint(main, input.settings().deployPath(), "/etc/apache2");
         int slash = main.lastIndexOf('/');

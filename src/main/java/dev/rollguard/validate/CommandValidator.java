@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  * and {@code ROLLGUARD_TREE}), a scratch /tmp, no network, no other file of the host but /usr. A non-zero exit is a
  * finding; output lines in the usual {@code file:line[:col]: message} form become findings at that place.
  *
+ * <p>A declared validator that cannot run (no sandbox here) is an error finding, so the version is refused: the
+ * spec asked for the check, and a version it never saw must not pass as checked.
+ *
  * <p>On the server the programs are the operator's ({@link CommandValidators}); specs only name them. The offline CLI
  * also runs commands a spec defines inline: there they are the user's own, on the user's machine.
  */
@@ -69,7 +72,9 @@ public final class CommandValidator implements Validator {
                 continue;
             }
             if (!sandbox.available()) {
-                input.notice(rule + " skipped (sandbox-unavailable): " + sandbox.unavailableReason());
+                // the spec declared this check: a check that cannot run blocks, it never passes silently (nor runs unsandboxed)
+                out.add(Finding.error(rule, null, 0, 0, "validator '" + ref.name() + "' was not run (sandbox-unavailable): "
+                        + sandbox.unavailableReason() + "; a declared check that cannot run blocks the version"));
                 continue;
             }
             out.addAll(run(input, spec, rule));

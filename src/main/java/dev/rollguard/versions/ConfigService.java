@@ -252,4 +252,9 @@ public final class ConfigService {
         return store.environments(service);
     }
 
+    /** The version an environment runs (its last release), null before its first. */
+    public Integer released(String service, String env) {
+        return environments(service).stream().filter(e -> e.name().equals(env)).findFirst().map(EnvInfo::releasedVersion).orElse(null);
+    }
+
 }

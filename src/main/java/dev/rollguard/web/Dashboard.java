@@ -284,13 +284,12 @@ public final class Dashboard {
         String s = ctx.pathParam("service");
         String env = ctx.pathParam("env");
         Instant now = clock.instant();
-        Integer released = config.environments(s).stream().filter(e -> e.name().equals(env)).findFirst()
-                .map(EnvInfo::releasedVersion).orElse(null);
+        Integer released = config.released(s, env);
         Duration heartbeat = Duration.ofSeconds(config.service(s).rollout().heartbeatTimeoutSeconds());
         StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">applied</th><th scope=\"col\">desired</th>"
                 + "<th scope=\"col\">last heartbeat</th><th scope=\"col\">5xx (last minute)</th><th scope=\"col\">apply error</th></tr></thead><tbody>");
         for (HostInfo h : rollouts.hosts(s, env)) {
-            boolean alive = h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0;
+            boolean alive = h.alive(now, heartbeat);
             var counts = rollouts.traffic(s, env, h.host(), now.minusSeconds(60));
             b.append("<tr data-host=\"").append(esc(h.host())).append("\"><th scope=\"row\">").append(esc(h.host())).append("</th><td>")
                     .append(h.appliedVersion() == null ? "—" : "v" + h.appliedVersion())

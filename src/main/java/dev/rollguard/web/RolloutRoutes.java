@@ -6,6 +6,7 @@ import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Principal;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.AgentService;
+import dev.rollguard.rollout.HostRegistry;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import dev.rollguard.web.ApiServer.IdOf;
@@ -75,7 +76,7 @@ public final class RolloutRoutes {
             if (b.service() != null && b.env() != null && b.host() != null && !who.isAgentFor(b.service(), b.env(), b.host())) {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
             }
-            json(ctx, agents.register(b, who.kind() == Principal.Kind.AGENT ? new RolloutService.Enrolment(who.tokenId(), who.hostLimit()) : null));
+            json(ctx, agents.register(b, who.kind() == Principal.Kind.AGENT ? new HostRegistry.Enrolment(who.tokenId(), who.hostLimit()) : null));
         });
         server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> {
             Integer wait = ctx.queryParam("waitSeconds") == null ? null : ApiServer.intParam(ctx, "waitSeconds");

@@ -1,5 +1,6 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.Parts;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
@@ -31,7 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 14's end-to-end check: a real agent applies versions holding binary files and symlinks, and the host ends up
@@ -101,7 +101,7 @@ class AgentBinariesAndLinksTest {
     void realWordPressAsShippedIsPushedByTheCliAndAppliedByteExactWithItsLinks() throws Exception {
         String env = System.getenv("ROLLGUARD_WORDPRESS_DIR");
         Path wp = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache/rollguard/wordpress-as-shipped");
-        assumeTrue(Files.isRegularFile(wp.resolve("wp-settings.php")), "no real WordPress tree (set ROLLGUARD_WORDPRESS_DIR; .ci/run prepares one)");
+        Parts.need("WORDPRESS", Files.isRegularFile(wp.resolve("wp-settings.php")), "no real WordPress tree (set ROLLGUARD_WORDPRESS_DIR; .ci/run prepares one)");
         start();
         Agent a = agent("web-1");
         ConfigTree tree = TreeLoader.load(wp, Limits.DEFAULT);

@@ -1,5 +1,6 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.Parts;
 import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The generic preflight hook with PHP's own web server as the shadow instance of a staged tree. */
 class PreflightTest {
@@ -26,13 +26,14 @@ class PreflightTest {
 
     @BeforeEach
     void needPhp() throws Exception {
-        assumeTrue(Processes.which("php").isPresent(), "php-cli not installed");
+        Parts.need("PHP", Processes.which("php").isPresent(), "php is not installed (apt-get install php-cli)");
         dir = TestServer.tempDir();
         Files.createDirectories(dir.resolve("staged"));
     }
 
     @AfterEach
     void cleanUp() {
+        if (dir == null) return; // set-up skipped: nothing was started
         long left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir.toString())).count();
         assertThat(left).as("shadow processes left behind").isZero();
         TreeLoader.deleteRecursively(dir);

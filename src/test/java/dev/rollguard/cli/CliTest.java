@@ -1,5 +1,6 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.Parts;
 import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.Hashing;
@@ -22,7 +23,6 @@ import java.util.Arrays;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class CliTest {
     @TempDir
@@ -72,7 +72,7 @@ class CliTest {
 
     @Test
     void validateWithExternalToolsWhenPresent() throws IOException {
-        assumeTrue(Processes.which("php").isPresent(), "php is not installed");
+        Parts.need("PHP", Processes.which("php").isPresent(), "php is not installed (apt-get install php-cli)");
         Map<String, String> files = WordPressLikeTree.generate(60, 5);
         files.put("wp-includes/broken.php", "<?php\nfunction x( {\n");
         Run r = run("validate", write(dir.resolve("t"), files).toString());

@@ -2,6 +2,7 @@ package dev.rollguard.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.Parts;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Watchdog;
 import dev.rollguard.config.ConfigTree;
@@ -25,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 16 on the real LAMP stack: Debian's WordPress on Apache 2 + mod_php hosts and a private MariaDB, installed through
@@ -52,14 +52,8 @@ class SafeguardsApacheTest {
 
     @BeforeAll
     static void lamp() throws Exception {
-        boolean required = "1".equals(System.getenv("ROLLGUARD_REQUIRE_APACHE"));
-        if (required) {
-            assertThat(ApacheHost.missing()).as("Apache + mod_php are required here").isEmpty();
-            assertThat(MariaDb.missing()).as("MariaDB + php-mysql are required here (" + MariaDb.APT_INSTALL + ")").isEmpty();
-        } else {
-            assumeTrue(ApacheHost.missing().isEmpty(), "Apache + mod_php not installed");
-            assumeTrue(MariaDb.missing().isEmpty(), "MariaDB + php-mysql not installed");
-        }
+        Parts.need("APACHE", ApacheHost.missing().isEmpty(), "Apache + mod_php not installed: " + ApacheHost.missing().orElse(""));
+        Parts.need("MARIADB", MariaDb.missing().isEmpty(), "MariaDB + php-mysql not installed (" + MariaDb.APT_INSTALL + ")");
         db = MariaDb.start(WordPressSite.DATABASE, WordPressSite.USER, WordPressSite.password(), TestServer.PATIENCE);
         site = WordPressSite.tree(db.wordpressHost());
         Path scratch = TestServer.tempDir();

@@ -1,5 +1,6 @@
 package dev.rollguard.readme;
 
+import dev.rollguard.Parts;
 import dev.rollguard.TestServer;
 import dev.rollguard.cli.Main;
 import dev.rollguard.config.TreeLoader;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The README's deterministic figures against a fresh run of the command each names, in this JVM (no server): every line
@@ -36,7 +36,7 @@ class ReadmeExamplesTest {
     void theValidateExampleIsWhatValidatePrintsOnDebiansWordPress() throws Exception {
         String wordpress = System.getenv("ROLLGUARD_WORDPRESS_DIR");
         // .ci/run unpacks Debian's WordPress there (and says so when it cannot, as the other real-WordPress tests skip)
-        assumeTrue(wordpress != null && Files.isDirectory(Path.of(wordpress)), "no Debian WordPress in ROLLGUARD_WORDPRESS_DIR (.ci/run unpacks it)");
+        Parts.need("WORDPRESS", wordpress != null && Files.isDirectory(Path.of(wordpress)), "no Debian WordPress in ROLLGUARD_WORDPRESS_DIR (.ci/run unpacks it)");
         List<String> figure = firstBlock();
         assertThat(figure.get(0)).isEqualTo("$ bin/rollguard validate wp");
 

@@ -74,7 +74,7 @@ class AgentProtocolTest {
     void aWaitingPollIsAnsweredByTheReleaseWithTheBundleInline() throws Exception {
         register("h1");
         var waiting = poll("h1", "known=none&bundle=inline&waitSeconds=20");
-        await(() -> ts.server.rollouts().signals().waiting() == 1);
+        await(() -> ts.server.hosts().signals().waiting() == 1);
         int v = ts.push(Map.of("site.conf", "Listen 80\n", "wp-settings.php", "<?php\nrequire 'a.php';\n", "a.php", "<?php\n"), "v1", null);
         ts.release("production", v, null);
 
@@ -158,13 +158,13 @@ class AgentProtocolTest {
     void aWakeUpThatChangesNothingForTheHostKeepsItsPollWaiting() throws Exception {
         register("h1");
         var waiting = poll("h1", "known=none&bundle=inline&waitSeconds=20");
-        await(() -> ts.server.rollouts().signals().waiting() == 1);
+        await(() -> ts.server.hosts().signals().waiting() == 1);
         // woken without a version (it re-reads: still none), then with the one it knows: neither is news to it
-        ts.server.rollouts().signals().wake("wp", "production", List.of("h1"), null);
-        await(() -> ts.server.rollouts().signals().waiting() == 1);
-        ts.server.rollouts().signals().wake("wp", "production", List.of("h1"), new HostSignals.Desired(null));
+        ts.server.hosts().signals().wake("wp", "production", List.of("h1"), null);
+        await(() -> ts.server.hosts().signals().waiting() == 1);
+        ts.server.hosts().signals().wake("wp", "production", List.of("h1"), new HostSignals.Desired(null));
         // (a wake-up takes the poll off the waiting list at once; an answered poll would never come back to it)
-        await(() -> ts.server.rollouts().signals().waiting() == 1);
+        await(() -> ts.server.hosts().signals().waiting() == 1);
         assertThat(waiting).isNotDone();
 
         int v = ts.push(Map.of("a.conf", "x\n"), "v1", null);

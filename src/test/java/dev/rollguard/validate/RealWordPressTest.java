@@ -1,5 +1,6 @@
 package dev.rollguard.validate;
 
+import dev.rollguard.Parts;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.FindingSeverity;
 import dev.rollguard.config.Limits;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The yardstick for false positives: Debian's real WordPress tree as shipped (unpacked by .ci/run from the
@@ -30,7 +30,7 @@ class RealWordPressTest {
     @Test
     void realWordPressAsShippedIsCleanAndTheTypoIsCaught() {
         Path dir = wordpress();
-        assumeTrue(dir != null, "no real WordPress tree (set ROLLGUARD_WORDPRESS_DIR; .ci/run prepares one)");
+        Parts.need("WORDPRESS", dir != null, "no real WordPress tree (set ROLLGUARD_WORDPRESS_DIR; .ci/run prepares one)");
         TreeLoader.Scan scan = TreeLoader.scan(dir, Limits.DEFAULT);
         assertThat(scan.skipped()).isEmpty();
         ConfigTree tree = scan.tree();

@@ -1,0 +1,115 @@
+package dev.rollguard.rollout;
+
+import dev.rollguard.Json;
+import dev.rollguard.Problem;
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.versions.ConfigService;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The hosts the agents run on: registration, the version each should run, and what each reports (written in groups by
+ * {@link HostReports}); wakes a host's long-poll when its desired version changes ({@link HostSignals}).
+ */
+public final class HostRegistry implements AutoCloseable {
+    private final ConfigService config;
+    private final RolloutStore store;
+    private final HealthStore health;
+    private final HostSignals signals;
+    private final Clock clock;
+    private final HostReports reports;
+
+    /** The enrolment token a host registers with, and how many hosts that token may register. */
+    public record Enrolment(String tokenId, int maxHosts) {}
+
+    public HostRegistry(ConfigService config, RolloutStore store, HealthStore health, HostSignals signals, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.health = health;
+        this.signals = signals;
+        this.clock = clock;
+        this.reports = new HostReports(store);
+    }
+
+    public HostSignals signals() { return signals; }
+
+    public HostInfo register(String service, String env, String host, String labels) {
+        return register(service, env, host, labels, null);
+    }
+
+    /** Registers a host; with an {@code enrolment}, only while its token has registered fewer than its limit of hosts. */
+    public HostInfo register(String service, String env, String host, String labels, Enrolment enrolment) {
+        ServiceSpec spec = config.service(service);
+        if (!spec.environments().contains(env)) throw Problem.notFound("unknown_environment", service + " has no environment '" + env + "'");
+        checkHostName(host);
+        return store.register(service, env, host, labels, config.released(service, env), clock.instant(), enrolment);
+    }
+
+    /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */
+    public Integer desiredVersion(String service, String env, String host) {
+        return store.desired(service, env, host).orElseThrow(() -> unknownHost(service, env, host)).version();
+    }
+
+    /** The hosts registered for an environment, as the last reports left them. */
+    public List<HostInfo> hosts(String service, String env) {
+        return store.hosts(service, env);
+    }
+
+    /**
+     * Records what a host runs and its health; answers the version it should run. Reports are written in groups, so the
+     * answer completes when the group is committed. {@code failure}: why {@code failed} failed, as the agent typed it
+     * (null: not said).
+     */
+    public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
+                                             AgentProtocol.HostFailure failure, List<HealthStore.Sample> samples) {
+        Instant now = clock.instant();
+        AgentProtocol.HostFailure f = failure == null ? null : failure.bounded();
+        var report = new HostReports.Report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000),
+                f == null || failed == null ? null : Json.write(f), now);
+        return reports.submit(report).thenApply(desired -> {
+            Integer version = desired.orElseThrow(() -> unknownHost(service, env, host)).version();
+            health.report(service, env, host, samples, now);
+            return version;
+        });
+    }
+
+    /** The probes the service's spec declares for its agents' preflight (null: none). */
+    public AgentProtocol.PreflightSpec preflight(String service) {
+        return config.service(service).preflight();
+    }
+
+    /** Another server changed desired versions: wake this server's long-polls (all hosts of the env if not named). */
+    public void changedElsewhere(String service, String env, Map<String, Integer> hosts) {
+        if (hosts == null) {
+            hosts = new HashMap<>();
+            for (HostInfo h : store.hosts(service, env)) hosts.put(h.host(), h.desiredVersion());
+        }
+        signals.wake(service, env, hosts);
+    }
+
+    @Override
+    public void close() {
+        reports.close();
+    }
+
+    private static Problem unknownHost(String service, String env, String host) {
+        return Problem.notFound("unknown_host", "host '" + host + "' is not registered for " + service + "/" + env + "; register it first");
+    }
+
+    private static void checkHostName(String host) {
+        if (host == null || !host.matches("^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")) {
+            throw Problem.badRequest("invalid_host", "invalid host id '" + host + "': use letters, digits, '.', '_', ':', '-'");
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+}

@@ -1,0 +1,251 @@
+package dev.rollguard.rollout;
+
+import dev.rollguard.Problem;
+import dev.rollguard.versions.ConfigService;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Runs the rollouts: every tick, the pure {@link RolloutMachine} fed with the database's and the agents' view; applies
+ * each step (the rollout, then its actions) in one transaction, then wakes the long-polls of hosts whose desired
+ * version changed and tells the listeners (incidents) of the events. The only writer of rollouts, assignments and
+ * releases. Rollouts and hosts are in the database, so a restarted server picks every rollout up where it was; only the
+ * last analysis verdict per rollout (to log each change once) and the watch below live in memory.
+ */
+public final class Orchestrator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Orchestrator.class);
+    private static final Duration MAX_TICK_PAUSE = Duration.ofSeconds(2);
+    /**
+     * A gap between passes longer than this, or than three passes take (a large fleet makes them slow), means a stalled
+     * or suspended server: the watch starts over.
+     */
+    private static final Duration WATCH_GAP = Duration.ofSeconds(5);
+
+    private final ConfigService config;
+    private final RolloutStore store;
+    private final HostSignals signals;
+    private final Observations observations;
+    private final Clock clock;
+    private final List<Consumer<PostedEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Analysis.Verdict> lastVerdict = new ConcurrentHashMap<>();
+    /** Since when this orchestrator has watched each running rollout without a gap: only watched time is bake time. */
+    private final Map<String, Instant> watchedSince = new ConcurrentHashMap<>();
+    private volatile Instant lastTick;
+    private volatile Duration lastTickTook = Duration.ZERO;
+    private volatile ScheduledExecutorService loop;
+    /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
+    private volatile BooleanSupplier duty = () -> true;
+    /** Tells other servers of desired-version changes (service, env, host → version). */
+    private volatile Announce announce = (s, e, h) -> {};
+    private volatile HealthGaps gaps = HealthGaps.NONE;
+
+    @FunctionalInterface
+    public interface Announce {
+        void accept(String service, String env, Map<String, Integer> hosts);
+    }
+
+    public Orchestrator(ConfigService config, RolloutStore store, HostSignals signals, Observations observations, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.signals = signals;
+        this.observations = observations;
+        this.clock = clock;
+    }
+
+    public void runOnlyWhen(BooleanSupplier duty) {
+        this.duty = duty;
+    }
+
+    public void announceWith(Announce announce) {
+        this.announce = announce;
+    }
+
+    /** A health source beside the agents (Prometheus) that can go silent: the orchestrator asks it before each step. */
+    public void watchGaps(HealthGaps gaps) {
+        this.gaps = gaps;
+    }
+
+    public void onEvent(Consumer<PostedEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Starts the loop: one step over every running rollout each {@code tick}. */
+    public synchronized void startLoop(Duration tick) {
+        if (loop != null) return;
+        loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rollout-orchestrator");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.execute(() -> orchestrate(tick));
+    }
+
+    /**
+     * One tick, then the next after {@code tick}, or after three times as long as this one took: a rollout over
+     * thousands of hosts reads them all each tick, and must not take the cores the hosts' own requests need.
+     */
+    private void orchestrate(Duration tick) {
+        long started = System.nanoTime();
+        try {
+            if (duty.getAsBoolean()) {
+                tick();
+            } else {
+                // another server orchestrates: when this one takes over, it watches from then on
+                watchedSince.clear();
+            }
+        } catch (RuntimeException e) {
+            log.warn("orchestrator tick failed: {}", e.toString());
+        }
+        long took = System.nanoTime() - started;
+        long next = Math.min(Math.max(tick.toNanos(), 3 * took), Math.max(tick.toNanos(), MAX_TICK_PAUSE.toNanos()));
+        ScheduledExecutorService l = loop;
+        if (l == null) return;
+        try {
+            l.schedule(() -> orchestrate(tick), next, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            // the service is closing
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (loop != null) {
+            loop.shutdownNow();
+            try {
+                loop.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            loop = null;
+        }
+    }
+
+    /** One pass over the running rollouts. */
+    public void tick() {
+        Instant started = clock.instant();
+        Duration gap = lastTickTook.multipliedBy(3).compareTo(WATCH_GAP) > 0 ? lastTickTook.multipliedBy(3) : WATCH_GAP;
+        if (lastTick != null && Duration.between(lastTick, started).compareTo(gap) > 0) watchedSince.clear();
+        lastTick = started;
+        try {
+            tickRollouts();
+        } finally {
+            lastTickTook = Duration.between(started, clock.instant());
+        }
+    }
+
+    private void tickRollouts() {
+        List<Rollout> active = store.active();
+        watchedSince.keySet().retainAll(active.stream().map(Rollout::id).toList());
+        for (Rollout r : active) {
+            if (r.state() != Rollout.State.RUNNING) {
+                watchedSince.remove(r.id());
+                continue;
+            }
+            Instant now = clock.instant();
+            Optional<String> silent = gaps.noData(r.service(), r.env(), r.hosts(), r.waveStartedAt());
+            if (silent.isPresent()) {
+                apply(r, RolloutMachine.noData(r, now, silent.get()));
+                continue;
+            }
+            Instant since = watchedSince.computeIfAbsent(r.id(), id -> now);
+            RolloutMachine.Step s = RolloutMachine.step(r, observations.of(r), now, since);
+            if (s.decision() != null) recordDecision(r, s.decision(), now);
+            if (s.changed(r)) apply(r, s);
+        }
+    }
+
+    private void recordDecision(Rollout r, Analysis.Decision d, Instant now) {
+        Analysis.Verdict previous = lastVerdict.put(r.id(), d.verdict());
+        if (previous == d.verdict()) return;
+        PostedEvent e = store.event(r.service(), r.env(), r.id(), new RolloutEvent.AnalysisDecided(r.wave() + 1, d), now);
+        listeners.forEach(l -> l.accept(e));
+    }
+
+    /** Inserts a new rollout with its start event and its first step, unless another rollout of its environment runs. */
+    void begin(Rollout r, RolloutEvent.Started started, RolloutMachine.Step first) {
+        Instant now = clock.instant();
+        List<PostedEvent> events = new ArrayList<>();
+        Map<String, Integer> woken = new HashMap<>();
+        store.useTransaction(h -> {
+            if (store.activeFor(h, r.service(), r.env()).isPresent()) {
+                throw Problem.conflict("rollout_in_progress", "a rollout to " + r.service() + "/" + r.env()
+                        + " is already running; pause, abort or wait for it");
+            }
+            store.insert(h, r);
+            events.add(store.event(h, r.service(), r.env(), r.id(), started, now));
+            if (first.rollout() != r) store.update(h, first.rollout(), r.updatedAt());
+            execute(h, first.rollout(), first.actions(), now, events, woken);
+        });
+        publish(events, r.service(), r.env(), woken);
+    }
+
+    /** Persists a step and runs its actions in one transaction; false if the rollout changed under us. */
+    boolean apply(Rollout before, RolloutMachine.Step s) {
+        Instant now = clock.instant();
+        List<PostedEvent> events = new ArrayList<>();
+        Map<String, Integer> woken = new HashMap<>();
+        boolean ok = store.inTransaction(h -> {
+            if (!store.update(h, s.rollout(), before.updatedAt())) return false;
+            execute(h, s.rollout(), s.actions(), now, events, woken);
+            return true;
+        });
+        if (ok) {
+            if (s.rollout().state().terminal()) lastVerdict.remove(s.rollout().id());
+            publish(events, before.service(), before.env(), woken);
+        }
+        return ok;
+    }
+
+    private void execute(Handle h, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
+                         Map<String, Integer> woken) {
+        for (Action a : actions) {
+            if (a instanceof Action.Assign as) {
+                store.assign(h, r.service(), r.env(), as.hosts(), as.version());
+                as.hosts().forEach(x -> woken.put(x, as.version()));
+            } else if (a instanceof Action.MarkBad mb) {
+                config.markBad(h, r.service(), mb.version(), mb.reason());
+            } else if (a instanceof Action.Released rel) {
+                config.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
+                // hosts that were away during the rollout get the released version when they return
+                List<String> behind = store.hosts(r.service(), r.env()).stream()
+                        .filter(x -> !Integer.valueOf(rel.version()).equals(x.desiredVersion())).map(HostInfo::host).toList();
+                store.assign(h, r.service(), r.env(), behind, rel.version());
+                behind.forEach(x -> woken.put(x, rel.version()));
+            } else if (a instanceof Action.Emit emit) {
+                events.add(store.event(h, r.service(), r.env(), r.id(), emit.event(), now));
+            }
+        }
+    }
+
+    private void publish(List<PostedEvent> events, String service, String env, Map<String, Integer> woken) {
+        signals.wake(service, env, woken);
+        if (!woken.isEmpty()) announce.accept(service, env, woken);
+        for (PostedEvent e : events) {
+            for (Consumer<PostedEvent> l : listeners) {
+                try {
+                    l.accept(e);
+                } catch (RuntimeException ex) {
+                    log.warn("event listener failed on {}: {}", e.event().kind(), ex.toString());
+                }
+            }
+        }
+    }
+}

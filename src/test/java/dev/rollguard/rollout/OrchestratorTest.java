@@ -1,0 +1,88 @@
+package dev.rollguard.rollout;
+
+import dev.rollguard.Problem;
+import dev.rollguard.config.RolloutPolicy;
+import dev.rollguard.config.ServiceSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The orchestrator's passes on a clock the test moves: waves advance on reports and bake, a silent canary rolls back. */
+class OrchestratorTest {
+    static final RolloutPolicy TWO_WAVES = new RolloutPolicy(List.of(new RolloutPolicy.Wave(1, null, 5),
+            new RolloutPolicy.Wave(null, 100, 5)), null, 60, 10);
+
+    @TempDir
+    Path dir;
+    RolloutWorld w;
+    final List<PostedEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, TWO_WAVES, null, null, null, null), 2);
+        w.orchestrator.onEvent(events::add);
+        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
+    }
+
+    @AfterEach
+    void tearDown() {
+        w.close();
+    }
+
+    /** {@code seconds} of one-second passes, each after every host reported what it runs ({@code applied}: by host). */
+    void run(int seconds, Function<String, Integer> applied, List<String> reporting) {
+        for (int s = 0; s < seconds; s++) {
+            w.clock.advance(Duration.ofSeconds(1));
+            for (String h : reporting) w.report("testing", h, applied.apply(h));
+            w.orchestrator.tick();
+        }
+    }
+
+    @Test
+    void wavesAdvanceOnReportsAndBakeThenTheVersionIsReleased() {
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        assertThat(r.canaryHosts()).hasSize(1);
+        String canary = r.canaryHosts().get(0);
+        assertThat(w.registry.desiredVersion("wp", "testing", canary)).isEqualTo(1);
+        // the canary has not applied yet: nothing moves, however long
+        run(8, h -> null, List.of("h1", "h2", "h3"));
+        assertThat(w.rollouts.rollout(r.id()).wave()).isZero();
+        run(7, h -> h.equals(canary) ? 1 : null, List.of("h1", "h2", "h3"));
+        assertThat(w.rollouts.rollout(r.id()).wave()).isEqualTo(1);
+        assertThat(List.of("h1", "h2", "h3")).allSatisfy(h -> assertThat(w.registry.desiredVersion("wp", "testing", h)).isEqualTo(1));
+        run(7, h -> 1, List.of("h1", "h2", "h3"));
+        assertThat(w.rollouts.rollout(r.id()).state()).isEqualTo(Rollout.State.COMPLETE);
+        assertThat(w.config.released("wp", "testing")).isEqualTo(1);
+        assertThat(events).extracting(e -> e.event().kind()).contains(RolloutEvent.Kind.WAVE_PASSED, RolloutEvent.Kind.ROLLOUT_COMPLETE);
+    }
+
+    @Test
+    void aSilentCanaryRollsTheRolloutBackAndMarksTheVersionBad() {
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        String canary = r.canaryHosts().get(0);
+        run(3, h -> h.equals(canary) ? 1 : null, List.of("h1", "h2", "h3"));
+        List<String> others = List.of("h1", "h2", "h3").stream().filter(h -> !h.equals(canary)).toList();
+        run(12, h -> null, others);
+        Rollout after = w.rollouts.rollout(r.id());
+        assertThat(after.state()).isEqualTo(Rollout.State.ROLLED_BACK);
+        assertThat(after.reason()).contains("stopped heart-beating");
+        assertThat(w.config.version("wp", 1).bad()).isTrue();
+    }
+
+    @Test
+    void oneRolloutPerEnvironmentAtATime() {
+        w.rollouts.start("wp", "testing", 1, "alice", null);
+        assertThatThrownBy(() -> w.rollouts.start("wp", "testing", 2, "alice", null)).isInstanceOf(Problem.class)
+                .extracting(e -> ((Problem) e).code()).isEqualTo("rollout_in_progress");
+    }
+}
