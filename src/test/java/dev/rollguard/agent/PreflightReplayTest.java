@@ -1,5 +1,6 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.Parts;
 import dev.rollguard.Processes;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.protocol.AgentProtocol;
@@ -18,8 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Preflight's replay with PHP's own web server as both shadows: the current tree (control) and the staged one
@@ -40,8 +39,7 @@ class PreflightReplayTest {
 
     @BeforeEach
     void sites() throws Exception {
-        assumeTrue(Processes.which("php").isPresent() || "1".equals(System.getenv("ROLLGUARD_REQUIRE_APACHE")), "php-cli not installed");
-        assertTrue(Processes.which("php").isPresent(), "php-cli is required here");
+        Parts.need("PHP", Processes.which("php").isPresent(), "php is not installed (apt-get install php-cli)");
         current = dir.resolve("current");
         staged = dir.resolve("staged");
         for (Path d : List.of(current, staged)) {
