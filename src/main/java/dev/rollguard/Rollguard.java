@@ -25,6 +25,9 @@ import dev.rollguard.rollout.RolloutStore;
 import dev.rollguard.sandbox.Sandbox;
 import dev.rollguard.secrets.AesGcmSealer;
 import dev.rollguard.secrets.KeyRing;
+import dev.rollguard.secrets.SecretsKeys;
+import dev.rollguard.secrets.SecretsService;
+import dev.rollguard.secrets.SecretsStore;
 import dev.rollguard.secrets.Sealer;
 import dev.rollguard.storage.Database;
 import dev.rollguard.storage.Duty;
@@ -110,13 +113,22 @@ public final class Rollguard implements AutoCloseable {
     private final Replication replication;
     private final Sandbox sandbox;
     private final Validation validation;
-    private final Sealer sealer;
+    private final SecretsService secrets;
 
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
         this.database = Database.open(settings.database());
-        this.sealer = new AesGcmSealer(KeyRing.load(settings.database(), System.getenv(KeyRing.ENV), true));
+        AuditStore auditStore = new AuditStore(database.jdbi());
+        AuditKey auditKey;
+        try {
+            this.secrets = startSecrets(settings, clock);
+            auditKey = AuditKey.load(settings.database(), System.getenv(AuditKey.ENV), auditStore.count());
+        } catch (RuntimeException e) {
+            // a missing or wrong key: nothing is served, the reason is the one line the operator sees
+            database.close();
+            throw e;
+        }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
         this.sandbox = Sandbox.detect();
@@ -124,7 +136,18 @@ public final class Rollguard implements AutoCloseable {
         else log.warn(sandbox.describe());
         this.validation = Validation.standard(sandbox, settings.validators() == null ? CommandValidators.none() : settings.validators(),
                 false, PhpLintCache.inMemory(50_000));
-        this.config = new ConfigService(new ConfigStore(database.jdbi()), validation, settings.limits(), clock);
+        this.config = new ConfigService(new ConfigStore(database.jdbi(), secrets.sealer()), validation, settings.limits(), clock);
+        config.scrubWith(this::scrubBlobs);
+        secrets.resealWith(new SecretsService.Resealer() {
+            @Override public String name() { return "files"; }
+            @Override public int resealWithCurrentKey() { return config.resealSecretFiles(); }
+        });
+        int sealedNow = config.sealSecretFiles();
+        if (sealedNow > 0) {
+            log.info("secrets: sealed {} stored file(s) that held a secret in plain text", sealedNow);
+            database.scrub("blobs");
+        }
+        secrets.resealOlder();
         HealthStore health = new HealthStore();
         RolloutStore rolloutStore = new RolloutStore(database.jdbi());
         HostSignals signals = new HostSignals();
@@ -160,8 +183,7 @@ public final class Rollguard implements AutoCloseable {
             replication = null;
         }
         this.auth = new AuthService(new AuthStore(database.jdbi()), clock);
-        AuditKey auditKey = AuditKey.load(settings.database(), System.getenv(AuditKey.ENV));
-        this.audit = new AuditLog(new AuditStore(database.jdbi()), clock, auditKey.bytes());
+        this.audit = new AuditLog(auditStore, clock, auditKey.bytes());
         audit.sealUnkeyedPast(auditKey);
         audit.requireRecordsOf(config::versionAuditRecords);
         config.auditWith((h, actor, source, action, target, after) -> audit.append(h, actor, source, action, target, 201, null, after).seq());
@@ -178,8 +200,9 @@ public final class Rollguard implements AutoCloseable {
             server.onStorageFull(storage::failed);
             server.get("/api/v1/health", Permission.PUBLIC, ctx -> {
                 boolean full = storage.status() == StorageHealth.Status.FULL;
+                // the request bodies' memory budget: a budget that stays taken is what makes every body wait and fail
                 ApiServer.json(ctx.status(full ? 503 : 200), Map.of("status", full ? "failing" : "ok",
-                        "database", database.kind().name().toLowerCase(), "storage", full ? "full" : "ok"));
+                        "database", database.kind().name().toLowerCase(), "storage", full ? "full" : "ok", "bodyBudget", server.bodyBudget()));
             });
             ConfigRoutes.register(server, config, bundles);
             RolloutRoutes.register(server, rollouts);
@@ -202,6 +225,21 @@ public final class Rollguard implements AutoCloseable {
             database.close();
             throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        }
+    }
+
+    private SecretsService startSecrets(Settings settings, Clock clock) {
+        SecretsStore store = new SecretsStore(database.jdbi());
+        AesGcmSealer sealer = SecretsKeys.open(settings.database(), System.getenv(KeyRing.ENV), store, clock);
+        return new SecretsService(sealer, store, clock, this::scrubBlobs);
+    }
+
+    /** After rows were sealed in place while serving: a failed scrub (a busy database) is retried at the next seal. */
+    private void scrubBlobs() {
+        try {
+            database.scrub("blobs");
+        } catch (RuntimeException e) {
+            log.warn("secrets: could not compact the database after sealing ({}); old pages stay until the next one", e.getMessage());
         }
     }
 
@@ -230,7 +268,8 @@ public final class Rollguard implements AutoCloseable {
     public AuthService auth() { return auth; }
     public AuditLog audit() { return audit; }
     /** Seals what is stored at rest; opens it only where it is delivered. */
-    public Sealer sealer() { return sealer; }
+    public Sealer sealer() { return secrets.sealer(); }
+    public SecretsService secrets() { return secrets; }
 
     /** Every route with the permission it declares. */
     public List<ApiServer.Route> routes() { return api.routes(); }

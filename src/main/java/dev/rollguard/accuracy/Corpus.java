@@ -27,15 +27,28 @@ public final class Corpus {
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache/rollguard/corpus");
     }
 
+    /** A daemon's config tree: the package, its tree, the checker that reads it, and whether it is held out. */
+    public record DaemonEntry(String pkg, String treeDir, String checker, boolean heldOut) {
+        public Entry entry() { return new Entry(pkg, treeDir, heldOut); }
+    }
+
     public static List<Entry> manifest() {
-        List<Entry> out = new ArrayList<>();
+        return rows("corpus.txt").stream().map(f -> new Entry(f[0], f[1], f.length > 2 && f[2].equals("held-out"))).toList();
+    }
+
+    /** The daemon corpus ({@code daemons.txt}). */
+    public static List<DaemonEntry> daemons() {
+        return rows("daemons.txt").stream().map(f -> new DaemonEntry(f[0], f[1], f[2], f.length > 3 && f[3].equals("held-out"))).toList();
+    }
+
+    private static List<String[]> rows(String resource) {
+        List<String[]> out = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                Objects.requireNonNull(Corpus.class.getResourceAsStream("corpus.txt")), StandardCharsets.UTF_8))) {
+                Objects.requireNonNull(Corpus.class.getResourceAsStream(resource)), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 String t = line.strip();
                 if (t.isEmpty() || t.startsWith("#")) continue;
-                String[] f = t.split("\\s+");
-                out.add(new Entry(f[0], f[1], f.length > 2 && f[2].equals("held-out")));
+                out.add(t.split("\\s+"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -239,7 +239,7 @@ final class Mutator {
     }
 
     /** Whether a (possibly absolute, possibly wildcard) include target names files the tree holds. */
-    private static boolean resolvesSomewhere(ConfigTree tree, String target) {
+    static boolean resolvesSomewhere(ConfigTree tree, String target) {
         String t = target.startsWith("/") ? target.substring(1) : target;
         if (firstWildcard(t) == t.length()) return existsWithTail(tree, t);
         StringBuilder re = new StringBuilder("(.*/)?");
@@ -250,7 +250,7 @@ final class Mutator {
         return tree.paths().stream().anyMatch(p -> glob.matcher(p).matches());
     }
 
-    private static int firstWildcard(String s) {
+    static int firstWildcard(String s) {
         for (int i = 0; i < s.length(); i++) if ("*?[".indexOf(s.charAt(i)) >= 0) return i;
         return s.length();
     }

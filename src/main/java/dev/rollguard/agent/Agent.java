@@ -13,11 +13,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -101,7 +99,7 @@ public final class Agent implements AutoCloseable {
     /** The service's preflight probes, as the server sent them with the version being applied (null: none declared). */
     private volatile AgentProtocol.PreflightSpec servicePreflight;
     private volatile Integer desired;
-    private volatile JsonNode inlineBundle;
+    private volatile AgentProtocol.Bundle inlineBundle;
     private volatile boolean connected;
     private final Object applyLock = new Object();
     private final Object switchLock = new Object();
@@ -163,7 +161,7 @@ public final class Agent implements AutoCloseable {
                 // the probes come with a version this host has not acted on: the one it is about to stage
                 if (d.desiredVersion() != null && !AgentProtocol.known(d.desiredVersion()).equals(known)) servicePreflight = d.preflight();
                 // the answer carries the new version's bundle when it is small: no second request for it
-                inlineBundle = d.bundle() != null && d.bundle().path("version").isNumber() ? d.bundle() : null;
+                inlineBundle = d.carriesBundle() ? d.bundle() : null;
                 converge();
             } catch (ServerError e) {
                 if (e.status == 404 && "unknown_host".equals(e.code)) registered = false;
@@ -235,14 +233,19 @@ public final class Agent implements AutoCloseable {
     }
 
     private void apply(int version) throws IOException, InterruptedException, ApplyFailed {
-        JsonNode inline = inlineBundle;
+        AgentProtocol.Bundle inline = inlineBundle;
         inlineBundle = null;
-        JsonNode bundle = inline != null && inline.path("version").asInt() == version && config.service().equals(inline.path("service").asText())
-                ? inline : get("/api/v1/services/" + enc(config.service()) + "/versions/" + version + "/bundle", Duration.ofMinutes(2), JsonNode.class);
+        // the version as rendered for this host: with the long-poll's answer when it was small enough, else fetched
+        AgentProtocol.Bundle bundle = inline != null && inline.isFor(config.service(), version, config.env(), config.host()) ? inline
+                : get(AgentProtocol.bundlePath(config.service(), version, config.env(), config.host()), Duration.ofMinutes(2), AgentProtocol.Bundle.class);
+        if (!bundle.isFor(config.service(), version, config.env(), config.host())) {
+            throw new ApplyFailed("the server sent the bundle of " + bundle.service() + " v" + bundle.version() + " for " + bundle.env() + "/"
+                    + bundle.host() + ", not v" + version + " for this host");
+        }
         Path staged;
         try {
             // every file's and link's SHA-256 is checked here, and the tree's hash over all of them
-            ConfigTree tree = Json.MAPPER.convertValue(bundle, TreeWire.Bundle.class).verifiedTree();
+            ConfigTree tree = TreeWire.verifiedTree(bundle);
             staged = releases.stage(version, tree);
         } catch (Problem e) {
             throw new ApplyFailed(e.getMessage());
@@ -440,10 +443,6 @@ public final class Agent implements AutoCloseable {
             throw new ServerError(r.statusCode(), body.path("error").path("code").asText(), body.path("error").path("message").asText());
         }
         return body;
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     @Override

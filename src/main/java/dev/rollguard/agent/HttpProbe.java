@@ -1,9 +1,10 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.net.CappedBody;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Requests configured URLs on an interval; a failed connection or a 5xx counts as an error. */
 public final class HttpProbe implements AutoCloseable {
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "http-probe");
@@ -25,8 +27,9 @@ public final class HttpProbe implements AutoCloseable {
                 long start = System.nanoTime();
                 int status;
                 try {
-                    status = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                    // only the status counts; the body is read (to reuse the connection) up to a bound and a deadline
+                    status = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).build(),
+                            CappedBody.handler(64 * 1024, TIMEOUT)).statusCode();
                 } catch (Exception e) {
                     status = 0;
                 }

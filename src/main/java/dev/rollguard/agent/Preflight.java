@@ -1,5 +1,6 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.net.CappedBody;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.protocol.AgentProtocol.HostFailure;
 import dev.rollguard.protocol.AgentProtocol.PreflightSpec;
@@ -43,6 +44,8 @@ public final class Preflight {
     }
 
     private static final int BODY_LINES = 5;
+    /** What of a probe's answer is read: its first lines are shown and its expected text is looked for in it. */
+    static final int PROBE_ANSWER_CAP = 1 << 20;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private Preflight() {}
@@ -118,21 +121,24 @@ public final class Preflight {
 
     private static Optional<HostFailure> probe(int port, AgentProtocol.Probe p, long deadline) throws InterruptedException {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-        HttpResponse<String> r;
+        HttpResponse<CappedBody.Text> answered;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + p.path())).timeout(Duration.ofMillis(left)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            // the staged copy runs the pushed config: what it answers is read up to a bound, within the probe's time
+            answered = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + p.path())).timeout(Duration.ofMillis(left)).GET().build(),
+                    CappedBody.handler(PROBE_ANSWER_CAP, Duration.ofMillis(left)));
         } catch (IOException e) {
             return failure("GET " + p.path() + " failed: " + e.getMessage(), new ProbeAnswer(p.path(), 0, p.status(), ""));
         }
-        String excerpt = firstLines(r.body());
-        ProbeAnswer answer = new ProbeAnswer(p.path(), r.statusCode(), p.status(), excerpt);
+        int status = answered.statusCode();
+        String text = answered.body().text();
+        String excerpt = firstLines(text);
+        ProbeAnswer answer = new ProbeAnswer(p.path(), status, p.status(), excerpt);
         String body = excerpt.isEmpty() ? "; empty body" : "; body: " + excerpt;
-        if (r.statusCode() != p.status()) {
-            return failure("GET " + p.path() + " answered " + r.statusCode() + " (expected " + p.status() + ")" + body, answer);
+        if (status != p.status()) {
+            return failure("GET " + p.path() + " answered " + status + " (expected " + p.status() + ")" + body, answer);
         }
-        if (p.body() != null && !Pattern.compile(p.body()).matcher(r.body()).find()) {
-            return failure("GET " + p.path() + " answered " + r.statusCode() + " but the body does not match /" + p.body() + "/" + body, answer);
+        if (p.body() != null && !Pattern.compile(p.body()).matcher(text).find()) {
+            return failure("GET " + p.path() + " answered " + status + " but the body does not match /" + p.body() + "/" + body, answer);
         }
         return Optional.empty();
     }

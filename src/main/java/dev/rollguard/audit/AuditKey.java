@@ -15,19 +15,29 @@ import java.util.Base64;
  * The key of the audit chain, kept outside the database: whoever can write the database but not read this key cannot
  * rewrite the log so that it verifies. From {@code ROLLGUARD_AUDIT_KEY} (at least 32 characters; several servers on
  * one database must share it), else from a file next to the SQLite database ({@code <db>.audit-key}) or, on
- * PostgreSQL, {@code data/audit.key}, created with 32 random bytes and mode 0600 on first start.
+ * PostgreSQL, {@code data/audit.key}, created with 32 random bytes and mode 0600 on the first start of an empty log.
+ * A log that has records and no key file is refused: a new key would seal whatever the log holds now, so someone who
+ * rewrote it with plain hashes and deleted the key would see it verify.
  */
 public record AuditKey(byte[] bytes, Path file, boolean created) {
     public static final String ENV = "ROLLGUARD_AUDIT_KEY";
 
-    public static AuditKey load(String database, String fromEnvironment) {
+    /** {@code records}: how many the log holds (a key file may be made only for an empty log). */
+    public static AuditKey load(String database, String fromEnvironment, long records) {
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             if (fromEnvironment.strip().length() < 32) {
                 throw new Problem(500, "invalid_audit_key", ENV + " must have at least 32 characters");
             }
             return new AuditKey(fromEnvironment.strip().getBytes(StandardCharsets.UTF_8), null, false);
         }
-        return fromFile(fileFor(database));
+        Path file = fileFor(database);
+        if (records > 0 && !Files.exists(file)) {
+            throw new Problem(500, "audit_key_missing", "the audit log of " + database + " holds " + records + " record(s) but its key file "
+                    + file.toAbsolutePath() + " is missing: restore it from your backup of the key; refusing to start rather than "
+                    + "make a new key that would seal whatever the log holds now. (A log written before audit keys existed: set "
+                    + ENV + " to a new key of 32+ characters to seal it once, then keep that key.)");
+        }
+        return fromFile(file);
     }
 
     /** Where the key lives for a database location (a file path for SQLite, a URL for PostgreSQL). */

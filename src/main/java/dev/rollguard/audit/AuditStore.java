@@ -33,6 +33,10 @@ public final class AuditStore {
                 .map((rs, c) -> new Head(rs.getLong("seq"), rs.getString("hash"))).findOne();
     }
 
+    public long count() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM audit").mapTo(Long.class).one());
+    }
+
     public void insert(Handle h, AuditLog.Entry e) {
         h.createUpdate("INSERT INTO audit (" + COLUMNS + ") "
                         + "VALUES (:seq, :at, :actor, :source, :action, :target, :status, :before, :after, :prev, :hash)")

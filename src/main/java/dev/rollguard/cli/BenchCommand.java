@@ -47,8 +47,9 @@ public final class BenchCommand implements Callable<Integer> {
             + "judgement: releases per scenario (default 200); preflight: changes per kind (default 10)")
     Integer runs;
 
-    @Option(names = "--seed", defaultValue = "1", description = "judgement: seed of the synthetic releases; accuracy, preflight: mutation seed (default ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", description = "judgement: seed of the synthetic releases (default: seeds 1, 2 and 3, each reported); "
+            + "accuracy, preflight: mutation seed (default 1)")
+    Long seed;
 
     @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
     int hosts;
@@ -79,6 +80,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "all", description = "accuracy: tune | held-out | all (default ${DEFAULT-VALUE})")
     String split;
 
+    @Option(names = "--corpus", defaultValue = "all", description = "accuracy: php (applications and web servers) | daemons | all "
+            + "(default ${DEFAULT-VALUE})")
+    String corpus;
+
     @Option(names = "--missed", description = "accuracy: list the mutants the validators missed and the false errors")
     boolean missed;
 
@@ -104,18 +109,22 @@ public final class BenchCommand implements Callable<Integer> {
                 return push(out);
             }
             case "accuracy" -> {
-                return AccuracyBench.run(seed, perKind, split, missed, out);
+                return AccuracyBench.run(seed == null ? 1 : seed, perKind, split, missed, corpus, out);
             }
             case "judgement" -> {
                 int n = runs == null ? 200 : runs;
                 if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
-                JudgementBenchmark.print(JudgementBenchmark.run(seed, n, AnalysisSettings.DEFAULT), seed, n, out);
+                List<JudgementBenchmark.SeedRun> seeds = new ArrayList<>();
+                for (long sd : seed == null ? JudgementBenchmark.SEEDS : List.of(seed)) {
+                    seeds.add(new JudgementBenchmark.SeedRun(sd, JudgementBenchmark.run(sd, n, AnalysisSettings.DEFAULT)));
+                }
+                JudgementBenchmark.print(seeds, n, out);
                 return 0;
             }
             case "preflight" -> {
                 int n = runs == null ? 10 : runs;
                 if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
-                return dev.rollguard.demo.PreflightBenchmark.run(n, seed, out);
+                return dev.rollguard.demo.PreflightBenchmark.run(n, seed == null ? 1 : seed, out);
             }
             case "phplint" -> {
                 return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",

@@ -11,11 +11,12 @@ import dev.rollguard.rollout.Analysis;
 public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,
                                Double maxErrorRate, Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis,
                                Integer minLatencySamples, Double failFastErrorRate, Integer burstSeconds, Double hostSpread,
-                               Double latencyQuantile, Double latencyRatio, Double latencyDelta, Double latencyAlpha) {
+                               Double latencyQuantile, Double latencyRatio, Double latencyDelta, Double latencyAlpha,
+                               Integer horizonSeconds, Double firstBakeShare) {
     public static final AnalysisSettings DEFAULT = new AnalysisSettings(null, null, null, null, null, null, null, null, null, null);
 
     public AnalysisSettings {
-        alpha = alpha == null ? 0.01 : alpha;
+        alpha = alpha == null ? 0.003 : alpha;
         beta = beta == null ? 0.05 : beta;
         ratio = ratio == null ? 2.0 : ratio;
         delta = delta == null ? 0.01 : delta;
@@ -27,11 +28,15 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
         minLatencySamples = minLatencySamples == null ? 200 : minLatencySamples;
         failFastErrorRate = failFastErrorRate == null ? 0.5 : failFastErrorRate;
         burstSeconds = burstSeconds == null ? 5 : burstSeconds;
-        hostSpread = hostSpread == null ? 1.5 : hostSpread;
+        hostSpread = hostSpread == null ? 0.0 : hostSpread;
         latencyQuantile = latencyQuantile == null ? 0.95 : latencyQuantile;
         latencyRatio = latencyRatio == null ? 2.0 : latencyRatio;
         latencyDelta = latencyDelta == null ? 0.02 : latencyDelta;
         latencyAlpha = latencyAlpha == null ? 0.001 : latencyAlpha;
+        horizonSeconds = horizonSeconds == null ? 30 : horizonSeconds;
+        firstBakeShare = firstBakeShare == null ? 0.75 : firstBakeShare;
+        if (horizonSeconds < 1) throw new IllegalArgumentException("horizonSeconds must be >= 1");
+        if (firstBakeShare <= 0 || firstBakeShare > 1) throw new IllegalArgumentException("firstBakeShare must be in (0, 1]");
         if (alpha <= 0 || alpha >= 1 || beta <= 0 || beta >= 1 || latencyAlpha <= 0 || latencyAlpha >= 1) {
             throw new IllegalArgumentException("alpha, latencyAlpha and beta must be in (0, 1)");
         }
@@ -48,6 +53,6 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
     public AnalysisSettings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor, Double maxErrorRate,
                             Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis, Integer minLatencySamples) {
         this(alpha, beta, ratio, delta, baselineFloor, maxErrorRate, minErrorCount, latencyTolerance, latencySlackMillis,
-                minLatencySamples, null, null, null, null, null, null, null);
+                minLatencySamples, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -49,9 +49,9 @@ public record IncidentSettings(Double sloErrorPercent, Integer sloWindowSeconds,
             return s.atLeast(minSeverity);
         }
 
-        /** The channel as shown to people: secrets masked. */
+        /** The channel as shown to people: secrets masked, the URL's too (user:pass@, a Slack webhook's path). */
         public Channel masked() {
-            return new Channel(name, kind, url, secret == null ? null : "********", routingKey == null ? null : "********", minSeverity);
+            return new Channel(name, kind, Secrets.builtIn().mask(url), secret == null ? null : "********", routingKey == null ? null : "********", minSeverity);
         }
     }
 

@@ -2,6 +2,10 @@ package dev.rollguard.config;
 
 import dev.rollguard.Problem;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -14,10 +18,22 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class Secrets {
     public static final String MASK = "********";
-    /** Passwords, keys, tokens and salts assigned in PHP defines, INI/YAML/properties, JSON and shell-style files. */
+    /**
+     * Passwords, keys, tokens and salts assigned in PHP defines, INI/YAML/properties, JSON and shell-style files; the
+     * body of a PEM private key; {@code .env} names ending in KEY, SECRET, PASS… ({@code APP_KEY}); YAML {@code pass:}
+     * keys; the password of a {@code scheme://user:pass@host} URL ({@code DATABASE_URL}, channel URLs); Slack webhook
+     * paths (the path is the credential).
+     */
     public static final List<String> DEFAULTS = List.of(
             "(?i)define\\(\\s*['\"][A-Z0-9_]*(?:PASSWORD|SECRET|KEY|TOKEN|SALT)['\"]\\s*,\\s*['\"]([^'\"]*)['\"]",
-            "(?i)[\"']?[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?\\s*[:=]\\s*[\"']?([^\"'\\s,;#}]+)");
+            "(?i)[\"']?[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?\\s*[:=]\\s*[\"']?([^\"'\\s,;#}]+)",
+            "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\\s*([A-Za-z0-9+/=:,\\s-]+?)\\s*-----END [A-Z0-9 ]*PRIVATE KEY-----",
+            "(?m)^[ \\t]*(?:export[ \\t]+)?[A-Z0-9_]*(?:KEY|SECRET|PASS|PASSWORD|PWD|TOKEN|SALT|CREDENTIALS?)[ \\t]*=[ \\t]*[\"']?([^\"'\\s#]+)",
+            "(?im)^[ \\t]*[\"']?(?:[A-Za-z0-9_.-]*[_.-])?pass(?:phrase)?[\"']?[ \\t]*:[ \\t]*[\"']?([^\"'\\s#]+)",
+            "(?i)\\b[a-z][a-z0-9+.-]*://[^\\s:/@'\"]*:([^\\s@/'\"]+)@",
+            "(?i)https://hooks\\.slack(?:-gov)?\\.com/(?:services|workflows|triggers)/([A-Za-z0-9/_-]+)");
+
+    private static final Pattern LINE = Pattern.compile("[^\r\n]+");
 
     private final List<Pattern> patterns;
 
@@ -40,6 +56,40 @@ public final class Secrets {
         return new Secrets(ps);
     }
 
+    /**
+     * Whether these bytes hold a secret (a pattern finds a non-empty value): such a file is stored sealed. Read as UTF-8
+     * when they are, else as Latin-1, so one stray byte cannot hide a password from the patterns.
+     */
+    public boolean holds(byte[] bytes) {
+        String text = lenientText(bytes);
+        for (Pattern p : patterns) {
+            Matcher m = p.matcher(text);
+            while (m.find()) {
+                int g = m.groupCount();
+                int start = g > 0 && m.start(g) >= 0 ? m.start(g) : m.start();
+                int end = g > 0 && m.end(g) >= 0 ? m.end(g) : m.end();
+                if (start < end) return true;
+            }
+        }
+        return false;
+    }
+
+    /** The patterns that only the built-ins make: for text people see outside any service (audit details, URLs). */
+    public static Secrets builtIn() {
+        return BUILT_IN;
+    }
+
+    private static final Secrets BUILT_IN = of(List.of());
+
+    static String lenientText(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+    }
+
     public String mask(String text) {
         if (text == null || text.isEmpty()) return text;
         String out = text;
@@ -53,7 +103,10 @@ public final class Secrets {
                 int end = g > 0 && m.end(g) >= 0 ? m.end(g) : m.end();
                 if (start == end) continue;
                 any = true;
-                m.appendReplacement(sb, Matcher.quoteReplacement(out.substring(m.start(), start) + MASK + out.substring(end, m.end())));
+                // a secret over several lines (a PEM body) keeps its line count: diffs line up with the file
+                String secret = out.substring(start, end);
+                m.appendReplacement(sb, Matcher.quoteReplacement(out.substring(m.start(), start) + LINE.matcher(secret).replaceAll(MASK)
+                        + out.substring(end, m.end())));
             }
             if (any) {
                 m.appendTail(sb);

@@ -78,7 +78,9 @@ public record ServiceSpec(String description, List<String> environments, Validat
             IncidentSettings.Channel old = stored.incidents().channels().stream().filter(o -> o.name().equals(c.name())).findFirst().orElse(null);
             String secret = "********".equals(c.secret()) && old != null ? old.secret() : c.secret();
             String key = "********".equals(c.routingKey()) && old != null ? old.routingKey() : c.routingKey();
-            channels.add(new IncidentSettings.Channel(c.name(), c.kind(), c.url(), secret, key, c.minSeverity()));
+            // a URL shown with its credentials masked (user:pass@, a Slack webhook's path) means the stored one
+            String url = old != null && c.url().contains(Secrets.MASK) && c.url().equals(old.masked().url()) ? old.url() : c.url();
+            channels.add(new IncidentSettings.Channel(c.name(), c.kind(), url, secret, key, c.minSeverity()));
         }
         IncidentSettings i = incidents;
         return new ServiceSpec(description, environments, validation, rollout,

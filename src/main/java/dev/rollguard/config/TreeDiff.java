@@ -3,12 +3,18 @@ package dev.rollguard.config;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.AbstractDelta;
+import com.github.difflib.patch.ChangeDelta;
+import com.github.difflib.patch.Chunk;
+import com.github.difflib.patch.DeleteDelta;
+import com.github.difflib.patch.EqualDelta;
+import com.github.difflib.patch.InsertDelta;
 import com.github.difflib.patch.Patch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * File-by-file unified diff between two trees. Text files get line diffs; a binary file is never diffed by line
@@ -27,6 +33,15 @@ public final class TreeDiff {
     private TreeDiff() {}
 
     public static List<FileDiff> between(ConfigTree from, ConfigTree to, String fromLabel, String toLabel) {
+        return between(from, to, fromLabel, toLabel, UnaryOperator.identity());
+    }
+
+    /**
+     * As above, as people may read it: lines are compared as they are (a changed password is a changed line) but
+     * shown as {@code mask} shows each side's whole file, so a secret spanning lines (a PEM key's body) is masked in
+     * every hunk, even one that holds none of its first or last line.
+     */
+    public static List<FileDiff> between(ConfigTree from, ConfigTree to, String fromLabel, String toLabel, UnaryOperator<String> mask) {
         TreeSet<String> paths = new TreeSet<>();
         if (from != null) paths.addAll(from.paths());
         paths.addAll(to.paths());
@@ -39,7 +54,7 @@ public final class TreeDiff {
             if (isBinary(a) || isBinary(b)) {
                 out.add(binaryDiff(path, status, a, b, fromLabel, toLabel));
             } else {
-                FileDiff d = diffFile(path, status, textOf(a), textOf(b), fromLabel, toLabel);
+                FileDiff d = diffFile(path, status, textOf(a), textOf(b), mask, fromLabel, toLabel);
                 // lines of a link are not lines of a file: validators looking at changed lines never see them
                 List<ChangedLine> fileLines = d.changedLines().stream()
                         .filter(l -> !(l.added() ? b instanceof TreeEntry.Link : a instanceof TreeEntry.Link)).toList();
@@ -81,12 +96,26 @@ public final class TreeDiff {
         return new FileDiff(path, status, 0, 0, sb.toString(), List.of());
     }
 
-    private static FileDiff diffFile(String path, Status status, String a, String b, String fromLabel, String toLabel) {
+    private static FileDiff diffFile(String path, Status status, String a, String b, UnaryOperator<String> mask, String fromLabel,
+                                     String toLabel) {
         // a last line without a line break differs from the same text with one: otherwise a change of only the final
         // line break is a MODIFIED file with an empty diff
-        List<String> oldLines = markUnterminated(a, lines(a));
-        List<String> newLines = markUnterminated(b, lines(b));
-        Patch<String> patch = DiffUtils.diff(oldLines, newLines);
+        List<String> rawOld = markUnterminated(a, lines(a));
+        List<String> rawNew = markUnterminated(b, lines(b));
+        Patch<String> raw = DiffUtils.diff(rawOld, rawNew);
+        List<String> oldLines = shown(a, rawOld, mask);
+        List<String> newLines = shown(b, rawNew, mask);
+        Patch<String> patch = new Patch<>();
+        for (AbstractDelta<String> d : raw.getDeltas()) {
+            Chunk<String> source = chunk(d.getSource(), oldLines);
+            Chunk<String> target = chunk(d.getTarget(), newLines);
+            patch.addDelta(switch (d.getType()) {
+                case DELETE -> new DeleteDelta<>(source, target);
+                case INSERT -> new InsertDelta<>(source, target);
+                case EQUAL -> new EqualDelta<>(source, target);
+                case CHANGE -> new ChangeDelta<>(source, target);
+            });
+        }
         int adds = 0;
         int dels = 0;
         List<ChangedLine> changed = new ArrayList<>();
@@ -110,6 +139,19 @@ public final class TreeDiff {
             if (line.endsWith(NO_FINAL_LINE_BREAK)) unified.add("\\ No newline at end of file");
         }
         return new FileDiff(path, status, adds, dels, String.join("\n", unified) + (unified.isEmpty() ? "" : "\n"), changed);
+    }
+
+    /** The lines as {@code mask} shows the whole text; every line masked whole if masking changed the line count. */
+    private static List<String> shown(String text, List<String> raw, UnaryOperator<String> mask) {
+        if (text == null) return raw;
+        String masked = mask.apply(text);
+        if (masked.equals(text)) return raw;
+        List<String> lines = markUnterminated(masked, lines(masked));
+        return lines.size() == raw.size() ? lines : raw.stream().map(l -> Secrets.MASK).toList();
+    }
+
+    private static Chunk<String> chunk(Chunk<String> raw, List<String> shown) {
+        return new Chunk<>(raw.getPosition(), shown.subList(raw.getPosition(), raw.getPosition() + raw.size()));
     }
 
     /** Text never holds NUL (such content is a binary file), so NUL can mark a last line that has no line break. */

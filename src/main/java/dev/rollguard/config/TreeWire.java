@@ -1,8 +1,8 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rollguard.Problem;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.WireEntry;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,37 +16,31 @@ import java.util.Map;
  * arrives byte-exact or not at all.
  */
 public final class TreeWire {
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Entry(String path, String sha256, Long size, String base64, String link) {
-        public static Entry of(String path, TreeEntry e) {
-            if (e instanceof TreeEntry.File f) {
-                return new Entry(path, f.hash(), f.size(), Base64.getEncoder().encodeToString(f.bytes()), null);
-            }
-            TreeEntry.Link l = (TreeEntry.Link) e;
-            return new Entry(path, l.hash(), null, null, l.target());
+    /** A tree's entry as it travels. */
+    public static WireEntry entry(String path, TreeEntry e) {
+        if (e instanceof TreeEntry.File f) {
+            return new WireEntry(path, f.hash(), f.size(), Base64.getEncoder().encodeToString(f.bytes()), null);
         }
+        TreeEntry.Link l = (TreeEntry.Link) e;
+        return new WireEntry(path, l.hash(), null, null, l.target());
     }
 
-    /** What an agent applies: a version's whole tree, and the hash of that tree to check it arrived whole. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Bundle(String service, int version, String treeHash, List<Entry> entries) {
-        public static Bundle of(String service, int version, ConfigTree tree) {
-            return new Bundle(service, version, tree.treeHash(), encode(tree));
-        }
+    /** The bundle of a tree that renders the same for every host. */
+    public static AgentProtocol.Bundle bundle(String service, int version, ConfigTree tree) {
+        return new AgentProtocol.Bundle(service, version, tree.treeHash(), encode(tree));
+    }
 
-        /** The tree, every file's and link's hash verified against the bundle's, and the whole against its tree hash. */
-        public ConfigTree verifiedTree() {
-            ConfigTree tree = decode(entries, true, UNBOUNDED);
-            if (treeHash == null || !treeHash.equals(tree.treeHash())) {
-                throw Problem.badRequest("hash_mismatch", "bundle of v" + version + " does not match its tree hash");
-            }
-            return tree;
+    /** The bundle's tree, every file's and link's hash verified against the bundle's, and the whole against its tree hash. */
+    public static ConfigTree verifiedTree(AgentProtocol.Bundle bundle) {
+        ConfigTree tree = decode(bundle.entries(), true, UNBOUNDED);
+        if (bundle.treeHash() == null || !bundle.treeHash().equals(tree.treeHash())) {
+            throw Problem.badRequest("hash_mismatch", "bundle of v" + bundle.version() + " does not match its tree hash");
         }
+        return tree;
     }
 
     /** A push or validate request's tree: {@code files} (path → text) and {@code entries} together. */
-    public record Upload(Map<String, String> files, List<Entry> entries) {
+    public record Upload(Map<String, String> files, List<WireEntry> entries) {
         public ConfigTree tree(Limits limits) {
             if (files == null && entries == null) {
                 throw Problem.badRequest("missing_files", "request needs 'entries' (files as base64, links as targets) "
@@ -68,20 +62,20 @@ public final class TreeWire {
 
     private TreeWire() {}
 
-    public static List<Entry> encode(ConfigTree tree) {
-        List<Entry> out = new ArrayList<>(tree.size());
-        tree.entries().forEach((p, e) -> out.add(Entry.of(p, e)));
+    public static List<WireEntry> encode(ConfigTree tree) {
+        List<WireEntry> out = new ArrayList<>(tree.size());
+        tree.entries().forEach((p, e) -> out.add(entry(p, e)));
         return out;
     }
 
-    static ConfigTree decode(List<Entry> entries, boolean hashRequired, Limits limits) {
+    static ConfigTree decode(List<WireEntry> entries, boolean hashRequired, Limits limits) {
         Map<String, TreeEntry> all = new LinkedHashMap<>();
         add(all, entries == null ? List.of() : entries, hashRequired, limits);
         return ConfigTree.ofEntries(all, limits);
     }
 
-    private static void add(Map<String, TreeEntry> all, List<Entry> entries, boolean hashRequired, Limits limits) {
-        for (Entry e : entries) {
+    private static void add(Map<String, TreeEntry> all, List<WireEntry> entries, boolean hashRequired, Limits limits) {
+        for (WireEntry e : entries) {
             if (e == null || e.path() == null) throw Problem.badRequest("invalid_entry", "every entry needs a 'path'");
             if (all.put(e.path(), entry(e, hashRequired, limits)) != null) {
                 throw Problem.badRequest("duplicate_path", "path given twice: " + ConfigPaths.printable(e.path()));
@@ -89,7 +83,7 @@ public final class TreeWire {
         }
     }
 
-    private static TreeEntry entry(Entry e, boolean hashRequired, Limits limits) {
+    private static TreeEntry entry(WireEntry e, boolean hashRequired, Limits limits) {
         String path = ConfigPaths.printable(e.path());
         if ((e.base64() == null) == (e.link() == null)) {
             throw Problem.badRequest("invalid_entry", "entry " + path + " needs exactly one of 'base64' (a file) and 'link' (a symlink)");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import dev.rollguard.Json;
 
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -22,18 +23,30 @@ import java.util.regex.Pattern;
  *                       the offline CLI also runs commands defined inline
  * @param riskRules      rules that mark a change high-risk
  * @param ignoreTokens   tokens the suspicious-token check must never flag
+ * @param daemons        daemons whose own config checker must run ({@code haproxy}, {@code bind} …); each is also run
+ *                       when its main config is recognised in the tree, but only a declared one blocks when it cannot run
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ValidationSettings(String deployPath, boolean checkHostPaths, Boolean phpLint, String apacheConfig,
-                                 List<CommandRef> commands, List<RiskRule> riskRules, List<String> ignoreTokens) {
+                                 List<CommandRef> commands, List<RiskRule> riskRules, List<String> ignoreTokens, List<DaemonRef> daemons) {
 
     public static final ValidationSettings DEFAULT = new ValidationSettings(null, false, true, null, List.of(), List.of(), List.of());
+
+    public ValidationSettings(String deployPath, boolean checkHostPaths, Boolean phpLint, String apacheConfig, List<CommandRef> commands,
+                              List<RiskRule> riskRules, List<String> ignoreTokens) {
+        this(deployPath, checkHostPaths, phpLint, apacheConfig, commands, riskRules, ignoreTokens, List.of());
+    }
+
+    public ValidationSettings withDaemons(List<DaemonRef> d) {
+        return new ValidationSettings(deployPath, checkHostPaths, phpLint, apacheConfig, commands, riskRules, ignoreTokens, d);
+    }
 
     public ValidationSettings {
         phpLint = phpLint == null || phpLint;
         commands = commands == null ? List.of() : List.copyOf(commands);
         riskRules = riskRules == null ? List.of() : List.copyOf(riskRules);
         ignoreTokens = ignoreTokens == null ? List.of() : List.copyOf(ignoreTokens);
+        daemons = daemons == null ? List.of() : List.copyOf(daemons);
         if (deployPath != null && !deployPath.startsWith("/")) {
             throw new IllegalArgumentException("deployPath must be absolute: " + deployPath);
         }
@@ -60,6 +73,30 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
 
         @JsonValue
         Object toJson() { return inline == null ? name : inline; }
+    }
+
+    /**
+     * A daemon checker the spec requires: its name ({@code haproxy}), or {@code {name: haproxy, config: lb/haproxy.cfg}}
+     * when the main config is not where its name would find it.
+     */
+    public record DaemonRef(String name, String config) {
+        public DaemonRef {
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("a daemon checker needs a name");
+        }
+
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static DaemonRef fromJson(Object value) {
+            if (value instanceof String s) return new DaemonRef(s, null);
+            if (value instanceof Map<?, ?> m) {
+                Object name = m.get("name");
+                Object config = m.get("config");
+                return new DaemonRef(name == null ? null : name.toString(), config == null ? null : config.toString());
+            }
+            throw new IllegalArgumentException("validation.daemons: a name or {name, config}");
+        }
+
+        @JsonValue
+        Object toJson() { return config == null ? name : Map.of("name", name, "config", config); }
     }
 
     /** An external validator: any executable; it receives the tree's directory as last argument and in ROLLGUARD_TREE. */

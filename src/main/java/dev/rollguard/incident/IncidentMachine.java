@@ -122,18 +122,14 @@ public final class IncidentMachine {
     }
 
     /**
-     * An automatic rollback (with the analysis' {@code rollbackReason} and numbers) or, when the reason is null, a
-     * break-glass release opens an incident for the rollout; one already open for it ({@code existing}) takes it on.
+     * An automatic rollback (with the analysis' reason and numbers, or the host's failure it acted on) or a break-glass
+     * release opens an incident for the rollout; one already open for it ({@code existing}) takes it on.
      */
-    public static Step rolloutIncident(Incident existing, Rollout r, EventRecord e, String rollbackReason, String causeKey, Instant now) {
-        return rolloutIncident(existing, r, e, rollbackReason, null, causeKey, now);
-    }
-
-    /** As above; {@code hostFailed}: the host's report the rollback acted on, when it was one (null: the analysis). */
-    public static Step rolloutIncident(Incident existing, Rollout r, EventRecord e, String rollbackReason, RolloutEvent.HostFailed hostFailed,
-                                       String causeKey, Instant now) {
-        boolean automatic = rollbackReason != null;
-        String title = automatic ? rollbackTitle(r, rollbackReason, hostFailed)
+    public static Step rolloutIncident(Incident existing, Rollout r, RolloutCause cause, String causeKey, Instant now) {
+        EventRecord e = cause.line();
+        boolean automatic = cause instanceof RolloutCause.AutomaticRollback;
+        RolloutEvent.HostFailed caught = cause instanceof RolloutCause.AutomaticRollback rb ? rb.rollback().cause() : null;
+        String title = automatic ? rollbackTitle(r, ((RolloutCause.AutomaticRollback) cause).rollback().reason(), caught)
                 : "Break-glass release of v" + r.toVersion() + " to " + r.env() + ": " + r.breakGlass();
         List<Effect> effects = new ArrayList<>();
         Incident i;
@@ -141,13 +137,13 @@ public final class IncidentMachine {
             i = Incident.opened(r.service(), r.env(), title, automatic ? Severity.SEV3 : Severity.SEV4,
                             automatic ? Incident.Source.ROLLBACK : Incident.Source.BREAK_GLASS, causeKey, automatic ? "rollguard" : r.actor(), now)
                     .withRollout(r.id(), r.fromVersion(), r.toVersion()).withOpenedAt(e.at()).withDetectedAt(automatic ? e.at() : null)
-                    .withAnalysis(automatic ? e.data() : null);
+                    .withAnalysis(automatic ? e.data() : null).withCaught(caught);
             effects.add(line(e.at(), TimelineType.OPENED, "rollguard", automatic ? "incident opened by the automatic rollback"
                     : "incident opened for review: break-glass release", "opened"));
         } else if (automatic) {
             // the break-glass review becomes the outage: same cause, same incident, now a page
             i = existing.withTitle(title).withSeverity(Severity.worse(existing.severity(), Severity.SEV3)).withSource(Incident.Source.ROLLBACK)
-                    .withRollout(r.id(), r.fromVersion(), r.toVersion()).withDetectedAt(e.at()).withAnalysis(e.data()).withUpdatedAt(now);
+                    .withRollout(r.id(), r.fromVersion(), r.toVersion()).withDetectedAt(e.at()).withAnalysis(e.data()).withCaught(caught).withUpdatedAt(now);
         } else {
             i = existing.withRollout(r.id(), r.fromVersion(), r.toVersion()).withUpdatedAt(now);
         }
@@ -304,8 +300,7 @@ public final class IncidentMachine {
         Set<String> rolloutHosts = new HashSet<>(r.hosts());
         for (HostInfo h : hosts) {
             if (!rolloutHosts.contains(h.host())) continue;
-            boolean alive = h.lastSeen() != null && Duration.between(h.lastSeen(), now).compareTo(heartbeat) <= 0;
-            if (alive && !Objects.equals(h.appliedVersion(), r.fromVersion())) return false;
+            if (h.alive(now, heartbeat) && !Objects.equals(h.appliedVersion(), r.fromVersion())) return false;
         }
         return true;
     }

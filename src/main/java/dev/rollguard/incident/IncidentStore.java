@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
 import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.Severity;
+import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.storage.Rows;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -28,7 +29,7 @@ import static dev.rollguard.storage.Rows.integer;
 public final class IncidentStore {
     private static final String COLUMNS = "id, service, environment, title, severity, status, source, cause_key, rollout_id, "
             + "from_version, to_version, commander, opened_by, opened_at, detected_at, acknowledged_at, mitigated_at, recovered_at, "
-            + "resolved_at, impact, analysis, updated_at";
+            + "resolved_at, impact, analysis, caught, updated_at";
     private static final String ACTION_COLUMNS = "id, incident_id, title, owner, due, status, created_at, updated_at, done_at";
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
@@ -55,7 +56,7 @@ public final class IncidentStore {
         int id = h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents").mapTo(Integer.class).one();
         h.createUpdate("INSERT INTO incidents (" + COLUMNS + ") VALUES (:id, :service, :env, :title, :severity, :status, :source, "
                         + ":cause, :rollout, :from, :to, :commander, :openedBy, :openedAt, :detectedAt, :ackAt, :mitigatedAt, "
-                        + ":recoveredAt, :resolvedAt, :impact, :analysis, :updatedAt)")
+                        + ":recoveredAt, :resolvedAt, :impact, :analysis, :caught, :updatedAt)")
                 .bind("id", id).bind("service", i.service()).bind("env", i.env()).bind("title", i.title())
                 .bind("severity", i.severity().name()).bind("status", i.status().name()).bind("source", i.source().name())
                 .bind("cause", i.causeKey()).bind("rollout", i.rolloutId()).bind("from", i.fromVersion()).bind("to", i.toVersion())
@@ -63,7 +64,8 @@ public final class IncidentStore {
                 .bind("detectedAt", millis(i.detectedAt())).bind("ackAt", millis(i.acknowledgedAt()))
                 .bind("mitigatedAt", millis(i.mitigatedAt())).bind("recoveredAt", millis(i.recoveredAt()))
                 .bind("resolvedAt", millis(i.resolvedAt())).bind("impact", i.impact() == null ? null : Json.write(i.impact()))
-                .bind("analysis", i.analysis() == null ? null : Json.write(i.analysis())).bind("updatedAt", millis(i.updatedAt()))
+                .bind("analysis", i.analysis() == null ? null : Json.write(i.analysis()))
+                .bind("caught", i.caught() == null ? null : Json.write(i.caught())).bind("updatedAt", millis(i.updatedAt()))
                 .execute();
         return id;
     }
@@ -72,14 +74,15 @@ public final class IncidentStore {
         h.createUpdate("UPDATE incidents SET title = :title, severity = :severity, status = :status, source = :source, "
                         + "rollout_id = :rollout, from_version = :from, to_version = :to, commander = :commander, detected_at = :detectedAt, "
                         + "acknowledged_at = :ackAt, mitigated_at = :mitigatedAt, recovered_at = :recoveredAt, resolved_at = :resolvedAt, "
-                        + "impact = :impact, analysis = :analysis, updated_at = :updatedAt WHERE id = :id")
+                        + "impact = :impact, analysis = :analysis, caught = :caught, updated_at = :updatedAt WHERE id = :id")
                 .bind("id", i.id()).bind("title", i.title()).bind("severity", i.severity().name()).bind("status", i.status().name())
                 .bind("source", i.source().name()).bind("rollout", i.rolloutId()).bind("from", i.fromVersion())
                 .bind("to", i.toVersion()).bind("commander", i.commander()).bind("detectedAt", millis(i.detectedAt()))
                 .bind("ackAt", millis(i.acknowledgedAt())).bind("mitigatedAt", millis(i.mitigatedAt()))
                 .bind("recoveredAt", millis(i.recoveredAt())).bind("resolvedAt", millis(i.resolvedAt()))
                 .bind("impact", i.impact() == null ? null : Json.write(i.impact()))
-                .bind("analysis", i.analysis() == null ? null : Json.write(i.analysis())).bind("updatedAt", millis(i.updatedAt()))
+                .bind("analysis", i.analysis() == null ? null : Json.write(i.analysis()))
+                .bind("caught", i.caught() == null ? null : Json.write(i.caught())).bind("updatedAt", millis(i.updatedAt()))
                 .execute();
     }
 
@@ -118,13 +121,15 @@ public final class IncidentStore {
     private static Incident row(ResultSet rs) throws SQLException {
         String impact = rs.getString("impact");
         String analysis = rs.getString("analysis");
+        String caught = rs.getString("caught");
         return new Incident(rs.getInt("id"), rs.getString("service"), rs.getString("environment"), rs.getString("title"),
                 Severity.valueOf(rs.getString("severity")), Incident.Status.valueOf(rs.getString("status")),
                 Incident.Source.valueOf(rs.getString("source")), rs.getString("cause_key"), rs.getString("rollout_id"),
                 integer(rs, "from_version"), integer(rs, "to_version"), rs.getString("commander"), rs.getString("opened_by"),
                 instant(rs, "opened_at"), instant(rs, "detected_at"), instant(rs, "acknowledged_at"), instant(rs, "mitigated_at"),
                 instant(rs, "recovered_at"), instant(rs, "resolved_at"), impact == null ? null : Json.read(impact, Impact.class),
-                analysis == null ? null : Json.read(analysis, MAP), instant(rs, "updated_at"));
+                analysis == null ? null : Json.read(analysis, MAP),
+                caught == null ? null : Json.read(caught, RolloutEvent.HostFailed.class), instant(rs, "updated_at"));
     }
 
     // ------------------------------------------------------------------ timeline

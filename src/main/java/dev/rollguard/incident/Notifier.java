@@ -1,13 +1,13 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.net.CappedBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +29,8 @@ public final class Notifier implements AutoCloseable {
     static final Duration GIVE_UP_AFTER = Duration.ofHours(24);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Only the status of an answer matters; a few KiB of its body are read so a kept-alive connection can be reused. */
+    static final int ANSWER_CAP = 4096;
 
     private final IncidentStore store;
     private final Clock clock;
@@ -136,7 +138,7 @@ public final class Notifier implements AutoCloseable {
         if (n.secret() != null && !n.secret().isEmpty()) {
             b.header(Webhooks.SIGNATURE_HEADER, Webhooks.signature(n.secret(), now.getEpochSecond(), n.payload()));
         }
-        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
+        return http.sendAsync(b.build(), CappedBody.handler(ANSWER_CAP, REQUEST_TIMEOUT)).handle((r, e) -> {
             if (e != null) return fail(n, e.getCause() != null ? e.getCause().toString() : e.toString(), false);
             int s = r.statusCode();
             if (s >= 200 && s < 300) {
@@ -145,11 +147,10 @@ public final class Notifier implements AutoCloseable {
                 outcome.accept(new Outcome.Delivered(n));
                 return true;
             }
-            String body = r.body() == null ? "" : r.body().strip();
             // a receiver that rejects the request itself will reject it again: only overload and outages are retried
             boolean permanent = s >= 400 && s < 500 && s != 408 && s != 429;
-            return fail(n, "HTTP " + s + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "…" : body)),
-                    permanent);
+            // the status alone: what a receiver answers (any address a channel names) is never shown to people
+            return fail(n, "HTTP " + s, permanent);
         });
     }
 

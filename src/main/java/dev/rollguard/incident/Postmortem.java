@@ -1,5 +1,6 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.validate.Finding;
@@ -12,7 +13,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -91,7 +91,7 @@ public final class Postmortem {
         row(md, "time to detect (first 5xx → alert)", seconds(im.timeToDetectMillis()));
         row(md, "time to mitigate (first 5xx → rollback complete)", seconds(im.timeToMitigateMillis()));
         row(md, "time to recover (first 5xx → all traffic healthy)", seconds(im.timeToRecoverMillis()));
-        caught(i.analysis()).ifPresent(c -> row(md, "caught", c));
+        if (i.caught() != null) row(md, "caught", caught(i.caught()));
         row(md, "severity", i.severity().name());
         if (i.commander() != null) row(md, "incident commander", i.commander());
         md.append('\n');
@@ -205,16 +205,14 @@ public final class Postmortem {
         return (s / 3600) + " h " + (s % 3600 / 60) + " min";
     }
 
-    /** Where a host stopped the version, from the rollback's typed fields (RolloutEvent.HostFailed); empty: the analysis did. */
-    static Optional<String> caught(Map<String, Object> analysis) {
-        if (analysis == null || !(analysis.get("failedStage") instanceof String stage)) return Optional.empty();
-        Object host = analysis.get("failedHost");
-        return Optional.of(switch (stage) {
-            case "PREFLIGHT" -> "in preflight on " + host + (Boolean.TRUE.equals(analysis.get("neverServed")) ? ", before any user request" : "")
-                    + (analysis.get("probePath") == null ? "" : " (GET " + analysis.get("probePath") + " answered " + analysis.get("probeStatus")
-                    + ", expected " + analysis.get("probeExpectedStatus") + ")");
-            case "WATCHDOG" -> "by the local watchdog on " + host + " (reverted itself)";
-            default -> "applying it failed on " + host;
-        });
+    /** Where a host stopped the version, from the rollback's typed fields. */
+    static String caught(RolloutEvent.HostFailed c) {
+        AgentProtocol.ProbeAnswer probe = c.failure().probe();
+        return switch (c.failure().stage()) {
+            case PREFLIGHT -> "in preflight on " + c.host() + (c.neverServed() ? ", before any user request" : "")
+                    + (probe == null ? "" : " (GET " + probe.path() + " answered " + probe.status() + ", expected " + probe.expectedStatus() + ")");
+            case WATCHDOG -> "by the local watchdog on " + c.host() + " (reverted itself)";
+            case APPLY -> "applying it failed on " + c.host();
+        };
     }
 }

@@ -2,12 +2,12 @@ package dev.rollguard.prometheus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.net.CappedBody;
 
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +17,8 @@ import java.util.concurrent.Semaphore;
 public final class PrometheusClient {
     /** Queries in flight at once: a fleet of hosts polled together must not flood the Prometheus it depends on. */
     static final int MAX_IN_FLIGHT = 32;
+    /** The largest answer read: a vector for every host of a large fleet fits many times over; more is not Prometheus. */
+    static final int ANSWER_CAP = 2 << 20;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
@@ -40,14 +42,17 @@ public final class PrometheusClient {
     private CompletableFuture<PromQl.Result> send(String baseUrl, String promql, Duration timeout) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/query?query="
                         + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(timeout).GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
+        return http.sendAsync(request, CappedBody.handler(ANSWER_CAP, timeout)).handle((r, e) -> {
             if (e != null) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
                 return new PromQl.NoData("Prometheus at " + baseUrl + " did not answer: " + cause);
             }
+            if (r.body().truncated()) {
+                return new PromQl.NoData("Prometheus at " + baseUrl + " answered more than " + (ANSWER_CAP >> 20) + " MiB (HTTP " + r.statusCode() + ")");
+            }
             JsonNode body;
             try {
-                body = Json.MAPPER.readTree(r.body());
+                body = Json.MAPPER.readTree(r.body().text());
             } catch (Exception notJson) {
                 return new PromQl.NoData("Prometheus at " + baseUrl + " answered HTTP " + r.statusCode() + " without JSON");
             }

@@ -2,9 +2,6 @@ package dev.rollguard.protocol;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.util.RawValue;
 import dev.rollguard.health.HealthStore;
 
 import java.net.URLEncoder;
@@ -180,25 +177,44 @@ public final class AgentProtocol {
 
     /**
      * The answer to a long-poll and to a report: the version the host should run (null: none), on a long-poll asked with
-     * {@code bundle=inline} the version's bundle when it is small enough, and the service's preflight probes (null: the
-     * spec declares none).
+     * {@code bundle=inline} the version's bundle as rendered for the host when it is small enough, and the service's
+     * preflight probes (null: the spec declares none).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Desired(Integer desiredVersion, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode bundle,
+    public record Desired(Integer desiredVersion, @JsonInclude(JsonInclude.Include.NON_NULL) Bundle bundle,
                           @JsonInclude(JsonInclude.Include.NON_NULL) PreflightSpec preflight) {
-        public Desired(Integer desiredVersion, JsonNode bundle) {
+        public Desired(Integer desiredVersion, Bundle bundle) {
             this(desiredVersion, bundle, null);
-        }
-
-        /** An answer carrying a bundle as the server stores it (JSON text), written out without parsing it again. */
-        public static Desired withBundleJson(Integer desiredVersion, String bundleJson, PreflightSpec preflight) {
-            return new Desired(desiredVersion, bundleJson == null ? null : JsonNodeFactory.instance.rawValueNode(new RawValue(bundleJson)),
-                    preflight);
         }
 
         /** The bundle came with the answer, and it is of the desired version. */
         public boolean carriesBundle() {
-            return desiredVersion != null && bundle != null && bundle.path("version").asInt(-1) == desiredVersion;
+            return desiredVersion != null && bundle != null && bundle.version() == desiredVersion;
+        }
+    }
+
+    /**
+     * What an agent applies: a version's whole tree as rendered for one host ({@code env} and {@code host} say which; both
+     * null for a tree that renders the same everywhere), and the hash of that tree to check it arrived whole.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Bundle(String service, int version, @JsonInclude(JsonInclude.Include.NON_NULL) String env,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String host, String treeHash, List<WireEntry> entries) {
+        public Bundle(String service, int version, String treeHash, List<WireEntry> entries) {
+            this(service, version, null, null, treeHash, entries);
+        }
+
+        /** Is this the bundle of {@code version} for that host (or one for every host)? */
+        public boolean isFor(String service, int version, String env, String host) {
+            return this.version == version && service.equals(this.service) && (this.env == null || this.env.equals(env))
+                    && (this.host == null || this.host.equals(host));
+        }
+
+        /** Characters of file content it carries (base64): what decides whether it rides along with a long-poll answer. */
+        public long chars() {
+            long n = 0;
+            for (WireEntry e : entries) n += e.base64() == null ? 0 : e.base64().length();
+            return n;
         }
     }
 
@@ -214,6 +230,11 @@ public final class AgentProtocol {
     public static String desiredPath(String service, String env, String host, String known, boolean inline, long waitSeconds) {
         return hostPath(service, env, host) + "/desired?known=" + enc(known) + (inline ? "&bundle=" + INLINE : "") + "&waitSeconds="
                 + waitSeconds;
+    }
+
+    /** Where a host fetches {@code version} as rendered for it (a bundle too large to come with the long-poll's answer). */
+    public static String bundlePath(String service, int version, String env, String host) {
+        return "/api/v1/services/" + enc(service) + "/versions/" + version + "/bundle?env=" + enc(env) + "&host=" + enc(host);
     }
 
     public static String reportPath(String service, String env, String host) {

@@ -50,6 +50,15 @@ public final class AgentService {
      */
     public CompletableFuture<AgentProtocol.Desired> poll(String service, String env, String host, String known, String bundleMode,
                                                           Integer waitSeconds) {
+        return poll(service, env, host, known, bundleMode, waitSeconds, false);
+    }
+
+    /**
+     * As above; {@code enrolled}: the caller is the host's own agent (an enrolment token), the only one whose inline bundle
+     * carries secret values opened. A person polling as a host sees them masked.
+     */
+    public CompletableFuture<AgentProtocol.Desired> poll(String service, String env, String host, String known, String bundleMode,
+                                                          Integer waitSeconds, boolean enrolled) {
         String k = known == null ? "" : known;
         if (bundleMode != null && !bundleMode.equals(AgentProtocol.INLINE) && !bundleMode.equals(AgentProtocol.NONE)) {
             throw Problem.badRequest("invalid_parameter", "'bundle' is 'inline' or 'none', not '" + bundleMode + "'");
@@ -57,7 +66,7 @@ public final class AgentService {
         boolean inline = AgentProtocol.INLINE.equals(bundleMode);
         int wait = waitSeconds == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS, waitSeconds));
         return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos())
-                .thenApply(version -> AgentProtocol.Desired.withBundleJson(version, inline ? inlineBundle(service, version, k) : null,
+                .thenApply(version -> new AgentProtocol.Desired(version, inline ? inlineBundle(service, env, host, version, k, enrolled) : null,
                         // the probes go with a version the host is about to stage, not with every answer
                         version == null || same(version, k) ? null : hosts.preflight(service)));
     }
@@ -90,10 +99,11 @@ public final class AgentService {
         });
     }
 
-    private String inlineBundle(String service, Integer version, String known) {
+    /** The version as rendered for this host, when it is new to the host and small enough to ride along. */
+    private AgentProtocol.Bundle inlineBundle(String service, String env, String host, Integer version, String known, boolean enrolled) {
         if (version == null || same(version, known)) return null;
-        String json = bundles.json(service, version);
-        return json.length() <= INLINE_BUNDLE_CHARS ? json : null;
+        AgentProtocol.Bundle bundle = enrolled ? bundles.forAgent(service, version, env, host) : bundles.withSecretsMasked(service, version, env, host);
+        return bundle.chars() <= INLINE_BUNDLE_CHARS ? bundle : null;
     }
 
     private static boolean same(Integer desired, String known) {

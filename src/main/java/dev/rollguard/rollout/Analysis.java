@@ -33,7 +33,7 @@ public final class Analysis {
 
     /** Which test made a decision: a fact for benchmarks and tables, never read back from the reason's words. */
     public enum Check {
-        NONE("-"), ERROR_CEILING("5xx ceiling"), FAIL_FAST("fail-fast"), ERROR_SPRT("5xx SPRT"), LATENCY_SPRT("latency SPRT"),
+        NONE("-"), ERROR_CEILING("5xx ceiling"), FAIL_FAST("fail-fast"), ERROR_TEST("5xx test"), LATENCY_TEST("latency test"),
         P99_LIMIT("p99 limit");
 
         private final String label;
@@ -61,10 +61,18 @@ public final class Analysis {
     public static Decision decide(Counts canary, Counts baseline, AnalysisSettings s) {
         List<Evidence.HostWindows> b = baseline.requests() == 0 && baseline.latencySamples() == 0 ? List.of()
                 : List.of(new Evidence.HostWindows("baseline", List.of(Evidence.Window.of(baseline))));
-        return decide(new Evidence(List.of(new Evidence.HostWindows("canary", List.of(Evidence.Window.of(canary)))), b), s);
+        // totals carry no time: judged as one look at the end of the first bake (a fixed-sample test at its share of alpha)
+        return decide(new Evidence(List.of(new Evidence.HostWindows("canary", List.of(Evidence.Window.of(canary)))), b), s, s.horizonSeconds());
     }
 
+    /** The evidence at its look: the seconds the longest-serving canary host has reported on the new version. */
     public static Decision decide(Evidence e, AnalysisSettings s) {
+        int look = 0;
+        for (Evidence.HostWindows h : e.canary()) look = Math.max(look, h.windows().size());
+        return decide(e, s, look);
+    }
+
+    private static Decision decide(Evidence e, AnalysisSettings s, int look) {
         Map<String, Object> n = new LinkedHashMap<>();
         Counts canary = total(e.canary());
         Counts baseline = total(e.baseline());
@@ -77,8 +85,8 @@ public final class Analysis {
         if (canary.requests() == 0) return new Decision(Verdict.CONTINUE, Check.NONE, "no canary traffic yet", n);
 
         RateTest.Params errorParams = new RateTest.Params(s.baselineFloor(), s.ratio(), s.delta(), s.burstSeconds(), s.hostSpread(),
-                s.alpha(), s.beta());
-        RateTest.Result errors = RateTest.run(counts(e.canary(), null), counts(e.baseline(), null), errorParams);
+                s.alpha(), s.beta(), s.horizonSeconds(), s.firstBakeShare());
+        RateTest.Result errors = RateTest.run(counts(e.canary(), null), counts(e.baseline(), null), errorParams, look);
         double z = zOf(s.alpha());
         double ceilingLow = RateTest.wilsonLower(errors.canaryHits(), errors.canaryTrials(), z);
         if (errors.canaryHits() >= s.minErrorCount() && ceilingLow > s.maxErrorRate()) {
@@ -100,10 +108,10 @@ public final class Analysis {
         put(n, "", errors);
         if (errors.fail()) {
             RateTest.HostTest w = errors.worst();
-            return new Decision(Verdict.FAIL, Check.ERROR_SPRT, String.format("SPRT: canary 5xx rate %.3f%% is significantly above baseline %.3f%% "
-                    + "(host %s: %.3f%% against %.3f%% expected of it; LLR %.2f >= %.2f)", 100 * errors.canaryRate(),
-                    100 * errors.baselineRate(), w.host(), 100.0 * w.hits() / Math.max(1, w.trials()), 100 * w.expected(),
-                    errors.llr(), errors.failAt()), n);
+            return new Decision(Verdict.FAIL, Check.ERROR_TEST, String.format("sequential test: canary 5xx rate %.3f%% is significantly above "
+                    + "baseline %.3f%% (host %s: %.3f%% against %.3f%% expected of it; z %.2f >= %.2f, the boundary at second %d)",
+                    100 * errors.canaryRate(), 100 * errors.baselineRate(), w.host(), 100.0 * w.hits() / Math.max(1, w.trials()),
+                    100 * w.expected(), errors.z(), errors.failAt(), look), n);
         }
         boolean latencyPass = true;
         if (histograms(e.canary()) && histograms(e.baseline())) {
@@ -115,15 +123,15 @@ public final class Analysis {
                 // graceful restart's cold caches or a busy machine decide the tail (a false rollback on real Apache showed it)
                 int threshold = Math.max(quantileBucket(pooled, total, s.latencyQuantile()), LatencyHistogram.bucket(s.latencySlackMillis()));
                 RateTest.Params lp = new RateTest.Params(s.baselineFloor(), s.latencyRatio(), s.latencyDelta(), s.burstSeconds(),
-                        Math.max(s.hostSpread(), LATENCY_HOST_SPREAD), s.latencyAlpha(), s.beta());
-                RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp);
+                        Math.max(s.hostSpread(), LATENCY_HOST_SPREAD), s.latencyAlpha(), s.beta(), s.horizonSeconds(), s.firstBakeShare());
+                RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp, look);
                 double limit = LatencyHistogram.upperMillis(threshold);
                 n.put("latencyThresholdMs", round(limit));
                 put(n, "slow", slow);
                 if (slow.fail()) {
-                    return new Decision(Verdict.FAIL, Check.LATENCY_SPRT, String.format("SPRT: %.2f%% of canary requests are slower than %.0f ms against %.2f%% "
-                            + "of baseline requests (the baseline's p%.0f; LLR %.2f >= %.2f)", 100 * slow.canaryRate(), limit,
-                            100 * slow.baselineRate(), 100 * s.latencyQuantile(), slow.llr(), slow.failAt()), n);
+                    return new Decision(Verdict.FAIL, Check.LATENCY_TEST, String.format("sequential test: %.2f%% of canary requests are slower "
+                            + "than %.0f ms against %.2f%% of baseline requests (the baseline's p%.0f; z %.2f >= %.2f, the boundary at second %d)",
+                            100 * slow.canaryRate(), limit, 100 * slow.baselineRate(), 100 * s.latencyQuantile(), slow.z(), slow.failAt(), look), n);
                 }
                 // seconds set aside as bursts are no evidence of health: only a canary that measured no latency at all passes without it
                 latencyPass = slow.pass() || canary.latencySamples() == 0;
@@ -137,7 +145,9 @@ public final class Analysis {
                         canary.p99Millis(), limit, baseline.p99Millis()), n);
             }
         }
-        if (errors.pass() && latencyPass) return new Decision(Verdict.PASS, Check.ERROR_SPRT, "SPRT: canary 5xx rate is not above baseline", n);
+        if (errors.pass() && latencyPass) {
+            return new Decision(Verdict.PASS, Check.ERROR_TEST, "sequential test: canary 5xx rate is not above baseline", n);
+        }
         return new Decision(Verdict.CONTINUE, Check.NONE, "collecting evidence", n);
     }
 
@@ -150,9 +160,9 @@ public final class Analysis {
             n.put(key(prefix, "canaryHostExpected"), round(worst.expected()));
             n.put(key(prefix, "canaryHostHistory"), worst.beforeTrials());
         }
-        n.put(key(prefix, "llr"), round(r.llr()));
-        n.put(key(prefix, "llrFailAt"), round(r.failAt()));
-        n.put(key(prefix, "llrPassAt"), round(r.passAt()));
+        n.put(key(prefix, "expectedHits"), round(r.expectedHits()));
+        n.put(key(prefix, "z"), round(r.z()));
+        n.put(key(prefix, "zFailAt"), round(r.failAt()));
         if (!prefix.isEmpty()) {
             n.put("canarySlowFraction", round(r.canaryRate()));
             n.put("baselineSlowFraction", round(r.baselineRate()));

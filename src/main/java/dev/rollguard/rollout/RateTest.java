@@ -1,5 +1,9 @@
 package dev.rollguard.rollout;
 
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.apache.commons.math3.special.Beta;
+import org.apache.commons.math3.special.Gamma;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +35,7 @@ final class RateTest {
     private static final double OUTLIER_DEVIATIONS = 4;
     /** The fleet's drift is shrunk towards none by this many hits' worth of evidence. */
     private static final double DRIFT_PRIOR_HITS = 30;
+    private static final NormalDistribution NORMAL = new NormalDistribution();
 
     /** Per host: trials and hits of each window, oldest first; for a canary host also of its windows before the release. */
     record HostCounts(String host, long[] trials, long[] hits, long[] beforeTrials, long[] beforeHits) {
@@ -39,33 +44,52 @@ final class RateTest {
         }
     }
 
-    record Params(double floor, double ratio, double delta, int burstSeconds, double hostSpread, double alpha, double beta) {}
+    /**
+     * The test's settings: {@code alpha} is the false-alarm budget over the whole rollout, spent a bake of {@code horizon}
+     * seconds at a time ({@link AlphaSpending}, {@code firstShare} of it in the first bake).
+     */
+    record Params(double floor, double ratio, double delta, int burstSeconds, double hostSpread, double alpha, double beta,
+                  int horizon, double firstShare) {}
 
     /** The test of one canary host: its own expected rate (from its history and the fleet), H0 and H1, and the evidence. */
-    record HostTest(String host, long trials, long hits, long beforeTrials, double expected, double p0, double p1, double llr) {}
+    /**
+     * The test of one canary host: its own expected rate (from its history and the fleet) and that estimate's standard
+     * error, H0 (the expected rate, plus {@code hostSpread} standard errors) and H1, and the evidence.
+     */
+    record HostTest(String host, long trials, long hits, long beforeTrials, double expected, double se, double p0, double p1) {
+        /** How many hits H0 expects of this host's trials. */
+        double mean() { return trials * p0; }
 
+        /** The variance H0's expected count owes to the estimate of the rate, not to sampling. */
+        double estimateVariance() { return (double) trials * trials * se * se; }
+    }
+
+    /**
+     * The canary hosts' hits against what H0 expects of them: {@code z} is the standardised evidence (the upper tail
+     * probability of the hits seen, as a normal quantile), failing at or over {@code failAt}, the group-sequential
+     * boundary of this look; {@code pass} once the hits are improbably few for H1 (probability at most beta).
+     */
     record Result(long canaryTrials, long canaryHits, long baselineTrials, long baselineHits, int baselineHosts,
-                  List<String> outlierHosts, double spread, int burstWindows, List<HostTest> hosts, double llr,
-                  double failAt, double passAt, Drift drift) {
-        boolean fail() { return llr >= failAt; }
-
-        boolean pass() { return llr <= passAt; }
+                  List<String> outlierHosts, double spread, int burstWindows, List<HostTest> hosts, double expectedHits,
+                  double z, double failAt, boolean pass, Drift drift) {
+        boolean fail() { return z >= failAt; }
 
         double canaryRate() { return canaryTrials == 0 ? 0 : (double) canaryHits / canaryTrials; }
 
         double baselineRate() { return baselineTrials == 0 ? 0 : (double) baselineHits / baselineTrials; }
 
-        /** The canary host whose evidence weighs most (the one a person reads first). */
+        /** The canary host that is furthest over what H0 expects of it (the one a person reads first). */
         HostTest worst() {
             HostTest w = null;
-            for (HostTest h : hosts) if (w == null || h.llr() > w.llr()) w = h;
+            for (HostTest h : hosts) if (w == null || h.hits() - h.mean() > w.hits() - w.mean()) w = h;
             return w;
         }
     }
 
     private RateTest() {}
 
-    static Result run(List<HostCounts> canary, List<HostCounts> baseline, Params p) {
+    /** The test at look {@code look}: the seconds the canary has been judged (the boundary depends on it). */
+    static Result run(List<HostCounts> canary, List<HostCounts> baseline, Params p, int look) {
         int bursts = 0;
         // the canary's windows are its last seconds; the baseline hosts' last as many windows are the same seconds (windows
         // are one a second and end now on every host), their earlier ones the seconds before the release
@@ -122,11 +146,8 @@ final class RateTest {
             spread = Math.sqrt(Math.max(0, between / (inliers.size() - 1) - sampling / inliers.size()));
         }
         Drift drift = drift(trend, thenWindows, p.floor());
-        double failAt = Math.log((1 - p.beta()) / p.alpha());
-        double passAt = Math.log(p.beta() / (1 - p.alpha()));
         long cn = 0;
         long cx = 0;
-        double llr = 0;
         List<HostTest> tests = new ArrayList<>();
         for (HostCounts h : canary) {
             long[] before = clean(h.beforeTrials(), h.beforeHits(), 0, false, p, null);
@@ -134,13 +155,45 @@ final class RateTest {
             double own = before[0] == 0 ? 0 : (double) before[1] / before[0];
             long[] now = clean(h.trials(), h.hits(), Math.max(pooled, own) * drift.factor(), before[0] > 0, p, null);
             bursts += (int) now[2];
-            HostTest t = hostTest(h.host(), now, before, pooled, bn, spread, drift, p);
-            tests.add(t);
+            tests.add(hostTest(h.host(), now, before, pooled, bn, spread, drift, p));
             cn += now[0];
             cx += now[1];
-            llr += t.llr();
         }
-        return new Result(cn, cx, bn, bx, inliers.size(), outliers, spread, bursts, tests, llr, failAt, passAt, drift);
+        double mean = 0;
+        double extra = 0;
+        double h1 = 0;
+        for (HostTest t : tests) {
+            mean += t.mean();
+            extra += t.estimateVariance();
+            h1 += t.trials() * t.p1();
+        }
+        double z = cx == 0 ? Z_NONE : zOf(upperTail(cx, mean, extra));
+        boolean pass = cn > 0 && Gamma.regularizedGammaQ(cx + 1, Math.max(h1, 1e-12)) <= p.beta();
+        double failAt = AlphaSpending.of(p.alpha(), p.horizon(), p.firstShare()).boundary(look);
+        return new Result(cn, cx, bn, bx, inliers.size(), outliers, spread, bursts, tests, mean, z, failAt, pass, drift);
+    }
+
+    /** z of no hits at all: never a failure. */
+    private static final double Z_NONE = -10;
+
+    /**
+     * P(X >= x) for the canary's hits under H0: Poisson with the expected count {@code mean}, that mean itself uncertain by
+     * {@code extra} (its estimate's variance, in hits squared): a gamma mixture of Poissons, the negative binomial with
+     * that mean and variance. Exact at the few hits of low traffic, where a normal approximation fails healthy canaries.
+     */
+    static double upperTail(long x, double mean, double extra) {
+        if (x <= 0) return 1;
+        double m = Math.max(mean, 1e-12);
+        if (extra <= 1e-12 * m) return Gamma.regularizedGammaP(x, m);
+        double size = m * m / extra;
+        return Beta.regularizedBeta(m / (size + m), x, size);
+    }
+
+    /** The upper tail probability as a standard normal quantile, within [-10, 40] (a probability of 0 is far past any boundary). */
+    static double zOf(double tail) {
+        if (tail <= 0) return 40;
+        if (tail >= 1) return Z_NONE;
+        return Math.max(Z_NONE, Math.min(40, -NORMAL.inverseCumulativeProbability(tail)));
     }
 
     /**
@@ -183,8 +236,7 @@ final class RateTest {
                 + expected * expected * drift.relativeVariance());
         double p0 = Math.min(0.5, Math.max(p.floor(), expected + p.hostSpread() * se));
         double p1 = Math.min(0.99, Math.max(Math.max(p.ratio() * expected, expected + p.delta()), 1.25 * p0));
-        double llr = now[1] * Math.log(p1 / p0) + (now[0] - now[1]) * Math.log((1 - p1) / (1 - p0));
-        return new HostTest(host, now[0], now[1], before[0], expected, p0, p1, llr);
+        return new HostTest(host, now[0], now[1], before[0], expected, se, p0, p1);
     }
 
     /** {trials, hits} of the windows before the last {@code recent}, then of the last {@code recent}; bursts left out. */

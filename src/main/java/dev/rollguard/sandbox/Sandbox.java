@@ -53,11 +53,17 @@ public final class Sandbox implements AutoCloseable {
         public boolean ok() { return exitCode == 0 && !timedOut; }
     }
 
+    // Debian's fixed users and groups, then the system users the daemons' packages create (their numbers differ from host
+    // to host; a config names them, and the daemons' own checkers look them up: haproxy -c fails on "user haproxy" without one)
     private static final List<String> USERS = List.of("root:0", "daemon:1", "bin:2", "sys:3", "sync:4", "games:5", "man:6", "lp:7",
-            "mail:8", "news:9", "uucp:10", "proxy:13", "www-data:33", "backup:34", "list:38", "irc:39", "_apt:42", "nobody:65534");
+            "mail:8", "news:9", "uucp:10", "proxy:13", "www-data:33", "backup:34", "list:38", "irc:39", "_apt:42", "nobody:65534",
+            "haproxy:200", "bind:201", "dovecot:202", "dovenull:203", "unbound:204", "varnish:205", "vcache:206", "varnishlog:207",
+            "sshd:208", "postfix:209", "mysql:210", "prometheus:211", "Debian-exim:212", "_chrony:213");
     private static final List<String> GROUPS = List.of("root:0", "daemon:1", "bin:2", "sys:3", "adm:4", "tty:5", "disk:6", "lp:7",
             "mail:8", "news:9", "uucp:10", "man:12", "proxy:13", "kmem:15", "dialout:20", "cdrom:24", "sudo:27", "audio:29",
-            "www-data:33", "backup:34", "list:38", "irc:39", "staff:50", "games:60", "users:100", "nogroup:65534");
+            "www-data:33", "shadow:42", "utmp:43", "backup:34", "list:38", "irc:39", "staff:50", "games:60", "users:100", "nogroup:65534",
+            "haproxy:200", "bind:201", "dovecot:202", "dovenull:203", "unbound:204", "varnish:205", "vcache:206", "varnishlog:207",
+            "postfix:209", "mysql:210", "prometheus:211", "Debian-exim:212", "_chrony:213", "postdrop:220", "ssl-cert:221", "_ssh:222");
 
     private final BwrapArgs.Tools tools;
     private final BwrapArgs.Launch launch;

@@ -21,13 +21,19 @@ public final class AesGcmSealer implements Sealer {
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private final SecureRandom random = new SecureRandom();
-    private final KeyRing ring;
+    private volatile KeyRing ring;
 
     public AesGcmSealer(KeyRing ring) {
         this.ring = ring;
     }
 
     public KeyRing ring() { return ring; }
+
+    /** A new current key, written to the ring's file; the old keys stay to open what they sealed. */
+    public synchronized KeyRing rotate() {
+        ring = ring.rotated();
+        return ring;
+    }
 
     @Override
     public String currentKeyId() { return ring.current().id(); }
@@ -52,6 +58,7 @@ public final class AesGcmSealer implements Sealer {
     @Override
     public byte[] open(String envelope) {
         String id = Sealer.keyIdOf(envelope);
+        KeyRing ring = this.ring;
         KeyRing.Key key = ring.find(id).orElseThrow(() -> new Problem(500, "secrets_key_missing",
                 "a sealed value names secrets key " + id + ", which the key ring (" + ring.source() + ") does not hold"));
         byte[] body;

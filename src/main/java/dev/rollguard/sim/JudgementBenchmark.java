@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -23,23 +24,30 @@ import java.util.stream.IntStream;
 public final class JudgementBenchmark {
     /** The default bake of a wave: the targets on detection are within it. */
     public static final int BAKE = 30;
-    static final String[] JUDGES = {"Rollguard", "Kayenta-style MW", "Flagger-style"};
+    /** The false-rollback budget (issue 26): at most this share of healthy releases, on each seed. */
+    public static final double FALSE_BUDGET = 0.005;
+    /** The seeds run by default, each reported. */
+    public static final List<Long> SEEDS = List.of(1L, 2L, 3L);
+    static final String[] JUDGES = {"Rollguard", "Kayenta-style MW", "Kayenta-style MW + own history", "Flagger-style"};
 
     /** One judge's outcome on one release: rolled back at second {@code at} (0 if it passed), canary requests seen. */
     record Outcome(int at, long evidence, String why) {
         boolean rolledBack() { return at > 0; }
     }
 
-    /** All judges' outcomes of one scenario. */
-    /** All judges' outcomes of one release; also each tuned comparison setting's second of rollback (0: passed). */
-    record Release(Outcome[] outcomes, int[] kayentaAt, int[] flaggerAt) {}
+    /**
+     * All judges' outcomes of one release; each tuned comparison setting's second of rollback (0: passed); for a
+     * regression, the reference's candidate statistics.
+     */
+    record Release(Outcome[] outcomes, int[] kayentaAt, int[] kayentaOwnAt, int[] flaggerAt, double[] reference) {}
 
     /**
-     * All judges' outcomes of one scenario: per judge and run; {@code kayentaAt} and {@code flaggerAt} per grid point of
-     * {@link JudgementMatched} and run.
+     * All judges' outcomes of one scenario: per judge and run; {@code kayentaAt}, {@code kayentaOwnAt} and {@code
+     * flaggerAt} per grid point of {@link JudgementMatched} and run; for a regression, the same-information reference
+     * ({@link JudgementReference}), else null.
      */
     public record Row(JudgementTraces.Scenario scenario, int[][] at, long[][] evidence, Map<String, Integer> why, int[][] kayentaAt,
-                      int[][] flaggerAt) {
+                      int[][] kayentaOwnAt, int[][] flaggerAt, JudgementReference.Result reference) {
         double rate(int judge) { return (double) count(judge, JudgementTraces.SECONDS) / at[judge].length; }
 
         int count(int judge, int within) {
@@ -47,6 +55,14 @@ public final class JudgementBenchmark {
             for (int a : at[judge]) if (a > 0 && a <= within) c++;
             return c;
         }
+
+        /** The end of the bake the regression starts in: where the reference looks, and Rollguard's detection is counted. */
+        int bakeEnd() {
+            return scenario.healthy() ? BAKE : BAKE * (JudgementReference.bake(scenario) + 1);
+        }
+
+        /** Rollguard's detection within {@link #bakeEnd()}. */
+        double inBake() { return (double) count(0, bakeEnd()) / at[0].length; }
 
         int percentile(int judge, double q) {
             int[] t = Arrays.stream(at[judge]).filter(a -> a > 0).sorted().toArray();
@@ -58,13 +74,63 @@ public final class JudgementBenchmark {
             Arrays.sort(e);
             return e[e.length / 2];
         }
+
+        /** The same scenario's rows of several seeds as one (runs one after the other; the reference's detection averaged). */
+        static Row merge(List<Row> rows) {
+            Row first = rows.get(0);
+            Map<String, Integer> why = new TreeMap<>();
+            rows.forEach(r -> r.why().forEach((k, v) -> why.merge(k, v, Integer::sum)));
+            JudgementReference.Result ref = first.reference() == null ? null : new JudgementReference.Result(first.reference().test(),
+                    rows.stream().mapToDouble(r -> r.reference().detection()).average().orElse(0), Double.NaN);
+            return new Row(first.scenario(), concat(rows, Row::at), concatLong(rows, Row::evidence), why, concat(rows, Row::kayentaAt),
+                    concat(rows, Row::kayentaOwnAt), concat(rows, Row::flaggerAt), ref);
+        }
+
+        private static int[][] concat(List<Row> rows, Function<Row, int[][]> f) {
+            int[][] out = new int[f.apply(rows.get(0)).length][];
+            for (int i = 0; i < out.length; i++) {
+                int k = i;
+                out[i] = rows.stream().flatMapToInt(r -> Arrays.stream(f.apply(r)[k])).toArray();
+            }
+            return out;
+        }
+
+        private static long[][] concatLong(List<Row> rows, Function<Row, long[][]> f) {
+            long[][] out = new long[f.apply(rows.get(0)).length][];
+            for (int i = 0; i < out.length; i++) {
+                int k = i;
+                out[i] = rows.stream().flatMapToLong(r -> Arrays.stream(f.apply(r)[k])).toArray();
+            }
+            return out;
+        }
+    }
+
+    /** One seed's rows. */
+    public record SeedRun(long seed, List<Row> rows) {
+        int healthy() {
+            return rows.stream().filter(r -> r.scenario().healthy()).mapToInt(r -> r.at()[0].length).sum();
+        }
+
+        int falseRollbacks(int judge) {
+            return rows.stream().filter(r -> r.scenario().healthy()).mapToInt(r -> r.count(judge, JudgementTraces.SECONDS)).sum();
+        }
     }
 
     private JudgementBenchmark() {}
 
+    /** Healthy releases per family drawn to set the reference's thresholds: ten times the runs, at least 1,000. */
+    static int calibrationRuns(int runs) {
+        return Math.max(1000, 10 * runs);
+    }
+
     public static List<Row> run(long seed, int runs, AnalysisSettings settings) {
+        return run(seed, runs, calibrationRuns(runs), settings);
+    }
+
+    static List<Row> run(long seed, int runs, int calibration, AnalysisSettings settings) {
         List<Row> rows = new ArrayList<>();
         List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios();
+        Map<String, double[]> thresholds = new TreeMap<>();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
             long scenarioSeed = seed * 1_000_003L + si;
@@ -74,6 +140,7 @@ public final class JudgementBenchmark {
             int[][] at = new int[JUDGES.length][runs];
             long[][] evidence = new long[JUDGES.length][runs];
             int[][] kayentaAt = new int[JudgementMatched.KAYENTA.size()][runs];
+            int[][] kayentaOwnAt = new int[JudgementMatched.KAYENTA.size()][runs];
             int[][] flaggerAt = new int[JudgementMatched.FLAGGER.size()][runs];
             for (int run = 0; run < runs; run++) {
                 for (int j = 0; j < JUDGES.length; j++) {
@@ -81,11 +148,21 @@ public final class JudgementBenchmark {
                     evidence[j][run] = results[run].outcomes()[j].evidence();
                 }
                 for (int g = 0; g < kayentaAt.length; g++) kayentaAt[g][run] = results[run].kayentaAt()[g];
+                for (int g = 0; g < kayentaOwnAt.length; g++) kayentaOwnAt[g][run] = results[run].kayentaOwnAt()[g];
                 for (int g = 0; g < flaggerAt.length; g++) flaggerAt[g][run] = results[run].flaggerAt()[g];
             }
             Map<String, Integer> why = new TreeMap<>();
             for (Release o : results) if (o.outcomes()[0].why() != null) why.merge(o.outcomes()[0].why(), 1, Integer::sum);
-            rows.add(new Row(s, at, evidence, why, kayentaAt, flaggerAt));
+            JudgementReference.Result reference = null;
+            if (!s.healthy()) {
+                JudgementReference.Metric metric = JudgementReference.metric(s);
+                int bake = JudgementReference.bake(s);
+                // the family's healthy releases, drawn with a seed of their own (never the scored releases)
+                double[] t = thresholds.computeIfAbsent(s.noise() + "/" + metric + "/" + bake, k -> JudgementReference.thresholds(s.noise(),
+                        metric, bake, calibration, FALSE_BUDGET, seed * 31 + s.noise().ordinal()));
+                reference = JudgementReference.best(Arrays.stream(results).map(Release::reference).toArray(double[][]::new), t);
+            }
+            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference));
         }
         return rows;
     }
@@ -97,6 +174,7 @@ public final class JudgementBenchmark {
         List<FlaggerStyleJudge> tuned = JudgementMatched.FLAGGER.stream()
                 .map(f -> new FlaggerStyleJudge(f.minSuccessPercent(), f.maxP99Millis(), f.threshold())).toList();
         int[] kayentaAt = new int[JudgementMatched.KAYENTA.size()];
+        int[] kayentaOwnAt = new int[JudgementMatched.KAYENTA.size()];
         int[] flaggerAt = new int[tuned.size()];
         long seen = 0;
         int end = JudgementTraces.SECONDS;
@@ -107,87 +185,21 @@ public final class JudgementBenchmark {
                 if (d.verdict() == Analysis.Verdict.FAIL) out[0] = new Outcome(t, seen, d.check().label());
             }
             if (out[1] == null && KayentaStyleJudge.fails(trace, t, end)) out[1] = new Outcome(t, seen, null);
-            if (out[2] == null && flagger.fails(trace, t)) out[2] = new Outcome(t, seen, null);
-            boolean[] k = KayentaStyleJudge.fails(trace, t, end, JudgementMatched.KAYENTA);
+            if (out[3] == null && flagger.fails(trace, t)) out[3] = new Outcome(t, seen, null);
+            boolean[] k = KayentaStyleJudge.fails(trace, t, end, JudgementMatched.KAYENTA, false);
             for (int g = 0; g < k.length; g++) if (kayentaAt[g] == 0 && k[g]) kayentaAt[g] = t;
+            boolean[] ko = KayentaStyleJudge.fails(trace, t, end, JudgementMatched.KAYENTA, true);
+            for (int g = 0; g < ko.length; g++) if (kayentaOwnAt[g] == 0 && ko[g]) kayentaOwnAt[g] = t;
+            // the grid's first point is the default setting
+            if (out[2] == null && ko[0]) out[2] = new Outcome(t, seen, null);
             for (int g = 0; g < flaggerAt.length; g++) if (flaggerAt[g] == 0 && tuned.get(g).fails(trace, t)) flaggerAt[g] = t;
         }
         for (int j = 0; j < out.length; j++) if (out[j] == null) out[j] = new Outcome(0, seen, null);
-        return new Release(out, kayentaAt, flaggerAt);
+        double[] reference = s.healthy() ? null : JudgementReference.statistics(trace, JudgementReference.metric(s), JudgementReference.bake(s));
+        return new Release(out, kayentaAt, kayentaOwnAt, flaggerAt, reference);
     }
 
-
-    public static void print(List<Row> rows, long seed, int runs, PrintWriter out) {
-        out.printf("canary judgement: %d releases per scenario (seed %d), one canary host against nine baseline hosts (60 s of "
-                + "history), judged every second for %d s%n", runs, seed, JudgementTraces.SECONDS);
-        out.println("healthy rows: false rollbacks; regression rows: detection. t = seconds to rollback p50/p95; "
-                + "req = canary requests seen at the decision (median)");
-        out.println();
-        StringBuilder header = new StringBuilder("| scenario | Rollguard failed on |");
-        StringBuilder rule = new StringBuilder("|---|---|");
-        for (String j : JUDGES) {
-            header.append(' ').append(j).append(" | t | req |");
-            rule.append("---:|---:|---:|");
-        }
-        out.println(header);
-        out.println(rule);
-        for (Row r : rows) {
-            StringBuilder why = new StringBuilder();
-            r.why().forEach((k, v) -> why.append(why.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
-            StringBuilder line = new StringBuilder("| ").append(r.scenario().name()).append(" | ")
-                    .append(why.length() == 0 ? "-" : why).append(" |");
-            for (int j = 0; j < JUDGES.length; j++) {
-                int p50 = r.percentile(j, 0.5);
-                line.append(String.format(" %.1f %% | %s | %d |", 100 * r.rate(j),
-                        p50 < 0 ? "-" : p50 + "/" + r.percentile(j, 0.95), r.medianEvidence(j)));
-            }
-            out.println(line);
-        }
-        out.println();
-        int healthy = 0;
-        int[] falseRollbacks = new int[JUDGES.length];
-        for (Row r : rows) {
-            if (!r.scenario().healthy()) continue;
-            healthy += r.at()[0].length;
-            for (int j = 0; j < JUDGES.length; j++) falseRollbacks[j] += r.count(j, JudgementTraces.SECONDS);
-        }
-        out.printf("healthy releases: %d; false rollbacks:", healthy);
-        for (int j = 0; j < JUDGES.length; j++) {
-            out.printf(" %s %d (%.2f %%)%s", JUDGES[j], falseRollbacks[j], 100.0 * falseRollbacks[j] / healthy, j + 1 < JUDGES.length ? "," : "");
-        }
-        out.println();
-        out.println();
-        List<String> behindMatched = JudgementMatched.print(rows, falseRollbacks[0], healthy, out);
-        out.println("targets (issue 18):");
-        double fr = 100.0 * falseRollbacks[0] / healthy;
-        target(out, String.format("false rollbacks <= 0.5 %% and fewer than both others: %.2f %% (%d vs %d and %d)", fr, falseRollbacks[0],
-                falseRollbacks[1], falseRollbacks[2]), fr <= 0.5 && falseRollbacks[0] < falseRollbacks[1] && falseRollbacks[0] < falseRollbacks[2]);
-        for (Row r : rows) {
-            String name = r.scenario().name();
-            int n = r.at()[0].length;
-            switch (r.scenario().target()) {
-                case WITHIN_ONE_SECOND -> target(out, String.format("%s within 1 s: %.1f %%", name, 100.0 * r.count(0, 1) / n),
-                        r.count(0, 1) >= 0.99 * n);
-                case WITHIN_BAKE -> target(out, String.format("%s within the %d-s bake: %.1f %%", name, BAKE, 100.0 * r.count(0, BAKE) / n),
-                        r.count(0, BAKE) >= 0.95 * n);
-                case NONE -> { }
-            }
-        }
-        List<String> behind = new ArrayList<>();
-        for (Row r : rows) {
-            if (r.scenario().healthy()) continue;
-            int best = Math.max(r.count(1, JudgementTraces.SECONDS), r.count(2, JudgementTraces.SECONDS));
-            if (r.count(0, JudgementTraces.SECONDS) < best) behind.add(r.scenario().name());
-        }
-        target(out, "every regression detected at least as often as by the better comparison judge (literal: at the judges' "
-                + "default settings, whatever their false rollbacks)" + (behind.isEmpty() ? "" : "; behind on: " + String.join(", ", behind)),
-                behind.isEmpty());
-        target(out, "every regression detected at least as often as by the better comparison judge at a matched false-rollback rate"
-                + (behindMatched.isEmpty() ? "" : "; behind on: " + String.join(", ", behindMatched)), behindMatched.isEmpty());
-        out.flush();
-    }
-
-    private static void target(PrintWriter out, String what, boolean met) {
-        out.printf("  [%s] %s%n", met ? "met" : "NOT MET", what);
+    public static void print(List<SeedRun> seeds, int runs, PrintWriter out) {
+        JudgementReport.print(seeds, runs, out);
     }
 }

@@ -96,27 +96,35 @@ final class JudgementMatched {
         return c;
     }
 
-    /** The matched table and the regressions on which Rollguard detects less than the better matched judge. */
+    /** The matched table and the regressions on which Rollguard detects less than the best matched judge. */
     static List<String> print(List<JudgementBenchmark.Row> rows, int rollguardFalse, int healthy, PrintWriter out) {
         Choice k = choose(rows, JudgementBenchmark.Row::kayentaAt, KAYENTA, rollguardFalse);
+        Choice ko = choose(rows, JudgementBenchmark.Row::kayentaOwnAt, KAYENTA, rollguardFalse);
         Choice f = choose(rows, JudgementBenchmark.Row::flaggerAt, FLAGGER, rollguardFalse);
         out.printf("at a matched false-rollback rate (each comparison judge tuned on these healthy releases to at most Rollguard's %d "
                 + "of %d; grid in sim/JudgementMatched.java):%n", rollguardFalse, healthy);
-        out.printf("  Kayenta-style MW: %s -> %d false rollbacks%s%n", k.setting(), k.falseRollbacks(), k.matched() ? "" : " (no grid point is within the budget)");
-        out.printf("  Flagger-style: %s -> %d false rollbacks%s%n", f.setting(), f.falseRollbacks(), f.matched() ? "" : " (no grid point is within the budget)");
+        line(out, "Kayenta-style MW", k);
+        line(out, "Kayenta-style MW + own history", ko);
+        line(out, "Flagger-style", f);
         out.println();
-        out.println("| scenario | Rollguard | Kayenta-style MW, matched | Flagger-style, matched |");
-        out.println("|---|---:|---:|---:|");
+        out.println("| scenario | Rollguard | Kayenta-style MW, matched | Kayenta-style MW + own history, matched | Flagger-style, matched |");
+        out.println("|---|---:|---:|---:|---:|");
         List<String> behind = new ArrayList<>();
         for (JudgementBenchmark.Row r : rows) {
             int[] kAt = r.kayentaAt()[k.index()];
+            int[] koAt = r.kayentaOwnAt()[ko.index()];
             int[] fAt = r.flaggerAt()[f.index()];
-            out.printf("| %s | %.1f %% | %.1f %% | %.1f %% |%n", r.scenario().name(), 100 * rate(r.at()[0]), 100 * rate(kAt), 100 * rate(fAt));
-            if (!r.scenario().healthy() && count(r.at()[0]) < Math.max(k.matched() ? count(kAt) : 0, f.matched() ? count(fAt) : 0)) {
-                behind.add(r.scenario().name());
-            }
+            out.printf("| %s | %.1f %% | %.1f %% | %.1f %% | %.1f %% |%n", r.scenario().name(), 100 * rate(r.at()[0]), 100 * rate(kAt),
+                    100 * rate(koAt), 100 * rate(fAt));
+            int best = Math.max(Math.max(k.matched() ? count(kAt) : 0, ko.matched() ? count(koAt) : 0), f.matched() ? count(fAt) : 0);
+            if (!r.scenario().healthy() && count(r.at()[0]) < best) behind.add(r.scenario().name());
         }
         out.println();
         return behind;
+    }
+
+    private static void line(PrintWriter out, String judge, Choice c) {
+        out.printf("  %s: %s -> %d false rollbacks%s%n", judge, c.setting(), c.falseRollbacks(),
+                c.matched() ? "" : " (no grid point is within the budget)");
     }
 }

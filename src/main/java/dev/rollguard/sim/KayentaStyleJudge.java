@@ -49,11 +49,16 @@ public final class KayentaStyleJudge {
 
     /** True when the canary fails at second t under the default settings; only judged every {@link #EVERY} seconds and at the end. */
     public static boolean fails(JudgementTraces.Trace trace, int t, int end) {
-        return fails(trace, t, end, List.of(Setting.DEFAULT))[0];
+        return fails(trace, t, end, List.of(Setting.DEFAULT), false)[0];
     }
 
-    /** The same judgement under each setting (the Mann-Whitney statistics are computed once per metric). */
-    public static boolean[] fails(JudgementTraces.Trace trace, int t, int end, List<Setting> settings) {
+    /**
+     * The same judgement under each setting (the Mann-Whitney statistics are computed once per metric). With {@code
+     * ownHistory} the canary's own seconds before the release are a second baseline (Kayenta compares against whatever
+     * control it is given): a metric is High only when it is High against both, so a host that always differed from
+     * the others is not failed for it, the same evidence Rollguard's judge uses.
+     */
+    public static boolean[] fails(JudgementTraces.Trace trace, int t, int end, List<Setting> settings, boolean ownHistory) {
         boolean[] out = new boolean[settings.size()];
         if (t % EVERY != 0 && t != end) return out;
         int n = t;
@@ -77,9 +82,30 @@ public final class KayentaStyleJudge {
             baselineErrors[s] = requests == 0 ? 0 : (double) errors / requests;
             if (requests > 0) baselineP99.add(JudgementTraces.quantile(pooled, requests, 0.99));
         }
-        Comparison errors = compare(removeOutliers(baselineErrors), removeOutliers(canaryErrors));
-        Comparison latency = compare(removeOutliers(unbox(baselineP99)), removeOutliers(unbox(canaryP99)));
-        for (int i = 0; i < out.length; i++) out[i] = errors.high(settings.get(i)) || latency.high(settings.get(i));
+        double[] canaryE = removeOutliers(canaryErrors);
+        double[] canaryL = removeOutliers(unbox(canaryP99));
+        Comparison errors = compare(removeOutliers(baselineErrors), canaryE);
+        Comparison latency = compare(removeOutliers(unbox(baselineP99)), canaryL);
+        Comparison ownErrors = null;
+        Comparison ownLatency = null;
+        if (ownHistory) {
+            List<Evidence.Window> before = trace.canaryBefore();
+            double[] e = new double[before.size()];
+            List<Double> l = new ArrayList<>();
+            for (int s = 0; s < e.length; s++) {
+                Evidence.Window w = before.get(s);
+                e[s] = w.requests() == 0 ? 0 : (double) w.errors() / w.requests();
+                if (w.requests() > 0) l.add(JudgementTraces.quantile(w.latencyBuckets(), w.requests(), 0.99));
+            }
+            ownErrors = compare(removeOutliers(e), canaryE);
+            ownLatency = compare(removeOutliers(unbox(l)), canaryL);
+        }
+        for (int i = 0; i < out.length; i++) {
+            Setting s = settings.get(i);
+            boolean e = errors.high(s) && (ownErrors == null || ownErrors.high(s));
+            boolean l = latency.high(s) && (ownLatency == null || ownLatency.high(s));
+            out[i] = e || l;
+        }
         return out;
     }
 

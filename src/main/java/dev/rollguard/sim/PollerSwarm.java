@@ -127,7 +127,7 @@ public final class PollerSwarm implements AutoCloseable {
     }
 
     private CompletableFuture<Boolean> fetchBundle(String h, int version) {
-        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base(h) + "/api/v1/services/" + service + "/versions/" + version + "/bundle"))
+        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base(h) + AgentProtocol.bundlePath(service, version, env, h)))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token).GET().build();
         return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenApply(r -> r.statusCode() == 200);
     }

@@ -55,6 +55,8 @@ public final class Database implements AutoCloseable {
         c.addDataSourceProperty("busy_timeout", "15000");
         c.addDataSourceProperty("foreign_keys", "true");
         c.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+        // what a write replaces or deletes is overwritten with zeros, not left in free space (see scrub)
+        c.addDataSourceProperty("secure_delete", "true");
         c.setMaximumPoolSize(8);
         c.setPoolName("rollguard-sqlite");
         return new Database(new HikariDataSource(c), Kind.SQLITE, "sqlite:" + file.toAbsolutePath());
@@ -79,6 +81,24 @@ public final class Database implements AutoCloseable {
         c.setPoolName("rollguard-pg");
         c.setConnectionTimeout(10_000);
         return new Database(new HikariDataSource(c), Kind.POSTGRESQL, c.getJdbcUrl());
+    }
+
+    /**
+     * Leaves no copy of replaced bytes in the database's files: after plain-text rows were sealed in place, their old
+     * pages may still sit in free space (written before secure_delete) and in the WAL. SQLite: VACUUM rewrites the file
+     * and a truncating checkpoint empties the WAL. PostgreSQL: VACUUM FULL rewrites the table (its WAL archive, if the
+     * operator keeps one, is out of reach: see the README).
+     */
+    public void scrub(String table) {
+        if (!table.matches("[a-z_]+")) throw new IllegalArgumentException("not a table name: " + table);
+        jdbi.useHandle(h -> {
+            if (kind == Kind.SQLITE) {
+                h.execute("VACUUM");
+                h.createQuery("PRAGMA wal_checkpoint(TRUNCATE)").mapToMap().list();
+            } else {
+                h.execute("VACUUM FULL " + table);
+            }
+        });
     }
 
     public Jdbi jdbi() { return jdbi; }

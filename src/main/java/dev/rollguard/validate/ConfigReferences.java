@@ -16,6 +16,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,12 +44,14 @@ final class ConfigReferences {
     private final ValidationInput input;
     private final String serverRoot;
     private final String nginxPrefix;
+    private final DaemonIncludes daemons;
 
     ConfigReferences(References refs, ValidationInput input) {
         this.refs = refs;
         this.input = input;
         this.serverRoot = shallowestDir(input.tree(), "apache2.conf", "httpd.conf");
         this.nginxPrefix = shallowestDir(input.tree(), "nginx.conf");
+        this.daemons = new DaemonIncludes(refs, input);
     }
 
     /** Absolute Apache and nginx include targets: the votes for the tree's mount point. */
@@ -61,6 +64,7 @@ final class ConfigReferences {
             Matcher n = NGINX_INCLUDE.matcher(e.getValue());
             while (n.find()) if (n.group(2).startsWith("/")) out.add(n.group(2));
         }
+        out.addAll(DaemonIncludes.absoluteTargets(tree));
         return out;
     }
 
@@ -74,6 +78,7 @@ final class ConfigReferences {
                 apache(path, content, out);
                 nginx(path, content, out);
             }
+            daemons.check(path, content, out);
             String ext = MissingReferenceValidator.extension(path);
             if (!translation(path)) {
                 if (ext.equals("json")) values(path, content, true, out);
@@ -137,6 +142,18 @@ final class ConfigReferences {
      * its directory is one typo away from one that exists.
      */
     private String brokenSinceParent(String path, int line, String target, Pattern include, int group) {
+        String prefix = include == NGINX_INCLUDE ? nginxPrefix : serverRoot;
+        return brokenSinceParent(input, refs, path, line, target, include, group,
+                (r, t) -> t.startsWith("/") ? r.absolute(t) : r.inTree(join(prefix, t)));
+    }
+
+    /**
+     * Why an include that now names nothing is an error after all, or null when it is not: what {@code include}'s
+     * {@code group} named in the parent version ({@code resolve} looks a target up in a version's references) matched
+     * files then, or, with no parent, its directory is one typo away from one that exists.
+     */
+    static String brokenSinceParent(ValidationInput input, References refs, String path, int line, String target, Pattern include, int group,
+                                    BiFunction<References, String, Resolution> resolve) {
         TreeIndex parent = input.parentIndex();
         String parentContent = input.parent() == null ? null : input.parent().content(path);
         if (parentContent == null) {
@@ -147,7 +164,6 @@ final class ConfigReferences {
             return near == null ? null : " (did you mean '" + near + "/'?)";
         }
         References parentRefs = new References(parent, input.settings(), refs.mount());
-        String prefix = include == NGINX_INCLUDE ? nginxPrefix : serverRoot;
         Matcher m = include.matcher(parentContent);
         List<String> sameLine = new ArrayList<>();
         int[] parentLines = Text.lineStarts(parentContent);
@@ -155,22 +171,17 @@ final class ConfigReferences {
             String before = m.group(group);
             if (before.equals(target)) {
                 // an include the edit did not touch is judged by what it matched before
-                return matched(parentRefs, prefix, before) ? " (it matched files in the parent version)" : null;
+                return resolve.apply(parentRefs, before).kind() == Kind.FOUND ? " (it matched files in the parent version)" : null;
             }
             if (Math.abs(Text.lineOf(parentLines, m.start(group)) - line) <= 1) sameLine.add(before);
         }
         String current = input.tree().content(path);
         for (String before : sameLine) {
-            if (!current.contains(before) && matched(parentRefs, prefix, before)) {
+            if (!current.contains(before) && resolve.apply(parentRefs, before).kind() == Kind.FOUND) {
                 return " (the include it replaced, '" + before + "', matched files in the parent version)";
             }
         }
         return null;
-    }
-
-    private static boolean matched(References parentRefs, String prefix, String target) {
-        Resolution was = target.startsWith("/") ? parentRefs.absolute(target) : parentRefs.inTree(join(prefix, target));
-        return was.kind() == Kind.FOUND;
     }
 
     /** A path value in a config file, where it is. */

@@ -22,19 +22,23 @@ public final class Validation implements AutoCloseable {
 
     /**
      * The built-in rules plus the external programs, each run in {@code sandbox}: PHP lint (results kept in {@code phpCache}),
-     * Apache's and nginx's config tests, and command validators ({@code declared} by the operator; with
+     * Apache's and nginx's config tests, the daemons' own checkers ({@link DaemonChecker}), and command validators ({@code declared} by the operator; with
      * {@code inlineCommands}, also those a spec defines itself: the offline CLI's case).
      */
     public static Validation standard(Sandbox sandbox, CommandValidators declared, boolean inlineCommands, PhpLintCache phpCache) {
         return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
                 new PhpLintValidator(sandbox, phpCache), new ApacheConfigValidator(sandbox), new NginxConfigValidator(sandbox),
-                new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator()));
+                new DaemonConfigValidator(sandbox), new CommandValidator(sandbox, declared, inlineCommands), new LinkValidator()));
     }
 
     /** Only the checks that need nothing but the JVM: what the benchmark measures. */
     public static Validation builtIn() {
-        return new Validation(List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(),
-                new LinkValidator()));
+        return new Validation(builtInValidators());
+    }
+
+    /** The checks that need nothing but the JVM, for a validation that adds external ones of its choice. */
+    public static List<Validator> builtInValidators() {
+        return List.of(new MissingReferenceValidator(), new SuspiciousTokenValidator(), new SyntaxValidator(), new LinkValidator());
     }
 
     /** Refuses validation settings some validator cannot honour (400, with the validator's code). */

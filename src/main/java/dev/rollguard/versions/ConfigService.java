@@ -7,20 +7,30 @@ import dev.rollguard.config.Limits;
 import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
+import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.secrets.Sealer;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
+import dev.rollguard.values.Templates;
+import dev.rollguard.values.Values;
 import org.jdbi.v3.core.Handle;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The config store's use cases: services, pushing validated versions, diffs, fixes and releases to
@@ -66,6 +76,30 @@ public final class ConfigService {
         ServiceSpec s = spec == null ? ServiceSpec.defaults() : spec;
         validation.check(s.validation());
         store.saveService(ServiceSpec.checkName(name), s.keepingSecretsOf(store.service(name).orElse(null)), clock.instant());
+        // a pattern added now may match files stored before it: they are sealed from now on too
+        if (store.sealStoredFiles(name, service(name).secrets()::holds) > 0) scrub.run();
+    }
+
+    /** Run after files were sealed in place: drops the database's old copies of their plain text (wired in Rollguard). */
+    private volatile Runnable scrub = () -> { };
+
+    public void scrubWith(Runnable scrub) {
+        this.scrub = scrub;
+    }
+
+    /**
+     * Seals every stored file a secret pattern of its service matches and that rests in plain text (stored before
+     * files were sealed): run at start-up. Returns how many it sealed.
+     */
+    public int sealSecretFiles() {
+        int sealed = 0;
+        for (String name : store.serviceNames()) sealed += store.sealStoredFiles(name, service(name).secrets()::holds);
+        return sealed;
+    }
+
+    /** Seals again with the current key every file sealed with an older one (after a key rotation). */
+    public int resealSecretFiles() {
+        return store.resealStoredFiles();
     }
 
     /** The service's spec, if it is defined. */
@@ -86,7 +120,7 @@ public final class ConfigService {
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
         ConfigTree tree = upload.tree(limits);
-        return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
+        return validateRenderings(service, spec, tree, parentTree(service, parent));
     }
 
     /**
@@ -125,17 +159,89 @@ public final class ConfigService {
         if (parentTree != null && parentTree.treeHash().equals(tree.treeHash())) {
             throw Problem.conflict("no_changes", "the tree is identical to version " + base + " of " + service);
         }
-        ValidationReport report = validation.run(tree, parentTree, spec.validation()).masked(spec.secrets()::mask);
+        // a template that does not render (an undefined value, a syntax error) is refused even with break-glass: no
+        // host could be given this version
+        ValidationReport report = validateRenderings(service, spec, tree, parentTree);
         if (!report.releasable() && breakGlass == null) {
             throw new Problem(422, "validation_failed", service + ": " + report.errors() + " error(s) found; the version was not stored",
                     Map.of("report", report));
         }
         AuditWriter log = audit;
+        Secrets secrets = spec.secrets();
+        Set<String> sealed = new HashSet<>();
+        tree.entries().forEach((path, e) -> {
+            if (e instanceof TreeEntry.File f && secrets.holds(f.bytes())) sealed.add(f.hash());
+        });
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass, git, log == null ? null : (h, created) -> log.append(h, author, source,
+                report.releasable() ? null : breakGlass, git, sealed, log == null ? null : (h, created) -> log.append(h, author, source,
                         "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
                         Json.write(auditView(created))));
         return new PushResult(v, report);
+    }
+
+    /**
+     * Every rendering of the tree (each environment's, each host's with values of its own) validated; see {@link Renderings}.
+     * Its secret values must be sealed envelopes this server can open.
+     */
+    private ValidationReport validateRenderings(String service, ServiceSpec spec, ConfigTree tree, ConfigTree parent) {
+        Templates templates = Templates.of(tree);
+        if (templates.renders()) checkSecrets(templates.values());
+        int next = store.latestVersion(service).orElse(0) + 1;
+        return Renderings.validate(validation, service, spec, next, tree, templates, parent, limits).masked(spec.secrets()::mask);
+    }
+
+    /**
+     * A secret value arrives sealed ({@code rollguard seal}), so neither the values file, its Git history nor the stored
+     * version ever holds it in plain text; one this server cannot open is refused now, not on a host.
+     */
+    private void checkSecrets(Values values) {
+        for (Values.Secret s : values.secrets()) {
+            if (!Sealer.isSealed(s.text())) {
+                throw new Problem(400, "secret_not_sealed", Values.PATH + ": a secret value must be sealed ('rollguard seal' prints one); "
+                        + "the version was not stored", Map.of("path", Values.PATH));
+            }
+            Sealer sealer = this.sealer;
+            if (sealer == null) {
+                throw new Problem(400, "secrets_unavailable", "this server has no secrets key: it cannot deliver secret values");
+            }
+            try {
+                Arrays.fill(sealer.open(s.text()), (byte) 0);
+            } catch (RuntimeException e) {
+                throw new Problem(400, "secret_unreadable", Values.PATH + ": a secret value was not sealed by this server's keys ("
+                        + e.getMessage() + ")", Map.of("path", Values.PATH));
+            }
+        }
+    }
+
+    /** Seals and opens secret values (null: this server has no secrets key, and refuses versions with secret values). */
+    private volatile Sealer sealer;
+
+    public void secretsWith(Sealer sealer) {
+        this.sealer = sealer;
+    }
+
+    /** Seals a secret value for a values file ({@code rollguard seal}); the plain text is not kept. */
+    public String seal(byte[] plaintext) {
+        Sealer s = sealer;
+        if (s == null) throw new Problem(503, "secrets_unavailable", "this server has no secrets key");
+        return s.seal(plaintext);
+    }
+
+    /** A secret's text, for an agent's bundle only. */
+    String openSecret(Values.Secret secret) {
+        Sealer s = sealer;
+        if (s == null) throw new Problem(503, "secrets_unavailable", "this server has no secrets key: it cannot open secret values");
+        return new String(s.open(secret.text()), StandardCharsets.UTF_8);
+    }
+
+    /** {@code version} as {@code host} in {@code env} receives it ({@code reveal} gives a secret's text). */
+    ConfigTree render(Templates templates, String service, int version, String env, String host, Function<Values.Secret, String> reveal) {
+        if (!templates.renders()) return templates.render(null, reveal, limits);
+        if (env == null || !service(service).environments().contains(env)) {
+            throw Problem.badRequest("unknown_environment", service + " has no environment '" + env + "'");
+        }
+        if (host == null || host.isBlank()) throw Problem.badRequest("missing_host", "a rendering needs a host id");
+        return templates.render(new Templates.Facts(service, env, host, version), reveal, limits);
     }
 
     private static Map<String, Object> auditView(VersionInfo v) {
@@ -191,15 +297,57 @@ public final class ConfigService {
     public List<TreeDiff.FileDiff> diff(String service, int from, int to) {
         ConfigTree a = tree(service, from);
         ConfigTree b = tree(service, to);
-        Secrets secrets = service(service).secrets();
-        return TreeDiff.between(a, b, "v" + from, "v" + to).stream().map(d -> new TreeDiff.FileDiff(d.path(), d.status(), d.additions(),
-                d.deletions(), secrets.mask(d.unified()), d.changedLines().stream().map(l -> new TreeDiff.ChangedLine(l.path(), l.line(),
-                        l.added(), secrets.mask(l.text()))).toList())).toList();
+        return TreeDiff.between(a, b, "v" + from, "v" + to, service(service).secrets()::mask);
+    }
+
+    /**
+     * Per environment, how the rendered templates change between two versions (secret values as {@value Templates#MASK});
+     * empty when neither version has values. Files that are not templates render as they are: their change is in
+     * {@link #diff}.
+     */
+    public Map<String, List<TreeDiff.FileDiff>> renderedDiff(String service, int from, int to) {
+        Templates a = templatesOrNull(tree(service, from));
+        Templates b = templatesOrNull(tree(service, to));
+        Map<String, List<TreeDiff.FileDiff>> out = new LinkedHashMap<>();
+        if ((a == null || !a.renders()) && (b == null || !b.renders())) return out;
+        for (String env : service(service).environments()) {
+            // both rendered with the same version fact: the diff shows what the change does, not the new number
+            ConfigTree ra = renderedOrNull(a, service, to, env);
+            ConfigTree rb = renderedOrNull(b, service, to, env);
+            if (ra == null || rb == null) continue;
+            Set<String> outputs = new TreeSet<>();
+            for (ConfigTree t : List.of(ra, rb)) t.paths().forEach(outputs::add);
+            outputs.removeIf(p -> !isRendered(a, p) && !isRendered(b, p));
+            out.put(env, TreeDiff.between(ra, rb, "v" + from + " (" + env + ")", "v" + to + " (" + env + ")", service(service).secrets()::mask)
+                    .stream().filter(d -> outputs.contains(d.path())).toList());
+        }
+        return out;
+    }
+
+    private static boolean isRendered(Templates t, String path) {
+        return t != null && t.renders() && (t.sources().contains(path) || t.sources().contains(path + Values.SUFFIX));
+    }
+
+    private static Templates templatesOrNull(ConfigTree tree) {
+        try {
+            return Templates.of(tree);
+        } catch (Problem e) {
+            return null;
+        }
+    }
+
+    private ConfigTree renderedOrNull(Templates t, String service, int version, String env) {
+        if (t == null) return null;
+        try {
+            return t.render(new Templates.Facts(service, env, Templates.EXAMPLE_HOST, version), limits);
+        } catch (Problem e) {
+            return null;
+        }
     }
 
     /** Both versions with the diff between them, for people (see {@link VersionDiff#unified()}). */
     public VersionDiff versionDiff(String service, int from, int to) {
-        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to));
+        return new VersionDiff(version(service, from), version(service, to), diff(service, from, to), renderedDiff(service, from, to));
     }
 
     /** Applies every suggested fix of a version's findings to the whole tree and pushes the result as a new version. */

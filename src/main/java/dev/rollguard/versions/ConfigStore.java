@@ -6,22 +6,28 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
+import dev.rollguard.secrets.Sealer;
 import dev.rollguard.validate.ValidationReport;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.Query;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** Persistence of services, versions (content-addressed files), environments and releases. */
 public final class ConfigStore {
@@ -33,10 +39,15 @@ public final class ConfigStore {
     private static final String FILE = "file";
     private static final String LINK = "link";
 
-    private final Jdbi jdbi;
+    private static final int PAGE = 200;
 
-    public ConfigStore(Jdbi jdbi) {
+    private final Jdbi jdbi;
+    /** Files holding a secret rest sealed in {@code blobs.data}; opened here, for the service's use cases only. */
+    private final Sealer sealer;
+
+    public ConfigStore(Jdbi jdbi, Sealer sealer) {
         this.jdbi = jdbi;
+        this.sealer = sealer;
     }
 
     /** One transaction: the owning service's unit of change. */
@@ -95,22 +106,29 @@ public final class ConfigStore {
     /** Stores a new version with the next number; its files' contents are added once per distinct hash. */
     public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
                                      ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git) {
-        return insertVersion(service, parent, author, message, now, tree, report, breakGlass, git, null);
+        return insertVersion(service, parent, author, message, now, tree, report, breakGlass, git, Set.of(), null);
     }
 
-    /** As above, with the version's audit record (if {@code audit} is given) committed in the same transaction. */
+    /**
+     * As above, with the version's audit record (if {@code audit} is given) committed in the same transaction. The files
+     * whose hashes are in {@code sealed} are stored sealed, never in plain text; one stored in plain text before (the
+     * same bytes in a service without that secret pattern) is sealed in place.
+     */
     public VersionInfo insertVersion(String service, Integer parent, String author, String message, Instant now,
-                                     ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git, VersionAudit audit) {
+                                     ConfigTree tree, ValidationReport report, String breakGlass, GitCommit git, Set<String> sealed,
+                                     VersionAudit audit) {
         return jdbi.inTransaction(h -> {
             Integer max = h.createQuery("SELECT MAX(number) FROM versions WHERE service = :s").bind("s", service)
                     .mapTo(Integer.class).findOne().orElse(null);
             int number = max == null ? 1 : max + 1;
-            PreparedBatch blobs = h.prepareBatch("INSERT INTO blobs (hash, size, data) VALUES (:hash, :size, :data) "
-                    + "ON CONFLICT (hash) DO NOTHING");
+            PreparedBatch blobs = h.prepareBatch("INSERT INTO blobs (hash, size, data, sealed) VALUES (:hash, :size, :data, :sealed) "
+                    + "ON CONFLICT (hash) DO UPDATE SET data = excluded.data, sealed = excluded.sealed WHERE excluded.sealed AND NOT blobs.sealed");
             for (TreeEntry e : tree.entries().values()) {
                 // a link's blob is its target, as Git stores links
                 byte[] data = e instanceof TreeEntry.File f ? f.bytes() : ((TreeEntry.Link) e).target().getBytes(StandardCharsets.UTF_8);
-                blobs.bind("hash", e.hash()).bind("size", (long) data.length).bind("data", data).add();
+                boolean seal = e instanceof TreeEntry.File && sealed.contains(e.hash());
+                blobs.bind("hash", e.hash()).bind("size", (long) data.length).bind("data", seal ? sealedBytes(data) : data)
+                        .bind("sealed", seal).add();
             }
             if (tree.size() > 0) blobs.execute();
             h.createUpdate("INSERT INTO versions (" + VERSION_COLUMNS + ") VALUES (:service, :number, :parent, :author, :message, "
@@ -189,12 +207,12 @@ public final class ConfigStore {
     public ConfigTree tree(String service, int number) {
         Map<String, TreeEntry> entries = jdbi.withHandle(h -> {
             Map<String, TreeEntry> out = new HashMap<>();
-            h.createQuery("SELECT f.path, f.kind, b.data FROM version_files f JOIN blobs b ON b.hash = f.hash "
+            h.createQuery("SELECT f.path, f.kind, b.data, b.sealed FROM version_files f JOIN blobs b ON b.hash = f.hash "
                             + "WHERE f.service = :s AND f.number = :n")
                     .bind("s", service).bind("n", number)
                     .map((rs, ctx) -> {
                         String path = rs.getString(1);
-                        byte[] data = rs.getBytes(3);
+                        byte[] data = rs.getBoolean(4) ? sealer.open(new String(rs.getBytes(3), StandardCharsets.UTF_8)) : rs.getBytes(3);
                         return Map.entry(path, LINK.equals(rs.getString(2))
                                 ? TreeEntry.link(path, new String(data, StandardCharsets.UTF_8)) : TreeEntry.file(data));
                     })
@@ -203,6 +221,61 @@ public final class ConfigStore {
         });
         // stored trees passed every limit when they were pushed; limits may have shrunk since
         return ConfigTree.ofEntries(entries, new Limits(Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE));
+    }
+
+    private byte[] sealedBytes(byte[] plain) {
+        return sealer.seal(plain).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Seals, in place, the files of {@code service} stored in plain text that {@code holdsSecret} picks (stored before
+     * they were sealed at push, or before the pattern that matches them was added). Returns how many it sealed.
+     */
+    public int sealStoredFiles(String service, Predicate<byte[]> holdsSecret) {
+        return rewriteBlobs((h, after) -> h.createQuery("SELECT DISTINCT b.hash, b.data FROM blobs b JOIN version_files f ON f.hash = b.hash "
+                        + "WHERE f.service = :s AND f.kind = :file AND NOT b.sealed AND b.hash > :after ORDER BY b.hash LIMIT " + PAGE)
+                        .bind("s", service).bind("file", FILE).bind("after", after),
+                data -> holdsSecret.test(data) ? sealedBytes(data) : null);
+    }
+
+    /** Seals again, with the current key, every sealed file sealed with another one (after a rotation). */
+    public int resealStoredFiles() {
+        String current = "rg-sealed:v1:" + sealer.currentKeyId() + ":";
+        return rewriteBlobs((h, after) -> h.createQuery("SELECT hash, data FROM blobs WHERE sealed AND hash > :after ORDER BY hash LIMIT " + PAGE)
+                        .bind("after", after),
+                data -> {
+                    String envelope = new String(data, StandardCharsets.UTF_8);
+                    return envelope.startsWith(current) ? null : sealedBytes(sealer.open(envelope));
+                });
+    }
+
+    /**
+     * Pages through the blobs {@code select} names (ordered by hash, after the one given) and stores, sealed, what {@code change}
+     * returns for each (null: left as is). One short transaction a page, so a large store never holds the writer long.
+     */
+    private int rewriteBlobs(BiFunction<Handle, String, Query> select, Function<byte[], byte[]> change) {
+        int count = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            Map<String, byte[]> page = new LinkedHashMap<>();
+            jdbi.useHandle(h -> select.apply(h, from).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getBytes(2))).forEach(e -> page.put(e.getKey(), e.getValue())));
+            if (page.isEmpty()) return count;
+            Map<String, byte[]> changed = new LinkedHashMap<>();
+            page.forEach((hash, data) -> {
+                byte[] next = change.apply(data);
+                if (next != null) changed.put(hash, next);
+            });
+            if (!changed.isEmpty()) {
+                jdbi.useTransaction(h -> {
+                    PreparedBatch update = h.prepareBatch("UPDATE blobs SET data = :data, sealed = :sealed WHERE hash = :hash");
+                    changed.forEach((hash, data) -> update.bind("data", data).bind("sealed", true).bind("hash", hash).add());
+                    update.execute();
+                });
+            }
+            count += changed.size();
+            after = page.keySet().stream().reduce((a, b) -> b).orElseThrow();
+        }
     }
 
     public void markBad(String service, int number, String reason) {

@@ -7,6 +7,7 @@ import dev.rollguard.auth.AuthService;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.auth.Principal;
 import dev.rollguard.auth.RateLimiter;
+import dev.rollguard.config.Secrets;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
 import dev.rollguard.protocol.AgentProtocol;
@@ -205,7 +206,7 @@ public final class Access {
             return switch (server.idOf(ctx)) {
                 case ROLLOUT -> rollouts.find(id).map(Rollout::service).orElse(null);
                 case INCIDENT -> incidents.find(Integer.parseInt(id)).map(Incident::service).orElse(null);
-                case ACTION_ITEM -> incidents.incidentOfAction(Integer.parseInt(id)).map(Incident::service).orElse(null);
+                case ACTION_ITEM -> incidents.actions().incidentOf(Integer.parseInt(id)).map(Incident::service).orElse(null);
                 case NOTHING -> null;
             };
         } catch (NumberFormatException e) {
@@ -255,8 +256,8 @@ public final class Access {
         }
     }
 
-    /** Tokens never reach the audit log, even in a response that shows one. */
+    /** Tokens and secrets the built-in patterns know never reach the audit log, even in a response that shows one. */
     static String redact(String s) {
-        return s == null ? null : TOKENS.matcher(s).replaceAll("rg_...redacted");
+        return s == null ? null : Secrets.builtIn().mask(TOKENS.matcher(s).replaceAll("rg_...redacted"));
     }
 }

@@ -17,13 +17,17 @@ import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Timer;
+import jakarta.servlet.DispatcherType;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +45,6 @@ public final class ApiServer {
     private static final String START = "rollguard.start";
 
     private final Javalin app;
-    private static final String BUDGET = "rollguard.body.budget";
     private final long maxBodyBytes;
     private final BodyBudget budget;
     private volatile Runnable storageFull = () -> {};
@@ -82,14 +85,13 @@ public final class ApiServer {
             // only sign-in forms are read by Javalin itself; every other body goes through bodyText and its budget
             config.http.maxRequestSize = 64 * 1024;
             config.useVirtualThreads = false;
+            // Javalin's own after-handlers are skipped when a route's future fails (a report for an unknown host):
+            // the share is given back where every request ends, the servlet filter around them all
+            config.jetty.modifyServletContextHandler(h -> h.addFilter(new FilterHolder(new BudgetRelease(budget)), "/*",
+                    EnumSet.of(DispatcherType.REQUEST)));
         });
         app.before(ctx -> ctx.attribute(START, System.nanoTime()));
         app.after(ctx -> {
-            Integer held = ctx.attribute(BUDGET);
-            if (held != null) {
-                ctx.attribute(BUDGET, null);
-                budget.release(held);
-            }
             Long start = ctx.attribute(START);
             if (start == null) return;
             String route = ctx.endpointHandlerPath();
@@ -133,6 +135,11 @@ public final class ApiServer {
     }
 
     public Javalin app() { return app; }
+
+    /** The request bodies' memory budget as it stands (for the health check). */
+    public BodyBudget.Use bodyBudget() {
+        return budget.use();
+    }
 
     /** Told when a request failed because the database's storage is full (the health check reports it). */
     public void onStorageFull(Runnable r) {
@@ -258,23 +265,37 @@ public final class ApiServer {
     public String bodyText(Context ctx) {
         long declared = ctx.contentLength();
         if (declared > maxBodyBytes) throw tooLarge();
-        Integer before = ctx.attribute(BUDGET);
         int held = budget.acquire(declared >= 0 ? declared : maxBodyBytes);
-        ctx.attribute(BUDGET, held + (before == null ? 0 : before));
-        try (InputStream in = ctx.req().getInputStream()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+        BudgetRelease.held(ctx.req()).addAndGet(held);
+        SlowBodies.Watch watch = new SlowBodies.Watch(ctx.req());
+        try (InputStream in = ctx.req().getInputStream(); watch) {
+            byte[] bytes = read(in, (int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1), watch);
             if (bytes.length > maxBodyBytes) throw tooLarge();
             if (declared < 0) {
                 int needed = budget.unitsFor(bytes.length);
-                if (needed < held) {
-                    budget.release(held - needed);
-                    ctx.attribute(BUDGET, needed + (before == null ? 0 : before));
-                }
+                if (needed < held) BudgetRelease.giveBack(ctx.req(), budget, held - needed);
             }
             return StrictJson.utf8(bytes);
         } catch (IOException e) {
+            if (watch.dropped()) {
+                throw new Problem(408, "body_too_slow", "the request body arrived slower than " + SlowBodies.MIN_RATE / 1024
+                        + " KiB/s on average: the connection was closed");
+            }
             throw Problem.badRequest("unreadable_body", "could not read request body: " + e.getMessage());
         }
+    }
+
+    /** Up to {@code limit} bytes, telling the watch of each chunk as it arrives. */
+    private static byte[] read(InputStream in, int limit, SlowBodies.Watch watch) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        while (out.size() < limit) {
+            int n = in.read(chunk, 0, Math.min(chunk.length, limit - out.size()));
+            if (n < 0) break;
+            watch.arrived(n);
+            out.write(chunk, 0, n);
+        }
+        return out.toByteArray();
     }
 
     private Problem tooLarge() {

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * one budget (a share of the heap) until its request ends; a body that would exceed what is free waits a little,
  * then is refused with 503 {@code server_busy}, and no single body may be larger than the whole budget allows (413).
  */
-final class BodyBudget {
+public final class BodyBudget {
     /** Peak bytes of heap per byte of body: the bytes, their text, the parsed values and the tree built from them. */
     static final int COST = 4;
     private static final int UNIT = 1024;
@@ -50,6 +50,13 @@ final class BodyBudget {
         }
         throw new Problem(503, "server_busy", "the server is handling as many large request bodies as its memory allows; retry shortly",
                 Map.of("retryAfterSeconds", 2));
+    }
+
+    /** What health reports: the budget, what of it is free now, and how many requests wait for a share. */
+    public record Use(long totalBytes, long freeBytes, int waiting) {}
+
+    Use use() {
+        return new Use(budgetBytes, (long) free.availablePermits() * UNIT, free.getQueueLength());
     }
 
     void release(int units) {

@@ -8,6 +8,7 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.protocol.WireEntry;
 import dev.rollguard.versions.Bundles;
 import dev.rollguard.versions.ConfigService;
 import dev.rollguard.versions.GitCommit;
@@ -25,7 +26,7 @@ import static dev.rollguard.web.ApiServer.json;
 /** REST API of the config store: services, versions, validation, diffs, fixes, environments and releases. */
 public final class ConfigRoutes {
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record PushBody(Map<String, String> files, List<TreeWire.Entry> entries, String author, String message, Integer parent,
+    public record PushBody(Map<String, String> files, List<WireEntry> entries, String author, String message, Integer parent,
                            String breakGlass, GitCommit git) {}
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -72,11 +73,22 @@ public final class ConfigRoutes {
             json(ctx, view);
         });
         server.get(base + "/{service}/versions/{number}/bundle", Permission.READ, ctx -> {
-            // like the file view: agents apply the real bytes and admins may read them; everyone else sees secrets masked
+            // the version as rendered for ?env=&host=. Agents apply the real bytes, secret values opened, and only their
+            // own host's; admins read files whole but secret values masked; everyone else sees secrets masked
             String service = ctx.pathParam("service");
             int n = intParam(ctx, "number");
-            boolean raw = Access.isAgent(ctx) || Access.can(ctx, Permission.ADMIN, service);
-            ctx.contentType("application/json").result(raw ? bundles.json(service, n) : bundles.maskedJson(service, n));
+            String env = ctx.queryParam("env");
+            String host = ctx.queryParam("host");
+            if (Access.isAgent(ctx)) {
+                if (env != null && host != null && !Access.principal(ctx).isAgentFor(service, env, host)) {
+                    throw new Problem(403, "forbidden", Access.principal(ctx).name() + " is not enrolled for " + service + "/" + env + "/" + host);
+                }
+                json(ctx, bundles.forAgent(service, n, env, host));
+            } else if (Access.can(ctx, Permission.ADMIN, service)) {
+                json(ctx, bundles.withSecretsMasked(service, n, env, host));
+            } else {
+                ctx.contentType("application/json").result(bundles.maskedJson(service, n, env, host));
+            }
         });
         server.get(base + "/{service}/versions/{number}/files/<path>", Permission.READ, ctx -> {
             ConfigTree tree = config.tree(ctx.pathParam("service"), intParam(ctx, "number"));
@@ -114,12 +126,18 @@ public final class ConfigRoutes {
                 view.put("to", diff.to().number());
                 view.put("fromGit", diff.from().git());
                 view.put("toGit", diff.to().git());
-                view.put("files", diff.files().stream().map(d -> Map.of("path", d.path(), "status", d.status(), "additions", d.additions(),
-                        "deletions", d.deletions(), "unified", d.unified())).toList());
+                view.put("files", diff.files().stream().map(ConfigRoutes::fileDiff).toList());
+                Map<String, Object> renderings = new LinkedHashMap<>();
+                diff.renderings().forEach((env, files) -> renderings.put(env, files.stream().map(ConfigRoutes::fileDiff).toList()));
+                view.put("renderings", renderings);
                 json(ctx, view);
             }
         });
         server.get(base + "/{service}/environments", Permission.READ, ctx -> json(ctx, config.environments(ctx.pathParam("service"))));
+    }
+
+    private static Map<String, Object> fileDiff(TreeDiff.FileDiff d) {
+        return Map.of("path", d.path(), "status", d.status(), "additions", d.additions(), "deletions", d.deletions(), "unified", d.unified());
     }
 
     private static TreeWire.Upload requireFiles(PushBody body) {

@@ -109,7 +109,7 @@ final class IncidentPages {
                     .append(" <span class=\"muted\">[").append(esc(t.source())).append("]</span> ").append(esc(t.message())).append("</li>");
         }
         b.append("</ol>");
-        List<ActionItem> actions = incidents.actions(id, null);
+        List<ActionItem> actions = incidents.actions().list(id, null);
         b.append("<h2>Action items</h2>");
         if (actions.isEmpty()) b.append("<p class=\"muted\">None yet.</p>");
         else {
@@ -143,8 +143,8 @@ final class IncidentPages {
         int id = intParam(ctx, "id");
         incidents.incident(id);
         head.append("Postmortem #").append(id);
-        String md = incidents.postmortem(id, false);
-        boolean saved = incidents.postmortemSaved(id);
+        String md = incidents.postmortems().markdown(id, false);
+        boolean saved = incidents.postmortems().saved(id);
         return "<p class=\"crumbs\"><a href=\"/incidents/" + id + "\">Incident #" + id + "</a> · <a href=\"/api/v1/incidents/" + id
                 + "/postmortem\">Markdown</a>" + (saved ? " · <span class=\"muted\">edited, saved</span>" : " · <span class=\"muted\">draft from the facts</span>")
                 + "</p><article class=\"postmortem\">" + RENDERER.render(MARKDOWN.parse(md)) + "</article>"

@@ -63,23 +63,23 @@ public final class IncidentRoutes {
             json(ctx, incidents.resolve(id(ctx), ConfigRoutes.actor(ctx, b.actor()), b.text()));
         });
         server.get("/api/v1/incidents/{id}/postmortem", Permission.READ, IdOf.INCIDENT, ctx -> {
-            String md = incidents.postmortem(id(ctx), Params.flag(ctx, "fresh"));
+            String md = incidents.postmortems().markdown(id(ctx), Params.flag(ctx, "fresh"));
             ctx.contentType("text/markdown; charset=utf-8").result(md);
         });
         server.put("/api/v1/incidents/{id}/postmortem", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
-            incidents.savePostmortem(id(ctx), server.bodyText(ctx), ConfigRoutes.actor(ctx, null));
+            incidents.postmortems().save(id(ctx), server.bodyText(ctx), ConfigRoutes.actor(ctx, null));
             json(ctx, Map.of("saved", true));
         });
-        server.get("/api/v1/incidents/{id}/actions", Permission.READ, IdOf.INCIDENT, ctx -> json(ctx, incidents.actions(id(ctx), ctx.queryParam("status"))));
+        server.get("/api/v1/incidents/{id}/actions", Permission.READ, IdOf.INCIDENT, ctx -> json(ctx, incidents.actions().list(id(ctx), ctx.queryParam("status"))));
         server.post("/api/v1/incidents/{id}/actions", Permission.RELEASE, IdOf.INCIDENT, ctx -> {
             ActionBody b = server.body(ctx, ActionBody.class);
-            json(ctx.status(201), incidents.addAction(id(ctx), b.title(), b.owner(), b.due(), ConfigRoutes.actor(ctx, b.actor())));
+            json(ctx.status(201), incidents.actions().add(id(ctx), b.title(), b.owner(), b.due(), ConfigRoutes.actor(ctx, b.actor())));
         });
-        server.get("/api/v1/actions", Permission.AUTHENTICATED, ctx -> json(ctx, incidents.actions(null, ctx.queryParam("status")).stream()
+        server.get("/api/v1/actions", Permission.AUTHENTICATED, ctx -> json(ctx, incidents.actions().list(null, ctx.queryParam("status")).stream()
                 .filter(a -> Access.can(ctx, Permission.READ, incidents.incident(a.incidentId()).service())).toList()));
         server.patch("/api/v1/actions/{id}", Permission.RELEASE, IdOf.ACTION_ITEM, ctx -> {
             ActionBody b = server.body(ctx, ActionBody.class);
-            json(ctx, incidents.updateAction(id(ctx), b.title(), b.owner(), b.due(), b.status()));
+            json(ctx, incidents.actions().update(id(ctx), b.title(), b.owner(), b.due(), b.status()));
         });
         server.post("/api/v1/alerts/alertmanager", Permission.AUTHENTICATED, ctx -> {
             Alertmanager.Payload p = Alertmanager.parse(server.bodyText(ctx), ctx.queryParam("service"), ctx.queryParam("env"));
@@ -107,7 +107,7 @@ public final class IncidentRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("incident", i);
         m.put("timeline", incidents.timeline(id));
-        m.put("actions", incidents.actions(id, null));
+        m.put("actions", incidents.actions().list(id, null));
         List<Map<String, Object>> notes = incidents.notifications(id).stream().map(IncidentRoutes::notification).toList();
         m.put("notifications", notes);
         return m;

@@ -81,7 +81,7 @@ public final class RolloutRoutes {
         server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> {
             Integer wait = ctx.queryParam("waitSeconds") == null ? null : ApiServer.intParam(ctx, "waitSeconds");
             CompletableFuture<AgentProtocol.Desired> answer = agents.poll(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"),
-                    ctx.queryParam("known"), ctx.queryParam("bundle"), wait);
+                    ctx.queryParam("known"), ctx.queryParam("bundle"), wait, Access.isAgent(ctx));
             if (answer.isDone()) {
                 json(ctx, join(answer));
                 return;

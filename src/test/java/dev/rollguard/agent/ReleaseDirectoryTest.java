@@ -6,6 +6,8 @@ import dev.rollguard.config.Hashing;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.WireEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,11 +30,11 @@ class ReleaseDirectoryTest {
 
     /** A tree as the agent receives it: entries with their hashes, verified on the way in. */
     static ConfigTree received(Map<String, String> files, Map<String, String> claimedHashes) {
-        List<TreeWire.Entry> entries = new ArrayList<>();
-        files.forEach((p, c) -> entries.add(new TreeWire.Entry(p, claimedHashes.get(p), null,
+        List<WireEntry> entries = new ArrayList<>();
+        files.forEach((p, c) -> entries.add(new WireEntry(p, claimedHashes.get(p), null,
                 Base64.getEncoder().encodeToString(c.getBytes(StandardCharsets.UTF_8)), null)));
         String treeHash = ConfigTree.of(files, Limits.DEFAULT).treeHash();
-        return new TreeWire.Bundle("s", 1, treeHash, entries).verifiedTree();
+        return TreeWire.verifiedTree(new AgentProtocol.Bundle("s", 1, treeHash, entries));
     }
 
     static Map<String, String> hashes(Map<String, String> files) {

@@ -3,6 +3,7 @@ package dev.rollguard.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollguard.Json;
+import dev.rollguard.Problem;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.Hashing;
 import dev.rollguard.config.TreeLoader;
@@ -17,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Issue 13 items 8 and 16: versions never lack their audit record; the chain cannot be rewritten without the key. */
@@ -91,32 +94,53 @@ class AuditIntegrityTest {
     }
 
     @Test
-    void recordsFromBeforeTheKeyStayVerifiableAndAreSealed() throws Exception {
+    void aLogWhoseKeyFileIsGoneIsRefusedNotSealedWithANewKey() throws Exception {
         dir = TestServer.tempDir();
         ts = new TestServer(dir, 0);
         someHistory();
         ts.stopKeepingData();
-        // as a log written before keys: plain SHA-256 links, no key file
-        Database db = Database.sqlite(dir.resolve("rollguard.db"));
-        rewriteChain(db, 1);
-        db.close();
-        Files.delete(dir.resolve("rollguard.db.audit-key"));
+        ts = null;
+        // issue 25.11: rewrite the log as plain SHA-256, delete the key, restart
+        try (Database db = Database.sqlite(dir.resolve("rollguard.db"))) {
+            rewriteChain(db, 1);
+        }
+        Path key = dir.resolve("rollguard.db.audit-key");
+        Files.delete(key);
+        assertThatThrownBy(() -> new TestServer(dir, 0))
+                .isInstanceOf(Problem.class)
+                .hasMessageContaining("audit log").hasMessageContaining(key.toAbsolutePath().toString()).hasMessageContaining("refusing to start");
+        assertThat(key).as("no key minted silently").doesNotExist();
+    }
+
+    @Test
+    void recordsFromBeforeTheKeyStayVerifiableAndAreSealedByAKeyTheOperatorGives() throws Exception {
+        dir = TestServer.tempDir();
         ts = new TestServer(dir, 0);
-        JsonNode sealed = verify();
-        assertThat(sealed.path("ok").asBoolean()).as(sealed.toString()).isTrue();
-        assertThat(sealed.path("unkeyedRecords").asLong()).isPositive();
-        // rewriting the unkeyed past (all of it, up to the seal) is caught by the keyed record that sealed it
-        long sealSeq = ts.server.database().jdbi().withHandle(h -> h.createQuery("SELECT MIN(seq) FROM audit WHERE action = 'audit_key_sealed'")
-                .mapTo(Long.class).one());
-        ts.server.database().jdbi().useTransaction(h -> {
-            h.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 2");
-            h.execute("UPDATE audit SET seq = -seq WHERE seq >= " + sealSeq);
-        });
-        rewriteChain(ts.server.database(), 2);
-        ts.server.database().jdbi().useTransaction(h -> h.execute("UPDATE audit SET seq = -seq WHERE seq < 0"));
-        JsonNode tampered = verify();
-        assertThat(tampered.path("ok").asBoolean()).as(tampered.toString()).isFalse();
-        assertThat(tampered.path("firstBadSeq").asLong()).isEqualTo(sealSeq);
+        someHistory();
+        ts.stopKeepingData();
+        ts = null;
+        // as a log written before keys: plain SHA-256 links; the operator gives a key (ROLLGUARD_AUDIT_KEY) once
+        try (Database db = Database.sqlite(dir.resolve("rollguard.db"))) {
+            rewriteChain(db, 1);
+            AuditKey given = AuditKey.load(dir.resolve("rollguard.db").toString(), "k".repeat(40), new AuditStore(db.jdbi()).count());
+            AuditLog log = new AuditLog(new AuditStore(db.jdbi()), Clock.systemUTC(), given.bytes());
+            log.sealUnkeyedPast(given);
+            AuditLog.Verification sealed = log.verify();
+            assertThat(sealed.ok()).as(sealed.toString()).isTrue();
+            assertThat(sealed.unkeyedRecords()).isPositive();
+            // rewriting the unkeyed past (all of it, up to the seal) is caught by the keyed record that sealed it
+            long sealSeq = db.jdbi().withHandle(h -> h.createQuery("SELECT MIN(seq) FROM audit WHERE action = 'audit_key_sealed'")
+                    .mapTo(Long.class).one());
+            db.jdbi().useTransaction(h -> {
+                h.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 2");
+                h.execute("UPDATE audit SET seq = -seq WHERE seq >= " + sealSeq);
+            });
+            rewriteChain(db, 2);
+            db.jdbi().useTransaction(h -> h.execute("UPDATE audit SET seq = -seq WHERE seq < 0"));
+            AuditLog.Verification tampered = log.verify();
+            assertThat(tampered.ok()).as(tampered.toString()).isFalse();
+            assertThat(tampered.firstBadSeq()).isEqualTo(sealSeq);
+        }
     }
 
     @Test

@@ -66,7 +66,7 @@ class IncidentCoreTest {
 
     private static Incident incident() {
         return new Incident(7, "wp", "production", "v9 rolled back", Severity.SEV2, Incident.Status.OPEN, Incident.Source.ROLLBACK,
-                "rollout:x", "x", 8, 9, null, "rollguard", T0, T0, null, null, null, null, null, null, T0);
+                "rollout:x", "x", 8, 9, null, "rollguard", T0, T0, null, null, null, null, null, null, null, T0);
     }
 
     @Test

@@ -5,9 +5,11 @@ import dev.rollguard.config.RolloutPolicy;
 import dev.rollguard.config.Severity;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.Rollout;
+import dev.rollguard.rollout.RolloutEvent;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -36,6 +38,12 @@ class IncidentMachineTest {
         return new EventRecord("e1", "wp", "production", "r1", type, "automatic rollback: 5xx", data, at);
     }
 
+    /** A break-glass release's start event ({@code reason} null) or an automatic rollback's. */
+    private static RolloutCause cause(EventRecord e, String reason) {
+        return reason == null ? new RolloutCause.BreakGlassRelease(e, new RolloutEvent.Started("alice", "production", 1, 2, 2, new int[]{1, 2}, "hotfix"))
+                : new RolloutCause.AutomaticRollback(e, new RolloutEvent.RollbackStarted(true, null, reason, Map.of(), List.of("h0"), 1));
+    }
+
     private static HealthStore.Sample sample(int fromSec, Integer version, long requests, long errors) {
         Instant start = T0.plusSeconds(fromSec);
         return new HealthStore.Sample(start, start.plusSeconds(1), version, requests, errors, 10, requests, errors > 0 ? start : null);
@@ -55,7 +63,7 @@ class IncidentMachineTest {
 
     private static Incident rollbackIncident() {
         IncidentMachine.Step s = IncidentMachine.rolloutIncident(null, rollout(Rollout.State.ROLLED_BACK, null),
-                event("rollback_started", T0.plusSeconds(2), Map.of("errors", 50)), "5xx", "rollout:r1", T0.plusSeconds(2));
+                cause(event("rollback_started", T0.plusSeconds(2), Map.of("errors", 50)), "5xx"), "rollout:r1", T0.plusSeconds(2));
         return s.incident().withId(7);
     }
 
@@ -130,7 +138,7 @@ class IncidentMachineTest {
     void anAutomaticRollbackOpensAPagedIncidentWithTheRolloutsHistory() {
         Rollout r = rollout(Rollout.State.ROLLED_BACK, null);
         EventRecord e = event("rollback_started", T0.plusSeconds(2), Map.of("errors", 50));
-        IncidentMachine.Step s = IncidentMachine.rolloutIncident(null, r, e, "5xx too high", "rollout:r1", T0.plusSeconds(3));
+        IncidentMachine.Step s = IncidentMachine.rolloutIncident(null, r, cause(e, "5xx too high"), "rollout:r1", T0.plusSeconds(3));
         Incident i = s.incident();
         assertThat(i.title()).isEqualTo("v2 rolled back automatically in production: 5xx too high");
         assertThat(i.source()).isEqualTo(Incident.Source.ROLLBACK);
@@ -145,9 +153,25 @@ class IncidentMachineTest {
     }
 
     @Test
+    void aRollbackByAHostsReportKeepsWhereTheHostCaughtItAsAType() {
+        Rollout r = rollout(Rollout.State.ROLLED_BACK, null);
+        var failure = new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT, "GET / answered 500",
+                new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal error"));
+        var caught = new RolloutEvent.HostFailed("h0", failure, true);
+        var rollback = new RolloutEvent.RollbackStarted(true, null, "host h0 caught v2 in preflight", Map.of(), List.of("h0"), 1, caught);
+        Incident i = IncidentMachine.rolloutIncident(null, r, new RolloutCause.AutomaticRollback(event("rollback_started", T0, Map.of()),
+                rollback), "rollout:r1", T0).incident();
+        assertThat(i.caught()).isEqualTo(caught);
+        assertThat(i.title()).isEqualTo("v2 caught in preflight in production, 0 requests failed: host h0: GET / answered 500");
+        assertThat(Postmortem.caught(i.caught())).isEqualTo("in preflight on h0, before any user request (GET / answered 500, expected 200)");
+        assertThat(Postmortem.caught(new RolloutEvent.HostFailed("h1", new AgentProtocol.HostFailure(AgentProtocol.Stage.WATCHDOG, "5xx", null),
+                false))).isEqualTo("by the local watchdog on h1 (reverted itself)");
+    }
+
+    @Test
     void aBreakGlassReviewIsOpenedQuietlyAndBecomesTheOutageWhenItRollsBack() {
         Rollout r = rollout(Rollout.State.RUNNING, "hotfix");
-        IncidentMachine.Step review = IncidentMachine.rolloutIncident(null, r, event("rollout_started", T0, Map.of()), null, "rollout:r1", T0);
+        IncidentMachine.Step review = IncidentMachine.rolloutIncident(null, r, cause(event("rollout_started", T0, Map.of()), null), "rollout:r1", T0);
         Incident i = review.incident().withId(3);
         assertThat(i.source()).isEqualTo(Incident.Source.BREAK_GLASS);
         assertThat(i.severity()).isEqualTo(Severity.SEV4);
@@ -156,7 +180,7 @@ class IncidentMachineTest {
         assertThat(i.title()).isEqualTo("Break-glass release of v2 to production: hotfix");
 
         IncidentMachine.Step outage = IncidentMachine.rolloutIncident(i, rollout(Rollout.State.ROLLED_BACK, "hotfix"),
-                event("rollback_started", T0.plusSeconds(9), Map.of()), "5xx", "rollout:r1", T0.plusSeconds(9));
+                cause(event("rollback_started", T0.plusSeconds(9), Map.of()), "5xx"), "rollout:r1", T0.plusSeconds(9));
         assertThat(outage.incident().id()).isEqualTo(3);
         assertThat(outage.incident().source()).isEqualTo(Incident.Source.ROLLBACK);
         assertThat(outage.incident().severity()).isEqualTo(Severity.SEV3);
@@ -168,9 +192,9 @@ class IncidentMachineTest {
     @Test
     void aSecondBreakGlassEventJoinsTheOpenReviewWithoutPagingAgain() {
         Rollout r = rollout(Rollout.State.RUNNING, "hotfix");
-        Incident review = IncidentMachine.rolloutIncident(null, r, event("rollout_started", T0, Map.of()), null, "rollout:r1", T0)
+        Incident review = IncidentMachine.rolloutIncident(null, r, cause(event("rollout_started", T0, Map.of()), null), "rollout:r1", T0)
                 .incident().withId(6);
-        IncidentMachine.Step again = IncidentMachine.rolloutIncident(review, r, event("rollout_started", T0.plusSeconds(1), Map.of()), null,
+        IncidentMachine.Step again = IncidentMachine.rolloutIncident(review, r, cause(event("rollout_started", T0.plusSeconds(1), Map.of()), null),
                 "rollout:r1", T0.plusSeconds(1));
         assertThat(again.incident().source()).isEqualTo(Incident.Source.BREAK_GLASS);
         assertThat(again.incident().severity()).isEqualTo(Severity.SEV4);
@@ -296,7 +320,7 @@ class IncidentMachineTest {
     @Test
     void aBreakGlassReviewRecoversWhenItsRolloutCompletes() {
         Rollout running = rollout(Rollout.State.RUNNING, "hotfix");
-        Incident i = IncidentMachine.rolloutIncident(null, running, event("rollout_started", T0, Map.of()), null, "rollout:r1", T0)
+        Incident i = IncidentMachine.rolloutIncident(null, running, cause(event("rollout_started", T0, Map.of()), null), "rollout:r1", T0)
                 .incident().withId(5);
         assertThat(IncidentMachine.followReview(i, running, T0.plusSeconds(5))).isEqualTo(new IncidentMachine.Step(i, List.of()));
         IncidentMachine.Step done = IncidentMachine.followReview(i, rollout(Rollout.State.COMPLETE, "hotfix"), T0.plusSeconds(9));

@@ -27,7 +27,7 @@ class AnalysisTest {
         assertThat(d.reason()).contains("over the 5.00% ceiling");
         assertThat(d.numbers()).containsEntry("canaryErrors", 5L);
         assertThat(Analysis.decide(new Counts(4, 4, 0, 0), new Counts(1000, 1, 0, 0), S).verdict())
-                .as("fewer than minErrorCount errors: not yet the ceiling, but the SPRT").isEqualTo(FAIL);
+                .as("fewer than minErrorCount errors: not yet the ceiling, but the sequential test").isEqualTo(FAIL);
     }
 
     @Test
@@ -37,12 +37,13 @@ class AnalysisTest {
     }
 
     @Test
-    void modestRegressionFailsBySprtNotByCeiling() {
+    void modestRegressionFailsByTheSequentialTestNotByCeiling() {
         // baseline 0.5%, canary 3%: under the 5% ceiling, clearly worse
         Analysis.Decision d = Analysis.decide(new Counts(2000, 60, 0, 0), new Counts(20000, 100, 0, 0), S);
         assertThat(d.verdict()).isEqualTo(FAIL);
-        assertThat(d.reason()).startsWith("SPRT");
-        assertThat((double) d.numbers().get("llr")).isGreaterThanOrEqualTo((double) d.numbers().get("llrFailAt"));
+        assertThat(d.reason()).startsWith("sequential test");
+        assertThat(d.check()).isEqualTo(Analysis.Check.ERROR_TEST);
+        assertThat((double) d.numbers().get("z")).isGreaterThanOrEqualTo((double) d.numbers().get("zFailAt"));
     }
 
     @Test
@@ -140,7 +141,7 @@ class AnalysisTest {
         Analysis.Decision errors = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 1))),
                 baseline(9, 90, 100, 0)), S);
         assertThat(errors.verdict()).isEqualTo(FAIL);
-        assertThat(errors.reason()).startsWith("SPRT");
+        assertThat(errors.reason()).startsWith("sequential test");
     }
 
     @Test

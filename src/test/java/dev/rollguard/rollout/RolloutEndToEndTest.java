@@ -96,7 +96,7 @@ class RolloutEndToEndTest {
         assertThat(json(refused).path("error").path("code").asText()).isEqualTo("promotion_order");
         JsonNode bad = awaitTerminal(ts, release(ts, "production", v3, "it's urgent").path("id").asText());
         assertThat(bad.path("state").asText()).isEqualTo("ROLLED_BACK");
-        assertThat(bad.path("reason").asText()).contains("automatic rollback").containsAnyOf("ceiling", "SPRT");
+        assertThat(bad.path("reason").asText()).contains("automatic rollback").containsAnyOf("ceiling", "sequential test");
         assertThat(bad.path("events").findValuesAsText("type")).contains("rollback_started").doesNotContain("wave_passed");
         await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v2) == 6);
 

@@ -21,33 +21,33 @@ import java.util.Map;
  * The rollout slice wired as the server wires it, on a SQLite file and a clock the test moves: no HTTP, no agents, no
  * orchestrator thread (the test calls {@link Orchestrator#tick()}).
  */
-final class RolloutWorld implements AutoCloseable {
-    static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+public final class RolloutWorld implements AutoCloseable {
+    public static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
 
     /** A clock that stands still until the test moves it. */
-    static final class ManualClock extends Clock {
+    public static final class ManualClock extends Clock {
         private volatile Instant now = T0;
 
-        void advance(Duration d) { now = now.plus(d); }
+        public void advance(Duration d) { now = now.plus(d); }
         @Override public Instant instant() { return now; }
         @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
         @Override public Clock withZone(ZoneId zone) { return this; }
     }
 
-    final ManualClock clock = new ManualClock();
-    final Database db;
-    final ConfigService config;
-    final RolloutStore store;
-    final HealthStore health = new HealthStore();
-    final HostSignals signals = new HostSignals();
-    final HostRegistry registry;
-    final Observations observations;
-    final Orchestrator orchestrator;
-    final RolloutService rollouts;
+    public final ManualClock clock = new ManualClock();
+    public final Database db;
+    public final ConfigService config;
+    public final RolloutStore store;
+    public final HealthStore health = new HealthStore();
+    public final HostSignals signals = new HostSignals();
+    public final HostRegistry registry;
+    public final Observations observations;
+    public final Orchestrator orchestrator;
+    public final RolloutService rollouts;
 
-    RolloutWorld(Path dir) {
+    public RolloutWorld(Path dir) {
         db = Database.sqlite(dir.resolve("rg.db"));
-        config = new ConfigService(new ConfigStore(db.jdbi()), Validation.builtIn(), Limits.DEFAULT, clock);
+        config = new ConfigService(new ConfigStore(db.jdbi(), dev.rollguard.secrets.TestSealers.fresh()), Validation.builtIn(), Limits.DEFAULT, clock);
         store = new RolloutStore(db.jdbi());
         registry = new HostRegistry(config, store, health, signals, clock);
         observations = new Observations(store, health, clock);
@@ -56,14 +56,14 @@ final class RolloutWorld implements AutoCloseable {
     }
 
     /** A service "wp" (testing, production) with {@code versions} versions pushed. */
-    RolloutWorld service(ServiceSpec spec, int versions) {
+    public RolloutWorld service(ServiceSpec spec, int versions) {
         config.putService("wp", spec);
         for (int v = 1; v <= versions; v++) config.push("wp", Map.of("a.conf", "v" + v + "\n"), "alice", "v" + v, v == 1 ? null : v - 1, null);
         return this;
     }
 
     /** A host's report of what it runs, with one second of healthy traffic on it; waits for the report to commit. */
-    Integer report(String env, String host, Integer applied) {
+    public Integer report(String env, String host, Integer applied) {
         Instant now = clock.instant();
         List<HealthStore.Sample> samples = applied == null ? List.of()
                 : List.of(new HealthStore.Sample(now.minusSeconds(1), now, applied, 50, 0, 10, 50));

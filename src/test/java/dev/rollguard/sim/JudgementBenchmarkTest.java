@@ -13,13 +13,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JudgementBenchmarkTest {
     @Test
     void sameSeedSameTableAndTheObviousCasesComeOutRight() {
-        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, AnalysisSettings.DEFAULT);
-        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, 50, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, 50, AnalysisSettings.DEFAULT);
         assertThat(table(a, 3, 3)).isEqualTo(table(b, 3, 3));
         JudgementBenchmark.Row total = a.stream().filter(r -> r.scenario().name().equals("total failure")).findFirst().orElseThrow();
-        for (int judge = 0; judge < 3; judge++) assertThat(total.count(judge, JudgementTraces.SECONDS)).isEqualTo(3);
+        for (int judge = 0; judge < JudgementBenchmark.JUDGES.length; judge++) {
+            assertThat(total.count(judge, JudgementTraces.SECONDS)).isEqualTo(3);
+        }
         assertThat(total.count(0, 1)).as("Rollguard: within the first report").isEqualTo(3);
-        assertThat(table(a, 3, 3)).contains("| healthy: 1,000 req/s |", "targets (issue 18):");
+        assertThat(table(a, 3, 3)).contains("| healthy: 1,000 req/s |", "targets (issue 26)", "reference's test");
     }
 
     @Test
@@ -58,13 +60,13 @@ class JudgementBenchmarkTest {
     }
 
     private static JudgementBenchmark.Row row(JudgementTraces.Scenario s, int[][] flaggerAt) {
-        int[][] at = new int[3][4];
-        return new JudgementBenchmark.Row(s, at, new long[3][4], Map.of(), new int[0][4], flaggerAt);
+        int[][] at = new int[JudgementBenchmark.JUDGES.length][4];
+        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null);
     }
 
     private static String table(List<JudgementBenchmark.Row> rows, long seed, int runs) {
         StringWriter s = new StringWriter();
-        JudgementBenchmark.print(rows, seed, runs, new PrintWriter(s));
+        JudgementBenchmark.print(List.of(new JudgementBenchmark.SeedRun(seed, rows)), runs, new PrintWriter(s));
         return s.toString();
     }
 }

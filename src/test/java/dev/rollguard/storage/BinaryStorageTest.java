@@ -4,6 +4,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
+import dev.rollguard.secrets.TestSealers;
 import dev.rollguard.validate.ValidationReport;
 import dev.rollguard.versions.ConfigStore;
 import org.flywaydb.core.Flyway;
@@ -49,7 +50,7 @@ class BinaryStorageTest {
     }
 
     private static void roundTrip(Database db) {
-        ConfigStore store = new ConfigStore(db.jdbi());
+        ConfigStore store = new ConfigStore(db.jdbi(), TestSealers.fresh());
         store.saveService("wp", ServiceSpec.defaults(), Instant.now());
         ConfigTree tree = sample();
         ValidationReport ok = new ValidationReport(List.of(), List.of(), false, List.of(), 0);
@@ -89,7 +90,7 @@ class BinaryStorageTest {
             }
         }
         try (Database db = Database.open(location)) {
-            ConfigTree back = new ConfigStore(db.jdbi()).tree("wp", 1);
+            ConfigTree back = new ConfigStore(db.jdbi(), TestSealers.fresh()).tree("wp", 1);
             assertThat(back.content("tricky.conf")).isEqualTo(TRICKY_TEXT);
             assertThat(back.hash("tricky.conf")).isEqualTo(ConfigTree.of(Map.of("tricky.conf", TRICKY_TEXT)).hash("tricky.conf"));
             roundTrip(dbWithSecondService(db));

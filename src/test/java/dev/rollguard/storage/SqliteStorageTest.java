@@ -2,6 +2,7 @@ package dev.rollguard.storage;
 
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.secrets.TestSealers;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.versions.ConfigService;
 import dev.rollguard.versions.ConfigStore;
@@ -24,7 +25,7 @@ class SqliteStorageTest {
     Path dir;
 
     private static ConfigService service(Database db) {
-        return new ConfigService(new ConfigStore(db.jdbi()), Validation.builtIn(), Limits.DEFAULT, Clock.systemUTC());
+        return new ConfigService(new ConfigStore(db.jdbi(), TestSealers.fresh()), Validation.builtIn(), Limits.DEFAULT, Clock.systemUTC());
     }
 
     @Test

@@ -89,7 +89,7 @@ class StorageFullTest {
         ts = null;
         // a restart on a larger disk: copy the database out of the full tmpfs
         Path elsewhere = TestServer.tempDir();
-        for (String f : new String[]{"rollguard.db", "rollguard.db-wal", "rollguard.db-shm", "rollguard.db.audit-key"}) {
+        for (String f : new String[]{"rollguard.db", "rollguard.db-wal", "rollguard.db-shm", "rollguard.db.audit-key", "rollguard.db.secrets-key"}) {
             if (Files.exists(mount.resolve(f))) Files.copy(mount.resolve(f), elsewhere.resolve(f));
         }
         ts = new TestServer(elsewhere, 0);

@@ -1,0 +1,162 @@
+package dev.rollguard.sim;
+
+import dev.rollguard.rollout.Evidence;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * The same-information reference of the judgement benchmark: what the best single test at the end of a bake can detect
+ * with the evidence the judge has (the canary host's own history on the old version and the baseline hosts), its
+ * threshold set on healthy releases of the scenario's family (same noise, no regression) to a given false-rollback
+ * rate. It looks once, knows when the bake ends and which metric regressed, and is calibrated on the very noise it is
+ * scored on: an upper mark, not a judge (it would need a new calibration for every fleet).
+ *
+ * <p>Candidates (the reference is the best of them per scenario, each with its own threshold), on the bake's canary
+ * count x of n (5xx, or requests slower than the baseline hosts' p95 in the bake):
+ * <ul>
+ *   <li>{@code own history}: x against the canary host's own 120 s before the release, z = (x - n p_h) / sqrt(n p_h
+ *   (1 - p_h) (1 + n / n_h));</li>
+ *   <li>{@code baseline}: x against the baseline hosts over the same seconds (two-proportion z);</li>
+ *   <li>{@code own history x drift}: the own-history test with p_h scaled by how far the baseline moved since the
+ *   release.</li>
+ * </ul>
+ */
+final class JudgementReference {
+    /** The tests the reference chooses among. */
+    enum Test { OWN_HISTORY("own history"), BASELINE("baseline"), OWN_HISTORY_DRIFT("own history x drift");
+
+        final String label;
+
+        Test(String label) { this.label = label; }
+    }
+
+    /** What regressed: the reference tests that metric. */
+    enum Metric { ERRORS, LATENCY }
+
+    /** The reference of one regression scenario: its best test, that test's detection and threshold. */
+    record Result(Test test, double detection, double threshold) {}
+
+    private JudgementReference() {}
+
+    static Metric metric(JudgementTraces.Scenario s) {
+        JudgementTraces.Regression r = s.regression();
+        return r.addErrors() > 0 || r.errorFactor() != 1 ? Metric.ERRORS : Metric.LATENCY;
+    }
+
+    /** The bake the regression starts in (0: the first); the reference looks at its end. */
+    static int bake(JudgementTraces.Scenario s) {
+        return s.regression().from() / JudgementBenchmark.BAKE;
+    }
+
+    /** Every candidate's statistic at the end of bake {@code bake} (larger: worse). */
+    static double[] statistics(JudgementTraces.Trace trace, Metric metric, int bake) {
+        int from = bake * JudgementBenchmark.BAKE;
+        int to = from + JudgementBenchmark.BAKE;
+        int threshold = metric == Metric.LATENCY ? baselineP95Bucket(trace, from, to) : -1;
+        long[] canary = sum(trace.canary(), 0, trace.canary().size(), from, to, threshold);
+        long[] own = sum(trace.canaryBefore(), 0, trace.canaryBefore().size(), 0, trace.canaryBefore().size(), threshold);
+        long[] baseNow = new long[2];
+        long[] baseThen = new long[2];
+        for (List<Evidence.Window> host : trace.baseline()) {
+            long[] now = sum(host, 0, host.size(), JudgementTraces.LOOKBACK + from, JudgementTraces.LOOKBACK + to, threshold);
+            long[] then = sum(host, 0, host.size(), 0, JudgementTraces.LOOKBACK, threshold);
+            for (int k = 0; k < 2; k++) {
+                baseNow[k] += now[k];
+                baseThen[k] += then[k];
+            }
+        }
+        double ph = (own[1] + 0.5) / (own[0] + 1.0);
+        double drift = ((baseNow[1] + 0.5) / (baseNow[0] + 1.0)) / ((baseThen[1] + 0.5) / (baseThen[0] + 1.0));
+        return new double[] {ownHistory(canary, own[0], ph), twoProportion(canary, baseNow), ownHistory(canary, own[0], Math.min(0.99, ph * drift))};
+    }
+
+    private static double ownHistory(long[] canary, long historyTrials, double ph) {
+        double n = canary[0];
+        if (n == 0) return Double.NEGATIVE_INFINITY;
+        return (canary[1] - n * ph) / Math.sqrt(n * ph * (1 - ph) * (1 + n / Math.max(1, historyTrials)));
+    }
+
+    private static double twoProportion(long[] canary, long[] base) {
+        if (canary[0] == 0 || base[0] == 0) return Double.NEGATIVE_INFINITY;
+        double p = (canary[1] + base[1] + 0.5) / (canary[0] + base[0] + 1.0);
+        return ((double) canary[1] / canary[0] - (double) base[1] / base[0]) / Math.sqrt(p * (1 - p) * (1.0 / canary[0] + 1.0 / base[0]));
+    }
+
+    /**
+     * The thresholds of every candidate for one family, metric and bake: the value at most {@code falseRate} of
+     * {@code healthy} releases' statistics exceed, from releases drawn with the family's noise and no regression.
+     */
+    static double[] thresholds(JudgementTraces.Noise family, Metric metric, int bake, int healthy, double falseRate, long seed) {
+        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null);
+        double[][] stats = IntStream.range(0, healthy).parallel()
+                .mapToObj(run -> statistics(JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run)), metric, bake))
+                .toArray(double[][]::new);
+        double[] out = new double[Test.values().length];
+        int allowed = (int) Math.floor(falseRate * healthy);
+        for (int c = 0; c < out.length; c++) {
+            int col = c;
+            double[] v = Arrays.stream(stats).mapToDouble(x -> x[col]).sorted().toArray();
+            // strictly above the (allowed + 1)-th largest: at most `allowed` healthy releases exceed it
+            out[c] = v[v.length - 1 - Math.min(allowed, v.length - 1)];
+        }
+        return out;
+    }
+
+    /** The best candidate's detection on one regression scenario's statistics, given its thresholds. */
+    static Result best(double[][] statistics, double[] thresholds) {
+        Result best = null;
+        for (Test t : Test.values()) {
+            int c = 0;
+            for (double[] s : statistics) if (s[t.ordinal()] > thresholds[t.ordinal()]) c++;
+            double d = (double) c / statistics.length;
+            if (best == null || d > best.detection()) best = new Result(t, d, thresholds[t.ordinal()]);
+        }
+        return best;
+    }
+
+    /** {trials, hits} of windows [from, to) of a host (hits: 5xx, or with a bucket, latencies above it). */
+    private static long[] sum(List<Evidence.Window> windows, int lo, int hi, int from, int to, int slowerThanBucket) {
+        long[] out = new long[2];
+        for (int i = Math.max(lo, from); i < Math.min(hi, to); i++) {
+            Evidence.Window w = windows.get(i);
+            if (slowerThanBucket < 0) {
+                out[0] += w.requests();
+                out[1] += w.errors();
+            } else if (w.latencyBuckets() != null) {
+                long[] b = w.latencyBuckets();
+                for (int k = 0; k < b.length; k++) {
+                    out[0] += b[k];
+                    if (k > slowerThanBucket) out[1] += b[k];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The baseline hosts' pooled p95 bucket over the bake's seconds. */
+    private static int baselineP95Bucket(JudgementTraces.Trace trace, int from, int to) {
+        long[] pooled = null;
+        long total = 0;
+        for (List<Evidence.Window> host : trace.baseline()) {
+            for (int i = JudgementTraces.LOOKBACK + from; i < JudgementTraces.LOOKBACK + to; i++) {
+                long[] b = host.get(i).latencyBuckets();
+                if (b == null) continue;
+                if (pooled == null) pooled = new long[b.length];
+                for (int k = 0; k < b.length; k++) {
+                    pooled[k] += b[k];
+                    total += b[k];
+                }
+            }
+        }
+        if (pooled == null) return 0;
+        long cumulative = 0;
+        for (int k = 0; k < pooled.length; k++) {
+            cumulative += pooled[k];
+            if (cumulative >= 0.95 * total) return k;
+        }
+        return pooled.length - 1;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.rollguard.sim;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The judgement benchmark's tables: per seed and in total, Rollguard's detection within the bake beside the
+ * same-information reference and their ratio; every judge's outcomes over all seeds; the comparison judges at a matched
+ * false-rollback rate; the targets of issue 26, each on each seed.
+ */
+final class JudgementReport {
+    private JudgementReport() {}
+
+    static void print(List<JudgementBenchmark.SeedRun> seeds, int runs, PrintWriter out) {
+        List<JudgementBenchmark.Row> total = new ArrayList<>();
+        int scenarios = seeds.get(0).rows().size();
+        for (int i = 0; i < scenarios; i++) {
+            int k = i;
+            total.add(JudgementBenchmark.Row.merge(seeds.stream().map(s -> s.rows().get(k)).toList()));
+        }
+        StringBuilder names = new StringBuilder();
+        for (JudgementBenchmark.SeedRun s : seeds) names.append(names.length() == 0 ? "" : ", ").append(s.seed());
+        out.printf("canary judgement: %d releases per scenario and seed (seeds %s), one canary host against nine baseline hosts (60 s "
+                + "of history; the canary host 120 s of its own), judged every second for %d s%n", runs, names, JudgementTraces.SECONDS);
+        out.printf("reference: the best single test at the end of the bake with the same evidence (canary's own history + baseline "
+                + "hosts), threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks; ratio = Rollguard "
+                + "within the bake / reference%n", JudgementBenchmark.calibrationRuns(runs), 100 * JudgementBenchmark.FALSE_BUDGET);
+        out.println();
+        referenceTable(seeds, total, out);
+        out.println();
+        out.println("every judge, all seeds together (healthy rows: false rollbacks; regression rows: detection within 60 s; t = seconds "
+                + "to rollback p50/p95; req = canary requests seen at the decision, median):");
+        out.println();
+        judgesTable(total, out);
+        out.println();
+        int healthy = 0;
+        int[] falseRollbacks = new int[JudgementBenchmark.JUDGES.length];
+        for (JudgementBenchmark.SeedRun s : seeds) {
+            healthy += s.healthy();
+            out.printf("seed %d: %d healthy releases; false rollbacks:", s.seed(), s.healthy());
+            for (int j = 0; j < JudgementBenchmark.JUDGES.length; j++) {
+                falseRollbacks[j] += s.falseRollbacks(j);
+                out.printf(" %s %d (%.2f %%)%s", JudgementBenchmark.JUDGES[j], s.falseRollbacks(j), 100.0 * s.falseRollbacks(j) / s.healthy(),
+                        j + 1 < JudgementBenchmark.JUDGES.length ? "," : "");
+            }
+            out.println();
+        }
+        out.println();
+        List<String> behindMatched = JudgementMatched.print(total, falseRollbacks[0], healthy, out);
+        targets(seeds, total, behindMatched, out);
+        out.flush();
+    }
+
+    private static void referenceTable(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, PrintWriter out) {
+        StringBuilder header = new StringBuilder("| scenario |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (JudgementBenchmark.SeedRun s : seeds) {
+            header.append(" seed ").append(s.seed()).append(": Rollguard | reference | ratio |");
+            rule.append("---:|---:|---:|");
+        }
+        if (seeds.size() > 1) {
+            header.append(" all seeds: Rollguard | reference | ratio |");
+            rule.append("---:|---:|---:|");
+        }
+        header.append(" reference's test |");
+        rule.append("---|");
+        out.println(header);
+        out.println(rule);
+        for (int i = 0; i < total.size(); i++) {
+            JudgementBenchmark.Row t = total.get(i);
+            StringBuilder line = new StringBuilder("| ").append(t.scenario().name());
+            if (!t.scenario().healthy() && t.bakeEnd() != JudgementBenchmark.BAKE) line.append(" (bake 2: by ").append(t.bakeEnd()).append(" s)");
+            line.append(" |");
+            for (JudgementBenchmark.SeedRun s : seeds) line.append(cells(s.rows().get(i)));
+            if (seeds.size() > 1) line.append(cells(t));
+            line.append(' ').append(t.reference() == null ? "-" : t.reference().test().label).append(" |");
+            out.println(line);
+        }
+    }
+
+    /** Healthy rows: Rollguard's false rollbacks within 60 s; regressions: its detection within the bake, the reference, the ratio. */
+    private static String cells(JudgementBenchmark.Row r) {
+        if (r.reference() == null) return String.format(" %.1f %% | - | - |", 100 * r.rate(0));
+        double ref = r.reference().detection();
+        return String.format(" %.1f %% | %.1f %% | %s |", 100 * r.inBake(), 100 * ref, ref == 0 ? "-" : String.format("%.2f", r.inBake() / ref));
+    }
+
+    private static void judgesTable(List<JudgementBenchmark.Row> rows, PrintWriter out) {
+        StringBuilder header = new StringBuilder("| scenario | Rollguard failed on |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (String j : JudgementBenchmark.JUDGES) {
+            header.append(' ').append(j).append(" | t | req |");
+            rule.append("---:|---:|---:|");
+        }
+        out.println(header);
+        out.println(rule);
+        for (JudgementBenchmark.Row r : rows) {
+            StringBuilder why = new StringBuilder();
+            r.why().forEach((k, v) -> why.append(why.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+            StringBuilder line = new StringBuilder("| ").append(r.scenario().name()).append(" | ")
+                    .append(why.length() == 0 ? "-" : why).append(" |");
+            for (int j = 0; j < JudgementBenchmark.JUDGES.length; j++) {
+                int p50 = r.percentile(j, 0.5);
+                line.append(String.format(" %.1f %% | %s | %d |", 100 * r.rate(j),
+                        p50 < 0 ? "-" : p50 + "/" + r.percentile(j, 0.95), r.medianEvidence(j)));
+            }
+            out.println(line);
+        }
+    }
+
+    private static void targets(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, List<String> behindMatched,
+                                PrintWriter out) {
+        out.println("targets (issue 26), each on each seed:");
+        for (JudgementBenchmark.SeedRun s : seeds) {
+            double fr = (double) s.falseRollbacks(0) / s.healthy();
+            int fewestOther = Integer.MAX_VALUE;
+            for (int j = 1; j < JudgementBenchmark.JUDGES.length; j++) fewestOther = Math.min(fewestOther, s.falseRollbacks(j));
+            target(out, String.format("seed %d: false rollbacks <= %.1f %% and fewer than every comparison judge: %.2f %% (%d of %d; theirs at "
+                    + "least %d)", s.seed(), 100 * JudgementBenchmark.FALSE_BUDGET, 100 * fr, s.falseRollbacks(0), s.healthy(), fewestOther),
+                    fr <= JudgementBenchmark.FALSE_BUDGET && s.falseRollbacks(0) < fewestOther);
+            List<String> below = new ArrayList<>();
+            double worst = Double.POSITIVE_INFINITY;
+            for (JudgementBenchmark.Row r : s.rows()) {
+                if (r.reference() == null || r.reference().detection() == 0) continue;
+                double ratio = r.inBake() / r.reference().detection();
+                worst = Math.min(worst, ratio);
+                if (ratio < 0.9) below.add(String.format("%s %.2f", r.scenario().name(), ratio));
+            }
+            target(out, String.format("seed %d: every regression detected within its bake at >= 0.90 of the reference (lowest %.2f)%s", s.seed(),
+                    worst, below.isEmpty() ? "" : "; below: " + String.join(", ", below)), below.isEmpty());
+            for (JudgementBenchmark.Row r : s.rows()) {
+                String name = r.scenario().name();
+                int n = r.at()[0].length;
+                switch (r.scenario().target()) {
+                    case WITHIN_ONE_SECOND -> target(out, String.format("seed %d: %s within 1 s: %.1f %%", s.seed(), name, 100.0 * r.count(0, 1) / n),
+                            r.count(0, 1) == n);
+                    case WITHIN_BAKE -> {
+                        if (JudgementReference.metric(r.scenario()) == JudgementReference.Metric.LATENCY) {
+                            target(out, String.format("seed %d: %s within the %d-s bake: %.1f %%", s.seed(), name, JudgementBenchmark.BAKE,
+                                    100.0 * r.count(0, JudgementBenchmark.BAKE) / n), r.count(0, JudgementBenchmark.BAKE) == n);
+                        }
+                    }
+                    case NONE -> { }
+                }
+            }
+        }
+        target(out, "every regression detected at least as often as by the better comparison judge at a matched false-rollback rate (all seeds)"
+                + (behindMatched.isEmpty() ? "" : "; behind on: " + String.join(", ", behindMatched)), behindMatched.isEmpty());
+    }
+
+    private static void target(PrintWriter out, String what, boolean met) {
+        out.printf("  [%s] %s%n", met ? "met" : "NOT MET", what);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.rollguard.validate;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * One daemon's own config checker ({@code haproxy -c}, {@code named-checkconf}, {@code doveconf -n} …): how its main
+ * config is recognised in a tree, where the tree goes in the sandbox so the config's absolute paths mean the tree, the
+ * command line, and how its output names a file and a line. {@link #ALL} is the catalogue; {@link DaemonConfigValidator}
+ * runs them.
+ *
+ * @param name         the checker's name in specs and rules ({@code daemon:haproxy})
+ * @param debianPackage what to install when {@code program} is missing
+ * @param program      the checker's program, looked up on this machine's PATH (and /usr/sbin)
+ * @param mainNames    base names of the main config ({@code haproxy.cfg}); the shallowest one in the tree is checked
+ * @param conventional where the main config's directory lives on a Debian host
+ * @param command      the command line; {@code {program}} and {@code {main}} (the main config's absolute path in the
+ *                     sandbox) are replaced
+ * @param scratch      directories the checker needs to exist (inside the scratch file systems /run, /var/*, /tmp)
+ * @param hostFiles    public files of the host's /etc the checker reads besides the tree (lighttpd's mime.types)
+ * @param located      output lines naming a place: groups {@code file}, {@code line}, {@code msg}
+ * @param unlocated    output lines naming a config key but no place (lighttpd's "unknown config-key"): groups
+ *                     {@code key}, {@code msg}; they count even when the checker exits 0
+ */
+record DaemonChecker(String name, String debianPackage, String program, List<String> mainNames, String conventional,
+                     List<String> command, List<String> scratch, List<String> hostFiles, List<Pattern> located, Pattern unlocated) {
+
+    DaemonChecker {
+        mainNames = List.copyOf(mainNames);
+        command = List.copyOf(command);
+        scratch = List.copyOf(scratch);
+        hostFiles = List.copyOf(hostFiles);
+        located = List.copyOf(located);
+    }
+
+    /** "file:line: msg" (unbound-checkconf, named-checkconf, visudo's file:line:col:). */
+    private static final Pattern COLON = Pattern.compile("(?m)^(?<file>/[^:\\s]+):(?<line>\\d+)(?::\\d+)?:\\s*(?<msg>.+)$");
+
+    static final List<DaemonChecker> ALL = List.of(
+            new DaemonChecker("haproxy", "haproxy", "haproxy", List.of("haproxy.cfg"), "/etc/haproxy",
+                    List.of("{program}", "-c", "-f", "{main}"), List.of("/run/haproxy", "/var/lib/haproxy"), List.of(),
+                    List.of(Pattern.compile("(?m)^\\[ALERT][^\\n]*?parsing \\[(?<file>/[^:\\]]+):(?<line>\\d+)] : (?<msg>[^\\n]+)")), null),
+            // -z loads the zones the config names (named-checkzone's checks, each zone file at its line)
+            new DaemonChecker("bind", "bind9-utils", "named-checkconf", List.of("named.conf"), "/etc/bind",
+                    List.of("{program}", "-z", "{main}"), List.of("/var/cache/bind", "/var/lib/bind", "/run/named"), List.of(),
+                    List.of(COLON), null),
+            new DaemonChecker("dovecot", "dovecot-core", "doveconf", List.of("dovecot.conf"), "/etc/dovecot",
+                    List.of("{program}", "-n", "-c", "{main}"), List.of("/run/dovecot", "/var/lib/dovecot"), List.of(),
+                    List.of(Pattern.compile("(?m)Error in configuration file (?<file>/[^:\\s]+) line (?<line>\\d+): (?<msg>[^\\n]+)")), null),
+            new DaemonChecker("squid", "squid", "squid", List.of("squid.conf"), "/etc/squid",
+                    List.of("{program}", "-k", "parse", "-f", "{main}"), List.of("/run/squid", "/var/spool/squid", "/var/log/squid"), List.of(),
+                    List.of(Pattern.compile("(?m)(?<file>/[^(\\s]+)\\((?<line>\\d+)\\): (?<msg>[^\\n]+)"),
+                            Pattern.compile("(?m)FATAL: (?<msg>[^\\n]*?) in (?<file>/[^\\s]+) line (?<line>\\d+)")), null),
+            // the trust anchor Debian's unbound-helper copies from dns-root-data before every start
+            new DaemonChecker("unbound", "unbound", "unbound-checkconf", List.of("unbound.conf"), "/etc/unbound",
+                    List.of("/bin/sh", "-c", "[ -r /usr/share/dns/root.key ] && cp /usr/share/dns/root.key /var/lib/unbound/root.key; "
+                            + "exec \"$0\" \"$1\"", "{program}", "{main}"), List.of("/var/lib/unbound", "/run/unbound"), List.of(),
+                    List.of(COLON), null),
+            new DaemonChecker("varnish", "varnish", "varnishd", List.of("default.vcl"), "/etc/varnish",
+                    List.of("{program}", "-C", "-n", "/tmp/varnish", "-f", "{main}"), List.of("/tmp/varnish"), List.of(),
+                    List.of(Pattern.compile("(?s)Message from VCC-compiler:\\n(?<msg>[^\\n]+)\\n[^\\n]*?\\('(?<file>/[^']+)' Line (?<line>\\d+) Pos \\d+\\)")),
+                    null),
+            // sshd -t refuses to check without a host key: Debian's postinst makes them; a throw-away one stands in
+            new DaemonChecker("sshd", "openssh-server", "sshd", List.of("sshd_config"), "/etc/ssh",
+                    List.of("/bin/sh", "-c", "ssh-keygen -q -t ed25519 -N '' -f /tmp/hostkey >/dev/null && exec \"$0\" -t -f \"$1\" -h /tmp/hostkey",
+                            "{program}", "{main}"), List.of("/run/sshd"), List.of(),
+                    List.of(Pattern.compile("(?m)^(?<file>/[^:\\s]+): line (?<line>\\d+): (?<msg>[^\\n]+)")), null),
+            new DaemonChecker("sudoers", "sudo", "visudo", List.of("sudoers"), "/etc",
+                    List.of("{program}", "-c", "-f", "{main}"), List.of(), List.of(), List.of(COLON), null),
+            new DaemonChecker("logrotate", "logrotate", "logrotate", List.of("logrotate.conf"), "/etc",
+                    List.of("{program}", "-d", "-s", "/tmp/logrotate.state", "{main}"), List.of(), List.of(),
+                    List.of(Pattern.compile("(?m)^error: (?<file>[^:\\s]+):(?<line>\\d+) (?<msg>[^\\n]+)")), null),
+            // Debian's lighttpd.conf builds its mime types from the host's /etc/mime.types (include_shell create-mime.conf.pl)
+            new DaemonChecker("lighttpd", "lighttpd", "lighttpd", List.of("lighttpd.conf"), "/etc/lighttpd",
+                    List.of("{program}", "-tt", "-f", "{main}"), List.of("/run/lighttpd", "/var/log/lighttpd", "/var/cache/lighttpd"),
+                    List.of("/etc/mime.types"),
+                    List.of(Pattern.compile("(?m)source: (?<file>/[^\\s]+) line: (?<line>\\d+) pos: \\d+ (?<msg>[^\\n]+)")),
+                    Pattern.compile("(?m)(?<msg>WARNING: unknown config-key: (?<key>[A-Za-z0-9_.-]+)[^\\n]*)")));
+
+    static Optional<DaemonChecker> named(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return ALL.stream().filter(d -> d.name.equals(n)).findFirst();
+    }
+
+    static List<String> names() {
+        return ALL.stream().map(DaemonChecker::name).toList();
+    }
+
+    String rule() { return "daemon:" + name; }
+
+    /** The command line for a main config at {@code main} in the sandbox. */
+    List<String> commandLine(String programPath, String main) {
+        return command.stream().map(a -> a.replace("{program}", programPath).replace("{main}", main)).toList();
+    }
+}
