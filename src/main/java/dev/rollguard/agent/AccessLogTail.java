@@ -10,16 +10,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Follows a web server access log (Apache/nginx combined format) and feeds each request's status into a
- * {@link HealthWindow}. Rotation-safe: a new file (other inode) or a truncated one is read from its start.
- * A trailing number after the combined fields is taken as the response time in microseconds (Apache %D).
+ * Follows a web server access log (Apache/nginx combined format, or Apache's vhost_combined with the virtual host
+ * first) and feeds each request's status into a {@link HealthWindow}, and each replayable request into a
+ * {@link ReplaySet} when one is given. Rotation-safe: a new file (other inode) or a truncated one is read from its
+ * start. A trailing number after the combined fields is taken as the response time in microseconds (Apache %D).
  */
 public final class AccessLogTail implements AutoCloseable {
+    // groups: 1 virtual host (vhost_combined only), 2 request line, 3 status, 4 response time in microseconds
     private static final Pattern LINE = Pattern.compile(
-            "^\\S+ \\S+ \\S+ \\[[^\\]]*] \"(?:[^\"\\\\]|\\\\.)*\" (\\d{3}) \\S+(?: \"(?:[^\"\\\\]|\\\\.)*\" \"(?:[^\"\\\\]|\\\\.)*\")?(?: (\\d+))?.*$");
+            "^(?:(\\S+) )?\\S+ \\S+ \\S+ \\[[^\\]]*] \"((?:[^\"\\\\]|\\\\.)*)\" (\\d{3}) \\S+(?: \"(?:[^\"\\\\]|\\\\.)*\" \"(?:[^\"\\\\]|\\\\.)*\")?(?: (\\d+))?.*$");
 
     private final Path file;
     private final HealthWindow window;
+    private final ReplaySet replay;
     private final Thread thread;
     private volatile boolean running = true;
     private Object fileKey;
@@ -27,8 +30,14 @@ public final class AccessLogTail implements AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
 
     public AccessLogTail(Path file, HealthWindow window, boolean fromEnd) {
+        this(file, window, null, fromEnd);
+    }
+
+    /** {@code replay}: where replayable requests go (null: none kept). */
+    public AccessLogTail(Path file, HealthWindow window, ReplaySet replay, boolean fromEnd) {
         this.file = file;
         this.window = window;
+        this.replay = replay;
         if (fromEnd && Files.exists(file)) {
             try {
                 fileKey = key();
@@ -84,10 +93,20 @@ public final class AccessLogTail implements AutoCloseable {
             partial.delete(0, nl + 1);
             Matcher m = LINE.matcher(line);
             if (m.matches()) {
-                double latency = m.group(2) == null ? -1 : Long.parseLong(m.group(2)) / 1000.0;
-                window.record(Integer.parseInt(m.group(1)), latency);
+                int status = Integer.parseInt(m.group(3));
+                double latency = m.group(4) == null ? -1 : Long.parseLong(m.group(4)) / 1000.0;
+                window.record(status, latency);
+                if (replay != null) offer(m.group(1), m.group(2), status);
             }
         }
+    }
+
+    /** The request line "GET /a?b HTTP/1.1" as logged (quotes escaped by the server), into the replay set. */
+    private void offer(String vhost, String requestLine, int status) {
+        String[] parts = requestLine.split(" ");
+        if (parts.length != 3 || requestLine.indexOf('\\') >= 0) return; // escaped or malformed: not a request to replay as is
+        String host = vhost == null ? null : vhost.replaceFirst(":\\d+$", "");
+        replay.offer(parts[0], host, parts[1], status);
     }
 
     @Override

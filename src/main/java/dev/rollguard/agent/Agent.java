@@ -275,7 +275,9 @@ public final class Agent implements AutoCloseable {
         }
         Safeguards guard = config.safeguards();
         if (guard.preflightOn()) {
-            Optional<AgentProtocol.HostFailure> caught = Preflight.check(guard.shadow(), guard.probes(servicePreflight), staged, env);
+            AgentProtocol.PreflightSpec probes = guard.probes(servicePreflight);
+            Optional<AgentProtocol.HostFailure> caught = Preflight.check(guard.shadow(), probes, staged, env,
+                    releases.currentRelease(), guard.replayRequests(probes));
             if (caught.isPresent()) {
                 releases.discard(staged);
                 throw new ApplyFailed(caught.get());

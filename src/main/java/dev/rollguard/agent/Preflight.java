@@ -17,15 +17,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Before a staged tree goes live: start it on a shadow instance on a free loopback port, request the configured
- * paths, stop the shadow. A failure means the version never serves a user on this host.
+ * paths, then replay this host's own recent requests to it and to a second shadow of the current version
+ * ({@link Replay}), stop both shadows. A failure means the version never serves a user on this host.
  */
 public final class Preflight {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Preflight.class);
+
     /** Starts the shadow instance of a staged tree on a port; closing it stops the instance. */
     public interface Shadow {
         Running start(Path staged, int port, Map<String, String> env) throws IOException;
@@ -52,6 +56,16 @@ public final class Preflight {
      */
     public static Optional<HostFailure> check(Shadow shadow, PreflightSpec spec, Path staged, Map<String, String> env)
             throws InterruptedException {
+        return check(shadow, spec, staged, env, null, List.of());
+    }
+
+    /**
+     * The probes, then, when they pass and there is a current version ({@code control}, null: none) and requests to
+     * replay, the replay of {@code replay} to the candidate's shadow and a shadow of {@code control}. A control shadow
+     * that does not start blocks nothing (the replay has no baseline then; the probes have passed), and says so in the log.
+     */
+    public static Optional<HostFailure> check(Shadow shadow, PreflightSpec spec, Path staged, Map<String, String> env,
+                                              Path control, List<ReplaySet.Request> replay) throws InterruptedException {
         int port = freePort();
         long deadline = System.nanoTime() + spec.timeout().toNanos();
         try (Running running = shadow.start(staged, port, env)) {
@@ -66,9 +80,38 @@ public final class Preflight {
                 Optional<HostFailure> bad = probe(port, p, deadline);
                 if (bad.isPresent()) return bad;
             }
-            return Optional.empty();
+            AgentProtocol.Replay settings = spec.replaySettings();
+            if (control == null || replay.isEmpty() || !settings.enabled()) return Optional.empty();
+            return replay(shadow, settings, port, control, env, replay);
         } catch (IOException e) {
             return failure("shadow instance did not start: " + e.getMessage(), null);
+        }
+    }
+
+    private static Optional<HostFailure> replay(Shadow shadow, AgentProtocol.Replay settings, int candidatePort, Path control,
+                                                Map<String, String> env, List<ReplaySet.Request> requests) throws InterruptedException {
+        int controlPort = freePort();
+        long deadline = System.nanoTime() + settings.budget().toNanos();
+        try (Running running = shadow.start(control, controlPort, env)) {
+            while (!listening(controlPort)) {
+                if (running.exited().isPresent() || System.nanoTime() > deadline) {
+                    log.warn("preflight replay skipped: the current version's shadow did not answer ({})", running.exited().orElse("time-out"));
+                    return Optional.empty();
+                }
+                Thread.sleep(20);
+            }
+            Replay.Outcome o = Replay.run(requests, controlPort, candidatePort, settings);
+            log.info("preflight replay: {} requests compared in {} ms, {} left unsent by the budget, {} worse on the candidate",
+                    o.compared(), o.took().toMillis(), o.unsent(), o.failed().size());
+            if (o.passed()) return Optional.empty();
+            List<ProbeAnswer> failed = o.failed();
+            String paths = failed.stream().limit(5).map(a -> a.path() + " " + (a.status() == 0 ? "no answer" : a.status())
+                    + " (was " + a.expectedStatus() + ")").collect(java.util.stream.Collectors.joining(", "));
+            return Optional.of(new HostFailure(AgentProtocol.Stage.PREFLIGHT, "replay of " + o.compared() + " recent requests: "
+                    + failed.size() + " worse than on the current version: " + paths + (failed.size() > 5 ? ", …" : ""), failed.get(0), failed));
+        } catch (IOException e) {
+            log.warn("preflight replay skipped: the current version's shadow did not start: {}", e.getMessage());
+            return Optional.empty();
         }
     }
 

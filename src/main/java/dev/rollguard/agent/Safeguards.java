@@ -5,10 +5,20 @@ import dev.rollguard.protocol.AgentProtocol.PreflightSpec;
 /**
  * What an agent does around a switch beyond its hooks: a preflight of the staged tree on a shadow instance (null:
  * none) and a local watchdog after the switch (null: none). {@code preflight} is this host's own probe list, which
- * overrides the service's (null: the service spec's probes, else {@link PreflightSpec#DEFAULT}).
+ * overrides the service's (null: the service spec's probes, else {@link PreflightSpec#DEFAULT}). {@code replay} is
+ * the sample of this host's recent requests that preflight replays (null: no access log, nothing to replay).
  */
-public record Safeguards(Preflight.Shadow shadow, PreflightSpec preflight, Watchdog.Settings watchdog) {
-    public static final Safeguards NONE = new Safeguards(null, null, null);
+public record Safeguards(Preflight.Shadow shadow, PreflightSpec preflight, Watchdog.Settings watchdog, ReplaySet replay) {
+    public static final Safeguards NONE = new Safeguards(null, null, null, null);
+
+    public Safeguards(Preflight.Shadow shadow, PreflightSpec preflight, Watchdog.Settings watchdog) {
+        this(shadow, preflight, watchdog, null);
+    }
+
+    /** The requests to replay now, at most as many as the settings allow (empty: no replay set). */
+    public java.util.List<ReplaySet.Request> replayRequests(PreflightSpec probes) {
+        return replay == null ? java.util.List.of() : replay.snapshot(probes.replaySettings().requests());
+    }
 
     public boolean preflightOn() { return shadow != null; }
 
@@ -18,7 +28,9 @@ public record Safeguards(Preflight.Shadow shadow, PreflightSpec preflight, Watch
         return fromService != null ? fromService : PreflightSpec.DEFAULT;
     }
 
-    public Safeguards withPreflight(Preflight.Shadow s, PreflightSpec spec) { return new Safeguards(s, spec, watchdog); }
+    public Safeguards withPreflight(Preflight.Shadow s, PreflightSpec spec) { return new Safeguards(s, spec, watchdog, replay); }
 
-    public Safeguards withWatchdog(Watchdog.Settings w) { return new Safeguards(shadow, preflight, w); }
+    public Safeguards withWatchdog(Watchdog.Settings w) { return new Safeguards(shadow, preflight, w, replay); }
+
+    public Safeguards withReplay(ReplaySet r) { return new Safeguards(shadow, preflight, watchdog, r); }
 }

@@ -4,6 +4,7 @@ import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.HttpProbe;
+import dev.rollguard.agent.ReplaySet;
 import dev.rollguard.agent.Safeguards;
 import dev.rollguard.agent.ShadowCommand;
 import dev.rollguard.agent.Watchdog;
@@ -99,6 +100,11 @@ public final class AgentCommand implements Callable<Integer> {
         @Option(names = "--preflight-timeout-seconds", description = "Start and probe within (default 20 s)")
         Integer preflightTimeout;
 
+        @Option(names = "--preflight-replay-routes", defaultValue = "1000",
+                description = "With --preflight and --access-log: how many distinct routes of the service's recent GET/HEAD requests to keep "
+                        + "for preflight's replay (0: no replay; default ${DEFAULT-VALUE}); the service spec's preflight.replay says how many are sent")
+        int replayCapacity;
+
         @Option(names = "--watchdog-seconds", defaultValue = "0",
                 description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
         long watchdogSeconds;
@@ -117,10 +123,19 @@ public final class AgentCommand implements Callable<Integer> {
                     preflightBody)).toList(), preflightTimeout == null ? 0 : preflightTimeout);
         }
 
+        private ReplaySet replay;
+
+        /** The sample of the service's recent requests that preflight replays: fed by its access log (null: no replay). */
+        ReplaySet replay() {
+            if (replay == null && accessLog != null && preflight != null && replayCapacity > 0) replay = new ReplaySet(replayCapacity);
+            return replay;
+        }
+
         Safeguards safeguards() {
             return new Safeguards(preflight == null ? null : new ShadowCommand(preflight, target),
                     preflight == null ? null : localProbes(),
-                    watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare));
+                    watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare),
+                    replay());
         }
     }
 
@@ -159,7 +174,7 @@ public final class AgentCommand implements Callable<Integer> {
         for (int i = 0; i < configs.size(); i++) {
             ServiceOptions s = services.get(i);
             HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
-            if (s.accessLog != null) running.add(new AccessLogTail(s.accessLog, window, true));
+            if (s.accessLog != null) running.add(new AccessLogTail(s.accessLog, window, s.replay(), true));
             if (s.probes != null) running.add(new HttpProbe(s.probes, Duration.ofMillis(Math.max(100, reportMillis / 5)), window));
             running.add(0, new Agent(configs.get(i), window, Clock.systemUTC(), http).start());
             System.err.println("rollguard agent " + host + " (" + s.service + "/" + s.env + ") managing " + s.target);

@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint, judgement, accuracy, startup")
+@Command(name = "bench", description = "Benchmarks; prints a table. Suites: validate, rollout, push, phplint, judgement, accuracy, startup, preflight")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +36,7 @@ public final class BenchCommand implements Callable<Integer> {
     static final class Suites implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return List.of("validate", "rollout", "push", "phplint", "judgement", "accuracy", "startup").iterator();
+            return List.of("validate", "rollout", "push", "phplint", "judgement", "accuracy", "startup", "preflight").iterator();
         }
     }
 
@@ -44,11 +44,11 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> sizes;
 
     @Option(names = "--runs", description = "validate: measured runs per size after 2 warm-up runs (default 5); "
-            + "judgement: releases per scenario (default 200); startup: rounds after 2 warm-up rounds (default 10)")
+            + "judgement: releases per scenario (default 200); startup: rounds after 2 warm-up rounds (default 10); preflight: changes per kind (default 10)")
     Integer runs;
 
     @Option(names = "--seed", description = "judgement: seed of the synthetic releases (default: seeds 1, 2 and 3, each reported); "
-            + "accuracy: mutation seed (default 1)")
+            + "accuracy, preflight: mutation seed (default 1)")
     Long seed;
 
     @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
@@ -121,6 +121,11 @@ public final class BenchCommand implements Callable<Integer> {
                 JudgementBenchmark.print(seeds, n, out);
                 return 0;
             }
+            case "preflight" -> {
+                int n = runs == null ? 10 : runs;
+                if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
+                return dev.rollguard.demo.PreflightBenchmark.run(n, seed == null ? 1 : seed, out);
+            }
             case "phplint" -> {
                 return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",
                         System.getProperty("user.home") + "/.cache/rollguard/wordpress")), out);
@@ -134,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy, startup)");
+                    "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy, startup, preflight)");
         }
         out.println("validation of a generated WordPress-like tree with one '.phpp' typo (built-in validators; "
                 + Runtime.getRuntime().availableProcessors() + " cores)");

@@ -85,6 +85,8 @@ public final class ApacheHost implements AutoCloseable {
                 "LoadModule authz_core_module " + MODULES + "/mod_authz_core.so",
                 "LoadModule dir_module " + MODULES + "/mod_dir.so",
                 "LoadModule mime_module " + MODULES + "/mod_mime.so",
+                // WordPress's permalinks and an admin's own rules live in the tree's .htaccess files, as on a real host
+                "LoadModule rewrite_module " + MODULES + "/mod_rewrite.so",
                 "LoadModule php_module " + phpModule().map(Path::toString).orElse(MODULES + "/libphp.so"),
                 asRoot ? "User www-data\nGroup www-data" : "# not root: workers run as the current user",
                 "StartServers " + (shadow ? 1 : 2),
@@ -112,6 +114,10 @@ public final class ApacheHost implements AutoCloseable {
                 "  Options FollowSymLinks",
                 "  AllowOverride None",
                 "  Require all granted",
+                "</Directory>",
+                // the served tree's .htaccess files count, as WordPress expects (and Debian's own site config allows)
+                "<Directory \"" + (shadow ? "${ROLLGUARD_STAGED_DIR}" : target().resolve("current").toString()) + "\">",
+                "  AllowOverride All",
                 "</Directory>",
                 "DirectoryIndex index.php",
                 "<FilesMatch \"\\.php$\">",

@@ -1,6 +1,7 @@
 package dev.rollguard.demo;
 
 import dev.rollguard.agent.AccessLogTail;
+import dev.rollguard.agent.ReplaySet;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.Safeguards;
@@ -67,11 +68,13 @@ public interface DemoFleet extends AutoCloseable {
                     String name = i == 0 ? "test-1" : "web-" + i;
                     ApacheHost apache = new ApacheHost(name, dir.resolve(name), ApacheHost.freePort()).start(Duration.ofSeconds(20));
                     HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
-                    AccessLogTail tail = new AccessLogTail(apache.accessLog(), window, true);
+                    // with preflight, the host's own recent requests are replayed to the staged tree before a switch
+                    ReplaySet replay = preflight ? new ReplaySet(ReplaySet.DEFAULT_CAPACITY) : null;
+                    AccessLogTail tail = new AccessLogTail(apache.accessLog(), window, replay, true);
                     Agent agent = new Agent(new Agent.Config(List.of(server), service, env, name, apache.target(), apache.preApplyHook(),
                             apache.reloadHook(), 3, Duration.ofMillis(250), Duration.ofSeconds(20), null, enrolments.get(env))
                             .withSafeguards(new Safeguards(preflight ? new ShadowCommand(apache.preflightHook(), apache.target()) : null,
-                                    null, watchdog)), window,
+                                    null, watchdog, replay)), window,
                             Clock.systemUTC());
                     members.add(new Member(env, apache, agent, tail));
                     agent.start();
@@ -112,6 +115,14 @@ public interface DemoFleet extends AutoCloseable {
         public void startLoad(double rpsPerHost) {
             load = LoadGenerator.http(productionUrls(), rpsPerHost);
         }
+
+        /** Load over a mix of pages: each production host is asked each of {@code paths} in turn. */
+        public void startLoad(double rpsPerHost, List<String> paths) {
+            load = LoadGenerator.http(productionUrls(), rpsPerHost, paths);
+        }
+
+        /** Requests answered 4xx: a page a bad config forbids or lost. */
+        public long requestsAnswered4xx() { return load == null ? 0 : load.clientErrors(); }
 
         @Override
         public long requestsSent() { return load == null ? 0 : load.sent(); }

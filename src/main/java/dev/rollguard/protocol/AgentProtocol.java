@@ -58,10 +58,19 @@ public final class AgentProtocol {
      * answer (null otherwise).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record HostFailure(Stage stage, String message, @JsonInclude(JsonInclude.Include.NON_NULL) ProbeAnswer probe) {
+    public record HostFailure(Stage stage, String message, @JsonInclude(JsonInclude.Include.NON_NULL) ProbeAnswer probe,
+                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ProbeAnswer> replayed) {
+        /** At most this many failed replayed requests are carried: enough to name the paths, bounded for the report. */
+        public static final int MAX_REPLAYED = 20;
+
         public HostFailure {
             if (stage == null) throw new IllegalArgumentException("a host failure needs its stage");
             message = message == null ? "" : message;
+            replayed = replayed == null ? List.of() : List.copyOf(replayed.subList(0, Math.min(MAX_REPLAYED, replayed.size())));
+        }
+
+        public HostFailure(Stage stage, String message, ProbeAnswer probe) {
+            this(stage, message, probe, List.of());
         }
 
         /** Did users see it? Only a version that went live can have failed their requests. */
@@ -69,8 +78,8 @@ public final class AgentProtocol {
 
         /** As stored by the server: the texts an agent sends cut to a bounded length. */
         public HostFailure bounded() {
-            return new HostFailure(stage, cut(message, 2000), probe == null ? null
-                    : new ProbeAnswer(cut(probe.path(), 200), probe.status(), probe.expectedStatus(), cut(probe.bodyExcerpt(), 2000)));
+            return new HostFailure(stage, cut(message, 2000), probe == null ? null : probe.bounded(),
+                    replayed.stream().map(ProbeAnswer::bounded).toList());
         }
     }
 
@@ -79,15 +88,20 @@ public final class AgentProtocol {
      * first lines.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ProbeAnswer(String path, int status, int expectedStatus, String bodyExcerpt) {}
+    public record ProbeAnswer(String path, int status, int expectedStatus, String bodyExcerpt) {
+        ProbeAnswer bounded() {
+            return new ProbeAnswer(cut(path, 200), status, expectedStatus, cut(bodyExcerpt, 2000));
+        }
+    }
 
     /**
      * What a host's preflight requests from the shadow instance of a staged version, declared in the service's spec and
      * sent with the desired version: each probe's path, expected status and optional body match (a regular expression the
-     * body must contain), all within {@code timeoutSeconds} of the shadow's start.
+     * body must contain), all within {@code timeoutSeconds} of the shadow's start; then the replay of this host's own
+     * recent requests ({@code replay}, null: the defaults of {@link Replay}).
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record PreflightSpec(List<Probe> probes, int timeoutSeconds) {
+    public record PreflightSpec(List<Probe> probes, int timeoutSeconds, @JsonInclude(JsonInclude.Include.NON_NULL) Replay replay) {
         public static final PreflightSpec DEFAULT = new PreflightSpec(List.of(new Probe("/", 200, null)), 20);
 
         public PreflightSpec {
@@ -96,7 +110,52 @@ public final class AgentProtocol {
             if (timeoutSeconds > 600) throw new IllegalArgumentException("preflight timeoutSeconds must be at most 600");
         }
 
+        public PreflightSpec(List<Probe> probes, int timeoutSeconds) {
+            this(probes, timeoutSeconds, null);
+        }
+
         public Duration timeout() { return Duration.ofSeconds(timeoutSeconds); }
+
+        /** The replay settings in force: the declared ones, else the defaults (on). */
+        public Replay replaySettings() { return replay == null ? Replay.DEFAULT : replay; }
+    }
+
+    /** Which differences between the current version's answer and the candidate's block a switch. */
+    public enum ReplayBlock {
+        /** A request the current version served (2xx/3xx) that the candidate answers 5xx, 4xx or not at all. */
+        STATUS,
+        /** That, or a body that differs from the current version's beyond what two answers of the current version differ by. */
+        BODY
+    }
+
+    /**
+     * Preflight's replay of this host's own recent requests (GET and HEAD from its access log) to a shadow of the
+     * candidate and a shadow of the current version: at most {@code requests} requests, {@code concurrency} at a time,
+     * within {@code budgetSeconds} (what is left unsent when the budget runs out is skipped, never a failure); paths
+     * starting with a {@code skip} prefix are never replayed.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Replay(Boolean enabled, int requests, int budgetSeconds, int concurrency, ReplayBlock block, List<String> skip) {
+        public static final Replay DEFAULT = new Replay(true, 0, 0, 0, null, null);
+
+        public Replay {
+            enabled = enabled == null || enabled;
+            requests = requests <= 0 ? 200 : requests;
+            budgetSeconds = budgetSeconds <= 0 ? 10 : budgetSeconds;
+            concurrency = concurrency <= 0 ? 4 : concurrency;
+            block = block == null ? ReplayBlock.STATUS : block;
+            skip = skip == null ? List.of() : List.copyOf(skip);
+            if (requests > 10_000) throw new IllegalArgumentException("preflight replay requests must be at most 10000");
+            if (budgetSeconds > 600) throw new IllegalArgumentException("preflight replay budgetSeconds must be at most 600");
+            if (concurrency > 64) throw new IllegalArgumentException("preflight replay concurrency must be at most 64");
+            for (String p : skip) {
+                if (p == null || !p.startsWith("/")) throw new IllegalArgumentException("a replay skip prefix must start with '/': " + p);
+            }
+        }
+
+        public Duration budget() { return Duration.ofSeconds(budgetSeconds); }
+
+        public boolean skips(String path) { return skip.stream().anyMatch(path::startsWith); }
     }
 
     /** One request of a preflight: {@code status} 0 means 200; {@code body} null means any body. */

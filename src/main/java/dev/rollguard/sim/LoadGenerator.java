@@ -26,6 +26,7 @@ public final class LoadGenerator implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong serverErrors = new AtomicLong();
+    private final AtomicLong clientErrors = new AtomicLong();
 
     public LoadGenerator(List<SimulatedHost> hosts, double requestsPerSecondPerHost, boolean overHttp) {
         this(hosts.size(), requestsPerSecondPerHost, i -> {
@@ -37,6 +38,19 @@ public final class LoadGenerator implements AutoCloseable {
     /** Real web servers: a steady rate of GETs to each URL. */
     public static LoadGenerator http(List<String> urls, double requestsPerSecondPerHost) {
         return new LoadGenerator(urls.size(), requestsPerSecondPerHost, i -> null, urls::get);
+    }
+
+    /**
+     * Real web servers: a steady rate of GETs to each base URL, each host's requests going round {@code paths} (relative
+     * to the base URL, e.g. {@code "wp-login.php"}), so every page of the mix is asked of every host.
+     */
+    public static LoadGenerator http(List<String> urls, double requestsPerSecondPerHost, List<String> paths) {
+        if (paths.isEmpty()) return http(urls, requestsPerSecondPerHost);
+        long[] next = new long[urls.size()];
+        return new LoadGenerator(urls.size(), requestsPerSecondPerHost, i -> null, i -> {
+            String base = urls.get(i);
+            return (base.endsWith("/") ? base : base + "/") + paths.get((int) (next[i]++ % paths.size()));
+        });
     }
 
     /** {@code inProcess}: serves request i in-process and gives its status, or null to send it over HTTP to {@code urls[i]}. */
@@ -68,6 +82,7 @@ public final class LoadGenerator implements AutoCloseable {
                             .whenComplete((r, e) -> {
                                 if (e != null || r.statusCode() >= 500) failed.incrementAndGet();
                                 if (e == null && r.statusCode() >= 500) serverErrors.incrementAndGet();
+                                if (e == null && r.statusCode() >= 400 && r.statusCode() < 500) clientErrors.incrementAndGet();
                             });
                 }
             }
@@ -80,6 +95,9 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Requests answered 5xx: what a broken config does, as opposed to a machine too busy to answer in time. */
     public long serverErrors() { return serverErrors.get(); }
+
+    /** Requests answered 4xx: a page a bad config forbids or lost, which a user sees as broken too. */
+    public long clientErrors() { return clientErrors.get(); }
 
     @Override
     public void close() {

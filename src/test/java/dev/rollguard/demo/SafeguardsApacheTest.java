@@ -197,4 +197,71 @@ class SafeguardsApacheTest {
         assertThat(o.hostsThatServedBad()).as("only the canary served the typo").isEqualTo(1);
         assertThat(o.answered5xx()).as("user requests answered 5xx").isPositive();
     }
+
+    /**
+     * Issue 29: a mistake that {@code GET /} cannot see. An admin's rewrite rule meant for wp-config.php also forbids the
+     * login page; the probe of {@code /} passes, the replay of the hosts' own recent requests (a mix of pages) finds
+     * {@code /wp-login.php} answering 403 where the current version served it, and no user ever gets the 403. A
+     * harmless .htaccess change before it passes the same replay.
+     */
+    @Test
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
+    void replayCatchesARewriteRuleThatBreaksOnlyTheLoginPage() throws Exception {
+        Path hosts = ts.dir.resolve("hosts");
+        Files.createDirectories(hosts);
+        for (Path d : List.of(ts.dir, hosts)) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (DemoFleet.Apache fleet = new DemoFleet.Apache(ts.url(), "wp", HOSTS, hosts, Map.of("production", ts.token(), "testing", ts.token()),
+                true, null)) {
+            Map<String, Object> spec = new LinkedHashMap<>();
+            spec.put("environments", List.of("testing", "production"));
+            // this test is about preflight: hosts whose reports come late on a busy machine are not what it judges
+            spec.put("rollout", Map.of("promotionBakeSeconds", 0, "analysis", ANALYSIS, "heartbeatTimeoutSeconds", 120,
+                    "waves", List.of(Map.of("percent", 100, "bakeSeconds", 0))));
+            // the probe is the front page alone: what it cannot see is the replay's to find
+            spec.put("preflight", Map.of("probes", List.of(Map.of("path", "/", "status", 200)), "timeoutSeconds", 60,
+                    "replay", Map.of("budgetSeconds", 60)));
+            assertThat(ts.send("PUT", "/api/v1/services/wp", Json.write(spec)).status()).isEqualTo(200);
+            int v1 = push(site, "initial", null);
+            JsonNode first = ts.awaitTerminal(ts.release("production", v1, "first release").path("id").asText());
+            assertThat(first.path("state").asText()).as(first.path("reason").asText()).isEqualTo("COMPLETE");
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v1) == HOSTS);
+
+            List<String> pages = List.of("", "wp-login.php", "?feed=rss2", "?p=1", "wp-includes/css/buttons.min.css");
+            fleet.startLoad(RPS, pages);
+            // every page asked of every host a few times: each agent's replay set holds the mix
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.requestsSent() > 3L * pages.size() * HOSTS);
+            // answered errors only: on a busy machine a request may go unanswered within the load generator's 5 s
+            assertThat(fleet.requestsAnswered4xx() + fleet.requestsAnswered5xx()).as("the healthy site serves the whole mix").isZero();
+
+            ConfigTree harmless = site.with(Map.of(".htaccess", "# rules for this site go here\n"));
+            int v2 = push(harmless, "an empty .htaccess of our own", "harmless");
+            JsonNode healthy = ts.awaitTerminal(ts.release("production", v2, "harmless").path("id").asText());
+            assertThat(healthy.path("state").asText()).as("a healthy change passes the replay: " + healthy.path("reason").asText())
+                    .isEqualTo("COMPLETE");
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v2) == HOSTS);
+
+            long sentBefore = fleet.requestsSent();
+            long brokenBefore = fleet.requestsAnswered4xx() + fleet.requestsAnswered5xx();
+            ConfigTree bad = site.with(Map.of(".htaccess", "RewriteEngine On\n# keep wp-config.php away from the web\n"
+                    + "RewriteRule ^wp-(config|login)\\.php$ - [F]\n"));
+            int v3 = push(bad, "deny wp-config.php", "hotfix");
+            JsonNode end = ts.awaitTerminal(ts.release("production", v3, "hotfix").path("id").asText());
+            assertThat(end.path("state").asText()).isEqualTo("ROLLED_BACK");
+            JsonNode rollback = null;
+            for (JsonNode e : end.path("events")) {
+                if ("rollback_started".equals(e.path("type").asText())) rollback = e;
+            }
+            assertThat(rollback).as(end.toString()).isNotNull();
+            JsonNode d = rollback.path("data");
+            assertThat(d.path("failedStage").asText()).as(end.path("reason").asText()).isEqualTo("PREFLIGHT");
+            assertThat(d.path("neverServed").asBoolean()).isTrue();
+            assertThat(d.path("probePath").asText()).isEqualTo("/wp-login.php");
+            assertThat(d.path("probeStatus").asInt()).as("the rule forbids the login page").isEqualTo(403);
+            assertThat(d.path("probeExpectedStatus").asInt()).isEqualTo(200);
+            assertThat(end.path("reason").asText()).contains("/wp-login.php 403 (was 200)");
+            assertThat(fleet.hostsThatApplied("production", v3)).as("hosts that served the rule").isEmpty();
+            await().atMost(TestServer.PATIENCE).until(() -> fleet.requestsSent() > sentBefore + 2L * pages.size() * HOSTS);
+            assertThat(fleet.requestsAnswered4xx() + fleet.requestsAnswered5xx() - brokenBefore).as("user requests answered 4xx or 5xx").isZero();
+        }
+    }
 }
