@@ -198,7 +198,8 @@ public final class Replay {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeout);
             s.setSoTimeout(timeout);
-            String host = r.vhost() != null ? r.vhost() : "127.0.0.1:" + port;
+            // one Host for both shadows: a site that writes absolute URLs from it (WordPress does) must not differ by port
+            String host = r.vhost() != null ? r.vhost() : "127.0.0.1";
             OutputStream out = s.getOutputStream();
             out.write((r.method() + " " + r.target() + " HTTP/1.0\r\nHost: " + host + "\r\nUser-Agent: rollguard-preflight-replay\r\n"
                     + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
