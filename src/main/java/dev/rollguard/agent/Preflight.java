@@ -5,6 +5,8 @@ import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.protocol.AgentProtocol.HostFailure;
 import dev.rollguard.protocol.AgentProtocol.PreflightSpec;
 import dev.rollguard.protocol.AgentProtocol.ProbeAnswer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Before a staged tree goes live: start it on a shadow instance on a free loopback port, request the configured
@@ -28,7 +31,7 @@ import java.util.regex.Pattern;
  * ({@link Replay}), stop both shadows. A failure means the version never serves a user on this host.
  */
 public final class Preflight {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Preflight.class);
+    private static final Logger log = LoggerFactory.getLogger(Preflight.class);
 
     /** Starts the shadow instance of a staged tree on a port; closing it stops the instance. */
     public interface Shadow {
@@ -106,7 +109,7 @@ public final class Preflight {
             if (o.passed()) return Optional.empty();
             List<ProbeAnswer> failed = o.failed();
             String paths = failed.stream().limit(5).map(a -> a.path() + " " + (a.status() == 0 ? "no answer" : a.status())
-                    + " (was " + a.expectedStatus() + ")").collect(java.util.stream.Collectors.joining(", "));
+                    + " (was " + a.expectedStatus() + ")").collect(Collectors.joining(", "));
             return Optional.of(new HostFailure(AgentProtocol.Stage.PREFLIGHT, "replay of " + o.compared() + " recent requests: "
                     + failed.size() + " worse than on the current version: " + paths + (failed.size() > 5 ? ", …" : ""), failed.get(0), failed));
         } catch (IOException e) {

@@ -16,8 +16,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -74,7 +76,7 @@ public final class Replay {
         if (candidate.status() >= 400) {
             return new Verdict.Worse("answered " + candidate.status() + " (the current version answered " + control.status() + ")");
         }
-        if (block == ReplayBlock.STATUS || java.util.Arrays.equals(control.body(), candidate.body())) return new Verdict.Same();
+        if (block == ReplayBlock.STATUS || Arrays.equals(control.body(), candidate.body())) return new Verdict.Same();
         Answer again = secondControl.get();
         if (!again.served()) return new Verdict.Same(); // the control cannot agree with itself: no baseline to judge a body by
         return bodyBeyondNoise(text(control), text(again), text(candidate))
@@ -158,7 +160,7 @@ public final class Replay {
             for (Future<?> f : futures) {
                 try {
                     f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw new IllegalStateException("replay failed: " + e.getCause(), e.getCause());
                 }
             }
@@ -225,6 +227,6 @@ public final class Replay {
         int end = head.indexOf("\r\n\r\n");
         int bodyStart = end < 0 ? raw.length : end + 4;
         int bodyEnd = Math.min(raw.length, bodyStart + MAX_BODY);
-        return new Answer(Integer.parseInt(m.group(1)), java.util.Arrays.copyOfRange(raw, bodyStart, bodyEnd));
+        return new Answer(Integer.parseInt(m.group(1)), Arrays.copyOfRange(raw, bodyStart, bodyEnd));
     }
 }

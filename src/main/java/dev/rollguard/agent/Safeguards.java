@@ -2,6 +2,8 @@ package dev.rollguard.agent;
 
 import dev.rollguard.protocol.AgentProtocol.PreflightSpec;
 
+import java.util.List;
+
 /**
  * What an agent does around a switch beyond its hooks: a preflight of the staged tree on a shadow instance (null:
  * none) and a local watchdog after the switch (null: none). {@code preflight} is this host's own probe list, which
@@ -16,8 +18,8 @@ public record Safeguards(Preflight.Shadow shadow, PreflightSpec preflight, Watch
     }
 
     /** The requests to replay now, at most as many as the settings allow (empty: no replay set). */
-    public java.util.List<ReplaySet.Request> replayRequests(PreflightSpec probes) {
-        return replay == null ? java.util.List.of() : replay.snapshot(probes.replaySettings().requests());
+    public List<ReplaySet.Request> replayRequests(PreflightSpec probes) {
+        return replay == null ? List.of() : replay.snapshot(probes.replaySettings().requests());
     }
 
     public boolean preflightOn() { return shadow != null; }

@@ -3,6 +3,7 @@ package dev.rollguard.cli;
 import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
+import dev.rollguard.demo.PreflightBenchmark;
 import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -124,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
             case "preflight" -> {
                 int n = runs == null ? 10 : runs;
                 if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
-                return dev.rollguard.demo.PreflightBenchmark.run(n, seed == null ? 1 : seed, out);
+                return PreflightBenchmark.run(n, seed == null ? 1 : seed, out);
             }
             case "phplint" -> {
                 return PhpLintBenchmark.run(dir != null ? dir : Path.of(System.getenv().getOrDefault("ROLLGUARD_WORDPRESS_DIR",

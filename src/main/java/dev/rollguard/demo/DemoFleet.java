@@ -1,9 +1,9 @@
 package dev.rollguard.demo;
 
 import dev.rollguard.agent.AccessLogTail;
-import dev.rollguard.agent.ReplaySet;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
+import dev.rollguard.agent.ReplaySet;
 import dev.rollguard.agent.Safeguards;
 import dev.rollguard.agent.ShadowCommand;
 import dev.rollguard.agent.Watchdog;

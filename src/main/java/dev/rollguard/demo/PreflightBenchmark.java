@@ -20,10 +20,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.Year;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -49,7 +49,7 @@ import java.util.stream.Stream;
 public final class PreflightBenchmark {
     /** The traffic mix: the pages a WordPress site's users and crawlers ask for (the default permalinks, no rewrite). */
     static final List<String> MIX = List.of("/", "/wp-login.php", "/wp-login.php?action=lostpassword", "/?p=1", "/?page_id=2",
-            "/?cat=1", "/?author=1", "/?s=hello", "/?m=" + java.time.Year.now().getValue(), "/?feed=rss2", "/?feed=atom",
+            "/?cat=1", "/?author=1", "/?s=hello", "/?m=" + Year.now().getValue(), "/?feed=rss2", "/?feed=atom",
             "/?feed=comments-rss2", "/?p=1&feed=rss2", "/?rest_route=/", "/?rest_route=/wp/v2/posts", "/?rest_route=/wp/v2/pages",
             "/?rest_route=/wp/v2/categories", "/?rest_route=/oembed/1.0/embed&url=http://localhost/?p=1", "/wp-admin/",
             "/wp-admin/admin-ajax.php?action=heartbeat", "/?sitemap=index", "/xmlrpc.php?rsd", "/wp-cron.php",

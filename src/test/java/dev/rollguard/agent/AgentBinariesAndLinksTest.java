@@ -1,8 +1,8 @@
 package dev.rollguard.agent;
 
-import dev.rollguard.Parts;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.Parts;
 import dev.rollguard.TestServer;
 import dev.rollguard.cli.Main;
 import dev.rollguard.config.ConfigTree;

@@ -1,5 +1,6 @@
 package dev.rollguard.cli;
 
+import dev.rollguard.TestServer;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.values.Values;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Offline validate renders every environment (secrets as placeholders) and validates each rendering, like a push. */
 class ValidateValuesTest {
-    private final Path dir = dev.rollguard.TestServer.tempDir();
+    private final Path dir = TestServer.tempDir();
 
     @AfterEach
     void cleanUp() {

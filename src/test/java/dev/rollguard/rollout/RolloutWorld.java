@@ -1,9 +1,9 @@
 package dev.rollguard.rollout;
 
-import dev.rollguard.secrets.TestSealers;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.secrets.TestSealers;
 import dev.rollguard.storage.Database;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.versions.ConfigService;

@@ -1,7 +1,7 @@
 package dev.rollguard.validate;
 
-import dev.rollguard.Parts;
 import dev.rollguard.Json;
+import dev.rollguard.Parts;
 import dev.rollguard.Processes;
 import dev.rollguard.TestServer;
 import dev.rollguard.config.ValidationSettings;
