@@ -80,7 +80,7 @@ final class ConfigReferences {
             }
             daemons.check(path, content, out);
             String ext = MissingReferenceValidator.extension(path);
-            if (!translation(path)) {
+            if (!translation(path) && !NotConfig.ci(path) && !NotConfig.fixture(path)) {
                 if (ext.equals("json")) values(path, content, true, out);
                 else if (VALUE_FILES.contains(ext)) values(path, content, false, out);
             }
