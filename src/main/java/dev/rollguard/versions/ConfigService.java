@@ -86,7 +86,9 @@ public final class ConfigService {
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
         ConfigTree tree = upload.tree(limits);
-        return validation.run(tree, parentTree(service, parent), spec.validation()).masked(spec.secrets()::mask);
+        // as a push would: against the latest version unless told otherwise, so syntax errors are placed at the change
+        Integer base = parent != null ? parent : store.latestVersion(service).orElse(null);
+        return validation.run(tree, parentTree(service, base), spec.validation()).masked(spec.secrets()::mask);
     }
 
     /**
