@@ -104,7 +104,7 @@ final class DaemonMutator {
                     Matcher m = p.matcher(content);
                     while (m.find()) {
                         String target = m.group(1);
-                        if (!Mutator.resolvesSomewhere(tree, target)) continue;
+                        if (!namesFiles(tree, target)) continue;
                         // the fixed part of the last component (before any wildcard): a typo there makes it name nothing
                         int wild = Mutator.firstWildcard(target);
                         int end = m.start(1) + wild;
@@ -133,6 +133,23 @@ final class DaemonMutator {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether an include names files the tree holds: a relative target anywhere, an absolute one once its leading
+     * directories (where the tree is mounted: /etc/bind for bind's tree) are taken away.
+     */
+    private static boolean namesFiles(ConfigTree tree, String target) {
+        if (!target.startsWith("/")) return Mutator.resolvesSomewhere(tree, target);
+        for (int slash = target.indexOf('/', 1); slash > 0; slash = target.indexOf('/', slash + 1)) {
+            StringBuilder re = new StringBuilder();
+            for (char c : target.substring(slash + 1).toCharArray()) {
+                re.append(c == '*' ? "[^/]*" : c == '?' ? "[^/]" : Pattern.quote(String.valueOf(c)));
+            }
+            Pattern glob = Pattern.compile(re + "(/.*)?");
+            if (tree.paths().stream().anyMatch(p -> glob.matcher(p).matches())) return true;
+        }
+        return false;
     }
 
     /** Inside logrotate's postrotate … endscript: shell, not logrotate's language. */

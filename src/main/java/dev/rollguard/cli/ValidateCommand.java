@@ -56,7 +56,7 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--validators", description = "YAML file declaring command validators the spec names (as for 'server --validators')")
     Path validators;
 
-    @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, nginx -t, command validators)")
+    @Option(names = "--builtin-only", description = "Skip external tools (php -l, apache2 -t, nginx -t, the daemons' checkers, command validators)")
     boolean builtinOnly;
 
     @Option(names = "--json", description = "Print the report as JSON (same as --format json)")

@@ -80,7 +80,7 @@ final class ConfigReferences {
             }
             daemons.check(path, content, out);
             String ext = MissingReferenceValidator.extension(path);
-            if (!translation(path)) {
+            if (!translation(path) && !NotConfig.ci(path) && !NotConfig.fixture(path)) {
                 if (ext.equals("json")) values(path, content, true, out);
                 else if (VALUE_FILES.contains(ext)) values(path, content, false, out);
             }
@@ -94,7 +94,8 @@ final class ConfigReferences {
         while (m.find()) {
             String target = m.group(3);
             if (target.endsWith(";")) continue; // nginx syntax, checked by nginx()
-            boolean optional = m.group(1).toLowerCase(Locale.ROOT).equals("includeoptional");
+            // OpenSSH's Include reads like Apache's, and a wildcard matching nothing is fine to sshd (sshd_config.d/*.conf)
+            boolean optional = m.group(1).toLowerCase(Locale.ROOT).equals("includeoptional") || sshConfig(path) && References.hasGlob(target);
             Resolution r = target.startsWith("/") ? refs.absolute(target) : refs.inTree(join(serverRoot, target));
             if (r.kind() == Kind.FOUND || r.kind() == Kind.UNKNOWN) continue;
             if (lines == null) lines = Text.lineStarts(content);
@@ -262,6 +263,11 @@ final class ConfigReferences {
         String ext = MissingReferenceValidator.extension(path);
         return SERVER_CONFIG.contains(ext) && !name.startsWith("README") && !name.startsWith("LICENSE") && !name.equals("Makefile")
                 && !translation(path);
+    }
+
+    private static boolean sshConfig(String path) {
+        String name = References.basename(path);
+        return name.equals("sshd_config") || name.equals("ssh_config") || path.contains("sshd_config.d/") || path.contains("ssh_config.d/");
     }
 
     /** Translations hold text in other languages, where "./" is punctuation. */

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param debianPackage what to install when {@code program} is missing
  * @param program      the checker's program, looked up on this machine's PATH (and /usr/sbin)
  * @param mainNames    base names of the main config ({@code haproxy.cfg}); the shallowest one in the tree is checked
+ * @param marker       what the main config's text holds (a directive only it has): fail2ban's filter.d/squid.conf is a
+ *                     filter for squid's log, not squid's config
  * @param conventional where the main config's directory lives on a Debian host
  * @param command      the command line; {@code {program}} and {@code {main}} (the main config's absolute path in the
  *                     sandbox) are replaced
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
  * @param unlocated    output lines naming a config key but no place (lighttpd's "unknown config-key"): groups
  *                     {@code key}, {@code msg}; they count even when the checker exits 0
  */
-record DaemonChecker(String name, String debianPackage, String program, List<String> mainNames, String conventional,
+record DaemonChecker(String name, String debianPackage, String program, List<String> mainNames, Pattern marker, String conventional,
                      List<String> command, List<String> scratch, List<String> hostFiles, List<Pattern> located, Pattern unlocated) {
 
     DaemonChecker {
@@ -39,41 +41,51 @@ record DaemonChecker(String name, String debianPackage, String program, List<Str
     private static final Pattern COLON = Pattern.compile("(?m)^(?<file>/[^:\\s]+):(?<line>\\d+)(?::\\d+)?:\\s*(?<msg>.+)$");
 
     static final List<DaemonChecker> ALL = List.of(
-            new DaemonChecker("haproxy", "haproxy", "haproxy", List.of("haproxy.cfg"), "/etc/haproxy",
+            new DaemonChecker("haproxy", "haproxy", "haproxy", List.of("haproxy.cfg"),
+                    Pattern.compile("(?m)^[ \\t]*(global|defaults|frontend|backend|listen)\\b"), "/etc/haproxy",
                     List.of("{program}", "-c", "-f", "{main}"), List.of("/run/haproxy", "/var/lib/haproxy"), List.of(),
                     List.of(Pattern.compile("(?m)^\\[ALERT][^\\n]*?parsing \\[(?<file>/[^:\\]]+):(?<line>\\d+)] : (?<msg>[^\\n]+)")), null),
             // -z loads the zones the config names (named-checkzone's checks, each zone file at its line)
-            new DaemonChecker("bind", "bind9-utils", "named-checkconf", List.of("named.conf"), "/etc/bind",
+            new DaemonChecker("bind", "bind9-utils", "named-checkconf", List.of("named.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(options|include|zone|acl|key|logging|controls|view)\\b[^=\\n]*[{;\"]"), "/etc/bind",
                     List.of("{program}", "-z", "{main}"), List.of("/var/cache/bind", "/var/lib/bind", "/run/named"), List.of(),
                     List.of(COLON), null),
-            new DaemonChecker("dovecot", "dovecot-core", "doveconf", List.of("dovecot.conf"), "/etc/dovecot",
+            new DaemonChecker("dovecot", "dovecot-core", "doveconf", List.of("dovecot.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(!include|protocols[ \\t]*=|listen[ \\t]*=|mail_location[ \\t]*=|service[ \\t]|passdb[ \\t]|userdb[ \\t]|ssl[ \\t]*=)"), "/etc/dovecot",
                     List.of("{program}", "-n", "-c", "{main}"), List.of("/run/dovecot", "/var/lib/dovecot"), List.of(),
                     List.of(Pattern.compile("(?m)Error in configuration file (?<file>/[^:\\s]+) line (?<line>\\d+): (?<msg>[^\\n]+)")), null),
-            new DaemonChecker("squid", "squid", "squid", List.of("squid.conf"), "/etc/squid",
+            new DaemonChecker("squid", "squid", "squid", List.of("squid.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(http_port|https_port|acl|http_access|cache_dir|include)[ \\t]"), "/etc/squid",
                     List.of("{program}", "-k", "parse", "-f", "{main}"), List.of("/run/squid", "/var/spool/squid", "/var/log/squid"), List.of(),
                     List.of(Pattern.compile("(?m)(?<file>/[^(\\s]+)\\((?<line>\\d+)\\): (?<msg>[^\\n]+)"),
                             Pattern.compile("(?m)FATAL: (?<msg>[^\\n]*?) in (?<file>/[^\\s]+) line (?<line>\\d+)")), null),
             // the trust anchor Debian's unbound-helper copies from dns-root-data before every start
-            new DaemonChecker("unbound", "unbound", "unbound-checkconf", List.of("unbound.conf"), "/etc/unbound",
+            new DaemonChecker("unbound", "unbound", "unbound-checkconf", List.of("unbound.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(server|include|include-toplevel|remote-control|forward-zone|stub-zone|auth-zone)[ \\t]*:"), "/etc/unbound",
                     List.of("/bin/sh", "-c", "[ -r /usr/share/dns/root.key ] && cp /usr/share/dns/root.key /var/lib/unbound/root.key; "
                             + "exec \"$0\" \"$1\"", "{program}", "{main}"), List.of("/var/lib/unbound", "/run/unbound"), List.of(),
                     List.of(COLON), null),
-            new DaemonChecker("varnish", "varnish", "varnishd", List.of("default.vcl"), "/etc/varnish",
+            new DaemonChecker("varnish", "varnish", "varnishd", List.of("default.vcl"),
+                    Pattern.compile("(?m)^[ \\t]*vcl[ \\t]+\\d"), "/etc/varnish",
                     List.of("{program}", "-C", "-n", "/tmp/varnish", "-f", "{main}"), List.of("/tmp/varnish"), List.of(),
                     List.of(Pattern.compile("(?s)Message from VCC-compiler:\\n(?<msg>[^\\n]+)\\n[^\\n]*?\\('(?<file>/[^']+)' Line (?<line>\\d+) Pos \\d+\\)")),
                     null),
             // sshd -t refuses to check without a host key: Debian's postinst makes them; a throw-away one stands in
-            new DaemonChecker("sshd", "openssh-server", "sshd", List.of("sshd_config"), "/etc/ssh",
+            new DaemonChecker("sshd", "openssh-server", "sshd", List.of("sshd_config"),
+                    Pattern.compile("(?mi)^[ \\t]*(Port|ListenAddress|HostKey|PermitRootLogin|PasswordAuthentication|UsePAM|Include|Subsystem|KbdInteractiveAuthentication|ChallengeResponseAuthentication|X11Forwarding|PrintMotd|AcceptEnv)[ \\t]"), "/etc/ssh",
                     List.of("/bin/sh", "-c", "ssh-keygen -q -t ed25519 -N '' -f /tmp/hostkey >/dev/null && exec \"$0\" -t -f \"$1\" -h /tmp/hostkey",
                             "{program}", "{main}"), List.of("/run/sshd"), List.of(),
                     List.of(Pattern.compile("(?m)^(?<file>/[^:\\s]+): line (?<line>\\d+): (?<msg>[^\\n]+)")), null),
-            new DaemonChecker("sudoers", "sudo", "visudo", List.of("sudoers"), "/etc",
+            new DaemonChecker("sudoers", "sudo", "visudo", List.of("sudoers"),
+                    Pattern.compile("(?m)^[ \\t]*(Defaults|[@#]include|[@#]includedir|%?[A-Za-z_][A-Za-z0-9_-]*[ \\t]+ALL[ \\t]*=)"), "/etc",
                     List.of("{program}", "-c", "-f", "{main}"), List.of(), List.of(), List.of(COLON), null),
-            new DaemonChecker("logrotate", "logrotate", "logrotate", List.of("logrotate.conf"), "/etc",
+            new DaemonChecker("logrotate", "logrotate", "logrotate", List.of("logrotate.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(weekly|daily|monthly|yearly|rotate[ \\t]|include[ \\t]|create\\b|compress)"), "/etc",
                     List.of("{program}", "-d", "-s", "/tmp/logrotate.state", "{main}"), List.of(), List.of(),
                     List.of(Pattern.compile("(?m)^error: (?<file>[^:\\s]+):(?<line>\\d+) (?<msg>[^\\n]+)")), null),
             // Debian's lighttpd.conf builds its mime types from the host's /etc/mime.types (include_shell create-mime.conf.pl)
-            new DaemonChecker("lighttpd", "lighttpd", "lighttpd", List.of("lighttpd.conf"), "/etc/lighttpd",
+            new DaemonChecker("lighttpd", "lighttpd", "lighttpd", List.of("lighttpd.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(server\\.[a-z.-]+|include|include_shell)[ \\t]*[+:]?=?"), "/etc/lighttpd",
                     List.of("{program}", "-tt", "-f", "{main}"), List.of("/run/lighttpd", "/var/log/lighttpd", "/var/cache/lighttpd"),
                     List.of("/etc/mime.types"),
                     List.of(Pattern.compile("(?m)source: (?<file>/[^\\s]+) line: (?<line>\\d+) pos: \\d+ (?<msg>[^\\n]+)")),

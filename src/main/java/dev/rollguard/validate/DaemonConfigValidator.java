@@ -73,24 +73,44 @@ public final class DaemonConfigValidator implements Validator {
     record Planned(DaemonChecker checker, String main, boolean declared) {}
 
     /** The checkers a tree calls for: those declared (at their configured main, else found) and those recognised. */
-    static List<Planned> plan(ConfigTree tree, ValidationSettings settings) {
+    static List<Planned> plan(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
         Map<String, Planned> out = new LinkedHashMap<>();
         for (ValidationSettings.DaemonRef d : settings.daemons()) {
-            DaemonChecker.named(d.name()).ifPresent(c -> out.put(c.name(), new Planned(c, d.config() != null ? d.config() : mainOf(tree, c), true)));
+            // declared: the file of that name is the config, whatever it holds now
+            DaemonChecker.named(d.name()).ifPresent(c -> out.put(c.name(), new Planned(c, d.config() != null ? d.config()
+                    : Optional.ofNullable(mainOf(tree, parent, c)).orElse(named(tree, c)), true)));
         }
         for (DaemonChecker c : DaemonChecker.ALL) {
             if (out.containsKey(c.name())) continue;
-            String main = mainOf(tree, c);
+            String main = mainOf(tree, parent, c);
             if (main != null) out.put(c.name(), new Planned(c, main, false));
         }
         return List.copyOf(out.values());
     }
 
-    /** The shallowest file with one of the checker's main names (a copy under docs/ or examples/ is not the config). */
     static String mainOf(ConfigTree tree, DaemonChecker c) {
+        return mainOf(tree, null, c);
+    }
+
+    /** The file with one of the checker's main names, whatever it holds, at the tree's root or in the daemon's own directory. */
+    private static String named(ConfigTree tree, DaemonChecker c) {
+        String own = References.basename(c.conventional());
+        return tree.textPaths().stream().filter(p -> c.mainNames().contains(References.basename(p)))
+                .filter(p -> !p.contains("/") || References.basename(p.substring(0, p.lastIndexOf('/'))).equals(own))
+                .min((a, b) -> Integer.compare(depth(a), depth(b))).orElse(null);
+    }
+
+    /**
+     * The shallowest file with one of the checker's main names and its marker (a copy under docs/ or examples/ is not the
+     * config; fail2ban's filter.d/squid.conf is not squid's).
+     */
+    static String mainOf(ConfigTree tree, ConfigTree parent, DaemonChecker c) {
         String best = null;
         for (String p : tree.textPaths()) {
             if (!c.mainNames().contains(References.basename(p))) continue;
+            // the edit may have taken the marker away (a misspelled "vcl 4.1;"): the parent's file still says what it is
+            String before = parent == null ? null : parent.content(p);
+            if (!c.marker().matcher(tree.content(p)).find() && (before == null || !c.marker().matcher(before).find())) continue;
             if (best == null || depth(p) < depth(best)) best = p;
         }
         return best;
@@ -103,7 +123,7 @@ public final class DaemonConfigValidator implements Validator {
     @Override
     public List<Finding> validate(ValidationInput input) {
         List<Finding> out = new ArrayList<>();
-        for (Planned p : plan(input.tree(), input.settings())) {
+        for (Planned p : plan(input.tree(), input.parent(), input.settings())) {
             DaemonChecker c = p.checker();
             if (p.main() == null || !input.tree().contains(p.main())) {
                 out.add(Finding.error(c.rule(), p.main(), 0, 0, "validation.daemons declares " + c.name() + ", but "

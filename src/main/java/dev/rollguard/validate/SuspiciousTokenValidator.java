@@ -205,9 +205,19 @@ public final class SuspiciousTokenValidator implements Validator {
                 if (!CONFIG.contains(type)) return;
                 String s = PhpSource.withoutHashComments(source);
                 configWords(s, sink);
-                if (DIRECTIVES.contains(type)) directives(s, sink);
+                if (DIRECTIVES.contains(type) && !definesVariables(s)) directives(s, sink);
             }
         }
+    }
+
+    private static final Pattern FAIL2BAN_SECTION = Pattern.compile("(?m)^\\[(Definition|INCLUDES|Init)][ \\t]*$");
+
+    /**
+     * fail2ban's filters and actions: their first words are variables they define and use as {@code %(name)s}, named in
+     * families ({@code mdpr-normal}/{@code mdre-normal}, {@code __prefix_line}/{@code __prefix_file}), not directives.
+     */
+    static boolean definesVariables(String config) {
+        return FAIL2BAN_SECTION.matcher(config).find() && config.contains("%(");
     }
 
     /** Quoted literals in code: an extension counts when the literal is path-shaped or, in PHP, an include target. */

@@ -126,7 +126,9 @@ public final class ConfigService {
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
         ConfigTree tree = Ownership.apply(spec.ownership(), upload.tree(limits));
-        return validateRenderings(service, spec, tree, parentTree(service, parent));
+        // as a push would: against the latest version unless told otherwise, so syntax errors are placed at the change
+        Integer base = parent != null ? parent : store.latestVersion(service).orElse(null);
+        return validateRenderings(service, spec, tree, parentTree(service, base));
     }
 
     /**

@@ -94,15 +94,17 @@ class DaemonConfigValidatorTest {
     }
 
     @Test
-    void checkersRunForTheirMainConfigFoundInTheTreeTheShallowestOneOrWhereTheSpecSays() {
-        ConfigTree tree = ConfigTree.of(files("haproxy/haproxy.cfg", "global\n", "doc/examples/haproxy.cfg", "global\n", "bind/named.conf", "x;\n",
-                "lb/main.cfg", "global\n", "README", "squid.conf is not here"));
-        assertThat(DaemonConfigValidator.plan(tree, ValidationSettings.DEFAULT))
+    void checkersRunForTheirMainConfigFoundInTheTreeTheShallowestOneWithItsMarkerOrWhereTheSpecSays() {
+        ConfigTree tree = ConfigTree.of(files("haproxy/haproxy.cfg", "global\n", "doc/examples/haproxy.cfg", "global\n", "bind/named.conf", "options {\n};\n",
+                "lb/main.cfg", "global\n", "README", "squid.conf is not here",
+                // fail2ban's filter for squid's log is not squid's config
+                "fail2ban/filter.d/squid.conf", "[Definition]\nfailregex = ^\\s+\\d\\s<HOST>\\s+NONE/405\n"));
+        assertThat(DaemonConfigValidator.plan(tree, null, ValidationSettings.DEFAULT))
                 .extracting(p -> p.checker().name(), DaemonConfigValidator.Planned::main, DaemonConfigValidator.Planned::declared)
                 .containsExactly(tuple("haproxy", "haproxy/haproxy.cfg", false), tuple("bind", "bind/named.conf", false));
         ValidationSettings declared = ValidationSettings.DEFAULT.withDaemons(List.of(new ValidationSettings.DaemonRef("haproxy", "lb/main.cfg"),
                 new ValidationSettings.DaemonRef("squid", null)));
-        assertThat(DaemonConfigValidator.plan(tree, declared))
+        assertThat(DaemonConfigValidator.plan(tree, null, declared))
                 .extracting(p -> p.checker().name(), DaemonConfigValidator.Planned::main, DaemonConfigValidator.Planned::declared)
                 .containsExactly(tuple("haproxy", "lb/main.cfg", true), tuple("squid", null, true), tuple("bind", "bind/named.conf", false));
     }

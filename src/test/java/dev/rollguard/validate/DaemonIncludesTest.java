@@ -55,6 +55,8 @@ class DaemonIncludesTest {
         Map<String, String> files = files("dovecot/dovecot.conf", "!include conf.d/*.conf\n!include_try local.conf\n", "dovecot/conf.d/10-mail.conf", "x = y\n",
                 "logrotate.conf", "include /etc/logrotate.d\n", "logrotate.d/btmp", "/var/log/btmp {\n}\n",
                 "fail2ban/jail.conf", "[INCLUDES]\nbefore = paths-debian.conf\nafter = jail.local\n", "fail2ban/paths-debian.conf", "x\n",
+                // sshd's Include of an empty drop-in directory, as Debian ships it
+                "ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n",
                 // YAML's include: (a CI matrix) is not unbound's
                 ".gitlab-ci.yml", "include:\n  - local: ci/none.yml\n", "unbound/unbound.conf", "include: \"/etc/unbound/unbound.conf.d/*.conf\"\n");
         assertThat(errors(files)).isEmpty();
