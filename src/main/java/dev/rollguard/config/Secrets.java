@@ -26,7 +26,9 @@ public final class Secrets {
      */
     public static final List<String> DEFAULTS = List.of(
             "(?i)define\\(\\s*['\"][A-Z0-9_]*(?:PASSWORD|SECRET|KEY|TOKEN|SALT)['\"]\\s*,\\s*['\"]([^'\"]*)['\"]",
-            "(?i)[\"']?[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?\\s*[:=]\\s*[\"']?([^\"'\\s,;#}]+)",
+            // the name starts where a run of name characters starts: tried inside a long run too, the greedy prefix made
+            // each push quadratic in the run's length (a 2,000-character line cost seconds)
+            "(?i)[\"']?(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?\\s*[:=]\\s*[\"']?([^\"'\\s,;#}]+)",
             "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\\s*([A-Za-z0-9+/=:,\\s-]+?)\\s*-----END [A-Z0-9 ]*PRIVATE KEY-----",
             "(?m)^[ \\t]*(?:export[ \\t]+)?[A-Z0-9_]*(?:KEY|SECRET|PASS|PASSWORD|PWD|TOKEN|SALT|CREDENTIALS?)[ \\t]*=[ \\t]*[\"']?([^\"'\\s#]+)",
             "(?im)^[ \\t]*[\"']?(?:[A-Za-z0-9_.-]*[_.-])?pass(?:phrase)?[\"']?[ \\t]*:[ \\t]*[\"']?([^\"'\\s#]+)",
