@@ -93,12 +93,14 @@ public final class Analysis {
                 s.alpha(), s.beta(), s.horizonSeconds(), s.firstBakeShare());
         RateTest.Result errors = RateTest.run(counts(e.canary(), null), counts(e.baseline(), null), errorParams, look);
         double z = zOf(s.alpha());
-        double ceilingLow = RateTest.wilsonLower(errors.canaryHits(), errors.canaryTrials(), z);
-        if (errors.canaryHits() >= s.minErrorCount() && ceilingLow > s.maxErrorRate()) {
+        // the ceiling is absolute: it counts every canary request, bursts included (seconds the relative test sets aside as
+        // hiccups are, for a version that fails every request, all of its seconds: cleaned counts hid a total failure)
+        double ceilingLow = RateTest.wilsonLower(canary.errors(), canary.requests(), z);
+        if (canary.errors() >= s.minErrorCount() && ceilingLow > s.maxErrorRate()) {
             n.put("canaryErrorRateLow", round(ceilingLow));
             return new Decision(Verdict.FAIL, Check.ERROR_CEILING, String.format("canary 5xx rate %.2f%% is over the %.2f%% ceiling (%d of %d requests; "
-                    + "at least %.2f%% with %.0f%% confidence)", 100 * errors.canaryRate(), 100 * s.maxErrorRate(), errors.canaryHits(),
-                    errors.canaryTrials(), 100 * ceilingLow, 100 * (1 - s.alpha())), n);
+                    + "at least %.2f%% with %.0f%% confidence)", 100 * canary.errorRate(), 100 * s.maxErrorRate(), canary.errors(),
+                    canary.requests(), 100 * ceilingLow, 100 * (1 - s.alpha())), n);
         }
         for (Evidence.HostWindows h : e.canary()) {
             long[] recent = recent(h.windows());
