@@ -100,20 +100,20 @@ public final class AgentCommand implements Callable<Integer> {
         @Option(names = "--preflight-timeout-seconds", description = "Start and probe within (default 20 s)")
         Integer preflightTimeout;
 
-        @Option(names = "--preflight-replay-routes", defaultValue = "1000",
+        @Option(names = "--preflight-replay-routes",
                 description = "With --preflight and --access-log: how many distinct routes of the service's recent GET/HEAD requests to keep "
-                        + "for preflight's replay (0: no replay; default ${DEFAULT-VALUE}); the service spec's preflight.replay says how many are sent")
-        int replayCapacity;
+                        + "for preflight's replay (0: no replay; default 1000); the service spec's preflight.replay says how many are sent")
+        Integer replayCapacity;
 
-        @Option(names = "--watchdog-seconds", defaultValue = "0",
+        @Option(names = "--watchdog-seconds",
                 description = "After a switch, watch this host's own requests this long and revert at once on a hard failure (0: off)")
-        long watchdogSeconds;
+        Long watchdogSeconds;
 
-        @Option(names = "--watchdog-min-requests", defaultValue = "10", description = "Requests needed before the watchdog judges (default ${DEFAULT-VALUE})")
-        long watchdogMinRequests;
+        @Option(names = "--watchdog-min-requests", description = "Requests needed before the watchdog judges (default 10)")
+        Long watchdogMinRequests;
 
-        @Option(names = "--watchdog-error-share", defaultValue = "0.8", description = "Share of 5xx that reverts (default ${DEFAULT-VALUE})")
-        double watchdogShare;
+        @Option(names = "--watchdog-error-share", description = "Share of 5xx that reverts (default 0.8)")
+        Double watchdogShare;
 
         /** This host's own probes, when any --preflight-* flag gives them (null: the service spec's, or the default). */
         private AgentProtocol.PreflightSpec localProbes() {
@@ -127,14 +127,17 @@ public final class AgentCommand implements Callable<Integer> {
 
         /** The sample of the service's recent requests that preflight replays: fed by its access log (null: no replay). */
         ReplaySet replay() {
-            if (replay == null && accessLog != null && preflight != null && replayCapacity > 0) replay = new ReplaySet(replayCapacity);
+            int capacity = replayCapacity == null ? ReplaySet.DEFAULT_CAPACITY : replayCapacity;
+            if (replay == null && accessLog != null && preflight != null && capacity > 0) replay = new ReplaySet(capacity);
             return replay;
         }
 
         Safeguards safeguards() {
             return new Safeguards(preflight == null ? null : new ShadowCommand(preflight, target),
                     preflight == null ? null : localProbes(),
-                    watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds), watchdogMinRequests, watchdogShare),
+                    // primitives with picocli defaults in this repeated group broke `agent --help` (no group instance to read them from)
+                    watchdogSeconds == null || watchdogSeconds <= 0 ? null : new Watchdog.Settings(Duration.ofSeconds(watchdogSeconds),
+                            watchdogMinRequests == null ? 10 : watchdogMinRequests, watchdogShare == null ? 0.8 : watchdogShare),
                     replay());
         }
     }
