@@ -194,8 +194,15 @@ public final class Demo {
         waitBake();
         completeRollout(release("production", v1, null), "production");
         expect(() -> fleet.onVersion("production", v1) == options.hosts(), Duration.ofSeconds(120), "every production host on v" + v1);
-        fleet.startLoad(options.rps());
-        say("        %d production hosts serve v%d; load: %.0f req/s per host", options.hosts(), v1, options.rps());
+        if (site != null && fleet instanceof DemoFleet.Apache apache) {
+            // users ask for many pages, not only the front page: what the hosts' preflight replays before a switch
+            apache.startLoad(options.rps(), PreflightBenchmark.MIX);
+            say("        %d production hosts serve v%d; load: %.0f req/s per host over %d pages (posts, feeds, REST API, login, assets)",
+                    options.hosts(), v1, options.rps(), PreflightBenchmark.MIX.size());
+        } else {
+            fleet.startLoad(options.rps());
+            say("        %d production hosts serve v%d; load: %.0f req/s per host", options.hosts(), v1, options.rps());
+        }
         Thread.sleep(3000);
 
         // ---------------------------------------------------------------- a. the typo is refused
@@ -317,6 +324,7 @@ public final class Demo {
         api.post("/api/v1/incidents/" + incidentId + "/resolve", Map.of("text", "v" + v3 + " fixed the typo everywhere and rolled out"));
         say("    all %d production hosts on v%d; incident #%d resolved (PagerDuty resolve sent)", options.hosts(), v3, incidentId);
         Thread.sleep(1000);
+        if (site != null && options.preflight()) narrowerMistake(fleet, v3);
 
         long sent = fleet.requestsSent() - sentBefore;
         long failed = fleet.requestsFailed() - failedBefore;
@@ -327,6 +335,49 @@ public final class Demo {
                 Duration.ofNanos(System.nanoTime() - started), server.url() + "/", caught, fleet.requestsAnswered5xx() - errorsBefore);
         table(r);
         return r;
+    }
+
+    /**
+     * A mistake {@code GET /} cannot see: a hardening rule meant for wp-includes' PHP files, written too wide, forbids its
+     * CSS and JavaScript too. Every page still answers 200, so testing's probes pass (and testing has no traffic to
+     * replay); in production the canary's preflight replays the host's own recent requests to the staged tree and to the
+     * current one, and the assets answer 403 where they answered 200: stopped before the switch.
+     */
+    private void narrowerMistake(DemoFleet fleet, int current) throws InterruptedException {
+        say("");
+        say("[e] a narrower mistake: a hardening rule for wp-includes/*.php, written too wide, also forbids its CSS and JS");
+        String htaccess = site.content(".htaccess");
+        String rule = "# no direct access to wp-includes\nRewriteEngine On\nRewriteRule ^wp-includes/ - [F]\n";
+        ConfigTree hardened = site.with(Map.of(".htaccess", (htaccess == null ? "" : htaccess + "\n") + rule));
+        int v = push(hardened, "harden: no direct access to wp-includes", null).path("version").path("number").asInt();
+        say("    v%d: .htaccess gains 'RewriteRule ^wp-includes/ - [F]'; GET / and /wp-login.php still answer 200", v);
+        completeRollout(release("testing", v, null), "testing");
+        waitBake();
+        long failedBefore = fleet.requestsFailed();
+        Instant releasedAt = Instant.now();
+        JsonNode rollout = release("production", v, null);
+        say("    %s  rollout to production started; wave 1 = canary %s", clock(releasedAt), rollout.path("canaryHosts").path(0).asText());
+        JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180));
+        JsonNode rollback = null;
+        for (JsonNode e : end.path("events")) {
+            if ("rollback_started".equals(e.path("type").asText())) rollback = e;
+        }
+        if (!"ROLLED_BACK".equals(end.path("state").asText()) || rollback == null
+                || !"PREFLIGHT".equals(rollback.path("data").path("failedStage").asText())) {
+            throw new Failure("v" + v + " was not stopped by the canary's preflight: " + end.path("state").asText() + " "
+                    + end.path("reason").asText(""));
+        }
+        List<String> paths = new ArrayList<>();
+        for (JsonNode r : rollback.path("data").path("replayed")) {
+            paths.add(r.path("path").asText() + " " + r.path("status").asInt() + " (was " + r.path("currentStatus").asInt() + ")");
+        }
+        say("    %s  preflight on %s replayed its recent requests: %s", clock(Instant.parse(rollback.path("at").asText())),
+                rollback.path("data").path("failedHost").asText(), String.join(", ", paths));
+        expect(() -> fleet.onVersion("production", current) == options.hosts(), Duration.ofSeconds(120),
+                "every production host still on v" + current);
+        Set<String> served = fleet.hostsThatApplied("production", v);
+        say("    hosts that ever served v%d: %s; requests failed since its release: %d", v, served.isEmpty() ? "none" : served,
+                fleet.requestsFailed() - failedBefore);
     }
 
     /** Where the bad version's rollout ended, on which host it was stopped, and when it was released. */

@@ -159,6 +159,11 @@ public sealed interface RolloutEvent {
                 data.put("probeExpectedStatus", failure.probe().expectedStatus());
                 data.put("probeBody", failure.probe().bodyExcerpt());
             }
+            if (!failure.replayed().isEmpty()) {
+                // the paths the replay of the host's own traffic found worse: the new version's answer and the current one's
+                data.put("replayed", failure.replayed().stream().map(a -> Map.of("path", a.path(), "status", a.status(),
+                        "currentStatus", a.expectedStatus())).toList());
+            }
             return data;
         }
     }
