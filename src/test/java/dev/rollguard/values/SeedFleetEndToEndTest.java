@@ -1,6 +1,5 @@
 package dev.rollguard.values;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Agent;
@@ -26,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.rollguard.values.ValuesEndToEndTest.live;
+import static dev.rollguard.values.ValuesEndToEndTest.releaseAndAwait;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -88,16 +89,6 @@ class SeedFleetEndToEndTest {
         return PosixFilePermissions.toString(attrs(p).permissions());
     }
 
-    private void releaseAndAwait(String env, int version, Agent... hosts) {
-        JsonNode rollout = ts.release(env, version, null);
-        assertThat(ts.awaitTerminal(rollout.path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
-        for (Agent a : hosts) await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(version).equals(a.appliedVersion()));
-    }
-
-    private static String live(Agent a, String path) throws Exception {
-        return Files.readString(a.releases().current().resolve(path));
-    }
-
     @Test
     void eachHostGetsItsOwnRenderingWithModesAndOwnersAndTheSecretOnlyThere() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "chown needs root");
@@ -143,8 +134,8 @@ class SeedFleetEndToEndTest {
         assertThat(pushed.status()).as(pushed.body()).isBetween(200, 201);
         int v = TestServer.json(pushed).path("version").path("number").asInt();
 
-        releaseAndAwait("testing", v, test1);
-        releaseAndAwait("production", v, prod1, prod2);
+        releaseAndAwait(ts, "testing", v, test1);
+        releaseAndAwait(ts, "production", v, prod1, prod2);
 
         // each environment's database, each host's vhost, the password opened only for production's own agents
         assertThat(live(test1, "wp-config.php")).contains("define('DB_HOST', 'db-test');", "define('DB_PASSWORD', 'test-only');");
