@@ -30,6 +30,7 @@ import dev.rollguard.secrets.SecretsKeys;
 import dev.rollguard.secrets.SecretsService;
 import dev.rollguard.secrets.SecretsStore;
 import dev.rollguard.storage.Database;
+import dev.rollguard.storage.KeyFiles;
 import dev.rollguard.storage.Duty;
 import dev.rollguard.storage.Leases;
 import dev.rollguard.storage.Replication;
@@ -71,13 +72,13 @@ public final class Rollguard implements AutoCloseable {
      * server (links in pages and webhooks); null means the address it listens on.
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
-                           String bootstrapToken, CommandValidators validators) {
+                           String bootstrapToken, CommandValidators validators, Path keyDir) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none());
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), null);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none());
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), null);
         }
 
         public static Settings defaults() {
@@ -85,16 +86,24 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, keyDir); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, keyDir); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, keyDir); }
         /** The command validators the operator declared (service specs name them). */
-        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v); }
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, keyDir); }
+        /**
+         * Where the audit and secrets key files live ({@code audit.key}, {@code secrets.key}); null: next to the SQLite
+         * file, or {@code ./data} for PostgreSQL (see {@link KeyFiles}).
+         */
+        public Settings withKeyDir(Path d) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, d); }
+
+        /** Where this server's key files are. */
+        public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
     }
 
     private final Database database;
@@ -124,7 +133,7 @@ public final class Rollguard implements AutoCloseable {
         AuditKey auditKey;
         try {
             this.secrets = startSecrets(settings, clock);
-            auditKey = AuditKey.load(settings.database(), System.getenv(AuditKey.ENV), auditStore.count());
+            auditKey = AuditKey.load(settings.database(), settings.keyFiles().audit(), System.getenv(AuditKey.ENV), auditStore.count());
         } catch (RuntimeException e) {
             // a missing or wrong key: nothing is served, the reason is the one line the operator sees
             database.close();
@@ -235,7 +244,7 @@ public final class Rollguard implements AutoCloseable {
 
     private SecretsService startSecrets(Settings settings, Clock clock) {
         SecretsStore store = new SecretsStore(database.jdbi());
-        AesGcmSealer sealer = SecretsKeys.open(settings.database(), System.getenv(KeyRing.ENV), store, clock);
+        AesGcmSealer sealer = SecretsKeys.open(settings.database(), settings.keyFiles().secrets(), System.getenv(KeyRing.ENV), store, clock);
         return new SecretsService(sealer, store, clock, this::scrubBlobs);
     }
 

@@ -47,11 +47,14 @@ public final class TestServer implements AutoCloseable {
                 .withBootstrapToken(ADMIN_TOKEN));
     }
 
-    /** A server on another database (e.g. a PostgreSQL URL). */
-    public TestServer(String database) {
+    /**
+     * A server on another database (e.g. a PostgreSQL URL), its key files in {@code keyDir} (servers sharing the database
+     * share it; never the checkout's ./data).
+     */
+    public TestServer(String database, Path keyDir) {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(database, "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
-                .withBootstrapToken(ADMIN_TOKEN));
+                .withBootstrapToken(ADMIN_TOKEN).withKeyDir(keyDir));
     }
 
     /** A server whose operator declared these command validators. */

@@ -14,23 +14,23 @@ import java.util.Base64;
 /**
  * The key of the audit chain, kept outside the database: whoever can write the database but not read this key cannot
  * rewrite the log so that it verifies. From {@code ROLLGUARD_AUDIT_KEY} (at least 32 characters; several servers on
- * one database must share it), else from a file next to the SQLite database ({@code <db>.audit-key}) or, on
- * PostgreSQL, {@code data/audit.key}, created with 32 random bytes and mode 0600 on the first start of an empty log.
+ * one database must share it), else from its file ({@link dev.rollguard.storage.KeyFiles}: {@code <db>.audit-key} next to
+ * a SQLite database, {@code audit.key} in the key directory for PostgreSQL), created with 32 random bytes and mode 0600
+ * on the first start of an empty log.
  * A log that has records and no key file is refused: a new key would seal whatever the log holds now, so someone who
  * rewrote it with plain hashes and deleted the key would see it verify.
  */
 public record AuditKey(byte[] bytes, Path file, boolean created) {
     public static final String ENV = "ROLLGUARD_AUDIT_KEY";
 
-    /** {@code records}: how many the log holds (a key file may be made only for an empty log). */
-    public static AuditKey load(String database, String fromEnvironment, long records) {
+    /** {@code file}: where the key lives; {@code records}: how many the log holds (a key file may be made only for an empty log). */
+    public static AuditKey load(String database, Path file, String fromEnvironment, long records) {
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             if (fromEnvironment.strip().length() < 32) {
                 throw new Problem(500, "invalid_audit_key", ENV + " must have at least 32 characters");
             }
             return new AuditKey(fromEnvironment.strip().getBytes(StandardCharsets.UTF_8), null, false);
         }
-        Path file = fileFor(database);
         if (records > 0 && !Files.exists(file)) {
             throw new Problem(500, "audit_key_missing", "the audit log of " + database + " holds " + records + " record(s) but its key file "
                     + file.toAbsolutePath() + " is missing: restore it from your backup of the key; refusing to start rather than "
@@ -38,13 +38,6 @@ public record AuditKey(byte[] bytes, Path file, boolean created) {
                     + ENV + " to a new key of 32+ characters to seal it once, then keep that key.)");
         }
         return fromFile(file);
-    }
-
-    /** Where the key lives for a database location (a file path for SQLite, a URL for PostgreSQL). */
-    public static Path fileFor(String database) {
-        if (database.startsWith("postgres") || database.startsWith("jdbc:postgresql:")) return Path.of("data", "audit.key");
-        String file = database.startsWith("sqlite:") ? database.substring(7) : database;
-        return Path.of(file + ".audit-key");
     }
 
     static AuditKey fromFile(Path file) {

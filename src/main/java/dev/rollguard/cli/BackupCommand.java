@@ -1,8 +1,7 @@
 package dev.rollguard.cli;
 
-import dev.rollguard.audit.AuditKey;
-import dev.rollguard.secrets.KeyRing;
 import dev.rollguard.storage.Backup;
+import dev.rollguard.storage.KeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,6 +21,10 @@ public final class BackupCommand implements Callable<Integer> {
     @Option(names = "--db", description = "SQLite file (env ROLLGUARD_DB; default ${DEFAULT-VALUE})", defaultValue = "${env:ROLLGUARD_DB:-data/rollguard.db}")
     String db;
 
+    @Option(names = "--key-dir", description = "Where the server's key files are, if it was given one (env ROLLGUARD_KEY_DIR; "
+            + "default: next to the database)", defaultValue = "${env:ROLLGUARD_KEY_DIR}")
+    Path keyDir;
+
     @Option(names = "--to", required = true, description = "The backup file to write (must not exist)")
     Path to;
 
@@ -39,7 +42,8 @@ public final class BackupCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("backup", to.toAbsolutePath().toString());
         out.put("bytes", bytes);
-        List<Path> keys = List.of(KeyRing.fileFor(db), AuditKey.fileFor(db));
+        KeyFiles files = KeyFiles.of(db, keyDir);
+        List<Path> keys = List.of(files.secrets(), files.audit());
         out.put("keysToKeepApart", keys.stream().map(k -> k.toAbsolutePath().toString()).toList());
         if (json) {
             Output.json(spec.commandLine().getOut(), out);

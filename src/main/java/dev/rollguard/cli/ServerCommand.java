@@ -35,6 +35,11 @@ public final class ServerCommand implements Callable<Integer> {
             + "default: the listen address)", defaultValue = "${env:ROLLGUARD_PUBLIC_URL}")
     String publicUrl;
 
+    @Option(names = "--key-dir", description = "Where the audit and secrets key files go (env ROLLGUARD_KEY_DIR; default: next to a "
+            + "SQLite database, ./data for PostgreSQL). Keep it off the database's volume and out of its backups.",
+            defaultValue = "${env:ROLLGUARD_KEY_DIR}")
+    Path keyDir;
+
     @Option(names = "--validators", description = "YAML file declaring the command validators service specs may name "
             + "(env ROLLGUARD_VALIDATORS; default: none)", defaultValue = "${env:ROLLGUARD_VALIDATORS}")
     Path validators;
@@ -47,6 +52,7 @@ public final class ServerCommand implements Callable<Integer> {
         settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
+        if (keyDir != null) settings = settings.withKeyDir(keyDir);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {

@@ -36,11 +36,34 @@ public final class Secrets {
             "(?i)https://hooks\\.slack(?:-gov)?\\.com/(?:services|workflows|triggers)/([A-Za-z0-9/_-]+)");
 
     private static final Pattern LINE = Pattern.compile("[^\r\n]+");
+    /**
+     * Files that are keys by their name, whatever their bytes (a PKCS#12 or DER key has no text for a pattern to find):
+     * {@code *.key}, keystores ({@code .p12 .pfx .jks .jceks .keystore}), PKCS#8 ({@code .p8 .pk8}) and SSH's private key
+     * names. Not {@code *.pem} or {@code *.crt}: most are certificates, public by design, whose changes people must see; a
+     * PEM private key is found by its text.
+     */
+    private static final Pattern KEY_FILE = Pattern.compile(
+            "(?i)(?:^|/)(?:[^/]+\\.(?:key|p12|pfx|jks|jceks|keystore|p8|pk8)|id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?)$");
 
     private final List<Pattern> patterns;
 
     private Secrets(List<Pattern> patterns) {
         this.patterns = patterns;
+    }
+
+    /** A key by its name: stored sealed, shown to nobody (not even masked line by line), delivered 0600 unless told otherwise. */
+    public static boolean isKeyFile(String path) {
+        return KEY_FILE.matcher(path).find();
+    }
+
+    /** A file's text as people may see it: a key file's every line masked, any other file's secrets masked. */
+    public String maskFile(String path, String text) {
+        return isKeyFile(path) ? LINE.matcher(text).replaceAll(MASK) : mask(text);
+    }
+
+    /** A file's bytes as people may see them: a key file as {@value #MASK} alone, any other file's secrets masked. */
+    public byte[] maskFileBytes(String path, byte[] bytes) {
+        return isKeyFile(path) ? MASK.getBytes(StandardCharsets.US_ASCII) : maskBytes(bytes);
     }
 
     public static Secrets of(List<String> extra) {

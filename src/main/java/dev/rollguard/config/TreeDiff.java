@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -58,6 +59,11 @@ public final class TreeDiff {
      * every hunk, even one that holds none of its first or last line.
      */
     public static List<FileDiff> between(ConfigTree from, ConfigTree to, String fromLabel, String toLabel, UnaryOperator<String> mask) {
+        return between(from, to, fromLabel, toLabel, (path, text) -> mask.apply(text));
+    }
+
+    /** As above, {@code mask} told which file it masks (a key file is masked whole, whatever it holds). */
+    public static List<FileDiff> between(ConfigTree from, ConfigTree to, String fromLabel, String toLabel, BiFunction<String, String, String> mask) {
         TreeSet<String> paths = new TreeSet<>();
         if (from != null) paths.addAll(from.paths());
         paths.addAll(to.paths());
@@ -75,7 +81,7 @@ public final class TreeDiff {
                 FileDiff d = binaryDiff(path, status, a, b, fromLabel, toLabel);
                 out.add(new FileDiff(path, status, 0, 0, withMeta(d.unified(), meta, path, fromLabel, toLabel), List.of(), meta));
             } else {
-                FileDiff d = diffFile(path, status, textOf(a), textOf(b), mask, fromLabel, toLabel);
+                FileDiff d = diffFile(path, status, textOf(a), textOf(b), text -> mask.apply(path, text), fromLabel, toLabel);
                 // lines of a link are not lines of a file: validators looking at changed lines never see them
                 List<ChangedLine> fileLines = d.changedLines().stream()
                         .filter(l -> !(l.added() ? b instanceof TreeEntry.Link : a instanceof TreeEntry.Link)).toList();

@@ -23,9 +23,9 @@ import java.util.Optional;
  * The secrets keys, kept outside the database (as the audit key is): whoever copies the database, its WAL or a backup
  * without this file holds only envelopes. One key a line, {@code <id> <base64 of 32 bytes>}; the last line is the
  * current key (new envelopes), the others stay to open what they sealed. From {@code ROLLGUARD_SECRETS_KEY} (the same
- * text; lines may be separated by {@code ;}), else from a file next to the SQLite database ({@code <db>.secrets-key})
- * or, on PostgreSQL, {@code data/secrets.key}, created with mode 0600 on the first start of a database that holds no
- * sealed data yet.
+ * text; lines may be separated by {@code ;}), else from its file ({@link dev.rollguard.storage.KeyFiles}:
+ * {@code <db>.secrets-key} next to a SQLite database, {@code secrets.key} in the key directory for PostgreSQL), created
+ * with mode 0600 on the first start of a database that holds no sealed data yet.
  */
 public record KeyRing(List<Key> keys, Path file) {
     public static final String ENV = "ROLLGUARD_SECRETS_KEY";
@@ -53,19 +53,12 @@ public record KeyRing(List<Key> keys, Path file) {
     /** Where the ring came from, for messages (never its content). */
     public String source() { return file == null ? ENV : file.toString(); }
 
-    /** Where the ring lives for a database location (a file path for SQLite, a URL for PostgreSQL). */
-    public static Path fileFor(String database) {
-        if (database.startsWith("postgres") || database.startsWith("jdbc:postgresql:")) return Path.of("data", "secrets.key");
-        String file = database.startsWith("sqlite:") ? database.substring(7) : database;
-        return Path.of(file + ".secrets-key");
-    }
-
     /**
      * The ring of a database: from the environment text when set, else from its file. {@code mayCreate} is false once the
      * database holds anything sealed: a missing file then is an error naming the file, never a new key made silently
      * (which would leave every stored secret unopenable and the loss unnoticed until a delivery).
      */
-    public static KeyRing load(String database, String fromEnvironment, boolean mayCreate) {
+    public static KeyRing load(String database, Path file, String fromEnvironment, boolean mayCreate) {
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             try {
                 return new KeyRing(parse(fromEnvironment.replace(';', '\n')), null);
@@ -73,7 +66,6 @@ public record KeyRing(List<Key> keys, Path file) {
                 throw new Problem(500, "invalid_secrets_key", ENV + ": " + e.getMessage());
             }
         }
-        Path file = fileFor(database);
         if (Files.exists(file)) return read(file);
         if (!mayCreate) {
             throw new Problem(500, "secrets_key_missing", "the database " + database + " was sealed with secrets keys from "

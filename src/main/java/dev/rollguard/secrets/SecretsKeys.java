@@ -3,6 +3,7 @@ package dev.rollguard.secrets;
 import dev.rollguard.Problem;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 
@@ -17,9 +18,9 @@ public final class SecretsKeys {
 
     private SecretsKeys() {}
 
-    public static AesGcmSealer open(String database, String fromEnvironment, SecretsStore store, Clock clock) {
+    public static AesGcmSealer open(String database, Path file, String fromEnvironment, SecretsStore store, Clock clock) {
         List<SecretsStore.RecordedKey> recorded = store.keys();
-        KeyRing ring = KeyRing.load(database, fromEnvironment, recorded.isEmpty());
+        KeyRing ring = KeyRing.load(database, file, fromEnvironment, recorded.isEmpty());
         AesGcmSealer sealer = new AesGcmSealer(ring);
         for (SecretsStore.RecordedKey k : recorded) {
             if (k.retiredAt() != null && ring.find(k.id()).isEmpty()) continue;

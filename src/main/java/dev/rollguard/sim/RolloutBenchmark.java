@@ -149,8 +149,9 @@ public final class RolloutBenchmark {
         List<Rollguard> servers = new ArrayList<>();
         try {
             for (int i = 0; i < (postgres == null ? 1 : replicas); i++) {
+                // the replicas share one key directory, the bench's own (never ./data of wherever it was started)
                 servers.add(Rollguard.start(new Rollguard.Settings(db, "127.0.0.1", 0, Limits.DEFAULT, 64L << 20, Duration.ofMillis(100), null)
-                        .withBootstrapToken("rg_bench-admin-token-000000000000000")));
+                        .withBootstrapToken("rg_bench-admin-token-000000000000000").withKeyDir(dir.resolve("keys"))));
             }
             Rollguard server = servers.get(0);
             Client c = new Client(server.url(), "rg_bench-admin-token-000000000000000");

@@ -4,6 +4,8 @@ import dev.rollguard.config.ConfigPaths;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.FileMeta;
 import dev.rollguard.config.FindingSeverity;
+import dev.rollguard.config.Secrets;
+import dev.rollguard.config.TreeEntry;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,9 +64,12 @@ public final class ExposedSecretValidator implements Validator {
     public List<Finding> validate(ValidationInput input) {
         ConfigTree tree = input.tree();
         List<Finding> out = new ArrayList<>();
-        tree.files().forEach((path, text) -> {
-            if (!worldReadable(tree, path)) return;
-            String what = PRIVATE_KEY.matcher(text).find() ? "a private key"
+        tree.entries().forEach((path, entry) -> {
+            if (!(entry instanceof TreeEntry.File) || !worldReadable(tree, path)) return;
+            String text = tree.content(path);
+            String what = text != null && PRIVATE_KEY.matcher(text).find() ? "a private key"
+                    : Secrets.isKeyFile(path) ? "a key (by its name)"
+                    : text == null ? null
                     : !TEMPLATE.matcher(path.toLowerCase(Locale.ROOT)).find() && holdsSecret(path, text) ? "a secret" : null;
             if (what == null) return;
             FileMeta m = tree.meta(path);

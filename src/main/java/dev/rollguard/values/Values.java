@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.config.ConfigTree;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -128,8 +130,21 @@ public record Values(Map<String, Object> defaults, Map<String, Map<String, Objec
         return out;
     }
 
+    private static boolean suffixed(String path) {
+        return path.endsWith(SUFFIX) && path.length() > SUFFIX.length() && !path.endsWith("/" + SUFFIX);
+    }
+
+    /**
+     * The name a file of a tree is delivered under: a {@link #SUFFIX} template's without its suffix when the tree has
+     * values (only then is it rendered), every other file's its own. For rules written against what lands on the host.
+     */
+    public static UnaryOperator<String> deliveredNames(ConfigTree tree) {
+        if (tree.entry(PATH) == null) return UnaryOperator.identity();
+        return path -> suffixed(path) ? path.substring(0, path.length() - SUFFIX.length()) : path;
+    }
+
     public boolean isTemplate(String path) {
-        if (path.endsWith(SUFFIX) && path.length() > SUFFIX.length() && !path.endsWith("/" + SUFFIX)) return true;
+        if (suffixed(path)) return true;
         for (String glob : templates) {
             PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
             if (m.matches(Path.of(path))) return true;

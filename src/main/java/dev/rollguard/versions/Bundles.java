@@ -66,7 +66,7 @@ public final class Bundles {
         List<WireEntry> entries = new ArrayList<>();
         tree.entries().forEach((path, e) -> {
             if (e instanceof TreeEntry.File f) {
-                String masked = f.binary() ? null : Base64.getEncoder().encodeToString(secrets.mask(tree.content(path))
+                String masked = f.binary() ? null : Base64.getEncoder().encodeToString(secrets.maskFile(path, tree.content(path))
                         .getBytes(StandardCharsets.UTF_8));
                 entries.add(TreeWire.entry(path, f, tree.meta(path)).withBase64(masked));
             } else {

@@ -125,7 +125,8 @@ public final class ConfigService {
 
     public ValidationReport validate(String service, TreeWire.Upload upload, Integer parent) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = Ownership.apply(spec.ownership(), upload.tree(limits));
+        ConfigTree uploaded = upload.tree(limits);
+        ConfigTree tree = Ownership.apply(spec.ownership(), uploaded, Values.deliveredNames(uploaded));
         // as a push would: against the latest version unless told otherwise, so syntax errors are placed at the change
         Integer base = parent != null ? parent : store.latestVersion(service).orElse(null);
         return validateRenderings(service, spec, tree, parentTree(service, base));
@@ -157,7 +158,7 @@ public final class ConfigService {
     private PushResult push(String service, ConfigTree pushed, String author, String message, Integer parent, String breakGlass,
                             GitCommit git, String source) {
         ServiceSpec spec = service(service);
-        ConfigTree tree = Ownership.apply(spec.ownership(), pushed);
+        ConfigTree tree = Ownership.apply(spec.ownership(), pushed, Values.deliveredNames(pushed));
         if (author == null || author.isBlank()) throw Problem.badRequest("missing_author", "a version needs an author");
         if (message == null || message.isBlank()) throw Problem.badRequest("missing_message", "a version needs a message (-m)");
         if (author.length() > 200) throw Problem.badRequest("invalid_author", "author longer than 200 characters");
@@ -180,7 +181,7 @@ public final class ConfigService {
         Secrets secrets = spec.secrets();
         Set<String> sealed = new HashSet<>();
         tree.entries().forEach((path, e) -> {
-            if (e instanceof TreeEntry.File f && secrets.holds(f.bytes())) sealed.add(f.hash());
+            if (e instanceof TreeEntry.File f && (Secrets.isKeyFile(path) || secrets.holds(f.bytes()))) sealed.add(f.hash());
         });
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
                 report.releasable() ? null : breakGlass, git, sealed, log == null ? null : (h, created) -> log.append(h, author, source,
@@ -307,7 +308,7 @@ public final class ConfigService {
     public List<TreeDiff.FileDiff> diff(String service, int from, int to) {
         ConfigTree a = tree(service, from);
         ConfigTree b = tree(service, to);
-        return TreeDiff.between(a, b, "v" + from, "v" + to, service(service).secrets()::mask);
+        return TreeDiff.between(a, b, "v" + from, "v" + to, service(service).secrets()::maskFile);
     }
 
     /**
@@ -328,7 +329,7 @@ public final class ConfigService {
             Set<String> outputs = new TreeSet<>();
             for (ConfigTree t : List.of(ra, rb)) t.paths().forEach(outputs::add);
             outputs.removeIf(p -> !isRendered(a, p) && !isRendered(b, p));
-            out.put(env, TreeDiff.between(ra, rb, "v" + from + " (" + env + ")", "v" + to + " (" + env + ")", service(service).secrets()::mask)
+            out.put(env, TreeDiff.between(ra, rb, "v" + from + " (" + env + ")", "v" + to + " (" + env + ")", service(service).secrets()::maskFile)
                     .stream().filter(d -> outputs.contains(d.path())).toList());
         }
         return out;

@@ -118,13 +118,13 @@ public final class ConfigRoutes {
                 if ("true".equals(ctx.queryParam("download"))) {
                     String service = ctx.pathParam("service");
                     boolean raw = Access.isAgent(ctx) || Access.can(ctx, Permission.ADMIN, service);
-                    ctx.contentType("application/octet-stream").result(raw ? f.bytes() : config.service(service).secrets().maskBytes(f.bytes()));
+                    ctx.contentType("application/octet-stream").result(raw ? f.bytes() : config.service(service).secrets().maskFileBytes(path, f.bytes()));
                 }
                 else ctx.contentType("text/plain; charset=utf-8").result(TreeDiff.describeBinary(f) + "\n");
             } else {
                 // people see secrets masked; the real content is for agents (the bundle) and admins who ask for it
                 boolean raw = Params.flag(ctx, "unmasked") && Access.can(ctx, Permission.ADMIN, ctx.pathParam("service"));
-                String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().mask(tree.content(path));
+                String content = raw ? tree.content(path) : config.service(ctx.pathParam("service")).secrets().maskFile(path, tree.content(path));
                 ctx.contentType("text/plain; charset=utf-8").result(content);
             }
         });

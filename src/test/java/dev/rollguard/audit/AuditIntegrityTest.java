@@ -122,7 +122,7 @@ class AuditIntegrityTest {
         // as a log written before keys: plain SHA-256 links; the operator gives a key (ROLLGUARD_AUDIT_KEY) once
         try (Database db = Database.sqlite(dir.resolve("rollguard.db"))) {
             rewriteChain(db, 1);
-            AuditKey given = AuditKey.load(dir.resolve("rollguard.db").toString(), "k".repeat(40), new AuditStore(db.jdbi()).count());
+            AuditKey given = AuditKey.load(dir.resolve("rollguard.db").toString(), dir.resolve("rollguard.db.audit-key"), "k".repeat(40), new AuditStore(db.jdbi()).count());
             AuditLog log = new AuditLog(new AuditStore(db.jdbi()), Clock.systemUTC(), given.bytes());
             log.sealUnkeyedPast(given);
             AuditLog.Verification sealed = log.verify();

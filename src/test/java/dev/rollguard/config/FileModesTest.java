@@ -8,6 +8,7 @@ import dev.rollguard.protocol.WireEntry;
 import dev.rollguard.validate.ExposedSecretValidator;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.ValidationInput;
+import dev.rollguard.values.Values;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -108,11 +110,34 @@ class FileModesTest {
         assertThat(t.meta("ssl/private")).isEqualTo(new FileMeta(0710, "root", "ssl-cert"));
         assertThat(t.meta("ssl/certs/site.pem")).isEqualTo(new FileMeta(null, "root", "root"));
         // Java's glob: "**" crosses directories, "*" does not, so "*" alone matches only names at the top
+        // (and the key, pushed with the default 0644, gets its own default: private)
         assertThat(Ownership.apply(List.of(new Ownership("*", "www-data", null, null, null)), pushed).meta().keySet())
-                .containsExactlyInAnyOrder("site.conf", "ssl");
+                .containsExactlyInAnyOrder("site.conf", "ssl", "ssl/private/site.key");
         assertThatThrownBy(() -> new Ownership("x", null, null, null, null)).hasMessageContaining("sets nothing");
         assertThatThrownBy(() -> new Ownership("a/{b", "root", null, null, null)).hasMessageContaining("not a glob");
         assertThatThrownBy(() -> new Ownership("a", "root", null, "999", null)).hasMessageContaining("octal");
+    }
+
+    @Test
+    void aRuleForTheDeliveredNameHoldsForTheTemplateRenderedToIt() {
+        List<Ownership> rules = List.of(new Ownership("wp-config.php", null, "www-data", "0640", null),
+                new Ownership("sites/*.conf", "root", null, null, null));
+        Map<String, String> files = Map.of("wp-config.php.tmpl", "<?php define('DB_HOST', '{{db_host}}');\n",
+                "sites/a.conf.tmpl", "ServerName {{rollguard.host}}\n", "notes.tmpl", "x\n");
+        ConfigTree withValues = ConfigTree.of(with(files, Values.PATH, "defaults: {db_host: db}\n"));
+        ConfigTree t = Ownership.apply(rules, withValues, Values.deliveredNames(withValues));
+        assertThat(t.meta("wp-config.php.tmpl")).isEqualTo(new FileMeta(0640, null, "www-data"));
+        assertThat(t.meta("sites/a.conf.tmpl")).isEqualTo(new FileMeta(null, "root", null));
+        assertThat(t.meta("notes.tmpl")).isIn(null, FileMeta.NONE);
+        // without a values file nothing is rendered: a .tmpl file is delivered as it is named, and matched so
+        ConfigTree plain = ConfigTree.of(files);
+        assertThat(Ownership.apply(rules, plain, Values.deliveredNames(plain)).meta("wp-config.php.tmpl")).isIn(null, FileMeta.NONE);
+    }
+
+    private static Map<String, String> with(Map<String, String> files, String path, String text) {
+        Map<String, String> out = new java.util.HashMap<>(files);
+        out.put(path, text);
+        return out;
     }
 
     @Test
@@ -147,6 +172,31 @@ class FileModesTest {
                 "app.ini", new FileMeta(0755, null, null), "private", new FileMeta(0750, null, null)));
         // 0755 lets others read; a directory without 'x' for others shuts out everything below it
         assertThat(warnings(closed)).containsExactly("app.ini");
+    }
+
+    @Test
+    void aKeyByItsNameIsPrivateByDefaultAndWarnedAboutWhenPushedReadable() {
+        Map<String, TreeEntry> entries = new java.util.LinkedHashMap<>();
+        entries.put("ssl/site.p12", TreeEntry.file(new byte[]{0, 1, 2, (byte) 0xff}));
+        entries.put("ssh/id_ed25519", TreeEntry.text("opaque\n"));
+        entries.put("ssl/site.crt", TreeEntry.text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"));
+        ConfigTree pushed = ConfigTree.ofEntries(entries, Limits.DEFAULT).withMeta(Map.of("ssh/id_ed25519", new FileMeta(null, "deploy", null)));
+        ConfigTree stored = Ownership.apply(List.of(), pushed, Values.deliveredNames(pushed));
+        assertThat(stored.meta("ssl/site.p12")).isEqualTo(new FileMeta(0600, null, null));
+        assertThat(stored.meta("ssh/id_ed25519")).isEqualTo(new FileMeta(0600, "deploy", null));
+        assertThat(stored.meta("ssl/site.crt")).isIn(null, FileMeta.NONE);
+        assertThat(warnings(stored)).isEmpty();
+        // 0644 is every file's default (from disk it is not even recorded), so a key pushed so is private too; another
+        // mode pushed wins, and a readable key is a warning; a rule's mode wins over both
+        ConfigTree defaulted = Ownership.apply(List.of(), pushed.withMeta(Map.of("ssl/site.p12", new FileMeta(0644, null, null))),
+                UnaryOperator.identity());
+        assertThat(defaulted.meta("ssl/site.p12").mode()).isEqualTo(0600);
+        ConfigTree readable = Ownership.apply(List.of(), pushed.withMeta(Map.of("ssl/site.p12", new FileMeta(0664, null, null))),
+                UnaryOperator.identity());
+        assertThat(readable.meta("ssl/site.p12").mode()).isEqualTo(0664);
+        assertThat(findings(readable)).extracting(Finding::message)
+                .contains("ssl/site.p12 holds a key (by its name) and every user of the host can read it (mode 0664)");
+        assertThat(Ownership.apply(List.of(new Ownership("ssl/*", null, null, "0640", null)), pushed).meta("ssl/site.p12").mode()).isEqualTo(0640);
     }
 
     private static List<Finding> findings(ConfigTree t) {

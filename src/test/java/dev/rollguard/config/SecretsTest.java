@@ -22,6 +22,24 @@ class SecretsTest {
             """;
 
     @Test
+    void aKeyByItsNameIsShownToNobodyWhateverItHolds() {
+        Secrets s = Secrets.of(null);
+        assertThat(Secrets.isKeyFile("ssl/private/site.key")).isTrue();
+        assertThat(Secrets.isKeyFile("keystore.P12")).isTrue();
+        assertThat(Secrets.isKeyFile("home/deploy/.ssh/id_ed25519")).isTrue();
+        assertThat(Secrets.isKeyFile("home/deploy/.ssh/id_ed25519.pub")).isFalse();
+        assertThat(Secrets.isKeyFile("ssl/certs/site.pem")).as("certificates are public: their changes are shown").isFalse();
+        assertThat(Secrets.isKeyFile("keys/README")).isFalse();
+        assertThat(s.maskFile("tls/ticket.key", "0a1b2c3d\n4e5f\n")).isEqualTo("********\n********\n");
+        assertThat(s.maskFile("app.ini", "name = x\npassword = y\n")).isEqualTo("name = x\npassword = ********\n");
+        assertThat(s.maskFileBytes("site.p12", new byte[]{0, 1, 2})).isEqualTo("********".getBytes(StandardCharsets.US_ASCII));
+        ConfigTree v1 = ConfigTree.of(Map.of("tls/ticket.key", "0a1b2c3d\n"));
+        ConfigTree v2 = ConfigTree.of(Map.of("tls/ticket.key", "9f8e7d6c\n"));
+        TreeDiff.FileDiff d = TreeDiff.between(v1, v2, "v1", "v2", s::maskFile).get(0);
+        assertThat(d.unified()).contains("-********", "+********").doesNotContain("0a1b2c3d", "9f8e7d6c");
+    }
+
+    @Test
     void aPemPrivateKeysBodyIsMaskedLineByLine() {
         String masked = BUILT_IN.mask(PEM);
         assertThat(masked).doesNotContain("MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun").doesNotContain("LxoS2tFc")

@@ -1,6 +1,7 @@
 package dev.rollguard.secrets;
 
 import dev.rollguard.Problem;
+import dev.rollguard.storage.KeyFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,9 +19,11 @@ class AesGcmSealerTest {
 
     private String db() { return dir.resolve("rg.db").toString(); }
 
+    private Path ring() { return KeyFiles.of(db(), null).secrets(); }
+
     @Test
     void sealsToAnEnvelopeThatHidesThePlaintextAndOpensBack() {
-        Sealer sealer = new AesGcmSealer(KeyRing.load(db(), null, true));
+        Sealer sealer = new AesGcmSealer(KeyRing.load(db(), ring(), null, true));
         byte[] secret = "define('DB_PASSWORD', 'MARKER-s3cr3t');".getBytes(StandardCharsets.UTF_8);
         String envelope = sealer.seal(secret);
         assertThat(Sealer.isSealed(envelope)).isTrue();
@@ -33,17 +36,17 @@ class AesGcmSealerTest {
 
     @Test
     void theKeyFileIsPrivateAndReadBackOnTheNextStart() throws Exception {
-        KeyRing first = KeyRing.load(db(), null, true);
+        KeyRing first = KeyRing.load(db(), ring(), null, true);
         Path file = dir.resolve("rg.db.secrets-key");
         assertThat(first.file()).isEqualTo(file);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         String envelope = new AesGcmSealer(first).seal(new byte[]{1, 2, 3});
-        assertThat(new AesGcmSealer(KeyRing.load(db(), null, false)).open(envelope)).containsExactly(1, 2, 3);
+        assertThat(new AesGcmSealer(KeyRing.load(db(), ring(), null, false)).open(envelope)).containsExactly(1, 2, 3);
     }
 
     @Test
     void aMissingKeyFileIsRefusedWhenTheDatabaseHoldsSealedData() {
-        assertThatThrownBy(() -> KeyRing.load(db(), null, false))
+        assertThatThrownBy(() -> KeyRing.load(db(), ring(), null, false))
                 .isInstanceOf(Problem.class)
                 .hasMessageContaining("secrets keys from").hasMessageContaining("rg.db.secrets-key").hasMessageContaining("refusing to start");
         assertThat(dir.resolve("rg.db.secrets-key")).doesNotExist();
@@ -51,10 +54,10 @@ class AesGcmSealerTest {
 
     @Test
     void rotationKeepsOldKeysToOpenAndSealsWithTheNewOne() {
-        KeyRing ring = KeyRing.load(db(), null, true);
+        KeyRing ring = KeyRing.load(db(), ring(), null, true);
         String old = new AesGcmSealer(ring).seal("old".getBytes(StandardCharsets.UTF_8));
         KeyRing rotated = ring.rotated();
-        AesGcmSealer sealer = new AesGcmSealer(KeyRing.load(db(), null, false));
+        AesGcmSealer sealer = new AesGcmSealer(KeyRing.load(db(), ring(), null, false));
         assertThat(sealer.ring().ids()).isEqualTo(rotated.ids()).hasSize(2);
         assertThat(sealer.currentKeyId()).isNotEqualTo(ring.current().id());
         assertThat(new String(sealer.open(old), StandardCharsets.UTF_8)).isEqualTo("old");
@@ -63,7 +66,7 @@ class AesGcmSealerTest {
 
     @Test
     void aTamperedOrRelabelledEnvelopeDoesNotOpen() {
-        KeyRing ring = KeyRing.load(db(), null, true).rotated();
+        KeyRing ring = KeyRing.load(db(), ring(), null, true).rotated();
         AesGcmSealer sealer = new AesGcmSealer(ring);
         String envelope = sealer.seal("payload".getBytes(StandardCharsets.UTF_8));
         String body = envelope.substring(envelope.lastIndexOf(':') + 1);
@@ -80,11 +83,11 @@ class AesGcmSealerTest {
     @Test
     void aRingFromTheEnvironmentIsUsedAsIsAndCannotBeRotatedInPlace() {
         String key = Base64.getEncoder().encodeToString(new byte[32]);
-        KeyRing ring = KeyRing.load(db(), "a " + key + "; b " + key, false);
+        KeyRing ring = KeyRing.load(db(), ring(), "a " + key + "; b " + key, false);
         assertThat(ring.ids()).containsExactly("a", "b");
         assertThat(ring.current().id()).isEqualTo("b");
         assertThat(dir.resolve("rg.db.secrets-key")).doesNotExist();
         assertThatThrownBy(ring::rotated).isInstanceOf(Problem.class).hasMessageContaining(KeyRing.ENV);
-        assertThatThrownBy(() -> KeyRing.load(db(), "a c2hvcnQ=", false)).isInstanceOf(Problem.class).hasMessageContaining("32 bytes");
+        assertThatThrownBy(() -> KeyRing.load(db(), ring(), "a c2hvcnQ=", false)).isInstanceOf(Problem.class).hasMessageContaining("32 bytes");
     }
 }

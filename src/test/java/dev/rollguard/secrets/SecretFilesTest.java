@@ -48,7 +48,11 @@ class SecretFilesTest {
 
     /** Every file of the data directory, searched byte for byte (the database, its WAL and shared memory, the keys). */
     static List<Path> holding(Path dir, String marker) throws IOException {
-        byte[] needle = marker.getBytes(StandardCharsets.UTF_8);
+        return holding(dir, marker, StandardCharsets.UTF_8);
+    }
+
+    static List<Path> holding(Path dir, String marker, java.nio.charset.Charset encoding) throws IOException {
+        byte[] needle = marker.getBytes(encoding);
         List<Path> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -127,7 +131,7 @@ class SecretFilesTest {
         assertThat(key).as("no key minted silently").doesNotExist();
 
         // another ring (a key file from another server): refused too, naming the key it lacks
-        KeyRing.load(dir.resolve("other.db").toString(), null, true);
+        KeyRing.load(dir.resolve("other.db").toString(), dir.resolve("other.db.secrets-key"), null, true);
         Files.copy(dir.resolve("other.db.secrets-key"), key);
         assertThatThrownBy(() -> new TestServer(dir, 0)).isInstanceOf(Problem.class).hasMessageContaining("does not hold");
 

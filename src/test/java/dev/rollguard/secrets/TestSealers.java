@@ -7,6 +7,7 @@ public final class TestSealers {
     private TestSealers() {}
 
     public static Sealer fresh() {
-        return new AesGcmSealer(KeyRing.load(TestServer.tempDir().resolve("test.db").toString(), null, true));
+        java.nio.file.Path dir = TestServer.tempDir();
+        return new AesGcmSealer(KeyRing.load(dir.resolve("test.db").toString(), dir.resolve("test.db.secrets-key"), null, true));
     }
 }

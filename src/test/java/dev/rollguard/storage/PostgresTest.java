@@ -52,8 +52,11 @@ class PostgresTest {
 
     @Test
     void theWholeLoopRunsOnPostgres() throws Exception {
-        ts = new TestServer(db.url);
+        ts = new TestServer(db.url, db.keyDir);
         assertThat(ts.get("/api/v1/health").path("database").asText()).isEqualTo("postgresql");
+        // the keys went to the key directory given, not into ./data of the checkout the tests run in
+        assertThat(db.keyDir.resolve("audit.key")).isRegularFile();
+        assertThat(db.keyDir.resolve("secrets.key")).isRegularFile();
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"hosts\": 1, \"bakeSeconds\": 2}, "
                 + "{\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
         fleetDir = TestServer.tempDir();
@@ -94,8 +97,8 @@ class PostgresTest {
     /** Two replicas numbering incidents and action items at the same moment: every request succeeds, no number twice. */
     @Test
     void replicasNumberNewRowsWithoutCollisions() throws Exception {
-        ts = new TestServer(db.url);
-        try (TestServer other = new TestServer(db.url)) {
+        ts = new TestServer(db.url, db.keyDir);
+        try (TestServer other = new TestServer(db.url, db.keyDir)) {
             assertThat(ts.send("PUT", "/api/v1/services/wp", "{}").status()).isEqualTo(200);
             List<TestServer> replicas = List.of(ts, other);
             Set<Integer> incidents = createAtOnce(replicas, i -> "/api/v1/incidents",
@@ -136,7 +139,7 @@ class PostgresTest {
         String restart = System.getenv("ROLLGUARD_TEST_POSTGRES_RESTART");
         if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(restart).as("ROLLGUARD_TEST_POSTGRES_RESTART").isNotBlank();
         else assumeTrue(restart != null && !restart.isBlank(), "no command to restart PostgreSQL (ROLLGUARD_TEST_POSTGRES_RESTART)");
-        ts = new TestServer(db.url);
+        ts = new TestServer(db.url, db.keyDir);
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"heartbeatTimeoutSeconds\": 30, "
                 + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 8}, {\"percent\": 100, \"bakeSeconds\": 1}]}}").status()).isEqualTo(200);
         fleetDir = TestServer.tempDir();

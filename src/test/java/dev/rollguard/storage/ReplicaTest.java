@@ -62,7 +62,8 @@ class ReplicaTest {
     private String startProcessReplica(int port) throws Exception {
         logDir = TestServer.tempDir();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db", dbUrl, "--port", String.valueOf(port)));
+                System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db", dbUrl, "--port", String.valueOf(port),
+                "--key-dir", db.keyDir.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve("replica-a.log").toFile());
         pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", TestServer.ADMIN_TOKEN);
         replicaA = pb.start();
@@ -90,7 +91,7 @@ class ReplicaTest {
                 return rs.getInt(1) == 1;
             }
         });
-        replicaB = new TestServer(dbUrl);
+        replicaB = new TestServer(dbUrl, db.keyDir);
         String holderA = holder("orchestrator");
         assertThat(holderA).isNotEqualTo(replicaB.server.replica());
 

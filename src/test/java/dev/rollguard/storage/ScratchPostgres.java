@@ -1,6 +1,10 @@
 package dev.rollguard.storage;
 
+import dev.rollguard.TestServer;
+import dev.rollguard.config.TreeLoader;
+
 import java.net.URI;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.UUID;
@@ -17,6 +21,8 @@ final class ScratchPostgres implements AutoCloseable {
     final String name;
     /** The scratch database's URL, as {@code rollguard server --db} takes it. */
     final String url;
+    /** Where the servers on it keep their key files (a PostgreSQL database has no directory of its own): deleted with it. */
+    final Path keyDir = TestServer.tempDir();
 
     private ScratchPostgres(String adminUrl) throws Exception {
         this.adminUrl = adminUrl;
@@ -46,6 +52,8 @@ final class ScratchPostgres implements AutoCloseable {
     public void close() throws Exception {
         try (Connection c = connect(adminUrl)) {
             c.createStatement().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } finally {
+            TreeLoader.deleteRecursively(keyDir);
         }
     }
 }

@@ -96,12 +96,18 @@ class ValuesEndToEndTest {
     }
 
     private void releaseAndAwait(String env, int version, Agent... hosts) {
+        releaseAndAwait(ts, env, version, hosts);
+    }
+
+    /** Releases {@code version} of wp to {@code env} and waits for it to complete and for each of {@code hosts} to serve it. */
+    static void releaseAndAwait(TestServer ts, String env, int version, Agent... hosts) {
         JsonNode rollout = ts.release(env, version, null);
         assertThat(ts.awaitTerminal(rollout.path("id").asText()).path("state").asText()).isEqualTo("COMPLETE");
         for (Agent a : hosts) await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(version).equals(a.appliedVersion()));
     }
 
-    private static String live(Agent a, String path) throws Exception {
+    /** A file of the tree the agent serves. */
+    static String live(Agent a, String path) throws Exception {
         return Files.readString(a.releases().current().resolve(path));
     }
 
