@@ -68,6 +68,32 @@ class ExternalValidatorsTest {
     }
 
     @Test
+    void aBraceDeletedIsPlacedAtTheChangedLineWhenTheParentCompiled() {
+        needSandbox();
+        Parts.need("PHP", Processes.which("php").isPresent(), "php is not installed (apt-get install php-cli)");
+        StringBuilder body = new StringBuilder("<?php\n");
+        for (int i = 0; i < 20; i++) body.append("function f").append(i).append("($x) {\n    if ($x) {\n        return ").append(i).append(";\n    }\n    return 0;\n}\n");
+        String before = body.toString();
+        // the '}' closing f4's if, on line 2 + 4 * 6 + 3 = 29: php -l reports the end of the file
+        String[] lines = before.split("\n", -1);
+        assertThat(lines[28]).isEqualTo("    }");
+        lines[28] = "";
+        String after = String.join("\n", lines);
+        ConfigTree parent = ConfigTree.of(files("lib.php", before));
+        try (PhpLintValidator lint = new PhpLintValidator(sandbox, PhpLintCache.inMemory(10))) {
+            try (ValidationInput alone = new ValidationInput(ConfigTree.of(files("lib.php", after)), null, null)) {
+                assertThat(lint.validate(alone)).singleElement().extracting(Finding::line).isEqualTo(lines.length);
+            }
+            try (ValidationInput push = new ValidationInput(ConfigTree.of(files("lib.php", after)), parent, null)) {
+                assertThat(lint.validate(push)).singleElement().satisfies(f -> {
+                    assertThat(f.line()).isEqualTo(29);
+                    assertThat(f.message()).contains("Unclosed", "the parser stopped at line " + lines.length);
+                });
+            }
+        }
+    }
+
+    @Test
     void phpLintCachesByContentAndOnlyLooksAtChangedFiles() throws IOException {
         needSandbox();
         Parts.need("PHP", Processes.which("php").isPresent(), "php is not installed (apt-get install php-cli)");
