@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -184,6 +185,20 @@ class ExternalValidatorsTest {
             assertThat(x.line()).isEqualTo(line);
             assertThat(x.message()).contains("server_nam");
         });
+        // a '}' deleted: nginx stops at the end of nginx.conf; on a push (the parent passed) the edit's line is named
+        List<String> siteLines = new ArrayList<>(site.lines().toList());
+        int brace = siteLines.indexOf("\t}");
+        assertThat(brace).as("a location's closing brace in sites-enabled/default").isPositive();
+        siteLines.set(brace, "");
+        Map<String, String> open = new TreeMap<>(stock);
+        open.put("sites-enabled/default", String.join("\n", siteLines) + "\n");
+        try (ValidationInput push = new ValidationInput(ConfigTree.of(open), ConfigTree.of(stock), null)) {
+            assertThat(nginx.validate(push)).singleElement().satisfies(x -> {
+                assertThat(x.path()).isEqualTo("sites-enabled/default");
+                assertThat(x.line()).isEqualTo(brace + 1);
+                assertThat(x.message()).contains("the parser stopped at line");
+            });
+        }
     }
 
     @Test
