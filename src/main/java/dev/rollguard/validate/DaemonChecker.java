@@ -89,7 +89,39 @@ record DaemonChecker(String name, String debianPackage, String program, List<Str
                     List.of("{program}", "-tt", "-f", "{main}"), List.of("/run/lighttpd", "/var/log/lighttpd", "/var/cache/lighttpd"),
                     List.of("/etc/mime.types"),
                     List.of(Pattern.compile("(?m)source: (?<file>/[^\\s]+) line: (?<line>\\d+) pos: \\d+ (?<msg>[^\\n]+)")),
-                    Pattern.compile("(?m)(?<msg>WARNING: unknown config-key: (?<key>[A-Za-z0-9_.-]+)[^\\n]*)")));
+                    Pattern.compile("(?m)(?<msg>WARNING: unknown config-key: (?<key>[A-Za-z0-9_.-]+)[^\\n]*)")),
+            // postconf reads main.cf (-n: a misspelled parameter is "unused") and master.cf (-M) of the directory -c names;
+            // `postfix check` would also check the host's queue directories and owners, which the sandbox does not have
+            new DaemonChecker("postfix", "postfix", "postconf", List.of("main.cf"),
+                    Pattern.compile("(?m)^[ \\t]*(myhostname|mydestination|smtpd_banner|relayhost|inet_interfaces|alias_maps|mynetworks|compatibility_level|smtpd_tls_cert_file)[ \\t]*="),
+                    "/etc/postfix", List.of("/bin/sh", "-c", "\"$0\" -c \"$1\" -n >/dev/null && exec \"$0\" -c \"$1\" -M >/dev/null", "{program}", "{dir}"),
+                    List.of("/var/spool/postfix", "/var/lib/postfix"), List.of(),
+                    List.of(Pattern.compile("(?m)(?<file>/[^,:\\s]+), line (?<line>\\d+): (?<msg>[^\\n]+)")),
+                    Pattern.compile("(?m)(?<msg>unused parameter: (?<key>[A-Za-z0-9_]+)=[^\\n]*)")),
+            // every unit of the main unit's directory; --man=no: Documentation= names man pages the sandbox need not have
+            new DaemonChecker("systemd", "systemd", "systemd-analyze", List.of("*.service", "*.socket", "*.timer", "*.path", "*.mount"),
+                    Pattern.compile("(?m)^\\[(Service|Socket|Timer|Path|Mount)]"), "/etc/systemd/system",
+                    List.of("/bin/sh", "-c", "d=\"$1\"; set --; for f in \"$d\"/*.service \"$d\"/*.socket \"$d\"/*.timer \"$d\"/*.path \"$d\"/*.mount; do "
+                            + "[ -f \"$f\" ] && set -- \"$@\" \"$f\"; done; exec systemd-analyze verify --man=no \"$@\"", "{program}", "{dir}"),
+                    List.of(), List.of(), List.of(COLON), null),
+            new DaemonChecker("php-fpm", "php8.2-fpm", "php-fpm8.2", List.of("php-fpm.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(\\[global]|include[ \\t]*=|pid[ \\t]*=|error_log[ \\t]*=)"), "/etc/php/8.2/fpm",
+                    List.of("{program}", "-t", "-y", "{main}"), List.of("/run/php"), List.of(),
+                    List.of(Pattern.compile("(?m)\\[(?<file>/[^:\\]]+):(?<line>\\d+)] (?<msg>[^\\n]+)")), null),
+            // -d parses every jail, filter and action; -t would also want each jail's log file, which is on the host
+            new DaemonChecker("fail2ban", "fail2ban", "fail2ban-client", List.of("jail.conf"),
+                    Pattern.compile("(?m)^[ \\t]*(bantime|banaction|findtime|maxretry)[ \\t]*="), "/etc/fail2ban",
+                    List.of("/bin/sh", "-c", "exec \"$0\" -c \"$1\" -d >/dev/null", "{program}", "{dir}"), List.of("/run/fail2ban"), List.of(),
+                    List.of(Pattern.compile("(?m)Failed during configuration: (?<msg>[^\\n]+)\\nfile: '(?<file>/[^']+)', line: (?<line>\\d+)"),
+                            Pattern.compile("(?m)While reading from '(?<file>/[^']+)' \\[line\\s*(?<line>\\d+)]: (?<msg>[^\\n]+)")),
+                    Pattern.compile("(?m)(?<msg>Unable to read (?:the )?(?:filter|action) '(?<key>[^'\\[]+)'[^\\n]*)")),
+            // MariaDB has no --validate-config (MySQL's): --help --verbose reads every option file and refuses an unknown
+            // variable the way the server's start would, without a data directory
+            new DaemonChecker("mariadb", "mariadb-server-core", "mariadbd", List.of("mariadb.cnf", "my.cnf"),
+                    Pattern.compile("(?m)^[ \\t]*(!includedir|!include|\\[(mysqld|server|mariadb|client-server|mysqld_safe)])"), "/etc/mysql",
+                    List.of("/bin/sh", "-c", "exec \"$0\" --defaults-file=\"$1\" --help --verbose >/dev/null", "{program}", "{main}"),
+                    List.of("/var/lib/mysql", "/run/mysqld"), List.of(), List.of(),
+                    Pattern.compile("(?m)(?<msg>unknown (?:variable|option) '-{0,2}(?<key>[A-Za-z0-9_-]+)[^\\n]*)")));
 
     static Optional<DaemonChecker> named(String name) {
         String n = name.toLowerCase(Locale.ROOT);
@@ -102,8 +134,25 @@ record DaemonChecker(String name, String debianPackage, String program, List<Str
 
     String rule() { return "daemon:" + name; }
 
-    /** The command line for a main config at {@code main} in the sandbox. */
+    /** The command line for a main config at {@code main} in the sandbox ({@code {dir}}: its directory). */
     List<String> commandLine(String programPath, String main) {
-        return command.stream().map(a -> a.replace("{program}", programPath).replace("{main}", main)).toList();
+        String dir = main.lastIndexOf('/') > 0 ? main.substring(0, main.lastIndexOf('/')) : "/";
+        return command.stream().map(a -> a.replace("{program}", programPath).replace("{main}", main).replace("{dir}", dir)).toList();
+    }
+
+    /**
+     * Whether a tree path has one of the main config's names. A pattern ({@code *.service}) counts only at the tree's
+     * root or in a directory named like the daemon's own ({@code system}): a unit shipped among an application's
+     * examples is not this host's.
+     */
+    boolean isMain(String path) {
+        String base = References.basename(path);
+        if (mainNames.contains(base)) return true;
+        for (String n : mainNames) {
+            if (!n.startsWith("*") || !base.endsWith(n.substring(1)) || base.length() == n.length() - 1) continue;
+            int slash = path.lastIndexOf('/');
+            if (slash < 0 || References.basename(path.substring(0, slash)).equals(References.basename(conventional))) return true;
+        }
+        return false;
     }
 }

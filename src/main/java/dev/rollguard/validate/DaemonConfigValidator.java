@@ -35,6 +35,8 @@ public final class DaemonConfigValidator implements Validator {
     public static final String RULE = "daemon";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern UNKNOWN_ACCOUNT = Pattern.compile("(?i)unknown (user|group)|cannot find (user|group) id|no such (user|group)");
+    /** A program a unit starts that this machine lacks (systemd-analyze verify): the host the unit is for may have it. */
+    private static final Pattern MISSING_PROGRAM = Pattern.compile("is not executable: No such file or directory");
 
     private final Sandbox sandbox;
     private final Function<String, Optional<Path>> programs;
@@ -95,7 +97,7 @@ public final class DaemonConfigValidator implements Validator {
     /** The file with one of the checker's main names, whatever it holds, at the tree's root or in the daemon's own directory. */
     private static String named(ConfigTree tree, DaemonChecker c) {
         String own = References.basename(c.conventional());
-        return tree.textPaths().stream().filter(p -> c.mainNames().contains(References.basename(p)))
+        return tree.textPaths().stream().filter(c::isMain)
                 .filter(p -> !p.contains("/") || References.basename(p.substring(0, p.lastIndexOf('/'))).equals(own))
                 .min((a, b) -> Integer.compare(depth(a), depth(b))).orElse(null);
     }
@@ -107,7 +109,7 @@ public final class DaemonConfigValidator implements Validator {
     static String mainOf(ConfigTree tree, ConfigTree parent, DaemonChecker c) {
         String best = null;
         for (String p : tree.textPaths()) {
-            if (!c.mainNames().contains(References.basename(p))) continue;
+            if (!c.isMain(p)) continue;
             // the edit may have taken the marker away (a misspelled "vcl 4.1;"): the parent's file still says what it is
             String before = parent == null ? null : parent.content(p);
             if (!c.marker().matcher(tree.content(p)).find() && (before == null || !c.marker().matcher(before).find())) continue;
@@ -273,6 +275,9 @@ public final class DaemonConfigValidator implements Validator {
                     // the sandbox knows Debian's system users and the daemons' own, not the host's: a name it lacks may exist there
                     out.add(Finding.of(c.rule(), FindingSeverity.WARNING, rel, line, 0, c.program() + ": " + msg
                             + " (the sandbox knows only Debian's system users and the daemons' own; check the host has it)", null, null));
+                } else if (MISSING_PROGRAM.matcher(msg).find()) {
+                    out.add(Finding.of(c.rule(), FindingSeverity.WARNING, rel, line, 0, c.program() + ": " + msg
+                            + " (not installed where Rollguard runs; check the host has it)", null, null));
                 } else {
                     out.add(Finding.error(c.rule(), rel, line, 0, c.program() + ": " + msg));
                 }
@@ -288,6 +293,12 @@ public final class DaemonConfigValidator implements Validator {
         }
         if (!out.isEmpty() || exitCode == 0) return out;
         String text = output.strip().replace(prefix, "");
+        // a failure only for programs this machine lacks (a unit's ExecStart of a daemon not installed here) is the host's to judge
+        List<String> missing = text.lines().filter(l -> MISSING_PROGRAM.matcher(l).find()).toList();
+        if (!missing.isEmpty() && text.lines().allMatch(l -> l.isBlank() || MISSING_PROGRAM.matcher(l).find())) {
+            return missing.stream().map(l -> Finding.of(c.rule(), FindingSeverity.WARNING, main, 0, 0, c.program() + ": " + l.strip()
+                    + " (not installed where Rollguard runs; check the host has it)", null, null)).toList();
+        }
         return List.of(Finding.error(c.rule(), main, 0, 0, c.program() + " exited with " + exitCode + ": "
                 + (text.isEmpty() ? "no message" : Text.firstLines(text, 3))));
     }
@@ -305,16 +316,22 @@ public final class DaemonConfigValidator implements Validator {
 
     private record Place(String path, int line) {}
 
-    /** Where a key first appears in the main config's directory (as the start of a line), else the main config itself. */
+    /**
+     * Where a key first appears in the main config's directory (as the start of a line), else where it is first a
+     * setting's whole value (fail2ban's {@code filter = shd}), else the main config itself.
+     */
     private static Place firstUse(ConfigTree tree, String main, String key) {
         int slash = main.lastIndexOf('/');
         String dir = slash < 0 ? "" : main.substring(0, slash + 1);
-        Pattern use = Pattern.compile("(?m)^[ \\t]*" + Pattern.quote(key) + "[ \\t]*[+:]?=");
-        for (String p : tree.textPaths()) {
-            if (!p.startsWith(dir)) continue;
-            String content = tree.content(p);
-            Matcher m = use.matcher(content);
-            if (m.find()) return new Place(p, Text.lineOf(Text.lineStarts(content), m.start()));
+        String k = Pattern.quote(key);
+        for (Pattern use : List.of(Pattern.compile("(?m)^[ \\t]*" + k + "[ \\t]*[+:]?="),
+                Pattern.compile("(?m)^[ \\t]*[A-Za-z0-9_.-]+[ \\t]*[:=][ \\t]*" + k + "(?![A-Za-z0-9_.-])"))) {
+            for (String p : tree.textPaths()) {
+                if (!p.startsWith(dir)) continue;
+                String content = tree.content(p);
+                Matcher m = use.matcher(content);
+                if (m.find()) return new Place(p, Text.lineOf(Text.lineStarts(content), m.start()));
+            }
         }
         return new Place(main, 0);
     }

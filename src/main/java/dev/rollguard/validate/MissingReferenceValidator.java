@@ -58,7 +58,8 @@ public final class MissingReferenceValidator implements Validator {
             if (i.candidates() != null) i.candidates().stream().filter(c -> c.startsWith("/")).forEach(absolute::add);
         }
         References refs = References.of(input.index(), input.settings(), absolute);
-        List<Finding> out = new ArrayList<>(includes.parallelStream().map(i -> check(refs, i, input)).filter(f -> f != null).toList());
+        List<String> includePath = includes.isEmpty() ? List.of() : PhpIncludePath.directories(code, tree, constants, refs);
+        List<Finding> out = new ArrayList<>(includes.parallelStream().map(i -> check(refs, i, includePath, input)).filter(f -> f != null).toList());
         out.addAll(new ConfigReferences(refs, input).findings());
         return out;
     }
@@ -126,7 +127,7 @@ public final class MissingReferenceValidator implements Validator {
         return List.copyOf(out);
     }
 
-    private static Finding check(References refs, Include inc, ValidationInput input) {
+    private static Finding check(References refs, Include inc, List<String> includePath, ValidationInput input) {
         if (inc.candidates() == null) return checkTail(refs, inc, input);
         // a constant may have several definitions (ABSPATH: __DIR__ in wp-load.php, a host path in a distribution's
         // wp-config.php): any candidate found is fine; none found and one provably missing from the tree is a
@@ -138,8 +139,7 @@ public final class MissingReferenceValidator implements Validator {
             if (r.kind() == Kind.FOUND) return null;
             if (r.kind() == Kind.UNKNOWN && !candidate.startsWith("/") && !candidate.startsWith(PhpExpressions.ROOT)
                     && !candidate.contains("://") && near == null) {
-                near = refs.nearByTail(candidate);
-                if (near == null && candidate.indexOf('/') < 0) near = refs.nearestPath(ConfigPaths.parent(inc.path()) + "/" + candidate);
+                near = nearMiss(refs, inc.path(), candidate, includePath);
                 if (near != null) best = new Resolution(Kind.MISSING, candidate, candidate, false);
             }
             if (r.kind() == Kind.MISSING && best == null) best = r;
@@ -154,6 +154,47 @@ public final class MissingReferenceValidator implements Validator {
         String what = inc.keyword() + " of '" + best.display() + "'";
         if (!inc.expr().startsWith("'") && !inc.expr().startsWith("\"")) what += " (" + inc.expr().replaceAll("\\s+", " ") + ")";
         return finding(inc, input, what + ": no such file", best.treePath(), near);
+    }
+
+    /**
+     * The file a relative include found nowhere in the tree was probably meant to name, or null. {@code ./} and
+     * {@code ../} are relative to the working directory only (PHP skips the include_path for them): the entry
+     * script's directory, often the including file's own, else anywhere the rest of the path fits. Other relative
+     * paths are looked up on the include_path: its directories in the tree, the including file's directory, and for
+     * a bare name, any directory holding exactly one file a typo away ({@code Setp.php} beside {@code
+     * includes/Setup.php}).
+     */
+    private static String nearMiss(References refs, String from, String value, List<String> includePath) {
+        String dir = ConfigPaths.parent(from);
+        String climbed = withoutLeadingDots(value);
+        if (climbed != null) {
+            String local = normalizeLenient(join(dir, value));
+            String near = local == null || local.isEmpty() ? null : refs.nearestPath(local);
+            return near != null ? near : refs.nearByTail(climbed);
+        }
+        String near = refs.nearByTail(value);
+        if (near != null) return near;
+        Set<String> hits = new LinkedHashSet<>();
+        for (String d : includePath) {
+            String n = refs.nearestPath(join(d, value));
+            if (n != null) hits.add(n);
+        }
+        if (!hits.isEmpty()) return hits.size() == 1 ? hits.iterator().next() : null;
+        if (value.indexOf('/') >= 0) return null;
+        near = refs.nearestPath(join(dir, value));
+        return near != null ? near : refs.nearByName(value);
+    }
+
+    /** The rest of a {@code ./} or {@code ../} path once its leading dot segments are dropped; null for other paths. */
+    static String withoutLeadingDots(String value) {
+        if (!value.startsWith("./") && !value.startsWith("../")) return null;
+        String rest = value;
+        while (rest.startsWith("./") || rest.startsWith("../")) rest = rest.substring(rest.indexOf('/') + 1).replaceFirst("^/+", "");
+        return normalizeLenient(rest);
+    }
+
+    private static String join(String dir, String rest) {
+        return dir.isEmpty() ? rest : dir + "/" + rest;
     }
 
     /**
@@ -228,7 +269,9 @@ public final class MissingReferenceValidator implements Validator {
         if (fromRoot.kind() == Kind.FOUND) return fromRoot;
         Resolution fromDir = refs.inTree(ConfigPaths.parent(from) + "/" + value);
         if (fromDir.kind() == Kind.FOUND) return fromDir;
-        if (refs.existsWithTail(value)) return new Resolution(Kind.FOUND, null, value, false);
+        // './' and '../' follow the working directory: the entry script's, which may be any directory of the tree
+        String climbed = withoutLeadingDots(value);
+        if (refs.existsWithTail(climbed != null ? climbed : value)) return new Resolution(Kind.FOUND, null, value, false);
         return Resolution.unknown();
     }
 

@@ -1,6 +1,7 @@
 package dev.rollguard.validate;
 
 import dev.rollguard.Processes;
+import dev.rollguard.config.ConfigTree;
 import dev.rollguard.sandbox.Job;
 import dev.rollguard.sandbox.Sandbox;
 
@@ -51,10 +52,25 @@ public final class NginxConfigValidator implements Validator {
             input.notice("nginx-configtest skipped (sandbox-unavailable): " + sandbox.unavailableReason());
             return List.of();
         }
+        List<Finding> found = test(input, input.tree(), main);
+        if (found.isEmpty() || input.parent() == null || !input.parent().contains(main)) return found;
+        // a push: where the parent passed, the edit broke it, and a brace left open shows at the file's end; each error in
+        // a changed file goes to that file's first changed line, where nginx stopped kept in the message
+        try (ValidationInput before = new ValidationInput(input.parent(), null, input.settings())) {
+            if (!test(before, input.parent(), main).isEmpty()) return found;
+        }
+        return found.stream().map(f -> {
+            String was = f.path() == null ? null : input.parent().content(f.path());
+            String now = f.path() == null ? null : input.tree().content(f.path());
+            return was == null || now == null || was.equals(now) ? f : SyntaxValidator.atChange(f, SyntaxValidator.changedLines(was, now));
+        }).toList();
+    }
+
+    private List<Finding> test(ValidationInput input, ConfigTree tree, String main) {
         String mount = ConfigTest.mountPoint(main, input.settings().deployPath(), "/etc/nginx");
         int slash = main.lastIndexOf('/');
         String prefix = slash < 0 ? mount : mount + "/" + main.substring(0, slash);
-        List<Finding> foreign = ConfigTest.foreignModules(RULE, input.tree(), ConfigTest.NGINX_LOADS, prefix);
+        List<Finding> foreign = ConfigTest.foreignModules(RULE, tree, ConfigTest.NGINX_LOADS, prefix);
         if (!foreign.isEmpty()) return foreign;
         Job job = new Job(List.of(nginx.get().toString(), "-t", "-q", "-e", "stderr", "-p", prefix + "/", "-c", mount + "/" + main),
                 List.of(new Job.ReadOnly(input.materializedFor(sandbox), mount),
@@ -65,7 +81,7 @@ public final class NginxConfigValidator implements Validator {
         Sandbox.Result r = sandbox.run(job);
         if (r.ok() || onlyPrivilegedPorts(r.output())) return List.of();
         if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "nginx -t timed out after 30 s"));
-        return ConfigTest.findings(RULE, "nginx -t", r.output(), mount, input.tree(), main, LOCATED);
+        return ConfigTest.findings(RULE, "nginx -t", r.output(), mount, tree, main, LOCATED);
     }
 
     /**

@@ -67,17 +67,51 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
                     + " PHP files not linted; PHP never runs unsandboxed)");
             return List.of();
         }
-        PhpLintPool workers = pool();
-        cache.useVersion(workers.version());
         Map<String, String> hashOf = new LinkedHashMap<>();
-        Map<String, String> missing = new HashMap<>();
-        Map<String, PhpLintCache.Outcome> outcomes = new HashMap<>();
+        Map<String, String> contents = new HashMap<>();
         for (String file : files) {
             String content = input.tree().content(file);
             String hash = Hashing.sha256(content);
             hashOf.put(file, hash);
-            cache.get(hash).ifPresentOrElse(o -> outcomes.put(hash, o), () -> missing.put(hash, content));
+            contents.put(hash, content);
         }
+        Map<String, PhpLintCache.Outcome> outcomes = lint(contents);
+        // a file that fails now and whose parent version compiled: the edit broke it, so the error is placed at the
+        // first changed line (an unclosed brace is reported where the compiler reached the end of the file)
+        Map<String, String> parentHash = new HashMap<>();
+        Map<String, String> parents = new HashMap<>();
+        hashOf.forEach((file, hash) -> {
+            PhpLintCache.Outcome o = outcomes.get(hash);
+            String before = input.parent() == null || o == null || o.clean() ? null : input.parent().content(file);
+            if (before == null) return;
+            String h = Hashing.sha256(before);
+            parentHash.put(file, h);
+            parents.put(h, before);
+        });
+        Map<String, PhpLintCache.Outcome> parentOutcomes = parents.isEmpty() ? Map.of() : lint(parents);
+        List<Finding> out = new ArrayList<>();
+        hashOf.forEach((file, hash) -> {
+            PhpLintCache.Outcome o = outcomes.get(hash);
+            if (o != null && !o.clean()) {
+                // the driver compiled a scratch copy named by the hash: messages speak of the tree's path
+                Finding f = Finding.error(RULE, file, o.line(), 0, o.message().replace("/scratch/" + hash + ".php", file));
+                PhpLintCache.Outcome before = parentHash.containsKey(file) ? parentOutcomes.get(parentHash.get(file)) : null;
+                if (before != null && before.clean()) {
+                    f = SyntaxValidator.atChange(f, SyntaxValidator.changedLines(input.parent().content(file), input.tree().content(file)));
+                }
+                out.add(f);
+            }
+        });
+        return out;
+    }
+
+    /** Outcomes by content hash: from the cache, else compiled by the pool (and cached unless it timed out or crashed). */
+    private Map<String, PhpLintCache.Outcome> lint(Map<String, String> byHash) {
+        PhpLintPool workers = pool();
+        cache.useVersion(workers.version());
+        Map<String, String> missing = new HashMap<>();
+        Map<String, PhpLintCache.Outcome> outcomes = new HashMap<>();
+        byHash.forEach((hash, content) -> cache.get(hash).ifPresentOrElse(o -> outcomes.put(hash, o), () -> missing.put(hash, content)));
         if (!missing.isEmpty()) {
             Map<String, PhpLintCache.Outcome> fresh = workers.lint(missing);
             fresh.forEach((hash, outcome) -> {
@@ -89,15 +123,7 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
             });
             cache.flush();
         }
-        List<Finding> out = new ArrayList<>();
-        hashOf.forEach((file, hash) -> {
-            PhpLintCache.Outcome o = outcomes.get(hash);
-            if (o != null && !o.clean()) {
-                // the driver compiled a scratch copy named by the hash: messages speak of the tree's path
-                out.add(Finding.error(RULE, file, o.line(), 0, o.message().replace("/scratch/" + hash + ".php", file)));
-            }
-        });
-        return out;
+        return outcomes;
     }
 
     private synchronized PhpLintPool pool() {

@@ -117,15 +117,22 @@ final class References {
     synchronized String nearByTail(String tail) {
         String t = MissingReferenceValidator.normalizeLenient(tail);
         if (t == null || t.isEmpty()) return null;
-        String name = basename(t);
+        return near(basename(t), ConfigPaths.parent(t), false);
+    }
+
+    /** The one file of the tree, in any directory, whose name is one edit from {@code name}; null when none or several. */
+    synchronized String nearByName(String name) {
+        return name.isEmpty() || name.indexOf('/') >= 0 ? null : near(name, "", true);
+    }
+
+    private String near(String name, String dir, boolean anyDirectory) {
         if (name.length() < 4) return null;
-        String dir = ConfigPaths.parent(t);
         String found = null;
         for (String candidate : names().near(name, 1)) {
             if (!SuspiciousTokenValidator.plausibleTypo(name, candidate, false) || Text.distance(name, candidate, 1) > 1) continue;
             for (String p : byName().get(candidate)) {
                 String pd = ConfigPaths.parent(p);
-                if (!(dir.isEmpty() ? pd.isEmpty() : pd.equals(dir) || pd.endsWith("/" + dir))) continue;
+                if (!anyDirectory && !(dir.isEmpty() ? pd.isEmpty() : pd.equals(dir) || pd.endsWith("/" + dir))) continue;
                 if (found != null && !found.equals(p)) return null;
                 found = p;
             }

@@ -71,6 +71,54 @@ class DaemonConfigValidatorTest {
     }
 
     @Test
+    void postfixFpmFail2banMariadbAndSystemdOutputIsRead() {
+        ConfigTree tree = ConfigTree.of(files("main.cf", "myhostname = x\nsmtpd_baner = y\n", "pool.d/www.conf", "[www]\n",
+                "jail.conf", "[DEFAULT]\nbantime = 10m\n", "jail.d/x.local", "[sshd]\nenabled = true\nfilter = shd\n",
+                "mariadb.conf.d/50-server.cnf", "[mysqld]\nuser = mysql\nbind-adress = 127.0.0.1\n", "system/php8.2-fpm.service", "[Service]\n"));
+        record Case(String checker, String mount, String output, String path, int line) {}
+        List<Case> cases = List.of(
+                // exits 0: an unused parameter is postfix's misspelled one, placed where it is set
+                new Case("postfix", "/etc/postfix", "/usr/sbin/postconf: warning: /etc/postfix/main.cf: unused parameter: smtpd_baner=y\n", "main.cf", 2),
+                new Case("php-fpm", "/etc/php/8.2/fpm", "[06-Dec-2026 08:41:45] ERROR: [/etc/php/8.2/fpm/pool.d/www.conf:127] unknown entry 'pm.max_childern'\n"
+                        + "[06-Dec-2026 08:41:45] ERROR: Unable to include /etc/php/8.2/fpm/pool.d/www.conf from /etc/php/8.2/fpm/php-fpm.conf at line 127\n",
+                        "pool.d/www.conf", 127),
+                // a filter name that names no filter: where a setting's value is that name
+                new Case("fail2ban", "/etc/fail2ban", "2026-12-06 08:42:05,249 fail2ban.jailreader [25128]: ERROR   Unable to read the filter 'shd'\n",
+                        "jail.d/x.local", 3),
+                new Case("fail2ban", "/etc/fail2ban", "ERROR   Failed during configuration: File contains no section headers.\nfile: '/etc/fail2ban/jail.conf', line: 1\n",
+                        "jail.conf", 1),
+                new Case("mariadb", "/etc/mysql", "2026-12-06  8:53:59 0 [ERROR] /usr/sbin/mariadbd: unknown variable 'bind-adress=127.0.0.1'\n",
+                        "mariadb.conf.d/50-server.cnf", 3),
+                new Case("systemd", "/etc/systemd", "/etc/systemd/system/php8.2-fpm.service:7: Failed to parse service type, ignoring: notfy\n",
+                        "system/php8.2-fpm.service", 7));
+        for (Case c : cases) {
+            List<Finding> f = DaemonConfigValidator.findings(checker(c.checker()), c.checker().equals("postfix") ? 0 : 1, c.output(), c.mount(), tree, "x");
+            assertThat(f).as(c.checker()).extracting(Finding::severity, Finding::path, Finding::line)
+                    .containsExactly(tuple(FindingSeverity.ERROR, c.path(), c.line()));
+        }
+    }
+
+    @Test
+    void aUnitWhoseProgramThisMachineLacksIsAWarningNotAFailure() {
+        ConfigTree tree = ConfigTree.of(files("system/mariadb.service", "[Service]\n"));
+        String out = "mariadb.service: Command /etc/mysql/debian-start is not executable: No such file or directory\n";
+        assertThat(DaemonConfigValidator.findings(checker("systemd"), 1, out, "/etc/systemd", tree, "system/mariadb.service"))
+                .extracting(Finding::severity, Finding::path).containsExactly(tuple(FindingSeverity.WARNING, "system/mariadb.service"));
+        assertThat(DaemonConfigValidator.findings(checker("systemd"), 1, out + "Unit mariadb.service has a bad unit file setting.\n", "/etc/systemd", tree,
+                "system/mariadb.service")).extracting(Finding::severity).containsExactly(FindingSeverity.ERROR);
+    }
+
+    @Test
+    void unitsAreRecognisedAtTheRootOrInASystemDirectoryOnly() {
+        DaemonChecker systemd = checker("systemd");
+        assertThat(systemd.isMain("php8.2-fpm.service")).isTrue();
+        assertThat(systemd.isMain("lib/systemd/system/php8.2-fpm.service")).isTrue();
+        assertThat(systemd.isMain("contrib/examples/app.service")).isFalse();
+        assertThat(systemd.isMain(".service")).isFalse();
+        assertThat(checker("postfix").commandLine("/usr/sbin/postconf", "/etc/postfix/main.cf")).endsWith("/usr/sbin/postconf", "/etc/postfix");
+    }
+
+    @Test
     void aFailureThatNamesNoPlaceIsReportedAtTheMainConfigAndOutsideFilesAreSaidToBeOutside() {
         ConfigTree tree = ConfigTree.of(files("haproxy.cfg", "global\n"));
         assertThat(DaemonConfigValidator.findings(checker("haproxy"), 1, "something broke\n", "/etc/haproxy", tree, "haproxy.cfg"))

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -64,6 +65,32 @@ class ExternalValidatorsTest {
                     .contains("Parse error", "syntax error");
             assertThat(f).filteredOn(x -> x.path().equals("dup.php")).singleElement().extracting(Finding::message).asString()
                     .contains("Cannot redeclare f()", "dup.php:2").doesNotContain("/scratch");
+        }
+    }
+
+    @Test
+    void aBraceDeletedIsPlacedAtTheChangedLineWhenTheParentCompiled() {
+        needSandbox();
+        Parts.need("PHP", Processes.which("php").isPresent(), "php is not installed (apt-get install php-cli)");
+        StringBuilder body = new StringBuilder("<?php\n");
+        for (int i = 0; i < 20; i++) body.append("function f").append(i).append("($x) {\n    if ($x) {\n        return ").append(i).append(";\n    }\n    return 0;\n}\n");
+        String before = body.toString();
+        // the '}' closing f4's if, on line 2 + 4 * 6 + 3 = 29: php -l reports the end of the file
+        String[] lines = before.split("\n", -1);
+        assertThat(lines[28]).isEqualTo("    }");
+        lines[28] = "";
+        String after = String.join("\n", lines);
+        ConfigTree parent = ConfigTree.of(files("lib.php", before));
+        try (PhpLintValidator lint = new PhpLintValidator(sandbox, PhpLintCache.inMemory(10))) {
+            try (ValidationInput alone = new ValidationInput(ConfigTree.of(files("lib.php", after)), null, null)) {
+                assertThat(lint.validate(alone)).singleElement().extracting(Finding::line).isEqualTo(lines.length);
+            }
+            try (ValidationInput push = new ValidationInput(ConfigTree.of(files("lib.php", after)), parent, null)) {
+                assertThat(lint.validate(push)).singleElement().satisfies(f -> {
+                    assertThat(f.line()).isEqualTo(29);
+                    assertThat(f.message()).contains("Unclosed", "the parser stopped at line " + lines.length);
+                });
+            }
         }
     }
 
@@ -158,6 +185,20 @@ class ExternalValidatorsTest {
             assertThat(x.line()).isEqualTo(line);
             assertThat(x.message()).contains("server_nam");
         });
+        // a '}' deleted: nginx stops at the end of nginx.conf; on a push (the parent passed) the edit's line is named
+        List<String> siteLines = new ArrayList<>(site.lines().toList());
+        int brace = siteLines.indexOf("\t}");
+        assertThat(brace).as("a location's closing brace in sites-enabled/default").isPositive();
+        siteLines.set(brace, "");
+        Map<String, String> open = new TreeMap<>(stock);
+        open.put("sites-enabled/default", String.join("\n", siteLines) + "\n");
+        try (ValidationInput push = new ValidationInput(ConfigTree.of(open), ConfigTree.of(stock), null)) {
+            assertThat(nginx.validate(push)).singleElement().satisfies(x -> {
+                assertThat(x.path()).isEqualTo("sites-enabled/default");
+                assertThat(x.line()).isEqualTo(brace + 1);
+                assertThat(x.message()).contains("the parser stopped at line");
+            });
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static dev.rollguard.validate.Trees.files;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,6 +101,76 @@ class MissingReferenceValidatorTest {
         assertThat(Trees.run(v, tree)).extracting(Finding::line, Finding::suggestion).containsExactlyInAnyOrder(
                 Tuple.tuple(4, "did you mean 'includes/Defines.php'?"),
                 Tuple.tuple(5, "did you mean 'includes/Setup.php'?"));
+    }
+
+    @Test
+    void dotAndDotDotIncludesFollowTheWorkingDirectoryAndSuggestTheNearFile() {
+        var tree = files("web/admin/index.php", "<?php\nrequire('../../server/core/functions/core.php');\n"
+                        + "require('../../server/core/functions/cre.php');\nrequire './helpers.php';\nrequire './hepers.php';\n"
+                        + "require '../lib/util.php';\nrequire '../../../outside/x.php';\nrequire './generated.php';\n",
+                "web/admin/helpers.php", "<?php\n",
+                "web/lib/util.php", "<?php\n",
+                // reached from an entry script elsewhere: the working directory is not the including file's
+                "server/core/functions/core.php", "<?php\nrequire './core/functions/strings.php';\n",
+                "server/core/functions/strings.php", "<?php\n");
+        // a path climbing out of the tree, or naming a file the tree has nothing near to (made at install), stays silent
+        assertThat(Trees.run(v, tree)).extracting(Finding::line, Finding::suggestion, Finding::fix).containsExactlyInAnyOrder(
+                Tuple.tuple(3, "did you mean 'server/core/functions/core.php'?", new Fix("cre.php", "core.php", "web/admin/index.php", true)),
+                Tuple.tuple(5, "did you mean 'web/admin/helpers.php'?", new Fix("hepers.php", "helpers.php", "web/admin/index.php", true)));
+    }
+
+    @Test
+    void aBareNameLivingInAnotherDirectoryIsSuggested() {
+        var tree = files("maintenance/update.php", "<?php\nrequire_once \"Setup.php\";\nrequire_once \"Setp.php\";\nrequire_once 'Mail.php';\n",
+                "includes/Setup.php", "<?php\n",
+                "includes/Defines.php", "<?php\n",
+                "a/Config.php", "<?php\n",
+                "c/run.php", "<?php\nrequire 'Confg.php';\n",
+                "b/Config.php", "<?php\n");
+        // Confg.php is one edit from two files: which one was meant cannot be told
+        assertThat(Trees.run(v, tree)).singleElement().satisfies(f -> {
+            assertThat(f.path()).isEqualTo("maintenance/update.php");
+            assertThat(f.line()).isEqualTo(3);
+            assertThat(f.suggestion()).isEqualTo("did you mean 'includes/Setup.php'?");
+        });
+    }
+
+    @Test
+    void includePathDirectoriesFromCodeAndConfigAreSearchedForTheNearFile() {
+        var tree = files("index.php", "<?php\ndefine('APP', __DIR__ . '/app');\n"
+                        + "set_include_path(get_include_path() . PATH_SEPARATOR . __DIR__ . '/lib' . PATH_SEPARATOR . APP . '/models');\n"
+                        + "require 'Form/Input.php';\nrequire 'Form/Inptu.php';\nrequire 'User.php';\nrequire 'Usr.php';\n",
+                "lib/Form/Input.php", "<?php\n",
+                "vendor/other/Form/Input.php", "<?php\n",
+                "app/models/User.php", "<?php\n",
+                "app/views/Usr.phtml", "<?php\n",
+                "tools/run.php", "<?php\nini_set('include_path', '.:/usr/share/php:/usr/share/app/tools/inc');\nrequire 'Runer.php';\n",
+                "tools/inc/Runner.php", "<?php\n",
+                "tools/inc/Runners.php", "<?php\n",
+                ".htaccess", "php_value include_path \".:/usr/share/app/conf\"\n",
+                "conf/settings.inc.php", "<?php\n",
+                "conf/main.php", "<?php\nrequire 'setings.inc.php';\n");
+        // Form/Inptu.php is one edit from two Form/Input.php: the include_path says which; /usr/share/app is the
+        // mount point the spec gives
+        var settings = new ValidationSettings("/usr/share/app", false, true, null, null, null, null);
+        assertThat(Trees.run(v, tree, settings)).extracting(Finding::path, Finding::line, Finding::suggestion).containsExactlyInAnyOrder(
+                Tuple.tuple("index.php", 5, "did you mean 'lib/Form/Input.php'?"),
+                Tuple.tuple("index.php", 7, "did you mean 'app/models/User.php'?"),
+                Tuple.tuple("tools/run.php", 3, "did you mean 'tools/inc/Runner.php'?"),
+                Tuple.tuple("conf/main.php", 2, "did you mean 'conf/settings.inc.php'?"));
+    }
+
+    @Test
+    void includePathExpressionsAreSplitOnTheSeparatorAndUnknownPartsDropped() {
+        Map<String, Set<String>> constants = Map.of("LIB", Set.of(PhpExpressions.ROOT + "/lib"));
+        assertThat(PhpIncludePath.values("get_include_path() . PATH_SEPARATOR . LIB . PATH_SEPARATOR . $x . '/y'", "a/b.php", constants))
+                .containsExactly(PhpExpressions.ROOT + "/lib");
+        assertThat(PhpIncludePath.values("'.:' . __DIR__ . '/inc:/usr/share/php'", "a/b.php", Map.of()))
+                .containsExactly(".", PhpExpressions.ROOT + "/a/inc", "/usr/share/php");
+        assertThat(PhpIncludePath.values("implode(PATH_SEPARATOR, array(__DIR__ . '/x', get_include_path()))", "c/b.php", Map.of()))
+                .containsExactly(PhpExpressions.ROOT + "/c/x");
+        assertThat(MissingReferenceValidator.withoutLeadingDots("../.././a/../b.php")).isEqualTo("b.php");
+        assertThat(MissingReferenceValidator.withoutLeadingDots("lib/b.php")).isNull();
     }
 
     @Test
