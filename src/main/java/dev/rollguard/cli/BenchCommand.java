@@ -198,8 +198,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int push(PrintWriter out) throws Exception {
         out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave;");
-        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release"
-                : "pollers share the servers' process, so CPU and heap are both's over the release; agents spread evenly over the servers");
+        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release, pollers µs the pollers' process's"
+                : "pollers in the servers' process on one thread of their own: cpu ms is the process's less that thread's, heap is both's;"
+                + " agents spread evenly over the servers");
+        out.println("µs/agent: the servers' CPU per agent per release; KiB/agent: heap each connected agent holds (after a full GC)");
         List<String[]> setups = new ArrayList<>();
         setups.add(new String[]{"sqlite", "1"});
         if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
@@ -209,14 +211,16 @@ public final class BenchCommand implements Callable<Integer> {
                 var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
                         out);
                 var l = p.latencies();
-                rows.add(l.isEmpty() ? String.format("%8d %-11s %8s %9s %9s %9s %9s %8d %9d", n, setup[0], setup[1], "-", "-", "-", 0, p.cpuMillis(),
-                        p.heapMiB())
-                        : String.format("%8d %-11s %8s %9d %9d %9d %9d %8d %9d", n, setup[0], setup[1], l.get(l.size() / 2),
-                        l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), l.get(l.size() - 1), l.size(), p.cpuMillis(), p.heapMiB()));
+                String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
+                        : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
+                        l.get(l.size() - 1));
+                rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9d %9.1f", n, setup[0], setup[1], latency, l.size(), p.cpuMillis(),
+                        1000.0 * p.cpuMillis() / n, p.pollersCpuMillis() < 0 ? "-" : String.format("%.1f", 1000.0 * p.pollersCpuMillis() / n),
+                        p.heapMiB(), p.heapBytesPerAgent() / 1024.0));
             }
         }
-        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms", "applied",
-                "cpu ms", "heap MiB");
+        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %10s %10s %9s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms", "applied",
+                "cpu ms", "µs/agent", "pollers µs", "heap MiB", "KiB/agent");
         rows.forEach(out::println);
         out.flush();
         return 0;
