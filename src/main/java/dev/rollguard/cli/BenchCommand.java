@@ -5,6 +5,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.demo.PreflightBenchmark;
 import dev.rollguard.sim.JudgementBenchmark;
+import dev.rollguard.sim.PushSimulation;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
 import dev.rollguard.validate.PhpLintBenchmark;
@@ -52,8 +53,22 @@ public final class BenchCommand implements Callable<Integer> {
             + "accuracy, preflight: mutation seed (default 1)")
     Long seed;
 
-    @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
-    int hosts;
+    @Option(names = "--hosts", description = "rollout: simulated hosts (default 100); push --simulate: hosts (default 100000)")
+    Integer hosts;
+
+    @Option(names = "--simulate", description = "push: replay measured per-host costs for --hosts over each --replicas count, print the expected p99")
+    boolean simulate;
+
+    @Option(names = "--host-cost-us", defaultValue = "250", description = "push --simulate: a replica's CPU per host per release, "
+            + "answer and report (µs; default ${DEFAULT-VALUE}, measured: see the README)")
+    double hostCostMicros;
+
+    @Option(names = "--cores", defaultValue = "2", description = "push --simulate: cores per replica (default ${DEFAULT-VALUE})")
+    int cores;
+
+    @Option(names = "--heap-per-host-kib", defaultValue = "50", description = "push --simulate: heap per connected host (KiB; "
+            + "default ${DEFAULT-VALUE}, measured: see the README)")
+    double heapPerHostKiB;
 
     @Option(names = "--rps", defaultValue = "100", description = "rollout: requests per second per host (default ${DEFAULT-VALUE})")
     double rps;
@@ -107,7 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return rollout(out);
             }
             case "push" -> {
-                return push(out);
+                return simulate ? simulatePush(out) : push(out);
             }
             case "accuracy" -> {
                 return AccuracyBench.run(seed == null ? 1 : seed, perKind, split, missed, corpus, out);
@@ -165,6 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int rollout(PrintWriter out) throws Exception {
+        int hosts = this.hosts == null ? 100 : this.hosts;
         out.println("the seed's typo released with break-glass to " + hosts + " simulated hosts at " + rps
                 + " req/s each (waves 1 host / 10% / 50% / 100%, real agents and server on loopback)");
         Map<RolloutBenchmark.Mode, RolloutBenchmark.Result> results = new LinkedHashMap<>();
@@ -192,6 +208,26 @@ public final class BenchCommand implements Callable<Integer> {
                 r.failed() == 0 ? 0 : r.mitigate().toMillis(), r.releaseToRollback().toMillis(), r.hostsThatServedBad()));
         out.println("detect: first 5xx -> the server's rollback (no 5xx: release -> rollback); all back: first 5xx -> no host on the"
                 + " bad version (no 5xx: 0, it was never live); of traffic: release -> all back + 1 s");
+        out.flush();
+        return 0;
+    }
+
+    private int simulatePush(PrintWriter out) {
+        int n = hosts == null ? 100_000 : hosts;
+        if (n < 1 || cores < 1 || hostCostMicros <= 0 || heapPerHostKiB < 0 || replicas.stream().anyMatch(r -> r < 1)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--hosts, --replicas and --cores must be at least 1, --host-cost-us positive, --heap-per-host-kib not negative");
+        }
+        out.printf("simulated release to %d hosts: %.0f µs of CPU per host per release on %d-core replicas, one PostgreSQL "
+                + "notification per release (2 ms), 0.5 ms round trip, %.0f KiB of heap per connected host%n", n, hostCostMicros, cores, heapPerHostKiB);
+        out.printf("%9s %9s %10s %9s %9s %9s %12s %12s%n", "replicas", "hosts", "per replica", "p50 ms", "p99 ms", "max ms", "heap MiB/rep",
+                "cpu ms/rep");
+        for (int r : replicas) {
+            var res = PushSimulation.run(new PushSimulation.Params(n, r, cores, hostCostMicros, 2, 0.5,
+                    heapPerHostKiB, seed == null ? 1 : seed));
+            out.printf("%9d %9d %10d %9.0f %9.0f %9.0f %12.0f %12.0f%n", r, n, res.hostsPerReplica(), res.p50Millis(), res.p99Millis(),
+                    res.maxMillis(), res.heapMiBPerReplica(), res.cpuMillisPerReplica());
+        }
         out.flush();
         return 0;
     }

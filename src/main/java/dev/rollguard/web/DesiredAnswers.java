@@ -20,7 +20,7 @@ final class DesiredAnswers {
 
     private record Key(String service, int version) {}
 
-    private record Written(AgentProtocol.Desired answer, byte[] bytes) {
+    private record Written(AgentProtocol.Desired answer, byte[] bytes, String text) {
         /** The same answer: the same version with the very same shared bundle and preflight objects. */
         boolean writes(AgentProtocol.Desired d) {
             return answer.bundle() == d.bundle() && answer.preflight() == d.preflight()
@@ -30,21 +30,32 @@ final class DesiredAnswers {
 
     private final Map<Key, Written> written = new ConcurrentHashMap<>();
 
+    /** The answer as a long-poll's body. */
     byte[] bytes(AgentProtocol.Desired d) {
+        return written(d).bytes();
+    }
+
+    /** The answer as a stream's event (one line of JSON: the writer escapes line breaks inside strings). */
+    String text(AgentProtocol.Desired d) {
+        return written(d).text();
+    }
+
+    private Written written(AgentProtocol.Desired d) {
         AgentProtocol.Bundle b = d.bundle();
         if (b == null || b.host() != null || b.env() != null || !d.carriesBundle()) return write(d);
         Key key = new Key(b.service(), b.version());
         Written w = written.get(key);
-        if (w != null && w.writes(d)) return w.bytes();
-        byte[] bytes = write(d);
+        if (w != null && w.writes(d)) return w;
+        w = write(d);
         if (written.size() >= MAX_ENTRIES) written.clear();
-        written.put(key, new Written(d, bytes));
-        return bytes;
+        written.put(key, w);
+        return w;
     }
 
-    private static byte[] write(AgentProtocol.Desired d) {
+    private static Written write(AgentProtocol.Desired d) {
         try {
-            return Json.MAPPER.writeValueAsBytes(d);
+            byte[] bytes = Json.MAPPER.writeValueAsBytes(d);
+            return new Written(d, bytes, new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

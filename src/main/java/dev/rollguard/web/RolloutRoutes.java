@@ -66,7 +66,7 @@ public final class RolloutRoutes {
     }
 
     /**
-     * The agent protocol (register, long-poll, report). Registered before every other route: the router tries routes
+     * The agent protocol (register, long-poll or stream, report). Registered before every other route: the router tries routes
      * in registration order, and a fleet's requests are most of what a server answers.
      */
     public static void registerAgentProtocol(ApiServer server, AgentService agents) {
@@ -98,6 +98,10 @@ public final class RolloutRoutes {
                 ctx.contentType("application/json").result(answers.bytes(desired));
                 return null;
             }));
+        });
+        server.get("/api/v1/agents/{service}/{env}/{host}/stream", Permission.AGENT, ctx -> {
+            agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
+            AgentStream.open(ctx, agents, answers);
         });
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
