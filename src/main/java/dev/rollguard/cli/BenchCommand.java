@@ -87,6 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL (default ${DEFAULT-VALUE})")
     List<Integer> replicas;
 
+    @Option(names = "--stream", arity = "0..1", description = "push: the pollers follow the agent stream (server-sent events) instead of long-polling")
+    boolean stream;
+
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
@@ -152,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return StartupBench.run(n, out);
             }
             case "swarm" -> {
-                return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
+                return RolloutBenchmark.swarm(servers, agents.get(0), token, stream, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy, startup, preflight)");
@@ -233,7 +236,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int push(PrintWriter out) throws Exception {
-        out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave;");
+        out.println("publish -> applied (bundle fetched) for N " + (stream ? "agents following the stream (reports on a second connection)"
+                : "long-polling agents") + ", release in one 100% wave;");
         out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release, pollers µs the pollers' process's"
                 : "pollers in the servers' process on one thread of their own: cpu ms is the process's less that thread's, heap is both's;"
                 + " agents spread evenly over the servers");
@@ -245,7 +249,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int n : agents) {
             for (String[] setup : setups) {
                 var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
-                        out);
+                        stream, out);
                 var l = p.latencies();
                 String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
                         : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),

@@ -13,6 +13,40 @@ final class HttpExchange {
     /** A whole response: its status, body, whether the server closes the connection after it, and the bytes it took. */
     record Response(int status, byte[] body, boolean close, int length) {}
 
+    /** A response's head: its status, whether its body is chunked, and the bytes the head took. */
+    record Head(int status, boolean chunked, int length) {}
+
+    /** The head of the response at the start of {@code buf[0, end)}, or null while it is incomplete. */
+    static Head head(byte[] buf, int end) {
+        int head = indexOf(buf, 0, end, "\r\n\r\n");
+        if (head < 0) return null;
+        String headers = new String(buf, 0, head, StandardCharsets.ISO_8859_1);
+        if (!headers.startsWith("HTTP/1.") || headers.length() < 12) throw new IllegalStateException("not an HTTP/1.x response");
+        boolean chunked = false;
+        for (String line : headers.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("Transfer-Encoding")) chunked = line.toLowerCase().contains("chunked");
+        }
+        return new Head(Integer.parseInt(headers.substring(9, 12)), chunked, head + 4);
+    }
+
+    /**
+     * The whole chunks in {@code buf[at, end)} appended to {@code to} (as UTF-8; an event's bytes may split across chunks only
+     * between events, as the server flushes each whole); answers where the first incomplete chunk starts.
+     */
+    static int dechunk(byte[] buf, int at, int end, StringBuilder to) {
+        while (true) {
+            int eol = indexOf(buf, at, end, "\r\n");
+            if (eol < 0) return at;
+            String size = new String(buf, at, eol - at, StandardCharsets.ISO_8859_1);
+            int semi = size.indexOf(';');
+            int n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+            if (end - (eol + 2) < n + 2) return at;
+            to.append(new String(buf, eol + 2, n, StandardCharsets.UTF_8));
+            at = eol + 2 + n + 2;
+        }
+    }
+
     /** The response at the start of {@code buf[0, end)}, or null while it is incomplete. */
     static Response parse(byte[] buf, int end) {
         int head = indexOf(buf, 0, end, "\r\n\r\n");

@@ -28,7 +28,8 @@ final class NioPollers implements AutoCloseable {
         void applied(int agent, int version);
     }
 
-    private enum Step { POLL, BUNDLE, REPORT }
+    /** A conversation's step; STREAM: the agent's stream is open and events arrive on it, IDLE: a report connection at rest. */
+    private enum Step { POLL, BUNDLE, REPORT, STREAM, IDLE }
 
     /** One agent's connection and where it is in the protocol. */
     private final class Conn {
@@ -44,8 +45,17 @@ final class NioPollers implements AutoCloseable {
         Step step;
         String known = AgentProtocol.NONE;
         int pending;
+        /** Stream agents: the stream's response headers were read, and whether its body is chunked. */
+        boolean streaming;
+        boolean chunked;
+        /** Stream agents: the decoded stream not yet split into events. */
+        StringBuilder events;
+        /** Stream agents: the connection their reports go out on (the stream's is busy). */
+        Conn reporter;
+        final boolean reportOnly;
 
-        Conn(int agent, String host, URI base) {
+        Conn(int agent, String host, URI base, boolean reportOnly) {
+            this.reportOnly = reportOnly;
             this.agent = agent;
             this.host = host;
             this.address = new InetSocketAddress(base.getHost(), base.getPort());
@@ -64,9 +74,12 @@ final class NioPollers implements AutoCloseable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private final ConcurrentLinkedQueue<Conn> toStart = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private final boolean stream;
     private volatile boolean running = true;
 
-    NioPollers(String service, String env, String token, Applied applied) throws IOException {
+    /** {@code stream}: the agents follow the server's stream (and report on a second connection) instead of long-polling. */
+    NioPollers(String service, String env, String token, boolean stream, Applied applied) throws IOException {
+        this.stream = stream;
         this.service = service;
         this.env = env;
         this.token = token;
@@ -79,7 +92,7 @@ final class NioPollers implements AutoCloseable {
 
     /** Starts agent {@code i}'s long-poll against {@code base} (it registered already). */
     void start(int agent, String host, URI base) {
-        toStart.add(new Conn(agent, host, base));
+        toStart.add(new Conn(agent, host, base, false));
         selector.wakeup();
     }
 
@@ -136,7 +149,7 @@ final class NioPollers implements AutoCloseable {
     private void connect(Conn c) {
         try {
             open(c);
-            send(c, c.step == null ? Step.POLL : c.step);
+            send(c, c.step == null ? (stream ? Step.STREAM : Step.POLL) : c.step);
         } catch (IOException e) {
             retry(c);
         }
@@ -156,6 +169,8 @@ final class NioPollers implements AutoCloseable {
     /** Like the agent after a failed exchange: a fresh connection after half a second. */
     private void retry(Conn c) {
         closeQuietly(c);
+        // a report connection at rest that the server closed is opened again with the next report
+        if (c.step == Step.IDLE) return;
         if (running) timers.add(new Timer(System.nanoTime() + 500_000_000L, c));
     }
 
@@ -173,6 +188,13 @@ final class NioPollers implements AutoCloseable {
             case POLL -> "GET " + AgentProtocol.desiredPath(service, env, c.host, c.known, true, 30) + " HTTP/1.1\r\n"
                     + headers(c) + "\r\n";
             case BUNDLE -> "GET " + AgentProtocol.bundlePath(service, c.pending, env, c.host) + " HTTP/1.1\r\n" + headers(c) + "\r\n";
+            case STREAM -> {
+                c.streaming = false;
+                c.events = new StringBuilder();
+                yield "GET " + AgentProtocol.streamPath(service, env, c.host, c.known) + " HTTP/1.1\r\n" + headers(c)
+                        + "Accept: text/event-stream\r\n\r\n";
+            }
+            case IDLE -> throw new IllegalStateException("nothing to send at rest");
             case REPORT -> {
                 String body = "{\"appliedVersion\":" + c.pending + ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
                 yield "POST " + AgentProtocol.reportPath(service, env, c.host) + " HTTP/1.1\r\n" + headers(c)
@@ -202,6 +224,10 @@ final class NioPollers implements AutoCloseable {
         int n = c.channel.read(ByteBuffer.wrap(c.in, c.inEnd, c.in.length - c.inEnd));
         if (n < 0) throw new IOException("the server closed the connection");
         c.inEnd += n;
+        if (c.step == Step.STREAM) {
+            readStream(c);
+            return;
+        }
         HttpExchange.Response r = HttpExchange.parse(c.in, c.inEnd);
         if (r == null) return;
         // one request at a time on a connection: nothing follows a response
@@ -241,7 +267,68 @@ final class NioPollers implements AutoCloseable {
                 applied.applied(c.agent, c.pending);
                 send(c, Step.REPORT);
             }
-            case REPORT -> send(c, Step.POLL);
+            case REPORT -> {
+                if (c.reportOnly) {
+                    c.step = Step.IDLE;
+                    c.key.interestOps(SelectionKey.OP_READ);
+                } else {
+                    send(c, Step.POLL);
+                }
+            }
+            case STREAM, IDLE -> throw new IllegalStateException("a stream's answer is read as events");
+        }
+    }
+
+    /** The stream's bytes: its headers once, then events as they complete ("event: desired" + "data: {...}" + a blank line). */
+    private void readStream(Conn c) throws IOException {
+        int from = 0;
+        if (!c.streaming) {
+            HttpExchange.Head head = HttpExchange.head(c.in, c.inEnd);
+            if (head == null) return;
+            if (head.status() != 200) throw new IOException("the stream was refused: " + head.status());
+            c.streaming = true;
+            c.chunked = head.chunked();
+            from = head.length();
+        }
+        from = c.chunked ? HttpExchange.dechunk(c.in, from, c.inEnd, c.events) : append(c.in, from, c.inEnd, c.events);
+        System.arraycopy(c.in, from, c.in, 0, c.inEnd - from);
+        c.inEnd -= from;
+        int end;
+        while ((end = c.events.indexOf("\n\n")) >= 0) {
+            String event = c.events.substring(0, end);
+            c.events.delete(0, end + 2);
+            if (!event.contains("event: desired") && !event.contains("event:desired")) continue;
+            int data = event.indexOf("data:");
+            if (data < 0) continue;
+            byte[] json = event.substring(data + 5).trim().getBytes(StandardCharsets.UTF_8);
+            Integer desired = HttpExchange.intField(json, "desiredVersion");
+            String now = AgentProtocol.known(desired);
+            if (desired == null || now.equals(c.known)) continue;
+            c.known = now;
+            if (!contains(json, "\"bundle\":{")) continue; // too large to ride along: not what this benchmark releases
+            applied.applied(c.agent, desired);
+            report(c, desired);
+        }
+    }
+
+    private static int append(byte[] buf, int from, int end, StringBuilder to) {
+        to.append(new String(buf, from, end - from, StandardCharsets.UTF_8));
+        return end;
+    }
+
+    /** A stream agent's report, on its report connection (opened the first time, and again after the server closed it). */
+    private void report(Conn stream, int version) {
+        Conn r = stream.reporter;
+        if (r == null) {
+            r = new Conn(stream.agent, stream.host, URI.create("http://" + stream.authority), true);
+            stream.reporter = r;
+        }
+        r.pending = version;
+        r.step = Step.REPORT;
+        if (r.channel == null || !r.channel.isOpen()) {
+            connect(r);
+        } else {
+            send(r, Step.REPORT);
         }
     }
 

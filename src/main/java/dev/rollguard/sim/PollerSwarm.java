@@ -43,6 +43,11 @@ public final class PollerSwarm implements AutoCloseable {
     private final NioPollers pollers;
 
     public PollerSwarm(List<String> bases, String service, String env, int size, String token) throws IOException {
+        this(bases, service, env, size, token, false);
+    }
+
+    /** {@code stream}: the agents follow the server's stream instead of long-polling. */
+    public PollerSwarm(List<String> bases, String service, String env, int size, String token, boolean stream) throws IOException {
         this.token = token;
         this.bases = List.copyOf(bases);
         this.service = service;
@@ -54,7 +59,7 @@ public final class PollerSwarm implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 })).build();
-        this.pollers = new NioPollers(service, env, token, this::applied);
+        this.pollers = new NioPollers(service, env, token, stream, this::applied);
     }
 
     private String base(String host) {

@@ -38,6 +38,18 @@ class HttpExchangeTest {
     }
 
     @Test
+    void aStreamsChunksAreDecodedAsTheyComplete() {
+        byte[] b = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab\n\n\r\n3\r\ncd".getBytes(StandardCharsets.ISO_8859_1);
+        HttpExchange.Head head = HttpExchange.head(b, b.length);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.chunked()).isTrue();
+        StringBuilder events = new StringBuilder();
+        int rest = HttpExchange.dechunk(b, head.length(), b.length, events);
+        assertThat(events.toString()).isEqualTo("ab\n\n");
+        assertThat(new String(b, rest, b.length - rest, StandardCharsets.ISO_8859_1)).isEqualTo("3\r\ncd");
+    }
+
+    @Test
     void aNullOrMissingVersionIsNull() {
         assertThat(HttpExchange.intField("{\"desiredVersion\":null}".getBytes(StandardCharsets.UTF_8), "desiredVersion")).isNull();
         assertThat(HttpExchange.intField("{}".getBytes(StandardCharsets.UTF_8), "desiredVersion")).isNull();
