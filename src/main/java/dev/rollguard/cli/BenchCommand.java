@@ -59,14 +59,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--simulate", description = "push: replay measured per-host costs for --hosts over each --replicas count, print the expected p99")
     boolean simulate;
 
-    @Option(names = "--host-cost-us", defaultValue = "250", description = "push --simulate: a replica's CPU per host per release, "
+    @Option(names = "--host-cost-us", defaultValue = "600", description = "push --simulate: a replica's CPU per host per release, "
             + "answer and report (µs; default ${DEFAULT-VALUE}, measured: see the README)")
     double hostCostMicros;
 
     @Option(names = "--cores", defaultValue = "2", description = "push --simulate: cores per replica (default ${DEFAULT-VALUE})")
     int cores;
 
-    @Option(names = "--heap-per-host-kib", defaultValue = "50", description = "push --simulate: heap per connected host (KiB; "
+    @Option(names = "--heap-per-host-kib", defaultValue = "23", description = "push --simulate: heap per connected host (KiB; "
             + "default ${DEFAULT-VALUE}, measured: see the README)")
     double heapPerHostKiB;
 
@@ -84,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "${env:ROLLGUARD_TEST_POSTGRES}")
     String postgres;
 
-    @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL (default ${DEFAULT-VALUE})")
+    @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL; push --simulate: replica counts (default ${DEFAULT-VALUE})")
     List<Integer> replicas;
 
     @Option(names = "--stream", arity = "0..1", description = "push: the pollers follow the agent stream (server-sent events) instead of long-polling")

@@ -75,6 +75,14 @@ final class NioPollers implements AutoCloseable {
     private final ConcurrentLinkedQueue<Conn> toStart = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final boolean stream;
+    /**
+     * Stream agents' reports open a connection each and close it after the answer: with the streams' own connections, one
+     * kept per agent would need two sockets per agent in each process (10,000 agents: over this machine's 20,000 open
+     * files). At most this many are open at once; the others wait their turn.
+     */
+    private static final int MAX_REPORTING = 2000;
+    private final java.util.ArrayDeque<Conn> reportsWaiting = new java.util.ArrayDeque<>();
+    private int reporting;
     private volatile boolean running = true;
 
     /** {@code stream}: the agents follow the server's stream (and report on a second connection) instead of long-polling. */
@@ -198,6 +206,7 @@ final class NioPollers implements AutoCloseable {
             case REPORT -> {
                 String body = "{\"appliedVersion\":" + c.pending + ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
                 yield "POST " + AgentProtocol.reportPath(service, env, c.host) + " HTTP/1.1\r\n" + headers(c)
+                        + (c.reportOnly ? "Connection: close\r\n" : "")
                         + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
             }
         };
@@ -270,7 +279,8 @@ final class NioPollers implements AutoCloseable {
             case REPORT -> {
                 if (c.reportOnly) {
                     c.step = Step.IDLE;
-                    c.key.interestOps(SelectionKey.OP_READ);
+                    closeQuietly(c);
+                    reported();
                 } else {
                     send(c, Step.POLL);
                 }
@@ -316,7 +326,7 @@ final class NioPollers implements AutoCloseable {
         return end;
     }
 
-    /** A stream agent's report, on its report connection (opened the first time, and again after the server closed it). */
+    /** A stream agent's report, on a connection of its own for the one exchange (in turn, {@link #MAX_REPORTING} at a time). */
     private void report(Conn stream, int version) {
         Conn r = stream.reporter;
         if (r == null) {
@@ -324,12 +334,21 @@ final class NioPollers implements AutoCloseable {
             stream.reporter = r;
         }
         r.pending = version;
+        if (r.step == Step.REPORT) return; // already under way: it sends the latest version when it goes out
         r.step = Step.REPORT;
-        if (r.channel == null || !r.channel.isOpen()) {
+        if (reporting < MAX_REPORTING) {
+            reporting++;
             connect(r);
         } else {
-            send(r, Step.REPORT);
+            reportsWaiting.add(r);
         }
+    }
+
+    /** A report connection finished its exchange: the next waiting report takes its place. */
+    private void reported() {
+        Conn next = reportsWaiting.poll();
+        if (next == null) reporting--;
+        else connect(next);
     }
 
     private static boolean contains(byte[] body, String what) {
