@@ -273,19 +273,25 @@ public final class RolloutBenchmark {
             int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
             List<Long> latencies = new ArrayList<>(release.latencies(round, version));
             long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-            Runtime rt = Runtime.getRuntime();
             Collections.sort(latencies);
             log.printf("  %s: %d of %d agents applied v%d%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, version);
-            result = new Push(latencies, cpu, -1, (rt.totalMemory() - rt.freeMemory()) >> 20, perAgent);
+            result = new Push(latencies, cpu, -1, usedHeap() >> 20, perAgent);
         }
         return result;
     }
 
     /** The heap in use after a full collection (a hint the JVM follows with its default collector). */
     private static long usedHeapAfterGc() {
-        Runtime rt = Runtime.getRuntime();
         System.gc();
-        return rt.totalMemory() - rt.freeMemory();
+        return usedHeap();
+    }
+
+    /**
+     * The heap in use, read in one call: total less free read one after the other went negative in a run where the heap
+     * grew between the two reads (the PostgreSQL row printed -252 MiB).
+     */
+    private static long usedHeap() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** Waits until no rollout runs and every agent is registered, so a release starts from a quiet fleet. */
