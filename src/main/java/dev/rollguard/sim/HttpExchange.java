@@ -13,21 +13,34 @@ final class HttpExchange {
     /** A whole response: its status, body, whether the server closes the connection after it, and the bytes it took. */
     record Response(int status, byte[] body, boolean close, int length) {}
 
-    /** A response's head: its status, whether its body is chunked, and the bytes the head took. */
-    record Head(int status, boolean chunked, int length) {}
+    /**
+     * A response's head: its status, its {@code Content-Length} (-1: none), whether its body is chunked, whether the server
+     * closes the connection after it, and the bytes the head took.
+     */
+    record Head(int status, long contentLength, boolean chunked, boolean close, int length) {}
 
     /** The head of the response at the start of {@code buf[0, end)}, or null while it is incomplete. */
     static Head head(byte[] buf, int end) {
         int head = indexOf(buf, 0, end, "\r\n\r\n");
         if (head < 0) return null;
         String headers = new String(buf, 0, head, StandardCharsets.ISO_8859_1);
-        if (!headers.startsWith("HTTP/1.") || headers.length() < 12) throw new IllegalStateException("not an HTTP/1.x response");
+        int sp = headers.indexOf(' ');
+        if (sp < 0 || headers.length() < sp + 4 || !headers.startsWith("HTTP/1.")) {
+            throw new IllegalStateException("not an HTTP/1.x response: " + headers.lines().findFirst().orElse(""));
+        }
+        long contentLength = -1;
         boolean chunked = false;
+        boolean close = headers.startsWith("HTTP/1.0");
         for (String line : headers.split("\r\n")) {
             int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("Transfer-Encoding")) chunked = line.toLowerCase().contains("chunked");
+            if (colon < 0) continue;
+            String name = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            if (name.equalsIgnoreCase("Content-Length")) contentLength = Long.parseLong(value);
+            else if (name.equalsIgnoreCase("Transfer-Encoding")) chunked = value.toLowerCase().contains("chunked");
+            else if (name.equalsIgnoreCase("Connection")) close = value.equalsIgnoreCase("close");
         }
-        return new Head(Integer.parseInt(headers.substring(9, 12)), chunked, head + 4);
+        return new Head(Integer.parseInt(headers.substring(sp + 1, sp + 4)), contentLength, chunked, close, head + 4);
     }
 
     /**
@@ -49,27 +62,13 @@ final class HttpExchange {
 
     /** The response at the start of {@code buf[0, end)}, or null while it is incomplete. */
     static Response parse(byte[] buf, int end) {
-        int head = indexOf(buf, 0, end, "\r\n\r\n");
-        if (head < 0) return null;
-        String headers = new String(buf, 0, head, StandardCharsets.ISO_8859_1);
-        int sp = headers.indexOf(' ');
-        if (sp < 0 || headers.length() < sp + 4 || !headers.startsWith("HTTP/1.")) {
-            throw new IllegalStateException("not an HTTP/1.x response: " + headers.lines().findFirst().orElse(""));
-        }
-        int status = Integer.parseInt(headers.substring(sp + 1, sp + 4));
-        long contentLength = -1;
-        boolean chunked = false;
-        boolean close = headers.startsWith("HTTP/1.0");
-        for (String line : headers.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon < 0) continue;
-            String name = line.substring(0, colon).trim();
-            String value = line.substring(colon + 1).trim();
-            if (name.equalsIgnoreCase("Content-Length")) contentLength = Long.parseLong(value);
-            else if (name.equalsIgnoreCase("Transfer-Encoding")) chunked = value.toLowerCase().contains("chunked");
-            else if (name.equalsIgnoreCase("Connection")) close = value.equalsIgnoreCase("close");
-        }
-        int start = head + 4;
+        Head h = head(buf, end);
+        if (h == null) return null;
+        int status = h.status();
+        boolean close = h.close();
+        long contentLength = h.contentLength();
+        boolean chunked = h.chunked();
+        int start = h.length();
         if (chunked) return chunked(buf, start, end, status, close);
         int n = (int) Math.max(0, contentLength);
         if (contentLength < 0 && status != 204 && status != 304) {
