@@ -40,10 +40,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Agent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
-    /** {@code token}: the host's enrolment token (or any token allowed to act for it). */
+    /**
+     * {@code token}: the host's enrolment token (or any token allowed to act for it); {@code stream}: hear of releases over
+     * a persistent stream, long-polling where the server or a proxy has none and for one round after the stream dropped.
+     */
     public record Config(List<String> servers, String service, String env, String host, Path target, String preApply,
                          String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                         Safeguards safeguards) {
+                         Safeguards safeguards, boolean stream) {
         public Config {
             safeguards = safeguards == null ? Safeguards.NONE : safeguards;
             if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
@@ -52,6 +55,12 @@ public final class Agent implements AutoCloseable {
             reportInterval = reportInterval == null ? Duration.ofMillis(500) : reportInterval;
             hookTimeout = hookTimeout == null ? Duration.ofSeconds(60) : hookTimeout;
             longPoll = longPoll == null ? Duration.ofSeconds(30) : longPoll;
+        }
+
+        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
+                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
+                      Safeguards safeguards) {
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, false);
         }
 
         public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
@@ -65,7 +74,12 @@ public final class Agent implements AutoCloseable {
         }
 
         public Config withSafeguards(Safeguards s) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s);
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s, stream);
+        }
+
+        public Config withStream(boolean on) {
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
+                    safeguards, on);
         }
     }
 
@@ -101,6 +115,12 @@ public final class Agent implements AutoCloseable {
     private volatile Integer desired;
     private volatile AgentProtocol.Bundle inlineBundle;
     private volatile boolean connected;
+    /** The server has a stream (until it answers that it has none). */
+    private boolean streamUsable = true;
+    /** How the last answer came: "stream" or "long-poll" (null: none yet). */
+    private volatile String heardBy;
+    /** The next round is a long-poll: the stream just ended or dropped. */
+    private boolean longPollOnce;
     private final Object applyLock = new Object();
     private final Object switchLock = new Object();
 
@@ -147,6 +167,8 @@ public final class Agent implements AutoCloseable {
     /** Why {@link #failedVersion()} failed here (null: nothing failed). */
     public AgentProtocol.HostFailure failure() { return failure; }
     public boolean connected() { return connected; }
+    /** How the last answer from the server came: "stream" or "long-poll" (null: none yet). */
+    public String heardBy() { return heardBy; }
     public ReleaseDirectory releases() { return releases; }
 
     // ------------------------------------------------------------------ long-poll and apply
@@ -166,16 +188,30 @@ public final class Agent implements AutoCloseable {
                 Integer want = desired;
                 String known = want == null ? AgentProtocol.NONE
                         : AgentProtocol.known(want.equals(applied) || want.equals(failedVersion) ? want : applied);
+                if (config.stream() && streamUsable && !longPollOnce) {
+                    // after the stream ends or drops, one long-poll: what was released meanwhile comes with it
+                    longPollOnce = true;
+                    String[] heard = {known};
+                    DesiredStream.End end = DesiredStream.follow(http, URI.create(server() + AgentProtocol.streamPath(config.service(),
+                            config.env(), config.host(), known)), config.token(), "agent:" + config.host(), d -> {
+                        connected = true;
+                        heardBy = "stream";
+                        take(d, heard[0]);
+                        heard[0] = AgentProtocol.known(d.desiredVersion());
+                    });
+                    if (end == DesiredStream.End.UNSUPPORTED) {
+                        streamUsable = false;
+                        log.info("agent {}: the server has no stream; long-polling", config.host());
+                    }
+                    continue;
+                }
                 AgentProtocol.Desired d = get(AgentProtocol.desiredPath(config.service(), config.env(), config.host(), known, true,
                         config.longPoll().toSeconds()), config.longPoll().plusSeconds(10), AgentProtocol.Desired.class);
                 connected = true;
                 failures = 0;
-                desired = d.desiredVersion();
-                // the probes come with a version this host has not acted on: the one it is about to stage
-                if (d.desiredVersion() != null && !AgentProtocol.known(d.desiredVersion()).equals(known)) servicePreflight = d.preflight();
-                // the answer carries the new version's bundle when it is small: no second request for it
-                inlineBundle = d.carriesBundle() ? d.bundle() : null;
-                converge();
+                longPollOnce = false;
+                heardBy = "long-poll";
+                take(d, known);
             } catch (ServerError e) {
                 if (e.status == 404 && "unknown_host".equals(e.code)) registered = false;
                 failures = backoff(failures, e.getMessage());
@@ -190,6 +226,16 @@ public final class Agent implements AutoCloseable {
                 failures = backoff(failures, e.toString());
             }
         }
+    }
+
+    /** An answer (long-poll or stream) to what the host had {@code known}: the version to converge to, its probes and bundle. */
+    private void take(AgentProtocol.Desired d, String known) throws IOException, InterruptedException {
+        desired = d.desiredVersion();
+        // the probes come with a version this host has not acted on: the one it is about to stage
+        if (d.desiredVersion() != null && !AgentProtocol.known(d.desiredVersion()).equals(known)) servicePreflight = d.preflight();
+        // the answer carries the new version's bundle when it is small: no second request for it
+        inlineBundle = d.carriesBundle() ? d.bundle() : null;
+        converge();
     }
 
     /** Sleeps 0.5 s · 2^n (at most 30 s), ±50 % jitter, and moves on to the next server URL. */

@@ -49,6 +49,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--keep", defaultValue = "5", description = "Releases kept on disk per service (default ${DEFAULT-VALUE})")
     int keep;
 
+    @Option(names = "--stream", description = "Hear of releases over a persistent stream (server-sent events): one write per release "
+            + "instead of a request; long-polls where the server or a proxy has none, and for one round after the stream drops")
+    boolean stream;
+
     @Option(names = "--report-interval-ms", defaultValue = "500", description = "How often the agent reports health and heartbeat (default ${DEFAULT-VALUE} ms)")
     long reportMillis;
 
@@ -164,7 +168,7 @@ public final class AgentCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--service " + s.service + ": " + e.getMessage());
             }
             out.add(new Agent.Config(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
-                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards));
+                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(stream));
         }
         return out;
     }

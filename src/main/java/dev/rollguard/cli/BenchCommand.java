@@ -5,6 +5,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.demo.PreflightBenchmark;
 import dev.rollguard.sim.JudgementBenchmark;
+import dev.rollguard.sim.PushSimulation;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
 import dev.rollguard.validate.PhpLintBenchmark;
@@ -52,8 +53,22 @@ public final class BenchCommand implements Callable<Integer> {
             + "accuracy, preflight: mutation seed (default 1)")
     Long seed;
 
-    @Option(names = "--hosts", defaultValue = "100", description = "rollout: simulated hosts (default ${DEFAULT-VALUE})")
-    int hosts;
+    @Option(names = "--hosts", description = "rollout: simulated hosts (default 100); push --simulate: hosts (default 100000)")
+    Integer hosts;
+
+    @Option(names = "--simulate", description = "push: replay measured per-host costs for --hosts over each --replicas count, print the expected p99")
+    boolean simulate;
+
+    @Option(names = "--host-cost-us", defaultValue = "600", description = "push --simulate: a replica's CPU per host per release, "
+            + "answer and report (µs; default ${DEFAULT-VALUE}, measured: see the README)")
+    double hostCostMicros;
+
+    @Option(names = "--cores", defaultValue = "2", description = "push --simulate: cores per replica (default ${DEFAULT-VALUE})")
+    int cores;
+
+    @Option(names = "--heap-per-host-kib", defaultValue = "23", description = "push --simulate: heap per connected host (KiB; "
+            + "default ${DEFAULT-VALUE}, measured: see the README)")
+    double heapPerHostKiB;
 
     @Option(names = "--rps", defaultValue = "100", description = "rollout: requests per second per host (default ${DEFAULT-VALUE})")
     double rps;
@@ -69,8 +84,11 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "${env:ROLLGUARD_TEST_POSTGRES}")
     String postgres;
 
-    @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL (default ${DEFAULT-VALUE})")
+    @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL; push --simulate: replica counts (default ${DEFAULT-VALUE})")
     List<Integer> replicas;
+
+    @Option(names = "--stream", arity = "0..1", description = "push: the pollers follow the agent stream (server-sent events) instead of long-polling")
+    boolean stream;
 
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
@@ -107,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return rollout(out);
             }
             case "push" -> {
-                return push(out);
+                return simulate ? simulatePush(out) : push(out);
             }
             case "accuracy" -> {
                 return AccuracyBench.run(seed == null ? 1 : seed, perKind, split, missed, corpus, out);
@@ -137,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return StartupBench.run(n, out);
             }
             case "swarm" -> {
-                return RolloutBenchmark.swarm(servers, agents.get(0), token, out);
+                return RolloutBenchmark.swarm(servers, agents.get(0), token, stream, out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy, startup, preflight)");
@@ -165,6 +183,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int rollout(PrintWriter out) throws Exception {
+        int hosts = this.hosts == null ? 100 : this.hosts;
         out.println("the seed's typo released with break-glass to " + hosts + " simulated hosts at " + rps
                 + " req/s each (waves 1 host / 10% / 50% / 100%, real agents and server on loopback)");
         Map<RolloutBenchmark.Mode, RolloutBenchmark.Result> results = new LinkedHashMap<>();
@@ -196,10 +215,33 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private int simulatePush(PrintWriter out) {
+        int n = hosts == null ? 100_000 : hosts;
+        if (n < 1 || cores < 1 || hostCostMicros <= 0 || heapPerHostKiB < 0 || replicas.stream().anyMatch(r -> r < 1)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--hosts, --replicas and --cores must be at least 1, --host-cost-us positive, --heap-per-host-kib not negative");
+        }
+        out.printf("simulated release to %d hosts: %.0f µs of CPU per host per release on %d-core replicas, one PostgreSQL "
+                + "notification per release (2 ms), 0.5 ms round trip, %.0f KiB of heap per connected host%n", n, hostCostMicros, cores, heapPerHostKiB);
+        out.printf("%9s %9s %10s %9s %9s %9s %12s %12s%n", "replicas", "hosts", "per replica", "p50 ms", "p99 ms", "max ms", "heap MiB/rep",
+                "cpu ms/rep");
+        for (int r : replicas) {
+            var res = PushSimulation.run(new PushSimulation.Params(n, r, cores, hostCostMicros, 2, 0.5,
+                    heapPerHostKiB, seed == null ? 1 : seed));
+            out.printf("%9d %9d %10d %9.0f %9.0f %9.0f %12.0f %12.0f%n", r, n, res.hostsPerReplica(), res.p50Millis(), res.p99Millis(),
+                    res.maxMillis(), res.heapMiBPerReplica(), res.cpuMillisPerReplica());
+        }
+        out.flush();
+        return 0;
+    }
+
     private int push(PrintWriter out) throws Exception {
-        out.println("publish -> applied (bundle fetched) for N long-polling agents, release in one 100% wave;");
-        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release"
-                : "pollers share the servers' process, so CPU and heap are both's over the release; agents spread evenly over the servers");
+        out.println("publish -> applied (bundle fetched) for N " + (stream ? "agents following the stream (reports on a second connection)"
+                : "long-polling agents") + ", release in one 100% wave;");
+        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release, pollers µs the pollers' process's"
+                : "pollers in the servers' process on one thread of their own: cpu ms is the process's less that thread's, heap is both's;"
+                + " agents spread evenly over the servers");
+        out.println("µs/agent: the servers' CPU per agent per release; KiB/agent: heap each connected agent holds (after a full GC)");
         List<String[]> setups = new ArrayList<>();
         setups.add(new String[]{"sqlite", "1"});
         if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
@@ -207,16 +249,18 @@ public final class BenchCommand implements Callable<Integer> {
         for (int n : agents) {
             for (String[] setup : setups) {
                 var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
-                        out);
+                        stream, out);
                 var l = p.latencies();
-                rows.add(l.isEmpty() ? String.format("%8d %-11s %8s %9s %9s %9s %9s %8d %9d", n, setup[0], setup[1], "-", "-", "-", 0, p.cpuMillis(),
-                        p.heapMiB())
-                        : String.format("%8d %-11s %8s %9d %9d %9d %9d %8d %9d", n, setup[0], setup[1], l.get(l.size() / 2),
-                        l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), l.get(l.size() - 1), l.size(), p.cpuMillis(), p.heapMiB()));
+                String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
+                        : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
+                        l.get(l.size() - 1));
+                rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9d %9.1f", n, setup[0], setup[1], latency, l.size(), p.cpuMillis(),
+                        1000.0 * p.cpuMillis() / n, p.pollersCpuMillis() < 0 ? "-" : String.format("%.1f", 1000.0 * p.pollersCpuMillis() / n),
+                        p.heapMiB(), p.heapBytesPerAgent() / 1024.0));
             }
         }
-        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms", "applied",
-                "cpu ms", "heap MiB");
+        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %10s %10s %9s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms", "applied",
+                "cpu ms", "µs/agent", "pollers µs", "heap MiB", "KiB/agent");
         rows.forEach(out::println);
         out.flush();
         return 0;

@@ -237,6 +237,18 @@ public final class AgentProtocol {
                 + waitSeconds;
     }
 
+    /**
+     * The host's stream (server-sent events): an event {@value #DESIRED_EVENT} with a {@link Desired} (bundle inline) each time
+     * the desired version differs from the one the host last heard of, starting from {@code known}; comments in between as
+     * heartbeats. A server without it answers 404: the agent long-polls instead.
+     */
+    public static String streamPath(String service, String env, String host, String known) {
+        return hostPath(service, env, host) + "/stream?known=" + enc(known);
+    }
+
+    /** The name of the stream's event that carries a {@link Desired}. */
+    public static final String DESIRED_EVENT = "desired";
+
     /** Where a host fetches {@code version} as rendered for it (a bundle too large to come with the long-poll's answer). */
     public static String bundlePath(String service, int version, String env, String host) {
         return "/api/v1/services/" + enc(service) + "/versions/" + version + "/bundle?env=" + enc(env) + "&host=" + enc(host);

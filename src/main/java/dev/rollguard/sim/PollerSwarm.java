@@ -3,6 +3,7 @@ package dev.rollguard.sim;
 import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,9 +20,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Thousands of agents on one machine: each speaks the agent protocol (register, long-poll desired,
- * fetch the bundle, report) asynchronously over one shared HTTP client, without the full agent's threads
- * and disk writes. Used to measure publish-to-apply latency at fleet scale.
+ * Thousands of agents on one machine: each registers (the JDK's HTTP client, before any measurement), then speaks the
+ * agent protocol (long-poll desired with the bundle inline, fetch the bundle when it did not come along, report) over a
+ * keep-alive connection of its own, all of them driven by one thread ({@link NioPollers}), without the full agent's
+ * threads and disk writes. Used to measure publish-to-apply latency at fleet scale.
  */
 public final class PollerSwarm implements AutoCloseable {
     /** Agent i talks to server i modulo their number: agents spread over replicas. */
@@ -38,12 +40,14 @@ public final class PollerSwarm implements AutoCloseable {
     private volatile CountDownLatch done = new CountDownLatch(0);
 
     private final String token;
+    private final NioPollers pollers;
 
-    public PollerSwarm(String base, String service, String env, int size, String token) {
-        this(List.of(base), service, env, size, token);
+    public PollerSwarm(List<String> bases, String service, String env, int size, String token) throws IOException {
+        this(bases, service, env, size, token, false);
     }
 
-    public PollerSwarm(List<String> bases, String service, String env, int size, String token) {
+    /** {@code stream}: the agents follow the server's stream instead of long-polling. */
+    public PollerSwarm(List<String> bases, String service, String env, int size, String token, boolean stream) throws IOException {
         this.token = token;
         this.bases = List.copyOf(bases);
         this.service = service;
@@ -55,10 +59,11 @@ public final class PollerSwarm implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 })).build();
+        this.pollers = new NioPollers(service, env, token, stream, this::applied);
     }
 
     private String base(String host) {
-        return bases.get(Integer.parseInt(host.substring(host.lastIndexOf('-') + 1)) % bases.size());
+        return bases.get(index(host) % bases.size());
     }
 
     private static String host(int i) {
@@ -85,7 +90,7 @@ public final class PollerSwarm implements AutoCloseable {
             }
             inFlightSetup.release();
             registered.countDown();
-            if (e == null && r.statusCode() == 200) poll(h, AgentProtocol.NONE);
+            if (e == null && r.statusCode() == 200) pollers.start(index(h), h, URI.create(base(h)));
         });
     }
 
@@ -101,59 +106,28 @@ public final class PollerSwarm implements AutoCloseable {
         return new ArrayList<>(appliedAt.values());
     }
 
-    private void poll(String h, String known) {
-        if (!running) return;
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base(h) + AgentProtocol.desiredPath(service, env, h, known, true, 30)))
-                .timeout(Duration.ofSeconds(45))
-                .header("Authorization", "Bearer " + token).GET().build();
-        http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-            if (!running) return;
-            if (e != null || r.statusCode() != 200) {
-                CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> poll(h, known));
-                return;
-            }
-            AgentProtocol.Desired answer = Json.read(r.body(), AgentProtocol.Desired.class);
-            Integer d = answer.desiredVersion();
-            String now = AgentProtocol.known(d);
-            if (d != null && d == expected && !appliedAt.containsKey(h)) {
-                // like the agent: the bundle came with the answer, or is fetched when it was too large to inline
-                CompletableFuture<Boolean> bundle = answer.carriesBundle() ? CompletableFuture.completedFuture(true) : fetchBundle(h, d);
-                bundle.thenCompose(ok -> ok ? applied(h, d) : CompletableFuture.completedFuture(null))
-                        .whenComplete((x, y) -> poll(h, now));
-            } else {
-                poll(h, now);
-            }
-        });
-    }
-
-    private CompletableFuture<Boolean> fetchBundle(String h, int version) {
-        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base(h) + AgentProtocol.bundlePath(service, version, env, h)))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token).GET().build();
-        return http.sendAsync(bundle, HttpResponse.BodyHandlers.ofString()).thenApply(r -> r.statusCode() == 200);
-    }
-
-    private CompletableFuture<Void> applied(String h, int version) {
-        if (appliedAt.putIfAbsent(h, (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
-        String body = Json.write(new AgentProtocol.Report(version, null, null, List.of()));
-        return report(h, body, 0);
-    }
-
-    /** Like the agent, whose next report (every 500 ms) says it again: a report that failed is sent again. */
-    private CompletableFuture<Void> report(String h, String body, int attempt) {
-        return http.sendAsync(post(h, AgentProtocol.reportPath(service, env, h), body), HttpResponse.BodyHandlers.discarding())
-                .handle((r, e) -> (e == null && r.statusCode() == 200) || attempt >= 20 || !running)
-                .thenCompose(done -> done ? CompletableFuture.<Void>completedFuture(null)
-                        : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS))
-                        .thenCompose(x -> report(h, body, attempt + 1)));
-    }
-
     private HttpRequest post(String host, String path, String body) {
         return HttpRequest.newBuilder(URI.create(base(host) + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
+    /** Agent {@code i} applied {@code version}: the first time it is the expected one, its latency counts. */
+    private void applied(int agent, int version) {
+        if (version == expected && appliedAt.putIfAbsent(host(agent), (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
+    }
+
+    /** CPU time the pollers' network thread has used (nanoseconds): the simulated fleet's own cost. */
+    public long cpuNanos() {
+        return pollers.cpuNanos();
+    }
+
+    private static int index(String host) {
+        return Integer.parseInt(host.substring(host.lastIndexOf('-') + 1));
+    }
+
     @Override
     public void close() {
         running = false;
+        pollers.close();
     }
 }

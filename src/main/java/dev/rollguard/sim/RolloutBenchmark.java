@@ -125,8 +125,12 @@ public final class RolloutBenchmark {
         }
     }
 
-    /** What one push measurement saw: latencies (sorted) and the process's CPU time and heap over the release. */
-    public record Push(List<Long> latencies, long cpuMillis, long heapMiB) {}
+    /**
+     * What one push measurement saw: latencies (sorted); the servers' CPU time over the release, the pollers' (-1: not
+     * measured), and the heap; the heap each connected agent holds (bytes, after a full collection: with every agent's
+     * long-poll waiting, less before they registered).
+     */
+    public record Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long heapMiB, long heapBytesPerAgent) {}
 
     /**
      * Publish-to-apply latency for many agents: lightweight pollers (the agent protocol, one shared HTTP
@@ -137,6 +141,11 @@ public final class RolloutBenchmark {
      *                 is made for the run and {@code replicas} servers share it (agents spread over them)
      */
     public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PrintWriter log) throws Exception {
+        return push(agents, postgres, replicas, separateProcess, false, log);
+    }
+
+    /** As above; {@code stream}: the pollers follow the agent stream (reports on a second connection) instead of long-polling. */
+    public static Push push(int agents, String postgres, int replicas, boolean separateProcess, boolean stream, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         String db = dir.resolve("db").toString();
         String scratch = null;
@@ -159,6 +168,7 @@ public final class RolloutBenchmark {
             c.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}], "
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             List<String> urls = servers.stream().map(Rollguard::url).toList();
+            long heapBefore = usedHeapAfterGc();
             // a long-running server has released before: the first releases warm it up, the last is measured
             IntFunction<Integer> pushAndRelease = round -> {
                 int v = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
@@ -171,20 +181,21 @@ public final class RolloutBenchmark {
                 // 10,000 sockets on each side, over one process's file limit)
                 List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                         System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "bench", "swarm", "--servers", String.join(",", urls),
-                        "--agents", String.valueOf(agents), "--token", enrolment);
+                        "--agents", String.valueOf(agents), "--token", enrolment, "--stream=" + stream);
                 Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 try (var in = new BufferedReader(new InputStreamReader(p.getInputStream()));
                      var to = new PrintWriter(p.getOutputStream(), true)) {
                     String line;
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
                     if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
-                    return releases(server, c, agents, log, (round, version) -> {
+                    long[] pollersCpu = new long[1];
+                    Push measured = releases(server, c, agents, heapBefore, log, (round, version) -> {
                         to.println("GO " + System.currentTimeMillis() + " " + version);
                         if (pushAndRelease.apply(round) != version) throw new IllegalStateException("unexpected version number");
                         List<Long> latencies = new ArrayList<>();
                         String said;
                         while ((said = in.readLine()) != null) {
-                            if (said.startsWith("POLLERS-CPU ") && round == RELEASES) log.printf("  the pollers' process used %s ms of CPU%n", said.substring(12));
+                            if (said.startsWith("POLLERS-CPU ")) pollersCpu[0] = Long.parseLong(said.substring(12).trim());
                             if (said.startsWith("LATENCIES ")) {
                                 for (String x : said.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
                                 break;
@@ -192,18 +203,25 @@ public final class RolloutBenchmark {
                         }
                         return latencies;
                     });
+                    return new Push(measured.latencies(), measured.cpuMillis(), pollersCpu[0], measured.heapMiB(), measured.heapBytesPerAgent());
                 } finally {
                     p.destroy();
                     p.waitFor(10, TimeUnit.SECONDS);
                 }
             }
-            try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment)) {
+            try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment, stream)) {
                 swarm.registerAll();
-                return releases(server, c, agents, log, (round, version) -> {
+                long[] pollersCpu = new long[1];
+                Push p = releases(server, c, agents, heapBefore, log, (round, version) -> {
+                    long cpu0 = swarm.cpuNanos();
                     swarm.expect(version, System.nanoTime());
                     pushAndRelease.apply(round);
-                    return swarm.await(Duration.ofSeconds(120));
+                    List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+                    pollersCpu[0] = (swarm.cpuNanos() - cpu0) / 1_000_000;
+                    return latencies;
                 });
+                // the pollers' thread ran in this process: its CPU is not the servers'
+                return new Push(p.latencies(), p.cpuMillis() - pollersCpu[0], pollersCpu[0], p.heapMiB(), p.heapBytesPerAgent());
             }
         } finally {
             for (Rollguard s : servers) s.close();
@@ -216,8 +234,8 @@ public final class RolloutBenchmark {
      * The other end of a separate-process push measurement: registers the pollers, then for each line
      * "GO epochMillis version" waits for every poller to apply that version and prints its CPU and the latencies.
      */
-    public static int swarm(List<String> servers, int agents, String token, PrintWriter out) throws Exception {
-        try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token);
+    public static int swarm(List<String> servers, int agents, String token, boolean stream, PrintWriter out) throws Exception {
+        try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token, stream);
              var in = new BufferedReader(new InputStreamReader(System.in))) {
             swarm.registerAll();
             out.println("READY");
@@ -245,21 +263,36 @@ public final class RolloutBenchmark {
     }
 
     /** The push measurement's releases, one after another from a quiet fleet; the last one's figures are the result. */
-    private static Push releases(Rollguard server, Client c, int agents, PrintWriter log, Release release) throws Exception {
+    private static Push releases(Rollguard server, Client c, int agents, long heapBefore, PrintWriter log, Release release) throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         Push result = null;
+        long perAgent = 0;
         for (int round = 1; round <= RELEASES; round++) {
             awaitQuiet(server, agents);
+            if (round == 1) perAgent = Math.max(0, usedHeapAfterGc() - heapBefore) / agents;
             long cpu0 = os.getProcessCpuTime();
             int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
             List<Long> latencies = new ArrayList<>(release.latencies(round, version));
             long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-            Runtime rt = Runtime.getRuntime();
             Collections.sort(latencies);
             log.printf("  %s: %d of %d agents applied v%d%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, version);
-            result = new Push(latencies, cpu, (rt.totalMemory() - rt.freeMemory()) >> 20);
+            result = new Push(latencies, cpu, -1, usedHeap() >> 20, perAgent);
         }
         return result;
+    }
+
+    /** The heap in use after a full collection (a hint the JVM follows with its default collector). */
+    private static long usedHeapAfterGc() {
+        System.gc();
+        return usedHeap();
+    }
+
+    /**
+     * The heap in use, read in one call: total less free read one after the other went negative in a run where the heap
+     * grew between the two reads (the PostgreSQL row printed -252 MiB).
+     */
+    private static long usedHeap() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** Waits until no rollout runs and every agent is registered, so a release starts from a quiet fleet. */

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -46,6 +47,8 @@ public final class ConfigStore {
     private final Jdbi jdbi;
     /** Files holding a secret rest sealed in {@code blobs.data}; opened here, for the service's use cases only. */
     private final Sealer sealer;
+    /** Stored spec text → the spec it parses to (immutable records); bounded, cleared when it grows past its bound. */
+    private final Map<String, ServiceSpec> parsedSpecs = new ConcurrentHashMap<>();
 
     public ConfigStore(Jdbi jdbi, Sealer sealer) {
         this.jdbi = jdbi;
@@ -101,9 +104,19 @@ public final class ConfigStore {
         return secret ? sealer.seal(json.getBytes(StandardCharsets.UTF_8)) : json;
     }
 
+    /**
+     * A spec as read, parsed once per stored text: every long-poll answer that brings a host a new version carries the
+     * spec's preflight, and parsing it (JSON, and compiling the secret patterns the constructor checks) cost more than the
+     * rest of the answer. The text is compared whole, so a change made by any replica is seen at the next read.
+     */
     private ServiceSpec spec(String stored) {
+        ServiceSpec known = parsedSpecs.get(stored);
+        if (known != null) return known;
         String json = Sealer.isSealed(stored) ? new String(sealer.open(stored), StandardCharsets.UTF_8) : stored;
-        return Json.read(json, ServiceSpec.class);
+        ServiceSpec spec = Json.read(json, ServiceSpec.class);
+        if (parsedSpecs.size() > 1024) parsedSpecs.clear();
+        parsedSpecs.put(stored, spec);
+        return spec;
     }
 
     /**

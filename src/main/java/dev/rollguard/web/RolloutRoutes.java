@@ -66,10 +66,11 @@ public final class RolloutRoutes {
     }
 
     /**
-     * The agent protocol (register, long-poll, report). Registered before every other route: the router tries routes
+     * The agent protocol (register, long-poll or stream, report). Registered before every other route: the router tries routes
      * in registration order, and a fleet's requests are most of what a server answers.
      */
     public static void registerAgentProtocol(ApiServer server, AgentService agents) {
+        DesiredAnswers answers = new DesiredAnswers();
         server.post(AgentProtocol.REGISTER_PATH, Permission.AUTHENTICATED, ctx -> {
             AgentProtocol.Register b = server.body(ctx, AgentProtocol.Register.class);
             var who = Access.principal(ctx);
@@ -84,7 +85,7 @@ public final class RolloutRoutes {
             CompletableFuture<AgentProtocol.Desired> answer = agents.poll(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"),
                     ctx.queryParam("known"), ctx.queryParam("bundle"), wait, Access.isAgent(ctx));
             if (answer.isDone()) {
-                json(ctx, join(answer));
+                ctx.contentType("application/json").result(answers.bytes(join(answer)));
                 return;
             }
             ctx.future(() -> answer.handle((desired, e) -> {
@@ -94,9 +95,13 @@ public final class RolloutRoutes {
                     json(ctx, Map.of("error", Map.of("code", "unavailable", "message", "server is shutting down; retry")));
                     return null;
                 }
-                json(ctx, desired);
+                ctx.contentType("application/json").result(answers.bytes(desired));
                 return null;
             }));
+        });
+        server.get("/api/v1/agents/{service}/{env}/{host}/stream", Permission.AGENT, ctx -> {
+            agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
+            AgentStream.open(ctx, agents, answers);
         });
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));

@@ -1,0 +1,99 @@
+package dev.rollguard.agent;
+
+import dev.rollguard.Json;
+import dev.rollguard.protocol.AgentProtocol;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The agent's side of the stream ({@link AgentProtocol#streamPath}): one request, then an answer per release as the
+ * server sends it. Ends when the server closes it; throws when it drops or goes silent for longer than three of the
+ * server's heartbeats (the connection is dead even if no reset arrived); answers {@link End#UNSUPPORTED} when the server
+ * has no stream (an older one, or a proxy that refuses it), and the agent long-polls.
+ */
+final class DesiredStream {
+    enum End { CLOSED, UNSUPPORTED }
+
+    /** What the agent does with each answer: the same as with a long-poll's. */
+    interface Taker {
+        void take(AgentProtocol.Desired d) throws IOException, InterruptedException;
+    }
+
+    /** Three of the server's heartbeats (25 s) without a line: the connection is dead. */
+    static final Duration SILENCE = Duration.ofSeconds(75);
+    private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "agent-stream-watch");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private DesiredStream() {}
+
+    static End follow(HttpClient http, URI uri, String token, String actor, Taker taker) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "text/event-stream")
+                .header("X-Rollguard-Actor", actor).GET();
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        HttpResponse<Stream<String>> r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+        try (Stream<String> lines = r.body()) {
+            if (r.statusCode() != 200) return refused(r.statusCode(), lines.collect(Collectors.joining("\n")));
+            Iterator<String> it = lines.iterator();
+            String event = null;
+            StringBuilder data = new StringBuilder();
+            while (true) {
+                ScheduledFuture<?> silence = WATCH.schedule(lines::close, SILENCE.toMillis(), TimeUnit.MILLISECONDS);
+                boolean more;
+                String line;
+                try {
+                    more = it.hasNext();
+                    line = more ? it.next() : null;
+                } catch (RuntimeException e) {
+                    throw new IOException("the stream dropped: " + e.getMessage(), e);
+                } finally {
+                    silence.cancel(false);
+                }
+                if (!more) return End.CLOSED;
+                if (line.isEmpty()) {
+                    if (AgentProtocol.DESIRED_EVENT.equals(event) && data.length() > 0) {
+                        taker.take(Json.read(data.toString(), AgentProtocol.Desired.class));
+                    }
+                    event = null;
+                    data.setLength(0);
+                } else if (line.startsWith("event:")) {
+                    event = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    data.append(line.substring(line.length() > 5 && line.charAt(5) == ' ' ? 6 : 5));
+                }
+                // ":" lines are the server's heartbeats; "id:" and "retry:" are not used
+            }
+        }
+    }
+
+    /** A refusal: the host unknown is the agent's to handle (it registers again); a server without the stream is long-polled. */
+    private static End refused(int status, String body) throws IOException {
+        if (status >= 500) throw new IOException("server answered " + status);
+        String code = "";
+        String message = body;
+        try {
+            var error = Json.MAPPER.readTree(body).path("error");
+            code = error.path("code").asText();
+            message = error.path("message").asText();
+        } catch (IOException | RuntimeException notJson) {
+            // a proxy's page or an older server's plain 404: no stream here
+        }
+        if (status == 404 && "unknown_host".equals(code)) throw new Agent.ServerError(status, code, message);
+        if (status == 401 || status == 403) throw new Agent.ServerError(status, code, message);
+        return End.UNSUPPORTED;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.rollguard.agent;
+
+import dev.rollguard.TestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The agent's stream beside the long-poll: both kinds take one release; a stream that drops falls back and converges. */
+class AgentStreamTest {
+    private static final String SPEC = "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}";
+    private final List<Agent> agents = new ArrayList<>();
+    private TestServer ts;
+
+    @AfterEach
+    void stop() {
+        agents.forEach(Agent::close);
+        if (ts != null) ts.close();
+    }
+
+    private Agent agent(String host, Path dir, boolean stream) {
+        Agent a = new Agent(new Agent.Config(List.of(ts.url()), "wp", "testing", host, dir.resolve(host), null, null, 3,
+                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN).withStream(stream),
+                new HealthWindow(Instant.now()), Clock.systemUTC()).start();
+        agents.add(a);
+        return a;
+    }
+
+    private int pushAndRelease(String content) {
+        int v = ts.push(Map.of("a.conf", content), "m", null);
+        String id = ts.release("testing", v, null).path("id").asText();
+        assertThat(ts.awaitTerminal(id).path("state").asText()).isEqualTo("COMPLETE");
+        return v;
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void longPollAndStreamAgentsTakeOneRelease() throws Exception {
+        ts = new TestServer();
+        Path dir = Files.createTempDirectory("rollguard-agent-stream-");
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        Agent s1 = agent("s1", dir, true);
+        Agent s2 = agent("s2", dir, true);
+        Agent p1 = agent("p1", dir, false);
+        Agent p2 = agent("p2", dir, false);
+        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 4);
+        for (String content : List.of("one\n", "two\n")) {
+            int v = pushAndRelease(content);
+            await().atMost(TestServer.PATIENCE).until(() -> List.of(s1, s2, p1, p2).stream().allMatch(a -> Integer.valueOf(v).equals(a.appliedVersion())));
+            assertThat(Files.readString(dir.resolve("s1").resolve("current").resolve("a.conf"))).isEqualTo(content);
+        }
+        assertThat(List.of(s1.heardBy(), s2.heardBy())).containsOnly("stream");
+        assertThat(List.of(p1.heardBy(), p2.heardBy())).containsOnly("long-poll");
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void aStreamThatDropsFallsBackAndConverges() throws Exception {
+        Path data = TestServer.tempDir();
+        int port = TestServer.freePort();
+        ts = new TestServer(data, port);
+        Path dir = Files.createTempDirectory("rollguard-agent-stream-");
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        Agent s = agent("s1", dir, true);
+        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1);
+        int v1 = pushAndRelease("one\n");
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v1).equals(s.appliedVersion()));
+        assertThat(s.heardBy()).isEqualTo("stream");
+
+        // the server goes away under the open stream, and a new one comes up on the same data and port
+        ts.stopKeepingData();
+        ts = new TestServer(data, port);
+        int v2 = pushAndRelease("two\n");
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v2).equals(s.appliedVersion()));
+        assertThat(Files.readString(dir.resolve("s1").resolve("current").resolve("a.conf"))).isEqualTo("two\n");
+        // after the fallback's long-poll, the agent follows the stream again
+        int v3 = pushAndRelease("three\n");
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v3).equals(s.appliedVersion()));
+        await().atMost(TestServer.PATIENCE).until(() -> "stream".equals(s.heardBy()));
+    }
+}
