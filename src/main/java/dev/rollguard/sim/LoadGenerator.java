@@ -42,14 +42,16 @@ public final class LoadGenerator implements AutoCloseable {
 
     /**
      * Real web servers: a steady rate of GETs to each base URL, each host's requests going round {@code paths} (relative
-     * to the base URL, e.g. {@code "wp-login.php"}), so every page of the mix is asked of every host.
+     * to the base URL, e.g. {@code "wp-login.php"}; a leading slash is the same), so every page of the mix is asked of every
+     * host.
      */
     public static LoadGenerator http(List<String> urls, double requestsPerSecondPerHost, List<String> paths) {
         if (paths.isEmpty()) return http(urls, requestsPerSecondPerHost);
         long[] next = new long[urls.size()];
         return new LoadGenerator(urls.size(), requestsPerSecondPerHost, i -> null, i -> {
             String base = urls.get(i);
-            return (base.endsWith("/") ? base : base + "/") + paths.get((int) (next[i]++ % paths.size()));
+            String path = paths.get((int) (next[i]++ % paths.size()));
+            return (base.endsWith("/") ? base : base + "/") + (path.startsWith("/") ? path.substring(1) : path);
         });
     }
 
