@@ -7,6 +7,7 @@ import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.sandbox.Turn;
 import dev.rollguard.validate.CommandValidators;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.PhpLintCache;
@@ -81,14 +82,14 @@ public final class ValidateCommand implements Callable<Integer> {
         try {
             Templates templates = Templates.of(tree);
             if (builtinOnly) {
-                report = Renderings.validate(Validation.builtIn(), name, service, 0, tree, templates, parentTree, OFFLINE);
+                report = Renderings.validate(Validation.builtIn(), name, service, 0, tree, templates, parentTree, OFFLINE, Turn.unbounded(name));
             } else {
                 // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
                 CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
                 try (Sandbox sandbox = Sandbox.detect();
                      Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
                     validation.check(service.validation());
-                    report = Renderings.validate(validation, name, service, 0, tree, templates, parentTree, OFFLINE);
+                    report = Renderings.validate(validation, name, service, 0, tree, templates, parentTree, OFFLINE, Turn.unbounded(name));
                 }
             }
         } catch (Problem e) {

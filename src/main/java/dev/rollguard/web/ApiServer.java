@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
+import dev.rollguard.sandbox.Slots;
 import dev.rollguard.storage.StorageHealth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -104,7 +105,10 @@ public final class ApiServer {
             beforeScrape.run();
             ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape());
         });
-        app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
+        app.exception(Problem.class, (e, ctx) -> {
+            if (e.details().get(Slots.RETRY_AFTER) instanceof Integer seconds) ctx.header("Retry-After", seconds.toString());
+            error(ctx, e.status(), e.code(), e.getMessage(), e.details());
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> {
             switch (e.getStatus()) {
                 case 404 -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path(), Map.of());
