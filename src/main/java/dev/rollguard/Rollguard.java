@@ -13,6 +13,8 @@ import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
 import dev.rollguard.metrics.OperationalMetrics;
+import dev.rollguard.net.Outgoing;
+import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.prometheus.PrometheusClient;
 import dev.rollguard.prometheus.PrometheusSource;
 import dev.rollguard.rollout.AgentService;
@@ -71,13 +73,13 @@ public final class Rollguard implements AutoCloseable {
      * server (links in pages and webhooks); null means the address it listens on.
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
-                           String bootstrapToken, CommandValidators validators) {
+                           String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none());
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none());
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY);
         }
 
         public static Settings defaults() {
@@ -85,16 +87,18 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing); }
         /** The command validators the operator declared (service specs name them). */
-        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v); }
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing); }
+        /** Which non-public addresses webhooks and Prometheus may reach (none by default). */
+        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o); }
     }
 
     private final Database database;
@@ -160,7 +164,9 @@ public final class Rollguard implements AutoCloseable {
         this.orchestrator = new Orchestrator(config, rolloutStore, signals, observations, clock);
         this.rollouts = new RolloutService(config, rolloutStore, health, orchestrator, observations, clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
-        Notifier notifier = new Notifier(incidentStore, clock);
+        Outgoing outgoing = new Outgoing(settings.outgoing());
+        log.info(settings.outgoing().describe());
+        Notifier notifier = new Notifier(incidentStore, clock, outgoing);
         // the link base is known once the port is: a holder filled after start
         String[] base = {settings.publicUrl()};
         this.incidents = new IncidentService(config, rollouts, health, incidentStore, notifier, clock, () -> base[0]);
@@ -171,7 +177,7 @@ public final class Rollguard implements AutoCloseable {
         Duty webhooks = new Duty(leases, "webhooks");
         duties = List.of(orchestrating, monitor, webhooks);
         orchestrator.runOnlyWhen(orchestrating);
-        prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(), clock);
+        prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(outgoing), clock);
         prometheus.runOnlyWhen(orchestrating);
         orchestrator.watchGaps(prometheus);
         OperationalMetrics operational = new OperationalMetrics(metrics, config, rollouts, notifier, prometheus);

@@ -2,7 +2,9 @@ package dev.rollguard.cli;
 
 import dev.rollguard.Rollguard;
 import dev.rollguard.config.Limits;
+import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.validate.CommandValidators;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,14 +41,26 @@ public final class ServerCommand implements Callable<Integer> {
             + "(env ROLLGUARD_VALIDATORS; default: none)", defaultValue = "${env:ROLLGUARD_VALIDATORS}")
     Path validators;
 
+    @Option(names = "--allow-outgoing", description = "Non-public addresses webhooks and Prometheus may reach, comma-separated: "
+            + "loopback, private, link-local, shared, metadata, unroutable, or CIDR ranges (env ROLLGUARD_ALLOW_OUTGOING; default: "
+            + "public addresses only)", defaultValue = "${env:ROLLGUARD_ALLOW_OUTGOING}")
+    String allowOutgoing;
+
     @Override
     public Integer call() throws Exception {
+        OutgoingPolicy outgoing;
+        try {
+            outgoing = OutgoingPolicy.parse(allowOutgoing);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--allow-outgoing: " + e.getMessage());
+        }
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
         Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
                 .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
         settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
+        settings = settings.withOutgoing(outgoing);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {
