@@ -73,13 +73,13 @@ public final class Rollguard implements AutoCloseable {
      * server (links in pages and webhooks); null means the address it listens on.
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
-                           String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing) {
+                           String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY);
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false);
         }
 
         public static Settings defaults() {
@@ -87,18 +87,23 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing, withoutSandbox); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing, withoutSandbox); }
         /** The command validators the operator declared (service specs name them). */
-        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing); }
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing, withoutSandbox); }
         /** Which non-public addresses webhooks and Prometheus may reach (none by default). */
-        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o); }
+        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o, withoutSandbox); }
+        /**
+         * Start even where the sandbox cannot run (config tests, PHP lint and daemon checkers are then skipped, declared
+         * command validators block); the start is recorded in the audit log. Without it such a server refuses to start.
+         */
+        public Settings startingWithoutSandbox(boolean w) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, w); }
     }
 
     private final Database database;
@@ -123,6 +128,15 @@ public final class Rollguard implements AutoCloseable {
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
+        // external validators run only in the sandbox: without it a server would pass versions its checks never saw,
+        // so it does not start unless the operator said so (and that is audited below)
+        this.sandbox = Sandbox.detect();
+        if (!sandbox.available() && !settings.withoutSandbox()) {
+            sandbox.close();
+            throw new Problem(500, "sandbox_unavailable", "refusing to start: " + sandbox.unavailableReason() + ". Config tests, "
+                    + "PHP lint and daemon checkers would be skipped. Install bubblewrap, or start with --without-sandbox "
+                    + "(ROLLGUARD_WITHOUT_SANDBOX=1; recorded in the audit log) to run with the built-in checks only");
+        }
         this.database = Database.open(settings.database());
         AuditStore auditStore = new AuditStore(database.jdbi());
         AuditKey auditKey;
@@ -132,11 +146,10 @@ public final class Rollguard implements AutoCloseable {
         } catch (RuntimeException e) {
             // a missing or wrong key: nothing is served, the reason is the one line the operator sees
             database.close();
+            sandbox.close();
             throw e;
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
-        this.sandbox = Sandbox.detect();
         if (sandbox.available()) log.info(sandbox.describe());
         else log.warn(sandbox.describe());
         this.validation = Validation.standard(sandbox, settings.validators() == null ? CommandValidators.none() : settings.validators(),
@@ -196,6 +209,10 @@ public final class Rollguard implements AutoCloseable {
         this.audit = new AuditLog(auditStore, clock, auditKey.bytes());
         audit.sealUnkeyedPast(auditKey);
         audit.requireRecordsOf(config::versionAuditRecords);
+        if (!sandbox.available()) {
+            audit.append("rollguard-server", null, "START --without-sandbox", "/sandbox", 200, null,
+                    Json.write(Map.of("reason", sandbox.unavailableReason())));
+        }
         config.auditWith((h, actor, source, action, target, after) -> audit.append(h, actor, source, action, target, 201, null, after).seq());
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals(auth::approvers, auth::approvedVersions);

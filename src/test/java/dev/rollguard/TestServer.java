@@ -39,6 +39,8 @@ public final class TestServer implements AutoCloseable {
 
     /** Tests' receivers (webhooks, Prometheus) listen on loopback: allowed here, refused by a server's default policy. */
     public static final OutgoingPolicy LOOPBACK = OutgoingPolicy.parse("loopback");
+    /** Where bubblewrap is not installed, tests' servers start without it (external checks skipped, as Parts skips their tests). */
+    private static final boolean NO_BWRAP = Processes.which("bwrap").isEmpty();
 
     public TestServer(Limits limits, long maxBody) {
         this(tempDir(), 0, limits, maxBody);
@@ -48,28 +50,28 @@ public final class TestServer implements AutoCloseable {
     public TestServer(Path dir, int port, Limits limits, long maxBody) {
         this.dir = dir;
         server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
-                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK));
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP));
     }
 
     /** A server on another database (e.g. a PostgreSQL URL). */
     public TestServer(String database) {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(database, "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
-                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK));
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP));
     }
 
     /** A server whose operator declared these command validators. */
     public TestServer(CommandValidators validators) {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
-                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).withValidators(validators));
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP).withValidators(validators));
     }
 
     /** A server with this outgoing address policy (the others allow loopback, where tests' receivers listen). */
     public TestServer(OutgoingPolicy outgoing) {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
-                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(outgoing));
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(outgoing).startingWithoutSandbox(NO_BWRAP));
     }
 
     public TestServer(Path dir, int port) {

@@ -46,6 +46,11 @@ public final class ServerCommand implements Callable<Integer> {
             + "public addresses only)", defaultValue = "${env:ROLLGUARD_ALLOW_OUTGOING}")
     String allowOutgoing;
 
+    @Option(names = "--without-sandbox", description = "Start even where bubblewrap cannot run (config tests, PHP lint and daemon "
+            + "checkers skipped; recorded in the audit log). Env ROLLGUARD_WITHOUT_SANDBOX=1. Default: refuse to start",
+            defaultValue = "${env:ROLLGUARD_WITHOUT_SANDBOX:-false}", fallbackValue = "true", arity = "0..1")
+    boolean withoutSandbox;
+
     @Override
     public Integer call() throws Exception {
         OutgoingPolicy outgoing;
@@ -60,7 +65,7 @@ public final class ServerCommand implements Callable<Integer> {
         settings = settings.withHost(host).withPublicUrl(publicUrl == null || publicUrl.isBlank() ? null
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
-        settings = settings.withOutgoing(outgoing);
+        settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {
