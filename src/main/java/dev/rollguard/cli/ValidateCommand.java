@@ -1,5 +1,8 @@
 package dev.rollguard.cli;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
@@ -165,7 +168,11 @@ public final class ValidateCommand implements Callable<Integer> {
         static ServiceSpec load(Path file) {
             if (file == null) return ServiceSpec.defaults();
             try {
-                return Json.YAML.readValue(file.toFile(), ServiceSpec.class);
+                // a misspelt key (riskRule: for riskRules:) or one given twice would silently change what is checked
+                return Json.YAML.readerFor(ServiceSpec.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                        .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readValue(file.toFile());
+            } catch (UnrecognizedPropertyException e) {
+                throw new IllegalArgumentException("spec " + file + ": " + Json.unknownKey(e).getMessage());
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read spec " + file + ": " + e.getMessage().split("\n")[0]);
             }

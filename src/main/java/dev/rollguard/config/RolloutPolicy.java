@@ -1,6 +1,5 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.List;
 
@@ -9,7 +8,6 @@ import java.util.List;
  * bake time), the analysis thresholds, and how long a version must stay healthy in one environment
  * before the next accepts it.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds,
                             Integer heartbeatTimeoutSeconds, OnFailure onFailure, Canary canary) {
     /**
@@ -18,7 +16,6 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
      */
     public enum OnFailure { ROLLBACK, PAUSE }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Wave(Integer hosts, Integer percent, Integer bakeSeconds) {
         public Wave {
             if ((hosts == null) == (percent == null)) throw new IllegalArgumentException("a wave has either hosts or percent");
@@ -40,7 +37,6 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
      * at least {@code minAgeSeconds} ago, then the rest; in random order within each group (a seed recorded with the
      * rollout). Never by name: a newly registered host named {@code aaa-0} must not become every rollout's canary.
      */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Canary(String label, Integer minAgeSeconds) {
         public static final Canary DEFAULT = new Canary(null, 3600);
 
