@@ -114,6 +114,9 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
             if (id == null || id.isBlank()) throw new IllegalArgumentException("risk rule needs an id");
             pathGlob = pathGlob == null ? "**" : pathGlob;
             lineRegex = lineRegex == null ? ".*" : lineRegex;
+            if (lineRegex.length() > BoundedText.MAX_PATTERN_LENGTH) {
+                throw new IllegalArgumentException("risk rule " + id + ": lineRegex is longer than " + BoundedText.MAX_PATTERN_LENGTH + " characters");
+            }
             Pattern.compile(lineRegex);
         }
     }
