@@ -13,6 +13,8 @@ import dev.rollguard.incident.IncidentService;
 import dev.rollguard.incident.IncidentStore;
 import dev.rollguard.incident.Notifier;
 import dev.rollguard.metrics.OperationalMetrics;
+import dev.rollguard.net.Outgoing;
+import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.prometheus.PrometheusClient;
 import dev.rollguard.prometheus.PrometheusSource;
 import dev.rollguard.rollout.AgentService;
@@ -30,8 +32,8 @@ import dev.rollguard.secrets.SecretsKeys;
 import dev.rollguard.secrets.SecretsService;
 import dev.rollguard.secrets.SecretsStore;
 import dev.rollguard.storage.Database;
-import dev.rollguard.storage.KeyFiles;
 import dev.rollguard.storage.Duty;
+import dev.rollguard.storage.KeyFiles;
 import dev.rollguard.storage.Leases;
 import dev.rollguard.storage.Replication;
 import dev.rollguard.storage.StorageHealth;
@@ -72,13 +74,15 @@ public final class Rollguard implements AutoCloseable {
      * server (links in pages and webhooks); null means the address it listens on.
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
-                           String bootstrapToken, CommandValidators validators, Path keyDir) {
+                           String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox,
+                           Path keyDir) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
-            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), null);
+            this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false,
+                    null);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), null);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null);
         }
 
         public static Settings defaults() {
@@ -86,21 +90,28 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, keyDir); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, keyDir); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, keyDir); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, keyDir); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing, withoutSandbox, keyDir); }
         /** The command validators the operator declared (service specs name them). */
-        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, keyDir); }
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing, withoutSandbox, keyDir); }
+        /** Which non-public addresses webhooks and Prometheus may reach (none by default). */
+        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o, withoutSandbox, keyDir); }
+        /**
+         * Start even where the sandbox cannot run (config tests, PHP lint and daemon checkers are then skipped, declared
+         * command validators block); the start is recorded in the audit log. Without it such a server refuses to start.
+         */
+        public Settings startingWithoutSandbox(boolean w) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, w, keyDir); }
         /**
          * Where the audit and secrets key files live ({@code audit.key}, {@code secrets.key}); null: next to the SQLite
          * file, or {@code ./data} for PostgreSQL (see {@link KeyFiles}).
          */
-        public Settings withKeyDir(Path d) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, d); }
+        public Settings withKeyDir(Path d) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, d); }
 
         /** Where this server's key files are. */
         public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
@@ -128,6 +139,15 @@ public final class Rollguard implements AutoCloseable {
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
+        // external validators run only in the sandbox: without it a server would pass versions its checks never saw,
+        // so it does not start unless the operator said so (and that is audited below)
+        this.sandbox = Sandbox.detect();
+        if (!sandbox.available() && !settings.withoutSandbox()) {
+            sandbox.close();
+            throw new Problem(500, "sandbox_unavailable", "refusing to start: " + sandbox.unavailableReason() + ". Config tests, "
+                    + "PHP lint and daemon checkers would be skipped. Install bubblewrap, or start with --without-sandbox "
+                    + "(ROLLGUARD_WITHOUT_SANDBOX=1; recorded in the audit log) to run with the built-in checks only");
+        }
         this.database = Database.open(settings.database());
         AuditStore auditStore = new AuditStore(database.jdbi());
         AuditKey auditKey;
@@ -137,11 +157,10 @@ public final class Rollguard implements AutoCloseable {
         } catch (RuntimeException e) {
             // a missing or wrong key: nothing is served, the reason is the one line the operator sees
             database.close();
+            sandbox.close();
             throw e;
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // external validators run only in the sandbox; where it cannot work they are skipped, and this says so once
-        this.sandbox = Sandbox.detect();
         if (sandbox.available()) log.info(sandbox.describe());
         else log.warn(sandbox.describe());
         this.validation = Validation.standard(sandbox, settings.validators() == null ? CommandValidators.none() : settings.validators(),
@@ -169,7 +188,9 @@ public final class Rollguard implements AutoCloseable {
         this.orchestrator = new Orchestrator(config, rolloutStore, signals, observations, clock);
         this.rollouts = new RolloutService(config, rolloutStore, health, orchestrator, observations, clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
-        Notifier notifier = new Notifier(incidentStore, clock);
+        Outgoing outgoing = new Outgoing(settings.outgoing());
+        log.info(settings.outgoing().describe());
+        Notifier notifier = new Notifier(incidentStore, clock, outgoing);
         // the link base is known once the port is: a holder filled after start
         String[] base = {settings.publicUrl()};
         this.incidents = new IncidentService(config, rollouts, health, incidentStore, notifier, clock, () -> base[0]);
@@ -180,7 +201,7 @@ public final class Rollguard implements AutoCloseable {
         Duty webhooks = new Duty(leases, "webhooks");
         duties = List.of(orchestrating, monitor, webhooks);
         orchestrator.runOnlyWhen(orchestrating);
-        prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(), clock);
+        prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(outgoing), clock);
         prometheus.runOnlyWhen(orchestrating);
         orchestrator.watchGaps(prometheus);
         OperationalMetrics operational = new OperationalMetrics(metrics, config, rollouts, notifier, prometheus);
@@ -199,6 +220,10 @@ public final class Rollguard implements AutoCloseable {
         this.audit = new AuditLog(auditStore, clock, auditKey.bytes());
         audit.sealUnkeyedPast(auditKey);
         audit.requireRecordsOf(config::versionAuditRecords);
+        if (!sandbox.available()) {
+            audit.append("rollguard-server", null, "START --without-sandbox", "/sandbox", 200, null,
+                    Json.write(Map.of("reason", sandbox.unavailableReason())));
+        }
         config.auditWith((h, actor, source, action, target, after) -> audit.append(h, actor, source, action, target, 201, null, after).seq());
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals(auth::approvers, auth::approvedVersions);

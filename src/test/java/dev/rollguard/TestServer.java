@@ -3,6 +3,7 @@ package dev.rollguard;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeLoader;
+import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.validate.CommandValidators;
 import org.awaitility.Awaitility;
@@ -36,6 +37,11 @@ public final class TestServer implements AutoCloseable {
     public static final String ADMIN_TOKEN = "rg_test-admin-token-0123456789abcdef";
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** Tests' receivers (webhooks, Prometheus) listen on loopback: allowed here, refused by a server's default policy. */
+    public static final OutgoingPolicy LOOPBACK = OutgoingPolicy.parse("loopback");
+    /** Where bubblewrap is not installed, tests' servers start without it (external checks skipped, as Parts skips their tests). */
+    private static final boolean NO_BWRAP = Processes.which("bwrap").isEmpty();
+
     public TestServer(Limits limits, long maxBody) {
         this(tempDir(), 0, limits, maxBody);
     }
@@ -44,7 +50,7 @@ public final class TestServer implements AutoCloseable {
     public TestServer(Path dir, int port, Limits limits, long maxBody) {
         this.dir = dir;
         server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
-                .withBootstrapToken(ADMIN_TOKEN));
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP));
     }
 
     /**
@@ -54,14 +60,21 @@ public final class TestServer implements AutoCloseable {
     public TestServer(String database, Path keyDir) {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(database, "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
-                .withBootstrapToken(ADMIN_TOKEN).withKeyDir(keyDir));
+                .withBootstrapToken(ADMIN_TOKEN).withKeyDir(keyDir).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP));
     }
 
     /** A server whose operator declared these command validators. */
     public TestServer(CommandValidators validators) {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
-                .withBootstrapToken(ADMIN_TOKEN).withValidators(validators));
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP).withValidators(validators));
+    }
+
+    /** A server with this outgoing address policy (the others allow loopback, where tests' receivers listen). */
+    public TestServer(OutgoingPolicy outgoing) {
+        this.dir = tempDir();
+        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(outgoing).startingWithoutSandbox(NO_BWRAP));
     }
 
     public TestServer(Path dir, int port) {
@@ -192,6 +205,7 @@ public final class TestServer implements AutoCloseable {
                 dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", ADMIN_TOKEN);
+        pb.environment().put("ROLLGUARD_ALLOW_OUTGOING", "loopback");
         Process server = pb.start();
         HttpClient http = HttpClient.newHttpClient();
         URI health = URI.create("http://127.0.0.1:" + port + "/api/v1/health");

@@ -46,7 +46,7 @@ public final class Agent implements AutoCloseable {
      */
     public record Config(List<String> servers, String service, String env, String host, Path target, String preApply,
                          String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                         Safeguards safeguards, boolean stream) {
+                         Safeguards safeguards, boolean stream, String labels) {
         public Config {
             safeguards = safeguards == null ? Safeguards.NONE : safeguards;
             if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
@@ -58,28 +58,35 @@ public final class Agent implements AutoCloseable {
         }
 
         public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                      Safeguards safeguards) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, false);
+                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token) {
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, null, false, null);
         }
 
         public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, null);
+                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
+                      Safeguards safeguards) {
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, false, null);
         }
 
         public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
                       String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null, null);
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null, null, false, null);
         }
 
         public Config withSafeguards(Safeguards s) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s, stream);
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s, stream,
+                    labels);
         }
 
         public Config withStream(boolean on) {
             return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
-                    safeguards, on);
+                    safeguards, on, labels);
+        }
+
+        /** The host's labels ({@code role=web,canary=yes}): a service's rollout may choose its canaries by one. */
+        public Config withLabels(String l) {
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards,
+                    stream, l);
         }
     }
 
@@ -257,7 +264,7 @@ public final class Agent implements AutoCloseable {
 
     private void register() throws IOException, InterruptedException {
         AgentProtocol.Registered r = post(AgentProtocol.REGISTER_PATH, new AgentProtocol.Register(config.service(), config.env(),
-                config.host(), null), AgentProtocol.Registered.class);
+                config.host(), config.labels()), AgentProtocol.Registered.class);
         desired = r.desiredVersion();
         // no converge here: the next long-poll answers at once with the version, its bundle and the service's probes
         report();

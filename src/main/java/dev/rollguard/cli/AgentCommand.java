@@ -46,6 +46,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--host-id", required = true, description = "This host's id (unique in the environment)")
     String host;
 
+    @Option(names = "--label", split = ",", description = "This host's labels, key=value (repeatable); a service's rollout may "
+            + "pick its canaries by one (rollout.canary.label)")
+    List<String> labels;
+
     @Option(names = "--keep", defaultValue = "5", description = "Releases kept on disk per service (default ${DEFAULT-VALUE})")
     int keep;
 
@@ -168,7 +172,8 @@ public final class AgentCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--service " + s.service + ": " + e.getMessage());
             }
             out.add(new Agent.Config(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
-                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(stream));
+                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(stream)
+                    .withLabels(labels == null || labels.isEmpty() ? null : String.join(",", labels)));
         }
         return out;
     }

@@ -79,6 +79,7 @@ public final class Main implements Runnable {
         return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
     }
 
+    private static final String RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
     private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
     public static void main(String[] args) {
@@ -87,6 +88,9 @@ public final class Main implements Runnable {
         if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() < 3) {
             System.setProperty(COMMON_POOL_PARALLELISM, "2");
         }
+        // before any HTTP request is built: a request pinned to the address its URL's name was checked at keeps the name
+        // in its Host header (net/Outgoing), which the JDK's client refuses unless told
+        if (System.getProperty(RESTRICTED_HEADERS) == null) System.setProperty(RESTRICTED_HEADERS, "host");
         System.exit(execute(commandLine(), args));
     }
 }

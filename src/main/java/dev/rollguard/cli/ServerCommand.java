@@ -2,7 +2,9 @@ package dev.rollguard.cli;
 
 import dev.rollguard.Rollguard;
 import dev.rollguard.config.Limits;
+import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.validate.CommandValidators;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,8 +46,24 @@ public final class ServerCommand implements Callable<Integer> {
             + "(env ROLLGUARD_VALIDATORS; default: none)", defaultValue = "${env:ROLLGUARD_VALIDATORS}")
     Path validators;
 
+    @Option(names = "--allow-outgoing", description = "Non-public addresses webhooks and Prometheus may reach, comma-separated: "
+            + "loopback, private, link-local, shared, metadata, unroutable, or CIDR ranges (env ROLLGUARD_ALLOW_OUTGOING; default: "
+            + "public addresses only)", defaultValue = "${env:ROLLGUARD_ALLOW_OUTGOING}")
+    String allowOutgoing;
+
+    @Option(names = "--without-sandbox", description = "Start even where bubblewrap cannot run (config tests, PHP lint and daemon "
+            + "checkers skipped; recorded in the audit log). Env ROLLGUARD_WITHOUT_SANDBOX=1. Default: refuse to start",
+            defaultValue = "${env:ROLLGUARD_WITHOUT_SANDBOX:-false}", fallbackValue = "true", arity = "0..1")
+    boolean withoutSandbox;
+
     @Override
     public Integer call() throws Exception {
+        OutgoingPolicy outgoing;
+        try {
+            outgoing = OutgoingPolicy.parse(allowOutgoing);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--allow-outgoing: " + e.getMessage());
+        }
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
         Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
                 .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
@@ -53,6 +71,7 @@ public final class ServerCommand implements Callable<Integer> {
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
         if (keyDir != null) settings = settings.withKeyDir(keyDir);
+        settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {

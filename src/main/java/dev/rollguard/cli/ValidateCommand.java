@@ -1,5 +1,8 @@
 package dev.rollguard.cli;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
@@ -7,6 +10,7 @@ import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.sandbox.Turn;
 import dev.rollguard.validate.CommandValidators;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.PhpLintCache;
@@ -81,14 +85,14 @@ public final class ValidateCommand implements Callable<Integer> {
         try {
             Templates templates = Templates.of(tree);
             if (builtinOnly) {
-                report = Renderings.validate(Validation.builtIn(), name, service, 0, tree, templates, parentTree, OFFLINE);
+                report = Renderings.validate(Validation.builtIn(), name, service, 0, tree, templates, parentTree, OFFLINE, Turn.unbounded(name));
             } else {
                 // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
                 CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
                 try (Sandbox sandbox = Sandbox.detect();
                      Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
                     validation.check(service.validation());
-                    report = Renderings.validate(validation, name, service, 0, tree, templates, parentTree, OFFLINE);
+                    report = Renderings.validate(validation, name, service, 0, tree, templates, parentTree, OFFLINE, Turn.unbounded(name));
                 }
             }
         } catch (Problem e) {
@@ -164,7 +168,11 @@ public final class ValidateCommand implements Callable<Integer> {
         static ServiceSpec load(Path file) {
             if (file == null) return ServiceSpec.defaults();
             try {
-                return Json.YAML.readValue(file.toFile(), ServiceSpec.class);
+                // a misspelt key (riskRule: for riskRules:) or one given twice would silently change what is checked
+                return Json.YAML.readerFor(ServiceSpec.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                        .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readValue(file.toFile());
+            } catch (UnrecognizedPropertyException e) {
+                throw new IllegalArgumentException("spec " + file + ": " + Json.unknownKey(e).getMessage());
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read spec " + file + ": " + e.getMessage().split("\n")[0]);
             }

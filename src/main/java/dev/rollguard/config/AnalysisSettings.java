@@ -1,13 +1,11 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.rollout.Analysis;
 
 /**
  * The canary judge's thresholds, as a service spec sets them under {@code rollout.analysis}; every field has a default
  * ({@link Analysis} reads them).
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,
                                Double maxErrorRate, Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis,
                                Integer minLatencySamples, Double failFastErrorRate, Integer burstSeconds, Double hostSpread,

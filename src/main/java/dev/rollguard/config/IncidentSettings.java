@@ -1,6 +1,5 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 
 import java.net.URI;
@@ -16,7 +15,6 @@ import java.util.Set;
  * @param sloWindowSeconds the window (default 60 s)
  * @param sloMinRequests   fewer requests than this in the window say nothing (default 100)
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record IncidentSettings(Double sloErrorPercent, Integer sloWindowSeconds, Long sloMinRequests, List<Channel> channels) {
     public enum Kind { SLACK, PAGERDUTY, GENERIC }
 
@@ -24,7 +22,6 @@ public record IncidentSettings(Double sloErrorPercent, Integer sloWindowSeconds,
      * One webhook. {@code minSeverity}: the least severe incident it is told about (default SEV3: reviews of
      * break-glass releases, SEV4, are not paged).
      */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Channel(String name, Kind kind, String url, String secret, String routingKey, Severity minSeverity) {
         public Channel {
             if (kind == null) throw Problem.badRequest("invalid_spec", "a notification channel needs a kind: slack, pagerduty or generic");

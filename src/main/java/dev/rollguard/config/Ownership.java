@@ -1,6 +1,5 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.rollguard.Problem;
 
@@ -19,7 +18,6 @@ import java.util.function.UnaryOperator;
  * spec is policy: where a rule gives a mode, it wins over the mode pushed. Rules apply in order, a later rule's fields
  * overriding an earlier one's. They are applied when a version is pushed, so an ownership change is a new version.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Ownership(String path, String owner, String group, String mode, String dirMode) {
     public Ownership {

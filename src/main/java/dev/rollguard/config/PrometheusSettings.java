@@ -1,6 +1,5 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 
 import java.net.URI;
@@ -13,7 +12,6 @@ import java.util.regex.Pattern;
  * 5xx per second and (optionally) p99 latency in seconds. Queries are templates: {@code $host}, {@code $env},
  * {@code $version} and {@code $service} are replaced by the host's values (escaped for a PromQL string).
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record PrometheusSettings(String url, String requests, String errors, String latency, Integer intervalSeconds,
                                  Integer timeoutSeconds) {
     private static final Pattern RANGE = Pattern.compile("\\[((?:\\d+(?:ms|s|m|h|d|w|y))+)(?::[^\\]]*)?]");

@@ -1,6 +1,5 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.List;
 
@@ -9,16 +8,14 @@ import java.util.List;
  * bake time), the analysis thresholds, and how long a version must stay healthy in one environment
  * before the next accepts it.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds,
-                            Integer heartbeatTimeoutSeconds, OnFailure onFailure) {
+                            Integer heartbeatTimeoutSeconds, OnFailure onFailure, Canary canary) {
     /**
      * What a failed analysis does: roll every host back at once (the default), or only pause the rollout and leave
      * the decision to a person (for services where an automatic rollback is itself risky).
      */
     public enum OnFailure { ROLLBACK, PAUSE }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Wave(Integer hosts, Integer percent, Integer bakeSeconds) {
         public Wave {
             if ((hosts == null) == (percent == null)) throw new IllegalArgumentException("a wave has either hosts or percent");
@@ -35,6 +32,23 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
         }
     }
 
+    /**
+     * Which hosts go first. Hosts carrying {@code label} ({@code key=value}, or a bare {@code key}), then hosts registered
+     * at least {@code minAgeSeconds} ago, then the rest; in random order within each group (a seed recorded with the
+     * rollout). Never by name: a newly registered host named {@code aaa-0} must not become every rollout's canary.
+     */
+    public record Canary(String label, Integer minAgeSeconds) {
+        public static final Canary DEFAULT = new Canary(null, 3600);
+
+        public Canary {
+            if (label != null && !label.matches("[A-Za-z0-9_.-]+(=[^,=]*)?")) {
+                throw new IllegalArgumentException("canary.label must be key=value or key: '" + label + "'");
+            }
+            minAgeSeconds = minAgeSeconds == null ? 3600 : minAgeSeconds;
+            if (minAgeSeconds < 0) throw new IllegalArgumentException("canary.minAgeSeconds must be >= 0");
+        }
+    }
+
     public static final List<Wave> DEFAULT_WAVES = List.of(new Wave(1, null, 30), new Wave(null, 10, 30),
             new Wave(null, 50, 30), new Wave(null, 100, 30));
 
@@ -44,6 +58,12 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
         promotionBakeSeconds = promotionBakeSeconds == null ? 60 : promotionBakeSeconds;
         heartbeatTimeoutSeconds = heartbeatTimeoutSeconds == null ? 10 : heartbeatTimeoutSeconds;
         onFailure = onFailure == null ? OnFailure.ROLLBACK : onFailure;
+        canary = canary == null ? Canary.DEFAULT : canary;
+    }
+
+    public RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds, Integer heartbeatTimeoutSeconds,
+                         OnFailure onFailure) {
+        this(waves, analysis, promotionBakeSeconds, heartbeatTimeoutSeconds, onFailure, null);
     }
 
     public RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds, Integer heartbeatTimeoutSeconds) {
@@ -51,7 +71,7 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
     }
 
     public static RolloutPolicy defaults() {
-        return new RolloutPolicy(null, null, null, null, null);
+        return new RolloutPolicy(null, null, null, null, null, null);
     }
 
     /** Cumulative host counts per wave for a fleet; the last wave always covers every host. */

@@ -71,6 +71,9 @@ public final class Secrets {
         for (String s : DEFAULTS) ps.add(Pattern.compile(s));
         if (extra != null) {
             for (String s : extra) {
+                if (s.length() > BoundedText.MAX_PATTERN_LENGTH) {
+                    throw Problem.badRequest("invalid_spec", "secret pattern is longer than " + BoundedText.MAX_PATTERN_LENGTH + " characters");
+                }
                 try {
                     ps.add(Pattern.compile(s));
                 } catch (PatternSyntaxException e) {

@@ -1,6 +1,5 @@
 package dev.rollguard.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rollguard.Problem;
 import dev.rollguard.protocol.AgentProtocol;
 
@@ -16,7 +15,6 @@ import java.util.regex.Pattern;
  * Stored as JSON;
  * unknown fields are ignored so older servers can read newer specs.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record ServiceSpec(String description, List<String> environments, ValidationSettings validation, RolloutPolicy rollout,
                           IncidentSettings incidents, List<String> secretPatterns, PrometheusSettings prometheus,
                           AgentProtocol.PreflightSpec preflight, List<Ownership> ownership) {

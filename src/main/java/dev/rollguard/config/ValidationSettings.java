@@ -1,7 +1,6 @@
 package dev.rollguard.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.rollguard.Json;
 
@@ -26,7 +25,6 @@ import java.util.regex.Pattern;
  * @param daemons        daemons whose own config checker must run ({@code haproxy}, {@code bind} …); each is also run
  *                       when its main config is recognised in the tree, but only a declared one blocks when it cannot run
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record ValidationSettings(String deployPath, boolean checkHostPaths, Boolean phpLint, String apacheConfig,
                                  List<CommandRef> commands, List<RiskRule> riskRules, List<String> ignoreTokens, List<DaemonRef> daemons) {
 
@@ -100,7 +98,6 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
     }
 
     /** An external validator: any executable; it receives the tree's directory as last argument and in ROLLGUARD_TREE. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record CommandSpec(String name, List<String> command, Integer timeoutSeconds, FindingSeverity severity) {
         public CommandSpec {
             if (name == null || name.isBlank()) throw new IllegalArgumentException("validator command needs a name");
@@ -112,12 +109,14 @@ public record ValidationSettings(String deployPath, boolean checkHostPaths, Bool
     }
 
     /** A changed line in a file matching {@code pathGlob} whose text matches {@code lineRegex} makes the version high-risk. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public record RiskRule(String id, String pathGlob, String lineRegex, String reason) {
         public RiskRule {
             if (id == null || id.isBlank()) throw new IllegalArgumentException("risk rule needs an id");
             pathGlob = pathGlob == null ? "**" : pathGlob;
             lineRegex = lineRegex == null ? ".*" : lineRegex;
+            if (lineRegex.length() > BoundedText.MAX_PATTERN_LENGTH) {
+                throw new IllegalArgumentException("risk rule " + id + ": lineRegex is longer than " + BoundedText.MAX_PATTERN_LENGTH + " characters");
+            }
             Pattern.compile(lineRegex);
         }
     }

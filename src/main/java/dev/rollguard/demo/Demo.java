@@ -7,6 +7,7 @@ import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.sim.WordPressLikeTree;
 
 import java.io.IOException;
@@ -117,7 +118,7 @@ public final class Demo {
              MariaDb db = options.wordpress() ? MariaDb.start(WordPressSite.DATABASE, WordPressSite.USER, WordPressSite.password(),
                      Duration.ofMinutes(2)) : null;
              Rollguard server = Rollguard.start(new Rollguard.Settings(options.dir().resolve("rollguard.db").toString(), "127.0.0.1", 0,
-                     Limits.DEFAULT, 256L << 20, Duration.ofMillis(100), null))) {
+                     Limits.DEFAULT, 256L << 20, Duration.ofMillis(100), null).withOutgoing(OutgoingPolicy.parse("loopback")))) {
             api = new ApiClient(server.url(), "demo", server.bootstrapToken());
             say("Rollguard demo: the seed's outage (a '.phpp' typo in wp-settings.php), replayed");
             say("  server     %s (SQLite: %s)", server.url(), options.dir().resolve("rollguard.db"));

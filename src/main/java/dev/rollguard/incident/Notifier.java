@@ -2,6 +2,7 @@ package dev.rollguard.incident;
 
 import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.net.CappedBody;
+import dev.rollguard.net.Outgoing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,9 +48,13 @@ public final class Notifier implements AutoCloseable {
         this.duty = duty;
     }
 
-    public Notifier(IncidentStore store, Clock clock) {
+    private final Outgoing outgoing;
+
+    /** {@code outgoing}: where channels may send (the operator's address policy). */
+    public Notifier(IncidentStore store, Clock clock, Outgoing outgoing) {
         this.store = store;
         this.clock = clock;
+        this.outgoing = outgoing;
     }
 
     /** Told of every attempt's outcome by channel kind: "delivered", "failed" (will retry) or "gave_up" (for /metrics). */
@@ -128,12 +133,15 @@ public final class Notifier implements AutoCloseable {
         Instant now = clock.instant();
         HttpRequest.Builder b;
         try {
-            b = HttpRequest.newBuilder(URI.create(n.url())).timeout(REQUEST_TIMEOUT)
+            b = outgoing.request(URI.create(n.url())).timeout(REQUEST_TIMEOUT)
                     .header("Content-Type", "application/json").header("User-Agent", "Rollguard")
                     .header("X-Rollguard-Event", "incident." + n.action()).header("X-Rollguard-Delivery", n.id())
                     .POST(HttpRequest.BodyPublishers.ofString(n.payload()));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(fail(n, "invalid url: " + e.getMessage(), true));
+        } catch (Outgoing.Refused e) {
+            // the URL or the policy has to change: retrying would only ask again
+            return CompletableFuture.completedFuture(fail(n, "not sent: " + e.getMessage(), true));
         }
         if (n.secret() != null && !n.secret().isEmpty()) {
             b.header(Webhooks.SIGNATURE_HEADER, Webhooks.signature(n.secret(), now.getEpochSecond(), n.payload()));

@@ -3,6 +3,7 @@ package dev.rollguard.prometheus;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.net.CappedBody;
+import dev.rollguard.net.Outgoing;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,6 +23,16 @@ public final class PrometheusClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final Outgoing outgoing;
+
+    /** A client that asks any address (tests, tools): the server's asks only where its {@link Outgoing} policy allows. */
+    public PrometheusClient() {
+        this(Outgoing.unrestricted());
+    }
+
+    public PrometheusClient(Outgoing outgoing) {
+        this.outgoing = outgoing;
+    }
 
     /** Runs one instant query; waits while {@link #MAX_IN_FLIGHT} others are running. */
     public CompletableFuture<PromQl.Result> query(String baseUrl, String promql, Duration timeout) {
@@ -40,8 +51,13 @@ public final class PrometheusClient {
     }
 
     private CompletableFuture<PromQl.Result> send(String baseUrl, String promql, Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/query?query="
-                        + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(timeout).GET().build();
+        HttpRequest request;
+        try {
+            request = outgoing.request(URI.create(baseUrl + "/api/v1/query?query="
+                    + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(timeout).GET().build();
+        } catch (Outgoing.Refused e) {
+            return CompletableFuture.completedFuture(new PromQl.NoData("Prometheus at " + baseUrl + " was not asked: " + e.getMessage()));
+        }
         return http.sendAsync(request, CappedBody.handler(ANSWER_CAP, timeout)).handle((r, e) -> {
             if (e != null) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;

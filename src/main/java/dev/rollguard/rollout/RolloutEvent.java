@@ -28,7 +28,8 @@ public sealed interface RolloutEvent {
     }
 
     /** A person started a rollout; {@code breakGlass} is the reason the promotion policy was bypassed, or null. */
-    record Started(String actor, String env, Integer fromVersion, int toVersion, int hosts, int[] waves, String breakGlass)
+    /** {@code canarySeed}: the seed {@link CanaryChoice} ordered the hosts by (the order itself is the rollout's host list). */
+    record Started(String actor, String env, Integer fromVersion, int toVersion, int hosts, int[] waves, String breakGlass, long canarySeed)
             implements RolloutEvent {
         public Kind kind() { return Kind.ROLLOUT_STARTED; }
 
@@ -43,6 +44,7 @@ public sealed interface RolloutEvent {
             data.put("toVersion", toVersion);
             data.put("hosts", hosts);
             data.put("waves", waves);
+            data.put("canarySeed", canarySeed);
             if (breakGlass != null) data.put("breakGlass", breakGlass);
             return data;
         }

@@ -7,6 +7,7 @@ import dev.rollguard.health.HealthStore;
 import dev.rollguard.versions.ConfigService;
 import dev.rollguard.versions.VersionInfo;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,9 @@ import java.util.function.Function;
  * {@link Orchestrator}, the one executor; the hosts themselves are the {@link HostRegistry}'s.
  */
 public final class RolloutService {
+    /** Draws each rollout's canary seed (recorded with its start). */
+    private static final SecureRandom SEEDS = new SecureRandom();
+
     private final ConfigService config;
     private final RolloutStore store;
     private final HealthStore health;
@@ -84,14 +88,16 @@ public final class RolloutService {
                     throw refusal.problem();
                 });
         Duration heartbeat = Duration.ofSeconds(spec.rollout().heartbeatTimeoutSeconds());
-        List<String> fleet = store.hosts(service, env).stream().filter(h -> h.alive(now, heartbeat)).map(HostInfo::host).toList();
+        List<HostInfo> live = store.hosts(service, env).stream().filter(h -> h.alive(now, heartbeat)).toList();
+        long seed = SEEDS.nextLong();
+        List<String> fleet = CanaryChoice.order(live, spec.rollout().canary(), seed, now);
         Rollout r = new Rollout(UUID.randomUUID().toString(), service, env, from, version, fleet, spec.rollout(),
                 Rollout.State.RUNNING, 0, now, now, now, actor, breakGlass, null);
         RolloutMachine.Step first = fleet.isEmpty()
                 ? new RolloutMachine.Step(r.with(Rollout.State.COMPLETE, 0, now, now, "no hosts"),
                 List.of(new Action.Released(version), new Action.Emit(new RolloutEvent.Completed(version, env, 0))), null)
                 : RolloutMachine.start(r);
-        orchestrator.begin(r, new RolloutEvent.Started(actor, env, from, version, fleet.size(), r.targets(), breakGlass), first);
+        orchestrator.begin(r, new RolloutEvent.Started(actor, env, from, version, fleet.size(), r.targets(), breakGlass, seed), first);
         return rollout(r.id());
     }
 

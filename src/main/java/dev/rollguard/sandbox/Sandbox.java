@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Where every program the server (or the offline CLI) runs on user input runs: config tests, the PHP linter, command
@@ -73,6 +74,7 @@ public final class Sandbox implements AutoCloseable {
     private final List<Path> system;
     private final Map<String, String> links;
     private final Map<String, Path> etc;
+    private final Slots slots = Slots.forThisMachine();
 
     private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
                     List<Path> system, Map<String, String> links) {
@@ -181,8 +183,27 @@ public final class Sandbox implements AutoCloseable {
         return BwrapArgs.command(launch, tools, system, links, etc, job);
     }
 
+    /** How many runs of {@link #run(Job, Turn)} go at once, and who waits. */
+    public Slots slots() { return slots; }
+
+    /**
+     * Runs a job for a caller's {@link Turn}: it waits for one of the {@link Slots} (fairly between owners), and is killed
+     * when the turn ends while it runs ({@link Turn.Over} then, as when the turn ends while it waits).
+     */
+    public Result run(Job job, Turn turn) {
+        try (Slots.Slot slot = slots.acquire(turn)) {
+            Result r = run(job, turn::overReason);
+            turn.check();
+            return r;
+        }
+    }
+
     /** Runs a job to its end (or its timeout, when the whole sandbox is killed); output is stdout and stderr together, capped. */
     public Result run(Job job) {
+        return run(job, () -> null);
+    }
+
+    private Result run(Job job, Supplier<String> stop) {
         ProcessBuilder pb = new ProcessBuilder(commandLine(job)).redirectErrorStream(true);
         // nothing of the server's environment (database URLs, tokens) reaches bubblewrap or its children
         pb.environment().clear();
@@ -200,7 +221,12 @@ public final class Sandbox implements AutoCloseable {
         reader.start();
         try {
             p.getOutputStream().close();
-            boolean done = p.waitFor(job.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + job.limits().timeout().toNanos();
+            boolean done = false;
+            // in slices, so a caller that gave up stops its run within a slice
+            while (!done && stop.get() == null && System.nanoTime() - deadline < 0) {
+                done = p.waitFor(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS);
+            }
             if (!done) kill(p);
             reader.join(5000);
             String text;

@@ -1,5 +1,6 @@
 package dev.rollguard.sim;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -82,7 +83,7 @@ final class HttpExchange {
     }
 
     private static Response chunked(byte[] buf, int at, int end, int status, boolean close) {
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
             int eol = indexOf(buf, at, end, "\r\n");
             if (eol < 0) return null;

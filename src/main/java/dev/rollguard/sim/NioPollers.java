@@ -3,15 +3,19 @@ package dev.rollguard.sim;
 import dev.rollguard.protocol.AgentProtocol;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -81,7 +85,7 @@ final class NioPollers implements AutoCloseable {
      * files). At most this many are open at once; the others wait their turn.
      */
     private static final int MAX_REPORTING = 2000;
-    private final java.util.ArrayDeque<Conn> reportsWaiting = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Conn> reportsWaiting = new ArrayDeque<>();
     private int reporting;
     private volatile boolean running = true;
 
@@ -142,7 +146,7 @@ final class NioPollers implements AutoCloseable {
                 selector.selectedKeys().clear();
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } finally {
             for (Conn c : conns) closeQuietly(c);
             try {
@@ -168,7 +172,7 @@ final class NioPollers implements AutoCloseable {
         closeQuietly(c);
         c.channel = SocketChannel.open();
         c.channel.configureBlocking(false);
-        c.channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        c.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         c.inEnd = 0;
         boolean now = c.channel.connect(c.address);
         c.key = c.channel.register(selector, now ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT, c);
@@ -229,7 +233,7 @@ final class NioPollers implements AutoCloseable {
     }
 
     private void read(Conn c) throws IOException {
-        if (c.inEnd == c.in.length) c.in = java.util.Arrays.copyOf(c.in, c.in.length * 2);
+        if (c.inEnd == c.in.length) c.in = Arrays.copyOf(c.in, c.in.length * 2);
         int n = c.channel.read(ByteBuffer.wrap(c.in, c.inEnd, c.in.length - c.inEnd));
         if (n < 0) throw new IOException("the server closed the connection");
         c.inEnd += n;

@@ -96,7 +96,7 @@ public final class ApacheConfigValidator implements Validator {
                         new Job.Link("/run", "/var/run"), new Job.Link("/run/lock", "/var/lock"),
                         new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/apache2"), new Job.Tmpfs("/tmp", 16L << 20)),
                 env, "/", Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
-        Sandbox.Result r = sandbox.run(job);
+        Sandbox.Result r = sandbox.run(job, input.turn());
         if (r.ok()) return List.of();
         if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "apache2 -t timed out after 30 s"));
         return ConfigTest.findings(RULE, "apache2 -t", r.output(), mount, input.tree(), main, LOCATED);

@@ -89,7 +89,7 @@ public final class CommandValidator implements Validator {
         Job job = new Job(cmd, List.of(new Job.ReadOnly(input.materializedFor(sandbox), TREE), new Job.Tmpfs("/tmp", 64L << 20)),
                 Map.of("ROLLGUARD_TREE", TREE, "HOME", "/tmp", "TMPDIR", "/tmp", "LANG", "C.UTF-8"), TREE,
                 Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(timeout)), true);
-        Sandbox.Result r = sandbox.run(job);
+        Sandbox.Result r = sandbox.run(job, input.turn());
         if (r.ok()) return List.of();
         if (r.timedOut()) {
             return List.of(Finding.of(rule, spec.severity(), null, 0, 0, "validator '" + spec.name() + "' timed out after " + timeout + "s", null, null));

@@ -158,7 +158,7 @@ public final class DaemonConfigValidator implements Validator {
         Map<String, Integer> changed = firstChangedLines(input.parent(), input.tree());
         boolean placed = found.stream().anyMatch(f -> changed.containsKey(f.path()) && Math.abs(changed.get(f.path()) - f.line()) <= 1);
         if (placed || changed.isEmpty() || !input.parent().contains(main)) return List.of();
-        try (ValidationInput before = new ValidationInput(input.parent(), null, input.settings())) {
+        try (ValidationInput before = new ValidationInput(input.parent(), null, input.settings(), new FileCache(), input.turn())) {
             if (!run(before, input.parent(), c, main, program).isEmpty()) return List.of();
         }
         Finding first = found.get(0);
@@ -209,7 +209,7 @@ public final class DaemonConfigValidator implements Validator {
         String mainAbs = (mount.equals("/") ? "" : mount) + "/" + main;
         Job job = new Job(c.commandLine(program.toString(), mainAbs), mounts(input.materializedFor(sandbox), tree, mount, c),
                 Map.of("LANG", "C", "HOME", "/tmp", "TMPDIR", "/tmp"), "/", Job.Limits.DEFAULT.withTimeout(TIMEOUT), false);
-        Sandbox.Result r = sandbox.run(job);
+        Sandbox.Result r = sandbox.run(job, input.turn());
         if (r.timedOut()) return List.of(Finding.error(c.rule(), main, 0, 0, c.program() + " timed out after " + TIMEOUT.toSeconds() + " s"));
         return findings(c, r.exitCode(), r.output(), mount, tree, main);
     }

@@ -78,7 +78,7 @@ public final class NginxConfigValidator implements Validator {
                         new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/nginx"),
                         new Job.Tmpfs("/var/lib", 8L << 20), new Job.Dir("/var/lib/nginx"), new Job.Tmpfs("/tmp", 16L << 20)),
                 Map.of("LANG", "C"), "/", Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
-        Sandbox.Result r = sandbox.run(job);
+        Sandbox.Result r = sandbox.run(job, input.turn());
         if (r.ok() || onlyPrivilegedPorts(r.output())) return List.of();
         if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "nginx -t timed out after 30 s"));
         return ConfigTest.findings(RULE, "nginx -t", r.output(), mount, tree, main, LOCATED);

@@ -3,16 +3,34 @@ package dev.rollguard.validate;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.sandbox.Slots;
+import dev.rollguard.sandbox.Turn;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs every validator over a tree (concurrently) and unites their findings into one report. What the built-in
  * rules derive from each file is kept across its runs ({@link FileCache}).
  */
 public final class Validation implements AutoCloseable {
+    /**
+     * Where validators run: their own threads, never the JVM's common pool (two threads on a two-core machine, which slow
+     * config tests held for every other service). External runs wait in the sandbox's {@link Slots}, so these threads
+     * mostly wait; when all are taken, the validating request's own thread runs the validator.
+     */
+    private static final ExecutorService RUNNERS = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "validator");
+        t.setDaemon(true);
+        return t;
+    }, new ThreadPoolExecutor.CallerRunsPolicy());
+
     private final List<Validator> validators;
     private final FileCache cache = new FileCache();
 
@@ -49,23 +67,44 @@ public final class Validation implements AutoCloseable {
     }
 
     public ValidationReport run(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
+        return run(tree, parent, settings, Turn.unbounded("local"));
+    }
+
+    /**
+     * Runs every validator, the external ones' sandboxed runs under {@code turn} (waiting their turn with other
+     * services', stopped when it is over: then {@link Turn.Over} is thrown and nothing is reported).
+     */
+    public ValidationReport run(ConfigTree tree, ConfigTree parent, ValidationSettings settings, Turn turn) {
         long start = System.nanoTime();
-        try (ValidationInput input = new ValidationInput(tree, parent, settings, cache)) {
+        try (ValidationInput input = new ValidationInput(tree, parent, settings, cache, turn)) {
             List<CompletableFuture<List<Finding>>> futures = new ArrayList<>();
             for (Validator v : validators) {
                 futures.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         return v.validate(input);
+                    } catch (Turn.Over | Slots.Refusal e) {
+                        // the turn's other runs stop too: the whole validation is refused, none of it reported
+                        turn.cancel("another of its checks was stopped");
+                        throw e;
                     } catch (RuntimeException e) {
                         // a broken validator must block the release, not silently pass it
                         return List.of(Finding.error("internal:" + v.id(), null, 0, 0,
                                 "validator " + v.id() + " failed: " + e));
                     }
-                }));
+                }, RUNNERS));
             }
-            CompletableFuture<List<String>> risk = CompletableFuture.supplyAsync(() -> RiskRules.reasons(input));
+            CompletableFuture<List<String>> risk = CompletableFuture.supplyAsync(() -> RiskRules.reasons(input), RUNNERS);
+            // all of them end (a stopped turn ends the others within a moment) before the tree they read is deleted
+            List<CompletableFuture<?>> all = new ArrayList<>(futures);
+            all.add(risk);
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
             List<Finding> findings = new ArrayList<>();
-            futures.forEach(f -> findings.addAll(f.join()));
+            try {
+                futures.forEach(f -> findings.addAll(f.join()));
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                throw e;
+            }
             List<String> reasons = risk.join();
             return new ValidationReport(findings, input.notices(), !reasons.isEmpty(), reasons,
                     (System.nanoTime() - start) / 1_000_000);

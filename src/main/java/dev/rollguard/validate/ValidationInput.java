@@ -4,6 +4,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.config.ValidationSettings;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.sandbox.Turn;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +28,7 @@ public final class ValidationInput implements AutoCloseable {
     private final ConfigTree parent;
     private final ValidationSettings settings;
     private final FileCache cache;
+    private final Turn turn;
     private final List<String> notices = new CopyOnWriteArrayList<>();
     private Path materialized;
     private TreeIndex index;
@@ -36,10 +38,11 @@ public final class ValidationInput implements AutoCloseable {
 
     /** An input with a cache of its own: for validators run outside a {@link Validation}. */
     public ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings) {
-        this(tree, parent, settings, new FileCache());
+        this(tree, parent, settings, new FileCache(), Turn.unbounded("local"));
     }
 
-    ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings, FileCache cache) {
+    ValidationInput(ConfigTree tree, ConfigTree parent, ValidationSettings settings, FileCache cache, Turn turn) {
+        this.turn = turn;
         this.tree = tree;
         this.parent = parent;
         this.settings = settings == null ? ValidationSettings.DEFAULT : settings;
@@ -74,6 +77,8 @@ public final class ValidationInput implements AutoCloseable {
     FileCache cache() { return cache; }
 
     public ConfigTree tree() { return tree; }
+    /** Whose external checks these are and until when: every sandboxed run of the validation waits and runs under it. */
+    public Turn turn() { return turn; }
     public ConfigTree parent() { return parent; }
     public ValidationSettings settings() { return settings; }
 

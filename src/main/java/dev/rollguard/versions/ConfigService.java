@@ -10,6 +10,7 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeDiff;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
+import dev.rollguard.sandbox.Turn;
 import dev.rollguard.secrets.Sealer;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
@@ -21,6 +22,7 @@ import org.jdbi.v3.core.Handle;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
@@ -194,11 +196,22 @@ public final class ConfigService {
      * Every rendering of the tree (each environment's, each host's with values of its own) validated; see {@link Renderings}.
      * Its secret values must be sealed envelopes this server can open.
      */
+    /**
+     * A validation's external checks share the sandbox's slots with every other service's, and end by this deadline: under
+     * the CLI's five-minute request time-out, so what a client gave up on stops running here too.
+     */
+    static final Duration CHECK_TIME = Duration.ofMinutes(4);
+
+    private static Turn checkTurn(String service) {
+        return Turn.of(service, CHECK_TIME);
+    }
+
     private ValidationReport validateRenderings(String service, ServiceSpec spec, ConfigTree tree, ConfigTree parent) {
         Templates templates = Templates.of(tree);
         if (templates.renders()) checkSecrets(templates.values());
         int next = store.latestVersion(service).orElse(0) + 1;
-        return Renderings.validate(validation, service, spec, next, tree, templates, parent, limits).masked(spec.secrets()::mask);
+        return Renderings.validate(validation, service, spec, next, tree, templates, parent, limits, checkTurn(service))
+                .masked(spec.secrets()::mask);
     }
 
     /**
@@ -370,7 +383,7 @@ public final class ConfigService {
         VersionInfo v = version(service, number);
         ConfigTree tree = store.tree(service, number);
         ValidationReport report = validation.run(tree, v.parent() == null ? null : store.tree(service, v.parent()),
-                service(service).validation());
+                service(service).validation(), checkTurn(service));
         List<Finding> chosen = report.findings().stream()
                 .filter(f -> findingIds == null || findingIds.isEmpty() || findingIds.contains(f.id())).toList();
         Fixer.Result fixed = Fixer.apply(tree, chosen);

@@ -4,6 +4,7 @@ import dev.rollguard.Problem;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.sandbox.Turn;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
@@ -28,8 +29,8 @@ public final class Renderings {
 
     /** Secrets are masked in every rendering validated here: their text is opened only for an agent's bundle. */
     public static ValidationReport validate(Validation validation, String service, ServiceSpec spec, int version, ConfigTree tree,
-                                            Templates templates, ConfigTree parent, Limits limits) {
-        if (!templates.renders()) return validation.run(tree, parent, spec.validation());
+                                            Templates templates, ConfigTree parent, Limits limits, Turn turn) {
+        if (!templates.renders()) return validation.run(tree, parent, spec.validation(), turn);
         checkEnvironments(templates.values(), spec.environments());
         Templates before = parentTemplates(parent);
         List<Templates.Target> targets = templates.targets(spec.environments());
@@ -46,7 +47,7 @@ public final class Renderings {
             Templates.Facts facts = facts(service, t, version);
             ConfigTree rendered = templates.render(facts, limits);
             ConfigTree parentRendered = before == null ? parent : renderOrNull(before, facts, limits);
-            ValidationReport r = validation.run(rendered, parentRendered, spec.validation());
+            ValidationReport r = validation.run(rendered, parentRendered, spec.validation(), turn);
             found.add(r.findings());
             notices.addAll(r.notices());
             risks.addAll(r.riskReasons());

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -51,7 +54,13 @@ public final class Access {
      * budget on unknown tokens and failed sign-ins is refused at once (429) until it refills, except for tokens this
      * server authenticated a moment ago. Bursts of 200 (a tool misconfigured for a while), 20 a second after that.
      */
-    private final RateLimiter strangers = new RateLimiter(20, 200);
+    /**
+     * Failed sign-ins, by address and credential: a proxy's one address carries many people, and one of them guessing
+     * (or a stale token retried) must not lock the others out. A credential is a token's hash or a sign-in's user name.
+     */
+    private final RateLimiter guesses = new RateLimiter(20, 200);
+    /** And by address alone, ten times looser: guessing many credentials from one address is still bounded. */
+    private final RateLimiter strangers = new RateLimiter(200, 2000);
 
     private Access(ApiServer server, AuthService auth, AuditLog audit, RolloutService rollouts, IncidentService incidents, RateLimiter writes) {
         this.server = server;
@@ -159,12 +168,31 @@ public final class Access {
     }
 
     private void refuseSpentAddress(Context ctx) {
-        long wait = strangers.peek(ctx.ip(), System.nanoTime());
+        long now = System.nanoTime();
+        long wait = Math.max(guesses.peek(ctx.ip() + "|" + credential(ctx), now), strangers.peek(ctx.ip(), now));
         if (wait == 0) return;
         String header = ctx.header("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && auth.recentlyAuthenticated(header.substring(7))) return;
         ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
         throw new Problem(429, "rate_limited", "too many failed sign-ins from " + ctx.ip() + "; retry in " + wait + " ms");
+    }
+
+    /** What a request signs in with, for counting failures: a token's hash (never the token), a user name, or nothing. */
+    private static String credential(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-256").digest(header.substring(7).getBytes(StandardCharsets.UTF_8));
+                return "token:" + HexFormat.of().formatHex(d, 0, 8);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (ctx.method() == HandlerType.POST && "/login".equals(ctx.endpointHandlerPath())) {
+            String user = ctx.formParam("user");
+            return "user:" + (user == null ? "" : user);
+        }
+        return "none";
     }
 
     private Principal authenticate(Context ctx) {
@@ -218,7 +246,11 @@ public final class Access {
 
     private void record(Context ctx) {
         Principal who = principal(ctx);
-        if (who == null && ctx.statusCode() == 401) strangers.acquire(ctx.ip(), System.nanoTime());
+        if (who == null && ctx.statusCode() == 401) {
+            long now = System.nanoTime();
+            guesses.acquire(ctx.ip() + "|" + credential(ctx), now);
+            strangers.acquire(ctx.ip(), now);
+        }
         if (!isWrite(ctx) || ctx.method() == HandlerType.OPTIONS) return;
         Permission p = server.permission(ctx);
         // the agents' heartbeats are telemetry, not actions; registering is recorded

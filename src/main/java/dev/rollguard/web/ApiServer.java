@@ -6,10 +6,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
+import dev.rollguard.sandbox.Slots;
 import dev.rollguard.storage.StorageHealth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -104,7 +107,10 @@ public final class ApiServer {
             beforeScrape.run();
             ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape());
         });
-        app.exception(Problem.class, (e, ctx) -> error(ctx, e.status(), e.code(), e.getMessage(), e.details()));
+        app.exception(Problem.class, (e, ctx) -> {
+            if (e.details().get(Slots.RETRY_AFTER) instanceof Integer seconds) ctx.header("Retry-After", seconds.toString());
+            error(ctx, e.status(), e.code(), e.getMessage(), e.details());
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> {
             switch (e.getStatus()) {
                 case 404 -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path(), Map.of());
@@ -217,18 +223,33 @@ public final class ApiServer {
     }
 
     public static <T> T parse(String text, Class<T> type) {
+        return parse(text, type, false);
+    }
+
+    /**
+     * As {@link #parse(String, Class)}, refusing keys the type does not have (400 {@code unknown_key} naming it): for
+     * what people write by hand, where a misspelt key ({@code riskRule:}) silently turns a safeguard off.
+     */
+    public static <T> T parseStrict(String text, Class<T> type) {
+        return parse(text, type, true);
+    }
+
+    private static <T> T parse(String text, Class<T> type, boolean strict) {
         if (text.isBlank()) throw Problem.badRequest("missing_body", "request body is empty; expected JSON");
         StrictJson.requirePairedSurrogates(text);
         // the parser's own tokens say whether the body ended early or went on after the value; Jackson's messages are
         // for people and change between versions
         try (JsonParser p = Json.MAPPER.createParser(text)) {
             if (p.nextToken() == null) throw Problem.badRequest("malformed_json", "malformed JSON: the body ends too early");
-            T value = Json.MAPPER.readerFor(type).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(p);
+            ObjectReader reader = Json.MAPPER.readerFor(type).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            T value = (strict ? reader.with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) : reader).readValue(p);
             if (p.nextToken() != null) {
                 throw Problem.badRequest("malformed_json", "malformed JSON: more after the value" + location(p.currentTokenLocation()));
             }
             if (value == null) throw Problem.badRequest("invalid_request", "request body must be a JSON object");
             return value;
+        } catch (UnrecognizedPropertyException e) {
+            throw Json.unknownKey(e);
         } catch (MismatchedInputException e) {
             throw Problem.badRequest("invalid_request", "invalid request: " + describePath(e) + e.getOriginalMessage()
                     .replaceAll("\\s*at \\[Source.*", ""));

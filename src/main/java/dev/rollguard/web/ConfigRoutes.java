@@ -48,7 +48,7 @@ public final class ConfigRoutes {
         server.get(base + "/{service}", Permission.READ, ctx -> json(ctx, serviceView(config, ctx.pathParam("service"))));
         server.put(base + "/{service}", Permission.ADMIN, ctx -> {
             String text = server.bodyText(ctx);
-            ServiceSpec spec = text.isBlank() ? ServiceSpec.defaults() : ApiServer.parse(text, ServiceSpec.class);
+            ServiceSpec spec = text.isBlank() ? ServiceSpec.defaults() : ApiServer.parseStrict(text, ServiceSpec.class);
             config.findService(ctx.pathParam("service")).ifPresent(old -> Access.before(ctx, old.masked()));
             config.putService(ctx.pathParam("service"), spec);
             json(ctx, serviceView(config, ctx.pathParam("service")));

@@ -5,7 +5,9 @@ import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
 
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,7 +26,7 @@ final class DesiredAnswers {
         /** The same answer: the same version with the very same shared bundle and preflight objects. */
         boolean writes(AgentProtocol.Desired d) {
             return answer.bundle() == d.bundle() && answer.preflight() == d.preflight()
-                    && java.util.Objects.equals(answer.desiredVersion(), d.desiredVersion());
+                    && Objects.equals(answer.desiredVersion(), d.desiredVersion());
         }
     }
 
@@ -55,7 +57,7 @@ final class DesiredAnswers {
     private static Written write(AgentProtocol.Desired d) {
         try {
             byte[] bytes = Json.MAPPER.writeValueAsBytes(d);
-            return new Written(d, bytes, new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            return new Written(d, bytes, new String(bytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

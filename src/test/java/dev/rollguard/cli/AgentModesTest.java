@@ -1,6 +1,7 @@
 package dev.rollguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
@@ -108,7 +109,7 @@ class AgentModesTest {
         assertThat(diff.out()).isEqualTo("diff v1/site.conf v2/site.conf\nold mode 100644\nnew mode 100640\n");
         JsonNode json = ts.get("/api/v1/services/wp/diff?from=1&to=2");
         // compared as JSON (the order of an object's fields is not part of it)
-        assertThat(json.path("files").get(0).path("meta")).isEqualTo(dev.rollguard.Json.read("{\"from\":{},\"to\":{\"mode\":\"0640\"}}", JsonNode.class));
+        assertThat(json.path("files").get(0).path("meta")).isEqualTo(Json.read("{\"from\":{},\"to\":{\"mode\":\"0640\"}}", JsonNode.class));
         releaseAndAwait(2);
         assertThat(mode(agent.releases().current().resolve("site.conf"))).isEqualTo("rw-r-----");
 

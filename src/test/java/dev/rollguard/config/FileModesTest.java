@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,7 @@ class FileModesTest {
     }
 
     private static Map<String, String> with(Map<String, String> files, String path, String text) {
-        Map<String, String> out = new java.util.HashMap<>(files);
+        Map<String, String> out = new HashMap<>(files);
         out.put(path, text);
         return out;
     }
@@ -176,7 +177,7 @@ class FileModesTest {
 
     @Test
     void aKeyByItsNameIsPrivateByDefaultAndWarnedAboutWhenPushedReadable() {
-        Map<String, TreeEntry> entries = new java.util.LinkedHashMap<>();
+        Map<String, TreeEntry> entries = new LinkedHashMap<>();
         entries.put("ssl/site.p12", TreeEntry.file(new byte[]{0, 1, 2, (byte) 0xff}));
         entries.put("ssh/id_ed25519", TreeEntry.text("opaque\n"));
         entries.put("ssl/site.crt", TreeEntry.text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"));

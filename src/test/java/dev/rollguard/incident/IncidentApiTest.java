@@ -3,6 +3,7 @@ package dev.rollguard.incident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.net.OutgoingPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,25 @@ class IncidentApiTest {
                 .findValuesAsText("status").stream().allMatch("SENT"::equals));
         List<String> types = ts.get("/api/v1/incidents/" + id).path("timeline").findValuesAsText("type");
         assertThat(types).contains("opened", "alert_failed", "alert_acknowledged", "resolved", "alert_sent");
+    }
+
+    /** Issue 25 item 8: a channel pointing at the server's own loopback is never sent to unless the operator allows it. */
+    @Test
+    void aChannelToALoopbackAddressIsRefusedByTheDefaultPolicy() throws Exception {
+        ts = new TestServer(OutgoingPolicy.PUBLIC_ONLY);
+        int port = TestServer.freePort();
+        rx = new WebhookReceiver(port, 0);
+        service("{\"name\": \"hook\", \"kind\": \"generic\", \"url\": \"http://localhost:" + port + "/hook\"}");
+        TestServer.Response opened = ts.send("POST", "/api/v1/incidents",
+                "{\"service\": \"wp\", \"env\": \"production\", \"title\": \"checkout is slow\", \"severity\": \"SEV2\"}");
+        assertThat(opened.status()).as(opened.body()).isEqualTo(201);
+        int id = TestServer.json(opened).path("id").asInt();
+        await().atMost(TestServer.PATIENCE).until(() -> !ts.get("/api/v1/incidents/" + id).path("notifications").get(0)
+                .path("status").asText().equals("PENDING"));
+        JsonNode n = ts.get("/api/v1/incidents/" + id).path("notifications").get(0);
+        assertThat(n.path("status").asText()).isEqualTo("FAILED");
+        assertThat(n.path("lastError").asText()).contains("loopback address", "--allow-outgoing loopback");
+        assertThat(rx.at("/hook")).isEmpty();
     }
 
     @Test

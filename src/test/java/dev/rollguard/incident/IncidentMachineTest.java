@@ -40,7 +40,7 @@ class IncidentMachineTest {
 
     /** A break-glass release's start event ({@code reason} null) or an automatic rollback's. */
     private static RolloutCause cause(EventRecord e, String reason) {
-        return reason == null ? new RolloutCause.BreakGlassRelease(e, new RolloutEvent.Started("alice", "production", 1, 2, 2, new int[]{1, 2}, "hotfix"))
+        return reason == null ? new RolloutCause.BreakGlassRelease(e, new RolloutEvent.Started("alice", "production", 1, 2, 2, new int[]{1, 2}, "hotfix", 0))
                 : new RolloutCause.AutomaticRollback(e, new RolloutEvent.RollbackStarted(true, null, reason, Map.of(), List.of("h0"), 1));
     }
 

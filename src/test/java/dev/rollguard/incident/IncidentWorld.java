@@ -1,8 +1,10 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.TestServer;
 import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.Severity;
+import dev.rollguard.net.Outgoing;
 import dev.rollguard.rollout.RolloutWorld;
 
 import java.nio.file.Path;
@@ -22,7 +24,7 @@ final class IncidentWorld implements AutoCloseable {
         rollouts = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, null,
                 new IncidentSettings(5.0, 30, 20L, List.of(CHAT)), null, null, null), 2);
         store = new IncidentStore(rollouts.db.jdbi());
-        notifier = new Notifier(store, rollouts.clock);
+        notifier = new Notifier(store, rollouts.clock, new Outgoing(TestServer.LOOPBACK));
         incidents = new IncidentService(rollouts.config, rollouts.rollouts, rollouts.health, store, notifier, rollouts.clock,
                 () -> "http://rg.example");
     }

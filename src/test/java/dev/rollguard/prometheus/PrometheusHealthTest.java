@@ -102,13 +102,28 @@ class PrometheusHealthTest {
         // the 5xx test or the fail-fast ceiling, whichever the judge reaches first: both name the canary's failures
         assertThat(bad.path("reason").asText()).startsWith("automatic rollback: canary").contains("5");
         assertThat(bad.path("wave").asInt()).as("failed at the canary").isEqualTo(1);
-        for (Fleet.Member m : fleet.members().subList(1, HOSTS)) assertThat(m.host().everServed(v2)).as(m.host().name()).isFalse();
+        // the canary is the rollout's first host, chosen at random (a seed recorded with the start), not by name
+        String canary = null;
+        long seed = -1;
+        for (JsonNode e : bad.path("events")) {
+            if (e.path("type").asText().equals("wave_started") && e.path("data").path("wave").asInt() == 1) {
+                canary = e.path("data").path("hosts").get(0).asText();
+            }
+            if (e.path("type").asText().equals("rollout_started")) seed = e.path("data").path("canarySeed").asLong(-1);
+        }
+        assertThat(canary).as(bad.toString()).isNotNull();
+        assertThat(seed).as("the seed is recorded with the start").isNotEqualTo(-1);
+        String chosen = canary;
+        Fleet.Member canaryMember = fleet.members().stream().filter(m -> m.host().name().equals(chosen)).findFirst().orElseThrow();
+        for (Fleet.Member m : fleet.members()) {
+            if (m != canaryMember) assertThat(m.host().everServed(v2)).as(m.host().name()).isFalse();
+        }
         // the agents said nothing of the failed requests: the samples the analysis judged came from PromQL
         JsonNode failed = null;
         for (JsonNode e : bad.path("events")) if (e.path("type").asText().equals("rollback_started")) failed = e;
         assertThat(failed).as(bad.toString()).isNotNull();
         assertThat(failed.path("data").path("canaryErrors").asLong()).isPositive();
-        assertThat(fleet.members().get(0).host().counts().get(v2)[1]).as("the canary served errors").isPositive();
+        assertThat(canaryMember.host().counts().get(v2)[1]).as("the canary served errors").isPositive();
         await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v1) == HOSTS);
 
         await().atMost(TestServer.PATIENCE).untilAsserted(() -> {

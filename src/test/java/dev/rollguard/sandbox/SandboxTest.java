@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The sandbox itself, really run (bubblewrap is installed by .ci/run), and the command line it builds. */
 class SandboxTest {
@@ -69,6 +71,30 @@ class SandboxTest {
         assertThat(r.output()).contains("REFUSED").doesNotContain("JAVA_HOME", "ROLLGUARD_", "MAVEN", "HOME=/root");
         assertThat(r.output().lines().filter(l -> l.matches("[A-Z_]+=.*")).map(l -> l.substring(0, l.indexOf('='))))
                 .isSubsetOf("GIVEN", "PATH", "PWD", "SHLVL", "_", "OLDPWD").contains("GIVEN");
+    }
+
+    @Test
+    void aRunWhoseTurnEndsIsKilled() {
+        Parts.need("SANDBOX", sandbox.available(), "bubblewrap cannot run here: " + sandbox.unavailableReason());
+        Turn turn = Turn.unbounded("abandoned");
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                sandbox.run(new Job(List.of("/bin/sh", "-c", "sleep 600"), List.of(), Map.of(), "/",
+                        Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(600)), false), turn);
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        t.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> sandbox.slots().use().running() == 1
+                && ProcessHandle.current().descendants().anyMatch(p -> p.info().command().orElse("").endsWith("sleep")));
+        turn.cancel("the request was abandoned");
+        // killed, not left to sleep its ten minutes: the slot is free again and the caller told why
+        await().atMost(Duration.ofSeconds(60)).until(() -> !t.isAlive());
+        assertThat(failed.get()).isInstanceOf(Turn.Over.class).hasMessageContaining("abandoned");
+        assertThat(sandbox.slots().use().running()).isZero();
+        assertThat(ProcessHandle.current().descendants().noneMatch(p -> p.info().command().orElse("").endsWith("sleep"))).isTrue();
     }
 
     @Test

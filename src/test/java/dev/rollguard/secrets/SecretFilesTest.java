@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class SecretFilesTest {
         return holding(dir, marker, StandardCharsets.UTF_8);
     }
 
-    static List<Path> holding(Path dir, String marker, java.nio.charset.Charset encoding) throws IOException {
+    static List<Path> holding(Path dir, String marker, Charset encoding) throws IOException {
         byte[] needle = marker.getBytes(encoding);
         List<Path> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
