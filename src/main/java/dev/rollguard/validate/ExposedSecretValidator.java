@@ -46,9 +46,8 @@ public final class ExposedSecretValidator implements Validator {
         List<Finding> out = new ArrayList<>();
         tree.files().forEach((path, text) -> {
             if (!worldReadable(tree, path)) return;
-            String what = PRIVATE_KEY.matcher(text).find() ? "a private key"
-                    : !TEMPLATE.matcher(path.toLowerCase(Locale.ROOT)).find() && holdsSecret(path, text) ? "a secret" : null;
-            if (what == null) return;
+            String what = input.cache().get("exposed-secret", path, tree.hash(path), () -> held(path, text));
+            if (what.isEmpty()) return;
             FileMeta m = tree.meta(path);
             out.add(Finding.of(RULE, FindingSeverity.WARNING, path, 0, 0, path + " holds " + what + " and every user of the host can read it "
                             + "(mode " + FileMeta.octal(m.effectiveMode(false)) + (m.mode() == null ? ", the default" : "") + ")",
@@ -56,6 +55,12 @@ public final class ExposedSecretValidator implements Validator {
                             + "service's group)", null));
         });
         return out;
+    }
+
+    /** What the file holds that must not be world-readable ("a private key", "a secret"), or "" for nothing. */
+    private static String held(String path, String text) {
+        if (PRIVATE_KEY.matcher(text).find()) return "a private key";
+        return !TEMPLATE.matcher(path.toLowerCase(Locale.ROOT)).find() && holdsSecret(path, text) ? "a secret" : "";
     }
 
     private static boolean holdsSecret(String path, String text) {
