@@ -95,11 +95,14 @@ public final class PreflightBenchmark {
             ReplaySet replay = new ReplaySet(ReplaySet.DEFAULT_CAPACITY);
             List<ReplaySet.Request> everything = MIX.stream().map(p -> new ReplaySet.Request("GET", null, p)).toList();
             try (ApacheHost started = live.start(patience)) {
-                AccessLogTail tail = new AccessLogTail(started.accessLog(), new HealthWindow(Instant.now()), replay, false);
+                HealthWindow logged = new HealthWindow(Instant.now());
+                AccessLogTail tail = new AccessLogTail(started.accessLog(), logged, replay, false);
                 try {
-                    traffic(started.url(), 3);
+                    int sent = traffic(started.url(), 3);
+                    // Apache writes a request's line after answering it: once every request sent is read from the log, the
+                    // set holds every route the site served (routes it does not serve never enter it)
                     long until = System.nanoTime() + patience.toNanos();
-                    while (replay.size() < servedRoutes(started.url()) && System.nanoTime() < until) Thread.sleep(100);
+                    while (logged.totals()[0] < sent && System.nanoTime() < until) Thread.sleep(100);
                 } finally {
                     tail.close();
                 }
@@ -144,11 +147,8 @@ public final class PreflightBenchmark {
         }
     }
 
-    private static int servedRoutes(String base) {
-        return MIX.size(); // every route of the mix is asked; those the site does not serve never enter the set
-    }
-
-    private static void traffic(String base, int rounds) throws IOException, InterruptedException {
+    /** Asks every page of the mix {@code rounds} times; answers how many requests were sent. */
+    private static int traffic(String base, int rounds) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String root = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         for (int r = 0; r < rounds; r++) {
@@ -156,6 +156,7 @@ public final class PreflightBenchmark {
                 http.send(HttpRequest.newBuilder(URI.create(root + p)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding());
             }
         }
+        return rounds * MIX.size();
     }
 
     /** A copy of a tree made of hard links: instant, and a changed file is written as a new file. */

@@ -206,11 +206,23 @@ public final class Postmortem {
     }
 
     /** Where a host stopped the version, from the rollback's typed fields. */
+    /** Every path the replay of the host's own traffic found worse on the new version, with both answers. */
+    private static String replayed(List<AgentProtocol.ProbeAnswer> failed) {
+        StringBuilder b = new StringBuilder("replay of the host's recent requests, worse than on the current version: ");
+        for (int k = 0; k < failed.size(); k++) {
+            AgentProtocol.ProbeAnswer a = failed.get(k);
+            if (k > 0) b.append(", ");
+            b.append("GET ").append(a.path()).append(' ').append(a.status()).append(" (was ").append(a.expectedStatus()).append(')');
+        }
+        return b.toString();
+    }
+
     static String caught(RolloutEvent.HostFailed c) {
         AgentProtocol.ProbeAnswer probe = c.failure().probe();
         return switch (c.failure().stage()) {
             case PREFLIGHT -> "in preflight on " + c.host() + (c.neverServed() ? ", before any user request" : "")
-                    + (probe == null ? "" : " (GET " + probe.path() + " answered " + probe.status() + ", expected " + probe.expectedStatus() + ")");
+                    + (!c.failure().replayed().isEmpty() ? " (" + replayed(c.failure().replayed()) + ")"
+                    : probe == null ? "" : " (GET " + probe.path() + " answered " + probe.status() + ", expected " + probe.expectedStatus() + ")");
             case WATCHDOG -> "by the local watchdog on " + c.host() + " (reverted itself)";
             case APPLY -> "applying it failed on " + c.host();
         };

@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-import org.apache.commons.math3.distribution.NormalDistribution;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -32,7 +31,6 @@ final class AlphaSpending {
     static final int MAX_BAKES = 20;
     private static final double STEP = 0.1;
     private static final double KERNEL_SDS = 8;
-    private static final NormalDistribution NORMAL = new NormalDistribution();
     private static final Map<Key, AlphaSpending> CACHE = new ConcurrentHashMap<>();
 
     private record Key(double alpha, int horizon, double firstShare) {}
@@ -71,8 +69,8 @@ final class AlphaSpending {
 
     /** Lan-DeMets' O'Brien-Fleming-like spending at information fraction tau, as a share of its level a (1 at tau = 1). */
     static double obrienFleming(double tau, double a) {
-        double z = NORMAL.inverseCumulativeProbability(1 - a / 2);
-        return Math.min(1, 2 * (1 - NORMAL.cumulativeProbability(z / Math.sqrt(tau))) / a);
+        double z = NormalTail.quantile(a / 2);
+        return Math.min(1, 2 * NormalTail.upper(z / Math.sqrt(tau)) / a);
     }
 
     /** The z the evidence must reach at look {@code look} (1-based; the seconds the canary has been judged). */
@@ -90,7 +88,7 @@ final class AlphaSpending {
         double[] next;
         double nextLo;
         if (k == 1) {
-            b = increment <= 0 ? Double.POSITIVE_INFINITY : NORMAL.inverseCumulativeProbability(1 - increment);
+            b = increment <= 0 ? Double.POSITIVE_INFINITY : NormalTail.quantile(increment);
             nextLo = -KERNEL_SDS;
             next = grid(nextLo, top(b, 1), s -> pdf(s));
         } else {
@@ -133,7 +131,7 @@ final class AlphaSpending {
     private double crossProbability(double sb) {
         double p = 0;
         for (int i = 0; i < density.length; i++) {
-            p += weight(i, density.length) * density[i] * (1 - NORMAL.cumulativeProbability(sb - (lo + i * STEP)));
+            p += weight(i, density.length) * density[i] * NormalTail.upper(sb - (lo + i * STEP));
         }
         return p * STEP;
     }

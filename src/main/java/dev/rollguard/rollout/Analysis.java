@@ -3,7 +3,6 @@ package dev.rollguard.rollout;
 import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.health.Counts;
 import dev.rollguard.protocol.LatencyHistogram;
-import org.apache.commons.math3.distribution.NormalDistribution;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,7 +57,6 @@ public final class Analysis {
      * moves with more than sampling noise (a restart's cold caches, a busy neighbour), which the 5xx count does not.
      */
     private static final double LATENCY_HOST_SPREAD = 2.0;
-    private static final NormalDistribution NORMAL = new NormalDistribution();
 
     private Analysis() {}
 
@@ -282,7 +280,7 @@ public final class Analysis {
 
     /** The one-sided standard normal quantile of a tail probability. */
     private static double zOf(double alpha) {
-        return NORMAL.inverseCumulativeProbability(1 - alpha);
+        return NormalTail.quantile(alpha);
     }
 
     private static double round(double v) {

@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.special.Beta;
 import org.apache.commons.math3.special.Gamma;
 
@@ -46,7 +45,6 @@ final class RateTest {
     private static final double OUTLIER_DEVIATIONS = 4;
     /** The fleet's drift is shrunk towards none by this many hits' worth of evidence. */
     private static final double DRIFT_PRIOR_HITS = 30;
-    private static final NormalDistribution NORMAL = new NormalDistribution();
 
     /** Per host: trials and hits of each window, oldest first; for a canary host also of its windows before the release. */
     record HostCounts(String host, long[] trials, long[] hits, long[] beforeTrials, long[] beforeHits) {
@@ -204,7 +202,7 @@ final class RateTest {
     static double zOf(double tail) {
         if (tail <= 0) return 40;
         if (tail >= 1) return Z_NONE;
-        return Math.max(Z_NONE, Math.min(40, -NORMAL.inverseCumulativeProbability(tail)));
+        return Math.max(Z_NONE, Math.min(NormalTail.FAR, NormalTail.quantile(tail)));
     }
 
     /**

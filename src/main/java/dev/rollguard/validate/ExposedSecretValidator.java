@@ -22,14 +22,32 @@ import java.util.regex.Pattern;
  */
 public final class ExposedSecretValidator implements Validator {
     public static final String RULE = "world_readable_secret";
-    private static final Pattern PRIVATE_KEY = Pattern.compile("-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----|PuTTY-User-Key-File-\\d+:");
+    /**
+     * A private key's PEM block with its body (the marker alone is code that handles keys, as in php-saml's Utils.php), or a
+     * PuTTY key file's header.
+     */
+    private static final Pattern PRIVATE_KEY = Pattern.compile(
+            "-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\\r?\\n(?:[A-Za-z-]+: [^\\n]*\\r?\\n)*\\r?\\n?[A-Za-z0-9+/=]{16,}\\r?\\n"
+                    + "|^PuTTY-User-Key-File-\\d+:", Pattern.MULTILINE);
     private static final Pattern TEMPLATE = Pattern.compile("(?:[-._](?:sample|example|dist|template)(?:\\.[^/]*)?|\\.(?:sample|example|dist|template))$");
     /** A literal given to a password, secret, key, token or salt in a PHP define. */
     private static final Pattern PHP_DEFINE = Pattern.compile(
             "(?i)define\\(\\s*['\"][A-Z0-9_]*(?:PASSWORD|SECRET|KEY|TOKEN|SALT)['\"]\\s*,\\s*['\"]([^'\"]+)['\"]");
     /** A literal given to a password, secret, API key or token on a line of a config file ({@code password = hunter2}). */
     private static final Pattern CONFIG_LINE = Pattern.compile(
-            "(?im)^[ \\t]*[\"']?[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?[ \\t]*[:=][ \\t]*[\"']?([^\"'\\s$%{][^\"'\\s]*)");
+            "(?im)^[ \\t]*[\"']?[A-Za-z0-9_.-]*(?:password|passwd|secret|api[_-]?key|token)[\"']?[ \\t]*[:=][ \\t]*(.*)$");
+    /**
+     * What follows the name is a literal: one quoted string, or one bare word, then at most a comment. Anything else is
+     * code ({@code x.token = 'Basic ' + btoa(...);} in a script a YAML file embeds) and not a value set in the file.
+     */
+    private static final Pattern LITERAL = Pattern.compile(
+            "^(?:\"([^\"]*)\"|'([^']*)'|([^\\s\"'$%{][^\\s\"']*))[,;]?(?:\\s+[#;].*)?$");
+    /**
+     * A bare word that is not a secret: a keyword, a page or path ({@code url_password = edit.php?table=adminpassword}), or a
+     * script's member reference ({@code password: SysAid.params.auth_password} in an object literal).
+     */
+    private static final Pattern NOT_A_SECRET = Pattern.compile(
+            "(?i)^(?:null|none|nil|true|false|yes|no|~|.*[/?(\\[].*|.*\\.(?:php|html?|cgi|pl|py|js)|[a-z_$][\\w$]*(?:\\.[a-z_$][\\w$]*)+)$");
     /** Config files, where a line like the above is configuration (in code it is usually an assignment from a variable). */
     private static final Pattern CONFIG_FILE = Pattern.compile(
             "(?i)(?:^|/)(?:\\.env[^/]*|\\.pgpass|\\.netrc|\\.htpasswd|[^/]+\\.(?:ini|conf|cnf|cfg|env|properties|ya?ml|toml))$");
@@ -64,13 +82,27 @@ public final class ExposedSecretValidator implements Validator {
     }
 
     private static boolean holdsSecret(String path, String text) {
-        Matcher m = path.toLowerCase(Locale.ROOT).endsWith(".php") ? PHP_DEFINE.matcher(text)
-                : CONFIG_FILE.matcher(path).find() ? CONFIG_LINE.matcher(text) : null;
-        if (m == null) return false;
-        while (m.find()) {
-            if (!PLACEHOLDER.matcher(m.group(1)).matches() && !inComment(text, m.start())) return true;
+        if (path.toLowerCase(Locale.ROOT).endsWith(".php")) {
+            for (Matcher m = PHP_DEFINE.matcher(text); m.find(); ) {
+                if (secret(m.group(1)) && !inComment(text, m.start())) return true;
+            }
+            return false;
+        }
+        if (!CONFIG_FILE.matcher(path).find()) return false;
+        for (Matcher m = CONFIG_LINE.matcher(text); m.find(); ) {
+            Matcher literal = LITERAL.matcher(m.group(1).strip());
+            if (!literal.matches() || inComment(text, m.start())) continue;
+            String bare = literal.group(3);
+            String value = bare != null ? bare : literal.group(1) != null ? literal.group(1) : literal.group(2);
+            if (bare != null && (NOT_A_SECRET.matcher(bare).matches() || bare.endsWith(",") || bare.endsWith(";"))) continue;
+            if (secret(value)) return true;
         }
         return false;
+    }
+
+    /** A value, not a reference to one ({@code ${DB_PASS}}, {@code %(pw)s}, Zabbix's {@code {$MYSQL.PASSWORD}}) or a placeholder. */
+    private static boolean secret(String value) {
+        return !value.isEmpty() && "$%{".indexOf(value.charAt(0)) < 0 && !PLACEHOLDER.matcher(value).matches();
     }
 
     /** On a comment line ({@code * define(...)} in a doc block, {@code # password = ...}): an example, not a setting. */

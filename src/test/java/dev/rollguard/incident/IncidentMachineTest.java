@@ -166,6 +166,12 @@ class IncidentMachineTest {
         assertThat(Postmortem.caught(i.caught())).isEqualTo("in preflight on h0, before any user request (GET / answered 500, expected 200)");
         assertThat(Postmortem.caught(new RolloutEvent.HostFailed("h1", new AgentProtocol.HostFailure(AgentProtocol.Stage.WATCHDOG, "5xx", null),
                 false))).isEqualTo("by the local watchdog on h1 (reverted itself)");
+        // caught by the replay of the host's own traffic: every failed path is named with both answers
+        var replayed = List.of(new AgentProtocol.ProbeAnswer("/wp-login.php", 403, 200, ""), new AgentProtocol.ProbeAnswer("/?feed=rss2", 500, 200, ""));
+        assertThat(Postmortem.caught(new RolloutEvent.HostFailed("h2", new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT,
+                "replay of 9 recent requests: 2 worse", replayed.get(0), replayed), true)))
+                .isEqualTo("in preflight on h2, before any user request (replay of the host's recent requests, worse than on the current "
+                        + "version: GET /wp-login.php 403 (was 200), GET /?feed=rss2 500 (was 200))");
     }
 
     @Test
