@@ -11,11 +11,13 @@ import com.tngtech.archunit.library.dependencies.SliceRule;
 import dev.rollguard.archfixture.FixtureMachine;
 import dev.rollguard.archfixture.FixtureRoute;
 import dev.rollguard.archfixture.FixtureStore;
+import dev.rollguard.archfixture.protocol.FixtureWire;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.util.Set;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,6 +57,16 @@ class ArchitectureTest {
                             && call.getTarget().getRawParameterTypes().stream().anyMatch(p -> p.getName().equals("org.jdbi.v3.core.Handle"))))
             .because("the orchestrator is the one executor of rollout steps");
 
+    /**
+     * The wire between server and agent (requests, answers, health samples, tree entries) depends on nothing else of
+     * Rollguard's: the agent and the test pollers use it without the server, and a store type never goes on the wire.
+     */
+    private static ArchRule protocolStandsAlone(String root) {
+        return noClasses().that().resideInAPackage(root + ".protocol..")
+                .should().dependOnClassesThat(resideInAPackage(root + "..").and(DescribedPredicate.not(resideInAPackage(root + ".protocol.."))))
+                .because("the protocol is written once, for both sides: the server's own types stay on the server");
+    }
+
     private static SliceRule packagesWithoutCycles(String root) {
         return slices().matching(root + ".(*)..").should().beFreeOfCycles();
     }
@@ -75,6 +87,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void theProtocolDependsOnNothingServerSide() {
+        protocolStandsAlone("dev.rollguard").check(MAIN);
+    }
+
+    @Test
     void noPackageCycle() {
         packagesWithoutCycles("dev.rollguard").check(MAIN);
     }
@@ -91,6 +108,10 @@ class ArchitectureTest {
 
         JavaClasses decider = new ClassFileImporter().importClasses(FixtureMachine.class, FixtureStore.class, FixtureStore.Row.class);
         assertThat(DECIDERS_ARE_PURE.evaluate(decider).hasViolation()).as("a decider reading a store and the clock is reported").isTrue();
+
+        JavaClasses wire = new ClassFileImporter().importClasses(FixtureWire.class, FixtureStore.class, FixtureStore.Row.class);
+        assertThat(protocolStandsAlone("dev.rollguard.archfixture").evaluate(wire).hasViolation())
+                .as("a protocol record carrying a store's row is reported").isTrue();
     }
 
     private static JavaClass topLevel(JavaClass c) {

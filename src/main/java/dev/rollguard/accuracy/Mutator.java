@@ -10,9 +10,11 @@ import org.yaml.snakeyaml.Yaml;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -43,7 +45,7 @@ final class Mutator {
         List<Named> withSites = new ArrayList<>();
         List<List<Site>> sites = new ArrayList<>();
         for (Named t : trees) {
-            List<Site> s = sites(kind, t.tree());
+            List<Site> s = t.sites(kind);
             if (!s.isEmpty()) {
                 withSites.add(t);
                 sites.add(s);
@@ -62,8 +64,28 @@ final class Mutator {
         return out;
     }
 
-    /** A tree with the package it came from. */
-    record Named(String pkg, ConfigTree tree) {}
+    /**
+     * A tree with the package it came from, and the sites of each kind found in it: they depend on the tree alone, and
+     * both splits draw from the tuning packages.
+     */
+    static final class Named {
+        private final String pkg;
+        private final ConfigTree tree;
+        private final Map<Kind, List<Site>> sites = new EnumMap<>(Kind.class);
+
+        Named(String pkg, ConfigTree tree) {
+            this.pkg = pkg;
+            this.tree = tree;
+        }
+
+        String pkg() { return pkg; }
+
+        ConfigTree tree() { return tree; }
+
+        private List<Site> sites(Kind kind) {
+            return sites.computeIfAbsent(kind, k -> Mutator.sites(k, tree));
+        }
+    }
 
     private static List<Site> sites(Kind kind, ConfigTree tree) {
         List<Site> out = new ArrayList<>();

@@ -6,8 +6,8 @@ import dev.rollguard.Problem;
 import dev.rollguard.Processes;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.TreeWire;
-import dev.rollguard.health.HealthStore;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.HealthSample;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +110,7 @@ public final class Agent implements AutoCloseable {
     private final Clock clock;
     private final HttpClient http;
     private final AtomicInteger serverIndex = new AtomicInteger();
-    private final Deque<HealthStore.Sample> unsent = new ArrayDeque<>();
+    private final Deque<HealthSample> unsent = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
     private volatile Integer applied;
@@ -457,7 +457,7 @@ public final class Agent implements AutoCloseable {
 
     /** Sends the applied version and the health samples not yet delivered (the last minute at most). */
     void report() throws IOException, InterruptedException {
-        List<HealthStore.Sample> batch;
+        List<HealthSample> batch;
         synchronized (unsent) {
             unsent.addLast(window.drain(clock.instant(), applied));
             while (unsent.size() > 120) unsent.pollFirst();

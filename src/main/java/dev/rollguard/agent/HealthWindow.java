@@ -1,7 +1,7 @@
 package dev.rollguard.agent;
 
-import dev.rollguard.health.HealthStore;
-import dev.rollguard.health.LatencyHistogram;
+import dev.rollguard.protocol.HealthSample;
+import dev.rollguard.protocol.LatencyHistogram;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -74,14 +74,14 @@ public final class HealthWindow {
     }
 
     /** Closes the window at {@code now} and starts the next one. */
-    public synchronized HealthStore.Sample drain(Instant now, Integer version) {
+    public synchronized HealthSample drain(Instant now, Integer version) {
         double p99 = 0;
         if (filled > 0) {
             double[] sorted = Arrays.copyOf(latencies, filled);
             Arrays.sort(sorted);
             p99 = sorted[Math.min(filled - 1, (int) Math.ceil(filled * 0.99) - 1)];
         }
-        HealthStore.Sample s = new HealthStore.Sample(start, now, version, requests, errors, p99, seen, firstErrorAt,
+        HealthSample s = new HealthSample(start, now, version, requests, errors, p99, seen, firstErrorAt,
                 seen == 0 ? null : buckets.clone());
         Arrays.fill(buckets, 0);
         firstErrorAt = null;

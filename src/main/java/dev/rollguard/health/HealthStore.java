@@ -1,6 +1,8 @@
 package dev.rollguard.health;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.rollguard.protocol.HealthSample;
+import dev.rollguard.protocol.LatencyHistogram;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +22,7 @@ public final class HealthStore {
     /**
      * One reporting window of one host: requests, 5xx, p99 latency, on the version it was serving; from newer agents also
      * the latency histogram over {@link LatencyHistogram}'s buckets (null from older ones: the analysis then judges p99).
+     * From an agent's {@link HealthSample} or from Prometheus.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis,
@@ -39,6 +42,12 @@ public final class HealthStore {
 
         public Sample(Instant start, Instant end, Integer version, long requests, long errors, double p99Millis, long latencySamples) {
             this(start, end, version, requests, errors, p99Millis, latencySamples, null);
+        }
+
+        /** What an agent reported, as kept here. */
+        public static Sample of(HealthSample s) {
+            return new Sample(s.start(), s.end(), s.version(), s.requests(), s.errors(), s.p99Millis(), s.latencySamples(), s.firstErrorAt(),
+                    s.latencyBuckets());
         }
 
         /** When the first 5xx of this window happened: exact when the reporter knew it, else the window's start. */

@@ -2,7 +2,6 @@ package dev.rollguard.protocol;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.rollguard.health.HealthStore;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +35,14 @@ public final class AgentProtocol {
      * its health since the last report.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthStore.Sample> samples,
+    public record Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthSample> samples,
                          @JsonInclude(JsonInclude.Include.NON_NULL) HostFailure failure) {
-        public Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthStore.Sample> samples) {
+        /** A report without samples (a host with nothing to say of its traffic) has none. */
+        public Report {
+            samples = samples == null ? List.of() : samples;
+        }
+
+        public Report(Integer appliedVersion, Integer failedVersion, String applyError, List<HealthSample> samples) {
             this(appliedVersion, failedVersion, applyError, samples, null);
         }
     }

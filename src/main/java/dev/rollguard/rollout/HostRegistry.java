@@ -5,6 +5,7 @@ import dev.rollguard.Problem;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.HealthSample;
 import dev.rollguard.versions.ConfigService;
 
 import java.time.Clock;
@@ -100,14 +101,14 @@ public final class HostRegistry implements AutoCloseable {
      * (null: not said).
      */
     public CompletableFuture<Integer> report(String service, String env, String host, Integer applied, Integer failed, String error,
-                                             AgentProtocol.HostFailure failure, List<HealthStore.Sample> samples) {
+                                             AgentProtocol.HostFailure failure, List<HealthSample> samples) {
         Instant now = clock.instant();
         AgentProtocol.HostFailure f = failure == null ? null : failure.bounded();
         var report = new HostReports.Report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000),
                 f == null || failed == null ? null : Json.write(f), now);
         return reports.submit(report).thenApply(desired -> {
             Integer version = desired.orElseThrow(() -> unknownHost(service, env, host)).version();
-            health.report(service, env, host, samples, now);
+            health.report(service, env, host, samples == null ? List.of() : samples.stream().map(HealthStore.Sample::of).toList(), now);
             return version;
         });
     }

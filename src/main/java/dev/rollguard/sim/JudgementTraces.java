@@ -1,6 +1,6 @@
 package dev.rollguard.sim;
 
-import dev.rollguard.health.LatencyHistogram;
+import dev.rollguard.protocol.LatencyHistogram;
 import dev.rollguard.rollout.Evidence;
 
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.rollguard.sim;
 
-import dev.rollguard.health.LatencyHistogram;
+import dev.rollguard.protocol.LatencyHistogram;
 import dev.rollguard.rollout.Evidence;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.stat.inference.MannWhitneyUTest;

@@ -54,18 +54,28 @@ final class ConfigReferences {
         this.daemons = new DaemonIncludes(refs, input);
     }
 
-    /** Absolute Apache and nginx include targets: the votes for the tree's mount point. */
-    static List<String> absoluteTargets(ConfigTree tree) {
+    /**
+     * Absolute include targets (Apache, nginx, the other daemons'), the votes for the tree's mount point. What each file
+     * holds is kept in {@code cache} by its hash: a push changes few files, and this runs for the tree and its parent.
+     */
+    static List<String> absoluteTargets(ConfigTree tree, FileCache cache) {
         List<String> out = new ArrayList<>();
-        for (var e : tree.files().entrySet()) {
-            if (!serverConfig(e.getKey())) continue;
-            Matcher a = APACHE_INCLUDE.matcher(e.getValue());
-            while (a.find()) if (a.group(3).startsWith("/")) out.add(a.group(3));
-            Matcher n = NGINX_INCLUDE.matcher(e.getValue());
-            while (n.find()) if (n.group(2).startsWith("/")) out.add(n.group(2));
-        }
-        out.addAll(DaemonIncludes.absoluteTargets(tree));
+        tree.files().forEach((path, content) -> out.addAll(cache.get("server-include-targets", path, tree.hash(path),
+                () -> serverTargets(path, content))));
+        out.addAll(DaemonIncludes.mainVotes(tree));
+        tree.files().forEach((path, content) -> out.addAll(cache.get("daemon-include-targets", path, tree.hash(path),
+                () -> DaemonIncludes.absoluteTargets(path, content))));
         return out;
+    }
+
+    private static List<String> serverTargets(String path, String content) {
+        if (!serverConfig(path)) return List.of();
+        List<String> out = new ArrayList<>();
+        Matcher a = APACHE_INCLUDE.matcher(content);
+        while (a.find()) if (a.group(3).startsWith("/")) out.add(a.group(3));
+        Matcher n = NGINX_INCLUDE.matcher(content);
+        while (n.find()) if (n.group(2).startsWith("/")) out.add(n.group(2));
+        return List.copyOf(out);
     }
 
     List<Finding> findings() {

@@ -65,10 +65,10 @@ final class DaemonIncludes {
     }
 
     /**
-     * Absolute include targets: votes for the tree's mount point (a directory votes through what it holds); and a
-     * daemon's main config votes for its conventional place (a tree with squid.conf at its root is /etc/squid).
+     * Votes for the tree's mount point besides include targets ({@link #absoluteTargets}): a daemon's main config votes
+     * for its conventional place (a tree with squid.conf at its root is /etc/squid).
      */
-    static List<String> absoluteTargets(ConfigTree tree) {
+    static List<String> mainVotes(ConfigTree tree) {
         List<String> out = new ArrayList<>();
         for (DaemonChecker c : DaemonChecker.ALL) {
             String main = DaemonConfigValidator.mainOf(tree, c);
@@ -79,33 +79,54 @@ final class DaemonIncludes {
             tree.textPaths().stream().filter(p -> References.basename(p).equals(name)).min((a, b) -> Integer.compare(a.length(), b.length()))
                     .ifPresent(p -> out.add(place));
         }
-        for (var e : tree.files().entrySet()) {
-            if (PhpSource.isPhp(e.getKey())) continue;
-            for (Syntax s : SYNTAXES) {
-                if (!s.files().test(e.getKey())) continue;
-                Matcher m = s.pattern().matcher(e.getValue());
-                while (m.find()) {
-                    String t = m.group(1);
-                    if (!t.startsWith("/")) continue;
-                    out.add(t);
-                    if (!References.hasGlob(t)) out.add(References.trimEndSlash(t) + "/*");
-                }
-            }
-        }
         return out;
     }
 
-    void check(String path, String content, List<Finding> out) {
-        if (content.indexOf("include") < 0 && content.indexOf("Include") < 0 && content.indexOf("INCLUDES") < 0) return;
+    /** One file's absolute include targets (each with its directory's wildcard): a function of the file alone, so cached by its hash. */
+    static List<String> absoluteTargets(String path, String content) {
+        if (PhpSource.isPhp(path) || !mentionsInclude(content)) return List.of();
+        List<String> out = new ArrayList<>();
         for (Syntax s : SYNTAXES) {
             if (!s.files().test(path)) continue;
             Matcher m = s.pattern().matcher(content);
-            int[] lines = null;
             while (m.find()) {
-                if (lines == null) lines = Text.lineStarts(content);
-                check(path, content, lines, m.group(1), m.start(1), s.optional() || s.emptyGlobOk() && References.hasGlob(m.group(1)),
-                        s.daemon() + " include", s.pattern(), 1, out);
+                String t = m.group(1);
+                if (!t.startsWith("/")) continue;
+                out.add(t);
+                if (!References.hasGlob(t)) out.add(References.trimEndSlash(t) + "/*");
             }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Every include syntax here holds "include" or "Include" ($IncludeConfig): a file without either has none. */
+    private static boolean mentionsInclude(String content) {
+        return content.indexOf("include") >= 0 || content.indexOf("Include") >= 0;
+    }
+
+    /** One include statement of a daemon's syntax: where its target starts. */
+    private record Site(Syntax syntax, String target, int offset) {}
+
+    /** The include statements of one file, before resolution: a function of the file alone, so cached by its hash. */
+    private static List<Site> sites(String path, String content) {
+        if (!mentionsInclude(content)) return List.of();
+        List<Site> out = new ArrayList<>();
+        for (Syntax s : SYNTAXES) {
+            if (!s.files().test(path)) continue;
+            Matcher m = s.pattern().matcher(content);
+            while (m.find()) out.add(new Site(s, m.group(1), m.start(1)));
+        }
+        return List.copyOf(out);
+    }
+
+    void check(String path, String content, List<Finding> out) {
+        if (!mentionsInclude(content) && content.indexOf("INCLUDES") < 0) return;
+        List<Site> sites = input.cache().get("daemon-includes", path, input.tree().hash(path), () -> sites(path, content));
+        int[] lines = sites.isEmpty() ? null : Text.lineStarts(content);
+        for (Site site : sites) {
+            Syntax s = site.syntax();
+            check(path, content, lines, site.target(), site.offset(), s.optional() || s.emptyGlobOk() && References.hasGlob(site.target()),
+                    s.daemon() + " include", s.pattern(), 1, out);
         }
         if (FAIL2BAN_SECTION.matcher(content).find()) fail2ban(path, content, out);
     }

@@ -67,11 +67,9 @@ public final class ExposedSecretValidator implements Validator {
         tree.entries().forEach((path, entry) -> {
             if (!(entry instanceof TreeEntry.File) || !worldReadable(tree, path)) return;
             String text = tree.content(path);
-            String what = text != null && PRIVATE_KEY.matcher(text).find() ? "a private key"
-                    : Secrets.isKeyFile(path) ? "a key (by its name)"
-                    : text == null ? null
-                    : !TEMPLATE.matcher(path.toLowerCase(Locale.ROOT)).find() && holdsSecret(path, text) ? "a secret" : null;
-            if (what == null) return;
+            String held = text == null ? "" : input.cache().get("exposed-secret", path, tree.hash(path), () -> held(path, text));
+            String what = held.equals("a private key") || !Secrets.isKeyFile(path) ? held : "a key (by its name)";
+            if (what.isEmpty()) return;
             FileMeta m = tree.meta(path);
             out.add(Finding.of(RULE, FindingSeverity.WARNING, path, 0, 0, path + " holds " + what + " and every user of the host can read it "
                             + "(mode " + FileMeta.octal(m.effectiveMode(false)) + (m.mode() == null ? ", the default" : "") + ")",
@@ -79,6 +77,12 @@ public final class ExposedSecretValidator implements Validator {
                             + "service's group)", null));
         });
         return out;
+    }
+
+    /** What the file holds that must not be world-readable ("a private key", "a secret"), or "" for nothing. */
+    private static String held(String path, String text) {
+        if (PRIVATE_KEY.matcher(text).find()) return "a private key";
+        return !TEMPLATE.matcher(path.toLowerCase(Locale.ROOT)).find() && holdsSecret(path, text) ? "a secret" : "";
     }
 
     private static boolean holdsSecret(String path, String text) {

@@ -52,8 +52,8 @@ public final class MissingReferenceValidator implements Validator {
                 .flatMap(e -> input.cache().get("php-includes", e.getKey(), tree.hash(e.getKey()), () -> includes(e.getKey(), e.getValue())).stream())
                 .map(i -> i.evaluated(constants))
                 .toList();
-        List<String> absolute = new ArrayList<>(ConfigReferences.absoluteTargets(input.tree()));
-        if (input.parent() != null) absolute.addAll(ConfigReferences.absoluteTargets(input.parent()));
+        List<String> absolute = new ArrayList<>(ConfigReferences.absoluteTargets(input.tree(), input.cache()));
+        if (input.parent() != null) absolute.addAll(ConfigReferences.absoluteTargets(input.parent(), input.cache()));
         for (Include i : includes) {
             if (i.candidates() != null) i.candidates().stream().filter(c -> c.startsWith("/")).forEach(absolute::add);
         }

@@ -74,11 +74,17 @@ final class PhpLintPool implements AutoCloseable {
         return version;
     }
 
+    /**
+     * What linting one file came to. Conclusive: {@code php -l}'s own verdict on the file, the same on any machine. Not
+     * when it timed out or the compiler died under it: a quieter machine may lint it, so it must not be remembered.
+     */
+    record Linted(PhpLintCache.Outcome outcome, boolean conclusive) {}
+
     /** Lints every content (by its hash) and answers the outcome of each. */
-    Map<String, PhpLintCache.Outcome> lint(Map<String, String> contentsByHash) {
+    Map<String, Linted> lint(Map<String, String> contentsByHash) {
         version();
         ConcurrentLinkedQueue<Map.Entry<String, String>> todo = new ConcurrentLinkedQueue<>(contentsByHash.entrySet());
-        Map<String, PhpLintCache.Outcome> out = new ConcurrentHashMap<>();
+        Map<String, Linted> out = new ConcurrentHashMap<>();
         List<Future<?>> running = new ArrayList<>();
         for (int i = 0; i < Math.min(size, contentsByHash.size()); i++) {
             running.add(threads.submit(() -> {
@@ -97,10 +103,11 @@ final class PhpLintPool implements AutoCloseable {
                         if (a.outcome() == null) {
                             w.close();
                             w = null;
-                            a = new Attempt(new PhpLintCache.Outcome(0, a.timedOut() ? "php -l timed out after " + PER_FILE.toSeconds() + " s"
-                                    : "the PHP compiler crashed or hit a sandbox limit on this file"), a.timedOut());
+                            out.put(e.getKey(), new Linted(new PhpLintCache.Outcome(0, a.timedOut() ? "php -l timed out after " + PER_FILE.toSeconds() + " s"
+                                    : "the PHP compiler crashed or hit a sandbox limit on this file"), false));
+                        } else {
+                            out.put(e.getKey(), new Linted(a.outcome(), true));
                         }
-                        out.put(e.getKey(), a.outcome());
                     }
                 } finally {
                     if (w != null) {

@@ -113,13 +113,9 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
         Map<String, PhpLintCache.Outcome> outcomes = new HashMap<>();
         byHash.forEach((hash, content) -> cache.get(hash).ifPresentOrElse(o -> outcomes.put(hash, o), () -> missing.put(hash, content)));
         if (!missing.isEmpty()) {
-            Map<String, PhpLintCache.Outcome> fresh = workers.lint(missing);
-            fresh.forEach((hash, outcome) -> {
-                if (outcome.clean() || !outcome.message().startsWith("php -l timed out")
-                        && !outcome.message().startsWith("the PHP compiler crashed")) {
-                    cache.put(hash, outcome);
-                }
-                outcomes.put(hash, outcome);
+            workers.lint(missing).forEach((hash, linted) -> {
+                if (linted.conclusive()) cache.put(hash, linted.outcome());
+                outcomes.put(hash, linted.outcome());
             });
             cache.flush();
         }

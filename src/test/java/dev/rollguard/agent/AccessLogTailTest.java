@@ -1,6 +1,6 @@
 package dev.rollguard.agent;
 
-import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.HealthSample;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +29,7 @@ class AccessLogTailTest {
         try {
             Files.writeString(log, line(200, 2000) + line(500, 3000) + "garbage line\n" + line(503, 4000), StandardOpenOption.APPEND);
             tail.poll();
-            HealthStore.Sample s = w.drain(Instant.now(), 1);
+            HealthSample s = w.drain(Instant.now(), 1);
             assertThat(s.requests()).as("the line before the start is not counted").isEqualTo(3);
             assertThat(s.errors()).isEqualTo(2);
             assertThat(s.p99Millis()).isEqualTo(4.0);
@@ -40,7 +40,7 @@ class AccessLogTailTest {
             tail.poll();
             Files.writeString(log, "127.0.0.1 - - [24/Nov/2026:05:45:00 +0000] \"GET / HTTP/1.1\" 200 5", StandardOpenOption.APPEND);
             tail.poll();
-            HealthStore.Sample after = w.drain(Instant.now(), 1);
+            HealthSample after = w.drain(Instant.now(), 1);
             assertThat(after.requests()).as("half a line waits for its newline").isEqualTo(1);
             assertThat(after.errors()).isEqualTo(1);
             Files.writeString(log, "\n", StandardOpenOption.APPEND);

@@ -1,6 +1,6 @@
 package dev.rollguard.agent;
 
-import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.HealthSample;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -17,11 +17,11 @@ class HealthWindowTest {
         w.record(200, 3, T0.plusMillis(5));
         w.record(500, 3, T0.plusMillis(180));
         w.record(503, 3, T0.plusMillis(40));
-        HealthStore.Sample s = w.drain(T0.plusSeconds(1), 2);
+        HealthSample s = w.drain(T0.plusSeconds(1), 2);
         assertThat(s.errors()).isEqualTo(2);
-        assertThat(s.firstError()).isEqualTo(T0.plusMillis(40));
+        assertThat(s.firstErrorAt()).isEqualTo(T0.plusMillis(40));
         // the next window starts without one
         w.record(200, 3, T0.plusMillis(1100));
-        assertThat(w.drain(T0.plusSeconds(2), 2).firstError()).isNull();
+        assertThat(w.drain(T0.plusSeconds(2), 2).firstErrorAt()).isNull();
     }
 }

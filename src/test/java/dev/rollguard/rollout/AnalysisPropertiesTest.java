@@ -1,7 +1,7 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.config.AnalysisSettings;
-import dev.rollguard.health.LatencyHistogram;
+import dev.rollguard.protocol.LatencyHistogram;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

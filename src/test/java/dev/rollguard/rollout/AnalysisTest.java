@@ -2,7 +2,7 @@ package dev.rollguard.rollout;
 
 import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.health.Counts;
-import dev.rollguard.health.LatencyHistogram;
+import dev.rollguard.protocol.LatencyHistogram;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.HealthSample;
 import dev.rollguard.secrets.TestSealers;
 import dev.rollguard.storage.Database;
 import dev.rollguard.validate.Validation;
@@ -66,8 +67,8 @@ public final class RolloutWorld implements AutoCloseable {
     /** A host's report of what it runs, with one second of healthy traffic on it; waits for the report to commit. */
     public Integer report(String env, String host, Integer applied) {
         Instant now = clock.instant();
-        List<HealthStore.Sample> samples = applied == null ? List.of()
-                : List.of(new HealthStore.Sample(now.minusSeconds(1), now, applied, 50, 0, 10, 50));
+        List<HealthSample> samples = applied == null ? List.of()
+                : List.of(new HealthSample(now.minusSeconds(1), now, applied, 50, 0, 10, 50, null, null));
         return registry.report("wp", env, host, applied, null, null, null, samples).join();
     }
 

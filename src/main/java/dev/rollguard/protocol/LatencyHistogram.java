@@ -1,4 +1,4 @@
-package dev.rollguard.health;
+package dev.rollguard.protocol;
 
 /**
  * Fixed, log-spaced latency buckets shared by agents and the analysis: bucket i holds latencies up to 2^(i/4) ms (a
