@@ -91,7 +91,7 @@ class MultiServiceAgentTest {
                 && ts.get("/api/v1/services/php-fpm/environments/testing/hosts").size() == 1);
 
         int a1 = push("apache", Map.of("ports.txt", "Listen 80\n"));
-        int f1 = push("php-fpm", Map.of("php-fpm.conf", "[global]\npid = /run/php/php8.2-fpm.pid\n"));
+        int f1 = push("php-fpm", Map.of("php-fpm.conf", fpmConf(2)));
         release("apache", a1);
         release("php-fpm", f1);
         await().atMost(TestServer.PATIENCE).until(() -> hostOf("apache", a1) && hostOf("php-fpm", f1));
@@ -102,13 +102,19 @@ class MultiServiceAgentTest {
         // each service's hooks are its own: the apache pre-apply refuses a tree without ports.txt, php-fpm's tree is not asked
         int a2 = push("apache", Map.of("ports-typo.txt", "Listen 80\n"));
         release("apache", a2);
-        int f2 = push("php-fpm", Map.of("php-fpm.conf", "[global]\n"));
+        int f2 = push("php-fpm", Map.of("php-fpm.conf", fpmConf(4)));
         release("php-fpm", f2);
         await().atMost(TestServer.PATIENCE).until(() -> hostOf("php-fpm", f2));
         await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/apache/environments/testing/hosts").toString()
                 .contains("pre-apply hook failed"));
         assertThat(hostOf("apache", a1)).isTrue();
         assertThat(p.isAlive()).isTrue();
+    }
+
+    /** A config php-fpm itself accepts (its checker runs on every push): a global section and one pool. */
+    private static String fpmConf(int children) {
+        return "[global]\npid = /run/php/php8.2-fpm.pid\n\n[www]\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = "
+                + children + "\n";
     }
 
     @Test
