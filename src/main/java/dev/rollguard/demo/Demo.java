@@ -272,14 +272,12 @@ public final class Demo {
         List<JsonNode> events = new ArrayList<>();
         end.path("events").forEach(events::add);
         events.sort(Comparator.comparing(e -> Instant.parse(e.path("at").asText())));
-        JsonNode rollbackEvent = null;
         for (JsonNode e : events) {
-            String type = e.path("type").asText();
-            if (List.of("wave_started", "analysis", "rollback_started").contains(type)) {
+            if (List.of("wave_started", "analysis", "rollback_started").contains(e.path("type").asText())) {
                 say("    %s  %s", clock(Instant.parse(e.path("at").asText())), e.path("message").asText());
             }
-            if (type.equals("rollback_started")) rollbackEvent = e;
         }
+        JsonNode rollbackEvent = rollbackEvent(events);
         if (rollbackEvent == null) throw new Failure("no rollback_started event in rollout " + end.path("id").asText());
         Caught caught = Caught.of(rollbackEvent, Duration.between(stopped.releasedAt(), Instant.parse(rollbackEvent.path("at").asText())).toMillis());
         if (options.preflight() && !caught.inPreflight()) throw new Failure("preflight is on but the typo was stopped by: " + caught.describe());
@@ -359,10 +357,7 @@ public final class Demo {
         JsonNode rollout = release("production", v, null);
         say("    %s  rollout to production started; wave 1 = canary %s", clock(releasedAt), rollout.path("canaryHosts").path(0).asText());
         JsonNode end = awaitRollout(rollout.path("id").asText(), Duration.ofSeconds(180));
-        JsonNode rollback = null;
-        for (JsonNode e : end.path("events")) {
-            if ("rollback_started".equals(e.path("type").asText())) rollback = e;
-        }
+        JsonNode rollback = rollbackEvent(end.path("events"));
         if (!"ROLLED_BACK".equals(end.path("state").asText()) || rollback == null
                 || !"PREFLIGHT".equals(rollback.path("data").path("failedStage").asText())) {
             throw new Failure("v" + v + " was not stopped by the canary's preflight: " + end.path("state").asText() + " "
@@ -379,6 +374,15 @@ public final class Demo {
         Set<String> served = fleet.hostsThatApplied("production", v);
         say("    hosts that ever served v%d: %s; requests failed since its release: %d", v, served.isEmpty() ? "none" : served,
                 fleet.requestsFailed() - failedBefore);
+    }
+
+    /** The rollback_started event among a rollout's events (the last in their order), or null when there is none. */
+    private static JsonNode rollbackEvent(Iterable<JsonNode> events) {
+        JsonNode found = null;
+        for (JsonNode e : events) {
+            if ("rollback_started".equals(e.path("type").asText())) found = e;
+        }
+        return found;
     }
 
     /** Where the bad version's rollout ended, on which host it was stopped, and when it was released. */

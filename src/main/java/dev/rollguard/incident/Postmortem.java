@@ -205,7 +205,6 @@ public final class Postmortem {
         return (s / 3600) + " h " + (s % 3600 / 60) + " min";
     }
 
-    /** Where a host stopped the version, from the rollback's typed fields. */
     /** Every path the replay of the host's own traffic found worse on the new version, with both answers. */
     private static String replayed(List<AgentProtocol.ProbeAnswer> failed) {
         StringBuilder b = new StringBuilder("replay of the host's recent requests, worse than on the current version: ");
@@ -217,6 +216,7 @@ public final class Postmortem {
         return b.toString();
     }
 
+    /** Where a host stopped the version, from the rollback's typed fields. */
     static String caught(RolloutEvent.HostFailed c) {
         AgentProtocol.ProbeAnswer probe = c.failure().probe();
         return switch (c.failure().stage()) {

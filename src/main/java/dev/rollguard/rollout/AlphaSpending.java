@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
