@@ -77,10 +77,11 @@ public final class Sandbox implements AutoCloseable {
     private final List<Path> system;
     private final Map<String, String> links;
     private final Map<String, Path> etc;
-    private final Slots slots = Slots.forThisMachine();
+    private final Slots slots;
 
     private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
-                    List<Path> system, Map<String, String> links) {
+                    List<Path> system, Map<String, String> links, Slots slots) {
+        this.slots = slots;
         this.tools = tools;
         this.launch = launch;
         this.unavailable = unavailable;
@@ -93,11 +94,21 @@ public final class Sandbox implements AutoCloseable {
 
     /** A sandbox that runs nothing, with the reason: what a machine without bubblewrap gets. */
     public static Sandbox unavailable(String reason) {
-        return new Sandbox(null, null, reason, null, null, List.of(), Map.of());
+        return new Sandbox(null, null, reason, null, null, List.of(), Map.of(), Slots.forThisMachine(0));
     }
 
-    /** Finds bubblewrap and checks that it really can create its namespaces here (some kernels or containers forbid it). */
+    /** {@link #detect(long)} with the default memory budget across jobs ({@link Slots#defaultMemoryBudget()}). */
     public static Sandbox detect() {
+        return detect(0);
+    }
+
+    /**
+     * Finds bubblewrap and checks that it really can create its namespaces here (some kernels or containers forbid it).
+     *
+     * @param memoryBudget what the jobs running at once may hold together, in bytes (0: {@link Slots#defaultMemoryBudget()})
+     */
+    public static Sandbox detect(long memoryBudget) {
+        Slots slots = Slots.forThisMachine(memoryBudget);
         Optional<Path> bwrap = Processes.which("bwrap");
         if (bwrap.isEmpty()) return unavailable("bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)");
         Optional<Path> prlimit = Processes.which("prlimit");
@@ -154,7 +165,7 @@ public final class Sandbox implements AutoCloseable {
                 : List.of(BwrapArgs.Launch.USER_NAMESPACE);
         String why = null;
         for (BwrapArgs.Launch launch : tries) {
-            Sandbox s = new Sandbox(tools, launch, null, version, etcDir, List.copyOf(system), Map.copyOf(links));
+            Sandbox s = new Sandbox(tools, launch, null, version, etcDir, List.copyOf(system), Map.copyOf(links), slots);
             Result probe = s.run(new Job(List.of("/bin/sh", "-c", "exit 0"), List.of(), Map.of(), "/",
                     Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false));
             if (probe.ok()) return s;
@@ -183,7 +194,8 @@ public final class Sandbox implements AutoCloseable {
                 + "nginx-configtest, command:*) are skipped, never run unsandboxed";
         return "sandbox: " + version + ", external validators run as uid " + UID
                 + (launch == BwrapArgs.Launch.DROP_TO_NOBODY ? " (root dropped with setpriv)" : " in a user namespace")
-                + ", no network, only /usr and the tree (read only) visible, a seccomp filter";
+                + ", no network, only /usr and the tree (read only) visible, a seccomp filter; " + slots.use().capacity()
+                + " at once within " + (slots.use().memoryBudget() >> 20) + " MiB of memory (" + (Job.MEMORY_CEILING >> 20) + " MiB at most each)";
     }
 
     /** The full command line for a job (for tests and for {@link #start}). */
@@ -196,11 +208,12 @@ public final class Sandbox implements AutoCloseable {
     public Slots slots() { return slots; }
 
     /**
-     * Runs a job for a caller's {@link Turn}: it waits for one of the {@link Slots} (fairly between owners), and is killed
+     * Runs a job for a caller's {@link Turn}: it waits for one of the {@link Slots} and its share of the memory budget
+     * (fairly between owners), and is killed
      * when the turn ends while it runs ({@link Turn.Over} then, as when the turn ends while it waits).
      */
     public Result run(Job job, Turn turn) {
-        try (Slots.Slot slot = slots.acquire(turn)) {
+        try (Slots.Slot slot = slots.acquire(turn, job.ceiling())) {
             Result r = run(job, turn::overReason);
             turn.check();
             return r;
