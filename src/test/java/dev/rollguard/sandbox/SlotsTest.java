@@ -73,7 +73,8 @@ class SlotsTest {
         // b's slot is freed while a still runs one: b's waiter goes first though a's came earlier
         b1.close();
         b2.join(30_000);
-        assertThat(served).containsExactly("b");
+        // b's waiter gives its slot back at once, so a's may already be served too: b was first
+        assertThat(served).first().isEqualTo("b");
         a1.close();
         a2.join(30_000);
         assertThat(served).containsExactly("b", "a");
