@@ -168,6 +168,10 @@ public final class Access {
     }
 
     private void refuseSpentAddress(Context ctx) {
+        // a failure is counted under the address and under the address with its credential at once (see record), so an
+        // address never counted has no guesses either: the fleet's requests skip hashing their token a second time
+        // (the guesses' map, with at least as many keys, is forgotten no later than the addresses')
+        if (!strangers.knows(ctx.ip())) return;
         long now = System.nanoTime();
         long wait = Math.max(guesses.peek(ctx.ip() + "|" + credential(ctx), now), strangers.peek(ctx.ip(), now));
         if (wait == 0) return;
