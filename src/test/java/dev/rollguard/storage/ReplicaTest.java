@@ -3,6 +3,7 @@ package dev.rollguard.storage;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.UsesPostgres;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -34,6 +35,7 @@ import static org.awaitility.Awaitility.await;
  * sees every host's health (shared reports), and when the holder dies mid-rollout the other takes over and
  * finishes. Bounded, loopback only.
  */
+@UsesPostgres
 class ReplicaTest {
     private ScratchPostgres db;
     private String dbUrl;
