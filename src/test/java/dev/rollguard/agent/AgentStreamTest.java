@@ -46,7 +46,7 @@ class AgentStreamTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void longPollAndStreamAgentsTakeOneRelease() throws Exception {
         ts = new TestServer();
         Path dir = Files.createTempDirectory("rollguard-agent-stream-");
@@ -66,7 +66,7 @@ class AgentStreamTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aStreamThatDropsFallsBackAndConverges() throws Exception {
         Path data = TestServer.tempDir();
         int port = TestServer.freePort();

@@ -82,7 +82,7 @@ class ReplicaTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void twoReplicasShareTheWorkAndSurviveTheDeathOfTheOrchestrator() throws Exception {
         String a = startProcessReplica(TestServer.freePort());
         // A started first and holds the orchestrator lease; B is an in-process replica on the same database
