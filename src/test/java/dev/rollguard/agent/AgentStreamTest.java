@@ -51,7 +51,7 @@ class AgentStreamTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void longPollAndStreamAgentsTakeOneRelease() throws Exception {
         ts = new TestServer();
         Path dir = Files.createTempDirectory("rollguard-agent-stream-");
@@ -71,7 +71,7 @@ class AgentStreamTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aStreamThatDropsFallsBackAndConverges() throws Exception {
         Path data = TestServer.tempDir();
         int port = TestServer.freePort();
@@ -102,7 +102,7 @@ class AgentStreamTest {
      * the release it missed, and follows the stream again.
      */
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aStreamThatGoesSilentIsDroppedAndTheAgentConverges() throws Exception {
         int port = TestServer.freePort();
         ts = new TestServer(TestServer.tempDir(), port);

@@ -3,6 +3,7 @@ package dev.rollguard.storage;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.UsesPostgres;
 import dev.rollguard.agent.Agent;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.client.ApiClient;
@@ -39,6 +40,7 @@ import static org.awaitility.Awaitility.await;
  * sees every host's health (shared reports), and when the holder dies mid-rollout the other takes over and
  * finishes. Bounded, loopback only.
  */
+@UsesPostgres
 class ReplicaTest {
     private ScratchPostgres db;
     private String dbUrl;
@@ -97,7 +99,7 @@ class ReplicaTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void twoReplicasShareTheWorkAndSurviveTheDeathOfTheOrchestrator() throws Exception {
         String a = startProcessReplica("replica-a");
         replicaA = processes.get(0);
@@ -165,7 +167,7 @@ class ReplicaTest {
      * finishes the rollout on every host.
      */
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void killingAReplicaMidReleaseLosesNoAgent() throws Exception {
         String a = startProcessReplica("replica-a");
         await().atMost(TestServer.PATIENCE).until(() -> orchestratorHolder() != null);
