@@ -18,12 +18,16 @@ import java.util.Map;
  * ({@code java -version}). Each round runs every case once, in turn, so a machine whose load changes weighs on all of
  * them alike; the table shows medians of wall time and of CPU time (the children's user + system time from
  * /proc/self/stat, which counts what a process cost whatever else the machine runs), and each as a multiple of
- * {@code java -version}'s. The CLI runs as this JVM was started (same java, jar and class-data archive flags), so
- * {@code bin/rollguard bench startup} measures what {@code bin/rollguard} runs.
+ * {@code java -version}'s. Started by {@code bin/rollguard}, the CLI runs through that launcher, as users run it (its
+ * JVM flags for CLI calls, the class-data archive, and the shell's own share); otherwise as this JVM was started (same
+ * java, jar and archive flags).
  */
 final class StartupBench {
     private static final List<String> KEPT_FLAGS = List.of("-XX:SharedArchiveFile", "-Xshare", "-XX:+ExitOnOutOfMemoryError",
             "-XX:TieredStopAtLevel", "-XX:+UseSerialGC");
+
+    /** Set by bin/rollguard to its own path. */
+    static final String LAUNCHER = "rollguard.launcher";
 
     private StartupBench() {
     }
@@ -32,11 +36,7 @@ final class StartupBench {
 
     static int run(int runs, PrintWriter out) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cli = new ArrayList<>(List.of(java));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (KEPT_FLAGS.stream().anyMatch(a::startsWith)) cli.add(a);
-        }
-        cli.addAll(launch());
+        List<String> cli = cli(java, System.getProperty(LAUNCHER), ManagementFactory.getRuntimeMXBean().getInputArguments());
         Path tree = Files.createTempDirectory("rollguard-bench-startup-");
         try {
             Files.writeString(tree.resolve("ports.conf"), "Listen 80\n");
@@ -73,6 +73,17 @@ final class StartupBench {
                     r.cpuMillis(), r.cpuMillis() / Math.max(1, floor.cpuMillis())));
         }
         return sb.toString();
+    }
+
+    /** How a CLI call starts: through the launcher when there is one, else this JVM's java, its flags that matter here, the jar. */
+    static List<String> cli(String java, String launcher, List<String> jvmArguments) {
+        if (launcher != null && Files.isExecutable(Path.of(launcher))) return List.of(launcher);
+        List<String> cli = new ArrayList<>(List.of(java));
+        for (String a : jvmArguments) {
+            if (KEPT_FLAGS.stream().anyMatch(a::startsWith)) cli.add(a);
+        }
+        cli.addAll(launch());
+        return cli;
     }
 
     private static List<String> launch() {
