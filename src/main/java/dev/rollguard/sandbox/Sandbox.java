@@ -75,9 +75,18 @@ public final class Sandbox implements AutoCloseable {
     private final Map<String, String> links;
     private final Map<String, Path> etc;
     private final Slots slots = Slots.forThisMachine();
+    /** For a sandbox made by {@link #onFirstUse}: how to find the real one, and (once asked) what was found. */
+    private final Supplier<Sandbox> detection;
+    private Sandbox detected;
 
     private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
                     List<Path> system, Map<String, String> links) {
+        this(tools, launch, unavailable, version, etcDir, system, links, null);
+    }
+
+    private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
+                    List<Path> system, Map<String, String> links, Supplier<Sandbox> detection) {
+        this.detection = detection;
         this.tools = tools;
         this.launch = launch;
         this.unavailable = unavailable;
@@ -91,6 +100,25 @@ public final class Sandbox implements AutoCloseable {
     /** A sandbox that runs nothing, with the reason: what a machine without bubblewrap gets. */
     public static Sandbox unavailable(String reason) {
         return new Sandbox(null, null, reason, null, null, List.of(), Map.of());
+    }
+
+    /**
+     * {@link #detect()} when something first asks (is it available, run this): a CLI call whose tree needs no external
+     * program never pays for the probe (bubblewrap started twice, a quarter of a second of CPU).
+     */
+    public static Sandbox onFirstUse() {
+        return onFirstUse(Sandbox::detect);
+    }
+
+    static Sandbox onFirstUse(Supplier<Sandbox> detect) {
+        return new Sandbox(null, null, null, null, null, List.of(), Map.of(), detect);
+    }
+
+    /** The sandbox that does the work: this one, or for one made by {@link #onFirstUse}, what detection found. */
+    private synchronized Sandbox detected() {
+        if (detection == null) return this;
+        if (detected == null) detected = detection.get();
+        return detected;
     }
 
     /** Finds bubblewrap and checks that it really can create its namespaces here (some kernels or containers forbid it). */
@@ -163,13 +191,14 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    public boolean available() { return unavailable == null; }
+    public boolean available() { return detected().unavailable == null; }
 
     /** Why nothing can run, or null when the sandbox works. */
-    public String unavailableReason() { return unavailable; }
+    public String unavailableReason() { return detected().unavailable; }
 
     /** One line for the server's start-up log. */
     public String describe() {
+        if (detection != null) return detected().describe();
         if (!available()) return "sandbox unavailable: " + unavailable + "; external validators (php-lint, apache-configtest, "
                 + "nginx-configtest, command:*) are skipped, never run unsandboxed";
         return "sandbox: " + version + ", external validators run as uid " + UID
@@ -179,6 +208,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** The full command line for a job (for tests and for {@link #start}). */
     public List<String> commandLine(Job job) {
+        if (detection != null) return detected().commandLine(job);
         if (!available()) throw new IllegalStateException("sandbox unavailable: " + unavailable);
         return BwrapArgs.command(launch, tools, system, links, etc, job);
     }
@@ -268,7 +298,7 @@ public final class Sandbox implements AutoCloseable {
      * root gives up root, the tree's group becomes 65534 with group read (and search) permission; the owner stays.
      */
     public void grantRead(Path dir) {
-        if (launch != BwrapArgs.Launch.DROP_TO_NOBODY) return;
+        if (detected().launch != BwrapArgs.Launch.DROP_TO_NOBODY) return;
         try {
             GroupPrincipal group = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(String.valueOf(GID));
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
@@ -330,6 +360,10 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
-        deleteQuietly(etcDir);
+        Sandbox found;
+        synchronized (this) {
+            found = detection == null ? this : detected;
+        }
+        if (found != null) deleteQuietly(found.etcDir);
     }
 }
