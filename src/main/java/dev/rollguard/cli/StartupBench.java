@@ -1,5 +1,9 @@
 package dev.rollguard.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -28,6 +32,8 @@ final class StartupBench {
 
     /** Set by bin/rollguard to its own path. */
     static final String LAUNCHER = "rollguard.launcher";
+    /** Set by bin/rollguard to the JVM flags it gives CLI calls. */
+    static final String CLI_JVM = "rollguard.cli.jvm";
 
     private StartupBench() {
     }
@@ -36,12 +42,14 @@ final class StartupBench {
 
     static int run(int runs, PrintWriter out) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cli = cli(java, System.getProperty(LAUNCHER), ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> jvmArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> cli = cli(java, System.getProperty(LAUNCHER), jvmArguments);
         Path tree = Files.createTempDirectory("rollguard-bench-startup-");
         try {
             Files.writeString(tree.resolve("ports.conf"), "Listen 80\n");
             Map<String, List<String>> cases = new LinkedHashMap<>();
             cases.put("java -version", List.of(java, "-version"));
+            cases.put("picocli floor: hello --help", concat(floor(java, System.getProperty(CLI_JVM), jvmArguments), "--help"));
             cases.put("--help", concat(cli, "--help"));
             cases.put("one-file validate", concat(cli, "validate", tree.toString()));
             Map<String, List<long[]>> samples = new LinkedHashMap<>();
@@ -84,6 +92,40 @@ final class StartupBench {
         }
         cli.addAll(launch());
         return cli;
+    }
+
+    /**
+     * The floor of a Java CLI on picocli: {@link Hello}, one command with one option, from the same jar, with the JVM flags
+     * the launcher gives CLI calls and the same class-data archive.
+     */
+    static List<String> floor(String java, String cliFlags, List<String> jvmArguments) {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        if (cliFlags != null && !cliFlags.isBlank()) {
+            Collections.addAll(cmd, cliFlags.trim().split("\\s+"));
+        } else {
+            jvmArguments.stream().filter(a -> KEPT_FLAGS.stream().anyMatch(a::startsWith) && !a.startsWith("-XX:SharedArchiveFile")
+                    && !a.startsWith("-Xshare")).forEach(cmd::add);
+        }
+        jvmArguments.stream().filter(a -> a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-Xshare")).forEach(cmd::add);
+        List<String> launch = launch();
+        cmd.addAll(List.of("-cp", launch.get(1), Hello.class.getName()));
+        return cmd;
+    }
+
+    /** A trivial picocli command: what any Java CLI built on picocli pays to start, whatever it does. */
+    @Command(name = "hello", mixinStandardHelpOptions = true, description = "Says hello: the start-up bench's picocli floor.")
+    static final class Hello implements Runnable {
+        @Option(names = "--name", description = "Whom to greet")
+        String name = "world";
+
+        @Override
+        public void run() {
+            System.out.println("hello " + name);
+        }
+
+        public static void main(String[] args) {
+            System.exit(new CommandLine(new Hello()).execute(args));
+        }
     }
 
     private static List<String> launch() {
