@@ -1,5 +1,9 @@
 package dev.rollguard.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -18,12 +22,18 @@ import java.util.Map;
  * ({@code java -version}). Each round runs every case once, in turn, so a machine whose load changes weighs on all of
  * them alike; the table shows medians of wall time and of CPU time (the children's user + system time from
  * /proc/self/stat, which counts what a process cost whatever else the machine runs), and each as a multiple of
- * {@code java -version}'s. The CLI runs as this JVM was started (same java, jar and class-data archive flags), so
- * {@code bin/rollguard bench startup} measures what {@code bin/rollguard} runs.
+ * {@code java -version}'s. Started by {@code bin/rollguard}, the CLI runs through that launcher, as users run it (its
+ * JVM flags for CLI calls, the class-data archive, and the shell's own share); otherwise as this JVM was started (same
+ * java, jar and archive flags).
  */
 final class StartupBench {
     private static final List<String> KEPT_FLAGS = List.of("-XX:SharedArchiveFile", "-Xshare", "-XX:+ExitOnOutOfMemoryError",
             "-XX:TieredStopAtLevel", "-XX:+UseSerialGC");
+
+    /** Set by bin/rollguard to its own path. */
+    static final String LAUNCHER = "rollguard.launcher";
+    /** Set by bin/rollguard to the JVM flags it gives CLI calls. */
+    static final String CLI_JVM = "rollguard.cli.jvm";
 
     private StartupBench() {
     }
@@ -32,16 +42,14 @@ final class StartupBench {
 
     static int run(int runs, PrintWriter out) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cli = new ArrayList<>(List.of(java));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (KEPT_FLAGS.stream().anyMatch(a::startsWith)) cli.add(a);
-        }
-        cli.addAll(launch());
+        List<String> jvmArguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> cli = cli(java, System.getProperty(LAUNCHER), jvmArguments);
         Path tree = Files.createTempDirectory("rollguard-bench-startup-");
         try {
             Files.writeString(tree.resolve("ports.conf"), "Listen 80\n");
             Map<String, List<String>> cases = new LinkedHashMap<>();
             cases.put("java -version", List.of(java, "-version"));
+            cases.put("picocli floor: hello --help", concat(floor(java, System.getProperty(CLI_JVM), jvmArguments), "--help"));
             cases.put("--help", concat(cli, "--help"));
             cases.put("one-file validate", concat(cli, "validate", tree.toString()));
             Map<String, List<long[]>> samples = new LinkedHashMap<>();
@@ -73,6 +81,51 @@ final class StartupBench {
                     r.cpuMillis(), r.cpuMillis() / Math.max(1, floor.cpuMillis())));
         }
         return sb.toString();
+    }
+
+    /** How a CLI call starts: through the launcher when there is one, else this JVM's java, its flags that matter here, the jar. */
+    static List<String> cli(String java, String launcher, List<String> jvmArguments) {
+        if (launcher != null && Files.isExecutable(Path.of(launcher))) return List.of(launcher);
+        List<String> cli = new ArrayList<>(List.of(java));
+        for (String a : jvmArguments) {
+            if (KEPT_FLAGS.stream().anyMatch(a::startsWith)) cli.add(a);
+        }
+        cli.addAll(launch());
+        return cli;
+    }
+
+    /**
+     * The floor of a Java CLI on picocli: {@link Hello}, one command with one option, from the same jar, with the JVM flags
+     * the launcher gives CLI calls and the same class-data archive.
+     */
+    static List<String> floor(String java, String cliFlags, List<String> jvmArguments) {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        if (cliFlags != null && !cliFlags.isBlank()) {
+            Collections.addAll(cmd, cliFlags.trim().split("\\s+"));
+        } else {
+            jvmArguments.stream().filter(a -> KEPT_FLAGS.stream().anyMatch(a::startsWith) && !a.startsWith("-XX:SharedArchiveFile")
+                    && !a.startsWith("-Xshare")).forEach(cmd::add);
+        }
+        jvmArguments.stream().filter(a -> a.startsWith("-XX:SharedArchiveFile") || a.startsWith("-Xshare")).forEach(cmd::add);
+        List<String> launch = launch();
+        cmd.addAll(List.of("-cp", launch.get(1), Hello.class.getName()));
+        return cmd;
+    }
+
+    /** A trivial picocli command: what any Java CLI built on picocli pays to start, whatever it does. */
+    @Command(name = "hello", mixinStandardHelpOptions = true, description = "Says hello: the start-up bench's picocli floor.")
+    static final class Hello implements Runnable {
+        @Option(names = "--name", description = "Whom to greet")
+        String name = "world";
+
+        @Override
+        public void run() {
+            System.out.println("hello " + name);
+        }
+
+        public static void main(String[] args) {
+            System.exit(new CommandLine(new Hello()).execute(args));
+        }
     }
 
     private static List<String> launch() {

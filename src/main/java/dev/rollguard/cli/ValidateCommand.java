@@ -89,7 +89,7 @@ public final class ValidateCommand implements Callable<Integer> {
             } else {
                 // the user's own machine: commands a spec defines inline run too, in the sandbox like everything external
                 CommandValidators declared = validators == null ? CommandValidators.none() : CommandValidators.load(validators);
-                try (Sandbox sandbox = Sandbox.detect();
+                try (Sandbox sandbox = Sandbox.onFirstUse();
                      Validation validation = Validation.standard(sandbox, declared, true, PhpLintCache.onDisk(PhpLintCache.defaultDir()))) {
                     validation.check(service.validation());
                     report = Renderings.validate(validation, name, service, 0, tree, templates, parentTree, OFFLINE, Turn.unbounded(name));

@@ -78,10 +78,19 @@ public final class Sandbox implements AutoCloseable {
     private final Map<String, String> links;
     private final Map<String, Path> etc;
     private final Slots slots;
+    /** For a sandbox made by {@link #onFirstUse}: how to find the real one, and (once asked) what was found. */
+    private final Supplier<Sandbox> detection;
+    private Sandbox detected;
 
     private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
                     List<Path> system, Map<String, String> links, Slots slots) {
+        this(tools, launch, unavailable, version, etcDir, system, links, slots, null);
+    }
+
+    private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
+                    List<Path> system, Map<String, String> links, Slots slots, Supplier<Sandbox> detection) {
         this.slots = slots;
+        this.detection = detection;
         this.tools = tools;
         this.launch = launch;
         this.unavailable = unavailable;
@@ -95,6 +104,25 @@ public final class Sandbox implements AutoCloseable {
     /** A sandbox that runs nothing, with the reason: what a machine without bubblewrap gets. */
     public static Sandbox unavailable(String reason) {
         return new Sandbox(null, null, reason, null, null, List.of(), Map.of(), Slots.forThisMachine(0));
+    }
+
+    /**
+     * {@link #detect()} when something first asks (is it available, run this): a CLI call whose tree needs no external
+     * program never pays for the probe (bubblewrap started twice, a quarter of a second of CPU).
+     */
+    public static Sandbox onFirstUse() {
+        return onFirstUse(Sandbox::detect);
+    }
+
+    static Sandbox onFirstUse(Supplier<Sandbox> detect) {
+        return new Sandbox(null, null, null, null, null, List.of(), Map.of(), null, detect);
+    }
+
+    /** The sandbox that does the work: this one, or for one made by {@link #onFirstUse}, what detection found. */
+    private synchronized Sandbox detected() {
+        if (detection == null) return this;
+        if (detected == null) detected = detection.get();
+        return detected;
     }
 
     /** {@link #detect(long)} with the default memory budget across jobs ({@link Slots#defaultMemoryBudget()}). */
@@ -183,13 +211,14 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    public boolean available() { return unavailable == null; }
+    public boolean available() { return detected().unavailable == null; }
 
     /** Why nothing can run, or null when the sandbox works. */
-    public String unavailableReason() { return unavailable; }
+    public String unavailableReason() { return detected().unavailable; }
 
     /** One line for the server's start-up log. */
     public String describe() {
+        if (detection != null) return detected().describe();
         if (!available()) return "sandbox unavailable: " + unavailable + "; external validators (php-lint, apache-configtest, "
                 + "nginx-configtest, command:*) are skipped, never run unsandboxed";
         return "sandbox: " + version + ", external validators run as uid " + UID
@@ -200,12 +229,13 @@ public final class Sandbox implements AutoCloseable {
 
     /** The full command line for a job (for tests and for {@link #start}). */
     public List<String> commandLine(Job job) {
+        if (detection != null) return detected().commandLine(job);
         if (!available()) throw new IllegalStateException("sandbox unavailable: " + unavailable);
         return BwrapArgs.command(launch, tools, system, links, etc, etcDir.resolve(SECCOMP_FILE), job);
     }
 
     /** How many runs of {@link #run(Job, Turn)} go at once, and who waits. */
-    public Slots slots() { return slots; }
+    public Slots slots() { return detection != null ? detected().slots() : slots; }
 
     /**
      * Runs a job for a caller's {@link Turn}: it waits for one of the {@link Slots} and its share of the memory budget
@@ -213,7 +243,7 @@ public final class Sandbox implements AutoCloseable {
      * when the turn ends while it runs ({@link Turn.Over} then, as when the turn ends while it waits).
      */
     public Result run(Job job, Turn turn) {
-        try (Slots.Slot slot = slots.acquire(turn, job.ceiling())) {
+        try (Slots.Slot slot = slots().acquire(turn, job.ceiling())) {
             Result r = run(job, turn::overReason);
             turn.check();
             return r;
@@ -290,7 +320,7 @@ public final class Sandbox implements AutoCloseable {
      * root gives up root, the tree's group becomes 65534 with group read (and search) permission; the owner stays.
      */
     public void grantRead(Path dir) {
-        if (launch != BwrapArgs.Launch.DROP_TO_NOBODY) return;
+        if (detected().launch != BwrapArgs.Launch.DROP_TO_NOBODY) return;
         try {
             GroupPrincipal group = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(String.valueOf(GID));
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
@@ -352,6 +382,10 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
-        deleteQuietly(etcDir);
+        Sandbox found;
+        synchronized (this) {
+            found = detection == null ? this : detected;
+        }
+        if (found != null) deleteQuietly(found.etcDir);
     }
 }

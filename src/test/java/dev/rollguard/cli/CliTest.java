@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,8 +31,12 @@ class CliTest {
 
     record Run(int code, String out, String err) {}
 
+    /** One CLI call as {@code main} makes it: only the commands the arguments name are built in full. */
     static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
+        return run(Main.commandLine(List.of(args)::contains), args);
+    }
+
+    static Run run(CommandLine cl, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
