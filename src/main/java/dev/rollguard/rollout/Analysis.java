@@ -223,10 +223,13 @@ public final class Analysis {
             } else {
                 long[] b = w.latencyBuckets();
                 if (b == null) continue;
-                for (int k = 0; k < b.length; k++) {
-                    trials[i] += b[k];
-                    if (k > slowerThanBucket) hits[i] += b[k];
-                }
+                int threshold = Math.min(slowerThanBucket, b.length - 1);
+                long fast = 0;
+                long slow = 0;
+                for (int k = 0; k <= threshold; k++) fast += b[k];
+                for (int k = threshold + 1; k < b.length; k++) slow += b[k];
+                trials[i] = fast + slow;
+                hits[i] = slow;
             }
         }
         return new long[][] {trials, hits};

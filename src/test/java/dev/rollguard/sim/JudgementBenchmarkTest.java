@@ -25,6 +25,18 @@ class JudgementBenchmarkTest {
     }
 
     @Test
+    void aFamilysLooksCalibratedFromOneSetOfReleasesAreEachAsIfCalibratedAlone() {
+        JudgementReference.Look errors = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.ERRORS, 0);
+        JudgementReference.Look latency = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.LATENCY, 0);
+        JudgementReference.Look later = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.ERRORS, 1);
+        Map<JudgementReference.Look, double[]> together = JudgementReference.thresholds(List.of(errors, latency, later), 40, 0.05, 7);
+        for (JudgementReference.Look l : List.of(errors, latency, later)) {
+            assertThat(together.get(l)).containsExactly(JudgementReference.thresholds(List.of(l), 40, 0.05, 7).get(l));
+        }
+        assertThat(together.get(errors)).isNotEqualTo(together.get(latency));
+    }
+
+    @Test
     void kayentaStyleClassifiesAClearIncreaseHighAndIdenticalSeriesPass() {
         double[] control = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
         double[] higher = {21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
