@@ -125,13 +125,18 @@ public final class JudgementBenchmark {
     }
 
     public static List<Row> run(long seed, int runs, AnalysisSettings settings) {
-        return run(seed, runs, calibrationRuns(runs), settings);
+        return run(seed, runs, 1, settings);
     }
 
-    static List<Row> run(long seed, int runs, int calibration, AnalysisSettings settings) {
+    /** One seed's releases with {@code canaries} canary hosts (of {@link JudgementTraces#HOSTS}). */
+    public static List<Row> run(long seed, int runs, int canaries, AnalysisSettings settings) {
+        return run(seed, runs, canaries, calibrationRuns(runs), settings);
+    }
+
+    static List<Row> run(long seed, int runs, int canaries, int calibration, AnalysisSettings settings) {
         List<Row> rows = new ArrayList<>();
-        List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios();
-        Map<JudgementReference.Look, double[]> thresholds = calibrate(seed, scenarios, calibration);
+        List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios(canaries);
+        Map<JudgementReference.Look, double[]> thresholds = calibrate(seed, scenarios, canaries, calibration);
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
             long scenarioSeed = seed * 1_000_003L + si;
@@ -173,7 +178,8 @@ public final class JudgementBenchmark {
      * The reference's thresholds for every regression scenario's family and look: each family's healthy releases drawn
      * once, with a seed of their own (never the scored releases), and read at all of that family's looks.
      */
-    private static Map<JudgementReference.Look, double[]> calibrate(long seed, List<JudgementTraces.Scenario> scenarios, int calibration) {
+    private static Map<JudgementReference.Look, double[]> calibrate(long seed, List<JudgementTraces.Scenario> scenarios, int canaries,
+                                                                   int calibration) {
         Map<JudgementTraces.Noise, List<JudgementReference.Look>> byFamily = new TreeMap<>();
         for (JudgementTraces.Scenario s : scenarios) {
             if (s.healthy()) continue;
@@ -181,7 +187,8 @@ public final class JudgementBenchmark {
             if (!looks.contains(look(s))) looks.add(look(s));
         }
         Map<JudgementReference.Look, double[]> out = new HashMap<>();
-        byFamily.forEach((family, looks) -> out.putAll(JudgementReference.thresholds(looks, calibration, FALSE_BUDGET, seed * 31 + family.ordinal())));
+        byFamily.forEach((family, looks) -> out.putAll(JudgementReference.thresholds(looks, canaries, calibration, FALSE_BUDGET,
+                seed * 31 + family.ordinal())));
         return out;
     }
 

@@ -97,10 +97,10 @@ final class JudgementReference {
      * the releases depend on the family and the seed only, so each is drawn once and read at every look (drawing them is
      * most of a calibration's cost).
      */
-    static Map<Look, double[]> thresholds(List<Look> looks, int healthy, double falseRate, long seed) {
+    static Map<Look, double[]> thresholds(List<Look> looks, int canaries, int healthy, double falseRate, long seed) {
         JudgementTraces.Noise family = looks.get(0).family();
         if (looks.stream().anyMatch(l -> l.family() != family)) throw new IllegalArgumentException("looks at more than one family: " + looks);
-        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null);
+        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null, JudgementTraces.Target.NONE, canaries);
         double[][][] stats = IntStream.range(0, healthy).parallel()
                 .mapToObj(run -> {
                     JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run));
