@@ -5,6 +5,7 @@ import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.demo.PreflightBenchmark;
 import dev.rollguard.sim.JudgementBenchmark;
+import dev.rollguard.sim.JudgementTraces;
 import dev.rollguard.sim.PushSimulation;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -52,6 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "judgement: seed of the synthetic releases (default: seeds 1, 2 and 3, each reported); "
             + "accuracy, preflight: mutation seed (default 1)")
     Long seed;
+
+    @Option(names = "--canaries", defaultValue = "1", description = "judgement: canary hosts of the ten (default ${DEFAULT-VALUE}; "
+            + "2: what a first wave of two canaries, spec rollout.canary.hosts, buys)")
+    int canaries;
 
     @Option(names = "--hosts", description = "rollout: simulated hosts (default 100); push --simulate: hosts (default 100000)")
     Integer hosts;
@@ -133,9 +138,12 @@ public final class BenchCommand implements Callable<Integer> {
             case "judgement" -> {
                 int n = runs == null ? 200 : runs;
                 if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be >= 1");
+                if (canaries < 1 || canaries > JudgementTraces.HOSTS - 2) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--canaries must be 1 to " + (JudgementTraces.HOSTS - 2));
+                }
                 List<JudgementBenchmark.SeedRun> seeds = new ArrayList<>();
                 for (long sd : seed == null ? JudgementBenchmark.SEEDS : List.of(seed)) {
-                    seeds.add(new JudgementBenchmark.SeedRun(sd, JudgementBenchmark.run(sd, n, AnalysisSettings.DEFAULT)));
+                    seeds.add(new JudgementBenchmark.SeedRun(sd, JudgementBenchmark.run(sd, n, canaries, AnalysisSettings.DEFAULT)));
                 }
                 JudgementBenchmark.print(seeds, n, out);
                 return 0;

@@ -36,9 +36,14 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
      * Which hosts go first. Hosts carrying {@code label} ({@code key=value}, or a bare {@code key}), then hosts registered
      * at least {@code minAgeSeconds} ago, then the rest; in random order within each group (a seed recorded with the
      * rollout). Never by name: a newly registered host named {@code aaa-0} must not become every rollout's canary.
+     *
+     * <p>{@code hosts}: how many canary hosts the first wave takes at least, once the fleet has {@code minFleet} hosts
+     * (default 1 and 20). Two canaries double the evidence a bake gathers (the analysis pools their counts in one test,
+     * so the false-alarm budget is the same) at the cost of one more host on the new version; in a small fleet that host
+     * is a larger share of the traffic, so it waits for {@code minFleet}.
      */
-    public record Canary(String label, Integer minAgeSeconds) {
-        public static final Canary DEFAULT = new Canary(null, 3600);
+    public record Canary(String label, Integer minAgeSeconds, Integer hosts, Integer minFleet) {
+        public static final Canary DEFAULT = new Canary(null, 3600, null, null);
 
         public Canary {
             if (label != null && !label.matches("[A-Za-z0-9_.-]+(=[^,=]*)?")) {
@@ -46,6 +51,19 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
             }
             minAgeSeconds = minAgeSeconds == null ? 3600 : minAgeSeconds;
             if (minAgeSeconds < 0) throw new IllegalArgumentException("canary.minAgeSeconds must be >= 0");
+            hosts = hosts == null ? 1 : hosts;
+            minFleet = minFleet == null ? 20 : minFleet;
+            if (hosts < 1) throw new IllegalArgumentException("canary.hosts must be >= 1");
+            if (minFleet < 1) throw new IllegalArgumentException("canary.minFleet must be >= 1");
+        }
+
+        public Canary(String label, Integer minAgeSeconds) {
+            this(label, minAgeSeconds, null, null);
+        }
+
+        /** The fewest hosts the first wave takes in a fleet of {@code fleet}: {@code hosts} once it has {@code minFleet}. */
+        int firstWave(int fleet) {
+            return fleet >= minFleet ? Math.min(hosts, fleet) : 1;
         }
     }
 
@@ -74,12 +92,15 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
         return new RolloutPolicy(null, null, null, null, null, null);
     }
 
-    /** Cumulative host counts per wave for a fleet; the last wave always covers every host. */
+    /**
+     * Cumulative host counts per wave for a fleet; the first wave at least the canary hosts the fleet's size asks for
+     * ({@link Canary#firstWave}), the last always every host.
+     */
     public int[] targets(int fleet) {
         int[] t = new int[waves.size()];
         int prev = 0;
         for (int i = 0; i < t.length; i++) {
-            t[i] = Math.max(prev, waves.get(i).target(fleet));
+            t[i] = Math.max(i == 0 ? canary.firstWave(fleet) : prev, waves.get(i).target(fleet));
             prev = t[i];
         }
         if (t.length > 0) t[t.length - 1] = fleet;

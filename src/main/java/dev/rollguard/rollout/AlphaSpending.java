@@ -16,7 +16,10 @@ import java.util.function.DoubleUnaryOperator;
  * end-of-bake test would spend all of it. Early stops for large effects are not this test's job: the ceiling and the
  * fail-fast guard take them at once. The planned information is a bake ({@code horizon} looks); a rollout that goes
  * on past it keeps judging, so the budget is split over bakes: {@code firstShare} in the first, and half of what is
- * left in each next one (the sum never exceeds alpha).
+ * left in each next one (the sum never exceeds alpha). Pocock's boundary (Pocock, Biometrika 64(2), 1977; as a spending
+ * function, Lan-DeMets' alpha log(1 + (e - 1) tau)) spends evenly instead: it stops mid-sized effects sooner but holds
+ * the last look of the bake to a higher boundary, and near the information limit (5xx x1.5 at 100 req/s), where only
+ * the bake's full count can tell, that last look is where detection is decided.
  *
  * <p>The boundaries are the exact ones for a Brownian motion observed at the looks, computed by the recursive
  * numerical integration of Armitage, McPherson &amp; Rowe (J. R. Stat. Soc. A 132, 1969; Jennison &amp; Turnbull,

@@ -277,9 +277,7 @@ final class RateTest {
         // a host's only window is its total, never a burst, unless the host's history says what its normal seconds are like
         int k = Math.min(trials.length - (history ? 0 : 1), p.burstSeconds() * (int) Math.ceil(trials.length / 60.0));
         if (k <= 0 || x == 0) return new long[] {n, x, 0};
-        Integer[] order = new Integer[trials.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(rate(trials, hits, b), rate(trials, hits, a)));
+        int[] order = highestRates(trials, hits, k);
         long restN = n;
         long restX = x;
         for (int j = 0; j < k; j++) {
@@ -301,8 +299,26 @@ final class RateTest {
         return new long[] {n, x, bursts};
     }
 
-    private static double rate(long[] trials, long[] hits, int i) {
-        return trials[i] == 0 ? -1 : (double) hits[i] / trials[i];
+    /**
+     * The {@code k} windows of highest rate, highest first, the earlier of equal rates first (a stable sort's first k; a
+     * window without trials ranks last). Only the first k are ever read, so they are selected, not all sorted: this runs
+     * on every host at every look.
+     */
+    static int[] highestRates(long[] trials, long[] hits, int k) {
+        double[] rate = new double[trials.length];
+        for (int i = 0; i < rate.length; i++) rate[i] = trials[i] == 0 ? -1 : (double) hits[i] / trials[i];
+        int[] top = new int[k];
+        int size = 0;
+        for (int i = 0; i < rate.length; i++) {
+            if (size == k && !(rate[i] > rate[top[k - 1]])) continue;
+            int at = size < k ? size++ : k - 1;
+            while (at > 0 && rate[i] > rate[top[at - 1]]) {
+                top[at] = top[at - 1];
+                at--;
+            }
+            top[at] = i;
+        }
+        return top;
     }
 
     /** Kullback-Leibler divergence of Bernoulli(a) from Bernoulli(b): the Chernoff exponent of seeing a where b holds. */

@@ -7,6 +7,7 @@ import dev.rollguard.rollout.Evidence;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -124,13 +125,18 @@ public final class JudgementBenchmark {
     }
 
     public static List<Row> run(long seed, int runs, AnalysisSettings settings) {
-        return run(seed, runs, calibrationRuns(runs), settings);
+        return run(seed, runs, 1, settings);
     }
 
-    static List<Row> run(long seed, int runs, int calibration, AnalysisSettings settings) {
+    /** One seed's releases with {@code canaries} canary hosts (of {@link JudgementTraces#HOSTS}). */
+    public static List<Row> run(long seed, int runs, int canaries, AnalysisSettings settings) {
+        return run(seed, runs, canaries, calibrationRuns(runs), settings);
+    }
+
+    static List<Row> run(long seed, int runs, int canaries, int calibration, AnalysisSettings settings) {
         List<Row> rows = new ArrayList<>();
-        List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios();
-        Map<String, double[]> thresholds = new TreeMap<>();
+        List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios(canaries);
+        Map<JudgementReference.Look, double[]> thresholds = calibrate(seed, scenarios, canaries, calibration);
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
             long scenarioSeed = seed * 1_000_003L + si;
@@ -155,16 +161,35 @@ public final class JudgementBenchmark {
             for (Release o : results) if (o.outcomes()[0].why() != null) why.merge(o.outcomes()[0].why(), 1, Integer::sum);
             JudgementReference.Result reference = null;
             if (!s.healthy()) {
-                JudgementReference.Metric metric = JudgementReference.metric(s);
-                int bake = JudgementReference.bake(s);
-                // the family's healthy releases, drawn with a seed of their own (never the scored releases)
-                double[] t = thresholds.computeIfAbsent(s.noise() + "/" + metric + "/" + bake, k -> JudgementReference.thresholds(s.noise(),
-                        metric, bake, calibration, FALSE_BUDGET, seed * 31 + s.noise().ordinal()));
+                double[] t = thresholds.get(look(s));
                 reference = JudgementReference.best(Arrays.stream(results).map(Release::reference).toArray(double[][]::new), t);
             }
             rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference));
         }
         return rows;
+    }
+
+    /** Where the reference looks for a regression scenario (its metric, its bake); keyed with the family by {@link #calibrate}. */
+    private static JudgementReference.Look look(JudgementTraces.Scenario s) {
+        return new JudgementReference.Look(s.noise(), JudgementReference.metric(s), JudgementReference.bake(s));
+    }
+
+    /**
+     * The reference's thresholds for every regression scenario's family and look: each family's healthy releases drawn
+     * once, with a seed of their own (never the scored releases), and read at all of that family's looks.
+     */
+    private static Map<JudgementReference.Look, double[]> calibrate(long seed, List<JudgementTraces.Scenario> scenarios, int canaries,
+                                                                   int calibration) {
+        Map<JudgementTraces.Noise, List<JudgementReference.Look>> byFamily = new TreeMap<>();
+        for (JudgementTraces.Scenario s : scenarios) {
+            if (s.healthy()) continue;
+            List<JudgementReference.Look> looks = byFamily.computeIfAbsent(s.noise(), k -> new ArrayList<>());
+            if (!looks.contains(look(s))) looks.add(look(s));
+        }
+        Map<JudgementReference.Look, double[]> out = new HashMap<>();
+        byFamily.forEach((family, looks) -> out.putAll(JudgementReference.thresholds(looks, canaries, calibration, FALSE_BUDGET,
+                seed * 31 + family.ordinal())));
+        return out;
     }
 
     static Release release(JudgementTraces.Scenario s, SplittableRandom rnd, AnalysisSettings settings) {
@@ -184,13 +209,14 @@ public final class JudgementBenchmark {
                 Analysis.Decision d = Analysis.decide(trace.at(t), settings);
                 if (d.verdict() == Analysis.Verdict.FAIL) out[0] = new Outcome(t, seen, d.check().label());
             }
-            if (out[1] == null && KayentaStyleJudge.fails(trace, t, end)) out[1] = new Outcome(t, seen, null);
             if (out[3] == null && flagger.fails(trace, t)) out[3] = new Outcome(t, seen, null);
-            boolean[] k = KayentaStyleJudge.fails(trace, t, end, JudgementMatched.KAYENTA, false);
+            boolean[][] kayenta = KayentaStyleJudge.fails(trace, t, end, JudgementMatched.KAYENTA);
+            boolean[] k = kayenta[0];
             for (int g = 0; g < k.length; g++) if (kayentaAt[g] == 0 && k[g]) kayentaAt[g] = t;
-            boolean[] ko = KayentaStyleJudge.fails(trace, t, end, JudgementMatched.KAYENTA, true);
+            boolean[] ko = kayenta[1];
             for (int g = 0; g < ko.length; g++) if (kayentaOwnAt[g] == 0 && ko[g]) kayentaOwnAt[g] = t;
             // the grid's first point is the default setting
+            if (out[1] == null && k[0]) out[1] = new Outcome(t, seen, null);
             if (out[2] == null && ko[0]) out[2] = new Outcome(t, seen, null);
             for (int g = 0; g < flaggerAt.length; g++) if (flaggerAt[g] == 0 && tuned.get(g).fails(trace, t)) flaggerAt[g] = t;
         }

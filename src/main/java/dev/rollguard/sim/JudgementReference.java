@@ -3,7 +3,9 @@ package dev.rollguard.sim;
 import dev.rollguard.rollout.Evidence;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -85,22 +87,38 @@ final class JudgementReference {
         return ((double) canary[1] / canary[0] - (double) base[1] / base[0]) / Math.sqrt(p * (1 - p) * (1.0 / canary[0] + 1.0 / base[0]));
     }
 
+    /** What one calibration is for: the family's noise, the metric tested and the bake at whose end the reference looks. */
+    record Look(JudgementTraces.Noise family, Metric metric, int bake) {}
+
     /**
-     * The thresholds of every candidate for one family, metric and bake: the value at most {@code falseRate} of
-     * {@code healthy} releases' statistics exceed, from releases drawn with the family's noise and no regression.
+     * The thresholds of every candidate at every look at one family (all {@code looks} of the same one): the value at most
+     * {@code falseRate} of {@code healthy} releases' statistics exceed, from releases drawn with the family's noise and no
+     * regression. One set of healthy releases:
+     * the releases depend on the family and the seed only, so each is drawn once and read at every look (drawing them is
+     * most of a calibration's cost).
      */
-    static double[] thresholds(JudgementTraces.Noise family, Metric metric, int bake, int healthy, double falseRate, long seed) {
-        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null);
-        double[][] stats = IntStream.range(0, healthy).parallel()
-                .mapToObj(run -> statistics(JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run)), metric, bake))
-                .toArray(double[][]::new);
-        double[] out = new double[Test.values().length];
+    static Map<Look, double[]> thresholds(List<Look> looks, int canaries, int healthy, double falseRate, long seed) {
+        JudgementTraces.Noise family = looks.get(0).family();
+        if (looks.stream().anyMatch(l -> l.family() != family)) throw new IllegalArgumentException("looks at more than one family: " + looks);
+        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null, JudgementTraces.Target.NONE, canaries);
+        double[][][] stats = IntStream.range(0, healthy).parallel()
+                .mapToObj(run -> {
+                    JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run));
+                    return looks.stream().map(l -> statistics(trace, l.metric(), l.bake())).toArray(double[][]::new);
+                })
+                .toArray(double[][][]::new);
+        Map<Look, double[]> out = new HashMap<>();
         int allowed = (int) Math.floor(falseRate * healthy);
-        for (int c = 0; c < out.length; c++) {
-            int col = c;
-            double[] v = Arrays.stream(stats).mapToDouble(x -> x[col]).sorted().toArray();
-            // strictly above the (allowed + 1)-th largest: at most `allowed` healthy releases exceed it
-            out[c] = v[v.length - 1 - Math.min(allowed, v.length - 1)];
+        for (int li = 0; li < looks.size(); li++) {
+            double[] t = new double[Test.values().length];
+            for (int c = 0; c < t.length; c++) {
+                int col = c;
+                int look = li;
+                double[] v = Arrays.stream(stats).mapToDouble(x -> x[look][col]).sorted().toArray();
+                // strictly above the (allowed + 1)-th largest: at most `allowed` healthy releases exceed it
+                t[c] = v[v.length - 1 - Math.min(allowed, v.length - 1)];
+            }
+            out.put(looks.get(li), t);
         }
         return out;
     }

@@ -21,8 +21,13 @@ final class JudgementReport {
         }
         StringBuilder names = new StringBuilder();
         for (JudgementBenchmark.SeedRun s : seeds) names.append(names.length() == 0 ? "" : ", ").append(s.seed());
-        out.printf("canary judgement: %d releases per scenario and seed (seeds %s), one canary host against nine baseline hosts (60 s "
-                + "of history; the canary host 120 s of its own), judged every second for %d s%n", runs, names, JudgementTraces.SECONDS);
+        int canaries = seeds.get(0).rows().get(0).scenario().canaries();
+        String fleet = canaries == 1 ? "one canary host against nine baseline hosts (60 s of history; the canary host 120 s of its own)"
+                : String.format("%d canary hosts against %d baseline hosts (60 s of history; each canary host 120 s of its own; Rollguard "
+                + "tests the canary hosts' counts pooled, the comparison judges and the reference see them added up as one canary)",
+                canaries, JudgementTraces.HOSTS - canaries);
+        out.printf("canary judgement: %d releases per scenario and seed (seeds %s), %s, judged every second for %d s%n", runs, names,
+                fleet, JudgementTraces.SECONDS);
         out.printf("reference: the best single test at the end of the bake with the same evidence (canary's own history + baseline "
                 + "hosts), threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks; ratio = Rollguard "
                 + "within the bake / reference%n", JudgementBenchmark.calibrationRuns(runs), 100 * JudgementBenchmark.FALSE_BUDGET);

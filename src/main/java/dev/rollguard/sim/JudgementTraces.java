@@ -35,6 +35,46 @@ public final class JudgementTraces {
         /** Per second: extra 5xx rate and latency factor of a hiccup then (index t + HISTORY); null without hiccups. */
         double[] hiccupErrors;
         double[] hiccupSlowdown;
+        /** The latency distribution of the last window drawn: most windows draw from the same one (only drift, hiccups and
+         *  a regression change it), and tabulating it costs 64 normal CDFs. */
+        private Latency latency;
+
+        Latency latency(double median, double sigma) {
+            if (latency == null || latency.median != median || latency.sigma != sigma) latency = new Latency(median, sigma);
+            return latency;
+        }
+    }
+
+    /**
+     * A log-normal's cumulative probability at each bucket's upper bound, with a guide table (Chen and Asau's indexed
+     * search): {@code guide[j]} is the first bucket whose cumulative probability reaches j / GUIDE, where the search for
+     * a uniform u in [j / GUIDE, (j + 1) / GUIDE) starts. The same bucket as a binary search over the CDF, in about one
+     * step instead of six unpredictable branches; this is the inner loop of every drawn request.
+     */
+    private static final class Latency {
+        private static final int GUIDE = 256;
+        final double median;
+        final double sigma;
+        private final double[] cdf;
+        private final int[] guide = new int[GUIDE];
+
+        Latency(double median, double sigma) {
+            this.median = median;
+            this.sigma = sigma;
+            this.cdf = cdf(median, sigma);
+            int b = 0;
+            for (int j = 0; j < GUIDE; j++) {
+                while (b < cdf.length - 1 && cdf[b] < (double) j / GUIDE) b++;
+                guide[j] = b;
+            }
+        }
+
+        /** The first bucket whose cumulative probability reaches u (u in [0, 1)). */
+        int bucketOf(double u) {
+            int b = guide[(int) (u * GUIDE)];
+            while (b < cdf.length - 1 && cdf[b] < u) b++;
+            return b;
+        }
     }
 
     /** A hiccup starts on a host on average once every this many seconds, lasts 2-5 s: 5-30 % 5xx, latency x2-5. */
@@ -62,13 +102,28 @@ public final class JudgementTraces {
     public enum Target { NONE, WITHIN_ONE_SECOND, WITHIN_BAKE }
 
     /** A scenario: the fleet's noise and, for a regression, what changes on the canary. */
-    public record Scenario(String name, Noise noise, Regression regression, Target target) {
+    public record Scenario(String name, Noise noise, Regression regression, Target target, int canaries) {
+        Scenario(String name, Noise noise, Regression regression, Target target) { this(name, noise, regression, target, 1); }
+
         Scenario(String name, Noise noise, Regression regression) { this(name, noise, regression, Target.NONE); }
 
         public boolean healthy() { return regression == null; }
     }
 
     public static List<Scenario> scenarios() {
+        return scenarios(1);
+    }
+
+    /**
+     * The scenarios with {@code canaries} canary hosts out of the {@link #HOSTS} (the rest the baseline): a regression
+     * is on every canary host, and healthy noise draws them as it draws any host.
+     */
+    public static List<Scenario> scenarios(int canaries) {
+        if (canaries < 1 || canaries > HOSTS - 2) throw new IllegalArgumentException("canaries: 1 to " + (HOSTS - 2));
+        return scenarioList().stream().map(x -> new Scenario(x.name(), x.noise(), x.regression(), x.target(), canaries)).toList();
+    }
+
+    private static List<Scenario> scenarioList() {
         List<Scenario> s = new ArrayList<>();
         s.add(new Scenario("healthy: 5xx 0-2 % differing per host", Noise.MIXED, null));
         s.add(new Scenario("healthy: hosts hiccup 2-5 s", Noise.HICCUPS, null));
@@ -92,16 +147,49 @@ public final class JudgementTraces {
         return s;
     }
 
-    /** One release: host 0 is the canary (windows from second 0, and its history before), hosts 1.. the baseline (from -LOOKBACK). */
-    public record Trace(List<Evidence.Window> canary, List<Evidence.Window> canaryBefore, List<List<Evidence.Window>> baseline) {
+    /**
+     * One release: hosts 0.. are the canary hosts (windows from second 0, and their history before), the others the
+     * baseline (from -LOOKBACK). {@link #canary()} and {@link #canaryBefore()} are the canary hosts' windows added up
+     * second by second (the one host's own with a single canary): the comparison judges and the reference see the canary
+     * group as one, as Kayenta's and Flagger's queries do.
+     */
+    public record Trace(List<List<Evidence.Window>> canaries, List<List<Evidence.Window>> canariesBefore,
+                        List<List<Evidence.Window>> baseline, List<Evidence.Window> canary, List<Evidence.Window> canaryBefore) {
+        Trace(List<List<Evidence.Window>> canaries, List<List<Evidence.Window>> canariesBefore, List<List<Evidence.Window>> baseline) {
+            this(canaries, canariesBefore, baseline, pooled(canaries), pooled(canariesBefore));
+        }
+
         /** What the analysis sees {@code t} seconds into the release. */
         public Evidence at(int t) {
+            List<Evidence.HostWindows> c = new ArrayList<>(canaries.size());
+            for (int i = 0; i < canaries.size(); i++) {
+                c.add(new Evidence.HostWindows("c" + i, canaries.get(i).subList(0, t), canariesBefore.get(i)));
+            }
             List<Evidence.HostWindows> b = new ArrayList<>(baseline.size());
             for (int i = 0; i < baseline.size(); i++) {
                 b.add(new Evidence.HostWindows("b" + (i + 1), baseline.get(i).subList(0, LOOKBACK + t)));
             }
-            return new Evidence(List.of(new Evidence.HostWindows("c0", canary.subList(0, t), canaryBefore)), b);
+            return new Evidence(c, b);
         }
+    }
+
+    /** Hosts' windows added up second by second (requests, 5xx, histograms; p99 read off the sum). */
+    static List<Evidence.Window> pooled(List<List<Evidence.Window>> hosts) {
+        if (hosts.size() == 1) return hosts.get(0);
+        List<Evidence.Window> out = new ArrayList<>(hosts.get(0).size());
+        for (int t = 0; t < hosts.get(0).size(); t++) {
+            long n = 0;
+            long errors = 0;
+            long[] buckets = new long[LatencyHistogram.BUCKETS];
+            for (List<Evidence.Window> h : hosts) {
+                Evidence.Window w = h.get(t);
+                n += w.requests();
+                errors += w.errors();
+                if (w.latencyBuckets() != null) for (int b = 0; b < buckets.length; b++) buckets[b] += w.latencyBuckets()[b];
+            }
+            out.add(new Evidence.Window(n, errors, n == 0 ? 0 : quantile(buckets, n, 0.99), n, n == 0 ? null : buckets));
+        }
+        return out;
     }
 
     public static Trace generate(Scenario s, SplittableRandom rnd) {
@@ -138,22 +226,29 @@ public final class JudgementTraces {
             }
             hosts[i] = h;
         }
+        int c = s.canaries();
         if (s.noise() == Noise.BAD_BASELINE_HOST) {
-            hosts[1].errorRate = uniform(rnd, 0.1, 0.2);
-            hosts[1].median *= 1.5;
+            hosts[c].errorRate = uniform(rnd, 0.1, 0.2);
+            hosts[c].median *= 1.5;
         }
         Drift drift = s.noise() == Noise.DRIFT ? new Drift(0.3, 0.1, 0.3, 600, rnd.nextInt(600)) : Drift.NONE;
-        List<Evidence.Window> before = new ArrayList<>(HISTORY);
-        for (int t = -HISTORY; t < 0; t++) before.add(window(hosts[0], null, drift, t, rnd));
-        List<Evidence.Window> canary = new ArrayList<>(SECONDS);
-        for (int t = 0; t < SECONDS; t++) canary.add(window(hosts[0], s.regression(), drift, t, rnd));
+        List<List<Evidence.Window>> canaries = new ArrayList<>(c);
+        List<List<Evidence.Window>> canariesBefore = new ArrayList<>(c);
+        for (int i = 0; i < c; i++) {
+            List<Evidence.Window> before = new ArrayList<>(HISTORY);
+            for (int t = -HISTORY; t < 0; t++) before.add(window(hosts[i], null, drift, t, rnd));
+            List<Evidence.Window> canary = new ArrayList<>(SECONDS);
+            for (int t = 0; t < SECONDS; t++) canary.add(window(hosts[i], s.regression(), drift, t, rnd));
+            canariesBefore.add(before);
+            canaries.add(canary);
+        }
         List<List<Evidence.Window>> baseline = new ArrayList<>();
-        for (int i = 1; i < HOSTS; i++) {
+        for (int i = c; i < HOSTS; i++) {
             List<Evidence.Window> w = new ArrayList<>(LOOKBACK + SECONDS);
             for (int t = -LOOKBACK; t < SECONDS; t++) w.add(window(hosts[i], null, drift, t, rnd));
             baseline.add(w);
         }
-        return new Trace(canary, before, baseline);
+        return new Trace(canaries, canariesBefore, baseline);
     }
 
     private static Evidence.Window window(Host h, Regression r, Drift d, int t, SplittableRandom rnd) {
@@ -173,10 +268,10 @@ public final class JudgementTraces {
         long n = poisson(rnd, h.rate * d.at(d.traffic(), t));
         long errors = 0;
         long[] buckets = new long[LatencyHistogram.BUCKETS];
-        double[] cdf = cdf(median, sigma);
+        Latency latency = h.latency(median, sigma);
         for (long i = 0; i < n; i++) {
             if (rnd.nextDouble() < p) errors++;
-            buckets[bucketOf(cdf, rnd.nextDouble())]++;
+            buckets[latency.bucketOf(rnd.nextDouble())]++;
         }
         return new Evidence.Window(n, errors, n == 0 ? 0 : quantile(buckets, n, 0.99), n, n == 0 ? null : buckets);
     }
@@ -189,16 +284,6 @@ public final class JudgementTraces {
             c[b] = Double.isInfinite(upper) ? 1 : phi(Math.log(upper / median) / sigma);
         }
         return c;
-    }
-
-    private static int bucketOf(double[] cdf, double u) {
-        int lo = 0;
-        int hi = cdf.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (cdf[mid] >= u) hi = mid; else lo = mid + 1;
-        }
-        return lo;
     }
 
     /** A quantile read off a histogram, interpolated inside its bucket (as a metrics system's histogram_quantile does). */

@@ -8,6 +8,8 @@ import org.apache.commons.math3.stat.inference.MannWhitneyUTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Kayenta-style judge for the judgement benchmark, with the NetflixACAJudge-v1.0 defaults (spinnaker/kayenta,
@@ -31,6 +33,8 @@ public final class KayentaStyleJudge {
     public static final int EVERY = 10;
     private static final double IQR_FACTOR = 3.0;
     private static final double TOLERANCE = 0.25;
+    /** One test per thread: it holds no state between calls (average ranks for ties draw nothing), but costs a RNG to make. */
+    private static final ThreadLocal<MannWhitneyUTest> MANN_WHITNEY = ThreadLocal.withInitial(MannWhitneyUTest::new);
 
     /**
      * The two settings the benchmark tunes: the judge's confidence level and the effect size {@code allowedIncrease} (a
@@ -39,27 +43,28 @@ public final class KayentaStyleJudge {
      */
     public record Setting(double confidence, double allowedIncrease) {
         public static final Setting DEFAULT = new Setting(0.98, 1.0);
+        /** z per confidence level: a few levels, asked for at every look of every release. */
+        private static final Map<Double, Double> Z = new ConcurrentHashMap<>();
 
-        double z() { return new NormalDistribution().inverseCumulativeProbability(1 - (1 - confidence) / 2); }
+        double z() {
+            return Z.computeIfAbsent(confidence, c -> new NormalDistribution(null, 0, 1).inverseCumulativeProbability(1 - (1 - c) / 2));
+        }
 
         @Override public String toString() { return String.format("confidence %s, allowedIncrease %s", confidence, allowedIncrease); }
     }
 
     private KayentaStyleJudge() {}
 
-    /** True when the canary fails at second t under the default settings; only judged every {@link #EVERY} seconds and at the end. */
-    public static boolean fails(JudgementTraces.Trace trace, int t, int end) {
-        return fails(trace, t, end, List.of(Setting.DEFAULT), false)[0];
-    }
-
     /**
-     * The same judgement under each setting (the Mann-Whitney statistics are computed once per metric). With {@code
-     * ownHistory} the canary's own seconds before the release are a second baseline (Kayenta compares against whatever
-     * control it is given): a metric is High only when it is High against both, so a host that always differed from
-     * the others is not failed for it, the same evidence Rollguard's judge uses.
+     * Whether the canary fails at second t under each setting, against the baseline hosts ({@code [0]}) and against them
+     * and its own history ({@code [1]}); only judged every {@link #EVERY} seconds and at the end (the Mann-Whitney
+     * statistics are computed once per metric and control). With its own history the canary's seconds before the
+     * release are a second control (Kayenta compares against whatever control it is given): a metric is High only when
+     * it is High against both, so a host that always differed from the others is not failed for it, the same evidence
+     * Rollguard's judge uses.
      */
-    public static boolean[] fails(JudgementTraces.Trace trace, int t, int end, List<Setting> settings, boolean ownHistory) {
-        boolean[] out = new boolean[settings.size()];
+    public static boolean[][] fails(JudgementTraces.Trace trace, int t, int end, List<Setting> settings) {
+        boolean[][] out = new boolean[2][settings.size()];
         if (t % EVERY != 0 && t != end) return out;
         int n = t;
         double[] canaryErrors = new double[n];
@@ -86,25 +91,22 @@ public final class KayentaStyleJudge {
         double[] canaryL = removeOutliers(unbox(canaryP99));
         Comparison errors = compare(removeOutliers(baselineErrors), canaryE);
         Comparison latency = compare(removeOutliers(unbox(baselineP99)), canaryL);
-        Comparison ownErrors = null;
-        Comparison ownLatency = null;
-        if (ownHistory) {
-            List<Evidence.Window> before = trace.canaryBefore();
-            double[] e = new double[before.size()];
-            List<Double> l = new ArrayList<>();
-            for (int s = 0; s < e.length; s++) {
-                Evidence.Window w = before.get(s);
-                e[s] = w.requests() == 0 ? 0 : (double) w.errors() / w.requests();
-                if (w.requests() > 0) l.add(JudgementTraces.quantile(w.latencyBuckets(), w.requests(), 0.99));
-            }
-            ownErrors = compare(removeOutliers(e), canaryE);
-            ownLatency = compare(removeOutliers(unbox(l)), canaryL);
+        List<Evidence.Window> before = trace.canaryBefore();
+        double[] ownE = new double[before.size()];
+        List<Double> ownL = new ArrayList<>();
+        for (int s = 0; s < ownE.length; s++) {
+            Evidence.Window w = before.get(s);
+            ownE[s] = w.requests() == 0 ? 0 : (double) w.errors() / w.requests();
+            if (w.requests() > 0) ownL.add(JudgementTraces.quantile(w.latencyBuckets(), w.requests(), 0.99));
         }
-        for (int i = 0; i < out.length; i++) {
+        Comparison ownErrors = compare(removeOutliers(ownE), canaryE);
+        Comparison ownLatency = compare(removeOutliers(unbox(ownL)), canaryL);
+        for (int i = 0; i < settings.size(); i++) {
             Setting s = settings.get(i);
-            boolean e = errors.high(s) && (ownErrors == null || ownErrors.high(s));
-            boolean l = latency.high(s) && (ownLatency == null || ownLatency.high(s));
-            out[i] = e || l;
+            boolean e = errors.high(s);
+            boolean l = latency.high(s);
+            out[0][i] = e || l;
+            out[1][i] = e && ownErrors.high(s) || l && ownLatency.high(s);
         }
         return out;
     }
@@ -138,7 +140,7 @@ public final class KayentaStyleJudge {
         Arrays.sort(b);
         if (Arrays.equals(a, b)) return Comparison.NONE;
         if (Arrays.stream(a).allMatch(v -> v == a[0]) && Arrays.stream(b).allMatch(v -> v == a[0])) return Comparison.NONE;
-        double p = new MannWhitneyUTest().mannWhitneyUTest(experiment, control);
+        double p = MANN_WHITNEY.get().mannWhitneyUTest(experiment, control);
         double[] diffs = new double[a.length * b.length];
         int k = 0;
         for (double x : a) for (double y : b) diffs[k++] = x - y;

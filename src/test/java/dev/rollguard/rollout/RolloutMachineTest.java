@@ -1,6 +1,9 @@
 package dev.rollguard.rollout;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.rollguard.Json;
 import dev.rollguard.config.RolloutPolicy;
+import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.health.Counts;
 import dev.rollguard.protocol.AgentProtocol;
 import org.junit.jupiter.api.Test;
@@ -74,6 +77,26 @@ class RolloutMachineTest {
         assertThat(POLICY.targets(3)).containsExactly(1, 1, 2, 3);
         assertThat(POLICY.targets(1)).containsExactly(1, 1, 1, 1);
         assertThat(RolloutPolicy.defaults().targets(20)).containsExactly(1, 2, 10, 20);
+    }
+
+    @Test
+    void aLargeFleetsFirstWaveTakesTheCanaryHostsTheSpecAsksFor() throws Exception {
+        RolloutPolicy two = new RolloutPolicy(null, null, null, null, null, new RolloutPolicy.Canary(null, null, 2, 20));
+        assertThat(two.targets(20)).as("20 hosts: two canaries, the next waves as before").containsExactly(2, 2, 10, 20);
+        assertThat(two.targets(100)).containsExactly(2, 10, 50, 100);
+        assertThat(two.targets(19)).as("under minFleet: one canary").containsExactly(1, 2, 10, 19);
+        assertThat(two.targets(2)).containsExactly(1, 1, 1, 2);
+        RolloutPolicy three = new RolloutPolicy(List.of(new RolloutPolicy.Wave(null, 10, 30), new RolloutPolicy.Wave(null, 100, 30)), null,
+                null, null, null, new RolloutPolicy.Canary(null, null, 3, 5));
+        assertThat(three.targets(20)).as("a first wave larger than the canaries keeps its size").containsExactly(3, 20);
+        assertThat(three.targets(50)).containsExactly(5, 50);
+        assertThatThrownBy(() -> new RolloutPolicy.Canary(null, null, 0, null)).hasMessageContaining("canary.hosts");
+        ServiceSpec spec = Json.YAML.readerFor(ServiceSpec.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue("rollout:\n  canary: {hosts: 2, minFleet: 20}\n");
+        assertThat(spec.rollout().targets(40)).as("from the spec").containsExactly(2, 4, 20, 40);
+        // the first wave's hosts are the canaries the machine assigns and the analysis pools
+        Rollout r = new Rollout("r1", "wp", "production", 1, 2, rollout(20).hosts(), two, Rollout.State.RUNNING, 0, T0, T0, T0, "alice", null, null);
+        assertThat(RolloutMachine.start(r).actions()).first().isEqualTo(new Action.Assign(List.of("h0", "h1"), 2));
     }
 
     @Test

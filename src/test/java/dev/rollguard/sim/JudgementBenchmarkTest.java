@@ -1,20 +1,22 @@
 package dev.rollguard.sim;
 
 import dev.rollguard.config.AnalysisSettings;
+import dev.rollguard.rollout.Evidence;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class JudgementBenchmarkTest {
     @Test
     void sameSeedSameTableAndTheObviousCasesComeOutRight() {
-        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, 50, AnalysisSettings.DEFAULT);
-        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, 50, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, 1, 50, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, 1, 50, AnalysisSettings.DEFAULT);
         assertThat(table(a, 3, 3)).isEqualTo(table(b, 3, 3));
         JudgementBenchmark.Row total = a.stream().filter(r -> r.scenario().name().equals("total failure")).findFirst().orElseThrow();
         for (int judge = 0; judge < JudgementBenchmark.JUDGES.length; judge++) {
@@ -22,6 +24,33 @@ class JudgementBenchmarkTest {
         }
         assertThat(total.count(0, 1)).as("Rollguard: within the first report").isEqualTo(3);
         assertThat(table(a, 3, 3)).contains("| healthy: 1,000 req/s |", "targets (issue 26)", "reference's test");
+    }
+
+    @Test
+    void twoCanaryHostsAreJudgedTogetherAndTheTableSaysSo() {
+        JudgementTraces.Scenario s = JudgementTraces.scenarios(2).stream().filter(x -> x.name().equals("5xx x10")).findFirst().orElseThrow();
+        JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(5));
+        assertThat(trace.at(10).canary()).extracting(Evidence.HostWindows::host).containsExactly("c0", "c1");
+        assertThat(trace.baseline()).hasSize(JudgementTraces.HOSTS - 2);
+        // the comparison judges' canary is the two hosts added up, second by second
+        assertThat(trace.canary().get(3).requests()).isEqualTo(trace.canaries().get(0).get(3).requests() + trace.canaries().get(1).get(3).requests());
+        assertThat(trace.canary().get(3).errors()).isEqualTo(trace.canaries().get(0).get(3).errors() + trace.canaries().get(1).get(3).errors());
+        List<JudgementBenchmark.Row> rows = JudgementBenchmark.run(3, 3, 2, 50, AnalysisSettings.DEFAULT);
+        JudgementBenchmark.Row total = rows.stream().filter(r -> r.scenario().name().equals("total failure")).findFirst().orElseThrow();
+        assertThat(total.count(0, 1)).isEqualTo(3);
+        assertThat(table(rows, 3, 3)).contains("2 canary hosts against 8 baseline hosts");
+    }
+
+    @Test
+    void aFamilysLooksCalibratedFromOneSetOfReleasesAreEachAsIfCalibratedAlone() {
+        JudgementReference.Look errors = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.ERRORS, 0);
+        JudgementReference.Look latency = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.LATENCY, 0);
+        JudgementReference.Look later = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.ERRORS, 1);
+        Map<JudgementReference.Look, double[]> together = JudgementReference.thresholds(List.of(errors, latency, later), 1, 40, 0.05, 7);
+        for (JudgementReference.Look l : List.of(errors, latency, later)) {
+            assertThat(together.get(l)).containsExactly(JudgementReference.thresholds(List.of(l), 1, 40, 0.05, 7).get(l));
+        }
+        assertThat(together.get(errors)).isNotEqualTo(together.get(latency));
     }
 
     @Test
