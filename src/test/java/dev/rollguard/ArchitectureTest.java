@@ -54,7 +54,7 @@ class ArchitectureTest {
             .and().doNotHaveSimpleName("RolloutStore")
             .should().callMethodWhere(DescribedPredicate.describe("a RolloutStore write in a transaction",
                     call -> call.getTargetOwner().getSimpleName().equals("RolloutStore")
-                            && call.getTarget().getRawParameterTypes().stream().anyMatch(p -> p.getName().equals("org.jdbi.v3.core.Handle"))))
+                            && call.getTarget().getRawParameterTypes().stream().anyMatch(p -> p.getName().equals("dev.rollguard.storage.Tx"))))
             .because("the orchestrator is the one executor of rollout steps");
 
     /**
