@@ -32,6 +32,11 @@ public final class AuthService {
     public record TokenInfo(String id, String kind, String user, String name, String service, String env, String host, String createdBy,
                             Instant createdAt, Instant expiresAt, Instant revokedAt, Instant lastUsedAt) {}
 
+    /** A user as administrators see it: roles per service ("*": every service). */
+    public record UserInfo(String name, Instant createdAt, boolean disabled, List<RoleBinding> roles) {}
+
+    public record RoleBinding(String service, Role role) {}
+
     /** A new token: its plain text exists only in this answer. */
     public record NewToken(String token, TokenInfo info) {}
 
@@ -186,7 +191,7 @@ public final class AuthService {
         invalidate();
     }
 
-    public List<Map<String, Object>> users() {
+    public List<UserInfo> users() {
         return store.users();
     }
 

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,21 +90,21 @@ public final class AuthStore extends Store {
     }
 
     /** Every user with when they were created, whether they are disabled, and their role bindings. */
-    public List<Map<String, Object>> users() {
+    public List<AuthService.UserInfo> users() {
         return jdbi.withHandle(h -> {
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (Map<String, Object> u : h.createQuery("SELECT name, created_at, disabled FROM users ORDER BY name").mapToMap().list()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", u.get("name"));
-                m.put("createdAt", Instant.ofEpochMilli(((Number) u.get("created_at")).longValue()));
-                m.put("disabled", u.get("disabled"));
-                m.put("roles", h.createQuery("SELECT service, role FROM role_bindings WHERE user_name = :n ORDER BY service, role")
-                        .bind("n", u.get("name")).mapToMap().list());
-                out.add(m);
+            List<AuthService.UserInfo> out = new ArrayList<>();
+            for (UserHead u : h.createQuery("SELECT name, created_at, disabled FROM users ORDER BY name")
+                    .map((rs, c) -> new UserHead(rs.getString("name"), instant(rs, "created_at"), rs.getBoolean("disabled"))).list()) {
+                List<AuthService.RoleBinding> roles = h.createQuery("SELECT service, role FROM role_bindings WHERE user_name = :n "
+                                + "ORDER BY service, role").bind("n", u.name())
+                        .map((rs, c) -> new AuthService.RoleBinding(rs.getString("service"), Role.valueOf(rs.getString("role")))).list();
+                out.add(new AuthService.UserInfo(u.name(), u.createdAt(), u.disabled(), roles));
             }
             return out;
         });
     }
+
+    private record UserHead(String name, Instant createdAt, boolean disabled) {}
 
     // ------------------------------------------------------------------ tokens
 
