@@ -1,8 +1,6 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.config.Severity;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,22 +10,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The pager puts what Paging decides in the outbox, in the caller's transaction; it decides nothing itself. */
 class PagerTest {
-    @TempDir
-    Path dir;
-    IncidentWorld w;
-
-    @BeforeEach
-    void setUp() {
-        w = new IncidentWorld(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        w.close();
-    }
-
     @Test
-    void aTriggerIsQueuedOncePerChannelAndLaterActionsGoToTheChannelsTold() {
+    void aTriggerIsQueuedOncePerChannelAndLaterActionsGoToTheChannelsTold(@TempDir Path dir) {
+        try (IncidentWorld w = new IncidentWorld(dir)) {
+            queuesWhatPagingDecides(w);
+        }
+    }
+
+    private static void queuesWhatPagingDecides(IncidentWorld w) {
         Pager pager = new Pager(w.rollouts.config, w.store, () -> "http://rg.example");
         Incident i = Incident.opened("wp", "production", "down", Severity.SEV2, Incident.Source.MANUAL, "manual:1", "bob",
                 w.rollouts.clock.instant());
