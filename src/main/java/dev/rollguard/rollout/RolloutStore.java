@@ -198,7 +198,7 @@ public final class RolloutStore extends Store {
     public PostedEvent event(Tx tx, String service, String env, String rolloutId, RolloutEvent event, Instant at) {
         Handle h = handle(tx);
         String id = UUID.randomUUID().toString();
-        Map<String, Object> data = event.data();
+        Map<String, Object> data = EventData.of(event);
         h.createUpdate("INSERT INTO events (id, service, environment, rollout_id, type, message, data, at) "
                         + "VALUES (:id, :s, :e, :r, :t, :m, :d, :at)")
                 .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", event.kind().wire())
