@@ -75,14 +75,14 @@ public final class Rollguard implements AutoCloseable {
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
                            String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox,
-                           Path keyDir) {
+                           Path keyDir, long sandboxMemory) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
             this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false,
-                    null);
+                    null, 0);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0);
         }
 
         public static Settings defaults() {
@@ -90,28 +90,34 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing, withoutSandbox, keyDir); }
+        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
         /** The command validators the operator declared (service specs name them). */
-        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing, withoutSandbox, keyDir); }
+        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing, withoutSandbox, keyDir, sandboxMemory); }
         /** Which non-public addresses webhooks and Prometheus may reach (none by default). */
-        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o, withoutSandbox, keyDir); }
+        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o, withoutSandbox, keyDir, sandboxMemory); }
         /**
          * Start even where the sandbox cannot run (config tests, PHP lint and daemon checkers are then skipped, declared
          * command validators block); the start is recorded in the audit log. Without it such a server refuses to start.
          */
-        public Settings startingWithoutSandbox(boolean w) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, w, keyDir); }
+        public Settings startingWithoutSandbox(boolean w) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, w, keyDir, sandboxMemory); }
         /**
          * Where the audit and secrets key files live ({@code audit.key}, {@code secrets.key}); null: next to the SQLite
          * file, or {@code ./data} for PostgreSQL (see {@link KeyFiles}).
          */
-        public Settings withKeyDir(Path d) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, d); }
+        public Settings withKeyDir(Path d) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, d, sandboxMemory); }
+
+        /**
+         * What the sandboxed checks running at once may hold together, in bytes (each at most {@code Job.MEMORY_CEILING});
+         * 0: half of this machine's memory ({@code Slots.defaultMemoryBudget}).
+         */
+        public Settings withSandboxMemory(long bytes) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, bytes); }
 
         /** Where this server's key files are. */
         public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
@@ -141,7 +147,7 @@ public final class Rollguard implements AutoCloseable {
         if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
         // external validators run only in the sandbox: without it a server would pass versions its checks never saw,
         // so it does not start unless the operator said so (and that is audited below)
-        this.sandbox = Sandbox.detect();
+        this.sandbox = Sandbox.detect(settings.sandboxMemory());
         if (!sandbox.available() && !settings.withoutSandbox()) {
             sandbox.close();
             throw new Problem(500, "sandbox_unavailable", "refusing to start: " + sandbox.unavailableReason() + ". Config tests, "

@@ -109,7 +109,8 @@ public final class Agent implements AutoCloseable {
     private final HealthWindow window;
     private final Clock clock;
     private final HttpClient http;
-    private final AtomicInteger serverIndex = new AtomicInteger();
+    /** Which of the server URLs the agent talks to: starts at one picked by the host's id, moves on at each failure. */
+    private final AtomicInteger serverIndex;
     private final Deque<HealthSample> unsent = new ArrayDeque<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
@@ -144,6 +145,8 @@ public final class Agent implements AutoCloseable {
         this.config = config;
         this.window = window;
         this.clock = clock;
+        // every host is given the same list of replicas: starting each at one its id picks spreads a fleet over them
+        this.serverIndex = new AtomicInteger(Math.floorMod(config.host().hashCode(), config.servers().size()));
         this.releases = new ReleaseDirectory(config.target(), config.keep());
         this.applied = releases.currentVersion();
         if (applied != null) everApplied.add(applied);
@@ -177,6 +180,11 @@ public final class Agent implements AutoCloseable {
     /** How the last answer from the server came: "stream" or "long-poll" (null: none yet). */
     public String heardBy() { return heardBy; }
     public ReleaseDirectory releases() { return releases; }
+    /** The server URL the agent talks to now (of several, the one its host id picked, or the next after a failure). */
+    public String server() {
+        List<String> s = config.servers();
+        return s.get(Math.floorMod(serverIndex.get(), s.size()));
+    }
 
     // ------------------------------------------------------------------ long-poll and apply
 
@@ -199,8 +207,10 @@ public final class Agent implements AutoCloseable {
                     // after the stream ends or drops, one long-poll: what was released meanwhile comes with it
                     longPollOnce = true;
                     String[] heard = {known};
+                    // the stream's heartbeat is the long-poll's wait (a heartbeat is a wait that ended with nothing new)
+                    int heartbeat = (int) Math.max(1, Math.min(AgentProtocol.STREAM_HEARTBEAT_SECONDS, config.longPoll().toSeconds()));
                     DesiredStream.End end = DesiredStream.follow(http, URI.create(server() + AgentProtocol.streamPath(config.service(),
-                            config.env(), config.host(), known)), config.token(), "agent:" + config.host(), d -> {
+                            config.env(), config.host(), known, heartbeat)), Duration.ofSeconds(heartbeat), config.token(), "agent:" + config.host(), d -> {
                         connected = true;
                         heardBy = "stream";
                         take(d, heard[0]);
@@ -484,11 +494,6 @@ public final class Agent implements AutoCloseable {
             this.status = status;
             this.code = code;
         }
-    }
-
-    private String server() {
-        List<String> s = config.servers();
-        return s.get(Math.floorMod(serverIndex.get(), s.size()));
     }
 
     private <T> T get(String path, Duration timeout, Class<T> answer) throws IOException, InterruptedException {

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -31,8 +32,6 @@ final class DesiredStream {
         void take(AgentProtocol.Desired d) throws IOException, InterruptedException;
     }
 
-    /** Three of the server's heartbeats (25 s) without a line: the connection is dead. */
-    static final Duration SILENCE = Duration.ofSeconds(75);
     private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "agent-stream-watch");
         t.setDaemon(true);
@@ -41,7 +40,13 @@ final class DesiredStream {
 
     private DesiredStream() {}
 
-    static End follow(HttpClient http, URI uri, String token, String actor, Taker taker) throws IOException, InterruptedException {
+    /**
+     * Follows the stream at {@code uri}, which asks for a heartbeat every {@code heartbeat}: three of them without a line and
+     * the connection is dead (a peer gone without a reset, a proxy or NAT that forgot it), however quiet the socket looks.
+     */
+    static End follow(HttpClient http, URI uri, Duration heartbeat, String token, String actor, Taker taker) throws IOException,
+            InterruptedException {
+        long silence = heartbeat.multipliedBy(3).toMillis();
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "text/event-stream")
                 .header("X-Rollguard-Actor", actor).GET();
         if (token != null) b.header("Authorization", "Bearer " + token);
@@ -51,18 +56,24 @@ final class DesiredStream {
             Iterator<String> it = lines.iterator();
             String event = null;
             StringBuilder data = new StringBuilder();
+            AtomicBoolean silent = new AtomicBoolean();
             while (true) {
-                ScheduledFuture<?> silence = WATCH.schedule(lines::close, SILENCE.toMillis(), TimeUnit.MILLISECONDS);
+                ScheduledFuture<?> watch = WATCH.schedule(() -> {
+                    silent.set(true);
+                    lines.close();
+                }, silence, TimeUnit.MILLISECONDS);
                 boolean more;
                 String line;
                 try {
                     more = it.hasNext();
                     line = more ? it.next() : null;
                 } catch (RuntimeException e) {
-                    throw new IOException("the stream dropped: " + e.getMessage(), e);
+                    throw new IOException((silent.get() ? "the stream went silent" : "the stream dropped: " + e.getMessage()), e);
                 } finally {
-                    silence.cancel(false);
+                    watch.cancel(false);
                 }
+                // closed by the watch: a dead connection, not the server's end (the agent backs off and tries the next server)
+                if (silent.get()) throw new IOException("the stream went silent for " + silence + " ms (three heartbeats)");
                 if (!more) return End.CLOSED;
                 if (line.isEmpty()) {
                     if (AgentProtocol.DESIRED_EVENT.equals(event) && data.length() > 0) {

@@ -45,12 +45,6 @@ public final class AuthService {
     private final Transactions db;
     private final AuthStore store;
     private final Clock clock;
-    /**
-     * Requests that fail to authenticate, counted before authenticating: an address that spent its budget on unknown
-     * tokens and failed sign-ins is refused at once (429, by web/Access) until it refills, except for tokens this server
-     * authenticated a moment ago ({@link #recentlyAuthenticated}).
-     */
-    private final SignInGuard signIns = new SignInGuard();
     /** Last-used times are written at most once a minute per token: a hot agent must not turn every read into a write. */
     private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
 
@@ -106,10 +100,6 @@ public final class AuthService {
         if (cache.size() > 100_000) cache.clear();
         cache.put(hash, found);
         return found.principal();
-    }
-
-    public SignInGuard signIns() {
-        return signIns;
     }
 
     /** Whether this token authenticated in the last seconds (answered from memory, no database read). */

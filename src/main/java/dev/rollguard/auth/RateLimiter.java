@@ -24,6 +24,11 @@ public final class RateLimiter {
         }
     }
 
+    /** Whether {@code key} was ever counted (since its bucket was last forgotten). */
+    public boolean knows(String key) {
+        return buckets.containsKey(key);
+    }
+
     /** 0 if allowed now, else how many milliseconds until the next write is. */
     public long acquire(String key, long nowNanos) {
         // forget idle callers now and then: a flood from many addresses must not grow this map without bound

@@ -40,7 +40,8 @@ public final class AgentCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--server", required = true, split = ",", description = "Server URL(s); several for failover")
+    @Option(names = "--server", required = true, split = ",", description = "Server URL(s), comma-separated or repeated: the replicas of one "
+            + "server; each host starts at one its --host-id picks (a fleet spreads over them) and moves to the next when it fails")
     List<String> servers;
 
     @Option(names = "--host-id", required = true, description = "This host's id (unique in the environment)")
@@ -54,8 +55,13 @@ public final class AgentCommand implements Callable<Integer> {
     int keep;
 
     @Option(names = "--stream", description = "Hear of releases over a persistent stream (server-sent events): one write per release "
-            + "instead of a request; long-polls where the server or a proxy has none, and for one round after the stream drops")
+            + "instead of a request; long-polls where the server or a proxy has none, and for one round after the stream drops or goes "
+            + "silent. The default (the flag is kept for scripts that give it)")
     boolean stream;
+
+    @Option(names = {"--no-stream", "--long-poll"}, description = "Long-poll only, never open the stream (a proxy that buffers "
+            + "server-sent events, which the agent cannot tell from a silent stream)")
+    boolean longPoll;
 
     @Option(names = "--report-interval-ms", defaultValue = "500", description = "How often the agent reports health and heartbeat (default ${DEFAULT-VALUE} ms)")
     long reportMillis;
@@ -155,6 +161,7 @@ public final class AgentCommand implements Callable<Integer> {
      * target directory (each would replace the other's 'current'), are a usage error.
      */
     List<Agent.Config> configs() {
+        if (stream && longPoll) throw new ParameterException(spec.commandLine(), "--stream and --long-poll (--no-stream) exclude each other");
         Set<String> seen = new HashSet<>();
         Set<Path> targets = new HashSet<>();
         List<Agent.Config> out = new ArrayList<>();
@@ -172,7 +179,7 @@ public final class AgentCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--service " + s.service + ": " + e.getMessage());
             }
             out.add(new Agent.Config(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
-                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(stream)
+                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(!longPoll)
                     .withLabels(labels == null || labels.isEmpty() ? null : String.join(",", labels)));
         }
         return out;

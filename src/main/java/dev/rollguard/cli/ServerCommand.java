@@ -3,6 +3,7 @@ package dev.rollguard.cli;
 import dev.rollguard.Rollguard;
 import dev.rollguard.config.Limits;
 import dev.rollguard.net.OutgoingPolicy;
+import dev.rollguard.sandbox.Job;
 import dev.rollguard.validate.CommandValidators;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,8 +57,17 @@ public final class ServerCommand implements Callable<Integer> {
             defaultValue = "${env:ROLLGUARD_WITHOUT_SANDBOX:-false}", fallbackValue = "true", arity = "0..1")
     boolean withoutSandbox;
 
+    @Option(names = "--sandbox-memory-mib", description = "Memory the sandboxed checks running at once may hold together, in MiB "
+            + "(each at most 2304: address space times processes plus tmpfs); more wait their turn (env ROLLGUARD_SANDBOX_MEMORY_MIB; "
+            + "default: half of this machine's memory)", defaultValue = "${env:ROLLGUARD_SANDBOX_MEMORY_MIB:-0}")
+    long sandboxMemoryMib;
+
     @Override
     public Integer call() throws Exception {
+        if (sandboxMemoryMib != 0 && sandboxMemoryMib < Job.MEMORY_CEILING >> 20) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--sandbox-memory-mib: at least " + (Job.MEMORY_CEILING >> 20)
+                    + " (one check's ceiling), or 0 for half of this machine's memory");
+        }
         OutgoingPolicy outgoing;
         try {
             outgoing = OutgoingPolicy.parse(allowOutgoing);
@@ -71,7 +81,7 @@ public final class ServerCommand implements Callable<Integer> {
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
         if (keyDir != null) settings = settings.withKeyDir(keyDir);
-        settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox);
+        settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox).withSandboxMemory(sandboxMemoryMib << 20);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {

@@ -244,11 +244,18 @@ public final class AgentProtocol {
     /**
      * The host's stream (server-sent events): an event {@value #DESIRED_EVENT} with a {@link Desired} (bundle inline) each time
      * the desired version differs from the one the host last heard of, starting from {@code known}; comments in between as
-     * heartbeats. A server without it answers 404: the agent long-polls instead.
+     * heartbeats, one every {@code heartbeatSeconds} (at most {@value #STREAM_HEARTBEAT_SECONDS}; 0: the server's default, that
+     * maximum). A server without it answers 404: the agent long-polls instead.
      */
-    public static String streamPath(String service, String env, String host, String known) {
-        return hostPath(service, env, host) + "/stream?known=" + enc(known);
+    public static String streamPath(String service, String env, String host, String known, int heartbeatSeconds) {
+        return hostPath(service, env, host) + "/stream?known=" + enc(known) + (heartbeatSeconds > 0 ? "&heartbeatSeconds=" + heartbeatSeconds : "");
     }
+
+    /**
+     * The stream's longest (and default) heartbeat: below the idle timeouts of common proxies (nginx's 60 s), so a quiet
+     * stream is never cut by one; an agent that hears nothing for three of them takes the connection for dead.
+     */
+    public static final int STREAM_HEARTBEAT_SECONDS = 25;
 
     /** The name of the stream's event that carries a {@link Desired}. */
     public static final String DESIRED_EVENT = "desired";

@@ -15,13 +15,19 @@ final class BwrapArgs {
 
     /**
      * @param launch   how bubblewrap is started (as an unprivileged uid, or as this user in a user namespace)
-     * @param tools    bwrap, and util-linux's setpriv (drops root) and prlimit (sets the job's limits inside the sandbox)
+     * @param tools    bwrap, util-linux's setpriv (drops root) and prlimit (sets the job's limits inside the sandbox), sh
      * @param system   host paths mounted read only at the same place (/usr, the libraries; /etc/alternatives)
      * @param links    merged-/usr links to recreate (e.g. /lib -> usr/lib)
      * @param etc      synthetic /etc files (passwd, group) written by the sandbox, not the host's
+     * @param seccomp  the {@link Seccomp} program's file, written by the sandbox
      */
-    static List<String> command(Launch launch, Tools tools, List<Path> system, Map<String, String> links, Map<String, Path> etc, Job job) {
+    static List<String> command(Launch launch, Tools tools, List<Path> system, Map<String, String> links, Map<String, Path> etc, Path seccomp,
+                                Job job) {
         List<String> cmd = new ArrayList<>();
+        // bubblewrap reads a seccomp program only from an open file descriptor, and a JVM child inherits none but 0-2: a
+        // fixed script opens our filter file as fd 3 and execs the rest, which it passes on as "$@" without reading it
+        // (no word of the job ever reaches the shell's parser)
+        cmd.addAll(List.of(tools.sh().toString(), "-c", "exec " + SECCOMP_FD + "<\"$1\" || exit 127; shift; exec \"$@\"", "rollguard-sandbox", seccomp.toString()));
         if (launch == Launch.DROP_TO_NOBODY) {
             // root starts it: give up root before bubblewrap runs, so nothing in the sandbox is root anywhere
             cmd.addAll(List.of(tools.setpriv().toString(), "--reuid=" + Sandbox.UID, "--regid=" + Sandbox.GID, "--clear-groups", "--inh-caps=-all",
@@ -31,7 +37,9 @@ final class BwrapArgs {
         // every namespace: no network (only a loopback of its own), no other processes, no IPC, its own host name
         cmd.addAll(List.of("--unshare-all", "--unshare-user", "--uid", String.valueOf(Sandbox.UID), "--gid", String.valueOf(Sandbox.GID),
                 // no user namespaces inside: the kernel's namespace code is where sandbox escapes have come from
-                "--disable-userns", "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"));
+                "--disable-userns", "--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv",
+                // applied to the job (not to bubblewrap's own set-up), after which no_new_privs holds for good
+                "--seccomp", String.valueOf(SECCOMP_FD)));
         for (Path p : system) cmd.addAll(List.of("--ro-bind", p.toString(), p.toString()));
         links.forEach((link, target) -> cmd.addAll(List.of("--symlink", target, link)));
         cmd.addAll(List.of("--dev", "/dev"));
@@ -57,7 +65,11 @@ final class BwrapArgs {
         return cmd;
     }
 
-    record Tools(Path bwrap, Path setpriv, Path prlimit) {}
+    /** The descriptor the seccomp program is read from: the first after stdin, stdout and stderr. */
+    static final int SECCOMP_FD = 3;
+
+    /** bwrap, util-linux's setpriv and prlimit, and the shell that opens the seccomp program's file (/bin/sh). */
+    record Tools(Path bwrap, Path setpriv, Path prlimit, Path sh) {}
 
     /** How bubblewrap gets its namespaces on this machine. */
     enum Launch {

@@ -35,6 +35,11 @@ public record Job(List<String> command, List<Mount> mounts, Map<String, String> 
     /** The most memory one job can hold, as a whole: every process at its address-space limit, every tmpfs full. */
     public static final long MEMORY_CEILING = 2304L << 20;
 
+    /** What this job can hold at most (what {@link Slots} counts against the memory budget across jobs). */
+    public long ceiling() {
+        return memoryCeiling(mounts, limits);
+    }
+
     /**
      * What a job can hold at most. The root and /dev are read only, so what it can write to memory is its sized tmpfs;
      * what its processes can map is their address-space limit times how many there may be.

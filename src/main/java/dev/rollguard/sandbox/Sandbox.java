@@ -41,7 +41,8 @@ import java.util.function.Supplier;
  * <p>The program runs as uid/gid 65534 (nobody): when the server runs as root it gives up root with util-linux's
  * {@code setpriv} before bubblewrap starts, so nothing in the sandbox is root in any namespace; as any other user,
  * the program runs in a user namespace of that user. Limits (address space, processes, file size, CPU) are set by
- * {@code prlimit} inside; wall time and output size are bounded here.
+ * {@code prlimit} inside; wall time and output size are bounded here. A {@link Seccomp} filter refuses the system
+ * calls kernel escapes are made of (ptrace, mounts, namespaces, keyrings, eBPF, io_uring, modules).
  *
  * <p>When bubblewrap is missing or cannot create namespaces here, {@link #available()} is false with the reason,
  * and callers skip their external program (never run it unsandboxed).
@@ -66,6 +67,8 @@ public final class Sandbox implements AutoCloseable {
             "haproxy:200", "bind:201", "dovecot:202", "dovenull:203", "unbound:204", "varnish:205", "vcache:206", "varnishlog:207",
             "postfix:209", "mysql:210", "prometheus:211", "Debian-exim:212", "_chrony:213", "postdrop:220", "ssl-cert:221", "_ssh:222");
 
+    private static final String SECCOMP_FILE = "seccomp.bpf";
+
     private final BwrapArgs.Tools tools;
     private final BwrapArgs.Launch launch;
     private final String unavailable;
@@ -74,10 +77,11 @@ public final class Sandbox implements AutoCloseable {
     private final List<Path> system;
     private final Map<String, String> links;
     private final Map<String, Path> etc;
-    private final Slots slots = Slots.forThisMachine();
+    private final Slots slots;
 
     private Sandbox(BwrapArgs.Tools tools, BwrapArgs.Launch launch, String unavailable, String version, Path etcDir,
-                    List<Path> system, Map<String, String> links) {
+                    List<Path> system, Map<String, String> links, Slots slots) {
+        this.slots = slots;
         this.tools = tools;
         this.launch = launch;
         this.unavailable = unavailable;
@@ -90,17 +94,32 @@ public final class Sandbox implements AutoCloseable {
 
     /** A sandbox that runs nothing, with the reason: what a machine without bubblewrap gets. */
     public static Sandbox unavailable(String reason) {
-        return new Sandbox(null, null, reason, null, null, List.of(), Map.of());
+        return new Sandbox(null, null, reason, null, null, List.of(), Map.of(), Slots.forThisMachine(0));
     }
 
-    /** Finds bubblewrap and checks that it really can create its namespaces here (some kernels or containers forbid it). */
+    /** {@link #detect(long)} with the default memory budget across jobs ({@link Slots#defaultMemoryBudget()}). */
     public static Sandbox detect() {
+        return detect(0);
+    }
+
+    /**
+     * Finds bubblewrap and checks that it really can create its namespaces here (some kernels or containers forbid it).
+     *
+     * @param memoryBudget what the jobs running at once may hold together, in bytes (0: {@link Slots#defaultMemoryBudget()})
+     */
+    public static Sandbox detect(long memoryBudget) {
+        Slots slots = Slots.forThisMachine(memoryBudget);
         Optional<Path> bwrap = Processes.which("bwrap");
         if (bwrap.isEmpty()) return unavailable("bubblewrap (bwrap) is not installed (Debian: apt-get install bubblewrap)");
         Optional<Path> prlimit = Processes.which("prlimit");
         Optional<Path> setpriv = Processes.which("setpriv");
         if (prlimit.isEmpty() || setpriv.isEmpty()) return unavailable("util-linux's prlimit and setpriv are missing");
-        BwrapArgs.Tools tools = new BwrapArgs.Tools(bwrap.get(), setpriv.get(), prlimit.get());
+        Optional<Seccomp.Arch> arch = Seccomp.forArch(System.getProperty("os.arch"));
+        if (arch.isEmpty()) {
+            return unavailable("the sandbox's seccomp filter knows the system-call numbers of x86_64 and aarch64 only, and this machine is "
+                    + System.getProperty("os.arch") + ": nothing runs without it");
+        }
+        BwrapArgs.Tools tools = new BwrapArgs.Tools(bwrap.get(), setpriv.get(), prlimit.get(), Path.of("/bin/sh"));
         Processes.Result v = Processes.run(List.of(bwrap.get().toString(), "--version"), null, Map.of(), Duration.ofSeconds(10));
         String version = v.output().strip();
         Path etcDir;
@@ -111,8 +130,9 @@ public final class Sandbox implements AutoCloseable {
                 return p[0] + ":x:" + p[1] + ":" + (p[0].equals("nobody") ? GID : p[1]) + ":" + p[0] + ":/nonexistent:/usr/sbin/nologin\n";
             }).toList()));
             Files.writeString(etcDir.resolve("group"), String.join("", GROUPS.stream().map(g -> g.replace(":", ":x:") + ":\n").toList()));
+            Files.write(etcDir.resolve(SECCOMP_FILE), Seccomp.program(arch.get()));
             // readable by the unprivileged user that starts bubblewrap when we are root
-            for (Path p : List.of(etcDir.resolve("passwd"), etcDir.resolve("group"))) {
+            for (Path p : List.of(etcDir.resolve("passwd"), etcDir.resolve("group"), etcDir.resolve(SECCOMP_FILE))) {
                 Files.setPosixFilePermissions(p, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                         PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
             }
@@ -145,7 +165,7 @@ public final class Sandbox implements AutoCloseable {
                 : List.of(BwrapArgs.Launch.USER_NAMESPACE);
         String why = null;
         for (BwrapArgs.Launch launch : tries) {
-            Sandbox s = new Sandbox(tools, launch, null, version, etcDir, List.copyOf(system), Map.copyOf(links));
+            Sandbox s = new Sandbox(tools, launch, null, version, etcDir, List.copyOf(system), Map.copyOf(links), slots);
             Result probe = s.run(new Job(List.of("/bin/sh", "-c", "exit 0"), List.of(), Map.of(), "/",
                     Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false));
             if (probe.ok()) return s;
@@ -174,24 +194,26 @@ public final class Sandbox implements AutoCloseable {
                 + "nginx-configtest, command:*) are skipped, never run unsandboxed";
         return "sandbox: " + version + ", external validators run as uid " + UID
                 + (launch == BwrapArgs.Launch.DROP_TO_NOBODY ? " (root dropped with setpriv)" : " in a user namespace")
-                + ", no network, only /usr and the tree (read only) visible";
+                + ", no network, only /usr and the tree (read only) visible, a seccomp filter; " + slots.use().capacity()
+                + " at once within " + (slots.use().memoryBudget() >> 20) + " MiB of memory (" + (Job.MEMORY_CEILING >> 20) + " MiB at most each)";
     }
 
     /** The full command line for a job (for tests and for {@link #start}). */
     public List<String> commandLine(Job job) {
         if (!available()) throw new IllegalStateException("sandbox unavailable: " + unavailable);
-        return BwrapArgs.command(launch, tools, system, links, etc, job);
+        return BwrapArgs.command(launch, tools, system, links, etc, etcDir.resolve(SECCOMP_FILE), job);
     }
 
     /** How many runs of {@link #run(Job, Turn)} go at once, and who waits. */
     public Slots slots() { return slots; }
 
     /**
-     * Runs a job for a caller's {@link Turn}: it waits for one of the {@link Slots} (fairly between owners), and is killed
+     * Runs a job for a caller's {@link Turn}: it waits for one of the {@link Slots} and its share of the memory budget
+     * (fairly between owners), and is killed
      * when the turn ends while it runs ({@link Turn.Over} then, as when the turn ends while it waits).
      */
     public Result run(Job job, Turn turn) {
-        try (Slots.Slot slot = slots.acquire(turn)) {
+        try (Slots.Slot slot = slots.acquire(turn, job.ceiling())) {
             Result r = run(job, turn::overReason);
             turn.check();
             return r;

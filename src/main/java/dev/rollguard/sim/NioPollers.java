@@ -203,7 +203,7 @@ final class NioPollers implements AutoCloseable {
             case STREAM -> {
                 c.streaming = false;
                 c.events = new StringBuilder();
-                yield "GET " + AgentProtocol.streamPath(service, env, c.host, c.known) + " HTTP/1.1\r\n" + headers(c)
+                yield "GET " + AgentProtocol.streamPath(service, env, c.host, c.known, 0) + " HTTP/1.1\r\n" + headers(c)
                         + "Accept: text/event-stream\r\n\r\n";
             }
             case IDLE -> throw new IllegalStateException("nothing to send at rest");

@@ -7,6 +7,7 @@ import dev.rollguard.sandbox.Sandbox;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,12 +91,12 @@ public final class ApacheConfigValidator implements Validator {
                 ? input.tree().content(dir.isEmpty() ? "envvars" : dir + "/envvars") : ""));
         env.putAll(Map.of("APACHE_RUN_DIR", "/run/apache2", "APACHE_PID_FILE", "/run/apache2/apache2.pid",
                 "APACHE_LOCK_DIR", "/run/lock/apache2", "APACHE_LOG_DIR", "/var/log/apache2", "APACHE_CONFDIR", serverRoot, "LANG", "C"));
-        Job job = new Job(List.of(apache.get().toString(), "-t", "-d", serverRoot, "-f", mount + "/" + main),
-                List.of(new Job.ReadOnly(input.materializedFor(sandbox), mount),
-                        new Job.Tmpfs("/run", 8L << 20), new Job.Dir("/run/apache2"), new Job.Dir("/run/lock"), new Job.Dir("/run/lock/apache2"),
-                        new Job.Link("/run", "/var/run"), new Job.Link("/run/lock", "/var/lock"),
-                        new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/apache2"), new Job.Tmpfs("/tmp", 16L << 20)),
-                env, "/", Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
+        List<Job.Mount> mounts = new ArrayList<>(ConfigTest.treeMounts(input.materializedFor(sandbox), input.tree(), mount));
+        mounts.addAll(List.of(new Job.Tmpfs("/run", 8L << 20), new Job.Dir("/run/apache2"), new Job.Dir("/run/lock"), new Job.Dir("/run/lock/apache2"),
+                new Job.Link("/run", "/var/run"), new Job.Link("/run/lock", "/var/lock"),
+                new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/apache2"), new Job.Tmpfs("/tmp", 16L << 20)));
+        Job job = new Job(List.of(apache.get().toString(), "-t", "-d", serverRoot, "-f", mount + "/" + main), mounts, env, "/",
+                Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
         Sandbox.Result r = sandbox.run(job, input.turn());
         if (r.ok()) return List.of();
         if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "apache2 -t timed out after 30 s"));

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -214,29 +213,8 @@ public final class DaemonConfigValidator implements Validator {
         return findings(c, r.exitCode(), r.output(), mount, tree, main);
     }
 
-    /** Where the sandbox puts its own files over /etc (users and groups, the linker's cache, Debian's alternatives). */
-    private static final List<String> SANDBOX_ETC = List.of("passwd", "group", "alternatives", "ld.so.cache");
-
     private static List<Job.Mount> mounts(Path dir, ConfigTree tree, String mount, DaemonChecker c) {
-        List<Job.Mount> m = new ArrayList<>();
-        if (mount.equals("/etc")) {
-            // a read-only /etc could not take the sandbox's own passwd and group: /etc is a scratch directory holding
-            // the tree's entries, and the host's public alternatives and linker cache as the sandbox has them elsewhere
-            m.add(new Job.Tmpfs("/etc", 1L << 20));
-            for (String host : List.of("/etc/alternatives", "/etc/ld.so.cache")) {
-                if (Files.exists(Path.of(host))) m.add(new Job.ReadOnly(Path.of(host), host));
-            }
-            Set<String> top = new TreeSet<>();
-            for (String p : tree.paths()) top.add(p.contains("/") ? p.substring(0, p.indexOf('/')) : p);
-            for (String name : top) {
-                if (SANDBOX_ETC.contains(name)) continue;
-                String link = tree.links().get(name);
-                if (link != null) m.add(new Job.Link(link, "/etc/" + name));
-                else m.add(new Job.ReadOnly(dir.resolve(name), "/etc/" + name));
-            }
-        } else {
-            m.add(new Job.ReadOnly(dir, mount));
-        }
+        List<Job.Mount> m = new ArrayList<>(ConfigTest.treeMounts(dir, tree, mount));
         Set<String> scratchRoots = new LinkedHashSet<>(List.of("/run", "/tmp", "/var/log", "/var/lib", "/var/cache", "/var/spool"));
         for (String root : scratchRoots) m.add(new Job.Tmpfs(root, 16L << 20));
         m.add(new Job.Link("/run", "/var/run"));
@@ -254,7 +232,7 @@ public final class DaemonConfigValidator implements Validator {
      * a place at their first line in the tree, and a failure that named nothing at the main config.
      */
     static List<Finding> findings(DaemonChecker c, int exitCode, String output, String mount, ConfigTree tree, String main) {
-        String prefix = mount.equals("/") ? "/" : mount + "/";
+        String prefix = ConfigTest.prefix(mount);
         List<Finding> out = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (Pattern p : c.located()) {
@@ -262,7 +240,7 @@ public final class DaemonConfigValidator implements Validator {
             while (m.find()) {
                 String file = m.group("file").strip();
                 int line = Integer.parseInt(m.group("line"));
-                String msg = m.group("msg").strip().replace(prefix, "");
+                String msg = ConfigTest.inTreeTerms(m.group("msg").strip(), mount, tree);
                 String rel = file.startsWith(prefix) ? file.substring(prefix.length()) : file.startsWith("/") ? null : byName(tree, file);
                 if (rel == null || !tree.contains(rel)) {
                     if (!file.startsWith("/") && rel == null) continue;
@@ -292,7 +270,7 @@ public final class DaemonConfigValidator implements Validator {
             }
         }
         if (!out.isEmpty() || exitCode == 0) return out;
-        String text = output.strip().replace(prefix, "");
+        String text = ConfigTest.inTreeTerms(output.strip(), mount, tree);
         // a failure only for programs this machine lacks (a unit's ExecStart of a daemon not installed here) is the host's to judge
         List<String> missing = text.lines().filter(l -> MISSING_PROGRAM.matcher(l).find()).toList();
         if (!missing.isEmpty() && text.lines().allMatch(l -> l.isBlank() || MISSING_PROGRAM.matcher(l).find())) {

@@ -7,6 +7,7 @@ import dev.rollguard.sandbox.Sandbox;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,12 +73,12 @@ public final class NginxConfigValidator implements Validator {
         String prefix = slash < 0 ? mount : mount + "/" + main.substring(0, slash);
         List<Finding> foreign = ConfigTest.foreignModules(RULE, tree, ConfigTest.NGINX_LOADS, prefix);
         if (!foreign.isEmpty()) return foreign;
+        List<Job.Mount> mounts = new ArrayList<>(ConfigTest.treeMounts(input.materializedFor(sandbox), tree, mount));
+        mounts.addAll(List.of(new Job.Tmpfs("/run", 8L << 20), new Job.Link("/run", "/var/run"),
+                new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/nginx"),
+                new Job.Tmpfs("/var/lib", 8L << 20), new Job.Dir("/var/lib/nginx"), new Job.Tmpfs("/tmp", 16L << 20)));
         Job job = new Job(List.of(nginx.get().toString(), "-t", "-q", "-e", "stderr", "-p", prefix + "/", "-c", mount + "/" + main),
-                List.of(new Job.ReadOnly(input.materializedFor(sandbox), mount),
-                        new Job.Tmpfs("/run", 8L << 20), new Job.Link("/run", "/var/run"),
-                        new Job.Tmpfs("/var/log", 8L << 20), new Job.Dir("/var/log/nginx"),
-                        new Job.Tmpfs("/var/lib", 8L << 20), new Job.Dir("/var/lib/nginx"), new Job.Tmpfs("/tmp", 16L << 20)),
-                Map.of("LANG", "C"), "/", Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
+                mounts, Map.of("LANG", "C"), "/", Job.Limits.DEFAULT.withTimeout(Duration.ofSeconds(30)), false);
         Sandbox.Result r = sandbox.run(job, input.turn());
         if (r.ok() || onlyPrivilegedPorts(r.output())) return List.of();
         if (r.timedOut()) return List.of(Finding.error(RULE, main, 0, 0, "nginx -t timed out after 30 s"));

@@ -3,6 +3,8 @@ package dev.rollguard.validate;
 import dev.rollguard.config.Hashing;
 import dev.rollguard.sandbox.Job;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.sandbox.Slots;
+import dev.rollguard.sandbox.Turn;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -80,18 +82,24 @@ final class PhpLintPool implements AutoCloseable {
      */
     record Linted(PhpLintCache.Outcome outcome, boolean conclusive) {}
 
-    /** Lints every content (by its hash) and answers the outcome of each. */
-    Map<String, Linted> lint(Map<String, String> contentsByHash) {
+    /**
+     * Lints every content (by its hash) and answers the outcome of each. Each thread linting holds one of the sandbox's
+     * slots and a worker's share of its memory budget for {@code turn}, as any other sandboxed check does (an idle
+     * worker waits on its stdin and grows no further); a turn that ends stops the linting between files.
+     */
+    Map<String, Linted> lint(Map<String, String> contentsByHash, Turn turn) {
         version();
+        long ceiling = workerJob().ceiling();
         ConcurrentLinkedQueue<Map.Entry<String, String>> todo = new ConcurrentLinkedQueue<>(contentsByHash.entrySet());
         Map<String, Linted> out = new ConcurrentHashMap<>();
         List<Future<?>> running = new ArrayList<>();
         for (int i = 0; i < Math.min(size, contentsByHash.size()); i++) {
             running.add(threads.submit(() -> {
                 Worker w = null;
-                try {
+                try (Slots.Slot slot = sandbox.slots().acquire(turn, ceiling)) {
                     Map.Entry<String, String> e;
                     while ((e = todo.poll()) != null) {
+                        turn.check();
                         if (w == null) w = take();
                         Attempt a = w.lint(e.getKey(), e.getValue());
                         if (a.outcome() == null) {
@@ -121,6 +129,8 @@ final class PhpLintPool implements AutoCloseable {
             try {
                 f.get();
             } catch (ExecutionException e) {
+                // a turn that ended, or a queue too full to wait in: the validation's answer, as for the other checks
+                if (e.getCause() instanceof Turn.Over | e.getCause() instanceof Slots.Refusal) throw (RuntimeException) e.getCause();
                 throw new IllegalStateException("php-lint failed: " + e.getCause(), e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -154,6 +164,14 @@ final class PhpLintPool implements AutoCloseable {
     }
 
     private Process startProcess() {
+        try {
+            return sandbox.start(workerJob());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start php in the sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    private Job workerJob() {
         // no php.ini of this machine (-n), but short_open_tag off as Debian's shipped php.ini has it: with it on, a file
         // starting with "<?xml" would be a parse error here and fine on a Debian host
         List<String> cmd = new ArrayList<>(List.of(php.toString(), "-n", "-d", "display_errors=0", "-d", "display_startup_errors=0",
@@ -168,13 +186,8 @@ final class PhpLintPool implements AutoCloseable {
         // CPU time accumulates over a worker's life: it is bounded per file by the watchdog, and workers are recycled
         // one PHP process (memory_limit 256M) beside the sandbox's own: 512 MiB of address space each is plenty
         Job.Limits limits = new Job.Limits(Duration.ofDays(365), 512L << 20, 4, 64L << 20, 3600, 0);
-        Job job = new Job(cmd, List.of(new Job.ReadOnly(driver(), "/phplint.php"), new Job.Tmpfs("/scratch", 96L << 20),
+        return new Job(cmd, List.of(new Job.ReadOnly(driver(), "/phplint.php"), new Job.Tmpfs("/scratch", 96L << 20),
                 new Job.Tmpfs("/tmp", 8L << 20)), Map.of(), "/scratch", limits, false);
-        try {
-            return sandbox.start(job);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start php in the sandbox: " + e.getMessage(), e);
-        }
     }
 
     private record Attempt(PhpLintCache.Outcome outcome, boolean timedOut) {}

@@ -3,6 +3,7 @@ package dev.rollguard.validate;
 import dev.rollguard.Processes;
 import dev.rollguard.config.Hashing;
 import dev.rollguard.sandbox.Sandbox;
+import dev.rollguard.sandbox.Turn;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
             hashOf.put(file, hash);
             contents.put(hash, content);
         }
-        Map<String, PhpLintCache.Outcome> outcomes = lint(contents);
+        Map<String, PhpLintCache.Outcome> outcomes = lint(contents, input.turn());
         // a file that fails now and whose parent version compiled: the edit broke it, so the error is placed at the
         // first changed line (an unclosed brace is reported where the compiler reached the end of the file)
         Map<String, String> parentHash = new HashMap<>();
@@ -88,7 +89,7 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
             parentHash.put(file, h);
             parents.put(h, before);
         });
-        Map<String, PhpLintCache.Outcome> parentOutcomes = parents.isEmpty() ? Map.of() : lint(parents);
+        Map<String, PhpLintCache.Outcome> parentOutcomes = parents.isEmpty() ? Map.of() : lint(parents, input.turn());
         List<Finding> out = new ArrayList<>();
         hashOf.forEach((file, hash) -> {
             PhpLintCache.Outcome o = outcomes.get(hash);
@@ -106,14 +107,14 @@ public final class PhpLintValidator implements Validator, AutoCloseable {
     }
 
     /** Outcomes by content hash: from the cache, else compiled by the pool (and cached unless it timed out or crashed). */
-    private Map<String, PhpLintCache.Outcome> lint(Map<String, String> byHash) {
+    private Map<String, PhpLintCache.Outcome> lint(Map<String, String> byHash, Turn turn) {
         PhpLintPool workers = pool();
         cache.useVersion(workers.version());
         Map<String, String> missing = new HashMap<>();
         Map<String, PhpLintCache.Outcome> outcomes = new HashMap<>();
         byHash.forEach((hash, content) -> cache.get(hash).ifPresentOrElse(o -> outcomes.put(hash, o), () -> missing.put(hash, content)));
         if (!missing.isEmpty()) {
-            workers.lint(missing).forEach((hash, linted) -> {
+            workers.lint(missing, turn).forEach((hash, linted) -> {
                 if (linted.conclusive()) cache.put(hash, linted.outcome());
                 outcomes.put(hash, linted.outcome());
             });

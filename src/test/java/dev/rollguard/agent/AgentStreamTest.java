@@ -31,8 +31,13 @@ class AgentStreamTest {
     }
 
     private Agent agent(String host, Path dir, boolean stream) {
-        Agent a = new Agent(new Agent.Config(List.of(ts.url()), "wp", "testing", host, dir.resolve(host), null, null, 3,
-                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN).withStream(stream),
+        return agent(ts.url(), host, dir, stream, Duration.ofSeconds(5));
+    }
+
+    /** {@code wait}: the long-poll's wait, and the stream's heartbeat. */
+    private Agent agent(String server, String host, Path dir, boolean stream, Duration wait) {
+        Agent a = new Agent(new Agent.Config(List.of(server), "wp", "testing", host, dir.resolve(host), null, null, 3,
+                Duration.ofMillis(200), Duration.ofSeconds(10), wait, TestServer.ADMIN_TOKEN).withStream(stream),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         agents.add(a);
         return a;
@@ -46,7 +51,7 @@ class AgentStreamTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void longPollAndStreamAgentsTakeOneRelease() throws Exception {
         ts = new TestServer();
         Path dir = Files.createTempDirectory("rollguard-agent-stream-");
@@ -66,7 +71,7 @@ class AgentStreamTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aStreamThatDropsFallsBackAndConverges() throws Exception {
         Path data = TestServer.tempDir();
         int port = TestServer.freePort();
@@ -89,5 +94,34 @@ class AgentStreamTest {
         int v3 = pushAndRelease("three\n");
         await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v3).equals(s.appliedVersion()));
         await().atMost(TestServer.PATIENCE).until(() -> "stream".equals(s.heardBy()));
+    }
+
+    /**
+     * A stream that goes silent without a reset (a NAT or proxy that forgot the connection: the proxy here swallows every
+     * byte) is dropped by the agent after three heartbeats without a line; the agent long-polls on a new connection, takes
+     * the release it missed, and follows the stream again.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aStreamThatGoesSilentIsDroppedAndTheAgentConverges() throws Exception {
+        int port = TestServer.freePort();
+        ts = new TestServer(TestServer.tempDir(), port);
+        Path dir = Files.createTempDirectory("rollguard-agent-stream-");
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        try (SilencingProxy proxy = new SilencingProxy(port)) {
+            // a heartbeat every 2 s: silent for 6 s, the stream is dead
+            Agent s = agent(proxy.url(), "s1", dir, true, Duration.ofSeconds(2));
+            await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1);
+            int v1 = pushAndRelease("one\n");
+            await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v1).equals(s.appliedVersion()) && "stream".equals(s.heardBy()));
+
+            assertThat(proxy.silenceOpenConnections()).isPositive();
+            // the release is sent down the silenced stream, which never delivers it: only a new connection brings it
+            int v2 = pushAndRelease("two\n");
+            await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v2).equals(s.appliedVersion()));
+            assertThat(Files.readString(dir.resolve("s1").resolve("current").resolve("a.conf"))).isEqualTo("two\n");
+            int v3 = pushAndRelease("three\n");
+            await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v3).equals(s.appliedVersion()) && "stream".equals(s.heardBy()));
+        }
     }
 }

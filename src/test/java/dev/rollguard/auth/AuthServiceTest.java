@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -130,23 +129,6 @@ class AuthServiceTest {
         assertThat(timed.authenticate(token)).isPresent();
         clock.advance(Duration.ofDays(1));
         assertThat(timed.authenticate(token)).as("expired, though remembered a moment ago").isEmpty();
-    }
-
-    @Test
-    void failedSignInsLockOutOneCredentialFromOneAddressNotTheOthersBehindIt() {
-        SignInGuard guard = auth.signIns();
-        long t = System.nanoTime();
-        for (int i = 0; i < 200; i++) guard.failed("10.0.0.1", "user:mallory", t);
-        assertThat(guard.wait("10.0.0.1", "user:mallory", t)).as("the guesser waits").isPositive();
-        assertThat(guard.wait("10.0.0.1", "user:alice", t)).as("someone else behind the same proxy").isZero();
-        assertThat(guard.wait("10.0.0.2", "user:mallory", t)).as("the same name from elsewhere").isZero();
-        // the budget refills: 20 failures a second
-        assertThat(guard.wait("10.0.0.1", "user:mallory", t + TimeUnit.SECONDS.toNanos(1))).isZero();
-
-        // many credentials from one address: bounded by the address' own, looser budget
-        for (int i = 0; i < 2000; i++) guard.failed("10.0.0.3", "token:" + i, t);
-        assertThat(guard.wait("10.0.0.3", "token:fresh", t)).isPositive();
-        assertThat(guard.wait("10.0.0.4", "token:fresh", t)).isZero();
     }
 
     @Test

@@ -46,7 +46,7 @@ class ApacheDemoTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void theTypoIsCaughtAtEveryStageOnRealApache() throws Exception {
         Demo.Result r = demo(true).run(url -> {});
         assertThat(narration.toString()).contains("did you mean '.php'", "promotion_order", "automatic rollback");
@@ -67,7 +67,7 @@ class ApacheDemoTest {
     }
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void withoutAutomaticRollbackTheTypoReachesEveryHostAndRequestsFail() throws Exception {
         Demo.Result r = demo(false).run(url -> {});
         assertThat(r.hostsThatServedBad()).hasSize(4);

@@ -145,13 +145,13 @@ class SafeguardsApacheTest {
     }
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void preflightCatchesTheTypoBeforeAnyUser() throws Exception {
         caughtInPreflight(releaseTheTypo(true, null));
     }
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void withoutPreflightTheWatchdogRevertsTheCanary() throws Exception {
         Outcome o = releaseTheTypo(false, Watchdog.Settings.DEFAULT);
         revertedLocally(o);
@@ -159,7 +159,7 @@ class SafeguardsApacheTest {
     }
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void withoutEitherTheCanaryAnalysisRollsBack() throws Exception {
         Outcome o = releaseTheTypo(false, null);
         rolledBackByTheAnalysis(o);

@@ -144,16 +144,19 @@ class SandboxTest {
     void theCommandLineDropsRootAndAllowsOnlyWhatTheJobNames() {
         Job job = new Job(List.of("/usr/bin/true"), List.of(new Job.ReadOnly(Path.of("/x/tree"), "/tree")), Map.of("A", "b"), "/tree",
                 Job.Limits.DEFAULT, false);
-        BwrapArgs.Tools tools = new BwrapArgs.Tools(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/setpriv"), Path.of("/usr/bin/prlimit"));
+        BwrapArgs.Tools tools = new BwrapArgs.Tools(Path.of("/usr/bin/bwrap"), Path.of("/usr/bin/setpriv"), Path.of("/usr/bin/prlimit"), Path.of("/bin/sh"));
         List<String> dropped = BwrapArgs.command(BwrapArgs.Launch.DROP_TO_NOBODY, tools, List.of(Path.of("/usr")), Map.of("/lib", "usr/lib"),
-                Map.of("/etc/passwd", Path.of("/s/passwd")), job);
-        assertThat(dropped.subList(0, 3)).containsExactly("/usr/bin/setpriv", "--reuid=65534", "--regid=65534");
+                Map.of("/etc/passwd", Path.of("/s/passwd")), Path.of("/s/seccomp.bpf"), job);
+        // a fixed script opens the seccomp program as fd 3; the job's words are its arguments, never its text
+        assertThat(dropped.subList(0, 5)).containsExactly("/bin/sh", "-c", "exec 3<\"$1\" || exit 127; shift; exec \"$@\"", "rollguard-sandbox",
+                "/s/seccomp.bpf");
+        assertThat(dropped.subList(5, 8)).containsExactly("/usr/bin/setpriv", "--reuid=65534", "--regid=65534");
         assertThat(String.join(" ", dropped)).contains("--unshare-all --unshare-user --uid 65534 --gid 65534", "--clearenv",
                 "--ro-bind /usr /usr", "--symlink usr/lib /lib", "--ro-bind /x/tree /tree", "--ro-bind /s/passwd /etc/passwd",
-                "--setenv A b", "--chdir /tree", "/usr/bin/prlimit --as=" + (128L << 20), "--disable-userns", "--remount-ro /dev --remount-ro /").doesNotContain("--proc", "--share-net", "--bind ");
+                "--setenv A b", "--chdir /tree", "/usr/bin/prlimit --as=" + (128L << 20), "--disable-userns", "--seccomp 3", "--remount-ro /dev --remount-ro /").doesNotContain("--proc", "--share-net", "--bind ");
         assertThat(dropped.get(dropped.size() - 1)).isEqualTo("/usr/bin/true");
-        List<String> userns = BwrapArgs.command(BwrapArgs.Launch.USER_NAMESPACE, tools, List.of(), Map.of(), Map.of(), job);
-        assertThat(userns.get(0)).isEqualTo("/usr/bin/bwrap");
+        List<String> userns = BwrapArgs.command(BwrapArgs.Launch.USER_NAMESPACE, tools, List.of(), Map.of(), Map.of(), Path.of("/s/f"), job);
+        assertThat(userns.get(5)).isEqualTo("/usr/bin/bwrap");
     }
 
     @Test

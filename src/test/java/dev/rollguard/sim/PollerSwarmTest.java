@@ -15,7 +15,7 @@ import static org.awaitility.Awaitility.await;
 class PollerSwarmTest {
     @ParameterizedTest(name = "stream: {0}")
     @ValueSource(booleans = {false, true})
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void everyPollerAppliesAndReportsEachRelease(boolean stream) throws Exception {
         try (TestServer ts = new TestServer()) {
             assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}").status())

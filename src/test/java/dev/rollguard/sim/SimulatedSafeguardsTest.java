@@ -38,7 +38,7 @@ class SimulatedSafeguardsTest {
 
     @ParameterizedTest
     @EnumSource(RolloutBenchmark.Mode.class)
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void theTypoOnSimulatedHosts(RolloutBenchmark.Mode mode) throws Exception {
         boolean preflight = mode == RolloutBenchmark.Mode.PREFLIGHT;
         Watchdog.Settings watchdog = mode == RolloutBenchmark.Mode.OFF ? null : Watchdog.Settings.DEFAULT;

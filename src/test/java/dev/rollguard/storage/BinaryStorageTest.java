@@ -1,5 +1,6 @@
 package dev.rollguard.storage;
 
+import dev.rollguard.UsesPostgres;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.config.ServiceSpec;
@@ -28,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Bytes and links in the blob store, on SQLite and PostgreSQL alike: every byte value round-trips, a link comes back
  * a link, and text stored before V8 (as TEXT) comes back byte for byte after the migration.
  */
+@UsesPostgres
 class BinaryStorageTest {
     @TempDir
     Path dir;

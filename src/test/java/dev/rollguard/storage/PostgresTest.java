@@ -3,6 +3,7 @@ package dev.rollguard.storage;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.UsesPostgres;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * rollouts with agents, automatic rollback, incidents, auth and the audit chain. CI starts Debian's PostgreSQL and
  * sets ROLLGUARD_TEST_POSTGRES (an admin URL) and ROLLGUARD_REQUIRE_POSTGRES=1.
  */
+@UsesPostgres
 class PostgresTest {
     private ScratchPostgres db;
     private TestServer ts;

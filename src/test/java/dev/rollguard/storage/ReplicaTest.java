@@ -3,6 +3,10 @@ package dev.rollguard.storage;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
+import dev.rollguard.UsesPostgres;
+import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.HealthWindow;
+import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.sim.Fleet;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -18,7 +22,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,10 +40,13 @@ import static org.awaitility.Awaitility.await;
  * sees every host's health (shared reports), and when the holder dies mid-rollout the other takes over and
  * finishes. Bounded, loopback only.
  */
+@UsesPostgres
 class ReplicaTest {
     private ScratchPostgres db;
     private String dbUrl;
     private Process replicaA;
+    private final List<Process> processes = new ArrayList<>();
+    private final List<Agent> agents = new ArrayList<>();
     private TestServer replicaB;
     private Fleet fleet;
     private Path fleetDir;
@@ -52,26 +61,36 @@ class ReplicaTest {
     @AfterEach
     void cleanUp() throws Exception {
         if (fleet != null) fleet.close();
-        if (replicaA != null) replicaA.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        agents.forEach(Agent::close);
+        for (Process p : processes) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         if (replicaB != null) replicaB.close();
         if (fleetDir != null) TreeLoader.deleteRecursively(fleetDir);
         if (logDir != null) TreeLoader.deleteRecursively(logDir);
         if (db != null) db.close();
     }
 
-    private String startProcessReplica(int port) throws Exception {
-        logDir = TestServer.tempDir();
+    /** A replica in a JVM of its own (so a kill -9 is real), its output in {@code logDir/NAME.log}; returns its URL once it answers. */
+    private String startProcessReplica(String name) throws Exception {
+        if (logDir == null) logDir = TestServer.tempDir();
+        int port = TestServer.freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db", dbUrl, "--port", String.valueOf(port),
                 "--key-dir", db.keyDir.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve("replica-a.log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve(name + ".log").toFile());
         pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", TestServer.ADMIN_TOKEN);
-        replicaA = pb.start();
+        processes.add(pb.start());
         String url = "http://127.0.0.1:" + port;
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
                 http.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         return url;
+    }
+
+    private String orchestratorHolder() throws Exception {
+        try (Connection c = ScratchPostgres.connect(dbUrl)) {
+            var rs = c.createStatement().executeQuery("SELECT holder FROM leases WHERE name = 'orchestrator'");
+            return rs.next() ? rs.getString(1) : null;
+        }
     }
 
     private String holder(String duty) {
@@ -80,17 +99,12 @@ class ReplicaTest {
     }
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void twoReplicasShareTheWorkAndSurviveTheDeathOfTheOrchestrator() throws Exception {
-        String a = startProcessReplica(TestServer.freePort());
+        String a = startProcessReplica("replica-a");
+        replicaA = processes.get(0);
         // A started first and holds the orchestrator lease; B is an in-process replica on the same database
-        await().atMost(TestServer.PATIENCE).until(() -> {
-            try (Connection c = ScratchPostgres.connect(dbUrl)) {
-                var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM leases WHERE name = 'orchestrator'");
-                rs.next();
-                return rs.getInt(1) == 1;
-            }
-        });
+        await().atMost(TestServer.PATIENCE).until(() -> orchestratorHolder() != null);
         replicaB = new TestServer(dbUrl, db.keyDir);
         String holderA = holder("orchestrator");
         assertThat(holderA).isNotEqualTo(replicaB.server.replica());
@@ -144,5 +158,75 @@ class ReplicaTest {
         assertThat(holder("orchestrator")).isEqualTo(replicaB.server.replica());
         await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion(v3) == 4);
         System.out.printf("orchestrator killed -> rollout complete on the other replica: %d ms%n", (System.nanoTime() - killedAt) / 1_000_000);
+    }
+
+    /**
+     * Two replicas, both separate processes, agents given both URLs (half of them on a stream, half long-polling, their host
+     * ids spreading them over the two), a release under way, and the replica holding the orchestrator lease killed with
+     * SIGKILL after the canary applied: the agents on it move to the other replica, which takes the lease over and
+     * finishes the rollout on every host.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void killingAReplicaMidReleaseLosesNoAgent() throws Exception {
+        String a = startProcessReplica("replica-a");
+        await().atMost(TestServer.PATIENCE).until(() -> orchestratorHolder() != null);
+        String holderA = orchestratorHolder();
+        String b = startProcessReplica("replica-b");
+        ApiClient api = new ApiClient(b, "test", TestServer.ADMIN_TOKEN);
+        api.put("/api/v1/services/wp", Json.MAPPER.readTree("{\"rollout\": {\"promotionBakeSeconds\": 0, \"heartbeatTimeoutSeconds\": 20, "
+                + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 5}, {\"percent\": 100, \"bakeSeconds\": 1}]}}"));
+        fleetDir = TestServer.tempDir();
+        for (int i = 0; i < 8; i++) {
+            // h0, h2, h4, h6 pick the first URL by their ids, the others the second; streams and long-polls on each
+            agents.add(new Agent(new Agent.Config(List.of(a, b), "wp", "testing", "h" + i, fleetDir.resolve("h" + i), null, null, 3,
+                    Duration.ofMillis(250), Duration.ofSeconds(20), Duration.ofSeconds(10), TestServer.ADMIN_TOKEN).withStream(i / 2 % 2 == 0),
+                    new HealthWindow(Instant.now()), Clock.systemUTC()).start());
+        }
+        for (String server : List.of(a, b)) {
+            assertThat(agents.stream().filter(x -> x.server().equals(server)).count()).isEqualTo(4);
+        }
+        await().atMost(TestServer.PATIENCE).until(() -> api.get("/api/v1/services/wp/environments/testing/hosts").size() == 8);
+
+        Map<String, String> good = WordPressLikeTree.generate(20, 3);
+        int v1 = push(api, good);
+        String first = api.post("/api/v1/services/wp/environments/testing/release", Map.of("version", v1)).path("id").asText();
+        assertThat(awaitTerminal(api, first).path("state").asText()).isEqualTo("COMPLETE");
+        await().atMost(TestServer.PATIENCE).until(() -> onVersion(v1) == 8);
+        assertThat(agents.stream().map(Agent::heardBy).distinct()).containsExactlyInAnyOrder("stream", "long-poll");
+
+        Map<String, String> changed = new LinkedHashMap<>(good);
+        changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));
+        int v2 = push(api, changed);
+        String rollout = api.post("/api/v1/services/wp/environments/testing/release", Map.of("version", v2)).path("id").asText();
+        await().atMost(TestServer.PATIENCE).until(() -> onVersion(v2) >= 1);
+        assertThat(api.get("/api/v1/rollouts/" + rollout).path("state").asText()).as("the release is under way at the kill").isEqualTo("RUNNING");
+        processes.get(0).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+        JsonNode done = awaitTerminal(api, rollout);
+        assertThat(done.path("state").asText()).as(done.toString()).isEqualTo("COMPLETE");
+        assertThat(orchestratorHolder()).isNotEqualTo(holderA);
+        await().atMost(TestServer.PATIENCE).until(() -> onVersion(v2) == 8);
+        assertThat(agents).allSatisfy(x -> {
+            assertThat(x.server()).isEqualTo(b);
+            assertThat(x.failedVersion()).isNull();
+        });
+    }
+
+    private static JsonNode awaitTerminal(ApiClient api, String rollout) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(TestServer.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
+            last[0] = api.get("/api/v1/rollouts/" + rollout);
+            return !List.of("RUNNING", "PAUSED").contains(last[0].path("state").asText());
+        });
+        return last[0];
+    }
+
+    private static int push(ApiClient api, Map<String, String> files) {
+        return api.post("/api/v1/services/wp/versions", Map.of("files", files, "message", "m")).path("version").path("number").asInt();
+    }
+
+    private long onVersion(int v) {
+        return agents.stream().filter(x -> Integer.valueOf(v).equals(x.appliedVersion())).count();
     }
 }

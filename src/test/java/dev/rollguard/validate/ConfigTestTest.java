@@ -50,4 +50,19 @@ class ConfigTestTest {
         assertThat(notOpened).singleElement().extracting(Finding::message).asString()
                 .endsWith("No such file or directory (outside the tree: the config test sees only the tree)");
     }
+
+    /** Only the tree's own paths lose the mount point: at /etc the others are real places, named whole. */
+    @Test
+    void outputSpeaksOfTheTreesPathsAndNamesOthersWhole() {
+        ConfigTree etc = ConfigTree.of(files("apache2/apache2.conf", "x\n", "apache2/ports.conf", "y\n", "mime.types", "z\n"));
+        assertThat(ConfigTest.inTreeTerms("bwrap: Can't create file at /etc/group: Read-only file system", "/etc", etc))
+                .isEqualTo("bwrap: Can't create file at /etc/group: Read-only file system");
+        assertThat(ConfigTest.inTreeTerms("in /etc/apache2/ports.conf and /etc/mime.types, not /etc/apache2x or /etc/shadow", "/etc", etc))
+                .isEqualTo("in apache2/ports.conf and mime.types, not /etc/apache2x or /etc/shadow");
+        // any other mount is the tree's own directory
+        ConfigTree flat = ConfigTree.of(files("httpd.conf", "x\n"));
+        assertThat(ConfigTest.inTreeTerms("open " + ConfigTest.FALLBACK_MOUNT + "/conf/missing.conf", ConfigTest.FALLBACK_MOUNT, flat))
+                .isEqualTo("open conf/missing.conf");
+        assertThat(ConfigTest.inTreeTerms("open /etc/apache2/missing.conf", "/etc/apache2", flat)).isEqualTo("open missing.conf");
+    }
 }

@@ -168,6 +168,40 @@ class ExternalValidatorsTest {
         });
     }
 
+    /**
+     * Issue 25 (Lows): with deployPath /etc, apache2 -t always failed ("bwrap: Can't create file at /etc/group": the tree
+     * mounted read only at /etc could not take the sandbox's passwd and group) and the masker, stripping "/etc/" from
+     * every path, printed "at group". Debian's /etc/apache2 as installed, as the apache2/ directory of a tree deployed
+     * at /etc: clean; a typo located in the tree's terms; a path outside the tree named whole.
+     */
+    @Test
+    void debiansApacheTreeDeployedAtEtcIsTestedAsOnTheHost() throws IOException {
+        needSandbox();
+        Parts.need("APACHE", Files.isRegularFile(Path.of("/etc/apache2/apache2.conf")), "apache2 is not installed");
+        Map<String, String> etc = new TreeMap<>();
+        readWhole(Path.of("/etc/apache2")).forEach((path, content) -> etc.put("apache2/" + path, content));
+        var settings = new ValidationSettings("/etc", false, false, "apache2/apache2.conf", List.of(), null, null);
+        ApacheConfigValidator apache = new ApacheConfigValidator(sandbox);
+        assertThat(Trees.run(apache, etc, settings)).as("Debian's /etc/apache2 as installed, deployed at /etc").isEmpty();
+
+        Map<String, String> typo = new TreeMap<>(etc);
+        typo.put("apache2/ports.conf", etc.get("apache2/ports.conf") + "Lissten 8080\n");
+        int line = (int) typo.get("apache2/ports.conf").lines().count();
+        assertThat(Trees.run(apache, typo, settings)).singleElement().satisfies(x -> {
+            assertThat(x.path()).isEqualTo("apache2/ports.conf");
+            assertThat(x.line()).isEqualTo(line);
+            assertThat(x.message()).contains("Lissten");
+        });
+
+        Map<String, String> outside = new TreeMap<>(etc);
+        outside.put("apache2/ports.conf", etc.get("apache2/ports.conf") + "Include /etc/rollguard-not-in-the-tree.conf\n");
+        assertThat(Trees.run(apache, outside, settings)).singleElement().satisfies(x -> {
+            // apache names the Include of ports.conf in apache2.conf first
+            assertThat(x.path()).isEqualTo("apache2/apache2.conf");
+            assertThat(x.message()).contains("/etc/rollguard-not-in-the-tree.conf", "outside the tree");
+        });
+    }
+
     @Test
     void debiansStockNginxTreeIsCleanAndATypoInItIsLocated() throws IOException {
         needSandbox();

@@ -31,10 +31,10 @@ class ValidationTurnTest {
     @Test
     void aFullQueueRefusesTheValidation() {
         Slots full = new Slots(1, 1, 1);
-        Slots.Slot held = full.acquire(Turn.unbounded("a"));
+        Slots.Slot held = full.acquire(Turn.unbounded("a"), 0);
         Turn waiting = Turn.unbounded("a");
         new Thread(() -> {
-            try (Slots.Slot s = full.acquire(waiting)) {
+            try (Slots.Slot s = full.acquire(waiting, 0)) {
                 // served once the test ends
             } catch (RuntimeException ignored) {
                 // cancelled at the end
@@ -43,7 +43,7 @@ class ValidationTurnTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> full.use().waiting() == 1);
         RuntimeException refusal;
         try {
-            full.acquire(Turn.unbounded("a"));
+            full.acquire(Turn.unbounded("a"), 0);
             throw new AssertionError("not refused");
         } catch (Slots.Refusal e) {
             refusal = e;

@@ -63,4 +63,19 @@ class JsonBodyTest {
     void aGoodBodyParses() {
         assertThat(ApiServer.parse("{\"version\": 3}", RolloutRoutes.ReleaseBody.class).version()).isEqualTo(3);
     }
+
+    /** A body type of this test's own (no annotation that ignores unknown keys). */
+    record Versioned(Integer version) {}
+
+    @Test
+    void eachTypeKeepsItsLenientAndItsStrictReaderApart() {
+        // readers are made once per type and kept: the strict one must not leak into lenient parses of the type, nor back
+        String misspelt = "{\"version\": 3, \"breakGlas\": \"x\"}";
+        assertThat(ApiServer.parse(misspelt, Versioned.class).version()).isEqualTo(3);
+        Problem p = catchThrowableOfType(() -> ApiServer.parseStrict(misspelt, Versioned.class), Problem.class);
+        assertThat(p.code()).isEqualTo("unknown_key");
+        assertThat(ApiServer.parse(misspelt, Versioned.class).version()).isEqualTo(3);
+        Problem twice = catchThrowableOfType(() -> ApiServer.parseStrict("{\"version\": 1} {}", Versioned.class), Problem.class);
+        assertThat(twice.code()).isEqualTo("malformed_json");
+    }
 }
