@@ -191,7 +191,7 @@ public final class Rollguard implements AutoCloseable {
         HostSignals signals = new HostSignals();
         this.hosts = new HostRegistry(config, rolloutStore, health, signals, clock);
         Observations observations = new Observations(rolloutStore, health, clock);
-        this.orchestrator = new Orchestrator(config, rolloutStore, signals, observations, clock);
+        this.orchestrator = new Orchestrator(database, config, rolloutStore, signals, observations, clock);
         this.rollouts = new RolloutService(config, rolloutStore, health, orchestrator, observations, clock);
         IncidentStore incidentStore = new IncidentStore(database.jdbi());
         Outgoing outgoing = new Outgoing(settings.outgoing());
@@ -199,7 +199,7 @@ public final class Rollguard implements AutoCloseable {
         Notifier notifier = new Notifier(incidentStore, clock, outgoing);
         // the link base is known once the port is: a holder filled after start
         String[] base = {settings.publicUrl()};
-        this.incidents = new IncidentService(config, rollouts, health, incidentStore, notifier, clock, () -> base[0]);
+        this.incidents = new IncidentService(database, config, rollouts, health, incidentStore, notifier, clock, () -> base[0]);
         // several servers may share one database: each background duty runs on the holder of its lease
         Leases leases = new Leases(database.jdbi(), clock, replica);
         Duty orchestrating = new Duty(leases, "orchestrator");
@@ -222,15 +222,15 @@ public final class Rollguard implements AutoCloseable {
         } else {
             replication = null;
         }
-        this.auth = new AuthService(new AuthStore(database.jdbi()), clock);
-        this.audit = new AuditLog(auditStore, clock, auditKey.bytes());
+        this.auth = new AuthService(database, new AuthStore(database.jdbi()), clock);
+        this.audit = new AuditLog(database, auditStore, clock, auditKey.bytes());
         audit.sealUnkeyedPast(auditKey);
         audit.requireRecordsOf(config::versionAuditRecords);
         if (!sandbox.available()) {
             audit.append("rollguard-server", null, "START --without-sandbox", "/sandbox", 200, null,
                     Json.write(Map.of("reason", sandbox.unavailableReason())));
         }
-        config.auditWith((h, actor, source, action, target, after) -> audit.append(h, actor, source, action, target, 201, null, after).seq());
+        config.auditWith((tx, actor, source, action, target, after) -> audit.append(tx, actor, source, action, target, 201, null, after).seq());
         this.bootstrapToken = auth.bootstrap(settings.bootstrapToken()).orElse(null);
         rollouts.requireApprovals(auth::approvers, auth::approvedVersions);
         StorageHealth storage = new StorageHealth(database.kind() == Database.Kind.SQLITE

@@ -3,8 +3,8 @@ package dev.rollguard.audit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollguard.Json;
 import dev.rollguard.config.Hashing;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import dev.rollguard.storage.Transactions;
+import dev.rollguard.storage.Tx;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
@@ -43,17 +43,19 @@ public final class AuditLog {
 
     private record Broken(Long seq, String problem) {}
 
+    private final Transactions db;
     private final AuditStore store;
     private final Clock clock;
     private final byte[] key;
     /** Things that must each have an audit record (versions: their record's number, null if none), checked by verify. */
     private final List<Supplier<Map<String, Long>>> witnesses = new CopyOnWriteArrayList<>();
 
-    public AuditLog(AuditStore store, Clock clock) {
-        this(store, clock, null);
+    public AuditLog(Transactions db, AuditStore store, Clock clock) {
+        this(db, store, clock, null);
     }
 
-    public AuditLog(AuditStore store, Clock clock, byte[] key) {
+    public AuditLog(Transactions db, AuditStore store, Clock clock, byte[] key) {
+        this.db = db;
         this.store = store;
         this.clock = clock;
         this.key = key == null ? null : key.clone();
@@ -91,7 +93,8 @@ public final class AuditLog {
         for (int attempt = 0; attempt < 50; attempt++) {
             try {
                 return tryAppend(actor, source, action, target, status, before, after);
-            } catch (UnableToExecuteStatementException e) {
+            } catch (RuntimeException e) {
+                if (!AuditStore.lostRace(e)) throw e;
                 last = e;
                 try {
                     Thread.sleep(1 + ThreadLocalRandom.current().nextInt(5 + attempt * 2));
@@ -105,21 +108,21 @@ public final class AuditLog {
     }
 
     private Entry tryAppend(String actor, String source, String action, String target, int status, String before, String after) {
-        return store.inTransaction(h -> append(h, actor, source, action, target, status, before, after));
+        return db.inTransaction(tx -> append(tx, actor, source, action, target, status, before, after));
     }
 
     /**
      * Appends one record inside the caller's transaction: the change it records and the record commit together or not
      * at all (numbering is serialized: SQLite has one writer, PostgreSQL takes an advisory lock).
      */
-    public Entry append(Handle h, String actor, String source, String action, String target, int status, String before, String after) {
+    public Entry append(Tx tx, String actor, String source, String action, String target, int status, String before, String after) {
         Instant at = clock.instant();
-        var last = store.lockHead(h);
+        var last = store.lockHead(tx);
         long seq = last.map(head -> head.seq() + 1).orElse(1L);
         String prev = last.map(AuditStore.Head::hash).orElse(GENESIS);
         Entry e = new Entry(seq, Instant.ofEpochMilli(at.toEpochMilli()), actor, source, action, target, status, cut(before), cut(after), prev, null);
         Entry written = new Entry(seq, e.at(), actor, source, action, target, status, e.before(), e.after(), prev, hash(e));
-        store.insert(h, written);
+        store.insert(tx, written);
         return written;
     }
 

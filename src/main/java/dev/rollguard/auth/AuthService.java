@@ -2,7 +2,8 @@ package dev.rollguard.auth;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.Hashing;
-import org.jdbi.v3.core.Handle;
+import dev.rollguard.storage.Transactions;
+import dev.rollguard.storage.Tx;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -31,17 +32,24 @@ public final class AuthService {
     public record TokenInfo(String id, String kind, String user, String name, String service, String env, String host, String createdBy,
                             Instant createdAt, Instant expiresAt, Instant revokedAt, Instant lastUsedAt) {}
 
+    /** A user as administrators see it: roles per service ("*": every service). */
+    public record UserInfo(String name, Instant createdAt, boolean disabled, List<RoleBinding> roles) {}
+
+    public record RoleBinding(String service, Role role) {}
+
     /** A new token: its plain text exists only in this answer. */
     public record NewToken(String token, TokenInfo info) {}
 
     public record Session(String user, String csrf, Instant expiresAt) {}
 
+    private final Transactions db;
     private final AuthStore store;
     private final Clock clock;
     /** Last-used times are written at most once a minute per token: a hot agent must not turn every read into a write. */
     private final Map<String, Instant> lastUsedWritten = new ConcurrentHashMap<>();
 
-    public AuthService(AuthStore store, Clock clock) {
+    public AuthService(Transactions db, AuthStore store, Clock clock) {
+        this.db = db;
         this.store = store;
         this.clock = clock;
     }
@@ -57,14 +65,14 @@ public final class AuthService {
      * to be printed once; {@code given} (e.g. from ROLLGUARD_BOOTSTRAP_TOKEN) is used instead of a random one.
      */
     public Optional<String> bootstrap(String given) {
-        return store.inTransaction(h -> {
-            if (store.userCount(h) > 0) return Optional.<String>empty();
+        return db.inTransaction(tx -> {
+            if (store.userCount(tx) > 0) return Optional.<String>empty();
             String token = given != null && !given.isBlank() ? given.strip() : TOKEN_PREFIX + random(32);
             if (token.length() < 24) throw new IllegalArgumentException("a bootstrap token must have at least 24 characters");
             Instant now = clock.instant();
-            store.insertUser(h, "admin", now);
-            store.grant(h, "admin", "*", Role.ADMIN);
-            store.insertToken(h, token, "USER", "admin", "bootstrap", null, null, null, "rollguard", now, null);
+            store.insertUser(tx, "admin", now);
+            store.grant(tx, "admin", "*", Role.ADMIN);
+            store.insertToken(tx, token, "USER", "admin", "bootstrap", null, null, null, "rollguard", now, null);
             return Optional.of(token);
         });
     }
@@ -111,8 +119,8 @@ public final class AuthService {
     private Cached lookup(String hash, long until) {
         Instant now = clock.instant();
         Cached none = new Cached(Optional.empty(), until, null);
-        return store.withHandle(h -> {
-            Optional<AuthStore.TokenRow> row = store.tokenByHash(h, hash);
+        return db.read(tx -> {
+            Optional<AuthStore.TokenRow> row = store.tokenByHash(tx, hash);
             if (row.isEmpty()) return none;
             AuthStore.TokenRow r = row.get();
             if (r.revokedAt() != null) return none;
@@ -123,13 +131,13 @@ public final class AuthService {
                 return new Cached(Optional.of(new Principal("agent:" + r.service() + "/" + r.env() + "/" + (r.host() == null ? "*" : r.host()),
                         Principal.Kind.AGENT, Map.of(), r.service(), r.env(), r.host(), r.id(), r.maxHosts())), until, expires);
             }
-            return new Cached(user(h, r.user(), r.id()), until, expires);
+            return new Cached(user(tx, r.user(), r.id()), until, expires);
         });
     }
 
     /** A user who may act (unknown and disabled users may not), with their roles. */
-    private Optional<Principal> user(Handle h, String name, String tokenId) {
-        return store.user(h, name).filter(u -> !u.disabled())
+    private Optional<Principal> user(Tx tx, String name, String tokenId) {
+        return store.user(tx, name).filter(u -> !u.disabled())
                 .map(u -> new Principal(name, Principal.Kind.USER, u.roles(), null, null, null, tokenId));
     }
 
@@ -146,10 +154,9 @@ public final class AuthService {
         if (name == null || !USER.matcher(name).matches()) {
             throw Problem.badRequest("invalid_user", "invalid user name '" + name + "': letters, digits, '.', '_', '@', '-'");
         }
-        store.inTransaction(h -> {
-            if (store.userExists(h, name)) throw Problem.conflict("user_exists", "user '" + name + "' exists already");
-            store.insertUser(h, name, clock.instant());
-            return null;
+        db.useTransaction(tx -> {
+            if (store.userExists(tx, name)) throw Problem.conflict("user_exists", "user '" + name + "' exists already");
+            store.insertUser(tx, name, clock.instant());
         });
     }
 
@@ -175,10 +182,7 @@ public final class AuthService {
     }
 
     private void grantNow(String user, String service, Role role) {
-        store.inTransaction(h -> {
-            store.grant(h, user, service, role);
-            return null;
-        });
+        db.useTransaction(tx -> store.grant(tx, user, service, role));
     }
 
     public void revokeRole(String user, String service, Role role) {
@@ -187,7 +191,7 @@ public final class AuthService {
         invalidate();
     }
 
-    public List<Map<String, Object>> users() {
+    public List<UserInfo> users() {
         return store.users();
     }
 
@@ -219,7 +223,7 @@ public final class AuthService {
         Instant now = clock.instant();
         Instant expires = days == null ? null : now.plus(Duration.ofDays(days));
         String label = name == null || name.isBlank() ? kind.toLowerCase() + " token" : name.strip();
-        String id = store.inTransaction(h -> store.insertToken(h, token, kind, user, label, service, env, host, by, now, expires));
+        String id = db.inTransaction(tx -> store.insertToken(tx, token, kind, user, label, service, env, host, by, now, expires));
         // as stored: times to the millisecond
         return new NewToken(token, new TokenInfo(id, kind, user, label, service, env, host, by, Instant.ofEpochMilli(now.toEpochMilli()),
                 expires == null ? null : Instant.ofEpochMilli(expires.toEpochMilli()), null, null));
@@ -259,11 +263,11 @@ public final class AuthService {
     public Optional<Map.Entry<Principal, Session>> session(String id) {
         if (id == null || id.isBlank() || id.length() > 100) return Optional.empty();
         Instant now = clock.instant();
-        return store.withHandle(h -> {
-            Optional<AuthStore.SessionRow> row = store.session(h, id);
+        return db.read(tx -> {
+            Optional<AuthStore.SessionRow> row = store.session(tx, id);
             if (row.isEmpty() || row.get().expiresAt().toEpochMilli() <= now.toEpochMilli()) return Optional.empty();
             Session s = new Session(row.get().user(), row.get().csrf(), row.get().expiresAt());
-            return user(h, s.user(), null).map(p -> Map.entry(p, s));
+            return user(tx, s.user(), null).map(p -> Map.entry(p, s));
         });
     }
 

@@ -1,6 +1,8 @@
 package dev.rollguard.auth;
 
 import dev.rollguard.config.Hashing;
+import dev.rollguard.storage.Store;
+import dev.rollguard.storage.Tx;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -8,19 +10,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 
 import static dev.rollguard.storage.Rows.instant;
 import static dev.rollguard.storage.Rows.integer;
 
 /** The users, role_bindings, tokens, sessions and approvals tables. Tokens and sessions are stored by hash only. */
-public final class AuthStore {
+public final class AuthStore extends Store {
     /** A token row as authentication needs it. */
     /** {@code maxHosts}: how many hosts an enrolment token without a host may register (null: the default). */
     public record TokenRow(String id, String kind, String user, String service, String env, String host, Instant expiresAt,
@@ -32,35 +32,28 @@ public final class AuthStore {
     /** A user and whether they may sign in; roles per service ("*": every service). */
     public record UserRow(boolean disabled, Map<String, Set<Role>> roles) {}
 
-    private final Jdbi jdbi;
-
     public AuthStore(Jdbi jdbi) {
-        this.jdbi = jdbi;
-    }
-
-    public <R> R inTransaction(Function<Handle, R> work) {
-        return jdbi.inTransaction(work::apply);
-    }
-
-    public <R> R withHandle(Function<Handle, R> work) {
-        return jdbi.withHandle(work::apply);
+        super(jdbi);
     }
 
     // ------------------------------------------------------------------ users and roles
 
-    public int userCount(Handle h) {
+    public int userCount(Tx tx) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT COUNT(*) FROM users").mapTo(Integer.class).one();
     }
 
-    public boolean userExists(Handle h, String name) {
+    public boolean userExists(Tx tx, String name) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT COUNT(*) FROM users WHERE name = :n").bind("n", name).mapTo(Integer.class).one() > 0;
     }
 
     public boolean userExists(String name) {
-        return withHandle(h -> userExists(h, name));
+        return jdbi.withHandle(h -> userExists(tx(h), name));
     }
 
-    public void insertUser(Handle h, String name, Instant now) {
+    public void insertUser(Tx tx, String name, Instant now) {
+        Handle h = handle(tx);
         h.createUpdate("INSERT INTO users (name, created_at, disabled) VALUES (:n, :now, FALSE)").bind("n", name)
                 .bind("now", now.toEpochMilli()).execute();
     }
@@ -70,7 +63,8 @@ public final class AuthStore {
     }
 
     /** The user with their roles; empty for an unknown user. */
-    public Optional<UserRow> user(Handle h, String name) {
+    public Optional<UserRow> user(Tx tx, String name) {
+        Handle h = handle(tx);
         Optional<Boolean> disabled = h.createQuery("SELECT disabled FROM users WHERE name = :n").bind("n", name).mapTo(Boolean.class).findOne();
         if (disabled.isEmpty()) return Optional.empty();
         Map<String, Set<Role>> roles = new HashMap<>();
@@ -80,7 +74,8 @@ public final class AuthStore {
     }
 
     /** Adds the binding unless it exists. */
-    public void grant(Handle h, String user, String service, Role role) {
+    public void grant(Tx tx, String user, String service, Role role) {
+        Handle h = handle(tx);
         int n = h.createQuery("SELECT COUNT(*) FROM role_bindings WHERE user_name = :u AND service = :s AND role = :r").bind("u", user)
                 .bind("s", service).bind("r", role.name()).mapTo(Integer.class).one();
         if (n == 0) {
@@ -95,27 +90,28 @@ public final class AuthStore {
     }
 
     /** Every user with when they were created, whether they are disabled, and their role bindings. */
-    public List<Map<String, Object>> users() {
+    public List<AuthService.UserInfo> users() {
         return jdbi.withHandle(h -> {
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (Map<String, Object> u : h.createQuery("SELECT name, created_at, disabled FROM users ORDER BY name").mapToMap().list()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("name", u.get("name"));
-                m.put("createdAt", Instant.ofEpochMilli(((Number) u.get("created_at")).longValue()));
-                m.put("disabled", u.get("disabled"));
-                m.put("roles", h.createQuery("SELECT service, role FROM role_bindings WHERE user_name = :n ORDER BY service, role")
-                        .bind("n", u.get("name")).mapToMap().list());
-                out.add(m);
+            List<AuthService.UserInfo> out = new ArrayList<>();
+            for (UserHead u : h.createQuery("SELECT name, created_at, disabled FROM users ORDER BY name")
+                    .map((rs, c) -> new UserHead(rs.getString("name"), instant(rs, "created_at"), rs.getBoolean("disabled"))).list()) {
+                List<AuthService.RoleBinding> roles = h.createQuery("SELECT service, role FROM role_bindings WHERE user_name = :n "
+                                + "ORDER BY service, role").bind("n", u.name())
+                        .map((rs, c) -> new AuthService.RoleBinding(rs.getString("service"), Role.valueOf(rs.getString("role")))).list();
+                out.add(new AuthService.UserInfo(u.name(), u.createdAt(), u.disabled(), roles));
             }
             return out;
         });
     }
 
+    private record UserHead(String name, Instant createdAt, boolean disabled) {}
+
     // ------------------------------------------------------------------ tokens
 
     /** Stores a token's hash; returns its id. */
-    public String insertToken(Handle h, String token, String kind, String user, String name, String service, String env, String host,
+    public String insertToken(Tx tx, String token, String kind, String user, String name, String service, String env, String host,
                               String by, Instant now, Instant expires) {
+        Handle h = handle(tx);
         String id = UUID.randomUUID().toString();
         h.createUpdate("INSERT INTO tokens (id, hash, kind, user_name, name, service, environment, host, created_by, created_at, expires_at) "
                         + "VALUES (:id, :hash, :kind, :user, :name, :service, :env, :host, :by, :now, :expires)")
@@ -125,7 +121,8 @@ public final class AuthStore {
         return id;
     }
 
-    public Optional<TokenRow> tokenByHash(Handle h, String hash) {
+    public Optional<TokenRow> tokenByHash(Tx tx, String hash) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT id, kind, user_name, service, environment, host, expires_at, revoked_at, max_hosts FROM tokens "
                         + "WHERE hash = :hash")
                 .bind("hash", hash)
@@ -178,7 +175,8 @@ public final class AuthStore {
                 .bind("s", service).mapTo(Integer.class).list());
     }
 
-    public Optional<SessionRow> session(Handle h, String id) {
+    public Optional<SessionRow> session(Tx tx, String id) {
+        Handle h = handle(tx);
         // a session lives only as long as the token it signed in with: revoking or expiring the token ends it too
         return h.createQuery("SELECT s.user_name, s.csrf, s.expires_at FROM sessions s JOIN tokens t ON t.id = s.token_id "
                         + "WHERE s.id_hash = :id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)")

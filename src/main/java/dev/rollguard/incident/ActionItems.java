@@ -1,6 +1,7 @@
 package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
+import dev.rollguard.storage.Transactions;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -13,10 +14,12 @@ import java.util.Set;
 
 /** The follow-ups people file against an incident: added (a line on its timeline), updated, listed. */
 public final class ActionItems {
+    private final Transactions db;
     private final IncidentStore store;
     private final Clock clock;
 
-    ActionItems(IncidentStore store, Clock clock) {
+    ActionItems(Transactions db, IncidentStore store, Clock clock) {
+        this.db = db;
         this.store = store;
         this.clock = clock;
     }
@@ -26,7 +29,7 @@ public final class ActionItems {
         if (title == null || title.isBlank()) throw Problem.badRequest("title_required", "an action item needs a title");
         checkDue(due);
         ActionItem a = store.addAction(incident, title.strip(), blankToNull(owner), blankToNull(due), clock.instant());
-        store.useTransaction(h -> store.addTimeline(h, incident, a.createdAt(), TimelineType.ACTION_ITEM.wire(), actor,
+        db.useTransaction(tx -> store.addTimeline(tx, incident, a.createdAt(), TimelineType.ACTION_ITEM.wire(), actor,
                 "action item #" + a.id() + " added: " + a.title() + (a.owner() == null ? "" : " (owner " + a.owner() + ")"), Map.of(),
                 "action:" + a.id()));
         return a;

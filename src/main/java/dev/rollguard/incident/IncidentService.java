@@ -5,6 +5,7 @@ import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.Severity;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.rollout.RolloutService;
+import dev.rollguard.storage.Transactions;
 import dev.rollguard.versions.ConfigService;
 
 import java.time.Clock;
@@ -33,17 +34,17 @@ public final class IncidentService implements AutoCloseable {
     private final ActionItems actions;
     private final Postmortems postmortems;
 
-    public IncidentService(ConfigService config, RolloutService rollouts, HealthStore health, IncidentStore store, Notifier notifier,
-                           Clock clock, Supplier<String> publicUrl) {
+    public IncidentService(Transactions db, ConfigService config, RolloutService rollouts, HealthStore health, IncidentStore store,
+                           Notifier notifier, Clock clock, Supplier<String> publicUrl) {
         this.config = config;
         this.store = store;
         this.notifier = notifier;
         this.clock = clock;
         Pager pager = new Pager(config, store, publicUrl);
-        this.ledger = new IncidentLedger(config, rollouts, store, notifier, pager);
+        this.ledger = new IncidentLedger(db, config, rollouts, store, notifier, pager);
         this.intake = new IncidentIntake(config, rollouts, store, ledger, clock);
         this.monitor = new IncidentMonitor(config, rollouts, health, store, ledger, clock);
-        this.actions = new ActionItems(store, clock);
+        this.actions = new ActionItems(db, store, clock);
         this.postmortems = new Postmortems(config, rollouts, store, pager, clock);
         // rollout events arrive on the orchestrator's thread: handed to the incidents' own at once
         rollouts.onEvent(e -> monitor.hand(e.event().kind().wire(), () -> intake.rolloutEvent(e)));

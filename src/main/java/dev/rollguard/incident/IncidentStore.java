@@ -6,6 +6,8 @@ import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.Severity;
 import dev.rollguard.rollout.RolloutEvent;
 import dev.rollguard.storage.Rows;
+import dev.rollguard.storage.Store;
+import dev.rollguard.storage.Tx;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
@@ -19,39 +21,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 import static dev.rollguard.storage.Rows.instant;
 import static dev.rollguard.storage.Rows.integer;
 
 /** Persistence of incidents, their timelines, action items, postmortems and the webhook outbox. */
-public final class IncidentStore {
+public final class IncidentStore extends Store {
     private static final String COLUMNS = "id, service, environment, title, severity, status, source, cause_key, rollout_id, "
             + "from_version, to_version, commander, opened_by, opened_at, detected_at, acknowledged_at, mitigated_at, recovered_at, "
             + "resolved_at, impact, analysis, caught, updated_at";
     private static final String ACTION_COLUMNS = "id, incident_id, title, owner, due, status, created_at, updated_at, done_at";
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
-    private final Jdbi jdbi;
-
     public IncidentStore(Jdbi jdbi) {
-        this.jdbi = jdbi;
+        super(jdbi);
     }
 
     /** One transaction for a decision and its effects: the service's unit of change. */
-    public <R> R inTransaction(Function<Handle, R> work) {
-        return jdbi.inTransaction(work::apply);
-    }
-
-    public void useTransaction(Consumer<Handle> work) {
-        jdbi.useTransaction(work::accept);
-    }
 
     // ------------------------------------------------------------------ incidents
 
     /** Inserts with the next free number. */
-    public int insert(Handle h, Incident i) {
+    public int insert(Tx tx, Incident i) {
+        Handle h = handle(tx);
         Rows.numbering(h, "incidents");
         int id = h.createQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM incidents").mapTo(Integer.class).one();
         h.createUpdate("INSERT INTO incidents (" + COLUMNS + ") VALUES (:id, :service, :env, :title, :severity, :status, :source, "
@@ -70,7 +62,8 @@ public final class IncidentStore {
         return id;
     }
 
-    public void update(Handle h, Incident i) {
+    public void update(Tx tx, Incident i) {
+        Handle h = handle(tx);
         h.createUpdate("UPDATE incidents SET title = :title, severity = :severity, status = :status, source = :source, "
                         + "rollout_id = :rollout, from_version = :from, to_version = :to, commander = :commander, detected_at = :detectedAt, "
                         + "acknowledged_at = :ackAt, mitigated_at = :mitigatedAt, recovered_at = :recoveredAt, resolved_at = :resolvedAt, "
@@ -87,15 +80,17 @@ public final class IncidentStore {
     }
 
     public Optional<Incident> incident(int id) {
-        return jdbi.withHandle(h -> incident(h, id));
+        return jdbi.withHandle(h -> incident(tx(h), id));
     }
 
-    public Optional<Incident> incident(Handle h, int id) {
+    public Optional<Incident> incident(Tx tx, int id) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT " + COLUMNS + " FROM incidents WHERE id = :id").bind("id", id).map((rs, c) -> row(rs)).findOne();
     }
 
     /** The unresolved incident of a cause, if any: deduplication is by cause, not by host or signal. */
-    public Optional<Incident> activeByCause(Handle h, String causeKey) {
+    public Optional<Incident> activeByCause(Tx tx, String causeKey) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT " + COLUMNS + " FROM incidents WHERE cause_key = :c AND status <> 'RESOLVED' ORDER BY id DESC")
                 .bind("c", causeKey).map((rs, c) -> row(rs)).findFirst();
     }
@@ -138,9 +133,10 @@ public final class IncidentStore {
      * Adds a timeline entry unless one with the same {@code ref} is there already (so copying a rollout's events,
      * or noting a host's first 5xx, can be repeated safely). True if added.
      */
-    public boolean addTimeline(Handle h, int incident, Instant at, String type, String source, String message,
+    public boolean addTimeline(Tx tx, int incident, Instant at, String type, String source, String message,
                                Map<String, Object> data, String ref) {
-        if (ref != null && hasTimeline(h, incident, ref)) return false;
+        Handle h = handle(tx);
+        if (ref != null && hasTimeline(tx, incident, ref)) return false;
         // seq keeps the order in which things were recorded among entries of the same millisecond
         Rows.numbering(h, "incident_timeline." + incident);
         int seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_timeline WHERE incident_id = :i").bind("i", incident)
@@ -153,7 +149,8 @@ public final class IncidentStore {
         return true;
     }
 
-    public boolean hasTimeline(Handle h, int incident, String ref) {
+    public boolean hasTimeline(Tx tx, int incident, String ref) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT COUNT(*) FROM incident_timeline WHERE incident_id = :i AND ref = :ref")
                 .bind("i", incident).bind("ref", ref).mapTo(Integer.class).one() > 0;
     }
@@ -248,17 +245,18 @@ public final class IncidentStore {
 
     // ------------------------------------------------------------------ outbox
 
-
     private static final String NOTIFICATION_COLUMNS = "id, incident_id, channel, kind, action, url, secret, payload, status, attempts, "
             + "next_attempt_at, last_error, created_at, sent_at";
 
     /** Channels that have been sent (or are to be sent) a trigger for this incident. */
-    public Set<String> triggeredChannels(Handle h, int incident) {
+    public Set<String> triggeredChannels(Tx tx, int incident) {
+        Handle h = handle(tx);
         return new HashSet<>(h.createQuery("SELECT channel FROM notifications WHERE incident_id = :i AND action = :trigger")
                 .bind("i", incident).bind("trigger", PageAction.TRIGGER.wire()).mapTo(String.class).list());
     }
 
-    public void enqueue(Handle h, int incident, IncidentSettings.Channel c, PageAction action, String payload, Instant now) {
+    public void enqueue(Tx tx, int incident, IncidentSettings.Channel c, PageAction action, String payload, Instant now) {
+        Handle h = handle(tx);
         h.createUpdate("INSERT INTO notifications (" + NOTIFICATION_COLUMNS + ") VALUES (:id, :i, :channel, :kind, :action, :url, "
                         + ":secret, :payload, 'PENDING', 0, :now, NULL, :now, NULL)")
                 .bind("id", UUID.randomUUID().toString()).bind("i", incident).bind("channel", c.name()).bind("kind", c.kind().name())
@@ -311,7 +309,5 @@ public final class IncidentStore {
     private static Long millis(Instant i) {
         return i == null ? null : i.toEpochMilli();
     }
-
-
 
 }

@@ -2,8 +2,8 @@ package dev.rollguard.incident;
 
 import dev.rollguard.Problem;
 import dev.rollguard.config.IncidentSettings;
+import dev.rollguard.storage.Tx;
 import dev.rollguard.versions.ConfigService;
-import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
 import java.util.List;
@@ -25,11 +25,11 @@ final class Pager {
         this.publicUrl = publicUrl;
     }
 
-    void page(Handle h, Incident i, PageAction action, boolean escalated, Instant now) {
-        for (Paging.Page p : Paging.decide(i, action, escalated, channels(i), store.triggeredChannels(h, i.id()))) {
-            store.enqueue(h, i.id(), p.channel(), p.action(), Webhooks.payload(p.channel(), p.action(), i, link(i)), now);
+    void page(Tx tx, Incident i, PageAction action, boolean escalated, Instant now) {
+        for (Paging.Page p : Paging.decide(i, action, escalated, channels(i), store.triggeredChannels(tx, i.id()))) {
+            store.enqueue(tx, i.id(), p.channel(), p.action(), Webhooks.payload(p.channel(), p.action(), i, link(i)), now);
             if (p.note() != null) {
-                store.addTimeline(h, i.id(), now, TimelineType.ALERT_QUEUED.wire(), "rollguard", p.note(),
+                store.addTimeline(tx, i.id(), now, TimelineType.ALERT_QUEUED.wire(), "rollguard", p.note(),
                         Map.of("channel", p.channel().name()), p.ref());
             }
         }

@@ -1,8 +1,9 @@
 package dev.rollguard.rollout;
 
 import dev.rollguard.Problem;
+import dev.rollguard.storage.Transactions;
+import dev.rollguard.storage.Tx;
 import dev.rollguard.versions.ConfigService;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ public final class Orchestrator implements AutoCloseable {
      */
     private static final Duration WATCH_GAP = Duration.ofSeconds(5);
 
+    private final Transactions db;
     private final ConfigService config;
     private final RolloutStore store;
     private final HostSignals signals;
@@ -64,7 +66,8 @@ public final class Orchestrator implements AutoCloseable {
         void accept(String service, String env, Map<String, Integer> hosts);
     }
 
-    public Orchestrator(ConfigService config, RolloutStore store, HostSignals signals, Observations observations, Clock clock) {
+    public Orchestrator(Transactions db, ConfigService config, RolloutStore store, HostSignals signals, Observations observations, Clock clock) {
+        this.db = db;
         this.config = config;
         this.store = store;
         this.signals = signals;
@@ -190,15 +193,15 @@ public final class Orchestrator implements AutoCloseable {
         Instant now = clock.instant();
         List<PostedEvent> events = new ArrayList<>();
         Map<String, Integer> woken = new HashMap<>();
-        store.useTransaction(h -> {
-            if (store.activeFor(h, r.service(), r.env()).isPresent()) {
+        db.useTransaction(tx -> {
+            if (store.activeFor(tx, r.service(), r.env()).isPresent()) {
                 throw Problem.conflict("rollout_in_progress", "a rollout to " + r.service() + "/" + r.env()
                         + " is already running; pause, abort or wait for it");
             }
-            store.insert(h, r);
-            events.add(store.event(h, r.service(), r.env(), r.id(), started, now));
-            if (first.rollout() != r) store.update(h, first.rollout(), r.updatedAt());
-            execute(h, first.rollout(), first.actions(), now, events, woken);
+            store.insert(tx, r);
+            events.add(store.event(tx, r.service(), r.env(), r.id(), started, now));
+            if (first.rollout() != r) store.update(tx, first.rollout(), r.updatedAt());
+            execute(tx, first.rollout(), first.actions(), now, events, woken);
         });
         publish(events, r.service(), r.env(), woken);
     }
@@ -208,9 +211,9 @@ public final class Orchestrator implements AutoCloseable {
         Instant now = clock.instant();
         List<PostedEvent> events = new ArrayList<>();
         Map<String, Integer> woken = new HashMap<>();
-        boolean ok = store.inTransaction(h -> {
-            if (!store.update(h, s.rollout(), before.updatedAt())) return false;
-            execute(h, s.rollout(), s.actions(), now, events, woken);
+        boolean ok = db.inTransaction(tx -> {
+            if (!store.update(tx, s.rollout(), before.updatedAt())) return false;
+            execute(tx, s.rollout(), s.actions(), now, events, woken);
             return true;
         });
         if (ok) {
@@ -220,23 +223,23 @@ public final class Orchestrator implements AutoCloseable {
         return ok;
     }
 
-    private void execute(Handle h, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
+    private void execute(Tx tx, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
                          Map<String, Integer> woken) {
         for (Action a : actions) {
             if (a instanceof Action.Assign as) {
-                store.assign(h, r.service(), r.env(), as.hosts(), as.version());
+                store.assign(tx, r.service(), r.env(), as.hosts(), as.version());
                 as.hosts().forEach(x -> woken.put(x, as.version()));
             } else if (a instanceof Action.MarkBad mb) {
-                config.markBad(h, r.service(), mb.version(), mb.reason());
+                config.markBad(tx, r.service(), mb.version(), mb.reason());
             } else if (a instanceof Action.Released rel) {
-                config.recordRelease(h, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
+                config.recordRelease(tx, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
                 // hosts that were away during the rollout get the released version when they return
                 List<String> behind = store.hosts(r.service(), r.env()).stream()
                         .filter(x -> !Integer.valueOf(rel.version()).equals(x.desiredVersion())).map(HostInfo::host).toList();
-                store.assign(h, r.service(), r.env(), behind, rel.version());
+                store.assign(tx, r.service(), r.env(), behind, rel.version());
                 behind.forEach(x -> woken.put(x, rel.version()));
             } else if (a instanceof Action.Emit emit) {
-                events.add(store.event(h, r.service(), r.env(), r.id(), emit.event(), now));
+                events.add(store.event(tx, r.service(), r.env(), r.id(), emit.event(), now));
             }
         }
     }

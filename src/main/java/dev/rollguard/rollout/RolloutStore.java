@@ -5,6 +5,8 @@ import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.RolloutPolicy;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.storage.Store;
+import dev.rollguard.storage.Tx;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -18,33 +20,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 import static dev.rollguard.storage.Rows.instant;
 import static dev.rollguard.storage.Rows.integer;
 
 /** Persistence of hosts, rollouts and the event timeline. */
-public final class RolloutStore {
+public final class RolloutStore extends Store {
     private static final String ROLLOUT_COLUMNS = "id, service, environment, from_version, to_version, hosts, policy, state, wave, "
             + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
     private static final String HOST_COLUMNS = "service, environment, host, labels, registered_at, last_seen, applied_version, "
             + "desired_version, failed_version, apply_error, failure";
 
-    private final Jdbi jdbi;
-
     public RolloutStore(Jdbi jdbi) {
-        this.jdbi = jdbi;
+        super(jdbi);
     }
 
     /** One transaction: the owning service's unit of change. */
-    public <R> R inTransaction(Function<Handle, R> work) {
-        return jdbi.inTransaction(work::apply);
-    }
-
-    public void useTransaction(Consumer<Handle> work) {
-        jdbi.useTransaction(work::accept);
-    }
 
     // ------------------------------------------------------------------ hosts
 
@@ -143,7 +134,8 @@ public final class RolloutStore {
 
     // ------------------------------------------------------------------ rollouts
 
-    public void insert(Handle h, Rollout r) {
+    public void insert(Tx tx, Rollout r) {
+        Handle h = handle(tx);
         h.createUpdate("INSERT INTO rollouts (" + ROLLOUT_COLUMNS + ") VALUES (:id, :service, :env, :from, :to, :hosts, :policy, "
                         + ":state, :wave, :waveStarted, :created, :updated, :actor, :breakGlass, :reason)")
                 .bind("id", r.id()).bind("service", r.service()).bind("env", r.env()).bind("from", r.fromVersion())
@@ -154,7 +146,8 @@ public final class RolloutStore {
     }
 
     /** Optimistic update: false when someone else changed the rollout since {@code expectedUpdatedAt}. */
-    public boolean update(Handle h, Rollout r, Instant expectedUpdatedAt) {
+    public boolean update(Tx tx, Rollout r, Instant expectedUpdatedAt) {
+        Handle h = handle(tx);
         return h.createUpdate("UPDATE rollouts SET state = :state, wave = :wave, wave_started_at = :waveStarted, updated_at = :updated, "
                         + "reason = :reason WHERE id = :id AND updated_at = :expected")
                 .bind("state", r.state().name()).bind("wave", r.wave()).bind("waveStarted", r.waveStartedAt().toEpochMilli())
@@ -172,7 +165,8 @@ public final class RolloutStore {
                 + "ORDER BY created_at").map((rs, ctx) -> rolloutRow(rs)).list());
     }
 
-    public Optional<Rollout> activeFor(Handle h, String service, String env) {
+    public Optional<Rollout> activeFor(Tx tx, String service, String env) {
+        Handle h = handle(tx);
         return h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s AND environment = :e "
                         + "AND state IN ('RUNNING', 'PAUSED')").bind("s", service).bind("e", env)
                 .map((rs, ctx) -> rolloutRow(rs)).findFirst();
@@ -192,7 +186,8 @@ public final class RolloutStore {
                 Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getString("actor"), rs.getString("break_glass"), rs.getString("reason"));
     }
 
-    public void assign(Handle h, String service, String env, List<String> hosts, Integer version) {
+    public void assign(Tx tx, String service, String env, List<String> hosts, Integer version) {
+        Handle h = handle(tx);
         if (hosts.isEmpty()) return;
         h.createUpdate("UPDATE hosts SET desired_version = :v WHERE service = :s AND environment = :e AND host IN (<hosts>)")
                 .bind("v", version).bind("s", service).bind("e", env).bindList("hosts", hosts).execute();
@@ -200,9 +195,10 @@ public final class RolloutStore {
 
     // ------------------------------------------------------------------ events
 
-    public PostedEvent event(Handle h, String service, String env, String rolloutId, RolloutEvent event, Instant at) {
+    public PostedEvent event(Tx tx, String service, String env, String rolloutId, RolloutEvent event, Instant at) {
+        Handle h = handle(tx);
         String id = UUID.randomUUID().toString();
-        Map<String, Object> data = event.data();
+        Map<String, Object> data = EventData.of(event);
         h.createUpdate("INSERT INTO events (id, service, environment, rollout_id, type, message, data, at) "
                         + "VALUES (:id, :s, :e, :r, :t, :m, :d, :at)")
                 .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", event.kind().wire())
@@ -211,7 +207,7 @@ public final class RolloutStore {
     }
 
     public PostedEvent event(String service, String env, String rolloutId, RolloutEvent event, Instant at) {
-        return jdbi.inTransaction(h -> event(h, service, env, rolloutId, event, at));
+        return jdbi.inTransaction(h -> event(tx(h), service, env, rolloutId, event, at));
     }
 
     public List<EventRecord> events(String service, String rolloutId, int limit) {
@@ -231,6 +227,5 @@ public final class RolloutStore {
             return Map.of("raw", json);
         }
     }
-
 
 }

@@ -61,13 +61,12 @@ public final class SecretsService {
         return new Rotation(ring.current().id(), ring.ids(), resealOlder());
     }
 
-    /** The ring as people may see it: key ids and where it lives, never a key. */
-    public Map<String, Object> describe() {
+    /** The ring as people may see it: key ids and where it lives ({@code source}: a file, or the environment), never a key. */
+    public record RingView(String currentKey, List<String> keys, String source) {}
+
+    public RingView describe() {
         KeyRing ring = sealer.ring();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("currentKey", ring.current().id());
-        out.put("keys", ring.ids());
-        out.put("source", ring.file() == null ? "environment " + KeyRing.ENV : ring.file().toAbsolutePath().toString());
-        return out;
+        return new RingView(ring.current().id(), ring.ids(),
+                ring.file() == null ? "environment " + KeyRing.ENV : ring.file().toAbsolutePath().toString());
     }
 }

@@ -1,20 +1,19 @@
 package dev.rollguard.secrets;
 
 import dev.rollguard.storage.Rows;
+import dev.rollguard.storage.Store;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Instant;
 import java.util.List;
 
 /** The {@code secrets_keys} table: which keys this database was served with, each with an envelope proving the key. */
-public final class SecretsStore {
+public final class SecretsStore extends Store {
     /** {@code retiredAt}: when nothing sealed with it remained (null: it may still have sealed something). */
     public record RecordedKey(String id, String checkEnvelope, Instant createdAt, Instant retiredAt) {}
 
-    private final Jdbi jdbi;
-
     public SecretsStore(Jdbi jdbi) {
-        this.jdbi = jdbi;
+        super(jdbi);
     }
 
     public List<RecordedKey> keys() {

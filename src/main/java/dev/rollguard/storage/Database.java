@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -22,7 +23,7 @@ import javax.sql.DataSource;
  * concurrent writers queue instead of failing) or PostgreSQL for several server replicas. Same schema,
  * migrated by Flyway at start.
  */
-public final class Database implements AutoCloseable {
+public final class Database implements Transactions, AutoCloseable {
     public enum Kind { SQLITE, POSTGRESQL }
 
     private final HikariDataSource dataSource;
@@ -128,6 +129,17 @@ public final class Database implements AutoCloseable {
         });
     }
 
+    @Override
+    public <T> T inTransaction(Function<Tx, T> work) {
+        return jdbi.inTransaction(h -> work.apply(new Tx(h)));
+    }
+
+    @Override
+    public <T> T read(Function<Tx, T> work) {
+        return jdbi.withHandle(h -> work.apply(new Tx(h)));
+    }
+
+    /** For stores (see {@link Store}) and migrations only. */
     public Jdbi jdbi() { return jdbi; }
     public DataSource dataSource() { return dataSource; }
     public Kind kind() { return kind; }

@@ -12,13 +12,13 @@ import dev.rollguard.config.TreeEntry;
 import dev.rollguard.config.TreeWire;
 import dev.rollguard.sandbox.Turn;
 import dev.rollguard.secrets.Sealer;
+import dev.rollguard.storage.Tx;
 import dev.rollguard.validate.Finding;
 import dev.rollguard.validate.Fixer;
 import dev.rollguard.validate.Validation;
 import dev.rollguard.validate.ValidationReport;
 import dev.rollguard.values.Templates;
 import dev.rollguard.values.Values;
-import org.jdbi.v3.core.Handle;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -60,7 +60,7 @@ public final class ConfigService {
     /** Appends an audit record in the caller's transaction and returns its number (the audit log, wired in Rollguard). */
     @FunctionalInterface
     public interface AuditWriter {
-        long append(Handle h, String actor, String source, String action, String target, String after);
+        long append(Tx tx, String actor, String source, String action, String target, String after);
     }
 
     public void auditWith(AuditWriter audit) {
@@ -186,7 +186,7 @@ public final class ConfigService {
             if (e instanceof TreeEntry.File f && (Secrets.isKeyFile(path) || secrets.holds(f.bytes()))) sealed.add(f.hash());
         });
         VersionInfo v = store.insertVersion(service, base, author, message.strip(), clock.instant(), tree, report,
-                report.releasable() ? null : breakGlass, git, sealed, log == null ? null : (h, created) -> log.append(h, author, source,
+                report.releasable() ? null : breakGlass, git, sealed, log == null ? null : (tx, created) -> log.append(tx, author, source,
                         "POST /api/v1/services/{service}/versions", "/api/v1/services/" + service + "/versions/" + created.number(),
                         Json.write(auditView(created))));
         return new PushResult(v, report);
@@ -410,13 +410,13 @@ public final class ConfigService {
     }
 
     /** In the caller's transaction (a rollback): the version may never be rolled out again. */
-    public void markBad(Handle h, String service, int version, String reason) {
-        store.markBad(h, service, version, reason);
+    public void markBad(Tx tx, String service, int version, String reason) {
+        store.markBad(tx, service, version, reason);
     }
 
     /** In the caller's transaction (a rollout that completed): the environment now runs {@code version}. */
-    public void recordRelease(Handle h, String service, String env, int version, String actor, String breakGlass, Instant at) {
-        store.recordRelease(h, service, env, version, actor, breakGlass, at);
+    public void recordRelease(Tx tx, String service, String env, int version, String actor, String breakGlass, Instant at) {
+        store.recordRelease(tx, service, env, version, actor, breakGlass, at);
     }
 
     public List<EnvInfo> environments(String service) {

@@ -9,6 +9,8 @@ import dev.rollguard.config.Secrets;
 import dev.rollguard.config.ServiceSpec;
 import dev.rollguard.config.TreeEntry;
 import dev.rollguard.secrets.Sealer;
+import dev.rollguard.storage.Store;
+import dev.rollguard.storage.Tx;
 import dev.rollguard.validate.ValidationReport;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -28,12 +30,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
 /** Persistence of services, versions (content-addressed files), environments and releases. */
-public final class ConfigStore {
+public final class ConfigStore extends Store {
     private static final String VERSION_COLUMNS = "service, number, parent, author, message, created_at, tree_hash, "
             + "file_count, total_bytes, releasable, high_risk, bad, bad_reason, break_glass, report, "
             + "git_commit, git_author, git_email, git_message, git_dirty";
@@ -44,25 +45,17 @@ public final class ConfigStore {
 
     private static final int PAGE = 200;
 
-    private final Jdbi jdbi;
     /** Files holding a secret rest sealed in {@code blobs.data}; opened here, for the service's use cases only. */
     private final Sealer sealer;
     /** Stored spec text → the spec it parses to (immutable records); bounded, cleared when it grows past its bound. */
     private final Map<String, ServiceSpec> parsedSpecs = new ConcurrentHashMap<>();
 
     public ConfigStore(Jdbi jdbi, Sealer sealer) {
-        this.jdbi = jdbi;
+        super(jdbi);
         this.sealer = sealer;
     }
 
     /** One transaction: the owning service's unit of change. */
-    public <R> R inTransaction(Function<Handle, R> work) {
-        return jdbi.inTransaction(work::apply);
-    }
-
-    public void useTransaction(Consumer<Handle> work) {
-        jdbi.useTransaction(work::accept);
-    }
 
     public void saveService(String name, ServiceSpec spec, Instant now) {
         String json = specText(spec);
@@ -154,7 +147,7 @@ public final class ConfigStore {
     /** Writes a new version's audit record in the transaction that stores the version; returns the record's number. */
     @FunctionalInterface
     public interface VersionAudit {
-        long record(Handle h, VersionInfo version);
+        long record(Tx tx, VersionInfo version);
     }
 
     /** Stores a new version with the next number; its files' contents are added once per distinct hash. */
@@ -209,7 +202,7 @@ public final class ConfigStore {
             }
             VersionInfo v = version(h, service, number).orElseThrow();
             if (audit != null) {
-                h.createUpdate("UPDATE versions SET audit_seq = :seq WHERE service = :s AND number = :n").bind("seq", audit.record(h, v))
+                h.createUpdate("UPDATE versions SET audit_seq = :seq WHERE service = :s AND number = :n").bind("seq", audit.record(tx(h), v))
                         .bind("s", service).bind("n", number).execute();
             }
             return v;
@@ -372,10 +365,11 @@ public final class ConfigStore {
     }
 
     public void markBad(String service, int number, String reason) {
-        jdbi.useTransaction(h -> markBad(h, service, number, reason));
+        jdbi.useTransaction(h -> markBad(tx(h), service, number, reason));
     }
 
-    public void markBad(Handle h, String service, int number, String reason) {
+    public void markBad(Tx tx, String service, int number, String reason) {
+        Handle h = handle(tx);
         h.createUpdate("UPDATE versions SET bad = :bad, bad_reason = :r WHERE service = :s AND number = :n")
                 .bind("bad", true).bind("r", reason).bind("s", service).bind("n", number).execute();
     }
@@ -393,10 +387,11 @@ public final class ConfigStore {
     }
 
     public ReleaseRecord recordRelease(String service, String env, int version, String actor, String breakGlass, Instant now) {
-        return jdbi.inTransaction(h -> recordRelease(h, service, env, version, actor, breakGlass, now));
+        return jdbi.inTransaction(h -> recordRelease(tx(h), service, env, version, actor, breakGlass, now));
     }
 
-    public ReleaseRecord recordRelease(Handle h, String service, String env, int version, String actor, String breakGlass, Instant now) {
+    public ReleaseRecord recordRelease(Tx tx, String service, String env, int version, String actor, String breakGlass, Instant now) {
+        Handle h = handle(tx);
         Integer previous = h.createQuery("SELECT released_version FROM environments WHERE service = :s AND name = :e")
                 .bind("s", service).bind("e", env).map((rs, ctx) -> {
                     int v = rs.getInt(1);

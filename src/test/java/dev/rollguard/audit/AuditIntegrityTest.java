@@ -123,7 +123,7 @@ class AuditIntegrityTest {
         try (Database db = Database.sqlite(dir.resolve("rollguard.db"))) {
             rewriteChain(db, 1);
             AuditKey given = AuditKey.load(dir.resolve("rollguard.db").toString(), dir.resolve("rollguard.db.audit-key"), "k".repeat(40), new AuditStore(db.jdbi()).count());
-            AuditLog log = new AuditLog(new AuditStore(db.jdbi()), Clock.systemUTC(), given.bytes());
+            AuditLog log = new AuditLog(db, new AuditStore(db.jdbi()), Clock.systemUTC(), given.bytes());
             log.sealUnkeyedPast(given);
             AuditLog.Verification sealed = log.verify();
             assertThat(sealed.ok()).as(sealed.toString()).isTrue();

@@ -52,7 +52,7 @@ class IncidentServiceTest {
                 new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal")), true);
         Incident opened = Incident.opened("wp", "production", "caught", Severity.SEV3, Incident.Source.ROLLBACK, "rollout:x", "rollguard",
                 w.rollouts.clock.instant()).withCaught(caught);
-        int id = w.store.inTransaction(h -> w.store.insert(h, opened));
+        int id = w.rollouts.db.inTransaction(tx -> w.store.insert(tx, opened));
         assertThat(w.incidents.incident(id).caught()).isEqualTo(caught);
         assertThat(w.incidents.postmortems().markdown(id, true)).contains("| caught | in preflight on h0, before any user request");
     }

@@ -25,7 +25,7 @@ final class IncidentWorld implements AutoCloseable {
                 new IncidentSettings(5.0, 30, 20L, List.of(CHAT)), null, null, null), 2);
         store = new IncidentStore(rollouts.db.jdbi());
         notifier = new Notifier(store, rollouts.clock, new Outgoing(TestServer.LOOPBACK));
-        incidents = new IncidentService(rollouts.config, rollouts.rollouts, rollouts.health, store, notifier, rollouts.clock,
+        incidents = new IncidentService(rollouts.db, rollouts.config, rollouts.rollouts, rollouts.health, store, notifier, rollouts.clock,
                 () -> "http://rg.example");
     }
 

@@ -34,7 +34,7 @@ class HostRegistryTest {
     @Test
     void aNewHostStartsOnWhatItsEnvironmentRuns() {
         assertThat(w.registry.register("wp", "testing", "h1", "rack=a").desiredVersion()).isNull();
-        w.db.jdbi().useTransaction(h -> w.config.recordRelease(h, "wp", "testing", 1, "alice", null, w.clock.instant()));
+        w.db.useTransaction(tx -> w.config.recordRelease(tx, "wp", "testing", 1, "alice", null, w.clock.instant()));
         HostInfo h2 = w.registry.register("wp", "testing", "h2", null);
         assertThat(h2.desiredVersion()).isEqualTo(1);
         assertThat(w.registry.desiredVersion("wp", "testing", "h2")).isEqualTo(1);

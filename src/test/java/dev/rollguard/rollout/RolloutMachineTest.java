@@ -182,7 +182,7 @@ class RolloutMachineTest {
         assertThat(cause.failure().stage()).isEqualTo(AgentProtocol.Stage.PREFLIGHT);
         assertThat(cause.failure().probe().status()).isEqualTo(500);
         assertThat(cause.neverServed()).isTrue();
-        assertThat(cause.data()).containsEntry("failedStage", "PREFLIGHT").containsEntry("probeStatus", 500);
+        assertThat(EventData.of(cause)).containsEntry("failedStage", "PREFLIGHT").containsEntry("probeStatus", 500);
 
         // the same report from a host that had served the version (a watchdog's revert) is no "never served"
         AgentProtocol.HostFailure reverted = new AgentProtocol.HostFailure(AgentProtocol.Stage.WATCHDOG, "5 of 5 requests failed", null);

@@ -53,7 +53,7 @@ public final class RolloutWorld implements AutoCloseable {
         store = new RolloutStore(db.jdbi());
         registry = new HostRegistry(config, store, health, signals, clock);
         observations = new Observations(store, health, clock);
-        orchestrator = new Orchestrator(config, store, signals, observations, clock);
+        orchestrator = new Orchestrator(db, config, store, signals, observations, clock);
         rollouts = new RolloutService(config, store, health, orchestrator, observations, clock);
     }
 
