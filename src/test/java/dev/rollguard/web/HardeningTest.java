@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -186,7 +187,13 @@ class HardeningTest {
         assertThat(limited).as("refused before authentication").isGreaterThan(300);
         // counted by credential too: behind a proxy, someone else from the same address is not locked out with the guesser
         assertThat(ts.send("POST", "/api/v1/services/wp/versions", "{}", "rg_another-unknown-token-11111111").status()).isEqualTo(401);
-        assertThat(ts.send("POST", "/api/v1/services/wp/versions", "{}", "rg_not-a-real-token-000000000000").status()).isEqualTo(429);
+        // the guesser is still limited: its budget refills at 20 a second, so on a slow machine one try may get through
+        // (401) before the next is refused, as in the loop above
+        List<Integer> again = new ArrayList<>();
+        for (int i = 0; i < 10 && !again.contains(429); i++) {
+            again.add(ts.send("POST", "/api/v1/services/wp/versions", "{}", "rg_not-a-real-token-000000000000").status());
+        }
+        assertThat(again).as("the guesser's tries after the loop").contains(429).isSubsetOf(401, 429);
         long after = TestServer.json(ts.send("GET", "/api/v1/audit/verify", null)).path("records").asLong();
         // the two verify calls are reads: no anonymous request left a record
         assertThat(after - before).isZero();
