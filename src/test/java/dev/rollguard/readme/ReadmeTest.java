@@ -1,7 +1,6 @@
 package dev.rollguard.readme;
 
 import dev.rollguard.TestServer;
-import dev.rollguard.config.TreeLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -19,8 +18,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -49,18 +50,32 @@ class ReadmeTest {
     void stop() throws Exception {
         if (bash != null) {
             // the tour's background jobs (server, simulated hosts) get SIGTERM first: they stop their own children
-            bash.descendants().forEach(ProcessHandle::destroy);
-            for (ProcessHandle p : bash.descendants().toList()) {
+            List<ProcessHandle> jobs = bash.descendants().toList();
+            Map<Long, String> names = new HashMap<>();
+            for (ProcessHandle p : jobs) {
+                String name = p.info().commandLine().orElse("pid " + p.pid()).replaceFirst("^.* dev\\.rollguard\\.cli\\.Main ", "rollguard ");
+                names.put(p.pid(), name.substring(0, Math.min(name.length(), 100)));
+            }
+            jobs.forEach(ProcessHandle::destroy);
+            long stopping = System.nanoTime();
+            StringBuilder stops = new StringBuilder();
+            for (ProcessHandle p : jobs) {
                 try {
                     p.onExit().get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
                 } catch (TimeoutException e) {
                     // still stopping on a busy machine: killed below, never left running
                 }
+                stops.append(String.format("%7.1f s  (gone after SIGTERM) %s%n", (System.nanoTime() - stopping) / 1e9, names.get(p.pid())));
             }
+            Path timing = ROOT.resolve("target").resolve("tour-timing.txt");
+            if (Files.exists(timing)) Files.writeString(timing, stops, StandardOpenOption.APPEND);
             bash.descendants().forEach(ProcessHandle::destroyForcibly);
             bash.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        if (dir != null) TreeLoader.deleteRecursively(dir);
+        // the tour leaves tens of thousands of files (a tree per host and release): unlinking them took minutes on a busy
+        // machine, all of it this test's waiting; rm does it on its own (it ends by itself) while the next test runs
+        if (dir != null) new ProcessBuilder("rm", "-rf", "--", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
     @Test
@@ -132,6 +147,8 @@ class ReadmeTest {
         Writer in = new OutputStreamWriter(bash.getOutputStream(), StandardCharsets.UTF_8);
 
         StringBuilder transcript = new StringBuilder();
+        // where the tour's minutes go, command by command (read, never asserted on: a busy machine makes any figure vary)
+        StringBuilder timing = new StringBuilder();
         Path transcriptFile = ROOT.resolve("target").resolve("tour-output.txt");
         int n = 0;
         try {
@@ -150,6 +167,7 @@ class ReadmeTest {
                 // stdin of the tour's commands is /dev/null: bash reads this script from its own stdin
                 in.write("{ " + cmd.text() + "\n} < /dev/null\necho \"" + marker + " $?\"\n");
                 in.flush();
+                long started = System.nanoTime();
                 List<String> out = new ArrayList<>();
                 int status = -1;
                 long deadline = System.nanoTime() + COMMAND_TIMEOUT.toNanos();
@@ -170,10 +188,12 @@ class ReadmeTest {
                     assertThat(text).as("output of `%s`", cmd.text()).contains(expected);
                 }
                 if (cmd.background() && cmd.text().startsWith("bin/rollguard server")) awaitServer(url);
+                timing.append(String.format("%7.1f s  %s%n", (System.nanoTime() - started) / 1e9, cmd.text().lines().findFirst().orElse("")));
             }
         } finally {
             Files.createDirectories(transcriptFile.getParent());
             Files.writeString(transcriptFile, transcript.toString());
+            Files.writeString(transcriptFile.resolveSibling("tour-timing.txt"), timing.toString());
         }
         assertThat(n).as("commands run").isGreaterThan(15);
     }
