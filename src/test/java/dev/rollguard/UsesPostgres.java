@@ -8,9 +8,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A test class on the shared test PostgreSQL. Such classes run in Maven's second test execution, one at a time and
- * after the rest (pom.xml): PostgresTest restarts the cluster, which would cut the connections of any other test on it
- * running side by side. storage's ScratchPostgres refuses a caller without it, so a new test cannot forget.
+ * A test class on the shared test PostgreSQL (each test on a scratch database of its own, so they may run side by side).
+ * storage's ScratchPostgres refuses a caller without it, so a new test cannot forget to say so: the one class that
+ * restarts the cluster is also {@link RestartsPostgres} and runs alone, after every class that uses it (pom.xml).
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

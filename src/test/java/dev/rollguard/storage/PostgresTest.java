@@ -2,6 +2,7 @@ package dev.rollguard.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
+import dev.rollguard.RestartsPostgres;
 import dev.rollguard.TestServer;
 import dev.rollguard.UsesPostgres;
 import dev.rollguard.config.TreeLoader;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * sets ROLLGUARD_TEST_POSTGRES (an admin URL) and ROLLGUARD_REQUIRE_POSTGRES=1.
  */
 @UsesPostgres
+@RestartsPostgres
 class PostgresTest {
     private ScratchPostgres db;
     private TestServer ts;

@@ -36,10 +36,11 @@ final class ScratchPostgres implements AutoCloseable {
     }
 
     static ScratchPostgres create() throws Exception {
-        // a test on the cluster running beside PostgresTest's restart would lose its connections at random (pom.xml)
+        // a test on the cluster says so: it must never run beside PostgresTest's restart, which runs alone, after the
+        // rest (RestartsPostgres, pom.xml)
         boolean tagged = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
                 .walk(frames -> frames.anyMatch(f -> f.getDeclaringClass().isAnnotationPresent(UsesPostgres.class)));
-        assertThat(tagged).as("a test on PostgreSQL is annotated @UsesPostgres, so it runs in the serial group").isTrue();
+        assertThat(tagged).as("a test on PostgreSQL is annotated @UsesPostgres").isTrue();
         String admin = System.getenv("ROLLGUARD_TEST_POSTGRES");
         if ("1".equals(System.getenv("ROLLGUARD_REQUIRE_POSTGRES"))) assertThat(admin).as("ROLLGUARD_TEST_POSTGRES").isNotBlank();
         else assumeTrue(admin != null && !admin.isBlank(), "no PostgreSQL for tests (ROLLGUARD_TEST_POSTGRES)");
