@@ -47,12 +47,31 @@ public final class Main implements Runnable {
      * mean". So parsing and output are those of the full tree, for the price of the commands actually named.
      */
     static CommandLine commandLine(Predicate<String> built) {
+        return commandLine(built, true);
+    }
+
+    /**
+     * The CLI {@code main} builds for {@code args}. A command line whose first word is a command (other than {@code help},
+     * which lists them) never consults the other commands: picocli hands every later word to that command, so they are
+     * not even outlined. Anything else (a typo, an option first, {@code help}) sees every command's outline.
+     */
+    static CommandLine forArgs(String... args) {
+        // every command whole only where asked: the launcher's training runs list the classes of all of them for its archive
+        Predicate<String> built = Boolean.getBoolean("rollguard.cli.eager") ? name -> true : List.of(args)::contains;
+        if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
+            CommandLine alone = commandLine(built, false);
+            if (alone.getSubcommands().containsKey(args[0])) return alone;
+        }
+        return commandLine(built, true);
+    }
+
+    private static CommandLine commandLine(Predicate<String> built, boolean outlines) {
         CommandLine cl = new CommandLine(new Main());
         for (Class<?> c : COMMANDS) {
             Command a = c.getAnnotation(Command.class);
             if (built.test(a.name()) || Arrays.stream(a.aliases()).anyMatch(built)) {
                 cl.addSubcommand(c);
-            } else {
+            } else if (outlines) {
                 CommandLine.Model.CommandSpec outline = CommandLine.Model.CommandSpec.create().name(a.name()).aliases(a.aliases());
                 outline.usageMessage().header(a.header()).description(a.description()).hidden(a.hidden());
                 cl.addSubcommand(a.name(), outline, a.aliases());
@@ -124,8 +143,6 @@ public final class Main implements Runnable {
         if (System.getProperty(RESTRICTED_HEADERS) == null) System.setProperty(RESTRICTED_HEADERS, "host");
         // the usage as the build rendered it: no model to build for the call a hook or CI step makes most
         if (ServedHelp.serve(args, System.out)) System.exit(0);
-        // every command whole only where asked: the launcher's training runs list the classes of all of them for its archive
-        Predicate<String> built = Boolean.getBoolean("rollguard.cli.eager") ? name -> true : List.of(args)::contains;
-        System.exit(execute(commandLine(built), args));
+        System.exit(execute(forArgs(args), args));
     }
 }
