@@ -78,22 +78,43 @@ public final class Main implements Runnable {
             }
         }
         addHelp(cl);
+        Handlers handlers = new Handlers();
+        cl.setExecutionStrategy(handlers);
+        cl.setParameterExceptionHandler(handlers);
+        cl.setExecutionExceptionHandler(handlers);
+        return cl;
+    }
+
+    /**
+     * How a parsed command line runs and how its errors are told. A class, not lambdas: picocli's interfaces are of an old
+     * class-file version, which the class-data archive (bin/rollguard) keeps only if nothing links them while it is made,
+     * and the JDK links them to make a lambda's class there; left out, they and picocli's RunLast are read from the jar on
+     * every call, which opens the jar's 15,000-entry directory once more.
+     */
+    private static final class Handlers implements CommandLine.IExecutionStrategy, CommandLine.IParameterExceptionHandler,
+            CommandLine.IExecutionExceptionHandler {
         // an argument no command takes is a usage error even next to --version or --help, which picocli would otherwise
         // answer instead: `rollguard relase --version 3` must not print the version and exit 0 as if a release started
-        cl.setExecutionStrategy(parseResult -> {
+        @Override
+        public int execute(CommandLine.ParseResult parseResult) {
             for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
                 if (!p.unmatched().isEmpty()) throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
             }
             return new CommandLine.RunLast().execute(parseResult);
-        });
-        cl.setParameterExceptionHandler(Main::usageError);
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+            return usageError(ex, args);
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
             cmd.getErr().println("rollguard: " + message(ex));
             if (System.getenv("ROLLGUARD_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             // a directory argument that cannot be read at all is a usage error, like a missing argument
             return ex instanceof CommandLine.ParameterException || ex instanceof TreeLoader.UnreadableDirectory ? 2 : 1;
-        });
-        return cl;
+        }
     }
 
     /** {@code -h/--help} on every command (the standard mixin would also bring {@code --version}, which some commands use). */
