@@ -63,7 +63,7 @@ public final class RolloutMachine {
         Map<String, HostObservation> byHost = new HashMap<>();
         for (HostObservation o : observations) byHost.put(o.host(), o);
         List<String> canary = r.canaryHosts();
-        Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
+        Duration heartbeat = r.policy().heartbeatTimeout();
         Instant back = listeningSince == null ? null : listeningSince.plus(RECONNECT);
         Instant applyFrom = back != null && back.isAfter(r.waveStartedAt()) ? back : r.waveStartedAt();
 
