@@ -122,6 +122,8 @@ public final class Main implements Runnable {
         // before any HTTP request is built: a request pinned to the address its URL's name was checked at keeps the name
         // in its Host header (net/Outgoing), which the JDK's client refuses unless told
         if (System.getProperty(RESTRICTED_HEADERS) == null) System.setProperty(RESTRICTED_HEADERS, "host");
+        // the usage as the build rendered it: no model to build for the call a hook or CI step makes most
+        if (ServedHelp.serve(args, System.out)) System.exit(0);
         // every command whole only where asked: the launcher's training runs list the classes of all of them for its archive
         Predicate<String> built = Boolean.getBoolean("rollguard.cli.eager") ? name -> true : List.of(args)::contains;
         System.exit(execute(commandLine(built), args));
