@@ -7,6 +7,7 @@ import dev.rollguard.TestServer;
 import dev.rollguard.agent.Watchdog;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
+import dev.rollguard.config.TreeLoader;
 import dev.rollguard.config.TreeWire;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +34,8 @@ import static org.awaitility.Awaitility.await;
  * break-glass. Each safeguard is shown by the run with it on, and its claim is checked to fail in the run with it off:
  * preflight (probing the spec's pages on a shadow Apache) stops it before any user; without preflight the canary's local
  * watchdog reverts it; without either the server's canary analysis rolls it back.
+ * <p>One server for the class (it has linted WordPress's PHP once, the cost of every first push), a service of its own
+ * per test: no test sees another's versions, hosts, rollouts or incidents.
  */
 class SafeguardsApacheTest {
     private static final int HOSTS = 2;
@@ -48,7 +51,10 @@ class SafeguardsApacheTest {
 
     private static MariaDb db;
     private static ConfigTree site;
-    private TestServer ts;
+    private static TestServer ts;
+    private static int tests;
+    private String service;
+    private Path hosts;
 
     @BeforeAll
     static void lamp() throws Exception {
@@ -59,23 +65,30 @@ class SafeguardsApacheTest {
         Path scratch = TestServer.tempDir();
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
         WordPressSite.install(site, scratch.resolve("setup"), TestServer.PATIENCE);
+        ts = new TestServer(Limits.DEFAULT, 256L << 20);
     }
 
     @AfterAll
-    static void stopDatabase() {
+    static void stop() {
+        if (ts != null) ts.close();
         if (db != null) db.close();
     }
 
     @BeforeEach
-    void server() {
-        ts = new TestServer(Limits.DEFAULT, 256L << 20);
+    void service() throws Exception {
+        service = "wp" + (++tests);
+        hosts = ts.dir.resolve("hosts-" + service);
+        Files.createDirectories(hosts);
+        // Apache's workers run as www-data when the tests run as root: they must reach the trees
+        for (Path d : List.of(ts.dir, hosts)) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     @AfterEach
     void cleanUp() {
+        // the test's fleet is closed: no Apache of the server's directory may be left (no other test runs meanwhile)
         String dir = ts.dir.toString();
-        ts.close();
         long left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir)).count();
+        TreeLoader.deleteRecursively(hosts);
         assertThat(left).as("apache processes left behind").isZero();
     }
 
@@ -89,7 +102,7 @@ class SafeguardsApacheTest {
         spec.put("rollout", Map.of("promotionBakeSeconds", 0, "analysis", ANALYSIS, "waves", waves));
         // the pages every agent's preflight requests: from the service's spec, sent with the version
         spec.put("preflight", WordPressSite.probes());
-        assertThat(ts.send("PUT", "/api/v1/services/wp", Json.write(spec)).status()).isEqualTo(200);
+        assertThat(ts.send("PUT", "/api/v1/services/" + service, Json.write(spec)).status()).isEqualTo(200);
     }
 
     private int push(ConfigTree tree, String message, String breakGlass) {
@@ -97,22 +110,26 @@ class SafeguardsApacheTest {
         body.put("entries", TreeWire.encode(tree));
         body.put("message", message);
         if (breakGlass != null) body.put("breakGlass", breakGlass);
-        TestServer.Response r = ts.send("POST", "/api/v1/services/wp/versions", Json.write(body));
+        TestServer.Response r = ts.send("POST", "/api/v1/services/" + service + "/versions", Json.write(body));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return TestServer.json(r).path("version").path("number").asInt();
     }
 
+    /** Starts a rollout of this test's service to production; returns its id. */
+    private String release(int version, String breakGlass) {
+        TestServer.Response r = ts.send("POST", "/api/v1/services/" + service + "/environments/production/release",
+                Json.write(Map.of("version", version, "breakGlass", breakGlass)));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return TestServer.json(r).path("id").asText();
+    }
+
     private Outcome releaseTheTypo(boolean preflight, Watchdog.Settings watchdog) throws Exception {
-        Path hosts = ts.dir.resolve("hosts");
-        Files.createDirectories(hosts);
-        // Apache's workers run as www-data when the tests run as root: they must reach the trees
-        for (Path d : List.of(ts.dir, hosts)) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (DemoFleet.Apache fleet = new DemoFleet.Apache(ts.url(), "wp", HOSTS, hosts, Map.of("production", ts.token(), "testing", ts.token()),
+        try (DemoFleet.Apache fleet = new DemoFleet.Apache(ts.url(), service, HOSTS, hosts, Map.of("production", ts.token(), "testing", ts.token()),
                 preflight, watchdog)) {
             // the healthy site on every production host at once, then a canary for what comes next
             spec(List.of(Map.of("percent", 100, "bakeSeconds", 0)));
             int v1 = push(site, "initial", null);
-            assertThat(ts.awaitTerminal(ts.release("production", v1, "first release").path("id").asText()).path("state").asText())
+            assertThat(ts.awaitTerminal(release(v1, "first release")).path("state").asText())
                     .isEqualTo("COMPLETE");
             await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v1) == HOSTS);
             // the canary bakes long enough for the analysis to see its 40 errors at 4 req/s, even late, on a busy machine
@@ -124,7 +141,7 @@ class SafeguardsApacheTest {
             long errorsBefore = fleet.requestsAnswered5xx();
 
             int bad = push(WordPressSite.withTypo(site), "speed up settings loading", "hotfix");
-            JsonNode end = ts.awaitTerminal(ts.release("production", bad, "hotfix").path("id").asText());
+            JsonNode end = ts.awaitTerminal(release(bad, "hotfix"));
             await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v1) == HOSTS);
             Thread.sleep(1000); // requests in flight at the rollback
             JsonNode rollback = null;
@@ -134,7 +151,7 @@ class SafeguardsApacheTest {
             String rolloutId = end.path("id").asText();
             JsonNode[] incident = new JsonNode[1];
             await().atMost(TestServer.PATIENCE).until(() -> {
-                for (JsonNode i : ts.get("/api/v1/incidents?service=wp")) {
+                for (JsonNode i : ts.get("/api/v1/incidents?service=" + service)) {
                     if ("ROLLBACK".equals(i.path("source").asText()) && rolloutId.equals(i.path("rolloutId").asText())) incident[0] = i;
                 }
                 return incident[0] != null;
@@ -207,10 +224,7 @@ class SafeguardsApacheTest {
     @Test
     @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void replayCatchesARewriteRuleThatBreaksOnlyTheLoginPage() throws Exception {
-        Path hosts = ts.dir.resolve("hosts");
-        Files.createDirectories(hosts);
-        for (Path d : List.of(ts.dir, hosts)) Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (DemoFleet.Apache fleet = new DemoFleet.Apache(ts.url(), "wp", HOSTS, hosts, Map.of("production", ts.token(), "testing", ts.token()),
+        try (DemoFleet.Apache fleet = new DemoFleet.Apache(ts.url(), service, HOSTS, hosts, Map.of("production", ts.token(), "testing", ts.token()),
                 true, null)) {
             Map<String, Object> spec = new LinkedHashMap<>();
             spec.put("environments", List.of("testing", "production"));
@@ -220,9 +234,9 @@ class SafeguardsApacheTest {
             // the probe is the front page alone: what it cannot see is the replay's to find
             spec.put("preflight", Map.of("probes", List.of(Map.of("path", "/", "status", 200)), "timeoutSeconds", 60,
                     "replay", Map.of("budgetSeconds", 60)));
-            assertThat(ts.send("PUT", "/api/v1/services/wp", Json.write(spec)).status()).isEqualTo(200);
+            assertThat(ts.send("PUT", "/api/v1/services/" + service, Json.write(spec)).status()).isEqualTo(200);
             int v1 = push(site, "initial", null);
-            JsonNode first = ts.awaitTerminal(ts.release("production", v1, "first release").path("id").asText());
+            JsonNode first = ts.awaitTerminal(release(v1, "first release"));
             assertThat(first.path("state").asText()).as(first.path("reason").asText()).isEqualTo("COMPLETE");
             await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v1) == HOSTS);
 
@@ -235,7 +249,7 @@ class SafeguardsApacheTest {
 
             ConfigTree harmless = site.with(Map.of(".htaccess", "# rules for this site go here\n"));
             int v2 = push(harmless, "an empty .htaccess of our own", "harmless");
-            JsonNode healthy = ts.awaitTerminal(ts.release("production", v2, "harmless").path("id").asText());
+            JsonNode healthy = ts.awaitTerminal(release(v2, "harmless"));
             assertThat(healthy.path("state").asText()).as("a healthy change passes the replay: " + healthy.path("reason").asText())
                     .isEqualTo("COMPLETE");
             await().atMost(TestServer.PATIENCE).until(() -> fleet.onVersion("production", v2) == HOSTS);
@@ -245,7 +259,7 @@ class SafeguardsApacheTest {
             ConfigTree bad = site.with(Map.of(".htaccess", "RewriteEngine On\n# keep wp-config.php away from the web\n"
                     + "RewriteRule ^wp-(config|login)\\.php$ - [F]\n"));
             int v3 = push(bad, "deny wp-config.php", "hotfix");
-            JsonNode end = ts.awaitTerminal(ts.release("production", v3, "hotfix").path("id").asText());
+            JsonNode end = ts.awaitTerminal(release(v3, "hotfix"));
             assertThat(end.path("state").asText()).isEqualTo("ROLLED_BACK");
             JsonNode rollback = null;
             for (JsonNode e : end.path("events")) {
