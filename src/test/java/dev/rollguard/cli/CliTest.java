@@ -33,7 +33,7 @@ class CliTest {
 
     /** One CLI call as {@code main} makes it: only the commands the arguments name are built in full. */
     static Run run(String... args) {
-        return run(Main.commandLine(List.of(args)::contains), args);
+        return run(Main.forArgs(args), args);
     }
 
     static Run run(CommandLine cl, String... args) {
