@@ -3,6 +3,7 @@ package dev.rollguard.sim;
 import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.rollout.Analysis;
 import dev.rollguard.rollout.Evidence;
+import dev.rollguard.rollout.Grounds;
 import org.apache.commons.math3.special.Gamma;
 
 import java.util.Arrays;
@@ -101,8 +102,9 @@ final class JudgementReference {
      */
     static double rollguard(JudgementTraces.Trace trace, Metric metric, int bake, AnalysisSettings settings) {
         Analysis.Decision d = Analysis.decide(trace.at(JudgementBenchmark.BAKE * (bake + 1)), settings);
-        Object z = d.numbers().get(metric == Metric.ERRORS ? "z" : "slowZ");
-        if (z instanceof Number n) return n.doubleValue();
+        Grounds.Numbers n = d.numbers();
+        Grounds.RateNumbers test = n == null ? null : metric == Metric.ERRORS ? n.errorTest() : n.latency() == null ? null : n.latency().slow();
+        if (test != null) return test.z();
         return d.verdict() == Analysis.Verdict.FAIL ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
     }
 

@@ -3,9 +3,9 @@ package dev.rollguard.sim;
 import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.rollout.Analysis;
 import dev.rollguard.rollout.Evidence;
+import dev.rollguard.rollout.Grounds;
 
 import java.util.Arrays;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
@@ -81,15 +81,17 @@ public final class GapProbe {
                 hits += w.errors();
                 trials += w.requests();
             }
-            Map<String, Object> n0 = d.numbers();
+            Grounds.RateNumbers test = d.numbers() == null ? null : d.numbers().errorTest();
             double[] ref = JudgementReference.statistics(trace, JudgementReference.Metric.ERRORS, 0, settings);
-            return new double[] {number(n0, "z"), number(n0, "zFailAt"), failed ? 1 : 0, ref[0], number(n0, "expectedHits"), hits,
-                    trials * (double) own / ownTrials, number(n0, "fleetDrift")};
+            return new double[] {number(test, Grounds.RateNumbers::z), number(test, Grounds.RateNumbers::zFailAt), failed ? 1 : 0, ref[0],
+                    number(test, Grounds.RateNumbers::expectedHits), hits, trials * (double) own / ownTrials,
+                    number(test, Grounds.RateNumbers::fleetDrift)};
         }).toArray(double[][]::new);
     }
 
-    private static double number(Map<String, Object> m, String key) {
-        return m.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+    /** One of the 5xx test's numbers; NaN when a guard decided before the test ran. */
+    private static double number(Grounds.RateNumbers test, ToDoubleFunction<Grounds.RateNumbers> f) {
+        return test == null ? Double.NaN : f.applyAsDouble(test);
     }
 
     private static double above(double[][] rows, int c, double t) {
