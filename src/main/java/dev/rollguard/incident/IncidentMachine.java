@@ -296,7 +296,7 @@ public final class IncidentMachine {
 
     /** Every live host of the rollout runs the old version again (silent hosts cannot say, and do not hold it up). */
     private static boolean allBack(Rollout r, List<HostInfo> hosts, Instant now) {
-        Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
+        Duration heartbeat = r.policy().heartbeatTimeout();
         Set<String> rolloutHosts = new HashSet<>(r.hosts());
         for (HostInfo h : hosts) {
             if (!rolloutHosts.contains(h.host())) continue;
