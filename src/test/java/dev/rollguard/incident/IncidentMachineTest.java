@@ -146,7 +146,7 @@ class IncidentMachineTest {
         assertThat(i.severity()).isEqualTo(Severity.SEV3);
         assertThat(i.openedAt()).isEqualTo(T0.plusSeconds(2));
         assertThat(i.detectedAt()).isEqualTo(T0.plusSeconds(2));
-        assertThat(i.analysis()).isEqualTo(Map.of("errors", 50));
+        assertThat(i.analysis()).isEqualTo(new IncidentAnalysis.Rollback(Map.of("errors", 50)));
         assertThat(i.fromVersion()).isEqualTo(1);
         assertThat(i.toVersion()).isEqualTo(2);
         assertThat(types(s)).containsExactly("opened", "rollback_started");
