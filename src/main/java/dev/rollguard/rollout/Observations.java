@@ -18,9 +18,15 @@ import java.util.Set;
  * the dashboard charts ({@link #series}). Reads only; {@link Orchestrator} decides with them.
  */
 public final class Observations {
-    private static final Duration BASELINE_LOOKBACK = Duration.ofSeconds(60);
     /** How far back a canary host's own answers on the old version count as its personal baseline. */
     private static final Duration CANARY_HISTORY = Duration.ofSeconds(120);
+    /**
+     * How far back the baseline hosts' answers reach: the same seconds as the canary's history, so that the fleet's drift
+     * (its rate now against then) scales that history from the period it was measured in. With 60 s here the two
+     * periods' centres were 30 s apart, and on a daily cycle's slope that bias failed healthy canaries: two canaries,
+     * whose count doubles it against noise that grows by the square root, went over the false-rollback budget.
+     */
+    private static final Duration BASELINE_LOOKBACK = CANARY_HISTORY;
 
     private final RolloutStore store;
     private final HealthStore health;

@@ -17,9 +17,10 @@ import java.util.SplittableRandom;
  * sampling noise real ones do.
  */
 public final class JudgementTraces {
-    public static final int LOOKBACK = 60;
     /** How far back a canary host's own history on the old version reaches (as the server passes it). */
     public static final int HISTORY = 120;
+    /** How far back the baseline hosts' windows reach before the release: the same seconds as the canary's history (Observations). */
+    public static final int LOOKBACK = HISTORY;
     /** Two waves' bakes: with the default waves and ten hosts, the first two waves are both this one canary. */
     public static final int SECONDS = 60;
     public static final int HOSTS = 10;

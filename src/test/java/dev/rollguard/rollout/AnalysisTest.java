@@ -16,6 +16,7 @@ import static dev.rollguard.rollout.Analysis.Verdict.CONTINUE;
 import static dev.rollguard.rollout.Analysis.Verdict.FAIL;
 import static dev.rollguard.rollout.Analysis.Verdict.PASS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 class AnalysisTest {
     private static final AnalysisSettings S = AnalysisSettings.DEFAULT;
@@ -189,6 +190,30 @@ class AnalysisTest {
                 steady(120, 100, 1))), baseline(9, 90, 100, 1)), S);
         assertThat(alone.verdict()).isEqualTo(FAIL);
         assertThat(alone.numbers().errorTest().fleetDrift()).isEqualTo(1.0);
+    }
+
+    @Test
+    void onASlopeTheFleetsDriftScalesTheCanarysHistoryFromTheSecondsItWasMeasuredIn() {
+        // every host's 5xx rate climbs 0.01 points a second (a daily cycle's steep part); the canary is as healthy as the
+        // rest. Its 120 s of history, scaled by how the baseline moved since the same 120 s, expects what it serves now
+        List<Evidence.HostWindows> aligned = new ArrayList<>();
+        for (int i = 0; i < 9; i++) aligned.add(new Evidence.HostWindows("b" + i, slope(-120, 30)));
+        Analysis.Decision d = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", slope(0, 30), slope(-120, 0))), aligned), S);
+        long seen = d.numbers().totals().canaryErrors();
+        assertThat(d.numbers().errorTest().expectedHits()).isCloseTo(seen, withinPercentage(1));
+        assertThat(d.verdict()).isNotEqualTo(FAIL);
+        // the baseline's last 60 s before the release instead: the periods' centres 30 s apart, the expectation 6 % low
+        List<Evidence.HostWindows> shorter = new ArrayList<>();
+        for (int i = 0; i < 9; i++) shorter.add(new Evidence.HostWindows("b" + i, slope(-60, 30)));
+        Analysis.Decision biased = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", slope(0, 30), slope(-120, 0))), shorter), S);
+        assertThat(biased.numbers().errorTest().expectedHits()).isLessThan(0.96 * seen);
+    }
+
+    /** Windows of seconds [from, to) at 1,000 requests a second and a 5xx rate of 3 % + 0.01 points per second. */
+    private static List<Evidence.Window> slope(int from, int to) {
+        List<Evidence.Window> w = new ArrayList<>();
+        for (int t = from; t < to; t++) w.add(new Evidence.Window(1000, Math.round(1000 * (0.03 + 0.0001 * t)), 0, 0, null));
+        return w;
     }
 
     private static List<Evidence.Window> latencies(Random rnd, int seconds, double median, double sigma) {
