@@ -42,11 +42,13 @@ public final class Agent implements AutoCloseable {
 
     /**
      * {@code token}: the host's enrolment token (or any token allowed to act for it); {@code stream}: hear of releases over
-     * a persistent stream, long-polling where the server or a proxy has none and for one round after the stream dropped.
+     * a persistent stream, long-polling where the server or a proxy has none and for one round after the stream dropped;
+     * {@code channel} (with {@code stream}): first over the channel (a WebSocket that carries the reports too), the
+     * stream where the server or a proxy has no channel.
      */
     public record Config(List<String> servers, String service, String env, String host, Path target, String preApply,
                          String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                         Safeguards safeguards, boolean stream, String labels) {
+                         Safeguards safeguards, boolean stream, String labels, boolean channel) {
         public Config {
             safeguards = safeguards == null ? Safeguards.NONE : safeguards;
             if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
@@ -55,6 +57,13 @@ public final class Agent implements AutoCloseable {
             reportInterval = reportInterval == null ? Duration.ofMillis(500) : reportInterval;
             hookTimeout = hookTimeout == null ? Duration.ofSeconds(60) : hookTimeout;
             longPoll = longPoll == null ? Duration.ofSeconds(30) : longPoll;
+        }
+
+        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
+                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
+                      Safeguards safeguards, boolean stream, String labels) {
+            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, stream,
+                    labels, stream);
         }
 
         public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
@@ -75,18 +84,25 @@ public final class Agent implements AutoCloseable {
 
         public Config withSafeguards(Safeguards s) {
             return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s, stream,
-                    labels);
+                    labels, channel);
         }
 
+        /** Hear of releases over a persistent connection (the channel, else the stream), or ({@code false}) long-poll only. */
         public Config withStream(boolean on) {
             return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
-                    safeguards, on, labels);
+                    safeguards, on, labels, on);
+        }
+
+        /** With {@code false}, a streaming agent never opens the channel: server-sent events and reports by POST. */
+        public Config withChannel(boolean on) {
+            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
+                    safeguards, stream, labels, on);
         }
 
         /** The host's labels ({@code role=web,canary=yes}): a service's rollout may choose its canaries by one. */
         public Config withLabels(String l) {
             return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards,
-                    stream, l);
+                    stream, l, channel);
         }
     }
 
@@ -125,7 +141,11 @@ public final class Agent implements AutoCloseable {
     private volatile boolean connected;
     /** The server has a stream (until it answers that it has none). */
     private boolean streamUsable = true;
-    /** How the last answer came: "stream" or "long-poll" (null: none yet). */
+    /** The server has a channel (until it refuses one; tried again after the host registers again). */
+    private boolean channelUsable = true;
+    /** The open channel, which the reports take while it is open (null: none). */
+    private volatile DesiredChannel channel;
+    /** How the last answer came: "channel", "stream" or "long-poll" (null: none yet). */
     private volatile String heardBy;
     /** The next round is a long-poll: the stream just ended or dropped. */
     private boolean longPollOnce;
@@ -177,7 +197,7 @@ public final class Agent implements AutoCloseable {
     /** Why {@link #failedVersion()} failed here (null: nothing failed). */
     public AgentProtocol.HostFailure failure() { return failure; }
     public boolean connected() { return connected; }
-    /** How the last answer from the server came: "stream" or "long-poll" (null: none yet). */
+    /** How the last answer from the server came: "channel", "stream" or "long-poll" (null: none yet). */
     public String heardBy() { return heardBy; }
     public ReleaseDirectory releases() { return releases; }
     /** The server URL the agent talks to now (of several, the one its host id picked, or the next after a failure). */
@@ -203,6 +223,13 @@ public final class Agent implements AutoCloseable {
                 Integer want = desired;
                 String known = want == null ? AgentProtocol.NONE
                         : AgentProtocol.known(want.equals(applied) || want.equals(failedVersion) ? want : applied);
+                if (config.stream() && config.channel() && channelUsable && !longPollOnce) {
+                    longPollOnce = true;
+                    channelUsable = followChannel(known);
+                    // a server (or proxy) without the channel: the stream next, at once
+                    if (!channelUsable) longPollOnce = false;
+                    continue;
+                }
                 if (config.stream() && streamUsable && !longPollOnce) {
                     // after the stream ends or drops, one long-poll: what was released meanwhile comes with it
                     longPollOnce = true;
@@ -245,6 +272,34 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * Follows the channel until it ends (after which one long-poll brings what was released meanwhile); false when the
+     * server has none. The reports take it while it is open.
+     */
+    private boolean followChannel(String known) throws IOException, InterruptedException {
+        int heartbeat = (int) Math.max(1, Math.min(AgentProtocol.STREAM_HEARTBEAT_SECONDS, config.longPoll().toSeconds()));
+        String ws = server().replaceFirst("^http", "ws");
+        DesiredChannel c = DesiredChannel.open(http, URI.create(ws + AgentProtocol.channelPath(config.service(), config.env(), config.host(),
+                known, heartbeat)), config.token(), "agent:" + config.host());
+        if (c == null) {
+            log.info("agent {}: the server has no channel (or does not know this host); streaming", config.host());
+            return false;
+        }
+        String[] heard = {known};
+        channel = c;
+        try {
+            c.follow(Duration.ofSeconds(heartbeat), d -> {
+                connected = true;
+                heardBy = "channel";
+                take(d, heard[0]);
+                heard[0] = AgentProtocol.known(d.desiredVersion());
+            });
+        } finally {
+            channel = null;
+        }
+        return true;
+    }
+
     /** An answer (long-poll or stream) to what the host had {@code known}: the version to converge to, its probes and bundle. */
     private void take(AgentProtocol.Desired d, String known) throws IOException, InterruptedException {
         desired = d.desiredVersion();
@@ -276,6 +331,8 @@ public final class Agent implements AutoCloseable {
         AgentProtocol.Registered r = post(AgentProtocol.REGISTER_PATH, new AgentProtocol.Register(config.service(), config.env(),
                 config.host(), config.labels()), AgentProtocol.Registered.class);
         desired = r.desiredVersion();
+        // registered again (the server had forgotten the host, which is also what refuses a channel): the channel is tried again
+        channelUsable = true;
         // no converge here: the next long-poll answers at once with the version, its bundle and the service's probes
         report();
     }
@@ -473,8 +530,11 @@ public final class Agent implements AutoCloseable {
             while (unsent.size() > 120) unsent.pollFirst();
             batch = new ArrayList<>(unsent);
         }
-        AgentProtocol.Desired r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()),
-                new AgentProtocol.Report(applied, failedVersion, failure == null ? null : failure.message(), batch, failure), AgentProtocol.Desired.class);
+        AgentProtocol.Report report = new AgentProtocol.Report(applied, failedVersion, failure == null ? null : failure.message(), batch, failure);
+        // on the open channel (answered once committed); by POST when there is none or it could not carry the report
+        DesiredChannel c = channel;
+        AgentProtocol.Desired r = c == null ? null : c.report(report);
+        if (r == null) r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()), report, AgentProtocol.Desired.class);
         synchronized (unsent) {
             for (int i = 0; i < batch.size() && !unsent.isEmpty(); i++) unsent.pollFirst();
         }
@@ -520,6 +580,8 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        DesiredChannel c = channel;
+        if (c != null) c.close();
         List<Thread> all;
         synchronized (threads) {
             all = List.copyOf(threads);
