@@ -111,9 +111,11 @@ final class AgentChannel {
         }
         done.whenComplete((d, e) -> {
             if (!session.isOpen()) return;
-            AgentProtocol.ChannelMessage m = e == null ? new AgentProtocol.ChannelMessage(null, d, null)
-                    : new AgentProtocol.ChannelMessage(null, null, error(e));
-            session.getRemote().sendString(Json.write(m), WriteCallback.NOOP);
+            // the common answer spelt directly (what Jackson writes for it), a refusal through the writer
+            String m = e == null && d.bundle() == null && d.preflight() == null
+                    ? "{\"reported\":{\"desiredVersion\":" + d.desiredVersion() + "}}"
+                    : Json.write(e == null ? new AgentProtocol.ChannelMessage(null, d, null) : new AgentProtocol.ChannelMessage(null, null, error(e)));
+            session.getRemote().sendString(m, WriteCallback.NOOP);
         });
     }
 
