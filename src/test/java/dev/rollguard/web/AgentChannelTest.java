@@ -62,6 +62,15 @@ class AgentChannelTest {
         return HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token).buildAsync(uri, frames).join();
     }
 
+    /** A server with the service, and an enrolment token for its hosts, registered. */
+    private String serverWith(String... hosts) {
+        ts = new TestServer();
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        String token = enrol();
+        for (String h : hosts) register(h, token);
+        return token;
+    }
+
     private String enrol() {
         return ts.server.auth().enrol("wp", "testing", null, null, 10, "test").token();
     }
@@ -78,11 +87,7 @@ class AgentChannelTest {
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aReleaseArrivesOnTheChannelAndItsReportIsRecordedBesideAnOldAgentsPost() throws Exception {
-        ts = new TestServer();
-        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
-        String token = enrol();
-        register("ws-1", token);
-        register("post-1", token);
+        String token = serverWith("ws-1", "post-1");
         Frames frames = new Frames();
         WebSocket ws = open("ws-1", AgentProtocol.NONE, token, frames);
 
@@ -111,10 +116,7 @@ class AgentChannelTest {
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aBadReportIsRefusedOnTheChannelWhichStaysOpen() throws Exception {
-        ts = new TestServer();
-        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
-        String token = enrol();
-        register("ws-1", token);
+        String token = serverWith("ws-1");
         int v = ts.push(Map.of("a.conf", "one\n"), "m", null);
         ts.release("testing", v, null);
         Frames frames = new Frames();
@@ -135,11 +137,8 @@ class AgentChannelTest {
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void theUpgradePassesTheSameGateAsAnAgentsRequest() {
-        ts = new TestServer();
-        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        String token = serverWith("ws-1");
         assertThat(ts.send("PUT", "/api/v1/services/other", SPEC).status()).isEqualTo(200);
-        String token = enrol();
-        register("ws-1", token);
         assertThat(refusal("ws-1", "rg_not-a-real-token-000000000000")).isEqualTo(401);
         // an unknown host: the long-poll's answer, so the agent registers again
         assertThat(refusal("nobody", token)).isEqualTo(404);
