@@ -40,72 +40,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Agent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
-    /**
-     * {@code token}: the host's enrolment token (or any token allowed to act for it); {@code stream}: hear of releases over
-     * a persistent stream, long-polling where the server or a proxy has none and for one round after the stream dropped;
-     * {@code channel} (with {@code stream}): first over the channel (a WebSocket that carries the reports too), the
-     * stream where the server or a proxy has no channel.
-     */
-    public record Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                         String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                         Safeguards safeguards, boolean stream, String labels, boolean channel) {
-        public Config {
-            safeguards = safeguards == null ? Safeguards.NONE : safeguards;
-            if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
-            servers = servers.stream().map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).toList();
-            keep = keep <= 0 ? 5 : keep;
-            reportInterval = reportInterval == null ? Duration.ofMillis(500) : reportInterval;
-            hookTimeout = hookTimeout == null ? Duration.ofSeconds(60) : hookTimeout;
-            longPoll = longPoll == null ? Duration.ofSeconds(30) : longPoll;
-        }
-
-        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                      Safeguards safeguards, boolean stream, String labels) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, stream,
-                    labels, stream);
-        }
-
-        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, null, false, null);
-        }
-
-        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                      Safeguards safeguards) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, false, null);
-        }
-
-        public Config(List<String> servers, String service, String env, String host, Path target, String preApply,
-                      String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll) {
-            this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, null, null, false, null);
-        }
-
-        public Config withSafeguards(Safeguards s) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s, stream,
-                    labels, channel);
-        }
-
-        /** Hear of releases over a persistent connection (the channel, else the stream), or ({@code false}) long-poll only. */
-        public Config withStream(boolean on) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
-                    safeguards, on, labels, on);
-        }
-
-        /** With {@code false}, a streaming agent never opens the channel: server-sent events and reports by POST. */
-        public Config withChannel(boolean on) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
-                    safeguards, stream, labels, on);
-        }
-
-        /** The host's labels ({@code role=web,canary=yes}): a service's rollout may choose its canaries by one. */
-        public Config withLabels(String l) {
-            return new Config(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards,
-                    stream, l, channel);
-        }
-    }
-
     /** Failures the agent reports once and does not retry: the tree itself is bad. */
     static final class ApplyFailed extends Exception {
         final AgentProtocol.HostFailure failure;
@@ -120,7 +54,7 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private final Config config;
+    private final AgentConfig config;
     private final ReleaseDirectory releases;
     private final HealthWindow window;
     private final Clock clock;
@@ -152,7 +86,7 @@ public final class Agent implements AutoCloseable {
     private final Object applyLock = new Object();
     private final Object switchLock = new Object();
 
-    public Agent(Config config, HealthWindow window, Clock clock) {
+    public Agent(AgentConfig config, HealthWindow window, Clock clock) {
         this(config, window, clock, newHttpClient());
     }
 
@@ -160,7 +94,7 @@ public final class Agent implements AutoCloseable {
      * An agent speaking through {@code http}: the agents of several services on one host share one client, its
      * connections kept alive and reused between their requests.
      */
-    public Agent(Config config, HealthWindow window, Clock clock, HttpClient http) {
+    public Agent(AgentConfig config, HealthWindow window, Clock clock, HttpClient http) {
         this.http = http;
         this.config = config;
         this.window = window;

@@ -2,6 +2,7 @@ package dev.rollguard.cli;
 
 import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.HttpProbe;
 import dev.rollguard.agent.ReplaySet;
@@ -160,11 +161,11 @@ public final class AgentCommand implements Callable<Integer> {
      * The agents' configurations, one per --service group. Two groups of one service and environment, or two sharing a
      * target directory (each would replace the other's 'current'), are a usage error.
      */
-    List<Agent.Config> configs() {
+    List<AgentConfig> configs() {
         if (stream && longPoll) throw new ParameterException(spec.commandLine(), "--stream and --long-poll (--no-stream) exclude each other");
         Set<String> seen = new HashSet<>();
         Set<Path> targets = new HashSet<>();
-        List<Agent.Config> out = new ArrayList<>();
+        List<AgentConfig> out = new ArrayList<>();
         for (ServiceOptions s : services) {
             if (!seen.add(s.service + "/" + s.env)) {
                 throw new ParameterException(spec.commandLine(), "--service " + s.service + " --env " + s.env + " is given twice");
@@ -178,7 +179,7 @@ public final class AgentCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--service " + s.service + ": " + e.getMessage());
             }
-            out.add(new Agent.Config(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
+            out.add(new AgentConfig(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
                     Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(!longPoll)
                     .withLabels(labels == null || labels.isEmpty() ? null : String.join(",", labels)));
         }
@@ -187,7 +188,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Agent.Config> configs = configs();
+        List<AgentConfig> configs = configs();
         HttpClient http = Agent.newHttpClient();
         List<AutoCloseable> running = new ArrayList<>();
         for (int i = 0; i < configs.size(); i++) {

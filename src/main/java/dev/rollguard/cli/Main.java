@@ -47,34 +47,74 @@ public final class Main implements Runnable {
      * mean". So parsing and output are those of the full tree, for the price of the commands actually named.
      */
     static CommandLine commandLine(Predicate<String> built) {
+        return commandLine(built, true);
+    }
+
+    /**
+     * The CLI {@code main} builds for {@code args}. A command line whose first word is a command (other than {@code help},
+     * which lists them) never consults the other commands: picocli hands every later word to that command, so they are
+     * not even outlined. Anything else (a typo, an option first, {@code help}) sees every command's outline.
+     */
+    static CommandLine forArgs(String... args) {
+        // every command whole only where asked: the launcher's training runs list the classes of all of them for its archive
+        Predicate<String> built = Boolean.getBoolean("rollguard.cli.eager") ? name -> true : List.of(args)::contains;
+        if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
+            CommandLine alone = commandLine(built, false);
+            if (alone.getSubcommands().containsKey(args[0])) return alone;
+        }
+        return commandLine(built, true);
+    }
+
+    private static CommandLine commandLine(Predicate<String> built, boolean outlines) {
         CommandLine cl = new CommandLine(new Main());
         for (Class<?> c : COMMANDS) {
             Command a = c.getAnnotation(Command.class);
             if (built.test(a.name()) || Arrays.stream(a.aliases()).anyMatch(built)) {
                 cl.addSubcommand(c);
-            } else {
+            } else if (outlines) {
                 CommandLine.Model.CommandSpec outline = CommandLine.Model.CommandSpec.create().name(a.name()).aliases(a.aliases());
                 outline.usageMessage().header(a.header()).description(a.description()).hidden(a.hidden());
                 cl.addSubcommand(a.name(), outline, a.aliases());
             }
         }
         addHelp(cl);
+        Handlers handlers = new Handlers();
+        cl.setExecutionStrategy(handlers);
+        cl.setParameterExceptionHandler(handlers);
+        cl.setExecutionExceptionHandler(handlers);
+        return cl;
+    }
+
+    /**
+     * How a parsed command line runs and how its errors are told. A class, not lambdas: picocli's interfaces are of an old
+     * class-file version, which the class-data archive (bin/rollguard) keeps only if nothing links them while it is made,
+     * and the JDK links them to make a lambda's class there; left out, they and picocli's RunLast are read from the jar on
+     * every call, which opens the jar's 15,000-entry directory once more.
+     */
+    private static final class Handlers implements CommandLine.IExecutionStrategy, CommandLine.IParameterExceptionHandler,
+            CommandLine.IExecutionExceptionHandler {
         // an argument no command takes is a usage error even next to --version or --help, which picocli would otherwise
         // answer instead: `rollguard relase --version 3` must not print the version and exit 0 as if a release started
-        cl.setExecutionStrategy(parseResult -> {
+        @Override
+        public int execute(CommandLine.ParseResult parseResult) {
             for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
                 if (!p.unmatched().isEmpty()) throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
             }
             return new CommandLine.RunLast().execute(parseResult);
-        });
-        cl.setParameterExceptionHandler(Main::usageError);
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+            return usageError(ex, args);
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
             cmd.getErr().println("rollguard: " + message(ex));
             if (System.getenv("ROLLGUARD_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             // a directory argument that cannot be read at all is a usage error, like a missing argument
             return ex instanceof CommandLine.ParameterException || ex instanceof TreeLoader.UnreadableDirectory ? 2 : 1;
-        });
-        return cl;
+        }
     }
 
     /** {@code -h/--help} on every command (the standard mixin would also bring {@code --version}, which some commands use). */
@@ -122,8 +162,8 @@ public final class Main implements Runnable {
         // before any HTTP request is built: a request pinned to the address its URL's name was checked at keeps the name
         // in its Host header (net/Outgoing), which the JDK's client refuses unless told
         if (System.getProperty(RESTRICTED_HEADERS) == null) System.setProperty(RESTRICTED_HEADERS, "host");
-        // every command whole only where asked: the launcher's training runs list the classes of all of them for its archive
-        Predicate<String> built = Boolean.getBoolean("rollguard.cli.eager") ? name -> true : List.of(args)::contains;
-        System.exit(execute(commandLine(built), args));
+        // the usage as the build rendered it: no model to build for the call a hook or CI step makes most
+        if (ServedHelp.serve(args, System.out)) System.exit(0);
+        System.exit(execute(forArgs(args), args));
     }
 }

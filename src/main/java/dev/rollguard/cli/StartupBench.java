@@ -22,9 +22,9 @@ import java.util.Map;
  * ({@code java -version}). Each round runs every case once, in turn, so a machine whose load changes weighs on all of
  * them alike; the table shows medians of wall time and of CPU time (the children's user + system time from
  * /proc/self/stat, which counts what a process cost whatever else the machine runs), and each as a multiple of
- * {@code java -version}'s. Started by {@code bin/rollguard}, the CLI runs through that launcher, as users run it (its
- * JVM flags for CLI calls, the class-data archive, and the shell's own share); otherwise as this JVM was started (same
- * java, jar and archive flags).
+ * {@code java -version}'s, beside two floors from the same jar (a bare main, and a trivial picocli command). Started by
+ * {@code bin/rollguard}, the CLI runs through that launcher, as users run it (its JVM flags for CLI calls, the class-data
+ * archive, and the shell's own share); otherwise as this JVM was started (same java, jar and archive flags).
  */
 final class StartupBench {
     private static final List<String> KEPT_FLAGS = List.of("-XX:SharedArchiveFile", "-Xshare", "-XX:+ExitOnOutOfMemoryError",
@@ -49,7 +49,9 @@ final class StartupBench {
             Files.writeString(tree.resolve("ports.conf"), "Listen 80\n");
             Map<String, List<String>> cases = new LinkedHashMap<>();
             cases.put("java -version", List.of(java, "-version"));
-            cases.put("picocli floor: hello --help", concat(floor(java, System.getProperty(CLI_JVM), jvmArguments), "--help"));
+            List<String> floor = floor(java, System.getProperty(CLI_JVM), jvmArguments);
+            cases.put("jar floor: main, no picocli", withMain(floor, Bare.class));
+            cases.put("picocli floor: hello --help", concat(floor, "--help"));
             cases.put("--help", concat(cli, "--help"));
             cases.put("one-file validate", concat(cli, "validate", tree.toString()));
             Map<String, List<long[]>> samples = new LinkedHashMap<>();
@@ -126,6 +128,24 @@ final class StartupBench {
         public static void main(String[] args) {
             System.exit(new CommandLine(new Hello()).execute(args));
         }
+    }
+
+    /**
+     * Less than any CLI can do: a main that prints a line, from the same jar with the same flags and archive (its one class
+     * is not in the archive, and is read from the jar as Rollguard's first class not in it would be). What is left of
+     * the JVM's floor for a Java program in this jar, before picocli or any command.
+     */
+    static final class Bare {
+        public static void main(String[] args) {
+            System.out.println("hello");
+        }
+    }
+
+    /** The same command with another main class. */
+    private static List<String> withMain(List<String> command, Class<?> main) {
+        List<String> c = new ArrayList<>(command);
+        c.set(c.size() - 1, main.getName());
+        return c;
     }
 
     private static List<String> launch() {

@@ -5,6 +5,12 @@ import dev.rollguard.rollout.Analysis;
 /**
  * The canary judge's thresholds, as a service spec sets them under {@code rollout.analysis}; every field has a default
  * ({@link Analysis} reads them).
+ *
+ * <p>The false-alarm budget: {@code alpha} (5xx test) plus {@code latencyAlpha} (latency test) is 0.5 % over a rollout,
+ * {@code firstBakeShare} of each spent in the first bake. Most of it goes to the 5xx test: a 5xx regression near the
+ * information limit (+0.5 pp on a 1 % host) is decided by the last look of the bake, where every tenth of z counts; latency
+ * regressions move the slow share far more per request (p99 +20 % is caught every time at 0.02 %), and the latency test had
+ * no false rollbacks in the benchmark at 0.1 % (README, "bench judgement").
  */
 public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,
                                Double maxErrorRate, Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis,
@@ -14,7 +20,7 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
     public static final AnalysisSettings DEFAULT = new AnalysisSettings(null, null, null, null, null, null, null, null, null, null);
 
     public AnalysisSettings {
-        alpha = alpha == null ? 0.004 : alpha;
+        alpha = alpha == null ? 0.0048 : alpha;
         beta = beta == null ? 0.05 : beta;
         ratio = ratio == null ? 2.0 : ratio;
         delta = delta == null ? 0.01 : delta;
@@ -30,9 +36,9 @@ public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double d
         latencyQuantile = latencyQuantile == null ? 0.95 : latencyQuantile;
         latencyRatio = latencyRatio == null ? 2.0 : latencyRatio;
         latencyDelta = latencyDelta == null ? 0.02 : latencyDelta;
-        latencyAlpha = latencyAlpha == null ? 0.001 : latencyAlpha;
+        latencyAlpha = latencyAlpha == null ? 0.0002 : latencyAlpha;
         horizonSeconds = horizonSeconds == null ? 30 : horizonSeconds;
-        firstBakeShare = firstBakeShare == null ? 0.9 : firstBakeShare;
+        firstBakeShare = firstBakeShare == null ? 0.95 : firstBakeShare;
         if (horizonSeconds < 1) throw new IllegalArgumentException("horizonSeconds must be >= 1");
         if (firstBakeShare <= 0 || firstBakeShare > 1) throw new IllegalArgumentException("firstBakeShare must be in (0, 1]");
         if (alpha <= 0 || alpha >= 1 || beta <= 0 || beta >= 1 || latencyAlpha <= 0 || latencyAlpha >= 1) {

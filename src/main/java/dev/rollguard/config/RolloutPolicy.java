@@ -1,6 +1,7 @@
 package dev.rollguard.config;
 
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -86,6 +87,11 @@ public record RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer
 
     public RolloutPolicy(List<Wave> waves, AnalysisSettings analysis, Integer promotionBakeSeconds, Integer heartbeatTimeoutSeconds) {
         this(waves, analysis, promotionBakeSeconds, heartbeatTimeoutSeconds, null);
+    }
+
+    /** How long a host may stay silent before it counts as dead ({@code rollout.HostInfo#alive} decides with it). */
+    public Duration heartbeatTimeout() {
+        return Duration.ofSeconds(heartbeatTimeoutSeconds);
     }
 
     public static RolloutPolicy defaults() {

@@ -66,31 +66,6 @@ public final class Demo {
                          String severity, JsonNode pagerTrigger, Path postmortem, Duration wallTime, String dashboard, Caught caught,
                          long requestsAnswered5xx) {}
 
-    /**
-     * How the bad version was stopped, from the rollback event's typed fields: {@code stage} PREFLIGHT, WATCHDOG or APPLY
-     * when a host reported it (with the probe's answer for a preflight), null when the server's canary analysis decided.
-     */
-    public record Caught(String host, String stage, String probePath, int probeStatus, int probeExpectedStatus, String probeBody,
-                         long detectMillis) {
-        static Caught of(JsonNode rollbackEvent, long detectMillis) {
-            JsonNode d = rollbackEvent.path("data");
-            return new Caught(d.path("failedHost").asText(null), d.path("failedStage").asText(null), d.path("probePath").asText(null),
-                    d.path("probeStatus").asInt(), d.path("probeExpectedStatus").asInt(), d.path("probeBody").asText(""), detectMillis);
-        }
-
-        public boolean inPreflight() { return "PREFLIGHT".equals(stage); }
-
-        String describe() {
-            if (stage == null) return "canary analysis on the server";
-            return switch (stage) {
-                case "PREFLIGHT" -> "preflight on " + host + ": GET " + probePath + " answered " + probeStatus + " (expected "
-                        + probeExpectedStatus + ")" + (probeBody.isEmpty() ? ", empty body" : ", body: " + probeBody);
-                case "WATCHDOG" -> "local watchdog on " + host + " (reverted itself)";
-                default -> "apply failure on " + host;
-            };
-        }
-    }
-
     /** An expectation of the story that did not hold. */
     public static final class Failure extends RuntimeException {
         public Failure(String message) {
@@ -332,7 +307,7 @@ public final class Demo {
                 impact.path("timeToDetectMillis").asLong(), impact.path("timeToMitigateMillis").asLong(),
                 impact.path("timeToRecoverMillis").asLong(), incidentId, incident.path("severity").asText(), trigger, postmortem,
                 Duration.ofNanos(System.nanoTime() - started), server.url() + "/", caught, fleet.requestsAnswered5xx() - errorsBefore);
-        table(r);
+        DemoTable.print(r, out);
         return r;
     }
 
@@ -496,37 +471,6 @@ public final class Demo {
     }
 
     // ------------------------------------------------------------------ output
-
-    private void table(Result r) {
-        say("");
-        say("%-22s %-34s %s", "", "the seed (postmortem)", "here (measured)");
-        say("%-22s %-34s %s", "caught by", "customers, then pagers", r.caught() == null ? "a person (rollguard rollback)" : r.caught().describe());
-        if (r.caught() != null && r.caught().inPreflight()) {
-            say("%-22s %-34s %s", "traffic affected", "100% at peak, every server", "none: no host ever served it");
-            say("%-22s %-34s %s", "time to detect", "14 min (5:46 → 6:00 AM, pagers)",
-                    seconds(r.caught().detectMillis()) + " (release → caught, before the switch)");
-            say("%-22s %-34s %s", "time to mitigate", "~14 h (→ 7:49 PM, restarts)", "0 s (never live: nothing to undo)");
-        } else {
-            say("%-22s %-34s %s", "traffic affected", "100% at peak, every server",
-                    String.format(Locale.ROOT, "%.1f%% at peak, %d of %d hosts", r.peakPercent(), r.hostsAffected(), r.hostsTotal()));
-            say("%-22s %-34s %s", "time to detect", "14 min (5:46 → 6:00 AM, pagers)", seconds(r.timeToDetectMillis()) + " (first 5xx → rollback)");
-            say("%-22s %-34s %s", "time to mitigate", "~14 h (→ 7:49 PM, restarts)", seconds(r.timeToMitigateMillis()) + " (→ every host back)");
-            say("%-22s %-34s %s", "time to recover", "~14 h 4 min (→ 7:50 PM)", seconds(r.timeToRecoverMillis()) + " (→ all hit hosts healthy)");
-        }
-        say("%-22s %-34s %s", "failed requests", "every request for 14 h",
-                String.format(Locale.ROOT, "%d of %d (%.2f%%) from release to fix", r.requestsFailed(), r.requestsSent(), r.failedPercent()));
-        if (r.requestsFailed() > r.requestsAnswered5xx()) {
-            say("%-22s %-34s %s", "", "", String.format(Locale.ROOT, "(%d answered 5xx; %d not answered within 5 s on this busy machine)",
-                    r.requestsAnswered5xx(), r.requestsFailed() - r.requestsAnswered5xx()));
-        }
-        say("%-22s %-34s %s", "postmortem", "written by hand, times guessed", r.postmortem().toString());
-        say("");
-        say("done in %.0f s.", r.wallTime().toMillis() / 1000.0);
-    }
-
-    private static String seconds(long millis) {
-        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
-    }
 
     private String clock(Instant at) {
         return String.format(Locale.ROOT, "[%6.1f s]", (at.toEpochMilli() - (System.currentTimeMillis() - (System.nanoTime() - started) / 1_000_000)) / 1000.0);

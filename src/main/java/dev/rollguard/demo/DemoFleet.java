@@ -2,6 +2,7 @@ package dev.rollguard.demo;
 
 import dev.rollguard.agent.AccessLogTail;
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.ReplaySet;
 import dev.rollguard.agent.Safeguards;
@@ -71,7 +72,7 @@ public interface DemoFleet extends AutoCloseable {
                     // with preflight, the host's own recent requests are replayed to the staged tree before a switch
                     ReplaySet replay = preflight ? new ReplaySet(ReplaySet.DEFAULT_CAPACITY) : null;
                     AccessLogTail tail = new AccessLogTail(apache.accessLog(), window, replay, true);
-                    Agent agent = new Agent(new Agent.Config(List.of(server), service, env, name, apache.target(), apache.preApplyHook(),
+                    Agent agent = new Agent(new AgentConfig(List.of(server), service, env, name, apache.target(), apache.preApplyHook(),
                             apache.reloadHook(), 3, Duration.ofMillis(250), Duration.ofSeconds(20), null, enrolments.get(env))
                             .withSafeguards(new Safeguards(preflight ? new ShadowCommand(apache.preflightHook(), apache.target()) : null,
                                     null, watchdog, replay)), window,

@@ -4,13 +4,12 @@ import dev.rollguard.config.Severity;
 import dev.rollguard.rollout.RolloutEvent;
 
 import java.time.Instant;
-import java.util.Map;
 
 /** An incident: one per cause, opened by an automatic rollback, a health breach, an alert, a break-glass release or a person. */
 public record Incident(int id, String service, String env, String title, Severity severity, Status status, Source source,
                        String causeKey, String rolloutId, Integer fromVersion, Integer toVersion, String commander, String openedBy,
                        Instant openedAt, Instant detectedAt, Instant acknowledgedAt, Instant mitigatedAt, Instant recoveredAt,
-                       Instant resolvedAt, Impact impact, Map<String, Object> analysis, RolloutEvent.HostFailed caught,
+                       Instant resolvedAt, Impact impact, IncidentAnalysis analysis, RolloutEvent.HostFailed caught,
                        Instant updatedAt) {
     public enum Status {
         OPEN, MITIGATED, RESOLVED;
@@ -108,7 +107,7 @@ public record Incident(int id, String service, String env, String title, Severit
                 openedBy, openedAt, detectedAt, acknowledgedAt, mitigatedAt, recoveredAt, resolvedAt, impact, analysis, caught, updatedAt);
     }
 
-    public Incident withAnalysis(Map<String, Object> analysis) {
+    public Incident withAnalysis(IncidentAnalysis analysis) {
         return new Incident(id, service, env, title, severity, status, source, causeKey, rolloutId, fromVersion, toVersion, commander,
                 openedBy, openedAt, detectedAt, acknowledgedAt, mitigatedAt, recoveredAt, resolvedAt, impact, analysis, caught, updatedAt);
     }

@@ -137,13 +137,13 @@ public final class IncidentMachine {
             i = Incident.opened(r.service(), r.env(), title, automatic ? Severity.SEV3 : Severity.SEV4,
                             automatic ? Incident.Source.ROLLBACK : Incident.Source.BREAK_GLASS, causeKey, automatic ? "rollguard" : r.actor(), now)
                     .withRollout(r.id(), r.fromVersion(), r.toVersion()).withOpenedAt(e.at()).withDetectedAt(automatic ? e.at() : null)
-                    .withAnalysis(automatic ? e.data() : null).withCaught(caught);
+                    .withAnalysis(automatic ? new IncidentAnalysis.Rollback(e.data()) : null).withCaught(caught);
             effects.add(line(e.at(), TimelineType.OPENED, "rollguard", automatic ? "incident opened by the automatic rollback"
                     : "incident opened for review: break-glass release", "opened"));
         } else if (automatic) {
             // the break-glass review becomes the outage: same cause, same incident, now a page
             i = existing.withTitle(title).withSeverity(Severity.worse(existing.severity(), Severity.SEV3)).withSource(Incident.Source.ROLLBACK)
-                    .withRollout(r.id(), r.fromVersion(), r.toVersion()).withDetectedAt(e.at()).withAnalysis(e.data()).withCaught(caught).withUpdatedAt(now);
+                    .withRollout(r.id(), r.fromVersion(), r.toVersion()).withDetectedAt(e.at()).withAnalysis(new IncidentAnalysis.Rollback(e.data())).withCaught(caught).withUpdatedAt(now);
         } else {
             i = existing.withRollout(r.id(), r.fromVersion(), r.toVersion()).withUpdatedAt(now);
         }
@@ -296,7 +296,7 @@ public final class IncidentMachine {
 
     /** Every live host of the rollout runs the old version again (silent hosts cannot say, and do not hold it up). */
     private static boolean allBack(Rollout r, List<HostInfo> hosts, Instant now) {
-        Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
+        Duration heartbeat = r.policy().heartbeatTimeout();
         Set<String> rolloutHosts = new HashSet<>(r.hosts());
         for (HostInfo h : hosts) {
             if (!rolloutHosts.contains(h.host())) continue;
@@ -326,19 +326,15 @@ public final class IncidentMachine {
         long err = counts.errors();
         if (req < slo.sloMinRequests() || 100.0 * err / req < slo.sloErrorPercent()) return null;
         double rate = 100.0 * err / req;
-        Map<String, Object> numbers = new LinkedHashMap<>();
-        numbers.put("requests", req);
-        numbers.put("errors", err);
-        numbers.put("errorPercent", Math.round(rate * 100) / 100.0);
-        numbers.put("sloPercent", slo.sloErrorPercent());
-        numbers.put("windowSeconds", slo.sloWindowSeconds());
+        IncidentAnalysis.SloBreach numbers = new IncidentAnalysis.SloBreach(req, err, Math.round(rate * 100) / 100.0, slo.sloErrorPercent(),
+                slo.sloWindowSeconds());
         String title = String.format("5xx rate %.1f%% in %s over the last %d s (SLO %.1f%%)", rate, env, slo.sloWindowSeconds(),
                 slo.sloErrorPercent());
         Incident fresh = Incident.opened(service, env, title, Severity.fromPeakPercent(rate), Incident.Source.HEALTH, healthCause(service, env),
                 "rollguard", now).withAnalysis(numbers);
         return new Step(fresh, List.of(new Effect.Line(now, TimelineType.HEALTH_BREACH.wire(), "health", "health breach: " + err + " of " + req
-                        + " requests failed since " + since + " (" + numbers.get("errorPercent") + "%, SLO " + slo.sloErrorPercent() + "%)",
-                numbers, "breach"), new Effect.Trigger(false)));
+                        + " requests failed since " + since + " (" + numbers.errorPercent() + "%, SLO " + slo.sloErrorPercent() + "%)",
+                numbers.lineData(), "breach"), new Effect.Trigger(false)));
     }
 
     public static String healthCause(String service, String env) {
@@ -359,7 +355,7 @@ public final class IncidentMachine {
         Incident i = existing;
         if (i == null) {
             i = Incident.opened(a.service(), a.env(), a.summary() == null ? "Alert " + a.name() + " firing" : a.summary(), a.severity(),
-                    Incident.Source.ALERTMANAGER, alertCause(a), actor, now).withAnalysis(Map.of("labels", a.labels()));
+                    Incident.Source.ALERTMANAGER, alertCause(a), actor, now).withAnalysis(new IncidentAnalysis.Alert(a.labels()));
             effects.add(line(now, TimelineType.OPENED, "alertmanager", "incident opened by Alertmanager alert " + a.name(), "opened"));
             effects.add(new Effect.Trigger(false));
         }

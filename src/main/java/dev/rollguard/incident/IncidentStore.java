@@ -123,7 +123,7 @@ public final class IncidentStore extends Store {
                 integer(rs, "from_version"), integer(rs, "to_version"), rs.getString("commander"), rs.getString("opened_by"),
                 instant(rs, "opened_at"), instant(rs, "detected_at"), instant(rs, "acknowledged_at"), instant(rs, "mitigated_at"),
                 instant(rs, "recovered_at"), instant(rs, "resolved_at"), impact == null ? null : Json.read(impact, Impact.class),
-                analysis == null ? null : Json.read(analysis, MAP),
+                analysis == null ? null : Json.read(analysis, IncidentAnalysis.type(Incident.Source.valueOf(rs.getString("source")))),
                 caught == null ? null : Json.read(caught, RolloutEvent.HostFailed.class), instant(rs, "updated_at"));
     }
 

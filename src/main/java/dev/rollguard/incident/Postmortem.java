@@ -131,9 +131,10 @@ public final class Postmortem {
             if (fs.size() > 20) md.append("- … and ").append(fs.size() - 20).append(" more\n");
             md.append('\n');
         }
-        if (i.analysis() != null && !i.analysis().isEmpty()) {
+        Map<String, ?> numbers = numbers(i.analysis());
+        if (!numbers.isEmpty()) {
             md.append("### The analysis that stopped it\n\n| number | value |\n|---|---|\n");
-            for (Map.Entry<String, Object> e : i.analysis().entrySet()) row(md, e.getKey(), String.valueOf(e.getValue()));
+            numbers.forEach((k, v) -> row(md, k, String.valueOf(v)));
             md.append('\n');
         }
         md.append("### Resolution\n\n");
@@ -172,6 +173,14 @@ public final class Postmortem {
         md.append("- Add a validator or risk rule that would have caught this class of change.\n");
         md.append("\n> ").append(TO_WRITE).append(": the measures the team commits to, each as an action item with an owner and a due date.\n");
         return md.toString();
+    }
+
+    /** The analysis' numbers under the names the incident's JSON gives them, in its order (none: empty). */
+    private static Map<String, ?> numbers(IncidentAnalysis a) {
+        if (a instanceof IncidentAnalysis.SloBreach b) return b.lineData();
+        if (a instanceof IncidentAnalysis.Alert al) return Map.of("labels", al.labels());
+        if (a instanceof IncidentAnalysis.Rollback r) return r.numbers();
+        return Map.of();
     }
 
     private static void row(StringBuilder md, String k, String v) {

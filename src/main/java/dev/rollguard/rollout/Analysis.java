@@ -5,9 +5,7 @@ import dev.rollguard.health.Counts;
 import dev.rollguard.protocol.LatencyHistogram;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Canary analysis: hosts on the new version (canary) against hosts still on the old one (baseline), from their
@@ -47,7 +45,13 @@ public final class Analysis {
         public String label() { return label; }
     }
 
-    public record Decision(Verdict verdict, Check check, String reason, Map<String, Object> numbers) {}
+    /** {@code grounds}: the numbers it rests on (a host, for decisions a single host made by itself). */
+    public record Decision(Verdict verdict, Check check, String reason, Grounds grounds) {
+        /** The analysis' numbers (null when one host decided). */
+        public Grounds.Numbers numbers() {
+            return grounds instanceof Grounds.Numbers n ? n : null;
+        }
+    }
 
     /** A canary host's last seconds judged by the fail-fast guard: at least this many requests, or this many windows. */
     private static final int FAIL_FAST_REQUESTS = 20;
@@ -76,15 +80,10 @@ public final class Analysis {
     }
 
     private static Decision decide(Evidence e, AnalysisSettings s, int look) {
-        Map<String, Object> n = new LinkedHashMap<>();
         Counts canary = total(e.canary());
         Counts baseline = total(e.baseline());
-        n.put("canaryRequests", canary.requests());
-        n.put("canaryErrors", canary.errors());
-        n.put("canaryErrorRate", round(canary.errorRate()));
-        n.put("baselineRequests", baseline.requests());
-        n.put("baselineErrors", baseline.errors());
-        n.put("baselineErrorRate", round(baseline.errorRate()));
+        Grounds.Numbers n = Grounds.Numbers.of(new Grounds.Totals(canary.requests(), canary.errors(), round(canary.errorRate()),
+                baseline.requests(), baseline.errors(), round(baseline.errorRate())));
         if (canary.requests() == 0) return new Decision(Verdict.CONTINUE, Check.NONE, "no canary traffic yet", n);
 
         RateTest.Params errorParams = new RateTest.Params(s.baselineFloor(), s.ratio(), s.delta(), s.burstSeconds(), s.hostSpread(),
@@ -100,7 +99,7 @@ public final class Analysis {
         long ceilingRequests = errors.canaryTrials();
         double ceilingLow = RateTest.wilsonLower(ceilingErrors, ceilingRequests, z);
         if (ceilingErrors >= s.minErrorCount() && ceilingLow > s.maxErrorRate()) {
-            n.put("canaryErrorRateLow", round(ceilingLow));
+            n = n.withCeiling(round(ceilingLow));
             return new Decision(Verdict.FAIL, Check.ERROR_CEILING, String.format("canary 5xx rate %.2f%% is over the %.2f%% ceiling (%d of %d requests, "
                     + "bursts set aside; at least %.2f%% with %.0f%% confidence)", 100.0 * ceilingErrors / ceilingRequests, 100 * s.maxErrorRate(),
                     ceilingErrors, ceilingRequests, 100 * ceilingLow, 100 * (1 - s.alpha())), n);
@@ -108,14 +107,12 @@ public final class Analysis {
         for (Evidence.HostWindows h : e.canary()) {
             long[] recent = recent(h.windows());
             if (recent[1] >= s.minErrorCount() && recent[1] >= s.failFastErrorRate() * recent[0]) {
-                n.put("failFastHost", h.host());
-                n.put("failFastRequests", recent[0]);
-                n.put("failFastErrors", recent[1]);
+                n = n.withFailFast(new Grounds.FailFast(h.host(), recent[0], recent[1]));
                 return new Decision(Verdict.FAIL, Check.FAIL_FAST, String.format("canary host %s failed %d of its last %d requests (%.0f%%, over the %.0f%% fail-fast ceiling)",
                         h.host(), recent[1], recent[0], 100.0 * recent[1] / recent[0], 100 * s.failFastErrorRate()), n);
             }
         }
-        put(n, "", errors);
+        n = n.withErrorTest(numbers(errors));
         if (errors.fail()) {
             RateTest.HostTest w = errors.worst();
             return new Decision(Verdict.FAIL, Check.ERROR_TEST, String.format("sequential test: canary 5xx rate %.3f%% is significantly above "
@@ -136,8 +133,7 @@ public final class Analysis {
                         Math.max(s.hostSpread(), LATENCY_HOST_SPREAD), s.latencyAlpha(), s.beta(), s.horizonSeconds(), s.firstBakeShare());
                 RateTest.Result slow = RateTest.run(counts(e.canary(), threshold), counts(e.baseline(), threshold), lp, look);
                 double limit = LatencyHistogram.upperMillis(threshold);
-                n.put("latencyThresholdMs", round(limit));
-                put(n, "slow", slow);
+                n = n.withLatency(new Grounds.Latency(round(limit), numbers(slow)));
                 if (slow.fail()) {
                     return new Decision(Verdict.FAIL, Check.LATENCY_TEST, String.format("sequential test: %.2f%% of canary requests are slower "
                             + "than %.0f ms against %.2f%% of baseline requests (the baseline's p%.0f; z %.2f >= %.2f, the boundary at second %d)",
@@ -148,8 +144,7 @@ public final class Analysis {
             }
         } else if (canary.latencySamples() >= s.minLatencySamples() && baseline.latencySamples() >= s.minLatencySamples()) {
             double limit = baseline.p99Millis() * s.latencyTolerance() + s.latencySlackMillis();
-            n.put("canaryP99Ms", round(canary.p99Millis()));
-            n.put("baselineP99Ms", round(baseline.p99Millis()));
+            n = n.withP99(new Grounds.P99(round(canary.p99Millis()), round(baseline.p99Millis())));
             if (canary.p99Millis() > limit) {
                 return new Decision(Verdict.FAIL, Check.P99_LIMIT, String.format("canary p99 %.0f ms is over %.0f ms (baseline p99 %.0f ms)",
                         canary.p99Millis(), limit, baseline.p99Millis()), n);
@@ -161,32 +156,13 @@ public final class Analysis {
         return new Decision(Verdict.CONTINUE, Check.NONE, "collecting evidence", n);
     }
 
-    private static void put(Map<String, Object> n, String prefix, RateTest.Result r) {
-        RateTest.HostTest worst = r.worst();
-        if (worst != null) {
-            n.put(key(prefix, "p0"), round(worst.p0()));
-            n.put(key(prefix, "p1"), round(worst.p1()));
-            n.put(key(prefix, "canaryHost"), worst.host());
-            n.put(key(prefix, "canaryHostExpected"), round(worst.expected()));
-            n.put(key(prefix, "canaryHostHistory"), worst.beforeTrials());
-        }
-        n.put(key(prefix, "expectedHits"), round(r.expectedHits()));
-        n.put(key(prefix, "z"), round(r.z()));
-        n.put(key(prefix, "zFailAt"), round(r.failAt()));
-        if (!prefix.isEmpty()) {
-            n.put("canarySlowFraction", round(r.canaryRate()));
-            n.put("baselineSlowFraction", round(r.baselineRate()));
-        }
-        n.put(key(prefix, "hostSpread"), round(r.spread()));
+    private static Grounds.RateNumbers numbers(RateTest.Result r) {
+        RateTest.HostTest w = r.worst();
+        Grounds.WorstHost worst = w == null ? null : new Grounds.WorstHost(round(w.p0()), round(w.p1()), w.host(), round(w.expected()),
+                w.beforeTrials());
         // the fleet's rate now against before the release: the canary host's own history is scaled by it
-        n.put(key(prefix, "fleetDrift"), round(r.drift().factor()));
-        n.put(key(prefix, "baselineHostsUsed"), r.baselineHosts());
-        if (!r.outlierHosts().isEmpty()) n.put(key(prefix, "baselineHostsLeftOut"), r.outlierHosts());
-        if (r.burstWindows() > 0) n.put(key(prefix, "burstSecondsSetAside"), r.burstWindows());
-    }
-
-    private static String key(String prefix, String name) {
-        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        return new Grounds.RateNumbers(worst, round(r.expectedHits()), round(r.z()), round(r.failAt()), round(r.canaryRate()),
+                round(r.baselineRate()), round(r.spread()), round(r.drift().factor()), r.baselineHosts(), r.outlierHosts(), r.burstWindows());
     }
 
     private static Counts total(List<Evidence.HostWindows> hosts) {

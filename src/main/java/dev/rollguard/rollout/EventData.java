@@ -24,30 +24,89 @@ final class EventData {
         }
         if (event instanceof RolloutEvent.WaveStarted w) return Map.of("wave", w.wave(), "hosts", w.added());
         if (event instanceof RolloutEvent.WavePassed p) {
-            Map<String, Object> numbers = new LinkedHashMap<>(p.decision().numbers());
+            Map<String, Object> numbers = of(p.decision().grounds());
             numbers.put("wave", p.wave());
             return numbers;
         }
         if (event instanceof RolloutEvent.AnalysisDecided a) {
-            Map<String, Object> data = new LinkedHashMap<>(a.decision().numbers());
+            Map<String, Object> data = of(a.decision().grounds());
             data.put("verdict", a.decision().verdict().name());
             data.put("wave", a.wave());
             return data;
         }
         if (event instanceof RolloutEvent.PausedOnFailure p) {
-            Map<String, Object> data = new LinkedHashMap<>(p.numbers());
+            Map<String, Object> data = of(p.grounds());
             data.put("hosts", p.hosts());
             return data;
         }
         if (event instanceof RolloutEvent.RollbackStarted r) {
-            Map<String, Object> data = rollback(r.numbers(), r.hosts(), r.toVersion());
+            Map<String, Object> data = rollback(of(r.grounds()), r.hosts(), r.toVersion());
             if (r.cause() != null) data.putAll(of(r.cause()));
             return data;
         }
-        if (event instanceof RolloutEvent.Aborted a) return rollback(Map.of(), a.hosts(), a.toVersion());
+        if (event instanceof RolloutEvent.Aborted a) return rollback(new LinkedHashMap<>(), a.hosts(), a.toVersion());
         if (event instanceof RolloutEvent.NoData n) return Map.of("verdict", "NO_DATA", "wave", n.wave());
         // Completed, Paused, Resumed: the message says it all
         return Map.of();
+    }
+
+    /**
+     * What a decision rests on, under the names the timeline and the API have always shown (a new mutable map, in the
+     * order the analysis got its numbers): the totals, the guard that stopped it, then each test's.
+     */
+    static Map<String, Object> of(Grounds grounds) {
+        Map<String, Object> n = new LinkedHashMap<>();
+        if (grounds instanceof Grounds.Host h) n.put("host", h.host());
+        if (!(grounds instanceof Grounds.Numbers g)) return n;
+        Grounds.Totals t = g.totals();
+        n.put("canaryRequests", t.canaryRequests());
+        n.put("canaryErrors", t.canaryErrors());
+        n.put("canaryErrorRate", t.canaryErrorRate());
+        n.put("baselineRequests", t.baselineRequests());
+        n.put("baselineErrors", t.baselineErrors());
+        n.put("baselineErrorRate", t.baselineErrorRate());
+        if (g.canaryErrorRateLow() != null) n.put("canaryErrorRateLow", g.canaryErrorRateLow());
+        if (g.failFast() != null) {
+            n.put("failFastHost", g.failFast().host());
+            n.put("failFastRequests", g.failFast().requests());
+            n.put("failFastErrors", g.failFast().errors());
+        }
+        if (g.errorTest() != null) put(n, "", g.errorTest());
+        if (g.latency() != null) {
+            n.put("latencyThresholdMs", g.latency().thresholdMs());
+            put(n, "slow", g.latency().slow());
+        }
+        if (g.p99() != null) {
+            n.put("canaryP99Ms", g.p99().canaryMs());
+            n.put("baselineP99Ms", g.p99().baselineMs());
+        }
+        return n;
+    }
+
+    private static void put(Map<String, Object> n, String prefix, Grounds.RateNumbers r) {
+        if (r.worst() != null) {
+            n.put(key(prefix, "p0"), r.worst().p0());
+            n.put(key(prefix, "p1"), r.worst().p1());
+            n.put(key(prefix, "canaryHost"), r.worst().host());
+            n.put(key(prefix, "canaryHostExpected"), r.worst().expected());
+            n.put(key(prefix, "canaryHostHistory"), r.worst().history());
+        }
+        n.put(key(prefix, "expectedHits"), r.expectedHits());
+        n.put(key(prefix, "z"), r.z());
+        n.put(key(prefix, "zFailAt"), r.zFailAt());
+        if (!prefix.isEmpty()) {
+            n.put("canarySlowFraction", r.canaryRate());
+            n.put("baselineSlowFraction", r.baselineRate());
+        }
+        n.put(key(prefix, "hostSpread"), r.hostSpread());
+        n.put(key(prefix, "fleetDrift"), r.fleetDrift());
+        n.put(key(prefix, "baselineHostsUsed"), r.baselineHostsUsed());
+        if (!r.baselineHostsLeftOut().isEmpty()) n.put(key(prefix, "baselineHostsLeftOut"), r.baselineHostsLeftOut());
+        if (r.burstSecondsSetAside() > 0) n.put(key(prefix, "burstSecondsSetAside"), r.burstSecondsSetAside());
+    }
+
+    private static String key(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 
     /** Where a host failed, and (from a replay of its own traffic) which paths answered worse than on the current version. */
@@ -70,8 +129,7 @@ final class EventData {
         return data;
     }
 
-    private static Map<String, Object> rollback(Map<String, Object> numbers, List<String> hosts, Integer toVersion) {
-        Map<String, Object> data = new LinkedHashMap<>(numbers);
+    private static Map<String, Object> rollback(Map<String, Object> data, List<String> hosts, Integer toVersion) {
         data.put("hosts", hosts);
         data.put("toVersion", toVersion == null ? "none" : toVersion);
         return data;

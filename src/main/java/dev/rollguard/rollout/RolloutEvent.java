@@ -4,7 +4,6 @@ import dev.rollguard.protocol.AgentProtocol;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * What happened to a rollout, as a fact. Other packages decide on the fields (an incident opens on an
@@ -77,7 +76,7 @@ public sealed interface RolloutEvent {
     }
 
     /** The analysis failed and the policy says a person decides: the rollout is paused, nothing rolled back. */
-    record PausedOnFailure(String reason, Map<String, Object> numbers, List<String> hosts) implements RolloutEvent {
+    record PausedOnFailure(String reason, Grounds grounds, List<String> hosts) implements RolloutEvent {
         public Kind kind() { return Kind.ANALYSIS_FAILED; }
 
         public String message() { return "analysis failed, paused for a person (automatic rollback is off): " + reason; }
@@ -85,13 +84,14 @@ public sealed interface RolloutEvent {
 
     /**
      * Every host of the rollout goes back to {@code toVersion} (null: none). Automatic rollbacks carry the analysis'
-     * {@code reason} and numbers; manual ones the person ({@code actor}) and their reason, if any.
+     * {@code reason} and what it rests on ({@code grounds}); manual ones the person ({@code actor}) and their reason, if
+     * any, and no grounds (null).
      */
-    record RollbackStarted(boolean automatic, String actor, String reason, Map<String, Object> numbers, List<String> hosts,
+    record RollbackStarted(boolean automatic, String actor, String reason, Grounds grounds, List<String> hosts,
                            Integer toVersion, HostFailed cause) implements RolloutEvent {
-        public RollbackStarted(boolean automatic, String actor, String reason, Map<String, Object> numbers, List<String> hosts,
+        public RollbackStarted(boolean automatic, String actor, String reason, Grounds grounds, List<String> hosts,
                                Integer toVersion) {
-            this(automatic, actor, reason, numbers, hosts, toVersion, null);
+            this(automatic, actor, reason, grounds, hosts, toVersion, null);
         }
 
         public Kind kind() { return Kind.ROLLBACK_STARTED; }

@@ -63,7 +63,7 @@ public final class RolloutMachine {
         Map<String, HostObservation> byHost = new HashMap<>();
         for (HostObservation o : observations) byHost.put(o.host(), o);
         List<String> canary = r.canaryHosts();
-        Duration heartbeat = Duration.ofSeconds(r.policy().heartbeatTimeoutSeconds());
+        Duration heartbeat = r.policy().heartbeatTimeout();
         Instant back = listeningSince == null ? null : listeningSince.plus(RECONNECT);
         Instant applyFrom = back != null && back.isAfter(r.waveStartedAt()) ? back : r.waveStartedAt();
 
@@ -77,19 +77,19 @@ public final class RolloutMachine {
             Instant heard = o == null ? null : o.lastSeen();
             if (back != null && (heard == null || back.isAfter(heard))) heard = back;
             if (!HostInfo.alive(heard, now, heartbeat)) {
-                return fail(r, now, "host " + h + " stopped heart-beating (none for over " + heartbeat.toSeconds() + " s)", Map.of("host", h));
+                return fail(r, now, "host " + h + " stopped heart-beating (none for over " + heartbeat.toSeconds() + " s)", new Grounds.Host(h));
             }
             if (o.failedVersion() != null && o.failedVersion() == r.toVersion()) {
                 AgentProtocol.HostFailure f = o.failure() != null ? o.failure()
                         : new AgentProtocol.HostFailure(AgentProtocol.Stage.APPLY, o.applyError(), null);
-                return fail(r, now, hostFailureReason(h, r.toVersion(), f), Map.of("host", h),
+                return fail(r, now, hostFailureReason(h, r.toVersion(), f), new Grounds.Host(h),
                         new RolloutEvent.HostFailed(h, f, f.beforeAnyUser() && noneServed(r, byHost)));
             }
             if (o.appliedVersion() == null || o.appliedVersion() != r.toVersion()) {
                 allApplied = false;
                 if (Duration.between(applyFrom, now).compareTo(APPLY_TIMEOUT) > 0) {
                     return fail(r, now, "host " + h + " did not apply v" + r.toVersion() + " within " + APPLY_TIMEOUT.toSeconds() + " s",
-                            Map.of("host", h));
+                            new Grounds.Host(h));
                 }
                 continue;
             }
@@ -102,7 +102,7 @@ public final class RolloutMachine {
             if (o != null && !o.windows().isEmpty()) baselineWindows.add(new Evidence.HostWindows(h, o.windows()));
         }
         Analysis.Decision d = Analysis.decide(new Evidence(canaryWindows, baselineWindows), r.policy().analysis());
-        if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.numbers(), d, null);
+        if (d.verdict() == Analysis.Verdict.FAIL) return fail(r, now, d.reason(), d.grounds(), d, null);
 
         int bake = r.policy().waves().get(Math.min(r.wave(), r.policy().waves().size() - 1)).bakeSeconds();
         Instant bakeFrom = watchedSince != null && watchedSince.isAfter(serving) ? watchedSince : serving;
@@ -144,22 +144,22 @@ public final class RolloutMachine {
         };
     }
 
-    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers) {
-        return fail(r, now, reason, numbers, (RolloutEvent.HostFailed) null);
+    private static Step fail(Rollout r, Instant now, String reason, Grounds grounds) {
+        return fail(r, now, reason, grounds, (RolloutEvent.HostFailed) null);
     }
 
-    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, RolloutEvent.HostFailed cause) {
-        return fail(r, now, reason, numbers, new Analysis.Decision(Analysis.Verdict.FAIL, Analysis.Check.NONE, reason, numbers), cause);
+    private static Step fail(Rollout r, Instant now, String reason, Grounds grounds, RolloutEvent.HostFailed cause) {
+        return fail(r, now, reason, grounds, new Analysis.Decision(Analysis.Verdict.FAIL, Analysis.Check.NONE, reason, grounds), cause);
     }
 
-    private static Step fail(Rollout r, Instant now, String reason, Map<String, Object> numbers, Analysis.Decision d,
+    private static Step fail(Rollout r, Instant now, String reason, Grounds grounds, Analysis.Decision d,
                              RolloutEvent.HostFailed cause) {
         if (r.policy().onFailure() == RolloutPolicy.OnFailure.PAUSE) {
-            RolloutEvent.PausedOnFailure paused = new RolloutEvent.PausedOnFailure(reason, numbers, r.canaryHosts());
+            RolloutEvent.PausedOnFailure paused = new RolloutEvent.PausedOnFailure(reason, grounds, r.canaryHosts());
             return new Step(r.with(Rollout.State.PAUSED, r.wave(), r.waveStartedAt(), now, paused.message()),
                     List.of(new Action.Emit(paused)), d);
         }
-        RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(true, null, reason, numbers, r.canaryHosts(),
+        RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(true, null, reason, grounds, r.canaryHosts(),
                 r.fromVersion(), cause);
         return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, rollback.message()),
                 rollbackActions(r, rollback), d);
@@ -208,7 +208,7 @@ public final class RolloutMachine {
         if (r.state() == Rollout.State.ROLLED_BACK || r.state() == Rollout.State.ABORTED) {
             throw new IllegalStateException("rollout is already " + r.state());
         }
-        RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(false, who, reason, Map.of(), r.canaryHosts(),
+        RolloutEvent.RollbackStarted rollback = new RolloutEvent.RollbackStarted(false, who, reason, null, r.canaryHosts(),
                 r.fromVersion());
         return new Step(r.with(Rollout.State.ROLLED_BACK, r.wave(), r.waveStartedAt(), now, rollback.message()),
                 rollbackActions(r, rollback), null);

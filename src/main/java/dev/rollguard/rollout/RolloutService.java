@@ -87,7 +87,7 @@ public final class RolloutService {
                 .ifPresent(refusal -> {
                     throw refusal.problem();
                 });
-        Duration heartbeat = Duration.ofSeconds(spec.rollout().heartbeatTimeoutSeconds());
+        Duration heartbeat = spec.rollout().heartbeatTimeout();
         List<HostInfo> live = store.hosts(service, env).stream().filter(h -> h.alive(now, heartbeat)).toList();
         long seed = SEEDS.nextLong();
         List<String> fleet = CanaryChoice.order(live, spec.rollout().canary(), seed, now);

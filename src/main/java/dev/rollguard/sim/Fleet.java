@@ -1,6 +1,7 @@
 package dev.rollguard.sim;
 
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.agent.Safeguards;
 import dev.rollguard.agent.Watchdog;
@@ -50,7 +51,7 @@ public final class Fleet implements AutoCloseable {
             HealthWindow window = new HealthWindow(Clock.systemUTC().instant());
             SimulatedHost host = new SimulatedHost(name, target, window);
             if (listen) host.listen();
-            Agent agent = new Agent(new Agent.Config(servers, service, env, name, target, null, null, 3, reportInterval, null, null, token)
+            Agent agent = new Agent(new AgentConfig(servers, service, env, name, target, null, null, 3, reportInterval, null, null, token)
                     .withSafeguards(new Safeguards(preflight ? host.shadow() : null, null, watchdog)),
                     agentSamples ? window : new HealthWindow(Clock.systemUTC().instant()), Clock.systemUTC());
             members.add(new Member(host, agent));

@@ -38,17 +38,21 @@ public final class JudgementBenchmark {
 
     /**
      * All judges' outcomes of one release; each tuned comparison setting's second of rollback (0: passed); for a
-     * regression, the reference's candidate statistics.
+     * regression, the reference's statistics row at its look; for a healthy release, its rows at every regression's
+     * look (for the reference that does not know the family).
      */
-    record Release(Outcome[] outcomes, int[] kayentaAt, int[] kayentaOwnAt, int[] flaggerAt, double[] reference) {}
+    record Release(Outcome[] outcomes, int[] kayentaAt, int[] kayentaOwnAt, int[] flaggerAt, double[] reference, double[][] healthy) {}
 
     /**
      * All judges' outcomes of one scenario: per judge and run; {@code kayentaAt}, {@code kayentaOwnAt} and {@code
      * flaggerAt} per grid point of {@link JudgementMatched} and run; for a regression, the same-information reference
-     * ({@link JudgementReference}), else null.
+     * ({@link JudgementReference}; else null), the same reference with its threshold set on all families' healthy releases
+     * ({@code unknownFamily}), and Rollguard's own statistic looked at once with the reference's threshold ({@code
+     * oneLook}, a detection rate).
      */
     public record Row(JudgementTraces.Scenario scenario, int[][] at, long[][] evidence, Map<String, Integer> why, int[][] kayentaAt,
-                      int[][] kayentaOwnAt, int[][] flaggerAt, JudgementReference.Result reference) {
+                      int[][] kayentaOwnAt, int[][] flaggerAt, JudgementReference.Result reference, JudgementReference.Result unknownFamily,
+                      double oneLook) {
         double rate(int judge) { return (double) count(judge, JudgementTraces.SECONDS) / at[judge].length; }
 
         int count(int judge, int within) {
@@ -81,10 +85,16 @@ public final class JudgementBenchmark {
             Row first = rows.get(0);
             Map<String, Integer> why = new TreeMap<>();
             rows.forEach(r -> r.why().forEach((k, v) -> why.merge(k, v, Integer::sum)));
-            JudgementReference.Result ref = first.reference() == null ? null : new JudgementReference.Result(first.reference().test(),
-                    rows.stream().mapToDouble(r -> r.reference().detection()).average().orElse(0), Double.NaN);
             return new Row(first.scenario(), concat(rows, Row::at), concatLong(rows, Row::evidence), why, concat(rows, Row::kayentaAt),
-                    concat(rows, Row::kayentaOwnAt), concat(rows, Row::flaggerAt), ref);
+                    concat(rows, Row::kayentaOwnAt), concat(rows, Row::flaggerAt), average(rows, Row::reference), average(rows, Row::unknownFamily),
+                    rows.stream().mapToDouble(Row::oneLook).average().orElse(0));
+        }
+
+        /** A reference over several seeds: the first seed's test, the detections averaged. */
+        private static JudgementReference.Result average(List<Row> rows, Function<Row, JudgementReference.Result> f) {
+            JudgementReference.Result first = f.apply(rows.get(0));
+            return first == null ? null : new JudgementReference.Result(first.test(),
+                    rows.stream().mapToDouble(r -> f.apply(r).detection()).average().orElse(0), Double.NaN);
         }
 
         private static int[][] concat(List<Row> rows, Function<Row, int[][]> f) {
@@ -136,13 +146,28 @@ public final class JudgementBenchmark {
     static List<Row> run(long seed, int runs, int canaries, int calibration, AnalysisSettings settings) {
         List<Row> rows = new ArrayList<>();
         List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios(canaries);
-        Map<JudgementReference.Look, double[]> thresholds = calibrate(seed, scenarios, canaries, calibration);
+        Map<JudgementReference.Look, double[]> thresholds = calibrate(seed, scenarios, canaries, calibration, settings);
+        List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementBenchmark::anyFamily).distinct().toList();
+        List<Release[]> releases = new ArrayList<>();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
             long scenarioSeed = seed * 1_000_003L + si;
-            Release[] results = IntStream.range(0, runs).parallel()
-                    .mapToObj(run -> release(s, new SplittableRandom(scenarioSeed * 7_919L + run), settings))
-                    .toArray(Release[]::new);
+            releases.add(IntStream.range(0, runs).parallel()
+                    .mapToObj(run -> release(s, new SplittableRandom(scenarioSeed * 7_919L + run), settings, looks))
+                    .toArray(Release[]::new));
+        }
+        // the reference that does not know the family: thresholds on this seed's healthy releases of every family, the
+        // ones Rollguard's false rollbacks are counted on
+        Map<JudgementReference.Look, double[]> anyFamily = new HashMap<>();
+        for (int li = 0; li < looks.size(); li++) {
+            int look = li;
+            double[][] healthy = releases.stream().flatMap(Arrays::stream).filter(r -> r.healthy() != null).map(r -> r.healthy()[look])
+                    .toArray(double[][]::new);
+            anyFamily.put(looks.get(li), JudgementReference.threshold(healthy, FALSE_BUDGET));
+        }
+        for (int si = 0; si < scenarios.size(); si++) {
+            JudgementTraces.Scenario s = scenarios.get(si);
+            Release[] results = releases.get(si);
             int[][] at = new int[JUDGES.length][runs];
             long[][] evidence = new long[JUDGES.length][runs];
             int[][] kayentaAt = new int[JudgementMatched.KAYENTA.size()][runs];
@@ -160,11 +185,16 @@ public final class JudgementBenchmark {
             Map<String, Integer> why = new TreeMap<>();
             for (Release o : results) if (o.outcomes()[0].why() != null) why.merge(o.outcomes()[0].why(), 1, Integer::sum);
             JudgementReference.Result reference = null;
+            JudgementReference.Result unknownFamily = null;
+            double oneLook = 0;
             if (!s.healthy()) {
                 double[] t = thresholds.get(look(s));
-                reference = JudgementReference.best(Arrays.stream(results).map(Release::reference).toArray(double[][]::new), t);
+                double[][] statistics = Arrays.stream(results).map(Release::reference).toArray(double[][]::new);
+                reference = JudgementReference.best(statistics, t);
+                unknownFamily = JudgementReference.best(statistics, anyFamily.get(anyFamily(s)));
+                oneLook = JudgementReference.rollguardOneLook(statistics, t);
             }
-            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference));
+            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference, unknownFamily, oneLook));
         }
         return rows;
     }
@@ -174,12 +204,17 @@ public final class JudgementBenchmark {
         return new JudgementReference.Look(s.noise(), JudgementReference.metric(s), JudgementReference.bake(s));
     }
 
+    /** Where the reference looks for a regression scenario, whatever its family. */
+    private static JudgementReference.Look anyFamily(JudgementTraces.Scenario s) {
+        return new JudgementReference.Look(null, JudgementReference.metric(s), JudgementReference.bake(s));
+    }
+
     /**
      * The reference's thresholds for every regression scenario's family and look: each family's healthy releases drawn
      * once, with a seed of their own (never the scored releases), and read at all of that family's looks.
      */
     private static Map<JudgementReference.Look, double[]> calibrate(long seed, List<JudgementTraces.Scenario> scenarios, int canaries,
-                                                                   int calibration) {
+                                                                   int calibration, AnalysisSettings settings) {
         Map<JudgementTraces.Noise, List<JudgementReference.Look>> byFamily = new TreeMap<>();
         for (JudgementTraces.Scenario s : scenarios) {
             if (s.healthy()) continue;
@@ -188,11 +223,11 @@ public final class JudgementBenchmark {
         }
         Map<JudgementReference.Look, double[]> out = new HashMap<>();
         byFamily.forEach((family, looks) -> out.putAll(JudgementReference.thresholds(looks, canaries, calibration, FALSE_BUDGET,
-                seed * 31 + family.ordinal())));
+                seed * 31 + family.ordinal(), settings)));
         return out;
     }
 
-    static Release release(JudgementTraces.Scenario s, SplittableRandom rnd, AnalysisSettings settings) {
+    static Release release(JudgementTraces.Scenario s, SplittableRandom rnd, AnalysisSettings settings, List<JudgementReference.Look> looks) {
         JudgementTraces.Trace trace = JudgementTraces.generate(s, rnd);
         Outcome[] out = new Outcome[JUDGES.length];
         FlaggerStyleJudge flagger = new FlaggerStyleJudge();
@@ -221,8 +256,11 @@ public final class JudgementBenchmark {
             for (int g = 0; g < flaggerAt.length; g++) if (flaggerAt[g] == 0 && tuned.get(g).fails(trace, t)) flaggerAt[g] = t;
         }
         for (int j = 0; j < out.length; j++) if (out[j] == null) out[j] = new Outcome(0, seen, null);
-        double[] reference = s.healthy() ? null : JudgementReference.statistics(trace, JudgementReference.metric(s), JudgementReference.bake(s));
-        return new Release(out, kayentaAt, kayentaOwnAt, flaggerAt, reference);
+        double[] reference = s.healthy() ? null
+                : JudgementReference.statistics(trace, JudgementReference.metric(s), JudgementReference.bake(s), settings);
+        double[][] healthy = !s.healthy() ? null
+                : looks.stream().map(l -> JudgementReference.statistics(trace, l.metric(), l.bake(), settings)).toArray(double[][]::new);
+        return new Release(out, kayentaAt, kayentaOwnAt, flaggerAt, reference, healthy);
     }
 
     public static void print(List<SeedRun> seeds, int runs, PrintWriter out) {

@@ -1,6 +1,10 @@
 package dev.rollguard.sim;
 
+import dev.rollguard.config.AnalysisSettings;
+import dev.rollguard.rollout.Analysis;
 import dev.rollguard.rollout.Evidence;
+import dev.rollguard.rollout.Grounds;
+import org.apache.commons.math3.special.Gamma;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,12 +27,19 @@ import java.util.stream.IntStream;
  *   (1 - p_h) (1 + n / n_h));</li>
  *   <li>{@code baseline}: x against the baseline hosts over the same seconds (two-proportion z);</li>
  *   <li>{@code own history x drift}: the own-history test with p_h scaled by how far the baseline moved since the
- *   release.</li>
+ *   release;</li>
+ *   <li>{@code own history, bursts set aside}: the own-history test on the seconds (of the bake and of the history) whose
+ *   count is not wildly improbable under the history's rate (Poisson upper tail under {@link #BURST_TAIL}): a test that
+ *   holds where hosts hiccup, for the reference that does not know the family ({@link #threshold}).</li>
  * </ul>
+ * Beside the candidates, a statistics row carries Rollguard's own at the same look ({@link #ROLLGUARD}): its z at the
+ * end of the bake, calibrated as the candidates are, is what its statistic could do with the reference's oracle
+ * threshold and the whole budget at that one look.
  */
 final class JudgementReference {
     /** The tests the reference chooses among. */
-    enum Test { OWN_HISTORY("own history"), BASELINE("baseline"), OWN_HISTORY_DRIFT("own history x drift");
+    enum Test { OWN_HISTORY("own history"), BASELINE("baseline"), OWN_HISTORY_DRIFT("own history x drift"),
+        OWN_HISTORY_TRIMMED("own history, bursts set aside");
 
         final String label;
 
@@ -37,6 +48,11 @@ final class JudgementReference {
 
     /** What regressed: the reference tests that metric. */
     enum Metric { ERRORS, LATENCY }
+
+    /** A statistics row's column of Rollguard's own statistic at the reference's look, after the candidates'. */
+    static final int ROLLGUARD = Test.values().length;
+    /** A second whose count has a Poisson upper tail under this, at the history's rate, is a burst for the trimmed candidate. */
+    private static final double BURST_TAIL = 1e-3;
 
     /** The reference of one regression scenario: its best test, that test's detection and threshold. */
     record Result(Test test, double detection, double threshold) {}
@@ -53,8 +69,8 @@ final class JudgementReference {
         return s.regression().from() / JudgementBenchmark.BAKE;
     }
 
-    /** Every candidate's statistic at the end of bake {@code bake} (larger: worse). */
-    static double[] statistics(JudgementTraces.Trace trace, Metric metric, int bake) {
+    /** Every candidate's statistic at the end of bake {@code bake} (larger: worse), then Rollguard's z there. */
+    static double[] statistics(JudgementTraces.Trace trace, Metric metric, int bake, AnalysisSettings settings) {
         int from = bake * JudgementBenchmark.BAKE;
         int to = from + JudgementBenchmark.BAKE;
         int threshold = metric == Metric.LATENCY ? baselineP95Bucket(trace, from, to) : -1;
@@ -72,7 +88,36 @@ final class JudgementReference {
         }
         double ph = (own[1] + 0.5) / (own[0] + 1.0);
         double drift = ((baseNow[1] + 0.5) / (baseNow[0] + 1.0)) / ((baseThen[1] + 0.5) / (baseThen[0] + 1.0));
-        return new double[] {ownHistory(canary, own[0], ph), twoProportion(canary, baseNow), ownHistory(canary, own[0], Math.min(0.99, ph * drift))};
+        long[] ownKept = kept(trace.canaryBefore(), 0, trace.canaryBefore().size(), threshold, ph);
+        double phKept = (ownKept[1] + 0.5) / (ownKept[0] + 1.0);
+        long[] canaryKept = kept(trace.canary(), from, to, threshold, phKept);
+        return new double[] {ownHistory(canary, own[0], ph), twoProportion(canary, baseNow), ownHistory(canary, own[0], Math.min(0.99, ph * drift)),
+                ownHistory(canaryKept, ownKept[0], phKept), rollguard(trace, metric, bake, settings)};
+    }
+
+    /**
+     * Rollguard's standardised evidence on the metric at the end of the bake (the 5xx test's z, or the latency test's):
+     * without it (a guard, the ceiling or fail-fast, failed the canary first; for latency, also the 5xx test), a failed
+     * decision counts as over any threshold.
+     */
+    static double rollguard(JudgementTraces.Trace trace, Metric metric, int bake, AnalysisSettings settings) {
+        Analysis.Decision d = Analysis.decide(trace.at(JudgementBenchmark.BAKE * (bake + 1)), settings);
+        Grounds.Numbers n = d.numbers();
+        Grounds.RateNumbers test = n == null ? null : metric == Metric.ERRORS ? n.errorTest() : n.latency() == null ? null : n.latency().slow();
+        if (test != null) return test.z();
+        return d.verdict() == Analysis.Verdict.FAIL ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+    }
+
+    /** {trials, hits} of windows [from, to), leaving out each second whose hits are wildly improbable at {@code rate}. */
+    private static long[] kept(List<Evidence.Window> windows, int from, int to, int slowerThanBucket, double rate) {
+        long[] out = new long[2];
+        for (int i = from; i < Math.min(to, windows.size()); i++) {
+            long[] w = sum(windows, i, i + 1, i, i + 1, slowerThanBucket);
+            if (w[1] > 0 && Gamma.regularizedGammaP(w[1], Math.max(1e-9, w[0] * rate)) < BURST_TAIL) continue;
+            out[0] += w[0];
+            out[1] += w[1];
+        }
+        return out;
     }
 
     private static double ownHistory(long[] canary, long historyTrials, double ph) {
@@ -97,30 +142,46 @@ final class JudgementReference {
      * the releases depend on the family and the seed only, so each is drawn once and read at every look (drawing them is
      * most of a calibration's cost).
      */
-    static Map<Look, double[]> thresholds(List<Look> looks, int canaries, int healthy, double falseRate, long seed) {
+    static Map<Look, double[]> thresholds(List<Look> looks, int canaries, int healthy, double falseRate, long seed, AnalysisSettings settings) {
         JudgementTraces.Noise family = looks.get(0).family();
         if (looks.stream().anyMatch(l -> l.family() != family)) throw new IllegalArgumentException("looks at more than one family: " + looks);
         JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null, JudgementTraces.Target.NONE, canaries);
         double[][][] stats = IntStream.range(0, healthy).parallel()
                 .mapToObj(run -> {
                     JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run));
-                    return looks.stream().map(l -> statistics(trace, l.metric(), l.bake())).toArray(double[][]::new);
+                    return looks.stream().map(l -> statistics(trace, l.metric(), l.bake(), settings)).toArray(double[][]::new);
                 })
                 .toArray(double[][][]::new);
         Map<Look, double[]> out = new HashMap<>();
-        int allowed = (int) Math.floor(falseRate * healthy);
         for (int li = 0; li < looks.size(); li++) {
-            double[] t = new double[Test.values().length];
-            for (int c = 0; c < t.length; c++) {
-                int col = c;
-                int look = li;
-                double[] v = Arrays.stream(stats).mapToDouble(x -> x[look][col]).sorted().toArray();
-                // strictly above the (allowed + 1)-th largest: at most `allowed` healthy releases exceed it
-                t[c] = v[v.length - 1 - Math.min(allowed, v.length - 1)];
-            }
-            out.put(looks.get(li), t);
+            int look = li;
+            out.put(looks.get(li), threshold(Arrays.stream(stats).map(x -> x[look]).toArray(double[][]::new), falseRate));
         }
         return out;
+    }
+
+    /**
+     * Per column of healthy releases' statistics rows, the value at most {@code falseRate} of them exceed. Given the
+     * benchmark's healthy releases of every family at once, it is the reference that does not know the family: held, as
+     * Rollguard is, to the false-rollback budget over all of them.
+     */
+    static double[] threshold(double[][] healthy, double falseRate) {
+        int allowed = (int) Math.floor(falseRate * healthy.length);
+        double[] t = new double[ROLLGUARD + 1];
+        for (int c = 0; c < t.length; c++) {
+            int col = c;
+            double[] v = Arrays.stream(healthy).mapToDouble(x -> x[col]).sorted().toArray();
+            // strictly above the (allowed + 1)-th largest: at most `allowed` healthy releases exceed it
+            t[c] = v[v.length - 1 - Math.min(allowed, v.length - 1)];
+        }
+        return t;
+    }
+
+    /** Rollguard's detection with its statistic looked at once, at the reference's look and threshold (column {@link #ROLLGUARD}). */
+    static double rollguardOneLook(double[][] statistics, double[] thresholds) {
+        int c = 0;
+        for (double[] s : statistics) if (s[ROLLGUARD] > thresholds[ROLLGUARD]) c++;
+        return (double) c / statistics.length;
     }
 
     /** The best candidate's detection on one regression scenario's statistics, given its thresholds. */

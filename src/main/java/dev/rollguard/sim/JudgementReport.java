@@ -31,6 +31,10 @@ final class JudgementReport {
         out.printf("reference: the best single test at the end of the bake with the same evidence (canary's own history + baseline "
                 + "hosts), threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks; ratio = Rollguard "
                 + "within the bake / reference%n", JudgementBenchmark.calibrationRuns(runs), 100 * JudgementBenchmark.FALSE_BUDGET);
+        out.printf("family unknown: the same tests, each threshold set instead on the seed's healthy releases of all six families "
+                + "(the ones Rollguard's false rollbacks are counted on) to %.1f %%, as a judge that does not know the family must; "
+                + "one look: Rollguard's own statistic (the 5xx or latency test's z) looked at once at the reference's look, with "
+                + "the reference's threshold (its family, %.1f %%)%n", 100 * JudgementBenchmark.FALSE_BUDGET, 100 * JudgementBenchmark.FALSE_BUDGET);
         out.println();
         referenceTable(seeds, total, out);
         out.println();
@@ -61,15 +65,15 @@ final class JudgementReport {
         StringBuilder header = new StringBuilder("| scenario |");
         StringBuilder rule = new StringBuilder("|---|");
         for (JudgementBenchmark.SeedRun s : seeds) {
-            header.append(" seed ").append(s.seed()).append(": Rollguard | reference | ratio |");
-            rule.append("---:|---:|---:|");
+            header.append(" seed ").append(s.seed()).append(": Rollguard | reference | ratio | family unknown | ratio |");
+            rule.append("---:|---:|---:|---:|---:|");
         }
         if (seeds.size() > 1) {
-            header.append(" all seeds: Rollguard | reference | ratio |");
-            rule.append("---:|---:|---:|");
+            header.append(" all seeds: Rollguard | reference | ratio | family unknown | ratio |");
+            rule.append("---:|---:|---:|---:|---:|");
         }
-        header.append(" reference's test |");
-        rule.append("---|");
+        header.append(" Rollguard's z, one look | reference's test | family unknown's test |");
+        rule.append("---:|---|---|");
         out.println(header);
         out.println(rule);
         for (int i = 0; i < total.size(); i++) {
@@ -79,16 +83,24 @@ final class JudgementReport {
             line.append(" |");
             for (JudgementBenchmark.SeedRun s : seeds) line.append(cells(s.rows().get(i)));
             if (seeds.size() > 1) line.append(cells(t));
-            line.append(' ').append(t.reference() == null ? "-" : t.reference().test().label).append(" |");
+            line.append(t.reference() == null ? " - | - | - |" : String.format(" %.1f %% | %s | %s |", 100 * t.oneLook(),
+                    t.reference().test().label, t.unknownFamily().test().label));
             out.println(line);
         }
     }
 
-    /** Healthy rows: Rollguard's false rollbacks within 60 s; regressions: its detection within the bake, the reference, the ratio. */
+    /**
+     * Healthy rows: Rollguard's false rollbacks within 60 s; regressions: its detection within the bake, the reference and
+     * the ratio, the reference that does not know the family and the ratio.
+     */
     private static String cells(JudgementBenchmark.Row r) {
-        if (r.reference() == null) return String.format(" %.1f %% | - | - |", 100 * r.rate(0));
-        double ref = r.reference().detection();
-        return String.format(" %.1f %% | %.1f %% | %s |", 100 * r.inBake(), 100 * ref, ref == 0 ? "-" : String.format("%.2f", r.inBake() / ref));
+        if (r.reference() == null) return String.format(" %.1f %% | - | - | - | - |", 100 * r.rate(0));
+        return String.format(" %.1f %% |%s%s", 100 * r.inBake(), against(r.inBake(), r.reference()), against(r.inBake(), r.unknownFamily()));
+    }
+
+    private static String against(double detected, JudgementReference.Result reference) {
+        double ref = reference.detection();
+        return String.format(" %.1f %% | %s |", 100 * ref, ref == 0 ? "-" : String.format("%.2f", detected / ref));
     }
 
     private static void judgesTable(List<JudgementBenchmark.Row> rows, PrintWriter out) {
@@ -134,6 +146,9 @@ final class JudgementReport {
             }
             target(out, String.format("seed %d: every regression detected within its bake at >= 0.90 of the reference (lowest %.2f)%s", s.seed(),
                     worst, below.isEmpty() ? "" : "; below: " + String.join(", ", below)), below.isEmpty());
+            double worstUnknown = s.rows().stream().filter(r -> r.unknownFamily() != null && r.unknownFamily().detection() > 0)
+                    .mapToDouble(r -> r.inBake() / r.unknownFamily().detection()).min().orElse(Double.NaN);
+            out.printf("  [info] seed %d: against the reference that does not know the family, the lowest ratio is %.2f%n", s.seed(), worstUnknown);
             for (JudgementBenchmark.Row r : s.rows()) {
                 String name = r.scenario().name();
                 int n = r.at()[0].length;

@@ -285,7 +285,7 @@ public final class Dashboard {
         String env = ctx.pathParam("env");
         Instant now = clock.instant();
         Integer released = config.released(s, env);
-        Duration heartbeat = Duration.ofSeconds(config.service(s).rollout().heartbeatTimeoutSeconds());
+        Duration heartbeat = config.service(s).rollout().heartbeatTimeout();
         StringBuilder b = new StringBuilder("<table><thead><tr><th scope=\"col\">host</th><th scope=\"col\">applied</th><th scope=\"col\">desired</th>"
                 + "<th scope=\"col\">last heartbeat</th><th scope=\"col\">5xx (last minute)</th><th scope=\"col\">apply error</th></tr></thead><tbody>");
         for (HostInfo h : rollouts.hosts(s, env)) {

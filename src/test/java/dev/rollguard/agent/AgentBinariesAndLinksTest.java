@@ -60,7 +60,7 @@ class AgentBinariesAndLinksTest {
     }
 
     private Agent agent(String host) {
-        Agent a = new Agent(new Agent.Config(List.of(ts.url()), "wp", "testing", host, dir.resolve(host), null, null, 3,
+        Agent a = new Agent(new AgentConfig(List.of(ts.url()), "wp", "testing", host, dir.resolve(host), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         agents.add(a);

@@ -55,7 +55,7 @@ class AgentFailureTest {
         assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"percent\": 100, "
                 + "\"bakeSeconds\": 0}]}}").status()).isEqualTo(200);
         int v1 = push("one\n");
-        agent = new Agent(new Agent.Config(List.of(ts.url()), "wp", "testing", "h1", dir.resolve("h1"), null, null, 3,
+        agent = new Agent(new AgentConfig(List.of(ts.url()), "wp", "testing", "h1", dir.resolve("h1"), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1

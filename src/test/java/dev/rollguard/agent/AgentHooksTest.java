@@ -32,7 +32,7 @@ class AgentHooksTest {
     }
 
     private Agent agent(String host, String url) {
-        Agent a = new Agent(new Agent.Config(List.of("http://127.0.0.1:1", url), "wp", "testing", host, dir.resolve(host),
+        Agent a = new Agent(new AgentConfig(List.of("http://127.0.0.1:1", url), "wp", "testing", host, dir.resolve(host),
                 "test ! -f \"$ROLLGUARD_RELEASE_DIR/invalid.conf\" || { echo 'AH00526: Syntax error on line 1'; exit 1; }",
                 "test ! -f \"$ROLLGUARD_CURRENT/noreload.conf\" || { echo 'graceful failed'; exit 1; }",
                 3, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),

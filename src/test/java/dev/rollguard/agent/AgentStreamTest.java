@@ -42,7 +42,7 @@ class AgentStreamTest {
 
     /** {@code wait}: the long-poll's wait, and the stream's (or channel's) heartbeat. */
     private Agent agent(String server, String host, Path dir, String how, Duration wait) {
-        Agent a = new Agent(new Agent.Config(List.of(server), "wp", "testing", host, dir.resolve(host), null, null, 3,
+        Agent a = new Agent(new AgentConfig(List.of(server), "wp", "testing", host, dir.resolve(host), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), wait, TestServer.ADMIN_TOKEN).withStream(!how.equals("long-poll"))
                 .withChannel(how.equals("channel")),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();

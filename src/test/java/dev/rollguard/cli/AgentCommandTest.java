@@ -1,6 +1,6 @@
 package dev.rollguard.cli;
 
-import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The agent command's choices that reach the agents' configuration: the stream by default, long-poll on request, several servers. */
 class AgentCommandTest {
-    private static List<Agent.Config> configs(String... options) {
+    private static List<AgentConfig> configs(String... options) {
         List<String> args = new ArrayList<>(List.of("agent", "--server", "http://a:1,http://b:2", "--host-id", "h"));
         args.addAll(List.of(options));
         args.addAll(List.of("--service", "wp", "-e", "testing", "--target", "/tmp/rollguard-agent-command-test"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.config.TreeLoader;
 import dev.rollguard.protocol.AgentProtocol;
@@ -68,7 +69,7 @@ class AgentModesTest {
         dir = TestServer.tempDir();
         ts = new TestServer(dir.resolve("server"), 0);
         spec("[{\"path\": \"ssl/private{,/**}\", \"owner\": \"www-data\", \"group\": \"www-data\", \"dirMode\": \"0750\"}]");
-        agent = new Agent(new Agent.Config(List.of(ts.url()), "wp", "testing", "web-1", dir.resolve("host"), null, null, 3,
+        agent = new Agent(new AgentConfig(List.of(ts.url()), "wp", "testing", "web-1", dir.resolve("host"), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.ADMIN_TOKEN),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
 

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,7 +32,7 @@ class CliTest {
 
     /** One CLI call as {@code main} makes it: only the commands the arguments name are built in full. */
     static Run run(String... args) {
-        return run(Main.commandLine(List.of(args)::contains), args);
+        return run(Main.forArgs(args), args);
     }
 
     static Run run(CommandLine cl, String... args) {

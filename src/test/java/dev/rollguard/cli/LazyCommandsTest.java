@@ -21,7 +21,8 @@ class LazyCommandsTest {
                 new String[]{"user", "--help"}, new String[]{"user", "ad"}, new String[]{"incident", "--help"},
                 new String[]{"--server", "http://127.0.0.1:1", "services", "--help"}, new String[]{"services", "--help", "--bogus"},
                 new String[]{"versions", "-s", "x", "--jsno"}, new String[]{"validate"}, new String[]{"--json", "services"},
-                new String[]{"bench", "nosuch"});
+                new String[]{"bench", "nosuch"}, new String[]{"validate", "push"}, new String[]{"push", "--help"},
+                new String[]{"services", "--server"});
         for (String[] args : calls) {
             CliTest.Run lazy = run(args);
             CliTest.Run full = run(Main.commandLine(), args);
@@ -40,5 +41,10 @@ class LazyCommandsTest {
         CommandLine validate = Main.commandLine(List.of("validate", "dir")::contains);
         assertThat(validate.getSubcommands().get("validate").getCommandSpec().findOption("--format")).isNotNull();
         assertThat(validate.getSubcommands().get("push").getCommandSpec().options()).hasSize(1);
+
+        // a command line that starts with its command consults no other: they are not even outlined
+        assertThat(Main.forArgs("validate", "dir").getSubcommands()).containsOnlyKeys("validate");
+        assertThat(Main.forArgs("relase", "--version", "3").getSubcommands()).hasSize(Main.COMMANDS.size());
+        assertThat(Main.forArgs("help").getSubcommands()).hasSize(Main.COMMANDS.size());
     }
 }

@@ -7,6 +7,7 @@ import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.EventRecord;
+import dev.rollguard.rollout.Grounds;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
@@ -41,7 +42,7 @@ class IncidentMachineTest {
     /** A break-glass release's start event ({@code reason} null) or an automatic rollback's. */
     private static RolloutCause cause(EventRecord e, String reason) {
         return reason == null ? new RolloutCause.BreakGlassRelease(e, new RolloutEvent.Started("alice", "production", 1, 2, 2, new int[]{1, 2}, "hotfix", 0))
-                : new RolloutCause.AutomaticRollback(e, new RolloutEvent.RollbackStarted(true, null, reason, Map.of(), List.of("h0"), 1));
+                : new RolloutCause.AutomaticRollback(e, new RolloutEvent.RollbackStarted(true, null, reason, null, List.of("h0"), 1));
     }
 
     private static HealthStore.Sample sample(int fromSec, Integer version, long requests, long errors) {
@@ -145,7 +146,7 @@ class IncidentMachineTest {
         assertThat(i.severity()).isEqualTo(Severity.SEV3);
         assertThat(i.openedAt()).isEqualTo(T0.plusSeconds(2));
         assertThat(i.detectedAt()).isEqualTo(T0.plusSeconds(2));
-        assertThat(i.analysis()).isEqualTo(Map.of("errors", 50));
+        assertThat(i.analysis()).isEqualTo(new IncidentAnalysis.Rollback(Map.of("errors", 50)));
         assertThat(i.fromVersion()).isEqualTo(1);
         assertThat(i.toVersion()).isEqualTo(2);
         assertThat(types(s)).containsExactly("opened", "rollback_started");
@@ -158,7 +159,7 @@ class IncidentMachineTest {
         var failure = new AgentProtocol.HostFailure(AgentProtocol.Stage.PREFLIGHT, "GET / answered 500",
                 new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal error"));
         var caught = new RolloutEvent.HostFailed("h0", failure, true);
-        var rollback = new RolloutEvent.RollbackStarted(true, null, "host h0 caught v2 in preflight", Map.of(), List.of("h0"), 1, caught);
+        var rollback = new RolloutEvent.RollbackStarted(true, null, "host h0 caught v2 in preflight", new Grounds.Host("h0"), List.of("h0"), 1, caught);
         Incident i = IncidentMachine.rolloutIncident(null, r, new RolloutCause.AutomaticRollback(event("rollback_started", T0, Map.of()),
                 rollback), "rollout:r1", T0).incident();
         assertThat(i.caught()).isEqualTo(caught);

@@ -25,7 +25,7 @@ class AnalysisTest {
         Analysis.Decision d = Analysis.decide(new Counts(5, 5, 0, 0), new Counts(1000, 1, 0, 0), S);
         assertThat(d.verdict()).isEqualTo(FAIL);
         assertThat(d.reason()).contains("over the 5.00% ceiling");
-        assertThat(d.numbers()).containsEntry("canaryErrors", 5L);
+        assertThat(d.numbers().totals().canaryErrors()).isEqualTo(5L);
         assertThat(Analysis.decide(new Counts(4, 4, 0, 0), new Counts(1000, 1, 0, 0), S).verdict())
                 .as("fewer than minErrorCount errors: not yet the ceiling, but the sequential test").isEqualTo(FAIL);
     }
@@ -43,7 +43,7 @@ class AnalysisTest {
         assertThat(d.verdict()).isEqualTo(FAIL);
         assertThat(d.reason()).startsWith("sequential test");
         assertThat(d.check()).isEqualTo(Analysis.Check.ERROR_TEST);
-        assertThat((double) d.numbers().get("z")).isGreaterThanOrEqualTo((double) d.numbers().get("zFailAt"));
+        assertThat(d.numbers().errorTest().z()).isGreaterThanOrEqualTo(d.numbers().errorTest().zFailAt());
     }
 
     @Test
@@ -95,7 +95,7 @@ class AnalysisTest {
         Evidence e = new Evidence(List.of(new Evidence.HostWindows("c0", steady(1, 100, 100))), baseline(9, 60, 100, 1));
         Analysis.Decision d = Analysis.decide(e, S);
         assertThat(d.verdict()).isEqualTo(FAIL);
-        assertThat(d.numbers()).containsEntry("canaryErrors", 100L);
+        assertThat(d.numbers().totals().canaryErrors()).isEqualTo(100L);
     }
 
     @Test
@@ -105,7 +105,7 @@ class AnalysisTest {
         Analysis.Decision d = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", hiccup, steady(60, 100, 1))),
                 baseline(9, 90, 100, 1)), S);
         assertThat(d.verdict()).isNotEqualTo(FAIL);
-        assertThat(d.numbers()).containsEntry("burstSecondsSetAside", 4);
+        assertThat(d.numbers().errorTest().burstSecondsSetAside()).isEqualTo(4);
 
         // kept up past the allowance (burstSeconds, 10 per minute of windows): no hiccup
         List<Evidence.Window> kept = steady(30, 100, 1);
@@ -121,7 +121,7 @@ class AnalysisTest {
         // canary at 2 %: twice the healthy hosts, far under a mean dragged up by the broken host
         Analysis.Decision d = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(60, 100, 2), steady(60, 100, 1))), b), S);
         assertThat(d.verdict()).isEqualTo(FAIL);
-        assertThat(d.numbers()).containsEntry("baselineHostsLeftOut", List.of("broken"));
+        assertThat(d.numbers().errorTest().baselineHostsLeftOut()).isEqualTo(List.of("broken"));
     }
 
     @Test
@@ -138,7 +138,7 @@ class AnalysisTest {
         Analysis.Decision clean = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 0))),
                 baseline(9, 90, 100, 0)), S);
         assertThat(clean.verdict()).isEqualTo(PASS);
-        assertThat((double) clean.numbers().get("p0")).isGreaterThan(0);
+        assertThat(clean.numbers().errorTest().worst().p0()).isGreaterThan(0);
         Analysis.Decision errors = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 1))),
                 baseline(9, 90, 100, 0)), S);
         assertThat(errors.verdict()).isEqualTo(FAIL);
@@ -152,7 +152,7 @@ class AnalysisTest {
         for (int i = 0; i < 5; i++) b.add(new Evidence.HostWindows("b" + i, latencies(rnd, 90, 40, 0.5)));
         Analysis.Decision same = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 40, 0.5))), b), S);
         assertThat(same.verdict()).isNotEqualTo(FAIL);
-        assertThat(same.numbers()).containsKey("latencyThresholdMs");
+        assertThat(same.numbers().latency()).isNotNull();
         // the median held, the spread grew: more requests past the baseline's p95
         Analysis.Decision wider = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 40, 0.8))), b), S);
         assertThat(wider.verdict()).isEqualTo(FAIL);
@@ -167,7 +167,7 @@ class AnalysisTest {
         for (int i = 0; i < 5; i++) b.add(new Evidence.HostWindows("b" + i, latencies(rnd, 90, 0.5, 0.5)));
         Analysis.Decision warmer = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 3, 0.5))), b), S);
         assertThat(warmer.verdict()).isNotEqualTo(FAIL);
-        assertThat((Double) warmer.numbers().get("latencyThresholdMs")).isGreaterThanOrEqualTo(S.latencySlackMillis());
+        assertThat(warmer.numbers().latency().thresholdMs()).isGreaterThanOrEqualTo(S.latencySlackMillis());
         Analysis.Decision slow = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", latencies(rnd, 30, 200, 0.5))), b), S);
         assertThat(slow.verdict()).isEqualTo(FAIL);
     }
@@ -184,11 +184,11 @@ class AnalysisTest {
                 steady(120, 100, 1))), rose), S);
         // judged against its own 1 % alone the canary was held (no pass) and close to a rollback; with the fleet's drift it passes
         assertThat(withFleet.verdict()).isEqualTo(PASS);
-        assertThat((double) withFleet.numbers().get("fleetDrift")).isGreaterThan(1.5);
+        assertThat(withFleet.numbers().errorTest().fleetDrift()).isGreaterThan(1.5);
         Analysis.Decision alone = Analysis.decide(new Evidence(List.of(new Evidence.HostWindows("c0", steady(30, 100, 2),
                 steady(120, 100, 1))), baseline(9, 90, 100, 1)), S);
         assertThat(alone.verdict()).isEqualTo(FAIL);
-        assertThat((double) alone.numbers().get("fleetDrift")).isEqualTo(1.0);
+        assertThat(alone.numbers().errorTest().fleetDrift()).isEqualTo(1.0);
     }
 
     private static List<Evidence.Window> latencies(Random rnd, int seconds, double median, double sigma) {

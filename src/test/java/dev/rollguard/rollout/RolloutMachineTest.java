@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -251,7 +250,7 @@ class RolloutMachineTest {
         assertThat(manual.rollout().reason()).isEqualTo("manual rollback by carol: pager went off");
         assertThat(manual.actions()).anyMatch(a -> a instanceof Action.MarkBad);
         assertThat(manual.actions()).as("a manual rollback is a fact with its person and reason, not an automatic one")
-                .contains(new Action.Emit(new RolloutEvent.RollbackStarted(false, "carol", "pager went off", Map.of(), r.canaryHosts(), 1)));
+                .contains(new Action.Emit(new RolloutEvent.RollbackStarted(false, "carol", "pager went off", null, r.canaryHosts(), 1)));
         assertThat(abort.actions()).contains(new Action.Emit(new RolloutEvent.Aborted("bob", r.canaryHosts(), 1)));
     }
 }

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -46,11 +48,46 @@ class JudgementBenchmarkTest {
         JudgementReference.Look errors = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.ERRORS, 0);
         JudgementReference.Look latency = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.LATENCY, 0);
         JudgementReference.Look later = new JudgementReference.Look(JudgementTraces.Noise.TYPICAL, JudgementReference.Metric.ERRORS, 1);
-        Map<JudgementReference.Look, double[]> together = JudgementReference.thresholds(List.of(errors, latency, later), 1, 40, 0.05, 7);
+        Map<JudgementReference.Look, double[]> together = JudgementReference.thresholds(List.of(errors, latency, later), 1, 40, 0.05, 7,
+                AnalysisSettings.DEFAULT);
         for (JudgementReference.Look l : List.of(errors, latency, later)) {
-            assertThat(together.get(l)).containsExactly(JudgementReference.thresholds(List.of(l), 1, 40, 0.05, 7).get(l));
+            assertThat(together.get(l)).containsExactly(JudgementReference.thresholds(List.of(l), 1, 40, 0.05, 7, AnalysisSettings.DEFAULT).get(l));
         }
         assertThat(together.get(errors)).isNotEqualTo(together.get(latency));
+    }
+
+    @Test
+    void theReferenceThatDoesNotKnowTheFamilyIsHeldToAllHealthyReleasesAtOnce() {
+        // 200 healthy releases of two families: one calm (0..99), one with a heavy tail (100..199); 1 % may exceed
+        double[][] healthy = new double[200][JudgementReference.ROLLGUARD + 1];
+        for (int i = 0; i < healthy.length; i++) Arrays.fill(healthy[i], i);
+        double[] pooled = JudgementReference.threshold(healthy, 0.01);
+        assertThat(pooled).containsOnly(197.0);
+        double[] calmOnly = JudgementReference.threshold(Arrays.copyOf(healthy, 100), 0.01);
+        assertThat(calmOnly).containsOnly(98.0);
+        double[][] regressions = {{150, 150, 150, 150, 99}, {199, 0, 0, 0, 0}};
+        assertThat(JudgementReference.best(regressions, calmOnly).detection()).isEqualTo(1.0);
+        assertThat(JudgementReference.best(regressions, pooled).detection()).isEqualTo(0.5);
+        assertThat(JudgementReference.rollguardOneLook(regressions, calmOnly)).isEqualTo(0.5);
+    }
+
+    @Test
+    void aHiccupOfTheCanaryIsSetAsideByTheTrimmedCandidateOnly() {
+        List<Evidence.Window> history = new ArrayList<>();
+        for (int t = 0; t < JudgementTraces.HISTORY; t++) history.add(new Evidence.Window(100, 1, 0, 0, null));
+        List<Evidence.Window> canary = new ArrayList<>();
+        for (int t = 0; t < JudgementTraces.SECONDS; t++) canary.add(new Evidence.Window(100, t == 5 ? 30 : 1, 0, 0, null));
+        List<List<Evidence.Window>> baseline = new ArrayList<>();
+        for (int h = 1; h < JudgementTraces.HOSTS; h++) {
+            List<Evidence.Window> w = new ArrayList<>();
+            for (int t = 0; t < JudgementTraces.LOOKBACK + JudgementTraces.SECONDS; t++) w.add(new Evidence.Window(100, 1, 0, 0, null));
+            baseline.add(w);
+        }
+        JudgementTraces.Trace trace = new JudgementTraces.Trace(List.of(canary), List.of(history), baseline);
+        double[] z = JudgementReference.statistics(trace, JudgementReference.Metric.ERRORS, 0, AnalysisSettings.DEFAULT);
+        assertThat(z[JudgementReference.Test.OWN_HISTORY.ordinal()]).as("29 errors over 30 expected").isGreaterThan(4);
+        assertThat(z[JudgementReference.Test.OWN_HISTORY_TRIMMED.ordinal()]).isLessThan(1);
+        assertThat(z[JudgementReference.ROLLGUARD]).as("Rollguard sets the burst aside too").isLessThan(1);
     }
 
     @Test
@@ -90,7 +127,7 @@ class JudgementBenchmarkTest {
 
     private static JudgementBenchmark.Row row(JudgementTraces.Scenario s, int[][] flaggerAt) {
         int[][] at = new int[JudgementBenchmark.JUDGES.length][4];
-        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null);
+        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null, null, 0);
     }
 
     private static String table(List<JudgementBenchmark.Row> rows, long seed, int runs) {

@@ -5,6 +5,7 @@ import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.UsesPostgres;
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.client.ApiClient;
 import dev.rollguard.config.TreeLoader;
@@ -179,7 +180,7 @@ class ReplicaTest {
         fleetDir = TestServer.tempDir();
         for (int i = 0; i < 8; i++) {
             // h0, h2, h4, h6 pick the first URL by their ids, the others the second; streams and long-polls on each
-            agents.add(new Agent(new Agent.Config(List.of(a, b), "wp", "testing", "h" + i, fleetDir.resolve("h" + i), null, null, 3,
+            agents.add(new Agent(new AgentConfig(List.of(a, b), "wp", "testing", "h" + i, fleetDir.resolve("h" + i), null, null, 3,
                     Duration.ofMillis(250), Duration.ofSeconds(20), Duration.ofSeconds(10), TestServer.ADMIN_TOKEN).withStream(i / 2 % 2 == 0),
                     new HealthWindow(Instant.now()), Clock.systemUTC()).start());
         }

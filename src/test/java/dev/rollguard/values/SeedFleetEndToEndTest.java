@@ -3,6 +3,7 @@ package dev.rollguard.values;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.config.TreeLoader;
 import org.junit.jupiter.api.AfterEach;
@@ -74,7 +75,7 @@ class SeedFleetEndToEndTest {
     private Agent agent(String env, String host) {
         TestServer.Response enrolled = ts.send("POST", "/api/v1/services/wp/environments/" + env + "/enrolments", "{\"host\": \"" + host + "\"}");
         assertThat(enrolled.status()).as(enrolled.body()).isBetween(200, 201);
-        Agent a = new Agent(new Agent.Config(List.of(ts.url()), "wp", env, host, dir.resolve(env + "-" + host), null, null, 3,
+        Agent a = new Agent(new AgentConfig(List.of(ts.url()), "wp", env, host, dir.resolve(env + "-" + host), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), TestServer.json(enrolled).path("token").asText()),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         agents.add(a);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.agent.Agent;
+import dev.rollguard.agent.AgentConfig;
 import dev.rollguard.agent.HealthWindow;
 import dev.rollguard.config.TreeLoader;
 import org.junit.jupiter.api.AfterEach;
@@ -70,7 +71,7 @@ class ValuesEndToEndTest {
     }
 
     private Agent agent(String env, String host, String token) {
-        Agent a = new Agent(new Agent.Config(List.of(ts.url()), "wp", env, host, dir.resolve(env + "-" + host), null, null, 3,
+        Agent a = new Agent(new AgentConfig(List.of(ts.url()), "wp", env, host, dir.resolve(env + "-" + host), null, null, 3,
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(5), token),
                 new HealthWindow(Instant.now()), Clock.systemUTC()).start();
         agents.add(a);

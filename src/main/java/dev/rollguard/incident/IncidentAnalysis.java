@@ -1,0 +1,58 @@
+package dev.rollguard.incident;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What an incident was opened on, as the incident keeps it: the SLO breach's numbers, the alert's labels, or the
+ * automatic rollback's data. Stored in {@code incidents.analysis} and served as the API has always shown it, a flat
+ * object without a type field: the incident's {@link Incident.Source} says which one a row holds (see
+ * {@link #type(Incident.Source)}), so rows written before this type read back unchanged.
+ */
+public sealed interface IncidentAnalysis {
+    /** The environment's in-service traffic over the SLO window that breached it. */
+    record SloBreach(long requests, long errors, double errorPercent, double sloPercent, int windowSeconds) implements IncidentAnalysis {
+        /** The same numbers as a timeline line's data, in the order the incident shows them. */
+        Map<String, Object> lineData() {
+            Map<String, Object> numbers = new LinkedHashMap<>();
+            numbers.put("requests", requests);
+            numbers.put("errors", errors);
+            numbers.put("errorPercent", errorPercent);
+            numbers.put("sloPercent", sloPercent);
+            numbers.put("windowSeconds", windowSeconds);
+            return numbers;
+        }
+    }
+
+    /** The Alertmanager alert that opened the incident: its labels as Alertmanager sent them. */
+    record Alert(Map<String, String> labels) implements IncidentAnalysis {
+        public Alert {
+            labels = labels == null ? Map.of() : labels;
+        }
+    }
+
+    /**
+     * The automatic rollback's data as the rollout's event holds it (rollout.EventRecord's data, written by
+     * rollout.EventData from the typed event): typed when that event data is (issue 27), copied as it is until then.
+     */
+    record Rollback(@JsonValue Map<String, Object> numbers) implements IncidentAnalysis {
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        public Rollback {
+            numbers = numbers == null ? Map.of() : numbers;
+        }
+    }
+
+    /** Which variant an incident of this source holds: the source is set together with the analysis, always. */
+    static Class<? extends IncidentAnalysis> type(Incident.Source source) {
+        return switch (source) {
+            case HEALTH -> SloBreach.class;
+            case ALERTMANAGER -> Alert.class;
+            // ROLLBACK (a break-glass review that became an outage is one too); the others keep none, and any document
+            // found there is kept as it is rather than lost
+            case ROLLBACK, BREAK_GLASS, MANUAL -> Rollback.class;
+        };
+    }
+}
