@@ -15,6 +15,7 @@ import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.websocket.WsContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,8 @@ public final class Access {
                                RateLimiter writes) {
         Access a = new Access(server, auth, audit, rollouts, incidents, writes);
         server.app().beforeMatched(a::check);
+        // a WebSocket's upgrade passes the same gate as the GET it starts as (ApiServer.ws registers that GET)
+        server.gateUpgrades(a::check);
         server.app().after(a::record);
     }
 
@@ -96,6 +99,17 @@ public final class Access {
             throw new Problem(403, "forbidden", (who == null ? "anonymous" : who.name()) + " may not " + p.name().toLowerCase()
                     + (service == null ? "" : " on service '" + service + "'"));
         }
+    }
+
+    /** Whether a WebSocket's caller is an agent (as {@link #isAgent(Context)}, for the principal its upgrade was let in as). */
+    public static boolean isAgent(WsContext ctx) {
+        Principal who = ctx.attribute(PRINCIPAL);
+        return who != null && who.kind() == Principal.Kind.AGENT;
+    }
+
+    /** The principal a WebSocket's upgrade was let in as. */
+    public static Principal principal(WsContext ctx) {
+        return ctx.attribute(PRINCIPAL);
     }
 
     /** Whether the caller is an agent (whose enrolment already limits it to its service). */
