@@ -77,7 +77,7 @@ public final class Access {
         Access a = new Access(server, auth, audit, rollouts, incidents, writes);
         server.app().beforeMatched(a::check);
         // a WebSocket's upgrade passes the same gate as the GET it starts as (ApiServer.ws registers that GET)
-        server.gateUpgrades(a::check);
+        server.gateUpgrades(a::checkUpgrade);
         server.app().after(a::record);
     }
 
@@ -181,6 +181,26 @@ public final class Access {
         }
     }
 
+    /**
+     * A WebSocket's upgrade: the same gate, and a refused credential counts against its address as a request's does
+     * (no after-handler runs for an upgrade, so {@link #record} never sees it: a guesser would otherwise go unlimited).
+     */
+    private void checkUpgrade(Context ctx) {
+        try {
+            check(ctx);
+        } catch (Problem p) {
+            if (p.status() == 401) countGuess(ctx);
+            throw p;
+        }
+    }
+
+    /** A refused credential: spent from its address's and its guess's budgets. */
+    private void countGuess(Context ctx) {
+        long now = System.nanoTime();
+        guesses.acquire(ctx.ip() + "|" + credential(ctx), now);
+        strangers.acquire(ctx.ip(), now);
+    }
+
     private void refuseSpentAddress(Context ctx) {
         // a failure is counted under the address and under the address with its credential at once (see record), so an
         // address never counted has no guesses either: the fleet's requests skip hashing their token a second time
@@ -264,11 +284,7 @@ public final class Access {
 
     private void record(Context ctx) {
         Principal who = principal(ctx);
-        if (who == null && ctx.statusCode() == 401) {
-            long now = System.nanoTime();
-            guesses.acquire(ctx.ip() + "|" + credential(ctx), now);
-            strangers.acquire(ctx.ip(), now);
-        }
+        if (who == null && ctx.statusCode() == 401) countGuess(ctx);
         if (!isWrite(ctx) || ctx.method() == HandlerType.OPTIONS) return;
         Permission p = server.permission(ctx);
         // the agents' heartbeats are telemetry, not actions; registering is recorded

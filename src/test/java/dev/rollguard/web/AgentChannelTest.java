@@ -11,7 +11,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -148,6 +151,26 @@ class AgentChannelTest {
         // a plain GET (no upgrade) is told to upgrade, after the same gate
         assertThat(ts.send("GET", AgentProtocol.channelPath("wp", "testing", "ws-1", "none", 0), null, token).status()).isEqualTo(426);
         assertThat(ts.send("GET", AgentProtocol.channelPath("wp", "testing", "ws-1", "none", 0), null, null).status()).isEqualTo(401);
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aGuesserOnTheUpgradeIsLimitedAsOnARequest() {
+        serverWith("ws-1");
+        // upgrades with a made-up token, many at once (its budget, 200, refills at 20 a second: sent one by one on a busy
+        // machine, they might never outrun it): once spent, it is refused before it is looked at, upgrade or request
+        List<CompletableFuture<Integer>> tries = new ArrayList<>();
+        HttpClient client = HttpClient.newHttpClient();
+        URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", "ws-1", AgentProtocol.NONE, 0));
+        for (int i = 0; i < 400; i++) {
+            tries.add(client.newWebSocketBuilder().header("Authorization", "Bearer rg_a-guessed-token").buildAsync(uri, new Frames())
+                    .handle((ws, t) -> t != null && t.getCause() instanceof WebSocketHandshakeException h ? h.getResponse().statusCode() : -1));
+        }
+        List<Integer> statuses = tries.stream().map(CompletableFuture::join).toList();
+        assertThat(statuses).containsOnly(401, 429);
+        boolean refused = statuses.contains(429);
+        for (int i = 0; i < 10 && !refused; i++) refused = refusal("ws-1", "rg_a-guessed-token") == 429;
+        assertThat(refused).as("a guesser on the upgrade is rate-limited").isTrue();
     }
 
     private int refusal(String host, String token) {
