@@ -75,7 +75,11 @@ public final class Agent implements AutoCloseable {
     private volatile boolean connected;
     /** The server has a stream (until it answers that it has none). */
     private boolean streamUsable = true;
-    /** How the last answer came: "stream" or "long-poll" (null: none yet). */
+    /** The server has a channel (until it refuses one; tried again after the host registers again). */
+    private boolean channelUsable = true;
+    /** The open channel, which the reports take while it is open (null: none). */
+    private volatile DesiredChannel channel;
+    /** How the last answer came: "channel", "stream" or "long-poll" (null: none yet). */
     private volatile String heardBy;
     /** The next round is a long-poll: the stream just ended or dropped. */
     private boolean longPollOnce;
@@ -127,7 +131,7 @@ public final class Agent implements AutoCloseable {
     /** Why {@link #failedVersion()} failed here (null: nothing failed). */
     public AgentProtocol.HostFailure failure() { return failure; }
     public boolean connected() { return connected; }
-    /** How the last answer from the server came: "stream" or "long-poll" (null: none yet). */
+    /** How the last answer from the server came: "channel", "stream" or "long-poll" (null: none yet). */
     public String heardBy() { return heardBy; }
     public ReleaseDirectory releases() { return releases; }
     /** The server URL the agent talks to now (of several, the one its host id picked, or the next after a failure). */
@@ -153,6 +157,13 @@ public final class Agent implements AutoCloseable {
                 Integer want = desired;
                 String known = want == null ? AgentProtocol.NONE
                         : AgentProtocol.known(want.equals(applied) || want.equals(failedVersion) ? want : applied);
+                if (config.stream() && config.channel() && channelUsable && !longPollOnce) {
+                    longPollOnce = true;
+                    channelUsable = followChannel(known);
+                    // a server (or proxy) without the channel: the stream next, at once
+                    if (!channelUsable) longPollOnce = false;
+                    continue;
+                }
                 if (config.stream() && streamUsable && !longPollOnce) {
                     // after the stream ends or drops, one long-poll: what was released meanwhile comes with it
                     longPollOnce = true;
@@ -195,6 +206,34 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * Follows the channel until it ends (after which one long-poll brings what was released meanwhile); false when the
+     * server has none. The reports take it while it is open.
+     */
+    private boolean followChannel(String known) throws IOException, InterruptedException {
+        int heartbeat = (int) Math.max(1, Math.min(AgentProtocol.STREAM_HEARTBEAT_SECONDS, config.longPoll().toSeconds()));
+        String ws = server().replaceFirst("^http", "ws");
+        DesiredChannel c = DesiredChannel.open(http, URI.create(ws + AgentProtocol.channelPath(config.service(), config.env(), config.host(),
+                known, heartbeat)), config.token(), "agent:" + config.host());
+        if (c == null) {
+            log.info("agent {}: the server has no channel (or does not know this host); streaming", config.host());
+            return false;
+        }
+        String[] heard = {known};
+        channel = c;
+        try {
+            c.follow(Duration.ofSeconds(heartbeat), d -> {
+                connected = true;
+                heardBy = "channel";
+                take(d, heard[0]);
+                heard[0] = AgentProtocol.known(d.desiredVersion());
+            });
+        } finally {
+            channel = null;
+        }
+        return true;
+    }
+
     /** An answer (long-poll or stream) to what the host had {@code known}: the version to converge to, its probes and bundle. */
     private void take(AgentProtocol.Desired d, String known) throws IOException, InterruptedException {
         desired = d.desiredVersion();
@@ -226,6 +265,8 @@ public final class Agent implements AutoCloseable {
         AgentProtocol.Registered r = post(AgentProtocol.REGISTER_PATH, new AgentProtocol.Register(config.service(), config.env(),
                 config.host(), config.labels()), AgentProtocol.Registered.class);
         desired = r.desiredVersion();
+        // registered again (the server had forgotten the host, which is also what refuses a channel): the channel is tried again
+        channelUsable = true;
         // no converge here: the next long-poll answers at once with the version, its bundle and the service's probes
         report();
     }
@@ -423,8 +464,11 @@ public final class Agent implements AutoCloseable {
             while (unsent.size() > 120) unsent.pollFirst();
             batch = new ArrayList<>(unsent);
         }
-        AgentProtocol.Desired r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()),
-                new AgentProtocol.Report(applied, failedVersion, failure == null ? null : failure.message(), batch, failure), AgentProtocol.Desired.class);
+        AgentProtocol.Report report = new AgentProtocol.Report(applied, failedVersion, failure == null ? null : failure.message(), batch, failure);
+        // on the open channel (answered once committed); by POST when there is none or it could not carry the report
+        DesiredChannel c = channel;
+        AgentProtocol.Desired r = c == null ? null : c.report(report);
+        if (r == null) r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()), report, AgentProtocol.Desired.class);
         synchronized (unsent) {
             for (int i = 0; i < batch.size() && !unsent.isEmpty(); i++) unsent.pollFirst();
         }
@@ -470,6 +514,8 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        DesiredChannel c = channel;
+        if (c != null) c.close();
         List<Thread> all;
         synchronized (threads) {
             all = List.copyOf(threads);

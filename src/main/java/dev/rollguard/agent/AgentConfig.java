@@ -7,11 +7,13 @@ import java.util.List;
 /**
  * What an agent is for (its service, environment and host), where it applies, how it talks to the servers.
  * {@code token}: the host's enrolment token (or any token allowed to act for it); {@code stream}: hear of releases over
- * a persistent stream, long-polling where the server or a proxy has none and for one round after the stream dropped.
+ * a persistent stream, long-polling where the server or a proxy has none and for one round after the stream dropped;
+ * {@code channel} (with {@code stream}): first over the channel (a WebSocket that carries the reports too), the stream
+ * where the server or a proxy has no channel.
  */
 public record AgentConfig(List<String> servers, String service, String env, String host, Path target, String preApply,
                           String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
-                          Safeguards safeguards, boolean stream, String labels) {
+                          Safeguards safeguards, boolean stream, String labels, boolean channel) {
     public AgentConfig {
         safeguards = safeguards == null ? Safeguards.NONE : safeguards;
         if (servers == null || servers.isEmpty()) throw new IllegalArgumentException("an agent needs at least one server URL");
@@ -20,6 +22,13 @@ public record AgentConfig(List<String> servers, String service, String env, Stri
         reportInterval = reportInterval == null ? Duration.ofMillis(500) : reportInterval;
         hookTimeout = hookTimeout == null ? Duration.ofSeconds(60) : hookTimeout;
         longPoll = longPoll == null ? Duration.ofSeconds(30) : longPoll;
+    }
+
+    public AgentConfig(List<String> servers, String service, String env, String host, Path target, String preApply,
+                       String reload, int keep, Duration reportInterval, Duration hookTimeout, Duration longPoll, String token,
+                       Safeguards safeguards, boolean stream, String labels) {
+        this(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards, stream,
+                labels, stream);
     }
 
     public AgentConfig(List<String> servers, String service, String env, String host, Path target, String preApply,
@@ -40,17 +49,24 @@ public record AgentConfig(List<String> servers, String service, String env, Stri
 
     public AgentConfig withSafeguards(Safeguards s) {
         return new AgentConfig(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, s, stream,
-                labels);
+                labels, channel);
     }
 
+    /** Hear of releases over a persistent connection (the channel, else the stream), or ({@code false}) long-poll only. */
     public AgentConfig withStream(boolean on) {
         return new AgentConfig(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
-                safeguards, on, labels);
+                safeguards, on, labels, on);
+    }
+
+    /** With {@code false}, a streaming agent never opens the channel: server-sent events and reports by POST. */
+    public AgentConfig withChannel(boolean on) {
+        return new AgentConfig(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
+                safeguards, stream, labels, on);
     }
 
     /** The host's labels ({@code role=web,canary=yes}): a service's rollout may choose its canaries by one. */
     public AgentConfig withLabels(String l) {
         return new AgentConfig(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token, safeguards,
-                stream, l);
+                stream, l, channel);
     }
 }

@@ -55,10 +55,15 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--keep", defaultValue = "5", description = "Releases kept on disk per service (default ${DEFAULT-VALUE})")
     int keep;
 
-    @Option(names = "--stream", description = "Hear of releases over a persistent stream (server-sent events): one write per release "
-            + "instead of a request; long-polls where the server or a proxy has none, and for one round after the stream drops or goes "
-            + "silent. The default (the flag is kept for scripts that give it)")
+    @Option(names = "--stream", description = "Hear of releases over a persistent connection: the channel (a WebSocket that carries the "
+            + "reports too), else the stream (server-sent events): one write per release instead of a request; long-polls where the "
+            + "server or a proxy has neither, and for one round after they drop or go silent. The default (the flag is kept for "
+            + "scripts that give it)")
     boolean stream;
+
+    @Option(names = "--no-channel", description = "Never open the channel: the stream (server-sent events) and reports by POST "
+            + "(a proxy that passes server-sent events but mishandles WebSockets)")
+    boolean noChannel;
 
     @Option(names = {"--no-stream", "--long-poll"}, description = "Long-poll only, never open the stream (a proxy that buffers "
             + "server-sent events, which the agent cannot tell from a silent stream)")
@@ -180,7 +185,7 @@ public final class AgentCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--service " + s.service + ": " + e.getMessage());
             }
             out.add(new AgentConfig(servers, s.service, s.env, host, s.target, s.preApply, s.reload, keep,
-                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(!longPoll)
+                    Duration.ofMillis(reportMillis), null, null, s.token).withSafeguards(guards).withStream(!longPoll).withChannel(!longPoll && !noChannel)
                     .withLabels(labels == null || labels.isEmpty() ? null : String.join(",", labels)));
         }
         return out;

@@ -6,6 +6,7 @@ import dev.rollguard.config.Limits;
 import dev.rollguard.demo.PreflightBenchmark;
 import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.JudgementTraces;
+import dev.rollguard.sim.PollerSwarm;
 import dev.rollguard.sim.PushSimulation;
 import dev.rollguard.sim.RolloutBenchmark;
 import dev.rollguard.sim.WordPressLikeTree;
@@ -92,7 +93,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--replicas", split = ",", defaultValue = "1,2", description = "push: server counts on PostgreSQL; push --simulate: replica counts (default ${DEFAULT-VALUE})")
     List<Integer> replicas;
 
-    @Option(names = "--stream", arity = "0..1", description = "push: the pollers follow the agent stream (server-sent events) instead of long-polling")
+    @Option(names = "--transport", defaultValue = "channel", description = "push: how the pollers hear of releases and report, as agents do: "
+            + "channel (a WebSocket: releases and reports on one connection, the agent's default), stream (server-sent events, reports by POST) "
+            + "or long-poll (older agents; default ${DEFAULT-VALUE})")
+    String transport;
+
+    @Option(names = "--stream", description = "push: the same as --transport stream")
     boolean stream;
 
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
@@ -163,7 +169,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return StartupBench.run(n, out);
             }
             case "swarm" -> {
-                return RolloutBenchmark.swarm(servers, agents.get(0), token, stream, out);
+                return RolloutBenchmark.swarm(servers, agents.get(0), token, transport(), out);
             }
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "unknown suite '" + suite + "' (known: validate, rollout, push, phplint, judgement, accuracy, startup, preflight)");
@@ -243,9 +249,22 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private PollerSwarm.Transport transport() {
+        if (stream) return PollerSwarm.Transport.STREAM;
+        try {
+            return PollerSwarm.Transport.of(transport);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--transport: " + e.getMessage());
+        }
+    }
+
     private int push(PrintWriter out) throws Exception {
-        out.println("publish -> applied (bundle fetched) for N " + (stream ? "agents following the stream (reports on a second connection)"
-                : "long-polling agents") + ", release in one 100% wave;");
+        PollerSwarm.Transport how = transport();
+        out.println("publish -> applied (bundle fetched) for N " + switch (how) {
+            case STREAM -> "agents following the stream (reports on a second connection)";
+            case CHANNEL -> "agents holding a channel (WebSocket: release and report on one connection)";
+            case LONG_POLL -> "long-polling agents";
+        } + ", release in one 100% wave;");
         out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release, pollers µs the pollers' process's"
                 : "pollers in the servers' process on one thread of their own: cpu ms is the process's less that thread's, heap is both's;"
                 + " agents spread evenly over the servers");
@@ -257,7 +276,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int n : agents) {
             for (String[] setup : setups) {
                 var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
-                        stream, out);
+                        how, out);
                 var l = p.latencies();
                 String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
                         : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),

@@ -260,6 +260,33 @@ public final class AgentProtocol {
     /** The name of the stream's event that carries a {@link Desired}. */
     public static final String DESIRED_EVENT = "desired";
 
+    /**
+     * The host's channel (a WebSocket, both ways, on one connection authenticated once when it opens): the server sends a
+     * {@link ChannelMessage} with {@code desired} (bundle inline) each time the desired version differs from the one the host
+     * last heard of, starting from {@code known}, and a ping every {@code heartbeatSeconds} (as the stream's heartbeat); the
+     * agent sends each {@link Report} as a text frame and gets one {@link ChannelMessage} back per report, in order:
+     * {@code reported} once the report is committed, or {@code error}. A server without it refuses the upgrade (404): the
+     * agent streams or long-polls and reports by POST instead.
+     */
+    public static String channelPath(String service, String env, String host, String known, int heartbeatSeconds) {
+        return hostPath(service, env, host) + "/channel?known=" + enc(known) + (heartbeatSeconds > 0 ? "&heartbeatSeconds=" + heartbeatSeconds : "");
+    }
+
+    /** The channel's route (Javalin's path pattern). */
+    public static final String CHANNEL_ROUTE = "/api/v1/agents/{service}/{env}/{host}/channel";
+
+    /**
+     * One text frame from the server on the channel: exactly one of {@code desired} (a release: the long-poll's answer),
+     * {@code reported} (the answer to the oldest report not yet answered: committed, and the version the host should run) or
+     * {@code error} (that report was refused, and why; the agent sends it again later, as after a failed POST).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ChannelMessage(Desired desired, Desired reported, ChannelError error) {}
+
+    /** A report the server could not take over the channel: the same code and message as the POST's error answer. */
+    public record ChannelError(int status, String code, String message) {}
+
     /** Where a host fetches {@code version} as rendered for it (a bundle too large to come with the long-poll's answer). */
     public static String bundlePath(String service, int version, String env, String host) {
         return "/api/v1/services/" + enc(service) + "/versions/" + version + "/bundle?env=" + enc(env) + "&host=" + enc(host);

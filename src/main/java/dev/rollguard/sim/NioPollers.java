@@ -2,6 +2,7 @@ package dev.rollguard.sim;
 
 import dev.rollguard.protocol.AgentProtocol;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -32,8 +34,11 @@ final class NioPollers implements AutoCloseable {
         void applied(int agent, int version);
     }
 
-    /** A conversation's step; STREAM: the agent's stream is open and events arrive on it, IDLE: a report connection at rest. */
-    private enum Step { POLL, BUNDLE, REPORT, STREAM, IDLE }
+    /**
+     * A conversation's step; STREAM: the agent's stream is open and events arrive on it, CHANNEL: the agent's channel is open
+     * (releases arrive and reports go out on it), IDLE: a report connection at rest.
+     */
+    private enum Step { POLL, BUNDLE, REPORT, STREAM, CHANNEL, IDLE }
 
     /** One agent's connection and where it is in the protocol. */
     private final class Conn {
@@ -54,6 +59,9 @@ final class NioPollers implements AutoCloseable {
         boolean chunked;
         /** Stream agents: the decoded stream not yet split into events. */
         StringBuilder events;
+        /** Channel agents: a report sent and not yet answered (sent again on a new connection), and a message's frames so far. */
+        boolean unanswered;
+        ByteArrayOutputStream message;
         /** Stream agents: the connection their reports go out on (the stream's is busy). */
         Conn reporter;
         final boolean reportOnly;
@@ -67,7 +75,8 @@ final class NioPollers implements AutoCloseable {
         }
     }
 
-    private record Timer(long at, Conn conn) {}
+    /** At {@code at}: {@code conn} connects again, or (a channel's refused report) reports again. */
+    private record Timer(long at, Conn conn, boolean report) {}
 
     private final String service;
     private final String env;
@@ -79,6 +88,8 @@ final class NioPollers implements AutoCloseable {
     private final ConcurrentLinkedQueue<Conn> toStart = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final boolean stream;
+    private final PollerSwarm.Transport transport;
+    private final SplittableRandom random = new SplittableRandom();
     /**
      * Stream agents' reports open a connection each and close it after the answer: with the streams' own connections, one
      * kept per agent would need two sockets per agent in each process (10,000 agents: over this machine's 20,000 open
@@ -89,9 +100,13 @@ final class NioPollers implements AutoCloseable {
     private int reporting;
     private volatile boolean running = true;
 
-    /** {@code stream}: the agents follow the server's stream (and report on a second connection) instead of long-polling. */
-    NioPollers(String service, String env, String token, boolean stream, Applied applied) throws IOException {
-        this.stream = stream;
+    /**
+     * {@code transport}: the agents long-poll (and report on the same connection), follow the server's stream (and report on
+     * a second connection), or hold a channel (a WebSocket: releases and reports on one connection).
+     */
+    NioPollers(String service, String env, String token, PollerSwarm.Transport transport, Applied applied) throws IOException {
+        this.transport = transport;
+        this.stream = transport == PollerSwarm.Transport.STREAM;
         this.service = service;
         this.env = env;
         this.token = token;
@@ -120,7 +135,8 @@ final class NioPollers implements AutoCloseable {
                 Timer t;
                 while ((t = timers.peek()) != null && t.at <= now) {
                     timers.poll();
-                    connect(t.conn);
+                    if (t.report) reportOnChannel(t.conn);
+                    else connect(t.conn);
                 }
                 Conn c;
                 while ((c = toStart.poll()) != null) {
@@ -161,10 +177,18 @@ final class NioPollers implements AutoCloseable {
     private void connect(Conn c) {
         try {
             open(c);
-            send(c, c.step == null ? (stream ? Step.STREAM : Step.POLL) : c.step);
+            send(c, c.step == null ? first() : c.step);
         } catch (IOException e) {
             retry(c);
         }
+    }
+
+    private Step first() {
+        return switch (transport) {
+            case LONG_POLL -> Step.POLL;
+            case STREAM -> Step.STREAM;
+            case CHANNEL -> Step.CHANNEL;
+        };
     }
 
     /** A fresh connection for {@code c}; what it has to send ({@code c.out}) goes out once it is connected. */
@@ -183,7 +207,7 @@ final class NioPollers implements AutoCloseable {
         closeQuietly(c);
         // a report connection at rest that the server closed is opened again with the next report
         if (c.step == Step.IDLE) return;
-        if (running) timers.add(new Timer(System.nanoTime() + 500_000_000L, c));
+        if (running) timers.add(new Timer(System.nanoTime() + 500_000_000L, c, false));
     }
 
     private static void closeQuietly(Conn c) {
@@ -206,9 +230,15 @@ final class NioPollers implements AutoCloseable {
                 yield "GET " + AgentProtocol.streamPath(service, env, c.host, c.known, 0) + " HTTP/1.1\r\n" + headers(c)
                         + "Accept: text/event-stream\r\n\r\n";
             }
+            case CHANNEL -> {
+                c.streaming = false;
+                c.message = new ByteArrayOutputStream();
+                yield "GET " + AgentProtocol.channelPath(service, env, c.host, c.known, 0) + " HTTP/1.1\r\n" + headers(c)
+                        + WsFrames.upgradeHeaders(random);
+            }
             case IDLE -> throw new IllegalStateException("nothing to send at rest");
             case REPORT -> {
-                String body = "{\"appliedVersion\":" + c.pending + ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
+                String body = reportBody(c.pending);
                 yield "POST " + AgentProtocol.reportPath(service, env, c.host) + " HTTP/1.1\r\n" + headers(c)
                         + (c.reportOnly ? "Connection: close\r\n" : "")
                         + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
@@ -218,6 +248,11 @@ final class NioPollers implements AutoCloseable {
         if (c.key != null && c.key.isValid() && (c.key.interestOps() & SelectionKey.OP_CONNECT) == 0) {
             c.key.interestOps(SelectionKey.OP_WRITE);
         }
+    }
+
+    /** What the agent reports after applying {@code version}: the same JSON as the agent's, with no traffic samples. */
+    private static String reportBody(int version) {
+        return "{\"appliedVersion\":" + version + ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
     }
 
     private String headers(Conn c) {
@@ -232,6 +267,18 @@ final class NioPollers implements AutoCloseable {
         }
     }
 
+    /** A frame for an open channel, after whatever it still has to send. */
+    private void queue(Conn c, byte[] frame) {
+        if (c.out != null && c.out.hasRemaining()) {
+            ByteBuffer joined = ByteBuffer.allocate(c.out.remaining() + frame.length);
+            joined.put(c.out).put(frame).flip();
+            c.out = joined;
+        } else {
+            c.out = ByteBuffer.wrap(frame);
+        }
+        if (c.key != null && c.key.isValid()) c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+
     private void read(Conn c) throws IOException {
         if (c.inEnd == c.in.length) c.in = Arrays.copyOf(c.in, c.in.length * 2);
         int n = c.channel.read(ByteBuffer.wrap(c.in, c.inEnd, c.in.length - c.inEnd));
@@ -239,6 +286,10 @@ final class NioPollers implements AutoCloseable {
         c.inEnd += n;
         if (c.step == Step.STREAM) {
             readStream(c);
+            return;
+        }
+        if (c.step == Step.CHANNEL) {
+            readChannel(c);
             return;
         }
         HttpExchange.Response r = HttpExchange.parse(c.in, c.inEnd);
@@ -289,7 +340,7 @@ final class NioPollers implements AutoCloseable {
                     send(c, Step.POLL);
                 }
             }
-            case STREAM, IDLE -> throw new IllegalStateException("a stream's answer is read as events");
+            case STREAM, CHANNEL, IDLE -> throw new IllegalStateException("a stream's or channel's answer is read as events");
         }
     }
 
@@ -323,6 +374,72 @@ final class NioPollers implements AutoCloseable {
             applied.applied(c.agent, desired);
             report(c, desired);
         }
+    }
+
+    /**
+     * The channel's bytes: the upgrade's answer once, then frames: a ping is answered with a pong (as any WebSocket client
+     * does), a release is applied and reported on the same connection, a report's answer ends its wait, a refused report is
+     * sent again half a second later (as the agent does after a failed report).
+     */
+    private void readChannel(Conn c) throws IOException {
+        int from = 0;
+        if (!c.streaming) {
+            HttpExchange.Head head = HttpExchange.head(c.in, c.inEnd);
+            if (head == null) return;
+            if (head.status() != 101) throw new IOException("the channel was refused: " + head.status());
+            c.streaming = true;
+            from = head.length();
+            // a report the previous connection took with it, unanswered: sent again
+            if (c.unanswered) reportOnChannel(c);
+        }
+        WsFrames.Frame f;
+        while ((f = WsFrames.next(c.in, from, c.inEnd)) != null) {
+            from += f.length();
+            switch (f.opcode()) {
+                case WsFrames.PING -> queue(c, WsFrames.client(WsFrames.PONG, f.payload(), random));
+                case WsFrames.CLOSE -> throw new IOException("the server closed the channel");
+                case WsFrames.TEXT, WsFrames.CONTINUATION -> {
+                    c.message.write(f.payload());
+                    if (f.fin()) {
+                        byte[] json = c.message.toByteArray();
+                        c.message.reset();
+                        channelMessage(c, json);
+                    }
+                }
+                default -> { } // pongs and anything else: nothing to do
+            }
+        }
+        System.arraycopy(c.in, from, c.in, 0, c.inEnd - from);
+        c.inEnd -= from;
+    }
+
+    private void channelMessage(Conn c, byte[] json) {
+        if (startsWith(json, "{\"reported\"")) {
+            c.unanswered = false;
+        } else if (startsWith(json, "{\"error\"")) {
+            timers.add(new Timer(System.nanoTime() + 500_000_000L, c, true));
+        } else if (startsWith(json, "{\"desired\"")) {
+            Integer desired = HttpExchange.intField(json, "desiredVersion");
+            String now = AgentProtocol.known(desired);
+            if (desired == null || now.equals(c.known)) return;
+            c.known = now;
+            if (!contains(json, "\"bundle\":{")) return; // too large to ride along: not what this benchmark releases
+            c.pending = desired;
+            applied.applied(c.agent, desired);
+            reportOnChannel(c);
+        }
+    }
+
+    /** The latest applied version reported on the channel (when it is open; else once it is open again). */
+    private void reportOnChannel(Conn c) {
+        c.unanswered = true;
+        if (c.streaming && c.channel != null && c.channel.isOpen()) queue(c, WsFrames.text(reportBody(c.pending), random));
+    }
+
+    private static boolean startsWith(byte[] b, String prefix) {
+        if (b.length < prefix.length()) return false;
+        for (int i = 0; i < prefix.length(); i++) if (b[i] != prefix.charAt(i)) return false;
+        return true;
     }
 
     private static int append(byte[] buf, int from, int end, StringBuilder to) {

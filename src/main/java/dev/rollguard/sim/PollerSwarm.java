@@ -42,12 +42,29 @@ public final class PollerSwarm implements AutoCloseable {
     private final String token;
     private final NioPollers pollers;
 
-    public PollerSwarm(List<String> bases, String service, String env, int size, String token) throws IOException {
-        this(bases, service, env, size, token, false);
+    /**
+     * How the agents hear of releases and report: long-poll and report by POST (older agents), the stream (server-sent
+     * events) and report by POST on a second connection, or the channel (a WebSocket: both on one connection).
+     */
+    public enum Transport {
+        LONG_POLL, STREAM, CHANNEL;
+
+        /** As the command line spells it: long-poll, stream, channel. */
+        public String label() {
+            return name().toLowerCase().replace('_', '-');
+        }
+
+        public static Transport of(String label) {
+            for (Transport t : values()) if (t.label().equals(label)) return t;
+            throw new IllegalArgumentException("transport is long-poll, stream or channel, not '" + label + "'");
+        }
     }
 
-    /** {@code stream}: the agents follow the server's stream instead of long-polling. */
-    public PollerSwarm(List<String> bases, String service, String env, int size, String token, boolean stream) throws IOException {
+    public PollerSwarm(List<String> bases, String service, String env, int size, String token) throws IOException {
+        this(bases, service, env, size, token, Transport.CHANNEL);
+    }
+
+    public PollerSwarm(List<String> bases, String service, String env, int size, String token, Transport transport) throws IOException {
         this.token = token;
         this.bases = List.copyOf(bases);
         this.service = service;
@@ -59,7 +76,7 @@ public final class PollerSwarm implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 })).build();
-        this.pollers = new NioPollers(service, env, token, stream, this::applied);
+        this.pollers = new NioPollers(service, env, token, transport, this::applied);
     }
 
     private String base(String host) {

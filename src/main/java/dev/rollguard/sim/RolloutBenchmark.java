@@ -141,11 +141,12 @@ public final class RolloutBenchmark {
      *                 is made for the run and {@code replicas} servers share it (agents spread over them)
      */
     public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PrintWriter log) throws Exception {
-        return push(agents, postgres, replicas, separateProcess, false, log);
+        return push(agents, postgres, replicas, separateProcess, PollerSwarm.Transport.CHANNEL, log);
     }
 
-    /** As above; {@code stream}: the pollers follow the agent stream (reports on a second connection) instead of long-polling. */
-    public static Push push(int agents, String postgres, int replicas, boolean separateProcess, boolean stream, PrintWriter log) throws Exception {
+    /** As above; {@code transport}: how the pollers hear of releases and report ({@link PollerSwarm.Transport}). */
+    public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PollerSwarm.Transport transport,
+                            PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         String db = dir.resolve("db").toString();
         String scratch = null;
@@ -181,7 +182,7 @@ public final class RolloutBenchmark {
                 // 10,000 sockets on each side, over one process's file limit)
                 List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                         System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "bench", "swarm", "--servers", String.join(",", urls),
-                        "--agents", String.valueOf(agents), "--token", enrolment, "--stream=" + stream);
+                        "--agents", String.valueOf(agents), "--token", enrolment, "--transport", transport.label());
                 Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                 try (var in = new BufferedReader(new InputStreamReader(p.getInputStream()));
                      var to = new PrintWriter(p.getOutputStream(), true)) {
@@ -209,7 +210,7 @@ public final class RolloutBenchmark {
                     p.waitFor(10, TimeUnit.SECONDS);
                 }
             }
-            try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment, stream)) {
+            try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment, transport)) {
                 swarm.registerAll();
                 long[] pollersCpu = new long[1];
                 Push p = releases(server, c, agents, heapBefore, log, (round, version) -> {
@@ -234,8 +235,8 @@ public final class RolloutBenchmark {
      * The other end of a separate-process push measurement: registers the pollers, then for each line
      * "GO epochMillis version" waits for every poller to apply that version and prints its CPU and the latencies.
      */
-    public static int swarm(List<String> servers, int agents, String token, boolean stream, PrintWriter out) throws Exception {
-        try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token, stream);
+    public static int swarm(List<String> servers, int agents, String token, PollerSwarm.Transport transport, PrintWriter out) throws Exception {
+        try (PollerSwarm swarm = new PollerSwarm(servers, "wp", "production", agents, token, transport);
              var in = new BufferedReader(new InputStreamReader(System.in))) {
             swarm.registerAll();
             out.println("READY");

@@ -15,6 +15,7 @@ import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.websocket.WsContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,8 @@ public final class Access {
                                RateLimiter writes) {
         Access a = new Access(server, auth, audit, rollouts, incidents, writes);
         server.app().beforeMatched(a::check);
+        // a WebSocket's upgrade passes the same gate as the GET it starts as (ApiServer.ws registers that GET)
+        server.gateUpgrades(a::checkUpgrade);
         server.app().after(a::record);
     }
 
@@ -96,6 +99,17 @@ public final class Access {
             throw new Problem(403, "forbidden", (who == null ? "anonymous" : who.name()) + " may not " + p.name().toLowerCase()
                     + (service == null ? "" : " on service '" + service + "'"));
         }
+    }
+
+    /** Whether a WebSocket's caller is an agent (as {@link #isAgent(Context)}, for the principal its upgrade was let in as). */
+    public static boolean isAgent(WsContext ctx) {
+        Principal who = ctx.attribute(PRINCIPAL);
+        return who != null && who.kind() == Principal.Kind.AGENT;
+    }
+
+    /** The principal a WebSocket's upgrade was let in as. */
+    public static Principal principal(WsContext ctx) {
+        return ctx.attribute(PRINCIPAL);
     }
 
     /** Whether the caller is an agent (whose enrolment already limits it to its service). */
@@ -165,6 +179,26 @@ public final class Access {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + s + "/" + env + "/" + host);
             }
         }
+    }
+
+    /**
+     * A WebSocket's upgrade: the same gate, and a refused credential counts against its address as a request's does
+     * (no after-handler runs for an upgrade, so {@link #record} never sees it: a guesser would otherwise go unlimited).
+     */
+    private void checkUpgrade(Context ctx) {
+        try {
+            check(ctx);
+        } catch (Problem p) {
+            if (p.status() == 401) countGuess(ctx);
+            throw p;
+        }
+    }
+
+    /** A refused credential: spent from its address's and its guess's budgets. */
+    private void countGuess(Context ctx) {
+        long now = System.nanoTime();
+        guesses.acquire(ctx.ip() + "|" + credential(ctx), now);
+        strangers.acquire(ctx.ip(), now);
     }
 
     private void refuseSpentAddress(Context ctx) {
@@ -250,11 +284,7 @@ public final class Access {
 
     private void record(Context ctx) {
         Principal who = principal(ctx);
-        if (who == null && ctx.statusCode() == 401) {
-            long now = System.nanoTime();
-            guesses.acquire(ctx.ip() + "|" + credential(ctx), now);
-            strangers.acquire(ctx.ip(), now);
-        }
+        if (who == null && ctx.statusCode() == 401) countGuess(ctx);
         if (!isWrite(ctx) || ctx.method() == HandlerType.OPTIONS) return;
         Permission p = server.permission(ctx);
         // the agents' heartbeats are telemetry, not actions; registering is recorded

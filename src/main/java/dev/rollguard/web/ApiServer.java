@@ -19,6 +19,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.websocket.WsConfig;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
@@ -30,6 +31,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +92,11 @@ public final class ApiServer {
             config.useVirtualThreads = false;
             // Javalin's own after-handlers are skipped when a route's future fails (a report for an unknown host):
             // the share is given back where every request ends, the servlet filter around them all
+            // agents' channels (web/AgentChannel): a report frame is small; a quiet channel is pinged long before this
+            config.jetty.modifyWebSocketServletFactory(f -> {
+                f.setIdleTimeout(Duration.ofMillis(AgentChannel.IDLE_TIMEOUT_MILLIS));
+                f.setMaxTextMessageSize(AgentChannel.MAX_REPORT_BYTES);
+            });
             config.jetty.modifyServletContextHandler(h -> h.addFilter(new FilterHolder(new BudgetRelease(budget)), "/*",
                     EnumSet.of(DispatcherType.REQUEST)));
         });
@@ -140,6 +147,8 @@ public final class ApiServer {
         routes.accept(this);
     }
 
+    private Handler upgradeGate;
+
     public Javalin app() { return app; }
 
     /** The request bodies' memory budget as it stands (for the health check). */
@@ -171,6 +180,26 @@ public final class ApiServer {
     public void patch(String path, Permission p, Handler h) { route(HandlerType.PATCH, path, p, IdOf.NOTHING, h); }
     public void patch(String path, Permission p, IdOf idOf, Handler h) { route(HandlerType.PATCH, path, p, idOf, h); }
     public void delete(String path, Permission p, Handler h) { route(HandlerType.DELETE, path, p, IdOf.NOTHING, h); }
+
+    /** What every WebSocket upgrade passes before Jetty takes the connection ({@link Access}); set before any {@link #ws}. */
+    public void gateUpgrades(Handler gate) {
+        this.upgradeGate = gate;
+    }
+
+    /**
+     * A WebSocket route: the upgrade passes the same gate as a GET of {@code path} ({@link Access}, which checks the
+     * upgrade before Jetty takes the connection), and a plain GET there is answered 426 after that gate.
+     */
+    public void ws(String path, Permission p, Consumer<WsConfig> ws) {
+        if (upgradeGate == null) throw new IllegalStateException("WebSocket " + path + " registered before the gate of upgrades");
+        // registered with the route's path, the gate sees the route as its matched path (a gate for every path would see "*")
+        app.wsBeforeUpgrade(path, upgradeGate);
+        route(HandlerType.GET, path, p, IdOf.NOTHING, ctx -> {
+            ctx.header("Upgrade", "websocket");
+            throw new Problem(426, "upgrade_required", "this is a WebSocket: send 'Upgrade: websocket'");
+        });
+        app.ws(path, ws);
+    }
 
     public List<Route> routes() { return List.copyOf(routes); }
 

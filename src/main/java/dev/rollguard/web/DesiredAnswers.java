@@ -22,7 +22,7 @@ final class DesiredAnswers {
 
     private record Key(String service, int version) {}
 
-    private record Written(AgentProtocol.Desired answer, byte[] bytes, String text) {
+    private record Written(AgentProtocol.Desired answer, byte[] bytes, String text, String frame) {
         /** The same answer: the same version with the very same shared bundle and preflight objects. */
         boolean writes(AgentProtocol.Desired d) {
             return answer.bundle() == d.bundle() && answer.preflight() == d.preflight()
@@ -42,6 +42,11 @@ final class DesiredAnswers {
         return written(d).text();
     }
 
+    /** The answer as a channel's text frame ({@link AgentProtocol.ChannelMessage} with {@code desired}). */
+    String frame(AgentProtocol.Desired d) {
+        return written(d).frame();
+    }
+
     private Written written(AgentProtocol.Desired d) {
         AgentProtocol.Bundle b = d.bundle();
         if (b == null || b.host() != null || b.env() != null || !d.carriesBundle()) return write(d);
@@ -57,7 +62,9 @@ final class DesiredAnswers {
     private static Written write(AgentProtocol.Desired d) {
         try {
             byte[] bytes = Json.MAPPER.writeValueAsBytes(d);
-            return new Written(d, bytes, new String(bytes, StandardCharsets.UTF_8));
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            // the same bytes the long-poll answers, inside the channel's envelope (no second serialization)
+            return new Written(d, bytes, text, "{\"desired\":" + text + "}");
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

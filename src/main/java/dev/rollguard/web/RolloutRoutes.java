@@ -103,6 +103,7 @@ public final class RolloutRoutes {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentStream.open(ctx, agents, answers);
         });
+        AgentChannel.install(server, agents, answers);
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentProtocol.Report b = server.body(ctx, AgentProtocol.Report.class);
@@ -112,7 +113,7 @@ public final class RolloutRoutes {
     }
 
     /** An agent's token as the registry knows it; null for a person. */
-    private static HostRegistry.Enrolment enrolment(Principal who) {
+    static HostRegistry.Enrolment enrolment(Principal who) {
         return who.kind() == Principal.Kind.AGENT ? new HostRegistry.Enrolment(who.tokenId(), who.hostLimit(), who.agentHost()) : null;
     }
 

@@ -26,6 +26,11 @@ class AgentCommandTest {
         assertThat(configs("--stream").get(0).stream()).isTrue();
         assertThat(configs("--no-stream").get(0).stream()).isFalse();
         assertThat(configs("--long-poll").get(0).stream()).isFalse();
+        // the channel first, unless refused or long-polling
+        assertThat(configs().get(0).channel()).isTrue();
+        assertThat(configs("--no-channel").get(0).channel()).isFalse();
+        assertThat(configs("--no-channel").get(0).stream()).isTrue();
+        assertThat(configs("--long-poll").get(0).channel()).isFalse();
         assertThatThrownBy(() -> configs("--stream", "--long-poll")).isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("exclude each other");
     }

@@ -3,7 +3,7 @@ package dev.rollguard.sim;
 import dev.rollguard.TestServer;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,15 +13,15 @@ import static org.awaitility.Awaitility.await;
 
 /** The benchmark's pollers speak the agent protocol on one thread: every one takes a release, and their reports finish it. */
 class PollerSwarmTest {
-    @ParameterizedTest(name = "stream: {0}")
-    @ValueSource(booleans = {false, true})
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(PollerSwarm.Transport.class)
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
-    void everyPollerAppliesAndReportsEachRelease(boolean stream) throws Exception {
+    void everyPollerAppliesAndReportsEachRelease(PollerSwarm.Transport transport) throws Exception {
         try (TestServer ts = new TestServer()) {
             assertThat(ts.send("PUT", "/api/v1/services/wp", "{\"rollout\": {\"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}").status())
                     .isEqualTo(200);
             String enrolment = ts.server.auth().enrol("wp", "production", null, null, 100, "test").token();
-            try (PollerSwarm swarm = new PollerSwarm(List.of(ts.url()), "wp", "production", 20, enrolment, stream)) {
+            try (PollerSwarm swarm = new PollerSwarm(List.of(ts.url()), "wp", "production", 20, enrolment, transport)) {
                 swarm.registerAll();
                 for (int round = 1; round <= 2; round++) {
                     int next = ts.get("/api/v1/services/wp/versions?limit=1").path(0).path("number").asInt() + 1;

@@ -179,9 +179,10 @@ class ReplicaTest {
                 + "\"waves\": [{\"hosts\": 1, \"bakeSeconds\": 5}, {\"percent\": 100, \"bakeSeconds\": 1}]}}"));
         fleetDir = TestServer.tempDir();
         for (int i = 0; i < 8; i++) {
-            // h0, h2, h4, h6 pick the first URL by their ids, the others the second; streams and long-polls on each
+            // h0, h2, h4, h6 pick the first URL by their ids, the others the second; a channel, a stream and two long-polls on each
             agents.add(new Agent(new AgentConfig(List.of(a, b), "wp", "testing", "h" + i, fleetDir.resolve("h" + i), null, null, 3,
-                    Duration.ofMillis(250), Duration.ofSeconds(20), Duration.ofSeconds(10), TestServer.ADMIN_TOKEN).withStream(i / 2 % 2 == 0),
+                    Duration.ofMillis(250), Duration.ofSeconds(20), Duration.ofSeconds(10), TestServer.ADMIN_TOKEN).withStream(i / 2 < 2)
+                    .withChannel(i / 2 == 0),
                     new HealthWindow(Instant.now()), Clock.systemUTC()).start());
         }
         for (String server : List.of(a, b)) {
@@ -194,7 +195,7 @@ class ReplicaTest {
         String first = api.post("/api/v1/services/wp/environments/testing/release", Map.of("version", v1)).path("id").asText();
         assertThat(awaitTerminal(api, first).path("state").asText()).isEqualTo("COMPLETE");
         await().atMost(TestServer.PATIENCE).until(() -> onVersion(v1) == 8);
-        assertThat(agents.stream().map(Agent::heardBy).distinct()).containsExactlyInAnyOrder("stream", "long-poll");
+        assertThat(agents.stream().map(Agent::heardBy).distinct()).containsExactlyInAnyOrder("channel", "stream", "long-poll");
 
         Map<String, String> changed = new LinkedHashMap<>(good);
         changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));

@@ -1,0 +1,184 @@
+package dev.rollguard.agent;
+
+import dev.rollguard.Json;
+import dev.rollguard.protocol.AgentProtocol;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The agent's side of its channel ({@link AgentProtocol#channelPath}, a WebSocket): releases arrive on it as the stream's
+ * do, and the agent's reports go out on it, each answered once the server has committed it, so a host costs the server
+ * no request per release or per report. {@link #follow} is the poll thread's, {@link #report} the report thread's. Ends
+ * when the server closes it; throws when it drops or goes silent for three heartbeats (the server pings once per
+ * heartbeat); {@link #open} answers null when the server refuses the upgrade with 404 (an older server, a proxy without
+ * WebSockets, or a host the server does not know: the agent streams or long-polls, which tell those apart).
+ */
+final class DesiredChannel implements WebSocket.Listener {
+    /** What the poll thread hears: an answer, a heartbeat, or the channel's end (closed, or dropped with a reason). */
+    private record Heard(AgentProtocol.Desired desired, boolean closed, Throwable dropped) {}
+
+    private static final Heard HEARTBEAT = new Heard(null, false, null);
+    /** A report's answer is awaited at most this long before the agent posts it instead. */
+    static final Duration REPORT_PATIENCE = Duration.ofSeconds(10);
+
+    private final BlockingQueue<Heard> heard = new LinkedBlockingQueue<>();
+    /** Reports sent and not yet answered, oldest first: the server answers them in order. */
+    private final Deque<CompletableFuture<AgentProtocol.Desired>> unanswered = new ArrayDeque<>();
+    private final StringBuilder text = new StringBuilder();
+    private volatile WebSocket ws;
+    private volatile boolean ended;
+
+    private DesiredChannel() {}
+
+    /** The open channel, or null when the server has none (404). */
+    static DesiredChannel open(HttpClient http, URI uri, String token, String actor) throws IOException, InterruptedException {
+        DesiredChannel c = new DesiredChannel();
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10)).header("X-Rollguard-Actor", actor);
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        try {
+            c.ws = b.buildAsync(uri, c).get(20, TimeUnit.SECONDS);
+            return c;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException h) {
+                int status = h.getResponse().statusCode();
+                if (status == 404) return null;
+                if (status == 401 || status == 403) throw new Agent.ServerError(status, status == 401 ? "unauthenticated" : "forbidden",
+                        "the server refused the channel (" + status + ")");
+                throw new IOException("the channel was refused: " + status);
+            }
+            throw new IOException("the channel could not be opened: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the channel did not open in 20 s");
+        }
+    }
+
+    /**
+     * Hands each answer to {@code taker} until the server closes the channel; throws when it drops or is silent for three
+     * heartbeats (then it is aborted: a connection that hears nothing may be dead without a reset).
+     */
+    void follow(Duration heartbeat, DesiredStream.Taker taker) throws IOException, InterruptedException {
+        long silence = heartbeat.multipliedBy(3).toMillis();
+        try {
+            while (true) {
+                Heard h = heard.poll(silence, TimeUnit.MILLISECONDS);
+                if (h == null) throw new IOException("the channel went silent for " + silence + " ms (three heartbeats)");
+                if (h.closed()) return;
+                if (h.dropped() != null) throw new IOException("the channel dropped: " + h.dropped().getMessage(), h.dropped());
+                if (h.desired() != null) taker.take(h.desired());
+            }
+        } finally {
+            close();
+        }
+    }
+
+    /** The report on the channel; its answer once the server committed it, or null when the channel could not carry it. */
+    AgentProtocol.Desired report(AgentProtocol.Report r) throws InterruptedException {
+        CompletableFuture<AgentProtocol.Desired> answer = new CompletableFuture<>();
+        synchronized (unanswered) {
+            if (ended) return null;
+            unanswered.addLast(answer);
+            // sent under the lock: the answers come back in the order the reports went out
+            try {
+                ws.sendText(Json.write(r), true).get(REPORT_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                unanswered.remove(answer);
+                return null;
+            }
+        }
+        try {
+            return answer.get(REPORT_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            // the server refused the report: the agent's answer to a refused POST is the same
+            if (e.getCause() instanceof Agent.ServerError refused) throw refused;
+            return null;
+        } catch (TimeoutException e) {
+            return null;
+        }
+    }
+
+    void close() {
+        end(new Heard(null, true, null));
+        WebSocket w = ws;
+        if (w != null) w.abort();
+    }
+
+    // ------------------------------------------------------------------ the listener (the HTTP client's threads)
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        text.append(data);
+        if (last) {
+            String message = text.toString();
+            text.setLength(0);
+            try {
+                taken(Json.read(message, AgentProtocol.ChannelMessage.class));
+            } catch (RuntimeException e) {
+                end(new Heard(null, false, new IOException("the server sent what is not a channel message", e)));
+                webSocket.abort();
+            }
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    private void taken(AgentProtocol.ChannelMessage m) {
+        if (m.desired() != null) {
+            heard.add(new Heard(m.desired(), false, null));
+            return;
+        }
+        CompletableFuture<AgentProtocol.Desired> oldest;
+        synchronized (unanswered) {
+            oldest = unanswered.pollFirst();
+        }
+        if (oldest == null) return;
+        if (m.reported() != null) oldest.complete(m.reported());
+        else if (m.error() != null) oldest.completeExceptionally(new Agent.ServerError(m.error().status(), m.error().code(), m.error().message()));
+        heard.add(HEARTBEAT);
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+        // the client answers with a pong by itself
+        heard.add(HEARTBEAT);
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        end(new Heard(null, true, null));
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        end(new Heard(null, false, error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+    }
+
+    /** The channel ended: the poll thread hears it, and reports waiting for an answer are posted instead. */
+    private void end(Heard why) {
+        synchronized (unanswered) {
+            if (ended) return;
+            ended = true;
+            CompletableFuture<AgentProtocol.Desired> f;
+            while ((f = unanswered.pollFirst()) != null) f.complete(null);
+        }
+        heard.add(why);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.rollguard.web;
+
+import dev.rollguard.Json;
+import dev.rollguard.TestServer;
+import dev.rollguard.protocol.AgentProtocol;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The agent's channel (a WebSocket): a release arrives on it, the report goes back on it and is recorded once committed,
+ * the same as the POST of an older agent in the same release; the upgrade passes the same gate as any agent request.
+ */
+class AgentChannelTest {
+    private static final String SPEC = "{\"rollout\": {\"promotionBakeSeconds\": 0, \"waves\": [{\"percent\": 100, \"bakeSeconds\": 0}]}}";
+    private TestServer ts;
+
+    @AfterEach
+    void stop() {
+        if (ts != null) ts.close();
+    }
+
+    /** One end of a channel: the frames the server sent, in order. */
+    private static final class Frames implements WebSocket.Listener {
+        final LinkedBlockingQueue<AgentProtocol.ChannelMessage> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder text = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                messages.add(Json.read(text.toString(), AgentProtocol.ChannelMessage.class));
+                text.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        AgentProtocol.ChannelMessage next() throws InterruptedException {
+            AgentProtocol.ChannelMessage m = messages.poll(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(m).as("a frame from the server").isNotNull();
+            return m;
+        }
+    }
+
+    private WebSocket open(String host, String known, String token, Frames frames) {
+        URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", host, known, 0));
+        return HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token).buildAsync(uri, frames).join();
+    }
+
+    /** A server with the service, and an enrolment token for its hosts, registered. */
+    private String serverWith(String... hosts) {
+        ts = new TestServer();
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        String token = enrol();
+        for (String h : hosts) register(h, token);
+        return token;
+    }
+
+    private String enrol() {
+        return ts.server.auth().enrol("wp", "testing", null, null, 10, "test").token();
+    }
+
+    private void register(String host, String token) {
+        assertThat(ts.send("POST", AgentProtocol.REGISTER_PATH, Json.write(new AgentProtocol.Register("wp", "testing", host, null)), token).status())
+                .isEqualTo(200);
+    }
+
+    private String report(int applied) {
+        return "{\"appliedVersion\": " + applied + ", \"samples\": []}";
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aReleaseArrivesOnTheChannelAndItsReportIsRecordedBesideAnOldAgentsPost() throws Exception {
+        String token = serverWith("ws-1", "post-1");
+        Frames frames = new Frames();
+        WebSocket ws = open("ws-1", AgentProtocol.NONE, token, frames);
+
+        int v = ts.push(Map.of("a.conf", "one\n"), "m", null);
+        String id = ts.release("testing", v, null).path("id").asText();
+        AgentProtocol.Desired d = frames.next().desired();
+        assertThat(d.desiredVersion()).isEqualTo(v);
+        assertThat(d.carriesBundle()).isTrue();
+        assertThat(d.bundle().entries()).extracting(e -> e.path()).contains("a.conf");
+
+        ws.sendText(report(v), true).join();
+        AgentProtocol.ChannelMessage answer = frames.next();
+        assertThat(answer.reported()).as("the report's answer, after its commit").isNotNull();
+        assertThat(answer.reported().desiredVersion()).isEqualTo(v);
+        // committed before it was answered: the server says so at once
+        assertThat(ts.get("/api/v1/services/wp/environments/testing/hosts").toString()).contains("ws-1");
+        assertThat(appliedOf("ws-1")).isEqualTo(String.valueOf(v));
+
+        // an older agent reports by POST in the same release: both count, and the rollout completes
+        assertThat(ts.send("POST", AgentProtocol.reportPath("wp", "testing", "post-1"), report(v), token).status()).isEqualTo(200);
+        assertThat(ts.awaitTerminal(id).path("state").asText()).isEqualTo("COMPLETE");
+        assertThat(appliedOf("post-1")).isEqualTo(String.valueOf(v));
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aBadReportIsRefusedOnTheChannelWhichStaysOpen() throws Exception {
+        String token = serverWith("ws-1");
+        int v = ts.push(Map.of("a.conf", "one\n"), "m", null);
+        ts.release("testing", v, null);
+        Frames frames = new Frames();
+        WebSocket ws = open("ws-1", AgentProtocol.NONE, token, frames);
+        assertThat(frames.next().desired().desiredVersion()).isEqualTo(v);
+
+        ws.sendText("{\"appliedVersion\": ", true).join();
+        AgentProtocol.ChannelError error = frames.next().error();
+        assertThat(error).isNotNull();
+        assertThat(error.status()).isEqualTo(400);
+        assertThat(error.code()).isEqualTo("malformed_json");
+
+        ws.sendText(report(v), true).join();
+        assertThat(frames.next().reported().desiredVersion()).isEqualTo(v);
+        await().atMost(TestServer.PATIENCE).until(() -> String.valueOf(v).equals(appliedOf("ws-1")));
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void theUpgradePassesTheSameGateAsAnAgentsRequest() {
+        String token = serverWith("ws-1");
+        assertThat(ts.send("PUT", "/api/v1/services/other", SPEC).status()).isEqualTo(200);
+        assertThat(refusal("ws-1", "rg_not-a-real-token-000000000000")).isEqualTo(401);
+        // an unknown host: the long-poll's answer, so the agent registers again
+        assertThat(refusal("nobody", token)).isEqualTo(404);
+        // another service's enrolment may not speak for this host
+        String other = ts.server.auth().enrol("other", "testing", null, null, 10, "test").token();
+        assertThat(refusal("ws-1", other)).isEqualTo(403);
+        // a plain GET (no upgrade) is told to upgrade, after the same gate
+        assertThat(ts.send("GET", AgentProtocol.channelPath("wp", "testing", "ws-1", "none", 0), null, token).status()).isEqualTo(426);
+        assertThat(ts.send("GET", AgentProtocol.channelPath("wp", "testing", "ws-1", "none", 0), null, null).status()).isEqualTo(401);
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aGuesserOnTheUpgradeIsLimitedAsOnARequest() {
+        serverWith("ws-1");
+        // upgrades with a made-up token, many at once (its budget, 200, refills at 20 a second: sent one by one on a busy
+        // machine, they might never outrun it): once spent, it is refused before it is looked at, upgrade or request
+        List<CompletableFuture<Integer>> tries = new ArrayList<>();
+        HttpClient client = HttpClient.newHttpClient();
+        URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", "ws-1", AgentProtocol.NONE, 0));
+        for (int i = 0; i < 400; i++) {
+            tries.add(client.newWebSocketBuilder().header("Authorization", "Bearer rg_a-guessed-token").buildAsync(uri, new Frames())
+                    .handle((ws, t) -> t != null && t.getCause() instanceof WebSocketHandshakeException h ? h.getResponse().statusCode() : -1));
+        }
+        List<Integer> statuses = tries.stream().map(CompletableFuture::join).toList();
+        assertThat(statuses).containsOnly(401, 429);
+        boolean refused = statuses.contains(429);
+        for (int i = 0; i < 10 && !refused; i++) refused = refusal("ws-1", "rg_a-guessed-token") == 429;
+        assertThat(refused).as("a guesser on the upgrade is rate-limited").isTrue();
+    }
+
+    private int refusal(String host, String token) {
+        Throwable t = catchThrowable(() -> open(host, AgentProtocol.NONE, token, new Frames()));
+        assertThat(t).isInstanceOf(CompletionException.class).hasCauseInstanceOf(WebSocketHandshakeException.class);
+        return ((WebSocketHandshakeException) t.getCause()).getResponse().statusCode();
+    }
+
+    private String appliedOf(String host) {
+        for (var h : ts.get("/api/v1/services/wp/environments/testing/hosts")) {
+            if (h.path("host").asText().equals(host)) return h.path("appliedVersion").asText();
+        }
+        return null;
+    }
+}
