@@ -22,10 +22,12 @@ final class JudgementReport {
         StringBuilder names = new StringBuilder();
         for (JudgementBenchmark.SeedRun s : seeds) names.append(names.length() == 0 ? "" : ", ").append(s.seed());
         int canaries = seeds.get(0).rows().get(0).scenario().canaries();
-        String fleet = canaries == 1 ? "one canary host against nine baseline hosts (60 s of history; the canary host 120 s of its own)"
-                : String.format("%d canary hosts against %d baseline hosts (60 s of history; each canary host 120 s of its own; Rollguard "
+        String fleet = canaries == 1
+                ? String.format("one canary host against nine baseline hosts (%d s of history; the canary host %d s of its own)",
+                        JudgementTraces.LOOKBACK, JudgementTraces.HISTORY)
+                : String.format("%d canary hosts against %d baseline hosts (%d s of history; each canary host %d s of its own; Rollguard "
                 + "tests the canary hosts' counts pooled, the comparison judges and the reference see them added up as one canary)",
-                canaries, JudgementTraces.HOSTS - canaries);
+                canaries, JudgementTraces.HOSTS - canaries, JudgementTraces.LOOKBACK, JudgementTraces.HISTORY);
         out.printf("canary judgement: %d releases per scenario and seed (seeds %s), %s, judged every second for %d s%n", runs, names,
                 fleet, JudgementTraces.SECONDS);
         out.printf("reference: the best single test at the end of the bake with the same evidence (canary's own history + baseline "
