@@ -378,14 +378,12 @@ public final class Agent implements AutoCloseable {
 
     /** Watches this host's own requests after the switch to {@code version}; reverts to {@code previous} on a hard failure. */
     private void watch(int version, Integer previousVersion, Path previous, Watchdog.Settings settings) {
-        long[] start = window.totals();
-        long startNanos = System.nanoTime();
+        Watchdog.Watch watch = new Watchdog.Watch(settings, System.nanoTime(), window.totals());
         Thread t = thread("agent-watchdog-" + config.host(), () -> {
             while (running) {
-                Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
-                if (elapsed.compareTo(settings.window()) > 0 || !Integer.valueOf(version).equals(applied)) return;
-                long[] now = window.totals();
-                if (Watchdog.decide(now[0] - start[0], now[1] - start[1], elapsed, settings) instanceof Watchdog.Revert r) {
+                long nanos = System.nanoTime();
+                if (watch.over(nanos) || !Integer.valueOf(version).equals(applied)) return;
+                if (watch.observe(nanos, window.totals()) instanceof Watchdog.Revert r) {
                     revert(version, previousVersion, previous, r.reason());
                     return;
                 }

@@ -1,6 +1,7 @@
 package dev.rollguard.agent;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Locale;
 
 /**
@@ -8,7 +9,50 @@ import java.util.Locale;
  * once, without waiting for the server's analysis? Pure: counts in, decision out.
  */
 public final class Watchdog {
+    /**
+     * The trailing stretch judged beside the whole time since the switch: after a graceful restart the old workers'
+     * last answers (successes) are logged after the switch, and counted from the switch alone the new version's
+     * failures must first outnumber them, which at a few requests a second can outlast the window.
+     */
+    static final Duration RECENT = Duration.ofSeconds(3);
+
     private Watchdog() {}
+
+    /**
+     * One switch watched: the host's request totals observed over time, judged from the switch and over the last
+     * {@link #RECENT} (the stretch whose first observation is at most that old). Not thread-safe: one watching thread.
+     */
+    public static final class Watch {
+        private final Settings settings;
+        private final long startNanos;
+        private final long[] start;
+        /** {nanos, requests, errors} of the observations in the trailing stretch, oldest first. */
+        private final ArrayDeque<long[]> recent = new ArrayDeque<>();
+
+        /** {@code totals}: the host's {requests, errors} at the switch, at {@code nanos}. */
+        public Watch(Settings settings, long nanos, long[] totals) {
+            this.settings = settings;
+            this.startNanos = nanos;
+            this.start = totals.clone();
+            recent.addLast(new long[] {nanos, totals[0], totals[1]});
+        }
+
+        /** Whether the watch is over at {@code nanos} (its window has passed). */
+        public boolean over(long nanos) {
+            return Duration.ofNanos(nanos - startNanos).compareTo(settings.window()) > 0;
+        }
+
+        /** The decision with the host's {requests, errors} totals at {@code nanos}. */
+        public Decision observe(long nanos, long[] totals) {
+            Duration elapsed = Duration.ofNanos(nanos - startNanos);
+            recent.addLast(new long[] {nanos, totals[0], totals[1]});
+            while (recent.size() > 1 && nanos - recent.peekFirst()[0] > RECENT.toNanos()) recent.pollFirst();
+            Decision since = decide(totals[0] - start[0], totals[1] - start[1], elapsed, settings);
+            if (since instanceof Revert) return since;
+            long[] from = recent.peekFirst();
+            return decide(totals[0] - from[1], totals[1] - from[2], elapsed, settings);
+        }
+    }
 
     /**
      * @param window       how long after the switch the watchdog watches

@@ -58,4 +58,37 @@ class WatchdogTest {
         assertThatThrownBy(() -> new Watchdog.Settings(Duration.ofSeconds(1), 10, 1.5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Watchdog.Settings(Duration.ofSeconds(1), 10, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theOldWorkersLastSuccessesAfterAGracefulRestartDoNotHideTheNewVersionFailingEveryRequest() {
+        // 4 requests a second: for the first 2.5 s after the switch the old workers still answer (10 successes), then
+        // every request fails. From the switch alone, 80 % takes 40 failures (10 s: the window is over); over the last
+        // 3 s the watchdog reverts once that stretch holds only the new version's answers
+        Watchdog.Watch w = new Watchdog.Watch(Watchdog.Settings.DEFAULT, 0, new long[] {1000, 3});
+        long requests = 1000;
+        long errors = 3;
+        Watchdog.Decision d = new Watchdog.Keep();
+        long at = 0;
+        for (int tick = 1; tick <= 40 && d instanceof Watchdog.Keep; tick++) {
+            at = tick * 250_000_000L;
+            requests++;
+            if (tick > 10) errors++;
+            d = w.observe(at, new long[] {requests, errors});
+        }
+        assertThat(d).isInstanceOf(Watchdog.Revert.class);
+        assertThat(at / 1e9).as("seconds after the switch").isBetween(5.0, 6.5);
+        assertThat(Watchdog.decide(requests - 1000, errors - 3, Duration.ofNanos(at), Watchdog.Settings.DEFAULT))
+                .as("from the switch alone, not yet").isInstanceOf(Watchdog.Keep.class);
+    }
+
+    @Test
+    void aHealthyHostIsKeptOverTheLastSecondsToo() {
+        Watchdog.Watch w = new Watchdog.Watch(Watchdog.Settings.DEFAULT, 0, new long[] {0, 0});
+        for (int tick = 1; tick <= 40; tick++) {
+            // one request in ten fails: degraded, not a hard failure
+            assertThat(w.observe(tick * 250_000_000L, new long[] {tick, tick / 10})).isInstanceOf(Watchdog.Keep.class);
+        }
+        assertThat(w.over(10_000_000_001L)).isTrue();
+        assertThat(w.over(9_000_000_000L)).isFalse();
+    }
 }
