@@ -55,7 +55,18 @@ public sealed interface TimelineData permits TimelineData.None, TimelineData.Hos
     /** The data of a stored line of type {@code type} ({@code json} null: none). */
     static TimelineData read(String type, String json) {
         if (json == null) return NONE;
-        Class<? extends TimelineData> shape = switch (TimelineType.of(type).orElse(TimelineType.NOTE)) {
+        // no incident type of this name: a rollout event's line (its type is the event's kind)
+        Class<? extends TimelineData> shape = TimelineType.of(type).<Class<? extends TimelineData>>map(TimelineData::shape).orElse(Copied.class);
+        try {
+            return Json.read(json, shape);
+        } catch (RuntimeException e) {
+            return Json.read(json, Copied.class);
+        }
+    }
+
+    /** The shape an incident's own line of this type carries ({@link Copied} for a type that never carried data, should a row hold some). */
+    private static Class<? extends TimelineData> shape(TimelineType type) {
+        return switch (type) {
             case FIRST_5XX -> Host.class;
             case HEALTH_BREACH -> IncidentAnalysis.SloBreach.class;
             case ALERT_FIRING, ALERT_RESOLVED -> IncidentAnalysis.Alert.class;
@@ -63,13 +74,8 @@ public sealed interface TimelineData permits TimelineData.None, TimelineData.Hos
             case ALERT_SENT -> Delivered.class;
             case VERSION_PUSHED -> Version.class;
             case VALIDATION_FINDINGS -> Findings.class;
-            // a rollout event's line (its type is the event's kind), or one that never carried data
-            default -> Copied.class;
+            case OPENED, UPDATED, NOTE, RESOLVED, ACTION_ITEM, ROLLBACK_FINISHED, FIX_RELEASED, MITIGATED, TRAFFIC_RECOVERED_90,
+                 TRAFFIC_RECOVERED_100, ALERT_ACKNOWLEDGED -> Copied.class;
         };
-        try {
-            return Json.read(json, shape);
-        } catch (RuntimeException e) {
-            return Json.read(json, Copied.class);
-        }
     }
 }
