@@ -76,14 +76,15 @@ public final class Rollguard implements AutoCloseable {
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
                            String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox,
-                           Path keyDir, long sandboxMemory) {
+                           Path keyDir, long sandboxMemory, RateLimiter.Rate writeRate) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
             this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false,
-                    null, 0);
+                    null, 0, RateLimiter.Rate.WRITES);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0,
+                    RateLimiter.Rate.WRITES);
         }
 
         public static Settings defaults() {
@@ -120,6 +121,9 @@ public final class Rollguard implements AutoCloseable {
          */
         public Settings withSandboxMemory(long bytes) { return with(c -> c.sandboxMemory = bytes); }
 
+        /** How many API writes each caller (a user, or an agent's token) may make: a burst, then so many a second. */
+        public Settings withWriteRate(RateLimiter.Rate r) { return with(c -> c.writeRate = r); }
+
         /** Where this server's key files are. */
         public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
 
@@ -145,6 +149,7 @@ public final class Rollguard implements AutoCloseable {
             boolean withoutSandbox;
             Path keyDir;
             long sandboxMemory;
+            RateLimiter.Rate writeRate;
 
             Copy(Settings s) {
                 database = s.database;
@@ -160,11 +165,12 @@ public final class Rollguard implements AutoCloseable {
                 withoutSandbox = s.withoutSandbox;
                 keyDir = s.keyDir;
                 sandboxMemory = s.sandboxMemory;
+                writeRate = s.writeRate;
             }
 
             Settings settings() {
                 return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing,
-                        withoutSandbox, keyDir, sandboxMemory);
+                        withoutSandbox, keyDir, sandboxMemory, writeRate);
             }
         }
     }
@@ -283,7 +289,7 @@ public final class Rollguard implements AutoCloseable {
                 ? Path.of(settings.database().startsWith("sqlite:") ? settings.database().substring(7) : settings.database()).toAbsolutePath().getParent()
                 : null, clock);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
-            Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
+            Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(settings.writeRate()));
             var bundles = new Bundles(config, 64L << 20);
             RolloutRoutes.registerAgentProtocol(server, new AgentService(hosts, bundles));
             AuthRoutes.register(server, auth, audit, config);
