@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The pollers' network side on one thread: one keep-alive connection per agent, driven by a selector, each speaking
@@ -52,19 +53,25 @@ final class NioPollers implements AutoCloseable {
         byte[] in = new byte[4096];
         int inEnd;
         Step step;
-        String known = AgentProtocol.NONE;
+        /** The version the agent holds ({@link HttpExchange#ABSENT}: none yet), and the one it applied last. */
+        int known = HttpExchange.ABSENT;
         int pending;
         /** Stream agents: the stream's response headers were read, and whether its body is chunked. */
         boolean streaming;
         boolean chunked;
         /** Stream agents: the decoded stream not yet split into events. */
-        StringBuilder events;
-        /** Channel agents: a report sent and not yet answered (sent again on a new connection), and a message's frames so far. */
+        HttpExchange.Bytes events;
+        /**
+         * Channel agents: a report sent and not yet answered (sent again on a new connection), and a message's frames so far
+         * (null while none: a message in one frame, the server's way, is read where it arrived).
+         */
         boolean unanswered;
         ByteArrayOutputStream message;
         /** Stream agents: the connection their reports go out on (the stream's is busy). */
         Conn reporter;
         final boolean reportOnly;
+        /** Counted in {@link #connected} (it held its channel or stream, or sent its first long-poll, once). */
+        boolean counted;
 
         Conn(int agent, String host, URI base, boolean reportOnly) {
             this.reportOnly = reportOnly;
@@ -90,6 +97,8 @@ final class NioPollers implements AutoCloseable {
     private final boolean stream;
     private final PollerSwarm.Transport transport;
     private final SplittableRandom random = new SplittableRandom();
+    /** Where the pollers' thread spells the frames it sends (a report's, a pong's): copied only when a socket is full. */
+    private final byte[] scratch = new byte[512];
     /**
      * Stream agents' reports open a connection each and close it after the answer: with the streams' own connections, one
      * kept per agent would need two sockets per agent in each process (10,000 agents: over this machine's 20,000 open
@@ -99,6 +108,8 @@ final class NioPollers implements AutoCloseable {
     private final ArrayDeque<Conn> reportsWaiting = new ArrayDeque<>();
     private int reporting;
     private volatile boolean running = true;
+    private final AtomicBoolean wakeupDue = new AtomicBoolean();
+    private volatile int connected;
 
     /**
      * {@code transport}: the agents long-poll (and report on the same connection), follow the server's stream (and report on
@@ -120,7 +131,19 @@ final class NioPollers implements AutoCloseable {
     /** Starts agent {@code i}'s long-poll against {@code base} (it registered already). */
     void start(int agent, String host, URI base) {
         toStart.add(new Conn(agent, host, base, false));
-        selector.wakeup();
+        // one wakeup for the agents that queue up while the loop is busy, not one each
+        if (!wakeupDue.getAndSet(true)) selector.wakeup();
+    }
+
+    /** The agents that are listening for releases: their channel or stream open, or their first long-poll sent. */
+    int connected() {
+        return connected;
+    }
+
+    private void listening(Conn c) {
+        if (c.counted || c.reportOnly) return;
+        c.counted = true;
+        connected++; // written by the pollers' thread alone
     }
 
     /** CPU time of the pollers' thread so far (nanoseconds): what the simulated fleet cost. */
@@ -135,9 +158,17 @@ final class NioPollers implements AutoCloseable {
                 Timer t;
                 while ((t = timers.peek()) != null && t.at <= now) {
                     timers.poll();
-                    if (t.report) reportOnChannel(t.conn);
-                    else connect(t.conn);
+                    if (!t.report) {
+                        connect(t.conn);
+                        continue;
+                    }
+                    try {
+                        reportOnChannel(t.conn);
+                    } catch (IOException e) {
+                        retry(t.conn);
+                    }
                 }
+                wakeupDue.set(false);
                 Conn c;
                 while ((c = toStart.poll()) != null) {
                     conns.add(c);
@@ -218,22 +249,22 @@ final class NioPollers implements AutoCloseable {
         }
     }
 
-    private void send(Conn c, Step step) {
+    private void send(Conn c, Step step) throws IOException {
         c.step = step;
         String request = switch (step) {
-            case POLL -> "GET " + AgentProtocol.desiredPath(service, env, c.host, c.known, true, 30) + " HTTP/1.1\r\n"
+            case POLL -> "GET " + AgentProtocol.desiredPath(service, env, c.host, knownText(c), true, 30) + " HTTP/1.1\r\n"
                     + headers(c) + "\r\n";
             case BUNDLE -> "GET " + AgentProtocol.bundlePath(service, c.pending, env, c.host) + " HTTP/1.1\r\n" + headers(c) + "\r\n";
             case STREAM -> {
                 c.streaming = false;
-                c.events = new StringBuilder();
-                yield "GET " + AgentProtocol.streamPath(service, env, c.host, c.known, 0) + " HTTP/1.1\r\n" + headers(c)
+                c.events = new HttpExchange.Bytes();
+                yield "GET " + AgentProtocol.streamPath(service, env, c.host, knownText(c), 0) + " HTTP/1.1\r\n" + headers(c)
                         + "Accept: text/event-stream\r\n\r\n";
             }
             case CHANNEL -> {
                 c.streaming = false;
-                c.message = new ByteArrayOutputStream();
-                yield "GET " + AgentProtocol.channelPath(service, env, c.host, c.known, 0) + " HTTP/1.1\r\n" + headers(c)
+                c.message = null;
+                yield "GET " + AgentProtocol.channelPath(service, env, c.host, knownText(c), 0) + " HTTP/1.1\r\n" + headers(c)
                         + WsFrames.upgradeHeaders(random);
             }
             case IDLE -> throw new IllegalStateException("nothing to send at rest");
@@ -245,15 +276,35 @@ final class NioPollers implements AutoCloseable {
             }
         };
         c.out = ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8));
-        if (c.key != null && c.key.isValid() && (c.key.interestOps() & SelectionKey.OP_CONNECT) == 0) {
-            c.key.interestOps(SelectionKey.OP_WRITE);
-        }
+        if (c.key == null || !c.key.isValid() || (c.key.interestOps() & SelectionKey.OP_CONNECT) != 0) return;
+        // connected: written now, the selector asked only for what did not fit (no interest changed and back per request)
+        if (c.channel.isConnected()) flush(c);
+        else c.key.interestOps(SelectionKey.OP_WRITE);
+    }
+
+    private static String knownText(Conn c) {
+        return AgentProtocol.known(c.known == HttpExchange.ABSENT ? null : c.known);
     }
 
     /** What the agent reports after applying {@code version}: the same JSON as the agent's, with no traffic samples. */
     private static String reportBody(int version) {
-        return "{\"appliedVersion\":" + version + ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
+        return REPORT_HEAD + version + REPORT_TAIL;
     }
+
+    private static final String REPORT_HEAD = "{\"appliedVersion\":";
+    private static final String REPORT_TAIL = ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
+    private static final byte[] REPORT_HEAD_BYTES = REPORT_HEAD.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] REPORT_TAIL_BYTES = REPORT_TAIL.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DESIRED_VERSION = HttpExchange.key("desiredVersion");
+    private static final byte[] VERSION = HttpExchange.key("version");
+    private static final byte[] BUNDLE = "\"bundle\":{".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] REPORTED = "{\"reported\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ERROR = "{\"error\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DESIRED = "{\"desired\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BLANK_LINE = {'\n', '\n'};
+    private static final byte[] EVENT_DESIRED = "event: desired".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EVENT_DESIRED_TIGHT = "event:desired".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DATA = "data:".getBytes(StandardCharsets.UTF_8);
 
     private String headers(Conn c) {
         return "Host: " + c.authority + "\r\nAuthorization: Bearer " + token + "\r\n";
@@ -264,19 +315,38 @@ final class NioPollers implements AutoCloseable {
         if (!c.out.hasRemaining()) {
             c.out = null;
             c.key.interestOps(SelectionKey.OP_READ);
+            if (c.step == Step.POLL) listening(c);
         }
     }
 
-    /** A frame for an open channel, after whatever it still has to send. */
-    private void queue(Conn c, byte[] frame) {
-        if (c.out != null && c.out.hasRemaining()) {
-            ByteBuffer joined = ByteBuffer.allocate(c.out.remaining() + frame.length);
-            joined.put(c.out).put(frame).flip();
-            c.out = joined;
+    /** Writes what {@code c} has to send now; what does not fit waits for the selector to say the socket can take it. */
+    private void flush(Conn c) throws IOException {
+        c.channel.write(c.out);
+        if (c.out.hasRemaining()) {
+            c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
         } else {
-            c.out = ByteBuffer.wrap(frame);
+            c.out = null;
+            if (c.step == Step.POLL) listening(c);
         }
-        if (c.key != null && c.key.isValid()) c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+
+    /**
+     * A frame ({@code frame[from, from + n)}) for an open channel: after whatever it still has to send, else written at once
+     * (the frame's bytes are the caller's to reuse afterwards: what did not fit is copied).
+     */
+    private static void queue(Conn c, byte[] frame, int from, int n) throws IOException {
+        if (c.out != null && c.out.hasRemaining()) {
+            ByteBuffer joined = ByteBuffer.allocate(c.out.remaining() + n);
+            joined.put(c.out).put(frame, from, n).flip();
+            c.out = joined;
+            return;
+        }
+        if (c.key == null || !c.key.isValid()) return;
+        ByteBuffer b = ByteBuffer.wrap(frame, from, n);
+        c.channel.write(b);
+        if (!b.hasRemaining()) return;
+        c.out = ByteBuffer.allocate(b.remaining()).put(b).flip();
+        c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
     }
 
     private void read(Conn c) throws IOException {
@@ -303,27 +373,27 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** The protocol's next step after an answer (a failed answer is tried again, like the agent does). */
-    private void answered(Conn c, HttpExchange.Response r) {
+    private void answered(Conn c, HttpExchange.Response r) throws IOException {
         if (r.status() != 200) {
             retry(c);
             return;
         }
         switch (c.step) {
             case POLL -> {
-                Integer desired = HttpExchange.intField(r.body(), "desiredVersion");
-                String now = AgentProtocol.known(desired);
-                if (desired != null && !now.equals(c.known)) {
+                byte[] body = r.body();
+                int desired = HttpExchange.intField(body, 0, body.length, DESIRED_VERSION);
+                if (desired != HttpExchange.ABSENT && desired != c.known) {
                     c.pending = desired;
-                    c.known = now;
+                    c.known = desired;
                     // the bundle came with the answer, or is fetched when it was too large to ride along
-                    if (contains(r.body(), "\"bundle\":{")) {
+                    if (carriesBundle(body, 0, body.length, desired)) {
                         applied.applied(c.agent, desired);
                         send(c, Step.REPORT);
                     } else {
                         send(c, Step.BUNDLE);
                     }
                 } else {
-                    c.known = now;
+                    c.known = desired;
                     send(c, Step.POLL);
                 }
             }
@@ -352,28 +422,39 @@ final class NioPollers implements AutoCloseable {
             if (head == null) return;
             if (head.status() != 200) throw new IOException("the stream was refused: " + head.status());
             c.streaming = true;
+            listening(c);
             c.chunked = head.chunked();
             from = head.length();
         }
-        from = c.chunked ? HttpExchange.dechunk(c.in, from, c.inEnd, c.events) : append(c.in, from, c.inEnd, c.events);
+        if (c.chunked) {
+            from = HttpExchange.dechunk(c.in, from, c.inEnd, c.events);
+        } else {
+            c.events.append(c.in, from, c.inEnd - from);
+            from = c.inEnd;
+        }
         System.arraycopy(c.in, from, c.in, 0, c.inEnd - from);
         c.inEnd -= from;
+        byte[] events = c.events.data;
+        int start = 0;
         int end;
-        while ((end = c.events.indexOf("\n\n")) >= 0) {
-            String event = c.events.substring(0, end);
-            c.events.delete(0, end + 2);
-            if (!event.contains("event: desired") && !event.contains("event:desired")) continue;
-            int data = event.indexOf("data:");
-            if (data < 0) continue;
-            byte[] json = event.substring(data + 5).trim().getBytes(StandardCharsets.UTF_8);
-            Integer desired = HttpExchange.intField(json, "desiredVersion");
-            String now = AgentProtocol.known(desired);
-            if (desired == null || now.equals(c.known)) continue;
-            c.known = now;
-            if (!contains(json, "\"bundle\":{")) continue; // too large to ride along: not what this benchmark releases
-            applied.applied(c.agent, desired);
-            report(c, desired);
+        while ((end = HttpExchange.indexOf(events, start, c.events.length, BLANK_LINE)) >= 0) {
+            event(c, events, start, end);
+            start = end + BLANK_LINE.length;
         }
+        c.events.drop(start);
+    }
+
+    /** One event of the stream, at {@code b[from, end)}, read in place: a release is applied and reported. */
+    private void event(Conn c, byte[] b, int from, int end) {
+        if (HttpExchange.indexOf(b, from, end, EVENT_DESIRED) < 0 && HttpExchange.indexOf(b, from, end, EVENT_DESIRED_TIGHT) < 0) return;
+        int data = HttpExchange.indexOf(b, from, end, DATA);
+        if (data < 0) return;
+        int desired = HttpExchange.intField(b, data, end, DESIRED_VERSION);
+        if (desired == HttpExchange.ABSENT || desired == c.known) return;
+        c.known = desired;
+        if (!carriesBundle(b, data, end, desired)) return; // too large to ride along: not what this benchmark releases
+        applied.applied(c.agent, desired);
+        report(c, desired);
     }
 
     /**
@@ -388,6 +469,7 @@ final class NioPollers implements AutoCloseable {
             if (head == null) return;
             if (head.status() != 101) throw new IOException("the channel was refused: " + head.status());
             c.streaming = true;
+            listening(c);
             from = head.length();
             // a report the previous connection took with it, unanswered: sent again
             if (c.unanswered) reportOnChannel(c);
@@ -395,15 +477,22 @@ final class NioPollers implements AutoCloseable {
         WsFrames.Frame f;
         while ((f = WsFrames.next(c.in, from, c.inEnd)) != null) {
             from += f.length();
+            int at = f.payloadAt();
+            int n = f.payloadLength();
             switch (f.opcode()) {
-                case WsFrames.PING -> queue(c, WsFrames.client(WsFrames.PONG, f.payload(), random));
+                case WsFrames.PING -> frame(c, WsFrames.PONG, c.in, at, n);
                 case WsFrames.CLOSE -> throw new IOException("the server closed the channel");
                 case WsFrames.TEXT, WsFrames.CONTINUATION -> {
-                    c.message.write(f.payload());
-                    if (f.fin()) {
-                        byte[] json = c.message.toByteArray();
-                        c.message.reset();
-                        channelMessage(c, json);
+                    if (f.fin() && c.message == null) {
+                        channelMessage(c, c.in, at, at + n);
+                    } else {
+                        if (c.message == null) c.message = new ByteArrayOutputStream();
+                        c.message.write(c.in, at, n);
+                        if (f.fin()) {
+                            byte[] json = c.message.toByteArray();
+                            c.message = null;
+                            channelMessage(c, json, 0, json.length);
+                        }
                     }
                 }
                 default -> { } // pongs and anything else: nothing to do
@@ -413,39 +502,72 @@ final class NioPollers implements AutoCloseable {
         c.inEnd -= from;
     }
 
-    private void channelMessage(Conn c, byte[] json) {
-        if (startsWith(json, "{\"reported\"")) {
+    /** A message on the channel, the JSON at {@code json[from, end)}: read in place, as far as the agent needs it. */
+    private void channelMessage(Conn c, byte[] json, int from, int end) throws IOException {
+        if (HttpExchange.startsWith(json, from, end, REPORTED)) {
             c.unanswered = false;
-        } else if (startsWith(json, "{\"error\"")) {
+        } else if (HttpExchange.startsWith(json, from, end, ERROR)) {
             timers.add(new Timer(System.nanoTime() + 500_000_000L, c, true));
-        } else if (startsWith(json, "{\"desired\"")) {
-            Integer desired = HttpExchange.intField(json, "desiredVersion");
-            String now = AgentProtocol.known(desired);
-            if (desired == null || now.equals(c.known)) return;
-            c.known = now;
-            if (!contains(json, "\"bundle\":{")) return; // too large to ride along: not what this benchmark releases
+        } else if (HttpExchange.startsWith(json, from, end, DESIRED)) {
+            int desired = HttpExchange.intField(json, from, end, DESIRED_VERSION);
+            if (desired == HttpExchange.ABSENT || desired == c.known) return;
+            c.known = desired;
+            if (!carriesBundle(json, from, end, desired)) return; // too large to ride along: not what this benchmark releases
             c.pending = desired;
             applied.applied(c.agent, desired);
             reportOnChannel(c);
         }
     }
 
+    /**
+     * As the agent checks before applying ({@link AgentProtocol.Desired#carriesBundle}): the answer at {@code json[from, end)}
+     * carries a bundle, and it is of the desired version (the bundle's first {@code "version"} field).
+     */
+    static boolean carriesBundle(byte[] json, int from, int end, int desired) {
+        int bundle = HttpExchange.indexOf(json, from, end, BUNDLE);
+        return bundle >= 0 && HttpExchange.intField(json, bundle + BUNDLE.length, end, VERSION) == desired;
+    }
+
     /** The latest applied version reported on the channel (when it is open; else once it is open again). */
-    private void reportOnChannel(Conn c) {
+    private void reportOnChannel(Conn c) throws IOException {
         c.unanswered = true;
-        if (c.streaming && c.channel != null && c.channel.isOpen()) queue(c, WsFrames.text(reportBody(c.pending), random));
+        if (!c.streaming || c.channel == null || !c.channel.isOpen()) return;
+        // the report's JSON spelt into the scratch buffer after room for the frame's head, then masked where it is
+        int at = WsFrames.MAX_HEAD;
+        System.arraycopy(REPORT_HEAD_BYTES, 0, scratch, at, REPORT_HEAD_BYTES.length);
+        at += REPORT_HEAD_BYTES.length;
+        at = digits(c.pending, scratch, at);
+        System.arraycopy(REPORT_TAIL_BYTES, 0, scratch, at, REPORT_TAIL_BYTES.length);
+        at += REPORT_TAIL_BYTES.length;
+        int n = at - WsFrames.MAX_HEAD;
+        int start = WsFrames.MAX_HEAD - WsFrames.head(n);
+        WsFrames.writeHead(WsFrames.TEXT, n, random.nextInt(), scratch, start);
+        WsFrames.mask(scratch, WsFrames.MAX_HEAD, n, scratch, WsFrames.MAX_HEAD - 4);
+        queue(c, scratch, start, at - start);
     }
 
-    private static boolean startsWith(byte[] b, String prefix) {
-        if (b.length < prefix.length()) return false;
-        for (int i = 0; i < prefix.length(); i++) if (b[i] != prefix.charAt(i)) return false;
-        return true;
+    /** A client frame of {@code opcode} with the payload {@code payload[from, from + n)} (a pong's echo of its ping). */
+    private void frame(Conn c, int opcode, byte[] payload, int from, int n) throws IOException {
+        byte[] f = WsFrames.head(n) + n <= scratch.length ? scratch : new byte[WsFrames.head(n) + n];
+        queue(c, f, 0, WsFrames.client(opcode, payload, from, n, random.nextInt(), f, 0));
     }
 
-    private static int append(byte[] buf, int from, int end, StringBuilder to) {
-        to.append(new String(buf, from, end - from, StandardCharsets.UTF_8));
+    /** {@code v}'s decimal digits written at {@code into[at]}; answers where they end. */
+    private static int digits(int v, byte[] into, int at) {
+        if (v < 0) {
+            into[at++] = '-';
+            v = -v;
+        }
+        int end = at + 1;
+        for (int rest = v / 10; rest > 0; rest /= 10) end++;
+        int i = end;
+        do {
+            into[--i] = (byte) ('0' + v % 10);
+            v /= 10;
+        } while (v > 0);
         return end;
     }
+
 
     /** A stream agent's report, on a connection of its own for the one exchange (in turn, {@link #MAX_REPORTING} at a time). */
     private void report(Conn stream, int version) {
@@ -470,10 +592,6 @@ final class NioPollers implements AutoCloseable {
         Conn next = reportsWaiting.poll();
         if (next == null) reporting--;
         else connect(next);
-    }
-
-    private static boolean contains(byte[] body, String what) {
-        return new String(body, StandardCharsets.ISO_8859_1).contains(what);
     }
 
     @Override
