@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -35,64 +34,17 @@ final class NioPollers implements AutoCloseable {
         void applied(int agent, int version);
     }
 
-    /**
-     * A conversation's step; STREAM: the agent's stream is open and events arrive on it, CHANNEL: the agent's channel is open
-     * (releases arrive and reports go out on it), IDLE: a report connection at rest.
-     */
-    private enum Step { POLL, BUNDLE, REPORT, STREAM, CHANNEL, IDLE }
-
-    /** One agent's connection and where it is in the protocol. */
-    private final class Conn {
-        final int agent;
-        final String host;
-        final InetSocketAddress address;
-        final String authority;
-        SocketChannel channel;
-        SelectionKey key;
-        ByteBuffer out;
-        byte[] in = new byte[4096];
-        int inEnd;
-        Step step;
-        /** The version the agent holds ({@link HttpExchange#ABSENT}: none yet), and the one it applied last. */
-        int known = HttpExchange.ABSENT;
-        int pending;
-        /** Stream agents: the stream's response headers were read, and whether its body is chunked. */
-        boolean streaming;
-        boolean chunked;
-        /** Stream agents: the decoded stream not yet split into events. */
-        HttpExchange.Bytes events;
-        /**
-         * Channel agents: a report sent and not yet answered (sent again on a new connection), and a message's frames so far
-         * (null while none: a message in one frame, the server's way, is read where it arrived).
-         */
-        boolean unanswered;
-        ByteArrayOutputStream message;
-        /** Stream agents: the connection their reports go out on (the stream's is busy). */
-        Conn reporter;
-        final boolean reportOnly;
-        /** Counted in {@link #connected} (it held its channel or stream, or sent its first long-poll, once). */
-        boolean counted;
-
-        Conn(int agent, String host, URI base, boolean reportOnly) {
-            this.reportOnly = reportOnly;
-            this.agent = agent;
-            this.host = host;
-            this.address = new InetSocketAddress(base.getHost(), base.getPort());
-            this.authority = base.getHost() + ":" + base.getPort();
-        }
-    }
-
     /** At {@code at}: {@code conn} connects again, or (a channel's refused report) reports again. */
-    private record Timer(long at, Conn conn, boolean report) {}
+    private record Timer(long at, PollerConn conn, boolean report) {}
 
     private final String service;
     private final String env;
     private final String token;
     private final Applied applied;
     private final Selector selector;
-    private final List<Conn> conns = new ArrayList<>();
+    private final List<PollerConn> conns = new ArrayList<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
-    private final ConcurrentLinkedQueue<Conn> toStart = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<PollerConn> toStart = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final boolean stream;
     private final PollerSwarm.Transport transport;
@@ -105,7 +57,7 @@ final class NioPollers implements AutoCloseable {
      * files). At most this many are open at once; the others wait their turn.
      */
     private static final int MAX_REPORTING = 2000;
-    private final ArrayDeque<Conn> reportsWaiting = new ArrayDeque<>();
+    private final ArrayDeque<PollerConn> reportsWaiting = new ArrayDeque<>();
     private int reporting;
     private volatile boolean running = true;
     private final AtomicBoolean wakeupDue = new AtomicBoolean();
@@ -130,7 +82,7 @@ final class NioPollers implements AutoCloseable {
 
     /** Starts agent {@code i}'s long-poll against {@code base} (it registered already). */
     void start(int agent, String host, URI base) {
-        toStart.add(new Conn(agent, host, base, false));
+        toStart.add(new PollerConn(agent, host, base, false));
         // one wakeup for the agents that queue up while the loop is busy, not one each
         if (!wakeupDue.getAndSet(true)) selector.wakeup();
     }
@@ -140,7 +92,7 @@ final class NioPollers implements AutoCloseable {
         return connected;
     }
 
-    private void listening(Conn c) {
+    private void listening(PollerConn c) {
         if (c.counted || c.reportOnly) return;
         c.counted = true;
         connected++; // written by the pollers' thread alone
@@ -169,7 +121,7 @@ final class NioPollers implements AutoCloseable {
                     }
                 }
                 wakeupDue.set(false);
-                Conn c;
+                PollerConn c;
                 while ((c = toStart.poll()) != null) {
                     conns.add(c);
                     connect(c);
@@ -177,7 +129,7 @@ final class NioPollers implements AutoCloseable {
                 long wait = timers.isEmpty() ? 1000 : Math.max(1, (timers.peek().at - System.nanoTime()) / 1_000_000);
                 selector.select(wait);
                 for (SelectionKey k : selector.selectedKeys()) {
-                    Conn conn = (Conn) k.attachment();
+                    PollerConn conn = (PollerConn) k.attachment();
                     try {
                         if (!k.isValid()) continue;
                         if (k.isConnectable()) {
@@ -195,7 +147,7 @@ final class NioPollers implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            for (Conn c : conns) closeQuietly(c);
+            for (PollerConn c : conns) closeQuietly(c);
             try {
                 selector.close();
             } catch (IOException ignored) {
@@ -205,7 +157,7 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** (Re)connects and sends the step the agent was at: a report lost with its connection is sent again, as the agent does. */
-    private void connect(Conn c) {
+    private void connect(PollerConn c) {
         try {
             open(c);
             send(c, c.step == null ? first() : c.step);
@@ -214,16 +166,16 @@ final class NioPollers implements AutoCloseable {
         }
     }
 
-    private Step first() {
+    private PollerConn.Step first() {
         return switch (transport) {
-            case LONG_POLL -> Step.POLL;
-            case STREAM -> Step.STREAM;
-            case CHANNEL -> Step.CHANNEL;
+            case LONG_POLL -> PollerConn.Step.POLL;
+            case STREAM -> PollerConn.Step.STREAM;
+            case CHANNEL -> PollerConn.Step.CHANNEL;
         };
     }
 
     /** A fresh connection for {@code c}; what it has to send ({@code c.out}) goes out once it is connected. */
-    private void open(Conn c) throws IOException {
+    private void open(PollerConn c) throws IOException {
         closeQuietly(c);
         c.channel = SocketChannel.open();
         c.channel.configureBlocking(false);
@@ -234,14 +186,14 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** Like the agent after a failed exchange: a fresh connection after half a second. */
-    private void retry(Conn c) {
+    private void retry(PollerConn c) {
         closeQuietly(c);
         // a report connection at rest that the server closed is opened again with the next report
-        if (c.step == Step.IDLE) return;
+        if (c.step == PollerConn.Step.IDLE) return;
         if (running) timers.add(new Timer(System.nanoTime() + 500_000_000L, c, false));
     }
 
-    private static void closeQuietly(Conn c) {
+    private static void closeQuietly(PollerConn c) {
         try {
             if (c.channel != null) c.channel.close();
         } catch (IOException ignored) {
@@ -249,7 +201,7 @@ final class NioPollers implements AutoCloseable {
         }
     }
 
-    private void send(Conn c, Step step) throws IOException {
+    private void send(PollerConn c, PollerConn.Step step) throws IOException {
         c.step = step;
         String request = switch (step) {
             case POLL -> "GET " + AgentProtocol.desiredPath(service, env, c.host, knownText(c), true, 30) + " HTTP/1.1\r\n"
@@ -269,7 +221,7 @@ final class NioPollers implements AutoCloseable {
             }
             case IDLE -> throw new IllegalStateException("nothing to send at rest");
             case REPORT -> {
-                String body = reportBody(c.pending);
+                String body = AgentMessages.report(c.pending);
                 yield "POST " + AgentProtocol.reportPath(service, env, c.host) + " HTTP/1.1\r\n" + headers(c)
                         + (c.reportOnly ? "Connection: close\r\n" : "")
                         + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
@@ -282,51 +234,31 @@ final class NioPollers implements AutoCloseable {
         else c.key.interestOps(SelectionKey.OP_WRITE);
     }
 
-    private static String knownText(Conn c) {
+    private static String knownText(PollerConn c) {
         return AgentProtocol.known(c.known == HttpExchange.ABSENT ? null : c.known);
     }
 
-    /** What the agent reports after applying {@code version}: the same JSON as the agent's, with no traffic samples. */
-    private static String reportBody(int version) {
-        return REPORT_HEAD + version + REPORT_TAIL;
-    }
-
-    private static final String REPORT_HEAD = "{\"appliedVersion\":";
-    private static final String REPORT_TAIL = ",\"failedVersion\":null,\"applyError\":null,\"samples\":[]}";
-    private static final byte[] REPORT_HEAD_BYTES = REPORT_HEAD.getBytes(StandardCharsets.UTF_8);
-    private static final byte[] REPORT_TAIL_BYTES = REPORT_TAIL.getBytes(StandardCharsets.UTF_8);
-    private static final byte[] DESIRED_VERSION = HttpExchange.key("desiredVersion");
-    private static final byte[] VERSION = HttpExchange.key("version");
-    private static final byte[] BUNDLE = "\"bundle\":{".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] REPORTED = "{\"reported\"".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] ERROR = "{\"error\"".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] DESIRED = "{\"desired\"".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] BLANK_LINE = {'\n', '\n'};
-    private static final byte[] EVENT_DESIRED = "event: desired".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] EVENT_DESIRED_TIGHT = "event:desired".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] DATA = "data:".getBytes(StandardCharsets.UTF_8);
-
-    private String headers(Conn c) {
+    private String headers(PollerConn c) {
         return "Host: " + c.authority + "\r\nAuthorization: Bearer " + token + "\r\n";
     }
 
-    private void write(Conn c) throws IOException {
+    private void write(PollerConn c) throws IOException {
         c.channel.write(c.out);
         if (!c.out.hasRemaining()) {
             c.out = null;
             c.key.interestOps(SelectionKey.OP_READ);
-            if (c.step == Step.POLL) listening(c);
+            if (c.step == PollerConn.Step.POLL) listening(c);
         }
     }
 
     /** Writes what {@code c} has to send now; what does not fit waits for the selector to say the socket can take it. */
-    private void flush(Conn c) throws IOException {
+    private void flush(PollerConn c) throws IOException {
         c.channel.write(c.out);
         if (c.out.hasRemaining()) {
             c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
         } else {
             c.out = null;
-            if (c.step == Step.POLL) listening(c);
+            if (c.step == PollerConn.Step.POLL) listening(c);
         }
     }
 
@@ -334,7 +266,7 @@ final class NioPollers implements AutoCloseable {
      * A frame ({@code frame[from, from + n)}) for an open channel: after whatever it still has to send, else written at once
      * (the frame's bytes are the caller's to reuse afterwards: what did not fit is copied).
      */
-    private static void queue(Conn c, byte[] frame, int from, int n) throws IOException {
+    private static void queue(PollerConn c, byte[] frame, int from, int n) throws IOException {
         if (c.out != null && c.out.hasRemaining()) {
             ByteBuffer joined = ByteBuffer.allocate(c.out.remaining() + n);
             joined.put(c.out).put(frame, from, n).flip();
@@ -349,16 +281,16 @@ final class NioPollers implements AutoCloseable {
         c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
     }
 
-    private void read(Conn c) throws IOException {
+    private void read(PollerConn c) throws IOException {
         if (c.inEnd == c.in.length) c.in = Arrays.copyOf(c.in, c.in.length * 2);
         int n = c.channel.read(ByteBuffer.wrap(c.in, c.inEnd, c.in.length - c.inEnd));
         if (n < 0) throw new IOException("the server closed the connection");
         c.inEnd += n;
-        if (c.step == Step.STREAM) {
+        if (c.step == PollerConn.Step.STREAM) {
             readStream(c);
             return;
         }
-        if (c.step == Step.CHANNEL) {
+        if (c.step == PollerConn.Step.CHANNEL) {
             readChannel(c);
             return;
         }
@@ -373,7 +305,7 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** The protocol's next step after an answer (a failed answer is tried again, like the agent does). */
-    private void answered(Conn c, HttpExchange.Response r) throws IOException {
+    private void answered(PollerConn c, HttpExchange.Response r) throws IOException {
         if (r.status() != 200) {
             retry(c);
             return;
@@ -381,33 +313,33 @@ final class NioPollers implements AutoCloseable {
         switch (c.step) {
             case POLL -> {
                 byte[] body = r.body();
-                int desired = HttpExchange.intField(body, 0, body.length, DESIRED_VERSION);
+                int desired = AgentMessages.desiredVersion(body, 0, body.length);
                 if (desired != HttpExchange.ABSENT && desired != c.known) {
                     c.pending = desired;
                     c.known = desired;
                     // the bundle came with the answer, or is fetched when it was too large to ride along
-                    if (carriesBundle(body, 0, body.length, desired)) {
+                    if (AgentMessages.carriesBundle(body, 0, body.length, desired)) {
                         applied.applied(c.agent, desired);
-                        send(c, Step.REPORT);
+                        send(c, PollerConn.Step.REPORT);
                     } else {
-                        send(c, Step.BUNDLE);
+                        send(c, PollerConn.Step.BUNDLE);
                     }
                 } else {
                     c.known = desired;
-                    send(c, Step.POLL);
+                    send(c, PollerConn.Step.POLL);
                 }
             }
             case BUNDLE -> {
                 applied.applied(c.agent, c.pending);
-                send(c, Step.REPORT);
+                send(c, PollerConn.Step.REPORT);
             }
             case REPORT -> {
                 if (c.reportOnly) {
-                    c.step = Step.IDLE;
+                    c.step = PollerConn.Step.IDLE;
                     closeQuietly(c);
                     reported();
                 } else {
-                    send(c, Step.POLL);
+                    send(c, PollerConn.Step.POLL);
                 }
             }
             case STREAM, CHANNEL, IDLE -> throw new IllegalStateException("a stream's or channel's answer is read as events");
@@ -415,7 +347,7 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** The stream's bytes: its headers once, then events as they complete ("event: desired" + "data: {...}" + a blank line). */
-    private void readStream(Conn c) throws IOException {
+    private void readStream(PollerConn c) throws IOException {
         int from = 0;
         if (!c.streaming) {
             HttpExchange.Head head = HttpExchange.head(c.in, c.inEnd);
@@ -437,22 +369,21 @@ final class NioPollers implements AutoCloseable {
         byte[] events = c.events.data;
         int start = 0;
         int end;
-        while ((end = HttpExchange.indexOf(events, start, c.events.length, BLANK_LINE)) >= 0) {
+        while ((end = AgentMessages.eventEnd(events, start, c.events.length)) >= 0) {
             event(c, events, start, end);
-            start = end + BLANK_LINE.length;
+            start = end + AgentMessages.EVENT_SEPARATOR;
         }
         c.events.drop(start);
     }
 
     /** One event of the stream, at {@code b[from, end)}, read in place: a release is applied and reported. */
-    private void event(Conn c, byte[] b, int from, int end) {
-        if (HttpExchange.indexOf(b, from, end, EVENT_DESIRED) < 0 && HttpExchange.indexOf(b, from, end, EVENT_DESIRED_TIGHT) < 0) return;
-        int data = HttpExchange.indexOf(b, from, end, DATA);
+    private void event(PollerConn c, byte[] b, int from, int end) {
+        int data = AgentMessages.desiredData(b, from, end);
         if (data < 0) return;
-        int desired = HttpExchange.intField(b, data, end, DESIRED_VERSION);
+        int desired = AgentMessages.desiredVersion(b, data, end);
         if (desired == HttpExchange.ABSENT || desired == c.known) return;
         c.known = desired;
-        if (!carriesBundle(b, data, end, desired)) return; // too large to ride along: not what this benchmark releases
+        if (!AgentMessages.carriesBundle(b, data, end, desired)) return; // too large to ride along: not what this benchmark releases
         applied.applied(c.agent, desired);
         report(c, desired);
     }
@@ -462,7 +393,7 @@ final class NioPollers implements AutoCloseable {
      * does), a release is applied and reported on the same connection, a report's answer ends its wait, a refused report is
      * sent again half a second later (as the agent does after a failed report).
      */
-    private void readChannel(Conn c) throws IOException {
+    private void readChannel(PollerConn c) throws IOException {
         int from = 0;
         if (!c.streaming) {
             HttpExchange.Head head = HttpExchange.head(c.in, c.inEnd);
@@ -503,42 +434,29 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** A message on the channel, the JSON at {@code json[from, end)}: read in place, as far as the agent needs it. */
-    private void channelMessage(Conn c, byte[] json, int from, int end) throws IOException {
-        if (HttpExchange.startsWith(json, from, end, REPORTED)) {
-            c.unanswered = false;
-        } else if (HttpExchange.startsWith(json, from, end, ERROR)) {
-            timers.add(new Timer(System.nanoTime() + 500_000_000L, c, true));
-        } else if (HttpExchange.startsWith(json, from, end, DESIRED)) {
-            int desired = HttpExchange.intField(json, from, end, DESIRED_VERSION);
-            if (desired == HttpExchange.ABSENT || desired == c.known) return;
-            c.known = desired;
-            if (!carriesBundle(json, from, end, desired)) return; // too large to ride along: not what this benchmark releases
-            c.pending = desired;
-            applied.applied(c.agent, desired);
-            reportOnChannel(c);
+    private void channelMessage(PollerConn c, byte[] json, int from, int end) throws IOException {
+        switch (AgentMessages.kind(json, from, end)) {
+            case REPORTED -> c.unanswered = false;
+            case ERROR -> timers.add(new Timer(System.nanoTime() + 500_000_000L, c, true));
+            case DESIRED -> {
+                int desired = AgentMessages.desiredVersion(json, from, end);
+                if (desired == HttpExchange.ABSENT || desired == c.known) return;
+                c.known = desired;
+                if (!AgentMessages.carriesBundle(json, from, end, desired)) return; // too large to ride along: not what this benchmark releases
+                c.pending = desired;
+                applied.applied(c.agent, desired);
+                reportOnChannel(c);
+            }
+            case OTHER -> { } // nothing an agent acts on
         }
     }
 
-    /**
-     * As the agent checks before applying ({@link AgentProtocol.Desired#carriesBundle}): the answer at {@code json[from, end)}
-     * carries a bundle, and it is of the desired version (the bundle's first {@code "version"} field).
-     */
-    static boolean carriesBundle(byte[] json, int from, int end, int desired) {
-        int bundle = HttpExchange.indexOf(json, from, end, BUNDLE);
-        return bundle >= 0 && HttpExchange.intField(json, bundle + BUNDLE.length, end, VERSION) == desired;
-    }
-
     /** The latest applied version reported on the channel (when it is open; else once it is open again). */
-    private void reportOnChannel(Conn c) throws IOException {
+    private void reportOnChannel(PollerConn c) throws IOException {
         c.unanswered = true;
         if (!c.streaming || c.channel == null || !c.channel.isOpen()) return;
         // the report's JSON spelt into the scratch buffer after room for the frame's head, then masked where it is
-        int at = WsFrames.MAX_HEAD;
-        System.arraycopy(REPORT_HEAD_BYTES, 0, scratch, at, REPORT_HEAD_BYTES.length);
-        at += REPORT_HEAD_BYTES.length;
-        at = digits(c.pending, scratch, at);
-        System.arraycopy(REPORT_TAIL_BYTES, 0, scratch, at, REPORT_TAIL_BYTES.length);
-        at += REPORT_TAIL_BYTES.length;
+        int at = AgentMessages.report(c.pending, scratch, WsFrames.MAX_HEAD);
         int n = at - WsFrames.MAX_HEAD;
         int start = WsFrames.MAX_HEAD - WsFrames.head(n);
         WsFrames.writeHead(WsFrames.TEXT, n, random.nextInt(), scratch, start);
@@ -547,38 +465,21 @@ final class NioPollers implements AutoCloseable {
     }
 
     /** A client frame of {@code opcode} with the payload {@code payload[from, from + n)} (a pong's echo of its ping). */
-    private void frame(Conn c, int opcode, byte[] payload, int from, int n) throws IOException {
+    private void frame(PollerConn c, int opcode, byte[] payload, int from, int n) throws IOException {
         byte[] f = WsFrames.head(n) + n <= scratch.length ? scratch : new byte[WsFrames.head(n) + n];
         queue(c, f, 0, WsFrames.client(opcode, payload, from, n, random.nextInt(), f, 0));
     }
 
-    /** {@code v}'s decimal digits written at {@code into[at]}; answers where they end. */
-    private static int digits(int v, byte[] into, int at) {
-        if (v < 0) {
-            into[at++] = '-';
-            v = -v;
-        }
-        int end = at + 1;
-        for (int rest = v / 10; rest > 0; rest /= 10) end++;
-        int i = end;
-        do {
-            into[--i] = (byte) ('0' + v % 10);
-            v /= 10;
-        } while (v > 0);
-        return end;
-    }
-
-
     /** A stream agent's report, on a connection of its own for the one exchange (in turn, {@link #MAX_REPORTING} at a time). */
-    private void report(Conn stream, int version) {
-        Conn r = stream.reporter;
+    private void report(PollerConn stream, int version) {
+        PollerConn r = stream.reporter;
         if (r == null) {
-            r = new Conn(stream.agent, stream.host, URI.create("http://" + stream.authority), true);
+            r = new PollerConn(stream.agent, stream.host, URI.create("http://" + stream.authority), true);
             stream.reporter = r;
         }
         r.pending = version;
-        if (r.step == Step.REPORT) return; // already under way: it sends the latest version when it goes out
-        r.step = Step.REPORT;
+        if (r.step == PollerConn.Step.REPORT) return; // already under way: it sends the latest version when it goes out
+        r.step = PollerConn.Step.REPORT;
         if (reporting < MAX_REPORTING) {
             reporting++;
             connect(r);
@@ -589,7 +490,7 @@ final class NioPollers implements AutoCloseable {
 
     /** A report connection finished its exchange: the next waiting report takes its place. */
     private void reported() {
-        Conn next = reportsWaiting.poll();
+        PollerConn next = reportsWaiting.poll();
         if (next == null) reporting--;
         else connect(next);
     }
