@@ -243,8 +243,9 @@ final class NioPollers implements AutoCloseable {
     }
 
     private void write(PollerConn c) throws IOException {
-        c.channel.write(c.out);
-        if (!c.out.hasRemaining()) {
+        // null: send() wrote it all at once (a connection that was made at once is registered for writing)
+        if (c.out != null) c.channel.write(c.out);
+        if (c.out == null || !c.out.hasRemaining()) {
             c.out = null;
             c.key.interestOps(SelectionKey.OP_READ);
             if (c.step == PollerConn.Step.POLL) listening(c);
@@ -299,9 +300,11 @@ final class NioPollers implements AutoCloseable {
         // one request at a time on a connection: nothing follows a response
         c.inEnd = 0;
         if (c.in.length > 4096) c.in = new byte[4096];
+        // after Connection: close the next step goes out on a fresh connection, as any HTTP client's does: closed first, so
+        // that send() does not write it on this one
+        if (r.close()) closeQuietly(c);
         answered(c, r);
-        // the next step goes out on a fresh connection, as any HTTP client does after Connection: close
-        if (r.close() && c.channel.isOpen()) open(c);
+        if (r.close() && c.out != null) open(c);
     }
 
     /** The protocol's next step after an answer (a failed answer is tried again, like the agent does). */
