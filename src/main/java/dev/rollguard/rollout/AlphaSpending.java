@@ -35,7 +35,7 @@ final class AlphaSpending {
      * the last look's. With the whole share spent O'Brien-Fleming-like, the 29 looks before the last spent 86 % of it,
      * and the last look, where a regression at the information limit (5xx +0.5 pp) is decided, was held to z 2.76 where
      * one look at the same budget needs 2.61: about 6 points of detection there. A quarter keeps the early looks for
-     * large effects (their boundaries rise by about 0.3) and brings the last look to 2.62. Haybittle (Br. J. Radiol. 44,
+     * large effects (their boundaries rise by about 0.5) and brings the last look to 2.62. Haybittle (Br. J. Radiol. 44,
      * 1971) and Peto et al. (Br. J. Cancer 34, 1976) proposed the same trade: strict interim looks, the final analysis at
      * almost its nominal level.
      */
