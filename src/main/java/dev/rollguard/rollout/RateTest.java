@@ -65,12 +65,16 @@ final class RateTest {
      * The test of one canary host: its own expected rate (from its history and the fleet) and that estimate's standard
      * error, H0 (the expected rate, plus {@code hostSpread} standard errors) and H1, and the evidence.
      */
-    record HostTest(String host, long trials, long hits, long beforeTrials, double expected, double se, double p0, double p1) {
+    record HostTest(String host, long trials, long hits, long beforeTrials, double expected, double se, double ownSe, double p0, double p1) {
         /** How many hits H0 expects of this host's trials. */
         double mean() { return trials * p0; }
 
-        /** The variance H0's expected count owes to the estimate of the rate, not to sampling. */
-        double estimateVariance() { return (double) trials * trials * se * se; }
+        /**
+         * The variance H0's expected count owes to this host's own estimate of its rate (its history and the fleet's
+         * level), not to sampling nor to the fleet's drift: the drift is one estimate shared by every canary host
+         * ({@link #run} adds its variance once, over their summed expectation).
+         */
+        double ownVariance() { return (double) trials * trials * ownSe * ownSe; }
     }
 
     /**
@@ -170,12 +174,17 @@ final class RateTest {
         }
         double mean = 0;
         double extra = 0;
+        double drifted = 0;
         double h1 = 0;
         for (HostTest t : tests) {
             mean += t.mean();
-            extra += t.estimateVariance();
+            extra += t.ownVariance();
+            drifted += t.trials() * t.expected();
             h1 += t.trials() * t.p1();
         }
+        // the drift's error moves every canary host's expectation together: counted per host (as independent) it was
+        // halved with two canary hosts, and healthy two-canary releases on a daily cycle went over the false-rollback budget
+        extra += drifted * drifted * drift.relativeVariance();
         double z = cx == 0 ? Z_NONE : zOf(upperTail(cx, mean, extra));
         boolean pass = cn > 0 && Gamma.regularizedGammaQ(cx + 1, Math.max(h1, 1e-12)) <= p.beta();
         double failAt = AlphaSpending.of(p.alpha(), p.horizon(), p.firstShare()).boundary(look);
@@ -241,11 +250,11 @@ final class RateTest {
         double then = weight == 0 ? 0 : (before[1] + prior * mean) / weight;
         double expected = Math.min(0.5, then * drift.factor());
         // the standard error of that estimate: its own counts' and the drift's
-        double se = weight == 0 ? 0 : Math.sqrt(drift.factor() * drift.factor() * Math.max(then, p.floor() / 10) * (1 - then) / weight
-                + expected * expected * drift.relativeVariance());
+        double own = weight == 0 ? 0 : drift.factor() * drift.factor() * Math.max(then, p.floor() / 10) * (1 - then) / weight;
+        double se = Math.sqrt(own + (weight == 0 ? 0 : expected * expected * drift.relativeVariance()));
         double p0 = Math.min(0.5, Math.max(p.floor(), expected + p.hostSpread() * se));
         double p1 = Math.min(0.99, Math.max(Math.max(p.ratio() * expected, expected + p.delta()), 1.25 * p0));
-        return new HostTest(host, now[0], now[1], before[0], expected, se, p0, p1);
+        return new HostTest(host, now[0], now[1], before[0], expected, se, Math.sqrt(own), p0, p1);
     }
 
     /** {trials, hits} of the windows before the last {@code recent}, then of the last {@code recent}; bursts left out. */

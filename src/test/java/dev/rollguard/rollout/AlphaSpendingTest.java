@@ -29,6 +29,9 @@ class AlphaSpendingTest {
         // one look at 0.003 needs z 2.75; watching a Brownian motion continuously with the same spending, 2.97
         assertThat(last).isGreaterThan(-NORMAL.inverseCumulativeProbability(0.003));
         assertThat(last).isLessThan(-NORMAL.inverseCumulativeProbability(0.0015));
+        assertThat(last).as("the last look keeps most of the bake's budget: under one look at the share the looks before left")
+                .isLessThan(-NORMAL.inverseCumulativeProbability((1 - AlphaSpending.INTERIM_SHARE) * 0.003));
+        assertThat(a.boundary(29) - last).as("the looks before the last are strict").isGreaterThan(0.2);
         assertThat(a.boundary(31)).as("a new bake starts with a high boundary again").isGreaterThan(last);
     }
 
