@@ -141,7 +141,7 @@ public final class IncidentStore extends Store {
         h.createUpdate("INSERT INTO incident_timeline (id, incident_id, seq, at, type, source, message, data, ref) "
                         + "VALUES (:id, :i, :seq, :at, :type, :source, :message, :data, :ref)").bind("seq", seq)
                 .bind("id", UUID.randomUUID().toString()).bind("i", incident).bind("at", at.toEpochMilli()).bind("type", type)
-                .bind("source", source).bind("message", message).bind("data", data == null || data instanceof TimelineData.None ? null : Json.write(data))
+                .bind("source", source).bind("message", message).bind("data", data == null || data.empty() ? null : Json.write(data))
                 .bind("ref", ref).execute();
         return true;
     }

@@ -2,9 +2,11 @@ package dev.rollguard.incident;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.rollguard.Json;
 import dev.rollguard.rollout.EventData;
 
+import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -17,6 +19,11 @@ public sealed interface TimelineData permits TimelineData.None, TimelineData.Hos
         TimelineData.Channel, TimelineData.Delivered, TimelineData.Version, TimelineData.Findings, TimelineData.Copied {
     /** A line whose message says it all. */
     None NONE = new None();
+
+    /** Whether this shows nothing besides the message (stored as NULL, served as {@code {}}), whatever its shape. */
+    default boolean empty() {
+        return this instanceof None || this instanceof Copied c && c.data().isEmpty();
+    }
 
     /** Nothing besides the message: served as {@code {}}, as the lines without data always were. */
     record None() implements TimelineData {
@@ -58,8 +65,10 @@ public sealed interface TimelineData permits TimelineData.None, TimelineData.Hos
         // no incident type of this name: a rollout event's line (its type is the event's kind)
         Class<? extends TimelineData> shape = TimelineType.of(type).<Class<? extends TimelineData>>map(TimelineData::shape).orElse(Copied.class);
         try {
-            return Json.read(json, shape);
-        } catch (RuntimeException e) {
+            // strict: a document with a field its type's shape does not have is not that shape (read leniently, the
+            // field would be dropped and the line served without it); kept whole instead
+            return Json.MAPPER.readerFor(shape).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
+        } catch (IOException | RuntimeException e) {
             return Json.read(json, Copied.class);
         }
     }

@@ -108,6 +108,10 @@ public final class PollerSwarm implements AutoCloseable {
         // every agent listening before the first release (and before the servers' heap per connected agent is read)
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (pollers.connected() < started.get() && System.nanoTime() < end) Thread.sleep(50);
+        // the release's latencies and the heap per connected agent would be read over fewer agents than the table says
+        if (pollers.connected() < started.get()) {
+            throw new IllegalStateException("only " + pollers.connected() + " of " + started.get() + " agents listening after 120 s");
+        }
     }
 
     /** Like the agent: a refused or failed registration is tried again after a pause (at most 20 times). */

@@ -87,6 +87,16 @@ class TimelineDataTest {
     }
 
     @Test
+    void aDocumentOfAnotherShapeThanItsTypesIsKeptWholeNotReadAsThatShape() {
+        // first_5xx lines carry a host; one carrying something else must not be served as {"host":null}
+        String other = "{\"server\":\"web-2\",\"status\":503}";
+        TimelineData kept = TimelineData.read("first_5xx", other);
+        assertThat(kept).isInstanceOf(TimelineData.Copied.class);
+        assertThat(Json.write(kept)).isEqualTo(other);
+        assertThat(Json.write(TimelineData.read("first_5xx", "{\"host\":\"web-1\"}"))).isEqualTo("{\"host\":\"web-1\"}");
+    }
+
+    @Test
     void theStoreKeepsEachShapeAndNullForNone() {
         try (IncidentWorld w = new IncidentWorld(dir)) {
             Instant now = w.rollouts.clock.instant();
