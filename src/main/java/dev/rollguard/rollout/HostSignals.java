@@ -19,6 +19,15 @@ public final class HostSignals {
     public record Desired(Integer version) {}
 
     private final Map<String, List<CompletableFuture<Desired>>> waiting = new ConcurrentHashMap<>();
+    /**
+     * Each host's desired version as it was last woken with (or read from the store when not yet known here): a wait that
+     * re-chains after a delivery, or a heartbeat, reads it here instead of a database row. Set before the waits are
+     * woken, so a wait that subscribed before reading it never misses a change; entries are only added by a read if
+     * absent, so a read that raced a release never overwrites the release's version. The store stays the truth: a
+     * replica that restarts reads each host again, another replica's releases arrive as wake-ups
+     * ({@link HostRegistry#changedElsewhere}), and a report that finds the store disagreeing forgets the entry.
+     */
+    private final Map<String, Desired> last = new ConcurrentHashMap<>();
     // completions run the waiting requests' responses: never on the thread that changed the state
     private final Executor responders = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "long-poll-responder");
@@ -47,11 +56,24 @@ public final class HostSignals {
         return f;
     }
 
+    /** The host's desired version as last known here (null: not known; read the store). */
+    Desired known(String key) {
+        return last.get(key);
+    }
+
+    /** The host's desired version as read from the store, kept unless a wake-up has set a newer one meanwhile. */
+    void remember(String key, Desired desired) {
+        last.putIfAbsent(key, desired);
+    }
+
     /** Wakes the hosts' polls; {@code desired} is their new version when known to all of them, else null (they re-read). */
     public void wake(String service, String env, List<String> hosts, Desired desired) {
         List<CompletableFuture<Desired>> woken = new ArrayList<>();
         for (String h : hosts) {
-            List<CompletableFuture<Desired>> list = waiting.remove(key(service, env, h));
+            String key = key(service, env, h);
+            if (desired == null) last.remove(key);
+            else last.put(key, desired);
+            List<CompletableFuture<Desired>> list = waiting.remove(key);
             if (list != null) woken.addAll(list);
         }
         if (woken.isEmpty()) return;
