@@ -6,7 +6,6 @@ import dev.rollguard.versions.Bundles;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** The server's side of the agent protocol: registration, reports and the long-poll for a host's desired version. */
 public final class AgentService {
@@ -14,7 +13,6 @@ public final class AgentService {
     /** Bundles above this size are fetched on their own: a long-poll answer should stay small enough to retry cheaply. */
     public static final int INLINE_BUNDLE_CHARS = 1 << 20;
     private static final int MAX_WAIT_SECONDS = 60;
-    private static final HostSignals.Desired TIMED_OUT = new HostSignals.Desired(null);
 
     private final HostRegistry hosts;
     private final Bundles bundles;
@@ -100,7 +98,7 @@ public final class AgentService {
      * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
      */
     private CompletableFuture<HostSignals.Desired> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
-        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host);
+        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host, deadlineNanos);
         Integer now;
         try {
             now = hosts.desiredVersion(service, env, host);
@@ -113,8 +111,8 @@ public final class AgentService {
             signal.cancel(false);
             return CompletableFuture.completedFuture(new HostSignals.Desired(now));
         }
-        return signal.completeOnTimeout(TIMED_OUT, left, TimeUnit.NANOSECONDS).thenCompose(d -> {
-            if (d == TIMED_OUT) return CompletableFuture.completedFuture(new HostSignals.Desired(hosts.desiredVersion(service, env, host)));
+        return signal.thenCompose(d -> {
+            if (d == HostSignals.TIMED_OUT) return CompletableFuture.completedFuture(new HostSignals.Desired(hosts.desiredVersion(service, env, host)));
             // a wake-up without the version (hosts woken with different ones) re-reads it
             HostSignals.Desired woken = d == null ? new HostSignals.Desired(hosts.desiredVersion(service, env, host)) : d;
             if (!same(woken.version(), known)) return CompletableFuture.completedFuture(woken);
