@@ -230,6 +230,12 @@ public final class RolloutStore extends Store {
                 + "ORDER BY created_at").map((rs, ctx) -> rolloutRow(rs)).list());
     }
 
+    /** Whether a rollout of the environment is running or paused. */
+    public boolean running(String service, String env) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM rollouts WHERE service = :s AND environment = :e "
+                + "AND state IN ('RUNNING', 'PAUSED')").bind("s", service).bind("e", env).mapTo(Integer.class).one() > 0);
+    }
+
     public Optional<Rollout> activeFor(Tx tx, String service, String env) {
         Handle h = handle(tx);
         return h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s AND environment = :e "
