@@ -65,6 +65,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** The server, wired with plain constructors: the one place that knows every part. */
 public final class Rollguard implements AutoCloseable {
@@ -75,14 +76,15 @@ public final class Rollguard implements AutoCloseable {
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
                            String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox,
-                           Path keyDir, long sandboxMemory) {
+                           Path keyDir, long sandboxMemory, RateLimiter.Rate writeRate) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
             this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false,
-                    null, 0);
+                    null, 0, RateLimiter.Rate.WRITES);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
-            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0);
+            this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0,
+                    RateLimiter.Rate.WRITES);
         }
 
         public static Settings defaults() {
@@ -90,37 +92,87 @@ public final class Rollguard implements AutoCloseable {
             return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
         }
 
-        public Settings withDatabase(String db) { return new Settings(db, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
-        public Settings withHost(String h) { return new Settings(database, h, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
-        public Settings withPort(int p) { return new Settings(database, host, p, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
-        public Settings withLimits(Limits l) { return new Settings(database, host, port, l, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
-        public Settings withMaxBodyBytes(long b) { return new Settings(database, host, port, limits, b, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
-        public Settings withPublicUrl(String u) { return new Settings(database, host, port, limits, maxBodyBytes, tick, u, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withDatabase(String db) { return with(c -> c.database = db); }
+        public Settings withHost(String h) { return with(c -> c.host = h); }
+        public Settings withPort(int p) { return with(c -> c.port = p); }
+        public Settings withLimits(Limits l) { return with(c -> c.limits = l); }
+        public Settings withMaxBodyBytes(long b) { return with(c -> c.maxBodyBytes = b); }
+        public Settings withPublicUrl(String u) { return with(c -> c.publicUrl = u); }
         /** The first admin's token on a first start (else a random one is made and printed once). */
-        public Settings withBootstrapToken(String t) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, t, validators, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withBootstrapToken(String t) { return with(c -> c.bootstrapToken = t); }
         /** The command validators the operator declared (service specs name them). */
-        public Settings withValidators(CommandValidators v) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, v, outgoing, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withValidators(CommandValidators v) { return with(c -> c.validators = v); }
         /** Which non-public addresses webhooks and Prometheus may reach (none by default). */
-        public Settings withOutgoing(OutgoingPolicy o) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, o, withoutSandbox, keyDir, sandboxMemory); }
+        public Settings withOutgoing(OutgoingPolicy o) { return with(c -> c.outgoing = o); }
         /**
          * Start even where the sandbox cannot run (config tests, PHP lint and daemon checkers are then skipped, declared
          * command validators block); the start is recorded in the audit log. Without it such a server refuses to start.
          */
-        public Settings startingWithoutSandbox(boolean w) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, w, keyDir, sandboxMemory); }
+        public Settings startingWithoutSandbox(boolean w) { return with(c -> c.withoutSandbox = w); }
         /**
          * Where the audit and secrets key files live ({@code audit.key}, {@code secrets.key}); null: next to the SQLite
          * file, or {@code ./data} for PostgreSQL (see {@link KeyFiles}).
          */
-        public Settings withKeyDir(Path d) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, d, sandboxMemory); }
+        public Settings withKeyDir(Path d) { return with(c -> c.keyDir = d); }
 
         /**
          * What the sandboxed checks running at once may hold together, in bytes (each at most {@code Job.MEMORY_CEILING});
          * 0: half of this machine's memory ({@code Slots.defaultMemoryBudget}).
          */
-        public Settings withSandboxMemory(long bytes) { return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing, withoutSandbox, keyDir, bytes); }
+        public Settings withSandboxMemory(long bytes) { return with(c -> c.sandboxMemory = bytes); }
+
+        /** How many API writes each caller (a user, or an agent's token) may make: a burst, then so many a second. */
+        public Settings withWriteRate(RateLimiter.Rate r) { return with(c -> c.writeRate = r); }
 
         /** Where this server's key files are. */
         public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
+
+        /** This with what {@code change} sets on a copy: each wither names its own field, none repeats the others. */
+        private Settings with(Consumer<Copy> change) {
+            Copy c = new Copy(this);
+            change.accept(c);
+            return c.settings();
+        }
+
+        /** The settings' fields, open to change one at a time. */
+        private static final class Copy {
+            String database;
+            String host;
+            int port;
+            Limits limits;
+            long maxBodyBytes;
+            Duration tick;
+            String publicUrl;
+            String bootstrapToken;
+            CommandValidators validators;
+            OutgoingPolicy outgoing;
+            boolean withoutSandbox;
+            Path keyDir;
+            long sandboxMemory;
+            RateLimiter.Rate writeRate;
+
+            Copy(Settings s) {
+                database = s.database;
+                host = s.host;
+                port = s.port;
+                limits = s.limits;
+                maxBodyBytes = s.maxBodyBytes;
+                tick = s.tick;
+                publicUrl = s.publicUrl;
+                bootstrapToken = s.bootstrapToken;
+                validators = s.validators;
+                outgoing = s.outgoing;
+                withoutSandbox = s.withoutSandbox;
+                keyDir = s.keyDir;
+                sandboxMemory = s.sandboxMemory;
+                writeRate = s.writeRate;
+            }
+
+            Settings settings() {
+                return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing,
+                        withoutSandbox, keyDir, sandboxMemory, writeRate);
+            }
+        }
     }
 
     private final Database database;
@@ -237,7 +289,7 @@ public final class Rollguard implements AutoCloseable {
                 ? Path.of(settings.database().startsWith("sqlite:") ? settings.database().substring(7) : settings.database()).toAbsolutePath().getParent()
                 : null, clock);
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
-            Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(20, 60));
+            Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(settings.writeRate()));
             var bundles = new Bundles(config, 64L << 20);
             RolloutRoutes.registerAgentProtocol(server, new AgentService(hosts, bundles));
             AuthRoutes.register(server, auth, audit, config);

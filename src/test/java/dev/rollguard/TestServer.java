@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** A real server on a free port with its own SQLite file, for end-to-end tests. */
 public final class TestServer implements AutoCloseable {
@@ -68,6 +69,13 @@ public final class TestServer implements AutoCloseable {
         this.dir = tempDir();
         server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT, 16L * 1024 * 1024)
                 .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP).withValidators(validators));
+    }
+
+    /** A server whose settings are the other test servers' as {@code tweak} changes them. */
+    public TestServer(UnaryOperator<Rollguard.Settings> tweak) {
+        this.dir = tempDir();
+        server = Rollguard.start(tweak.apply(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", 0, Limits.DEFAULT,
+                16L * 1024 * 1024).withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP)));
     }
 
     /** A server with this outgoing address policy (the others allow loopback, where tests' receivers listen). */

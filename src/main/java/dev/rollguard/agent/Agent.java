@@ -77,8 +77,8 @@ public final class Agent implements AutoCloseable {
     private boolean streamUsable = true;
     /** The server has a channel (until it refuses one; tried again after the host registers again). */
     private boolean channelUsable = true;
-    /** The open channel, which the reports take while it is open (null: none). */
-    private volatile DesiredChannel channel;
+    /** The channel: the poll thread follows it, the reports take it while it is open. */
+    private final DesiredChannel.Link channel = new DesiredChannel.Link();
     /** How the last answer came: "channel", "stream" or "long-poll" (null: none yet). */
     private volatile String heardBy;
     /** The next round is a long-poll: the stream just ended or dropped. */
@@ -159,7 +159,7 @@ public final class Agent implements AutoCloseable {
                         : AgentProtocol.known(want.equals(applied) || want.equals(failedVersion) ? want : applied);
                 if (config.stream() && config.channel() && channelUsable && !longPollOnce) {
                     longPollOnce = true;
-                    channelUsable = followChannel(known);
+                    channelUsable = channel.follow(http, server(), config, known, (d, k) -> took("channel", d, k));
                     // a server (or proxy) without the channel: the stream next, at once
                     if (!channelUsable) longPollOnce = false;
                     continue;
@@ -167,16 +167,7 @@ public final class Agent implements AutoCloseable {
                 if (config.stream() && streamUsable && !longPollOnce) {
                     // after the stream ends or drops, one long-poll: what was released meanwhile comes with it
                     longPollOnce = true;
-                    String[] heard = {known};
-                    // the stream's heartbeat is the long-poll's wait (a heartbeat is a wait that ended with nothing new)
-                    int heartbeat = (int) Math.max(1, Math.min(AgentProtocol.STREAM_HEARTBEAT_SECONDS, config.longPoll().toSeconds()));
-                    DesiredStream.End end = DesiredStream.follow(http, URI.create(server() + AgentProtocol.streamPath(config.service(),
-                            config.env(), config.host(), known, heartbeat)), Duration.ofSeconds(heartbeat), config.token(), "agent:" + config.host(), d -> {
-                        connected = true;
-                        heardBy = "stream";
-                        take(d, heard[0]);
-                        heard[0] = AgentProtocol.known(d.desiredVersion());
-                    });
+                    DesiredStream.End end = DesiredStream.follow(http, server(), config, known, (d, k) -> took("stream", d, k));
                     if (end == DesiredStream.End.UNSUPPORTED) {
                         streamUsable = false;
                         log.info("agent {}: the server has no stream; long-polling", config.host());
@@ -206,32 +197,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /**
-     * Follows the channel until it ends (after which one long-poll brings what was released meanwhile); false when the
-     * server has none. The reports take it while it is open.
-     */
-    private boolean followChannel(String known) throws IOException, InterruptedException {
-        int heartbeat = (int) Math.max(1, Math.min(AgentProtocol.STREAM_HEARTBEAT_SECONDS, config.longPoll().toSeconds()));
-        String ws = server().replaceFirst("^http", "ws");
-        DesiredChannel c = DesiredChannel.open(http, URI.create(ws + AgentProtocol.channelPath(config.service(), config.env(), config.host(),
-                known, heartbeat)), config.token(), "agent:" + config.host());
-        if (c == null) {
-            log.info("agent {}: the server has no channel (or does not know this host); streaming", config.host());
-            return false;
-        }
-        String[] heard = {known};
-        channel = c;
-        try {
-            c.follow(Duration.ofSeconds(heartbeat), d -> {
-                connected = true;
-                heardBy = "channel";
-                take(d, heard[0]);
-                heard[0] = AgentProtocol.known(d.desiredVersion());
-            });
-        } finally {
-            channel = null;
-        }
-        return true;
+    /** An answer on the channel or the stream ({@code by}), to a host that had heard of {@code known}: taken as a long-poll's. */
+    private void took(String by, AgentProtocol.Desired d, String known) throws IOException, InterruptedException {
+        connected = true;
+        heardBy = by;
+        take(d, known);
     }
 
     /** An answer (long-poll or stream) to what the host had {@code known}: the version to converge to, its probes and bundle. */
@@ -474,8 +444,7 @@ public final class Agent implements AutoCloseable {
         }
         AgentProtocol.Report report = new AgentProtocol.Report(applied, failedVersion, failure == null ? null : failure.message(), batch, failure);
         // on the open channel (answered once committed); by POST when there is none or it could not carry the report
-        DesiredChannel c = channel;
-        AgentProtocol.Desired r = c == null ? null : c.report(report);
+        AgentProtocol.Desired r = channel.report(report);
         if (r == null) r = post(AgentProtocol.reportPath(config.service(), config.env(), config.host()), report, AgentProtocol.Desired.class);
         synchronized (unsent) {
             for (int i = 0; i < batch.size() && !unsent.isEmpty(); i++) unsent.pollFirst();
@@ -522,8 +491,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        DesiredChannel c = channel;
-        if (c != null) c.close();
+        channel.close();
         List<Thread> all;
         synchronized (threads) {
             all = List.copyOf(threads);

@@ -1,5 +1,7 @@
 package dev.rollguard.agent;
 
+import dev.rollguard.protocol.AgentProtocol;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +64,11 @@ public record AgentConfig(List<String> servers, String service, String env, Stri
     public AgentConfig withChannel(boolean on) {
         return new AgentConfig(servers, service, env, host, target, preApply, reload, keep, reportInterval, hookTimeout, longPoll, token,
                 safeguards, stream, labels, on);
+    }
+
+    /** The channel's and the stream's heartbeat, in seconds: the long-poll's wait (a heartbeat is a wait that ended with nothing new). */
+    int heartbeatSeconds() {
+        return (int) Math.max(1, Math.min(AgentProtocol.STREAM_HEARTBEAT_SECONDS, longPoll.toSeconds()));
     }
 
     /** The host's labels ({@code role=web,canary=yes}): a service's rollout may choose its canaries by one. */

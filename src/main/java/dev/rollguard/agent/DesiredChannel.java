@@ -2,6 +2,8 @@ package dev.rollguard.agent;
 
 import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -33,6 +35,7 @@ final class DesiredChannel implements WebSocket.Listener {
     /** What the poll thread hears: an answer, a heartbeat, or the channel's end (closed, or dropped with a reason). */
     private record Heard(AgentProtocol.Desired desired, boolean closed, Throwable dropped) {}
 
+    private static final Logger log = LoggerFactory.getLogger(DesiredChannel.class);
     private static final Heard HEARTBEAT = new Heard(null, false, null);
     /** A report's answer is awaited at most this long before the agent posts it instead. */
     static final Duration REPORT_PATIENCE = Duration.ofSeconds(10);
@@ -45,6 +48,48 @@ final class DesiredChannel implements WebSocket.Listener {
     private volatile boolean ended;
 
     private DesiredChannel() {}
+
+    /**
+     * The agent's link to its channel: the poll thread follows the channel through it, and the report thread's reports
+     * take the channel while it is open.
+     */
+    static final class Link {
+        /** The open channel (null: none). */
+        private volatile DesiredChannel open;
+
+        /**
+         * Follows the host's channel on {@code server} until it ends (after which one long-poll brings what was released
+         * meanwhile), asking for what is newer than {@code known}; false when the server has none.
+         */
+        boolean follow(HttpClient http, String server, AgentConfig config, String known, DesiredStream.Taker taker)
+                throws IOException, InterruptedException {
+            int heartbeat = config.heartbeatSeconds();
+            DesiredChannel c = DesiredChannel.open(http, URI.create(server.replaceFirst("^http", "ws") + AgentProtocol.channelPath(
+                    config.service(), config.env(), config.host(), known, heartbeat)), config.token(), "agent:" + config.host());
+            if (c == null) {
+                log.info("agent {}: the server has no channel (or does not know this host); streaming", config.host());
+                return false;
+            }
+            open = c;
+            try {
+                c.follow(Duration.ofSeconds(heartbeat), known, taker);
+            } finally {
+                open = null;
+            }
+            return true;
+        }
+
+        /** The report on the open channel: its answer once committed, or null when none is open or it could not carry it. */
+        AgentProtocol.Desired report(AgentProtocol.Report r) throws InterruptedException {
+            DesiredChannel c = open;
+            return c == null ? null : c.report(r);
+        }
+
+        void close() {
+            DesiredChannel c = open;
+            if (c != null) c.close();
+        }
+    }
 
     /** The open channel, or null when the server has none (404). */
     static DesiredChannel open(HttpClient http, URI uri, String token, String actor) throws IOException, InterruptedException {
@@ -70,18 +115,23 @@ final class DesiredChannel implements WebSocket.Listener {
     }
 
     /**
-     * Hands each answer to {@code taker} until the server closes the channel; throws when it drops or is silent for three
+     * Hands each answer to {@code taker}, with the version the host had heard of before it (at first {@code known}), until
+     * the server closes the channel; throws when it drops or is silent for three
      * heartbeats (then it is aborted: a connection that hears nothing may be dead without a reset).
      */
-    void follow(Duration heartbeat, DesiredStream.Taker taker) throws IOException, InterruptedException {
+    void follow(Duration heartbeat, String known, DesiredStream.Taker taker) throws IOException, InterruptedException {
         long silence = heartbeat.multipliedBy(3).toMillis();
+        String heardOf = known;
         try {
             while (true) {
                 Heard h = heard.poll(silence, TimeUnit.MILLISECONDS);
                 if (h == null) throw new IOException("the channel went silent for " + silence + " ms (three heartbeats)");
                 if (h.closed()) return;
                 if (h.dropped() != null) throw new IOException("the channel dropped: " + h.dropped().getMessage(), h.dropped());
-                if (h.desired() != null) taker.take(h.desired());
+                if (h.desired() != null) {
+                    taker.take(h.desired(), heardOf);
+                    heardOf = AgentProtocol.known(h.desired().desiredVersion());
+                }
             }
         } finally {
             close();

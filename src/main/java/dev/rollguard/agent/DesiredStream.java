@@ -27,9 +27,9 @@ import java.util.stream.Stream;
 final class DesiredStream {
     enum End { CLOSED, UNSUPPORTED }
 
-    /** What the agent does with each answer: the same as with a long-poll's. */
+    /** What the agent does with each answer, which came to a host that had heard of {@code known}: the same as with a long-poll's. */
     interface Taker {
-        void take(AgentProtocol.Desired d) throws IOException, InterruptedException;
+        void take(AgentProtocol.Desired d, String known) throws IOException, InterruptedException;
     }
 
     private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -41,19 +41,23 @@ final class DesiredStream {
     private DesiredStream() {}
 
     /**
-     * Follows the stream at {@code uri}, which asks for a heartbeat every {@code heartbeat}: three of them without a line and
-     * the connection is dead (a peer gone without a reset, a proxy or NAT that forgot it), however quiet the socket looks.
+     * Follows the host's stream on {@code server}, asking for what is newer than {@code known} and for a heartbeat every
+     * {@link AgentConfig#heartbeatSeconds}: three of them without a line and the connection is dead (a peer gone without a
+     * reset, a proxy or NAT that forgot it), however quiet the socket looks.
      */
-    static End follow(HttpClient http, URI uri, Duration heartbeat, String token, String actor, Taker taker) throws IOException,
+    static End follow(HttpClient http, String server, AgentConfig config, String known, Taker taker) throws IOException,
             InterruptedException {
-        long silence = heartbeat.multipliedBy(3).toMillis();
+        int heartbeat = config.heartbeatSeconds();
+        long silence = Duration.ofSeconds(heartbeat).multipliedBy(3).toMillis();
+        URI uri = URI.create(server + AgentProtocol.streamPath(config.service(), config.env(), config.host(), known, heartbeat));
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "text/event-stream")
-                .header("X-Rollguard-Actor", actor).GET();
-        if (token != null) b.header("Authorization", "Bearer " + token);
+                .header("X-Rollguard-Actor", "agent:" + config.host()).GET();
+        if (config.token() != null) b.header("Authorization", "Bearer " + config.token());
         HttpResponse<Stream<String>> r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
         try (Stream<String> lines = r.body()) {
             if (r.statusCode() != 200) return refused(r.statusCode(), lines.collect(Collectors.joining("\n")));
             Iterator<String> it = lines.iterator();
+            String heardOf = known;
             String event = null;
             StringBuilder data = new StringBuilder();
             AtomicBoolean silent = new AtomicBoolean();
@@ -77,7 +81,9 @@ final class DesiredStream {
                 if (!more) return End.CLOSED;
                 if (line.isEmpty()) {
                     if (AgentProtocol.DESIRED_EVENT.equals(event) && data.length() > 0) {
-                        taker.take(Json.read(data.toString(), AgentProtocol.Desired.class));
+                        AgentProtocol.Desired d = Json.read(data.toString(), AgentProtocol.Desired.class);
+                        taker.take(d, heardOf);
+                        heardOf = AgentProtocol.known(d.desiredVersion());
                     }
                     event = null;
                     data.setLength(0);

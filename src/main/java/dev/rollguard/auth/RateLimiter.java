@@ -5,13 +5,27 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** A token bucket per caller: {@code burst} writes at once, refilled at {@code perSecond}. */
 public final class RateLimiter {
+    /** How fast a caller may go: {@code burst} at once, then {@code perSecond}. */
+    public record Rate(double perSecond, double burst) {
+        /** People's and CI's writes: a script's burst of 60 goes through, a loop is held to 20 a second. */
+        public static final Rate WRITES = new Rate(20, 60);
+
+        public Rate {
+            if (!(perSecond > 0) || !(burst >= 1)) throw new IllegalArgumentException("a rate needs perSecond > 0 and burst >= 1, not " + perSecond + "/" + burst);
+        }
+    }
+
     private final double perSecond;
     private final double burst;
     private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
 
     public RateLimiter(double perSecond, double burst) {
-        this.perSecond = perSecond;
-        this.burst = burst;
+        this(new Rate(perSecond, burst));
+    }
+
+    public RateLimiter(Rate rate) {
+        this.perSecond = rate.perSecond();
+        this.burst = rate.burst();
     }
 
     /** 0 if the caller has a write left now (without taking it), else how many milliseconds until it has. */

@@ -263,6 +263,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** CPU milliseconds over {@code n} agents as microseconds each ("-": not measured). */
+    private static String perAgent(long millis, int n) {
+        return millis < 0 ? "-" : String.format("%.1f", 1000.0 * millis / n);
+    }
+
     private int push(PrintWriter out) throws Exception {
         PollerSwarm.Transport how = transport();
         out.println("publish -> applied (bundle fetched) for N " + switch (how) {
@@ -270,10 +275,12 @@ public final class BenchCommand implements Callable<Integer> {
             case CHANNEL -> "agents holding a channel (WebSocket: release and report on one connection)";
             case LONG_POLL -> "long-polling agents";
         } + ", release in one 100% wave;");
-        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's over the release, pollers µs the pollers' process's"
+        out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's, from the release to the last agent's apply"
                 : "pollers in the servers' process on one thread of their own: cpu ms is the process's less that thread's, heap is both's;"
                 + " agents spread evenly over the servers");
-        out.println("µs/agent: the servers' CPU per agent per release; KiB/agent: heap each connected agent holds (after a full GC)");
+        out.println("µs/agent: the servers' CPU per agent per release; pollers µs: the pollers' thread's, per agent per release"
+                + (separate ? " (proc µs: their whole process's, with its JIT compiler and collector)" : "")
+                + "; KiB/agent: heap each connected agent holds (after a full GC)");
         List<String[]> setups = new ArrayList<>();
         setups.add(new String[]{"sqlite", "1"});
         if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
@@ -286,13 +293,13 @@ public final class BenchCommand implements Callable<Integer> {
                 String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
                         : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
                         l.get(l.size() - 1));
-                rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9d %9.1f", n, setup[0], setup[1], latency, l.size(), p.cpuMillis(),
-                        1000.0 * p.cpuMillis() / n, p.pollersCpuMillis() < 0 ? "-" : String.format("%.1f", 1000.0 * p.pollersCpuMillis() / n),
+                rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9s %9d %9.1f", n, setup[0], setup[1], latency, l.size(), p.cpuMillis(),
+                        1000.0 * p.cpuMillis() / n, perAgent(p.pollersCpuMillis(), n), perAgent(p.pollersProcessCpuMillis(), n),
                         p.heapMiB(), p.heapBytesPerAgent() / 1024.0));
             }
         }
-        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %10s %10s %9s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms", "applied",
-                "cpu ms", "µs/agent", "pollers µs", "heap MiB", "KiB/agent");
+        out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %10s %10s %9s %9s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms",
+                "applied", "cpu ms", "µs/agent", "pollers µs", "proc µs", "heap MiB", "KiB/agent");
         rows.forEach(out::println);
         out.flush();
         return 0;

@@ -1,13 +1,16 @@
 package dev.rollguard.cli;
 
 import dev.rollguard.Rollguard;
+import dev.rollguard.auth.RateLimiter;
 import dev.rollguard.config.Limits;
 import dev.rollguard.net.OutgoingPolicy;
 import dev.rollguard.sandbox.Job;
 import dev.rollguard.validate.CommandValidators;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -15,6 +18,9 @@ import java.util.concurrent.CountDownLatch;
 
 @Command(name = "server", description = "Run the Rollguard server (API, orchestrator) on SQLite or PostgreSQL.")
 public final class ServerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--db", description = "SQLite file or postgresql://user:pass@host:port/db (env ROLLGUARD_DB; default ${DEFAULT-VALUE})",
             defaultValue = "${env:ROLLGUARD_DB:-data/rollguard.db}")
     String db;
@@ -62,17 +68,32 @@ public final class ServerCommand implements Callable<Integer> {
             + "default: half of this machine's memory)", defaultValue = "${env:ROLLGUARD_SANDBOX_MEMORY_MIB:-0}")
     long sandboxMemoryMib;
 
+    @Option(names = "--write-rate", description = "API writes each caller (a user, or an agent's token) may make a second once its "
+            + "burst is spent; more get 429 with Retry-After (env ROLLGUARD_WRITE_RATE; default: 20)",
+            defaultValue = "${env:ROLLGUARD_WRITE_RATE:-20}")
+    double writeRate;
+
+    @Option(names = "--write-burst", description = "API writes each caller may make at once (env ROLLGUARD_WRITE_BURST; default: 60)",
+            defaultValue = "${env:ROLLGUARD_WRITE_BURST:-60}")
+    double writeBurst;
+
     @Override
     public Integer call() throws Exception {
         if (sandboxMemoryMib != 0 && sandboxMemoryMib < Job.MEMORY_CEILING >> 20) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--sandbox-memory-mib: at least " + (Job.MEMORY_CEILING >> 20)
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sandbox-memory-mib: at least " + (Job.MEMORY_CEILING >> 20)
                     + " (one check's ceiling), or 0 for half of this machine's memory");
+        }
+        RateLimiter.Rate writes;
+        try {
+            writes = new RateLimiter.Rate(writeRate, writeBurst);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--write-rate/--write-burst: " + e.getMessage());
         }
         OutgoingPolicy outgoing;
         try {
             outgoing = OutgoingPolicy.parse(allowOutgoing);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--allow-outgoing: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "--allow-outgoing: " + e.getMessage());
         }
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
         Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
@@ -81,7 +102,8 @@ public final class ServerCommand implements Callable<Integer> {
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
         if (keyDir != null) settings = settings.withKeyDir(keyDir);
-        settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox).withSandboxMemory(sandboxMemoryMib << 20);
+        settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox).withSandboxMemory(sandboxMemoryMib << 20)
+                .withWriteRate(writes);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
         Rollguard server = Rollguard.start(settings);
         if (server.bootstrapToken() != null && System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN") == null) {

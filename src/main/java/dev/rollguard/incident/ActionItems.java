@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,7 +29,7 @@ public final class ActionItems {
         checkDue(due);
         ActionItem a = store.addAction(incident, title.strip(), blankToNull(owner), blankToNull(due), clock.instant());
         db.useTransaction(tx -> store.addTimeline(tx, incident, a.createdAt(), TimelineType.ACTION_ITEM.wire(), actor,
-                "action item #" + a.id() + " added: " + a.title() + (a.owner() == null ? "" : " (owner " + a.owner() + ")"), Map.of(),
+                "action item #" + a.id() + " added: " + a.title() + (a.owner() == null ? "" : " (owner " + a.owner() + ")"), TimelineData.NONE,
                 "action:" + a.id()));
         return a;
     }

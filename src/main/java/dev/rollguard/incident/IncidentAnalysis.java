@@ -2,8 +2,8 @@ package dev.rollguard.incident;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.rollguard.rollout.EventData;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -13,35 +13,28 @@ import java.util.Map;
  * {@link #type(Incident.Source)}), so rows written before this type read back unchanged.
  */
 public sealed interface IncidentAnalysis {
-    /** The environment's in-service traffic over the SLO window that breached it. */
-    record SloBreach(long requests, long errors, double errorPercent, double sloPercent, int windowSeconds) implements IncidentAnalysis {
-        /** The same numbers as a timeline line's data, in the order the incident shows them. */
-        Map<String, Object> lineData() {
-            Map<String, Object> numbers = new LinkedHashMap<>();
-            numbers.put("requests", requests);
-            numbers.put("errors", errors);
-            numbers.put("errorPercent", errorPercent);
-            numbers.put("sloPercent", sloPercent);
-            numbers.put("windowSeconds", windowSeconds);
-            return numbers;
-        }
-    }
+    /** The environment's in-service traffic over the SLO window that breached it (the breach's timeline line shows them too). */
+    record SloBreach(long requests, long errors, double errorPercent, double sloPercent, int windowSeconds) implements IncidentAnalysis,
+            TimelineData {}
 
-    /** The Alertmanager alert that opened the incident: its labels as Alertmanager sent them. */
-    record Alert(Map<String, String> labels) implements IncidentAnalysis {
+    /**
+     * The Alertmanager alert that opened the incident: its labels as Alertmanager sent them (each of its firing and
+     * resolved lines shows them too).
+     */
+    record Alert(Map<String, String> labels) implements IncidentAnalysis, TimelineData {
         public Alert {
             labels = labels == null ? Map.of() : labels;
         }
     }
 
     /**
-     * The automatic rollback's data as the rollout's event holds it (rollout.EventRecord's data, written by
-     * rollout.EventData from the typed event): typed when that event data is (issue 27), copied as it is until then.
+     * The automatic rollback's numbers for people, as the rollout's event holds them ({@link EventData}, written by the
+     * rollout package from the typed event); what the incident decides on comes typed with the event (its cause).
      */
-    record Rollback(@JsonValue Map<String, Object> numbers) implements IncidentAnalysis {
+    record Rollback(@JsonValue EventData numbers) implements IncidentAnalysis {
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public Rollback {
-            numbers = numbers == null ? Map.of() : numbers;
+            numbers = numbers == null ? EventData.NONE : numbers;
         }
     }
 

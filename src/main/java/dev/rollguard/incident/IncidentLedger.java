@@ -116,7 +116,7 @@ final class IncidentLedger {
         try {
             VersionInfo v = config.version(r.service(), r.toVersion());
             store.addTimeline(tx, i.id(), v.createdAt(), TimelineType.VERSION_PUSHED.wire(), v.author(), "v" + v.number() + " pushed by " + v.author()
-                    + ": " + v.message() + " (" + v.fileCount() + " files)", Map.of("version", v.number()), "version:" + v.number());
+                    + ": " + v.message() + " (" + v.fileCount() + " files)", new TimelineData.Version(v.number()), "version:" + v.number());
             if (v.report() != null && !v.report().findings().isEmpty()) {
                 List<Finding> fs = v.report().findings();
                 StringBuilder sb = new StringBuilder("validators found ").append(v.report().errors()).append(" error(s), ")
@@ -124,7 +124,7 @@ final class IncidentLedger {
                 fs.stream().limit(5).forEach(f -> sb.append("; ").append(f.render().replace("\n    ", " — ")));
                 if (fs.size() > 5) sb.append("; …");
                 store.addTimeline(tx, i.id(), v.createdAt(), TimelineType.VALIDATION_FINDINGS.wire(), "validators", sb.toString(),
-                        Map.of("errors", v.report().errors(), "warnings", v.report().warnings()), "findings:" + v.number());
+                        new TimelineData.Findings(v.report().errors(), v.report().warnings()), "findings:" + v.number());
             }
         } catch (Problem e) {
             log.debug("no version details for incident #{}: {}", i.id(), e.getMessage());

@@ -34,7 +34,7 @@ public final class IncidentMachine {
     /** What the service must do besides storing the incident: data, so every transition is tested without I/O. */
     public sealed interface Effect {
         /** A line on the incident's timeline; {@code ref} makes it idempotent (a second line with the same ref is dropped). */
-        record Line(Instant at, String type, String actor, String message, Map<String, Object> data, String ref) implements Effect {}
+        record Line(Instant at, String type, String actor, String message, TimelineData data, String ref) implements Effect {}
 
         /**
          * Page every channel that wants the incident's severity and was not told yet; when {@code escalated}, channels
@@ -162,7 +162,7 @@ public final class IncidentMachine {
     /** A rollout event as a timeline line, once (by the event's id). */
     public static Effect.Line copy(EventRecord e) {
         return new Effect.Line(e.at(), e.type(), e.rolloutId() == null ? "rollguard" : "rollout", e.message(),
-                e.data() == null ? Map.of() : e.data(), "event:" + e.id());
+                e.data() == null || e.data().isEmpty() ? TimelineData.NONE : new TimelineData.Copied(e.data()), "event:" + e.id());
     }
 
     // ------------------------------------------------------------------ following an incident
@@ -212,7 +212,7 @@ public final class IncidentMachine {
 
         Map<String, Instant> firstErrors = firstErrors(samples, bad, from);
         firstErrors.forEach((host, at) -> effects.add(new Effect.Line(at, TimelineType.FIRST_5XX.wire(), "host " + host, "first 5xx on " + host
-                + (bad == null ? "" : " (serving v" + bad + ")"), Map.of("host", host), "first5xx:" + host)));
+                + (bad == null ? "" : " (serving v" + bad + ")"), new TimelineData.Host(host), "first5xx:" + host)));
 
         Instant mitigated = i.mitigatedAt();
         Instant recovered = i.recoveredAt();
@@ -239,7 +239,7 @@ public final class IncidentMachine {
             }
         }
         if (mitigatedHow != null) {
-            effects.add(new Effect.Line(mitigated, mitigatedType.wire(), "rollguard", mitigatedHow, Map.of(), "mitigated"));
+            effects.add(new Effect.Line(mitigated, mitigatedType.wire(), "rollguard", mitigatedHow, TimelineData.NONE, "mitigated"));
         }
         if (mitigated != null && recovered == null) {
             // traffic recovered: the share of hit hosts serving without 5xx since the mitigation started
@@ -334,7 +334,7 @@ public final class IncidentMachine {
                 "rollguard", now).withAnalysis(numbers);
         return new Step(fresh, List.of(new Effect.Line(now, TimelineType.HEALTH_BREACH.wire(), "health", "health breach: " + err + " of " + req
                         + " requests failed since " + since + " (" + numbers.errorPercent() + "%, SLO " + slo.sloErrorPercent() + "%)",
-                numbers.lineData(), "breach"), new Effect.Trigger(false)));
+                numbers, "breach"), new Effect.Trigger(false)));
     }
 
     public static String healthCause(String service, String env) {
@@ -363,7 +363,7 @@ public final class IncidentMachine {
         Instant at = a.firing() ? a.startsAt() : a.endsAt() != null ? a.endsAt() : now;
         effects.add(new Effect.Line(at, (a.firing() ? TimelineType.ALERT_FIRING : TimelineType.ALERT_RESOLVED).wire(), "alertmanager",
                 "Alertmanager: " + a.name() + " " + (a.firing() ? "firing" : "resolved") + (a.summary() == null ? "" : " — " + a.summary()),
-                Map.of("labels", a.labels()), ref));
+                new IncidentAnalysis.Alert(a.labels()), ref));
         if (!a.firing() && i.status() == Incident.Status.OPEN) {
             i = i.withStatus(Incident.Status.MITIGATED).withMitigatedAt(at).withRecoveredAt(at).withResolvedAt(null).withUpdatedAt(now);
             effects.add(new Effect.Page(PageAction.MITIGATED));
@@ -378,15 +378,15 @@ public final class IncidentMachine {
         Notification n = outcome.notification();
         if (outcome instanceof Notifier.Outcome.Failed f) {
             return new Effect.Line(now, TimelineType.ALERT_FAILED.wire(), n.channel(), n.action() + " to " + n.channel() + " failed: "
-                    + (f.gaveUp() ? "gave up: " + f.error() : f.error() + "; retrying with backoff"), Map.of("channel", n.channel()),
+                    + (f.gaveUp() ? "gave up: " + f.error() : f.error() + "; retrying with backoff"), new TimelineData.Channel(n.channel()),
                     "failed:" + n.id() + ":" + f.gaveUp());
         }
         return new Effect.Line(now, TimelineType.ALERT_SENT.wire(), n.channel(), n.action() + " delivered to " + n.channel() + " ("
                 + n.kind().name().toLowerCase() + ")" + (n.attempts() > 0 ? " after " + (n.attempts() + 1) + " attempts" : ""),
-                Map.of("channel", n.channel(), "action", n.action().wire(), "attempts", n.attempts() + 1), "sent:" + n.id());
+                new TimelineData.Delivered(n.channel(), n.action(), n.attempts() + 1), "sent:" + n.id());
     }
 
     private static Effect.Line line(Instant at, TimelineType type, String actor, String message, String ref) {
-        return new Effect.Line(at, type.wire(), actor, message, Map.of(), ref);
+        return new Effect.Line(at, type.wire(), actor, message, TimelineData.NONE, ref);
     }
 }

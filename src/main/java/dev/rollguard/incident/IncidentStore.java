@@ -1,6 +1,5 @@
 package dev.rollguard.incident;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
 import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.Severity;
@@ -17,7 +16,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -31,7 +29,6 @@ public final class IncidentStore extends Store {
             + "from_version, to_version, commander, opened_by, opened_at, detected_at, acknowledged_at, mitigated_at, recovered_at, "
             + "resolved_at, impact, analysis, caught, updated_at";
     private static final String ACTION_COLUMNS = "id, incident_id, title, owner, due, status, created_at, updated_at, done_at";
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
     public IncidentStore(Jdbi jdbi) {
         super(jdbi);
@@ -134,7 +131,7 @@ public final class IncidentStore extends Store {
      * or noting a host's first 5xx, can be repeated safely). True if added.
      */
     public boolean addTimeline(Tx tx, int incident, Instant at, String type, String source, String message,
-                               Map<String, Object> data, String ref) {
+                               TimelineData data, String ref) {
         Handle h = handle(tx);
         if (ref != null && hasTimeline(tx, incident, ref)) return false;
         // seq keeps the order in which things were recorded among entries of the same millisecond
@@ -144,7 +141,7 @@ public final class IncidentStore extends Store {
         h.createUpdate("INSERT INTO incident_timeline (id, incident_id, seq, at, type, source, message, data, ref) "
                         + "VALUES (:id, :i, :seq, :at, :type, :source, :message, :data, :ref)").bind("seq", seq)
                 .bind("id", UUID.randomUUID().toString()).bind("i", incident).bind("at", at.toEpochMilli()).bind("type", type)
-                .bind("source", source).bind("message", message).bind("data", data == null || data.isEmpty() ? null : Json.write(data))
+                .bind("source", source).bind("message", message).bind("data", data == null || data instanceof TimelineData.None ? null : Json.write(data))
                 .bind("ref", ref).execute();
         return true;
     }
@@ -168,7 +165,7 @@ public final class IncidentStore extends Store {
 
     private static TimelineEntry timelineRow(ResultSet rs) throws SQLException {
         return new TimelineEntry(rs.getString("id"), rs.getInt("incident_id"), instant(rs, "at"), rs.getString("type"),
-                rs.getString("source"), rs.getString("message"), rs.getString("data") == null ? Map.of() : Json.read(rs.getString("data"), MAP));
+                rs.getString("source"), rs.getString("message"), TimelineData.read(rs.getString("type"), rs.getString("data")));
     }
 
     // ------------------------------------------------------------------ action items

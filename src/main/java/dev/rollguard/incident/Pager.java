@@ -7,7 +7,6 @@ import dev.rollguard.versions.ConfigService;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -30,7 +29,7 @@ final class Pager {
             store.enqueue(tx, i.id(), p.channel(), p.action(), Webhooks.payload(p.channel(), p.action(), i, link(i)), now);
             if (p.note() != null) {
                 store.addTimeline(tx, i.id(), now, TimelineType.ALERT_QUEUED.wire(), "rollguard", p.note(),
-                        Map.of("channel", p.channel().name()), p.ref());
+                        new TimelineData.Channel(p.channel().name()), p.ref());
             }
         }
     }

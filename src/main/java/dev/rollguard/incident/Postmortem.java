@@ -1,5 +1,7 @@
 package dev.rollguard.incident;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.Rollout;
 import dev.rollguard.rollout.RolloutEvent;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +28,7 @@ public final class Postmortem {
             TimelineType.TRAFFIC_RECOVERED_90.wire(), TimelineType.TRAFFIC_RECOVERED_100.wire(), TimelineType.MITIGATED.wire(),
             TimelineType.RESOLVED.wire());
     public static final String TO_WRITE = "✍️ TO BE WRITTEN";
+    private static final TypeReference<LinkedHashMap<String, Object>> NUMBERS = new TypeReference<>() {};
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final int MAX_DIFF_LINES = 120;
@@ -131,7 +135,7 @@ public final class Postmortem {
             if (fs.size() > 20) md.append("- … and ").append(fs.size() - 20).append(" more\n");
             md.append('\n');
         }
-        Map<String, ?> numbers = numbers(i.analysis());
+        Map<String, Object> numbers = numbers(i.analysis());
         if (!numbers.isEmpty()) {
             md.append("### The analysis that stopped it\n\n| number | value |\n|---|---|\n");
             numbers.forEach((k, v) -> row(md, k, String.valueOf(v)));
@@ -176,11 +180,8 @@ public final class Postmortem {
     }
 
     /** The analysis' numbers under the names the incident's JSON gives them, in its order (none: empty). */
-    private static Map<String, ?> numbers(IncidentAnalysis a) {
-        if (a instanceof IncidentAnalysis.SloBreach b) return b.lineData();
-        if (a instanceof IncidentAnalysis.Alert al) return Map.of("labels", al.labels());
-        if (a instanceof IncidentAnalysis.Rollback r) return r.numbers();
-        return Map.of();
+    private static Map<String, Object> numbers(IncidentAnalysis a) {
+        return a == null ? Map.of() : Json.MAPPER.convertValue(a, NUMBERS);
     }
 
     private static void row(StringBuilder md, String k, String v) {

@@ -1,7 +1,6 @@
 package dev.rollguard.incident;
 
 import java.time.Instant;
-import java.util.Map;
 
 /** One line of an incident's timeline: when, what, and who or what said so. */
-public record TimelineEntry(String id, int incidentId, Instant at, String type, String source, String message, Map<String, Object> data) {}
+public record TimelineEntry(String id, int incidentId, Instant at, String type, String source, String message, TimelineData data) {}

@@ -1,17 +1,82 @@
 package dev.rollguard.rollout;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.rollguard.Json;
+
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
- * A rollout event's data as the events table stores it and the API serves it (the timeline's numbers for people). Only
- * this package writes it: other packages decide on the event's typed fields, never on these keys.
+ * A rollout event's data as the events table stores it and the API serves it: the timeline's numbers for people, each
+ * under the name the timeline has always shown, in order. Only this package writes it, from the typed event; nobody
+ * reads it back by name (there is no lookup): other packages decide on the event's typed fields, and show these as they
+ * are (the dashboard, an incident's timeline and its postmortem).
  */
-final class EventData {
-    private EventData() {}
+public final class EventData {
+    /** An event whose message says it all (Completed, Paused, Resumed). */
+    public static final EventData NONE = new EventData(Map.of());
+    private static final TypeReference<LinkedHashMap<String, Object>> STORED = new TypeReference<>() {};
 
-    static Map<String, Object> of(RolloutEvent event) {
+    private final Map<String, Object> fields;
+
+    private EventData(Map<String, Object> fields) {
+        this.fields = Collections.unmodifiableMap(fields);
+    }
+
+    /** The data as stored (a JSON object); a document that is not one is kept as it is, under {@code raw}. */
+    static EventData read(String json) {
+        try {
+            return stored(Json.MAPPER.readValue(json, STORED));
+        } catch (Exception e) {
+            return new EventData(Map.of("raw", json));
+        }
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static EventData stored(Map<String, Object> fields) {
+        return fields == null || fields.isEmpty() ? NONE : new EventData(fields);
+    }
+
+    @JsonValue
+    private Map<String, Object> fields() {
+        return fields;
+    }
+
+    public boolean isEmpty() {
+        return fields.isEmpty();
+    }
+
+    /** Each number by its name, in order: for people (a table, a line of the dashboard). */
+    public void forEach(BiConsumer<String, Object> each) {
+        fields.forEach(each);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EventData d && d.fields.equals(fields);
+    }
+
+    @Override
+    public int hashCode() {
+        return fields.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return fields.toString();
+    }
+
+    static EventData of(RolloutEvent event) {
+        Map<String, Object> data = fields(event);
+        return data.isEmpty() ? NONE : new EventData(data);
+    }
+
+    private static Map<String, Object> fields(RolloutEvent event) {
         if (event instanceof RolloutEvent.Started s) {
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("fromVersion", s.fromVersion() == null ? "none" : s.fromVersion());

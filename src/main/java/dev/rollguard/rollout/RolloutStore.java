@@ -1,6 +1,5 @@
 package dev.rollguard.rollout;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.RolloutPolicy;
@@ -273,7 +272,7 @@ public final class RolloutStore extends Store {
     public PostedEvent event(Tx tx, String service, String env, String rolloutId, RolloutEvent event, Instant at) {
         Handle h = handle(tx);
         String id = UUID.randomUUID().toString();
-        Map<String, Object> data = EventData.of(event);
+        EventData data = EventData.of(event);
         h.createUpdate("INSERT INTO events (id, service, environment, rollout_id, type, message, data, at) "
                         + "VALUES (:id, :s, :e, :r, :t, :m, :d, :at)")
                 .bind("id", id).bind("s", service).bind("e", env).bind("r", rolloutId).bind("t", event.kind().wire())
@@ -291,16 +290,9 @@ public final class RolloutStore extends Store {
                 .bind("r", rolloutId).bind("s", service).bind("limit", limit)
                 .map((rs, ctx) -> new EventRecord(rs.getString("id"), rs.getString("service"), rs.getString("environment"),
                         rs.getString("rollout_id"), rs.getString("type"), rs.getString("message"),
-                        rs.getString("data") == null ? Map.of() : readMap(rs.getString("data")), Instant.ofEpochMilli(rs.getLong("at"))))
+                        rs.getString("data") == null ? EventData.NONE : EventData.read(rs.getString("data")), Instant.ofEpochMilli(rs.getLong("at"))))
                 .list());
     }
 
-    private static Map<String, Object> readMap(String json) {
-        try {
-            return Json.MAPPER.readValue(json, new TypeReference<Map<String, Object>>() {});
-        } catch (Exception e) {
-            return Map.of("raw", json);
-        }
-    }
 
 }

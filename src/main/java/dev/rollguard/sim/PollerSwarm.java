@@ -10,14 +10,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Thousands of agents on one machine: each registers (the JDK's HTTP client, before any measurement), then speaks the
@@ -31,9 +32,11 @@ public final class PollerSwarm implements AutoCloseable {
     private final String service;
     private final String env;
     private final int size;
-    private final HttpClient http;
-    private final Map<String, Long> appliedAt = new ConcurrentHashMap<>();
+    /** Each agent's publish-to-applied latency of the expected version (ms; -1: not yet), by its index: no per-agent objects. */
+    private volatile long[] appliedAt = new long[0];
     private final Semaphore inFlightSetup = new Semaphore(256);
+    /** The agents registered and handed to the pollers. */
+    private final AtomicInteger started = new AtomicInteger();
     private volatile boolean running = true;
     private volatile int expected = -1;
     private volatile long t0;
@@ -70,12 +73,6 @@ public final class PollerSwarm implements AutoCloseable {
         this.service = service;
         this.env = env;
         this.size = size;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .executor(Executors.newFixedThreadPool(4, r -> {
-                    Thread t = new Thread(r, "swarm-http");
-                    t.setDaemon(true);
-                    return t;
-                })).build();
         this.pollers = new NioPollers(service, env, token, transport, this::applied);
     }
 
@@ -87,40 +84,66 @@ public final class PollerSwarm implements AutoCloseable {
         return String.format("swarm-%05d", i);
     }
 
+    /**
+     * Registers every agent (the JDK's HTTP client on threads of its own, shut down afterwards: their timers and selector
+     * would otherwise cost the pollers' process CPU during the releases measured).
+     */
     public void registerAll() throws InterruptedException {
-        CountDownLatch registered = new CountDownLatch(size);
-        for (int i = 0; i < size; i++) {
-            inFlightSetup.acquire();
-            register(host(i), registered, 0);
+        ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "swarm-http");
+            t.setDaemon(true);
+            return t;
+        });
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(threads).build();
+        try {
+            CountDownLatch registered = new CountDownLatch(size);
+            for (int i = 0; i < size; i++) {
+                inFlightSetup.acquire();
+                register(http, host(i), registered, 0);
+            }
+            if (!registered.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("registration did not finish");
+        } finally {
+            threads.shutdown();
         }
-        if (!registered.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("registration did not finish");
+        // every agent listening before the first release (and before the servers' heap per connected agent is read)
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (pollers.connected() < started.get() && System.nanoTime() < end) Thread.sleep(50);
     }
 
     /** Like the agent: a refused or failed registration is tried again after a pause (at most 20 times). */
-    private void register(String h, CountDownLatch registered, int attempt) {
+    private void register(HttpClient http, String h, CountDownLatch registered, int attempt) {
         String body = Json.write(new AgentProtocol.Register(service, env, h, null));
         http.sendAsync(post(h, AgentProtocol.REGISTER_PATH, body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if ((e != null || r.statusCode() != 200) && attempt < 20 && running) {
                 CompletableFuture.delayedExecutor(250L << Math.min(attempt, 3), TimeUnit.MILLISECONDS)
-                        .execute(() -> register(h, registered, attempt + 1));
+                        .execute(() -> register(http, h, registered, attempt + 1));
                 return;
+            }
+            if (e == null && r.statusCode() == 200) {
+                started.incrementAndGet();
+                pollers.start(index(h), h, URI.create(base(h)));
             }
             inFlightSetup.release();
             registered.countDown();
-            if (e == null && r.statusCode() == 200) pollers.start(index(h), h, URI.create(base(h)));
         });
     }
 
     public void expect(int version, long startNanos) {
-        appliedAt.clear();
+        long[] at = new long[size];
+        Arrays.fill(at, -1);
+        appliedAt = at;
         t0 = startNanos;
         done = new CountDownLatch(size);
+        // written last: the pollers' thread reads it first, then sees the fresh latencies and latch
         expected = version;
     }
 
+    /** The latencies (ms) of the agents that applied the expected version within {@code timeout}. */
     public List<Long> await(Duration timeout) throws InterruptedException {
         done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return new ArrayList<>(appliedAt.values());
+        List<Long> latencies = new ArrayList<>();
+        for (long ms : appliedAt) if (ms >= 0) latencies.add(ms);
+        return latencies;
     }
 
     private HttpRequest post(String host, String path, String body) {
@@ -130,7 +153,11 @@ public final class PollerSwarm implements AutoCloseable {
 
     /** Agent {@code i} applied {@code version}: the first time it is the expected one, its latency counts. */
     private void applied(int agent, int version) {
-        if (version == expected && appliedAt.putIfAbsent(host(agent), (System.nanoTime() - t0) / 1_000_000) == null) done.countDown();
+        if (version != expected) return;
+        long[] at = appliedAt;
+        if (at[agent] >= 0) return;
+        at[agent] = (System.nanoTime() - t0) / 1_000_000;
+        done.countDown();
     }
 
     /** CPU time the pollers' network thread has used (nanoseconds): the simulated fleet's own cost. */

@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntFunction;
 
 /**
  * The seed's outage against a simulated fleet: N hosts with real agents (in-process, over HTTP to a real
@@ -126,11 +125,14 @@ public final class RolloutBenchmark {
     }
 
     /**
-     * What one push measurement saw: latencies (sorted); the servers' CPU time over the release, the pollers' (-1: not
-     * measured), and the heap; the heap each connected agent holds (bytes, after a full collection: with every agent's
-     * long-poll waiting, less before they registered).
+     * What one push measurement saw: latencies (sorted); the servers' CPU time from the release to the last agent's apply,
+     * the pollers' threads' over the same release (-1: not measured) and their whole process's (-1: not measured, or the
+     * pollers ran in the servers' process: its JIT compiler and collector threads are the servers' too), and the heap; the
+     * heap each connected agent holds (bytes, after a full collection: with every agent connected, less before they
+     * registered).
      */
-    public record Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long heapMiB, long heapBytesPerAgent) {}
+    public record Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long pollersProcessCpuMillis, long heapMiB,
+                       long heapBytesPerAgent) {}
 
     /**
      * Publish-to-apply latency for many agents: lightweight pollers (the agent protocol, one shared HTTP
@@ -170,13 +172,6 @@ public final class RolloutBenchmark {
                     + "\"heartbeatTimeoutSeconds\": 600}}");
             List<String> urls = servers.stream().map(Rollguard::url).toList();
             long heapBefore = usedHeapAfterGc();
-            // a long-running server has released before: the first releases warm it up, the last is measured
-            IntFunction<Integer> pushAndRelease = round -> {
-                int v = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
-                        .path("version").path("number").asInt();
-                c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + v + ", \"breakGlass\": \"bench\"}");
-                return v;
-            };
             if (separateProcess) {
                 // the pollers in a process of their own: their CPU and sockets are not the servers' (10,000 agents need
                 // 10,000 sockets on each side, over one process's file limit)
@@ -189,22 +184,33 @@ public final class RolloutBenchmark {
                     String line;
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
                     if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
-                    long[] pollersCpu = new long[1];
-                    Push measured = releases(server, c, agents, heapBefore, log, (round, version) -> {
-                        to.println("GO " + System.currentTimeMillis() + " " + version);
-                        if (pushAndRelease.apply(round) != version) throw new IllegalStateException("unexpected version number");
-                        List<Long> latencies = new ArrayList<>();
-                        String said;
-                        while ((said = in.readLine()) != null) {
-                            if (said.startsWith("POLLERS-CPU ")) pollersCpu[0] = Long.parseLong(said.substring(12).trim());
-                            if (said.startsWith("LATENCIES ")) {
-                                for (String x : said.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
-                                break;
-                            }
+                    long[] pollersCpu = new long[2];
+                    Push measured = releases(server, c, agents, heapBefore, log, new Release() {
+                        @Override
+                        public void expect(int version) {
+                            to.println("GO " + System.currentTimeMillis() + " " + version);
                         }
-                        return latencies;
+
+                        @Override
+                        public List<Long> latencies() throws IOException {
+                            List<Long> latencies = new ArrayList<>();
+                            String said;
+                            while ((said = in.readLine()) != null) {
+                                if (said.startsWith("POLLERS-CPU ")) {
+                                    String[] ms = said.substring(12).trim().split(" ");
+                                    pollersCpu[0] = Long.parseLong(ms[0]);
+                                    pollersCpu[1] = Long.parseLong(ms[1]);
+                                }
+                                if (said.startsWith("LATENCIES ")) {
+                                    for (String x : said.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
+                                    break;
+                                }
+                            }
+                            return latencies;
+                        }
                     });
-                    return new Push(measured.latencies(), measured.cpuMillis(), pollersCpu[0], measured.heapMiB(), measured.heapBytesPerAgent());
+                    return new Push(measured.latencies(), measured.cpuMillis(), pollersCpu[0], pollersCpu[1], measured.heapMiB(),
+                            measured.heapBytesPerAgent());
                 } finally {
                     p.destroy();
                     p.waitFor(10, TimeUnit.SECONDS);
@@ -212,17 +218,23 @@ public final class RolloutBenchmark {
             }
             try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment, transport)) {
                 swarm.registerAll();
-                long[] pollersCpu = new long[1];
-                Push p = releases(server, c, agents, heapBefore, log, (round, version) -> {
-                    long cpu0 = swarm.cpuNanos();
-                    swarm.expect(version, System.nanoTime());
-                    pushAndRelease.apply(round);
-                    List<Long> latencies = swarm.await(Duration.ofSeconds(120));
-                    pollersCpu[0] = (swarm.cpuNanos() - cpu0) / 1_000_000;
-                    return latencies;
+                long[] pollersCpu = new long[2];
+                Push p = releases(server, c, agents, heapBefore, log, new Release() {
+                    @Override
+                    public void expect(int version) {
+                        pollersCpu[1] = swarm.cpuNanos();
+                        swarm.expect(version, System.nanoTime());
+                    }
+
+                    @Override
+                    public List<Long> latencies() throws InterruptedException {
+                        List<Long> latencies = swarm.await(Duration.ofSeconds(120));
+                        pollersCpu[0] = (swarm.cpuNanos() - pollersCpu[1]) / 1_000_000;
+                        return latencies;
+                    }
                 });
                 // the pollers' thread ran in this process: its CPU is not the servers'
-                return new Push(p.latencies(), p.cpuMillis() - pollersCpu[0], pollersCpu[0], p.heapMiB(), p.heapBytesPerAgent());
+                return new Push(p.latencies(), p.cpuMillis() - pollersCpu[0], pollersCpu[0], -1, p.heapMiB(), p.heapBytesPerAgent());
             }
         } finally {
             for (Rollguard s : servers) s.close();
@@ -248,9 +260,11 @@ public final class RolloutBenchmark {
                 if (words.length != 3 || !words[0].equals("GO")) return 2;
                 long t0Epoch = Long.parseLong(words[1]);
                 long cpu0 = os.getProcessCpuTime();
+                long threads0 = swarm.cpuNanos();
                 swarm.expect(Integer.parseInt(words[2]), System.nanoTime() - (System.currentTimeMillis() - t0Epoch) * 1_000_000L);
                 List<Long> latencies = swarm.await(Duration.ofSeconds(120));
-                out.println("POLLERS-CPU " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
+                // the pollers' threads' CPU, and the whole process's (with the JIT compiler's and the collector's threads)
+                out.println("POLLERS-CPU " + (swarm.cpuNanos() - threads0) / 1_000_000 + " " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
                 out.println("LATENCIES " + String.join(",", latencies.stream().map(String::valueOf).toList()));
                 out.flush();
             }
@@ -258,12 +272,20 @@ public final class RolloutBenchmark {
         }
     }
 
-    /** One release of a push measurement: starts it and answers each agent's publish-to-applied latency. */
+    /** The pollers' side of one release of a push measurement. */
     private interface Release {
-        List<Long> latencies(int round, int version) throws Exception;
+        /** The pollers are told: {@code version} comes now (their latencies count from here, before it is published). */
+        void expect(int version) throws Exception;
+
+        /** Each agent's publish-to-applied latency, once every one applied (or the wait ran out). */
+        List<Long> latencies() throws Exception;
     }
 
-    /** The push measurement's releases, one after another from a quiet fleet; the last one's figures are the result. */
+    /**
+     * The push measurement's releases, one after another from a quiet fleet; the last one's figures are the result. The
+     * servers' CPU is counted from the release to the last agent's apply: the version's upload before it is a push, not a
+     * delivery to agents.
+     */
     private static Push releases(Rollguard server, Client c, int agents, long heapBefore, PrintWriter log, Release release) throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         Push result = null;
@@ -271,13 +293,18 @@ public final class RolloutBenchmark {
         for (int round = 1; round <= RELEASES; round++) {
             awaitQuiet(server, agents);
             if (round == 1) perAgent = Math.max(0, usedHeapAfterGc() - heapBefore) / agents;
+            int expected = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
+            release.expect(expected);
+            int version = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
+                    .path("version").path("number").asInt();
+            if (version != expected) throw new IllegalStateException("unexpected version number " + version + ", not " + expected);
             long cpu0 = os.getProcessCpuTime();
-            int version = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
-            List<Long> latencies = new ArrayList<>(release.latencies(round, version));
+            c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + version + ", \"breakGlass\": \"bench\"}");
+            List<Long> latencies = new ArrayList<>(release.latencies());
             long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
             Collections.sort(latencies);
             log.printf("  %s: %d of %d agents applied v%d%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, version);
-            result = new Push(latencies, cpu, -1, usedHeap() >> 20, perAgent);
+            result = new Push(latencies, cpu, -1, -1, usedHeap() >> 20, perAgent);
         }
         return result;
     }

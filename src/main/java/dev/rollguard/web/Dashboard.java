@@ -7,6 +7,7 @@ import dev.rollguard.config.TreeDiff;
 import dev.rollguard.health.Counts;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentService;
+import dev.rollguard.rollout.EventData;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.HostInfo;
 import dev.rollguard.rollout.HostObservation;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -368,7 +368,7 @@ public final class Dashboard {
         return b.toString();
     }
 
-    private static String numbers(Map<String, Object> data) {
+    private static String numbers(EventData data) {
         if (data == null || data.isEmpty()) return "";
         StringBuilder b = new StringBuilder();
         data.forEach((k, v) -> b.append("<span><b>").append(esc(k)).append("</b> ").append(esc(v)).append("</span> "));

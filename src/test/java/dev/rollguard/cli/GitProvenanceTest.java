@@ -9,6 +9,7 @@ import dev.rollguard.git.GitTrees;
 import dev.rollguard.incident.Incident;
 import dev.rollguard.incident.IncidentAnalysis;
 import dev.rollguard.incident.Postmortem;
+import dev.rollguard.rollout.EventData;
 import dev.rollguard.validate.ValidationReport;
 import dev.rollguard.versions.GitCommit;
 import dev.rollguard.versions.VersionInfo;
@@ -176,7 +177,7 @@ class GitProvenanceTest {
         VersionInfo bad = new VersionInfo("wp", 7, 6, "ci-bot", "tweak", Instant.EPOCH, "h", 1, 1, false, false, true, null, null,
                 new ValidationReport(List.of(), List.of(), false, List.of(), 0), git);
         Incident i = new Incident(1, "wp", "production", "v7 rolled back", Severity.SEV2, Incident.Status.OPEN, Incident.Source.ROLLBACK,
-                "rollout:x", null, 6, 7, null, "rollguard", Instant.EPOCH, null, null, null, null, null, null, new IncidentAnalysis.Rollback(Map.of()), null, Instant.EPOCH);
+                "rollout:x", null, 6, 7, null, "rollguard", Instant.EPOCH, null, null, null, null, null, null, new IncidentAnalysis.Rollback(EventData.NONE), null, Instant.EPOCH);
         String md = Postmortem.render(new Postmortem.Facts(i, List.of(), List.of(), bad, null, null, Instant.EPOCH, null));
         assertThat(md).contains("v7 = commit 3f2c1e0 by alice");
     }

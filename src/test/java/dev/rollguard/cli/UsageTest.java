@@ -34,6 +34,14 @@ class UsageTest {
     }
 
     @Test
+    void aWriteRateThatLetsNothingThroughIsAUsageError() {
+        CliTest.Run zero = run("server", "--db", dir.resolve("x.db").toString(), "--port", "0", "--write-rate", "0");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--write-rate/--write-burst: a rate needs perSecond > 0 and burst >= 1");
+        assertThat(run("server", "--db", dir.resolve("x.db").toString(), "--port", "0", "--write-burst", "0.5").code()).isEqualTo(2);
+    }
+
+    @Test
     void globalOptionsAreReadBeforeOrAfterTheCommand() {
         try (TestServer ts = new TestServer(Limits.DEFAULT, 1 << 20)) {
             ts.send("PUT", "/api/v1/services/wp", "{\"environments\": [\"production\"]}");

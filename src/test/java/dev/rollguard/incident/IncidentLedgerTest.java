@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,7 +44,7 @@ class IncidentLedgerTest {
     }
 
     private static IncidentMachine.Effect.Line line(Instant at, String message, String ref) {
-        return new IncidentMachine.Effect.Line(at, TimelineType.OPENED.wire(), "rollguard", message, Map.of(), ref);
+        return new IncidentMachine.Effect.Line(at, TimelineType.OPENED.wire(), "rollguard", message, TimelineData.NONE, ref);
     }
 
     @Test

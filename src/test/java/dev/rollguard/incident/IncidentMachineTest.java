@@ -1,11 +1,13 @@
 package dev.rollguard.incident;
 
+import dev.rollguard.Json;
 import dev.rollguard.config.IncidentSettings;
 import dev.rollguard.config.RolloutPolicy;
 import dev.rollguard.config.Severity;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.rollout.EventData;
 import dev.rollguard.rollout.EventRecord;
 import dev.rollguard.rollout.Grounds;
 import dev.rollguard.rollout.HostInfo;
@@ -35,8 +37,13 @@ class IncidentMachineTest {
         return new Rollout("r1", "wp", "production", 1, 2, List.of("h0", "h1"), POLICY, state, 0, T0, T0, T0, "alice", breakGlass, null);
     }
 
-    private static EventRecord event(String type, Instant at, Map<String, Object> data) {
+    private static EventRecord event(String type, Instant at, EventData data) {
         return new EventRecord("e1", "wp", "production", "r1", type, "automatic rollback: 5xx", data, at);
+    }
+
+    /** A rollout event's data as the events table stores it. */
+    private static EventData data(String stored) {
+        return Json.read(stored, EventData.class);
     }
 
     /** A break-glass release's start event ({@code reason} null) or an automatic rollback's. */
@@ -64,7 +71,7 @@ class IncidentMachineTest {
 
     private static Incident rollbackIncident() {
         IncidentMachine.Step s = IncidentMachine.rolloutIncident(null, rollout(Rollout.State.ROLLED_BACK, null),
-                cause(event("rollback_started", T0.plusSeconds(2), Map.of("errors", 50)), "5xx"), "rollout:r1", T0.plusSeconds(2));
+                cause(event("rollback_started", T0.plusSeconds(2), data("{\"errors\":50}")), "5xx"), "rollout:r1", T0.plusSeconds(2));
         return s.incident().withId(7);
     }
 
@@ -132,13 +139,13 @@ class IncidentMachineTest {
     @Test
     void aNoteIsALine() {
         IncidentMachine.Step s = IncidentMachine.note(rollbackIncident(), "bob", " looking ", "note:1", T0);
-        assertThat(lines(s)).containsExactly(new IncidentMachine.Effect.Line(T0, "note", "bob", "looking", Map.of(), "note:1"));
+        assertThat(lines(s)).containsExactly(new IncidentMachine.Effect.Line(T0, "note", "bob", "looking", TimelineData.NONE, "note:1"));
     }
 
     @Test
     void anAutomaticRollbackOpensAPagedIncidentWithTheRolloutsHistory() {
         Rollout r = rollout(Rollout.State.ROLLED_BACK, null);
-        EventRecord e = event("rollback_started", T0.plusSeconds(2), Map.of("errors", 50));
+        EventRecord e = event("rollback_started", T0.plusSeconds(2), data("{\"errors\":50}"));
         IncidentMachine.Step s = IncidentMachine.rolloutIncident(null, r, cause(e, "5xx too high"), "rollout:r1", T0.plusSeconds(3));
         Incident i = s.incident();
         assertThat(i.title()).isEqualTo("v2 rolled back automatically in production: 5xx too high");
@@ -146,7 +153,7 @@ class IncidentMachineTest {
         assertThat(i.severity()).isEqualTo(Severity.SEV3);
         assertThat(i.openedAt()).isEqualTo(T0.plusSeconds(2));
         assertThat(i.detectedAt()).isEqualTo(T0.plusSeconds(2));
-        assertThat(i.analysis()).isEqualTo(new IncidentAnalysis.Rollback(Map.of("errors", 50)));
+        assertThat(i.analysis()).isEqualTo(new IncidentAnalysis.Rollback(data("{\"errors\":50}")));
         assertThat(i.fromVersion()).isEqualTo(1);
         assertThat(i.toVersion()).isEqualTo(2);
         assertThat(types(s)).containsExactly("opened", "rollback_started");
@@ -160,7 +167,7 @@ class IncidentMachineTest {
                 new AgentProtocol.ProbeAnswer("/", 500, 200, "Fatal error"));
         var caught = new RolloutEvent.HostFailed("h0", failure, true);
         var rollback = new RolloutEvent.RollbackStarted(true, null, "host h0 caught v2 in preflight", new Grounds.Host("h0"), List.of("h0"), 1, caught);
-        Incident i = IncidentMachine.rolloutIncident(null, r, new RolloutCause.AutomaticRollback(event("rollback_started", T0, Map.of()),
+        Incident i = IncidentMachine.rolloutIncident(null, r, new RolloutCause.AutomaticRollback(event("rollback_started", T0, EventData.NONE),
                 rollback), "rollout:r1", T0).incident();
         assertThat(i.caught()).isEqualTo(caught);
         assertThat(i.title()).isEqualTo("v2 caught in preflight in production, 0 requests failed: host h0: GET / answered 500");
@@ -178,7 +185,7 @@ class IncidentMachineTest {
     @Test
     void aBreakGlassReviewIsOpenedQuietlyAndBecomesTheOutageWhenItRollsBack() {
         Rollout r = rollout(Rollout.State.RUNNING, "hotfix");
-        IncidentMachine.Step review = IncidentMachine.rolloutIncident(null, r, cause(event("rollout_started", T0, Map.of()), null), "rollout:r1", T0);
+        IncidentMachine.Step review = IncidentMachine.rolloutIncident(null, r, cause(event("rollout_started", T0, EventData.NONE), null), "rollout:r1", T0);
         Incident i = review.incident().withId(3);
         assertThat(i.source()).isEqualTo(Incident.Source.BREAK_GLASS);
         assertThat(i.severity()).isEqualTo(Severity.SEV4);
@@ -187,7 +194,7 @@ class IncidentMachineTest {
         assertThat(i.title()).isEqualTo("Break-glass release of v2 to production: hotfix");
 
         IncidentMachine.Step outage = IncidentMachine.rolloutIncident(i, rollout(Rollout.State.ROLLED_BACK, "hotfix"),
-                cause(event("rollback_started", T0.plusSeconds(9), Map.of()), "5xx"), "rollout:r1", T0.plusSeconds(9));
+                cause(event("rollback_started", T0.plusSeconds(9), EventData.NONE), "5xx"), "rollout:r1", T0.plusSeconds(9));
         assertThat(outage.incident().id()).isEqualTo(3);
         assertThat(outage.incident().source()).isEqualTo(Incident.Source.ROLLBACK);
         assertThat(outage.incident().severity()).isEqualTo(Severity.SEV3);
@@ -199,9 +206,9 @@ class IncidentMachineTest {
     @Test
     void aSecondBreakGlassEventJoinsTheOpenReviewWithoutPagingAgain() {
         Rollout r = rollout(Rollout.State.RUNNING, "hotfix");
-        Incident review = IncidentMachine.rolloutIncident(null, r, cause(event("rollout_started", T0, Map.of()), null), "rollout:r1", T0)
+        Incident review = IncidentMachine.rolloutIncident(null, r, cause(event("rollout_started", T0, EventData.NONE), null), "rollout:r1", T0)
                 .incident().withId(6);
-        IncidentMachine.Step again = IncidentMachine.rolloutIncident(review, r, cause(event("rollout_started", T0.plusSeconds(1), Map.of()), null),
+        IncidentMachine.Step again = IncidentMachine.rolloutIncident(review, r, cause(event("rollout_started", T0.plusSeconds(1), EventData.NONE), null),
                 "rollout:r1", T0.plusSeconds(1));
         assertThat(again.incident().source()).isEqualTo(Incident.Source.BREAK_GLASS);
         assertThat(again.incident().severity()).isEqualTo(Severity.SEV4);
@@ -222,9 +229,9 @@ class IncidentMachineTest {
 
     @Test
     void otherRolloutEventsAreCopiedOnceByTheirId() {
-        EventRecord e = new EventRecord("e9", "wp", "production", "r1", "wave_started", "wave 2 of 2", Map.of(), T0);
+        EventRecord e = new EventRecord("e9", "wp", "production", "r1", "wave_started", "wave 2 of 2", EventData.NONE, T0);
         IncidentMachine.Step s = IncidentMachine.rolloutEvent(rollbackIncident(), e);
-        assertThat(lines(s)).containsExactly(new IncidentMachine.Effect.Line(T0, "wave_started", "rollout", "wave 2 of 2", Map.of(), "event:e9"));
+        assertThat(lines(s)).containsExactly(new IncidentMachine.Effect.Line(T0, "wave_started", "rollout", "wave 2 of 2", TimelineData.NONE, "event:e9"));
     }
 
     @Test
@@ -327,7 +334,7 @@ class IncidentMachineTest {
     @Test
     void aBreakGlassReviewRecoversWhenItsRolloutCompletes() {
         Rollout running = rollout(Rollout.State.RUNNING, "hotfix");
-        Incident i = IncidentMachine.rolloutIncident(null, running, cause(event("rollout_started", T0, Map.of()), null), "rollout:r1", T0)
+        Incident i = IncidentMachine.rolloutIncident(null, running, cause(event("rollout_started", T0, EventData.NONE), null), "rollout:r1", T0)
                 .incident().withId(5);
         assertThat(IncidentMachine.followReview(i, running, T0.plusSeconds(5))).isEqualTo(new IncidentMachine.Step(i, List.of()));
         IncidentMachine.Step done = IncidentMachine.followReview(i, rollout(Rollout.State.COMPLETE, "hotfix"), T0.plusSeconds(9));

@@ -17,17 +17,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ReadmeFiguresTest {
     private static final Path README = Path.of(System.getProperty("user.dir"), "README.md");
+    /** The benchmarks' methods and history, moved out of the README: held to the same rules. */
+    private static final Path BENCHMARKS = Path.of(System.getProperty("user.dir"), "docs", "benchmarks.md");
 
     @Test
     void everyRollguardCommandTheReadmeShowsParses() throws IOException {
         List<ReadmeShown.Shown> shown = ReadmeShown.of(Files.readString(README)).commands();
         assertThat(shown).as("commands found in the README").hasSizeGreaterThan(80);
         assertThat(problems(shown)).as("README commands the CLI would refuse").isEmpty();
+        List<ReadmeShown.Shown> benchmarks = ReadmeShown.of(Files.readString(BENCHMARKS)).commands();
+        assertThat(benchmarks).as("commands found in docs/benchmarks.md").hasSizeGreaterThan(30);
+        assertThat(problems(benchmarks)).as("docs/benchmarks.md commands the CLI would refuse").isEmpty();
     }
 
     @Test
     void everyFigureInTheReadmeNamesItsCommand() throws IOException {
         assertThat(ReadmeShown.of(Files.readString(README)).figuresWithoutCommand()).isEmpty();
+        assertThat(ReadmeShown.of(Files.readString(BENCHMARKS)).figuresWithoutCommand()).as("docs/benchmarks.md").isEmpty();
     }
 
     @Test

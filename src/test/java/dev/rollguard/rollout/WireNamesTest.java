@@ -5,7 +5,6 @@ import dev.rollguard.Json;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +22,7 @@ class WireNamesTest {
         assertThat(host.has("env")).isFalse();
 
         JsonNode event = Json.MAPPER.valueToTree(new EventRecord("e1", "wp", "production", "r1", "rollout_started", "started",
-                Map.of(), T));
+                EventData.NONE, T));
         assertThat(event.path("environment").asText()).isEqualTo("production");
         assertThat(event.has("env")).isFalse();
         assertThat(Json.MAPPER.convertValue(event, EventRecord.class).env()).isEqualTo("production");

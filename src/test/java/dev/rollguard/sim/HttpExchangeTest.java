@@ -22,7 +22,7 @@ class HttpExchangeTest {
         assertThat(whole.status()).isEqualTo(200);
         assertThat(whole.close()).isFalse();
         assertThat(whole.length()).isEqualTo(r.length());
-        assertThat(HttpExchange.intField(whole.body(), "desiredVersion")).isEqualTo(7);
+        assertThat(HttpExchange.intField(whole.body(), 0, whole.body().length, HttpExchange.key("desiredVersion"))).isEqualTo(7);
     }
 
     @Test
@@ -43,16 +43,41 @@ class HttpExchangeTest {
         HttpExchange.Head head = HttpExchange.head(b, b.length);
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.chunked()).isTrue();
-        StringBuilder events = new StringBuilder();
+        HttpExchange.Bytes events = new HttpExchange.Bytes();
         int rest = HttpExchange.dechunk(b, head.length(), b.length, events);
-        assertThat(events.toString()).isEqualTo("ab\n\n");
+        assertThat(new String(events.data, 0, events.length, StandardCharsets.UTF_8)).isEqualTo("ab\n\n");
+        events.drop(3);
+        assertThat(new String(events.data, 0, events.length, StandardCharsets.UTF_8)).isEqualTo("\n");
         assertThat(new String(b, rest, b.length - rest, StandardCharsets.ISO_8859_1)).isEqualTo("3\r\ncd");
     }
 
     @Test
     void aNullOrMissingVersionIsNull() {
-        assertThat(HttpExchange.intField("{\"desiredVersion\":null}".getBytes(StandardCharsets.UTF_8), "desiredVersion")).isNull();
-        assertThat(HttpExchange.intField("{}".getBytes(StandardCharsets.UTF_8), "desiredVersion")).isNull();
+        byte[] key = HttpExchange.key("desiredVersion");
+        byte[] none = "{\"desiredVersion\":null}".getBytes(StandardCharsets.UTF_8);
+        assertThat(HttpExchange.intField(none, 0, none.length, key)).isEqualTo(HttpExchange.ABSENT);
+        assertThat(HttpExchange.intField(new byte[]{'{', '}'}, 0, 2, key)).isEqualTo(HttpExchange.ABSENT);
+        // read in place: only the range given counts
+        byte[] two = "{\"desiredVersion\":12}{\"desiredVersion\": -3}".getBytes(StandardCharsets.UTF_8);
+        assertThat(HttpExchange.intField(two, 0, two.length, key)).isEqualTo(12);
+        assertThat(HttpExchange.intField(two, 21, two.length, key)).isEqualTo(-3);
+        assertThat(HttpExchange.intField(two, 0, 18, key)).isEqualTo(HttpExchange.ABSENT);
+    }
+
+    @Test
+    void headerNamesAreReadInAnyCaseAndHttp10Closes() {
+        byte[] b = "HTTP/1.1 200 OK\r\ncontent-LENGTH:  2 \r\nConnection: keep-alive\r\nX-Connection: close\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1);
+        HttpExchange.Head h = HttpExchange.head(b, b.length);
+        assertThat(h.status()).isEqualTo(200);
+        assertThat(h.contentLength()).isEqualTo(2);
+        assertThat(h.close()).isFalse();
+        assertThat(h.chunked()).isFalse();
+        byte[] old = "HTTP/1.0 204 No Content\r\nTRANSFER-ENCODING: gzip, Chunked\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        HttpExchange.Head o = HttpExchange.head(old, old.length);
+        assertThat(o.status()).isEqualTo(204);
+        assertThat(o.close()).isTrue();
+        assertThat(o.chunked()).isTrue();
+        assertThat(o.length()).isEqualTo(old.length);
     }
 
     @Test
