@@ -114,9 +114,15 @@ public final class ChannelFloor {
                     for (Session c : channels) c.getRemote().sendString(f, WriteCallback.NOOP);
                     List<Long> latencies = new ArrayList<>();
                     long pollersCpu = -1;
+                    long pollersProcessCpu = -1;
                     String said;
                     while ((said = in.readLine()) != null) {
-                        if (said.startsWith("POLLERS-CPU ")) pollersCpu = Long.parseLong(said.substring(12).trim());
+                        if (said.startsWith("POLLERS-CPU ")) {
+                            // the pollers' threads' CPU, then their whole process's
+                            String[] ms = said.substring(12).trim().split(" ");
+                            pollersCpu = Long.parseLong(ms[0]);
+                            pollersProcessCpu = ms.length > 1 ? Long.parseLong(ms[1]) : -1;
+                        }
                         if (said.startsWith("LATENCIES ")) {
                             for (String x : said.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
                             break;
@@ -126,7 +132,7 @@ public final class ChannelFloor {
                     latencies.sort(null);
                     log.printf("  %s: %d of %d agents applied v%d%s%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, v,
                             closed.isEmpty() ? "" : " (channels closed so far: " + closed + ")");
-                    result = new RolloutBenchmark.Push(latencies, cpu, pollersCpu, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
+                    result = new RolloutBenchmark.Push(latencies, cpu, pollersCpu, pollersProcessCpu, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
                             heapPerAgent);
                 }
                 return result;
