@@ -183,16 +183,16 @@ public final class Agent implements AutoCloseable {
                 take(d, known);
             } catch (ServerError e) {
                 if (e.status == 404 && "unknown_host".equals(e.code)) registered = false;
-                failures = backoff(failures, e.getMessage());
+                failures = backoff(failures, e.getMessage(), e);
             } catch (IOException e) {
                 connected = false;
-                failures = backoff(failures, e.getMessage());
+                failures = backoff(failures, e.getMessage(), e);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 // the poll thread is the agent: whatever happens, it backs off and polls again
                 log.warn("agent {}: poll failed: {}", config.host(), e.toString());
-                failures = backoff(failures, e.toString());
+                failures = backoff(failures, e.toString(), e);
             }
         }
     }
@@ -214,10 +214,13 @@ public final class Agent implements AutoCloseable {
         converge();
     }
 
-    /** Sleeps 0.5 s · 2^n (at most 30 s), ±50 % jitter, and moves on to the next server URL. */
-    private int backoff(int failures, String why) {
+    /**
+     * Sleeps 0.5 s · 2^n (at most 30 s), ±50 % jitter, or as long as the server's Retry-After said when that is longer
+     * ({@link Unavailable}), and moves on to the next server URL.
+     */
+    private int backoff(int failures, String why, Throwable failure) {
         long base = Math.min(30_000, 500L << Math.min(failures, 6));
-        long sleep = (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble()));
+        long sleep = Unavailable.waitMillis((long) (base * (0.5 + ThreadLocalRandom.current().nextDouble())), failure);
         serverIndex.incrementAndGet();
         if (failures < 3 || failures % 10 == 0) {
             log.warn("agent {}: server unavailable ({}); keeping v{}; retry in {} ms", config.host(), why, applied, sleep);
@@ -420,6 +423,13 @@ public final class Agent implements AutoCloseable {
                 return;
             } catch (IOException | ServerError e) {
                 connected = false;
+                // told to come back later: the next report waits that much longer
+                long wait = Unavailable.waitMillis(0, e);
+                try {
+                    if (wait > 0) Thread.sleep(wait);
+                } catch (InterruptedException ie) {
+                    return;
+                }
             }
         }
     }
@@ -471,7 +481,7 @@ public final class Agent implements AutoCloseable {
         HttpResponse<String> r = http.send(b.header("X-Rollguard-Actor", "agent:" + config.host()).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode body = r.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());
-        if (r.statusCode() >= 500) throw new IOException("server answered " + r.statusCode());
+        if (r.statusCode() >= 500) throw new Unavailable("server answered " + r.statusCode(), Unavailable.retryAfter(r.headers()));
         if (r.statusCode() >= 400) {
             throw new ServerError(r.statusCode(), body.path("error").path("code").asText(), body.path("error").path("message").asText());
         }

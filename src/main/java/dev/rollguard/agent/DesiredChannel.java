@@ -105,6 +105,7 @@ final class DesiredChannel implements WebSocket.Listener {
                 if (status == 404) return null;
                 if (status == 401 || status == 403) throw new Agent.ServerError(status, status == 401 ? "unauthenticated" : "forbidden",
                         "the server refused the channel (" + status + ")");
+                if (status >= 500) throw new Unavailable("the channel was refused: " + status, Unavailable.retryAfter(h.getResponse().headers()));
                 throw new IOException("the channel was refused: " + status);
             }
             throw new IOException("the channel could not be opened: " + e.getCause(), e.getCause());

@@ -4,6 +4,7 @@ import dev.rollguard.config.AnalysisSettings;
 import dev.rollguard.config.ConfigTree;
 import dev.rollguard.config.Limits;
 import dev.rollguard.demo.PreflightBenchmark;
+import dev.rollguard.sim.ChannelFloor;
 import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.JudgementTraces;
 import dev.rollguard.sim.PollerSwarm;
@@ -104,6 +105,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
+    @Option(names = "--floor", description = "push: the floor under the channel: the same pollers and frames served by Jetty's WebSocket "
+            + "with no Rollguard logic (pollers in their own process), then the real channel, and the ratio")
+    boolean floor;
+
     @Option(names = "--per-kind", defaultValue = "30", description = "accuracy: mutants per kind and split (default ${DEFAULT-VALUE})")
     int perKind;
 
@@ -136,7 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return rollout(out);
             }
             case "push" -> {
-                return simulate ? simulatePush(out) : push(out);
+                return simulate ? simulatePush(out) : floor ? floor(out) : push(out);
             }
             case "accuracy" -> {
                 return AccuracyBench.run(seed == null ? 1 : seed, perKind, split, missed, corpus, out);
@@ -298,5 +303,32 @@ public final class BenchCommand implements Callable<Integer> {
         rows.forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    /** The channel against its floor ({@link ChannelFloor}): the same pollers and frames with and without Rollguard. */
+    private int floor(PrintWriter out) throws Exception {
+        out.println("publish -> applied for N agents holding a channel (WebSocket), release in one 100% wave, pollers in a separate process;");
+        out.println("floor: Jetty's WebSocket through Javalin with no Rollguard logic (one prepared release frame written per connection, "
+                + "a report frame read and answered); rollguard: the real server (bench push --separate)");
+        List<String> rows = new ArrayList<>();
+        for (int n : agents) {
+            var f = ChannelFloor.run(n, out);
+            var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, out);
+            rows.add(floorRow(n, "floor", f, 0));
+            rows.add(floorRow(n, "rollguard", r, f.cpuMillis()));
+        }
+        out.printf("%8s %-10s %9s %9s %9s %8s %10s %10s %9s%n", "agents", "server", "p50 ms", "p99 ms", "applied", "cpu ms", "µs/agent",
+                "pollers µs", "x floor");
+        rows.forEach(out::println);
+        out.flush();
+        return 0;
+    }
+
+    private static String floorRow(int n, String server, RolloutBenchmark.Push p, long floorCpu) {
+        var l = p.latencies();
+        return String.format("%8d %-10s %9s %9s %9d %8d %10.1f %10.1f %9s", n, server, l.isEmpty() ? "-" : l.get(l.size() / 2),
+                l.isEmpty() ? "-" : l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), l.size(), p.cpuMillis(),
+                1000.0 * p.cpuMillis() / n, 1000.0 * p.pollersCpuMillis() / n,
+                floorCpu == 0 ? "1.0" : String.format("%.1f", (double) p.cpuMillis() / floorCpu));
     }
 }

@@ -140,7 +140,7 @@ final class IncidentMonitor implements AutoCloseable {
             IncidentSettings slo = spec.incidents();
             for (String env : spec.environments()) {
                 if (active.stream().anyMatch(x -> x.service().equals(service) && env.equals(x.env()))) continue;
-                if (rollouts.rollouts(service, env, 1).stream().anyMatch(r -> !r.state().terminal())) continue;
+                if (rollouts.running(service, env)) continue;
                 Instant since = now.minusSeconds(slo.sloWindowSeconds());
                 Instant quiet = ledger.quietUntil(service, env);
                 if (quiet != null && quiet.isAfter(since)) since = quiet;

@@ -6,7 +6,6 @@ import dev.rollguard.versions.Bundles;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** The server's side of the agent protocol: registration, reports and the long-poll for a host's desired version. */
 public final class AgentService {
@@ -14,10 +13,13 @@ public final class AgentService {
     /** Bundles above this size are fetched on their own: a long-poll answer should stay small enough to retry cheaply. */
     public static final int INLINE_BUNDLE_CHARS = 1 << 20;
     private static final int MAX_WAIT_SECONDS = 60;
-    private static final HostSignals.Desired TIMED_OUT = new HostSignals.Desired(null);
 
     private final HostRegistry hosts;
     private final Bundles bundles;
+    /** The spec's probes as read for the last wake-up that brought hosts a release. */
+    private volatile Preflight lastPreflight;
+
+    private record Preflight(String service, HostSignals.Desired wake, AgentProtocol.PreflightSpec spec) {}
 
     public AgentService(HostRegistry hosts, Bundles bundles) {
         this.hosts = hosts;
@@ -70,10 +72,24 @@ public final class AgentService {
         }
         boolean inline = AgentProtocol.INLINE.equals(bundleMode);
         int wait = waitSeconds == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS, waitSeconds));
-        return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos())
-                .thenApply(version -> new AgentProtocol.Desired(version, inline ? inlineBundle(service, env, host, version, k, enrolled) : null,
-                        // the probes go with a version the host is about to stage, not with every answer
-                        version == null || same(version, k) ? null : hosts.preflight(service)));
+        return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos()).thenApply(d -> {
+            Integer version = d.version();
+            return new AgentProtocol.Desired(version, inline ? inlineBundle(service, env, host, version, k, enrolled) : null,
+                    // the probes go with a version the host is about to stage, not with every answer
+                    version == null || same(version, k) ? null : preflight(service, d));
+        });
+    }
+
+    /**
+     * The spec's probes, read once for all the hosts one wake-up brought a release to ({@code d} is then the one object
+     * they share), instead of the spec read once per host; an answer that came from a read reads the spec itself.
+     */
+    private AgentProtocol.PreflightSpec preflight(String service, HostSignals.Desired d) {
+        Preflight m = lastPreflight;
+        if (m != null && m.wake() == d && m.service().equals(service)) return m.spec();
+        AgentProtocol.PreflightSpec spec = hosts.preflight(service);
+        lastPreflight = new Preflight(service, d, spec);
+        return spec;
     }
 
     /**
@@ -81,8 +97,8 @@ public final class AgentService {
      * before reading, so a change between the two is never missed; a wake-up that brings the version the host already
      * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
      */
-    private CompletableFuture<Integer> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
-        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host);
+    private CompletableFuture<HostSignals.Desired> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
+        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host, deadlineNanos);
         Integer now;
         try {
             now = hosts.desiredVersion(service, env, host);
@@ -93,13 +109,13 @@ public final class AgentService {
         long left = deadlineNanos - System.nanoTime();
         if (!same(now, known) || left <= 0) {
             signal.cancel(false);
-            return CompletableFuture.completedFuture(now);
+            return CompletableFuture.completedFuture(new HostSignals.Desired(now));
         }
-        return signal.completeOnTimeout(TIMED_OUT, left, TimeUnit.NANOSECONDS).thenCompose(d -> {
-            if (d == TIMED_OUT) return CompletableFuture.completedFuture(hosts.desiredVersion(service, env, host));
+        return signal.thenCompose(d -> {
+            if (d == HostSignals.TIMED_OUT) return CompletableFuture.completedFuture(new HostSignals.Desired(hosts.desiredVersion(service, env, host)));
             // a wake-up without the version (hosts woken with different ones) re-reads it
-            Integer version = d == null ? hosts.desiredVersion(service, env, host) : d.version();
-            if (!same(version, known)) return CompletableFuture.completedFuture(version);
+            HostSignals.Desired woken = d == null ? new HostSignals.Desired(hosts.desiredVersion(service, env, host)) : d;
+            if (!same(woken.version(), known)) return CompletableFuture.completedFuture(woken);
             return awaitChange(service, env, host, known, deadlineNanos);
         });
     }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,9 +86,18 @@ public final class HostRegistry implements AutoCloseable {
         if (!owner.isEmpty() && !owner.equals(who.tokenId())) throw RolloutStore.otherCredential(host);
     }
 
-    /** The version the host should run (null: none yet); read on every long-poll, so it reads one column. */
+    /**
+     * The version the host should run (null: none yet); asked on every long-poll and every re-chained wait, so it is
+     * answered from memory ({@link HostSignals#known}) once the host was read or woken here.
+     */
     public Integer desiredVersion(String service, String env, String host) {
-        return store.desired(service, env, host).orElseThrow(() -> unknownHost(service, env, host)).version();
+        String key = HostSignals.key(service, env, host);
+        HostSignals.Desired d = signals.known(key);
+        if (d == null) {
+            d = store.desired(service, env, host).orElseThrow(() -> unknownHost(service, env, host));
+            signals.remember(key, d);
+        }
+        return d.version();
     }
 
     /** The hosts registered for an environment, as the last reports left them. */
@@ -108,6 +118,10 @@ public final class HostRegistry implements AutoCloseable {
                 f == null || failed == null ? null : Json.write(f), now);
         return reports.submit(report).thenApply(desired -> {
             Integer version = desired.orElseThrow(() -> unknownHost(service, env, host)).version();
+            HostSignals.Desired known = signals.known(HostSignals.key(service, env, host));
+            // the store says otherwise than memory (a wake-up missed, or a release racing this report): the host's waits
+            // read the store again
+            if (known != null && !Objects.equals(known.version(), version)) signals.wake(service, env, List.of(host), null);
             health.report(service, env, host, samples == null ? List.of() : samples.stream().map(HealthStore.Sample::of).toList(), now);
             return version;
         });

@@ -177,6 +177,11 @@ public final class RolloutService {
         return store.rollouts(service, env, limit);
     }
 
+    /** Whether a rollout of the environment is running or paused (read without its hosts: a release names 10,000). */
+    public boolean running(String service, String env) {
+        return store.running(service, env);
+    }
+
     /** Rollouts that are running or paused, of every service. */
     public List<Rollout> active() {
         return store.active();

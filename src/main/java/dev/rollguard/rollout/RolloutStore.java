@@ -8,9 +8,13 @@ import dev.rollguard.storage.Store;
 import dev.rollguard.storage.Tx;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +33,9 @@ public final class RolloutStore extends Store {
             + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
     private static final String HOST_COLUMNS = "service, environment, host, labels, registered_at, last_seen, applied_version, "
             + "desired_version, failed_version, apply_error, failure";
+
+    /** Hosts named in one statement's IN list (a release names every host of an environment). */
+    private static final int CHUNK = 500;
 
     public RolloutStore(Jdbi jdbi) {
         super(jdbi);
@@ -97,31 +104,89 @@ public final class RolloutStore extends Store {
     }
 
     /**
-     * Records reports in one transaction (one statement batch, then one read of the hosts' desired versions); answers
-     * the desired version of each host that is registered, by {@link HostSignals#key}.
+     * Records reports in one transaction (one statement batch, then reads of the hosts' desired versions, up to
+     * {@link #CHUNK} hosts a statement); answers the desired version of each host that is registered, by
+     * {@link HostSignals#key}. Plain JDBC: through JDBI every binding resolves its argument factories, and each distinct
+     * host count is a new SQL text that JDBI parses again, which cost the report writer more than the writes.
      */
     Map<String, HostSignals.Desired> report(List<HostReports.Report> reports) {
         if (reports.isEmpty()) return Map.of();
+        try {
+            return reportAll(reports);
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
+    }
+
+    private Map<String, HostSignals.Desired> reportAll(List<HostReports.Report> reports) throws SQLException {
         return jdbi.inTransaction(h -> {
-            var update = h.prepareBatch("UPDATE hosts SET last_seen = :now, applied_version = :applied, failed_version = :failed, "
-                    + "apply_error = :error, failure = :failure WHERE service = :s AND environment = :e AND host = :h");
-            for (HostReports.Report r : reports) {
-                update.bind("now", r.at().toEpochMilli()).bind("applied", r.applied()).bind("failed", r.failed()).bind("error", r.error())
-                        .bind("failure", r.failure())
-                        .bind("s", r.service()).bind("e", r.env()).bind("h", r.host()).add();
+            Connection c = h.getConnection();
+            try (PreparedStatement update = c.prepareStatement("UPDATE hosts SET last_seen = ?, applied_version = ?, failed_version = ?, "
+                    + "apply_error = ?, failure = ? WHERE service = ? AND environment = ? AND host = ?")) {
+                for (HostReports.Report r : reports) {
+                    update.setLong(1, r.at().toEpochMilli());
+                    setInteger(update, 2, r.applied());
+                    setInteger(update, 3, r.failed());
+                    update.setString(4, r.error());
+                    update.setString(5, r.failure());
+                    update.setString(6, r.service());
+                    update.setString(7, r.env());
+                    update.setString(8, r.host());
+                    update.addBatch();
+                }
+                update.executeBatch();
             }
-            update.execute();
             Map<String, HostSignals.Desired> desired = new HashMap<>();
             Map<List<String>, List<String>> byEnv = new LinkedHashMap<>();
             for (HostReports.Report r : reports) {
                 byEnv.computeIfAbsent(List.of(r.service(), r.env()), k -> new ArrayList<>()).add(r.host());
             }
-            byEnv.forEach((se, hosts) -> h.createQuery("SELECT host, desired_version FROM hosts WHERE service = :s AND environment = :e "
-                            + "AND host IN (<hosts>)").bind("s", se.get(0)).bind("e", se.get(1)).bindList("hosts", hosts)
-                    .map((rs, ctx) -> Map.entry(rs.getString("host"), new HostSignals.Desired(integer(rs, "desired_version"))))
-                    .forEach(e -> desired.put(HostSignals.key(se.get(0), se.get(1), e.getKey()), e.getValue())));
+            for (var se : byEnv.entrySet()) {
+                String service = se.getKey().get(0);
+                String env = se.getKey().get(1);
+                inChunks(c, "SELECT host, desired_version FROM hosts WHERE service = ? AND environment = ? AND host IN ", null, service, env,
+                        se.getValue(), rs -> desired.put(HostSignals.key(service, env, rs.getString(1)), new HostSignals.Desired(integer(rs, "desired_version"))));
+            }
             return desired;
         });
+    }
+
+    /** What a chunked statement does with each row it reads. */
+    private interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * {@code sql} followed by {@code (?, ?, ...)} for each {@link #CHUNK} of {@code hosts}: its parameters are
+     * {@code version} (when {@code sql} starts with an update of it), the service, the environment, then the hosts. Rows
+     * read (a query) go to {@code rows}.
+     */
+    private static void inChunks(Connection c, String sql, Integer[] version, String service, String env, List<String> hosts,
+                                 RowConsumer rows) throws SQLException {
+        for (int i = 0; i < hosts.size(); i += CHUNK) {
+            List<String> part = hosts.subList(i, Math.min(hosts.size(), i + CHUNK));
+            StringBuilder text = new StringBuilder(sql.length() + 2 * part.size() + 2).append(sql).append('(');
+            for (int j = 0; j < part.size(); j++) text.append(j == 0 ? "?" : ",?");
+            try (PreparedStatement ps = c.prepareStatement(text.append(')').toString())) {
+                int n = 1;
+                if (version != null) setInteger(ps, n++, version[0]);
+                ps.setString(n++, service);
+                ps.setString(n++, env);
+                for (String host : part) ps.setString(n++, host);
+                if (rows == null) {
+                    ps.executeUpdate();
+                } else {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) rows.accept(rs);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void setInteger(PreparedStatement ps, int index, Integer value) throws SQLException {
+        if (value == null) ps.setNull(index, Types.INTEGER);
+        else ps.setInt(index, value);
     }
 
     private static HostInfo hostRow(ResultSet rs) throws SQLException {
@@ -164,6 +229,12 @@ public final class RolloutStore extends Store {
                 + "ORDER BY created_at").map((rs, ctx) -> rolloutRow(rs)).list());
     }
 
+    /** Whether a rollout of the environment is running or paused. */
+    public boolean running(String service, String env) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM rollouts WHERE service = :s AND environment = :e "
+                + "AND state IN ('RUNNING', 'PAUSED')").bind("s", service).bind("e", env).mapTo(Integer.class).one() > 0);
+    }
+
     public Optional<Rollout> activeFor(Tx tx, String service, String env) {
         Handle h = handle(tx);
         return h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s AND environment = :e "
@@ -185,11 +256,15 @@ public final class RolloutStore extends Store {
                 Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getString("actor"), rs.getString("break_glass"), rs.getString("reason"));
     }
 
+    /** Sets the hosts' desired version; a release assigns every host of an environment, {@link #CHUNK} a statement. */
     public void assign(Tx tx, String service, String env, List<String> hosts, Integer version) {
-        Handle h = handle(tx);
         if (hosts.isEmpty()) return;
-        h.createUpdate("UPDATE hosts SET desired_version = :v WHERE service = :s AND environment = :e AND host IN (<hosts>)")
-                .bind("v", version).bind("s", service).bind("e", env).bindList("hosts", hosts).execute();
+        try {
+            inChunks(handle(tx).getConnection(), "UPDATE hosts SET desired_version = ? WHERE service = ? AND environment = ? AND host IN ",
+                    new Integer[]{version}, service, env, hosts, null);
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
     }
 
     // ------------------------------------------------------------------ events

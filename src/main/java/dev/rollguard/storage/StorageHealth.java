@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +19,7 @@ public final class StorageHealth {
     static final long MIN_FREE_BYTES = 1L << 20;
     private static final Duration REMEMBER = Duration.ofSeconds(30);
     private static final int SQLITE_FULL = 13;
+    private static final int SQLITE_BUSY = 5;
 
     public enum Status { OK, FULL }
 
@@ -39,6 +41,19 @@ public final class StorageHealth {
                 if (e.getErrorCode() == SQLITE_FULL || String.valueOf(e.getMessage()).contains("SQLITE_FULL")) return true;
             }
             if (c instanceof IOException e && String.valueOf(e.getMessage()).contains("No space left on device")) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether a failure was the database being busy rather than broken: no pooled connection came free in time (a replica
+     * taking 10,000 upgrades and reports at once), or SQLite's writer lock was held past its wait. Answered 503 with
+     * Retry-After: the request did nothing, and the same request a little later succeeds.
+     */
+    public static boolean isBusy(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLTransientConnectionException) return true;
+            if (c instanceof SQLException e && (e.getErrorCode() == SQLITE_BUSY || String.valueOf(e.getMessage()).contains("SQLITE_BUSY"))) return true;
         }
         return false;
     }

@@ -5,6 +5,7 @@ import dev.rollguard.Problem;
 import dev.rollguard.auth.Permission;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.AgentService;
+import dev.rollguard.storage.StorageHealth;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsConnectContext;
 import io.javalin.websocket.WsMessageContext;
@@ -122,6 +123,7 @@ final class AgentChannel {
     private static AgentProtocol.ChannelError error(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof Problem p) return new AgentProtocol.ChannelError(p.status(), p.code(), p.getMessage());
+        if (StorageHealth.isBusy(cause)) return new AgentProtocol.ChannelError(503, "database_busy", "the server's database is busy; retry");
         return new AgentProtocol.ChannelError(500, "internal_error", "internal error: " + cause.getClass().getSimpleName());
     }
 

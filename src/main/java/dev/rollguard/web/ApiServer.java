@@ -48,6 +48,8 @@ import java.util.function.Consumer;
 public final class ApiServer {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final String START = "rollguard.start";
+    /** What a request refused for a busy database is told to wait (s): a pool's wait is seconds, a release's burst a few. */
+    static final int BUSY_RETRY_AFTER_SECONDS = 2;
 
     private final Javalin app;
     private final long maxBodyBytes;
@@ -132,6 +134,14 @@ public final class ApiServer {
                 log.warn("storage full on {} {}: {}", ctx.method(), ctx.path(), e.toString());
                 ctx.header("Retry-After", "30");
                 error(ctx, 503, "storage_full", "the server's storage is full: nothing was changed; retry once space is freed", Map.of());
+                return;
+            }
+            if (StorageHealth.isBusy(e)) {
+                // nothing was done: the same request a little later succeeds (agents wait as told)
+                log.warn("database busy on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                ctx.header("Retry-After", Integer.toString(BUSY_RETRY_AFTER_SECONDS));
+                error(ctx, 503, "database_busy", "the server's database is busy (no connection free in time): nothing was changed; retry after "
+                        + BUSY_RETRY_AFTER_SECONDS + " s", Map.of());
                 return;
             }
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);

@@ -107,4 +107,23 @@ class HostRegistryTest {
         w.registry.changedElsewhere("wp", "testing", Map.of("h1", 1));
         assertThat(poll).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(new HostSignals.Desired(1));
     }
+
+    /**
+     * Issue 28: the desired version is kept in memory once read or woken with (no database read per wait), and the store
+     * stays the truth: a change written without a wake-up here (a notification lost) is seen at the host's next report,
+     * whose waits then read the store again.
+     */
+    @Test
+    void desiredVersionsAreKeptInMemoryAndAReportMendsAMissedChange() {
+        w.registry.register("wp", "testing", "h1", null);
+        assertThat(w.registry.desiredVersion("wp", "testing", "h1")).isNull();
+        w.signals.wake("wp", "testing", Map.of("h1", 1));
+        assertThat(w.registry.desiredVersion("wp", "testing", "h1")).as("as woken, before any write").isEqualTo(1);
+        w.db.useTransaction(tx -> w.store.assign(tx, "wp", "testing", List.of("h1"), 2));
+        assertThat(w.registry.desiredVersion("wp", "testing", "h1")).as("the write was not announced here").isEqualTo(1);
+        var poll = w.signals.await("wp", "testing", "h1");
+        assertThat(w.report("testing", "h1", 1)).isEqualTo(2);
+        assertThat(poll).as("woken to read the store again").succeedsWithin(Duration.ofSeconds(10)).isNull();
+        assertThat(w.registry.desiredVersion("wp", "testing", "h1")).isEqualTo(2);
+    }
 }

@@ -39,6 +39,22 @@ class HostSignalsTest {
         assertThat(signals.waiting()).isZero();
     }
 
+    /** Issue 28: waits end at their deadline through one shared sweep (no timer per wait), and a wake-up still ends them first. */
+    @Test
+    void waitsEndAtTheirDeadlineUnlessWokenFirst() {
+        HostSignals signals = new HostSignals();
+        long now = System.nanoTime();
+        var soon = signals.await("wp", "prod", "h1", now + TimeUnit.MILLISECONDS.toNanos(300));
+        var past = signals.await("wp", "prod", "h2", now - TimeUnit.SECONDS.toNanos(1));
+        var later = signals.await("wp", "prod", "h3", now + TimeUnit.SECONDS.toNanos(60));
+        assertThat(soon).succeedsWithin(TestServer.PATIENCE).isSameAs(HostSignals.TIMED_OUT);
+        assertThat(past).succeedsWithin(TestServer.PATIENCE).isSameAs(HostSignals.TIMED_OUT);
+        assertThat(System.nanoTime() - now).as("never before the deadline").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+        signals.wake("wp", "prod", List.of("h3"), new HostSignals.Desired(4));
+        assertThat(later).succeedsWithin(TestServer.PATIENCE).isEqualTo(new HostSignals.Desired(4));
+        assertThat(signals.waiting()).isZero();
+    }
+
     private static void await(CountDownLatch l) {
         try {
             l.await();

@@ -1,5 +1,6 @@
 package dev.rollguard.web;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.rollguard.Json;
 import dev.rollguard.TestServer;
 import dev.rollguard.protocol.AgentProtocol;
@@ -9,8 +10,11 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -184,5 +188,44 @@ class AgentChannelTest {
             if (h.path("host").asText().equals(host)) return h.path("appliedVersion").asText();
         }
         return null;
+    }
+
+    /**
+     * Issue 28: a replica whose database pool is exhausted (10,000 upgrades and reports at once) answers 503 with
+     * Retry-After, on a request and on a channel's upgrade alike, instead of 500: nothing was done, and the agent waits as
+     * told ({@code Unavailable}) before it tries again. Once connections are free, the same requests succeed.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aReplicaOutOfDatabaseConnectionsAnswers503WithRetryAfter() throws Exception {
+        String token = serverWith("ws-1");
+        HikariDataSource pool = (HikariDataSource) ts.server.database().dataSource();
+        pool.getHikariConfigMXBean().setConnectionTimeout(250);
+        List<Connection> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < pool.getMaximumPoolSize(); i++) held.add(pool.getConnection());
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ts.url() + AgentProtocol.REGISTER_PATH))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(new AgentProtocol.Register("wp", "testing", "new-1", null)))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).contains("database_busy");
+            assertThat(r.headers().firstValue("Retry-After")).contains(String.valueOf(ApiServer.BUSY_RETRY_AFTER_SECONDS));
+
+            // the channel's upgrade for a host this replica has not read yet: refused the same way
+            URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", "ws-2", AgentProtocol.NONE, 0));
+            Throwable refused = catchThrowable(() -> HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                    .buildAsync(uri, new Frames()).join());
+            assertThat(refused).isInstanceOf(CompletionException.class).cause().isInstanceOf(WebSocketHandshakeException.class);
+            HttpResponse<?> answer = ((WebSocketHandshakeException) refused.getCause()).getResponse();
+            assertThat(answer.statusCode()).isEqualTo(503);
+            assertThat(answer.headers().firstValue("Retry-After")).contains(String.valueOf(ApiServer.BUSY_RETRY_AFTER_SECONDS));
+        } finally {
+            for (Connection c : held) c.close();
+        }
+        register("new-1", token);
+        register("ws-2", token);
+        Frames frames = new Frames();
+        open("ws-2", AgentProtocol.NONE, token, frames).sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
     }
 }

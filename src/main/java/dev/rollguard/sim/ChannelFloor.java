@@ -1,0 +1,160 @@
+package dev.rollguard.sim;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.rollguard.Json;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.WireEntry;
+import io.javalin.Javalin;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.WriteCallback;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The floor under the channel's cost ({@code bench push --floor}): the same pollers, connections and frames as
+ * {@code bench push --separate} (a release frame of the same answer, a report frame, its answer frame), served by Jetty's
+ * WebSocket through Javalin with no Rollguard logic at all: registration answers at once, a release is one prepared text
+ * frame written to every open connection, a report is answered with a prepared frame. What this costs per agent is what
+ * the real path cannot go below on this server stack.
+ */
+public final class ChannelFloor {
+    private static final int RELEASES = 4;
+    /** How long after its GO line the pollers' process is surely expecting the version. */
+    private static final long SWARM_READY_MILLIS = 300;
+
+    private ChannelFloor() {}
+
+    /** The floor's figures: as {@link RolloutBenchmark.Push} (the last release's), with the pollers in their own process. */
+    public static RolloutBenchmark.Push run(int agents, PrintWriter log) throws Exception {
+        Set<Session> channels = ConcurrentHashMap.newKeySet();
+        Map<String, Integer> closed = new ConcurrentHashMap<>();
+        AtomicInteger version = new AtomicInteger();
+        // the release frame, as the real path's answer (DesiredAnswers): serialized once, the same string for every connection
+        AtomicReference<String> frame = new AtomicReference<>();
+        Javalin app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.useVirtualThreads = false;
+            // as the real server's (ApiServer): no idle channel closed during the run
+            c.jetty.modifyWebSocketServletFactory(f -> f.setIdleTimeout(Duration.ofMinutes(10)));
+        });
+        app.post(AgentProtocol.REGISTER_PATH, ctx -> {
+            AgentProtocol.Register r = Json.read(ctx.body(), AgentProtocol.Register.class);
+            ctx.contentType("application/json").result(Json.write(new AgentProtocol.Registered(r.host(), null, 500L)));
+        });
+        app.ws(AgentProtocol.CHANNEL_ROUTE, ws -> {
+            ws.onConnect(ctx -> {
+                channels.add(ctx.session);
+                // a poller that connects again behind the release hears it at once, as from the real server
+                String f = frame.get();
+                if (f != null && !String.valueOf(version.get()).equals(ctx.queryParam("known"))) ctx.session.getRemote().sendString(f, WriteCallback.NOOP);
+            });
+            ws.onClose(ctx -> {
+                channels.remove(ctx.session);
+                closed.merge(ctx.status() + " " + ctx.reason(), 1, Integer::sum);
+            });
+            ws.onError(ctx -> closed.merge("error " + ctx.error(), 1, Integer::sum));
+            String[] answer = {null};
+            ws.onMessage(ctx -> {
+                String a = answer[0];
+                if (a == null || !a.contains(":" + version.get() + "}")) answer[0] = a = "{\"reported\":{\"desiredVersion\":" + version.get() + "}}";
+                ctx.session.getRemote().sendString(a, WriteCallback.NOOP);
+            });
+        });
+        app.start("127.0.0.1", 0);
+        try {
+            String url = "http://127.0.0.1:" + app.port();
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "bench", "swarm", "--servers", url,
+                    "--agents", String.valueOf(agents), "--token", "floor", "--transport", PollerSwarm.Transport.CHANNEL.label());
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            try (var in = new BufferedReader(new InputStreamReader(p.getInputStream()));
+                 var to = new PrintWriter(p.getOutputStream(), true)) {
+                String line;
+                while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
+                if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (channels.size() < agents && System.nanoTime() < deadline) Thread.sleep(50);
+                RolloutBenchmark.Push result = null;
+                long heapPerAgent = 0;
+                for (int round = 1; round <= RELEASES; round++) {
+                    Thread.sleep(1500);
+                    if (round == 1) {
+                        System.gc();
+                        heapPerAgent = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / Math.max(1, agents);
+                    }
+                    long cpu0 = os.getProcessCpuTime();
+                    int v = round;
+                    String f = "{\"desired\":" + Json.write(new AgentProtocol.Desired(v, bundle(v))) + "}";
+                    // the pollers must expect the version before its frames reach them (the real server's push and release
+                    // take longer than that): the release is sent a moment after the GO, timed from the sending
+                    long sendAt = System.currentTimeMillis() + SWARM_READY_MILLIS;
+                    to.println("GO " + sendAt + " " + v);
+                    Thread.sleep(Math.max(0, sendAt - System.currentTimeMillis()));
+                    frame.set(f);
+                    version.set(v);
+                    for (Session c : channels) c.getRemote().sendString(f, WriteCallback.NOOP);
+                    List<Long> latencies = new ArrayList<>();
+                    long pollersCpu = -1;
+                    long pollersProcessCpu = -1;
+                    String said;
+                    while ((said = in.readLine()) != null) {
+                        if (said.startsWith("POLLERS-CPU ")) {
+                            // the pollers' threads' CPU, then their whole process's
+                            String[] ms = said.substring(12).trim().split(" ");
+                            pollersCpu = Long.parseLong(ms[0]);
+                            pollersProcessCpu = ms.length > 1 ? Long.parseLong(ms[1]) : -1;
+                        }
+                        if (said.startsWith("LATENCIES ")) {
+                            for (String x : said.substring(10).split(",")) if (!x.isBlank()) latencies.add(Long.parseLong(x));
+                            break;
+                        }
+                    }
+                    long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+                    latencies.sort(null);
+                    log.printf("  %s: %d of %d agents applied v%d%s%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, v,
+                            closed.isEmpty() ? "" : " (channels closed so far: " + closed + ")");
+                    result = new RolloutBenchmark.Push(latencies, cpu, pollersCpu, pollersProcessCpu, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
+                            heapPerAgent);
+                }
+                return result;
+            } finally {
+                p.destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            app.stop();
+        }
+    }
+
+    /** The bench's release as a bundle inline: the same files, so the frame is as large as the real path's. */
+    private static AgentProtocol.Bundle bundle(int round) throws Exception {
+        List<WireEntry> entries = new ArrayList<>();
+        MessageDigest tree = MessageDigest.getInstance("SHA-256");
+        for (var f : new TreeMap<>(RolloutBenchmark.bundleFiles(round)).entrySet()) {
+            byte[] bytes = f.getValue().getBytes(StandardCharsets.UTF_8);
+            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            tree.update(hash.getBytes(StandardCharsets.UTF_8));
+            entries.add(new WireEntry(f.getKey(), hash, (long) bytes.length, Base64.getEncoder().encodeToString(bytes), null));
+        }
+        return new AgentProtocol.Bundle("wp", round, null, null, HexFormat.of().formatHex(tree.digest()), entries);
+    }
+}
