@@ -67,14 +67,14 @@ public final class BenchCommand implements Callable<Integer> {
     boolean simulate;
 
     @Option(names = "--host-cost-us", defaultValue = "600", description = "push --simulate: a replica's CPU per host per release, "
-            + "answer and report (µs; default ${DEFAULT-VALUE}, measured: see the README)")
+            + "answer and report (µs; default ${DEFAULT-VALUE}, measured: see docs/benchmarks.md)")
     double hostCostMicros;
 
     @Option(names = "--cores", defaultValue = "2", description = "push --simulate: cores per replica (default ${DEFAULT-VALUE})")
     int cores;
 
     @Option(names = "--heap-per-host-kib", defaultValue = "23", description = "push --simulate: heap per connected host (KiB; "
-            + "default ${DEFAULT-VALUE}, measured: see the README)")
+            + "default ${DEFAULT-VALUE}, measured: see docs/benchmarks.md)")
     double heapPerHostKiB;
 
     @Option(names = "--rps", defaultValue = "100", description = "rollout: requests per second per host (default ${DEFAULT-VALUE})")

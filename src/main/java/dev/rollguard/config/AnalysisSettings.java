@@ -10,7 +10,7 @@ import dev.rollguard.rollout.Analysis;
  * {@code firstBakeShare} of each spent in the first bake. Most of it goes to the 5xx test: a 5xx regression near the
  * information limit (+0.5 pp on a 1 % host) is decided by the last look of the bake, where every tenth of z counts; latency
  * regressions move the slow share far more per request (p99 +20 % is caught every time at 0.02 %), and the latency test had
- * no false rollbacks in the benchmark at 0.1 % (README, "bench judgement").
+ * no false rollbacks in the benchmark at 0.1 % (docs/benchmarks.md, "The canary judge").
  */
 public record AnalysisSettings(Double alpha, Double beta, Double ratio, Double delta, Double baselineFloor,
                                Double maxErrorRate, Integer minErrorCount, Double latencyTolerance, Double latencySlackMillis,
