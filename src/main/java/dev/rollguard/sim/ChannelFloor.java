@@ -6,7 +6,6 @@ import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.protocol.WireEntry;
 import io.javalin.Javalin;
 import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.WriteCallback;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,14 +32,20 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The floor under the channel's cost ({@code bench push --floor}): the same pollers, connections and frames as
  * {@code bench push --separate} (a release frame of the same answer, a report frame, its answer frame), served by Jetty's
- * WebSocket through Javalin with no Rollguard logic at all: registration answers at once, a release is one prepared text
- * frame written to every open connection, a report is answered with a prepared frame. What this costs per agent is what
- * the real path cannot go below on this server stack.
+ * WebSocket through Javalin with no Rollguard logic at all: registration answers at once, a release is one text frame
+ * encoded once ({@link PreparedText}: UTF-8 in a direct buffer, no encoding or copy per connection) and written to every
+ * open connection from as many threads as the real path wakes its waits on ({@code HostSignals}' responders, in the same
+ * slices), and a report is answered on the thread that read it with a frame prepared once per version (no queue, no
+ * hand-off, no allocation but the frame's view). Everything the real path does to push and to answer, this does at most
+ * as much of: what it costs per agent is what the real path cannot go below on this server stack.
  */
 public final class ChannelFloor {
     private static final int RELEASES = 4;
     /** How long after its GO line the pollers' process is surely expecting the version. */
     private static final long SWARM_READY_MILLIS = 300;
+    /** As many writers as the real path's long-poll responders ({@code HostSignals}), in slices of at least this many. */
+    private static final int WRITERS = 4;
+    private static final int MIN_SLICE = 64;
 
     private ChannelFloor() {}
 
@@ -47,8 +54,15 @@ public final class ChannelFloor {
         Set<Session> channels = ConcurrentHashMap.newKeySet();
         Map<String, Integer> closed = new ConcurrentHashMap<>();
         AtomicInteger version = new AtomicInteger();
-        // the release frame, as the real path's answer (DesiredAnswers): serialized once, the same string for every connection
-        AtomicReference<String> frame = new AtomicReference<>();
+        // the release frame, as the real path's answer (DesiredAnswers): serialized once, and here encoded once too
+        AtomicReference<PreparedText> frame = new AtomicReference<>();
+        // a report's answer, prepared once per version (the real path spells it per report)
+        AtomicReference<PreparedText> answer = new AtomicReference<>(new PreparedText(reported(0)));
+        ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
+            Thread t = new Thread(r, "floor-writer");
+            t.setDaemon(true);
+            return t;
+        });
         Javalin app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.useVirtualThreads = false;
@@ -63,20 +77,15 @@ public final class ChannelFloor {
             ws.onConnect(ctx -> {
                 channels.add(ctx.session);
                 // a poller that connects again behind the release hears it at once, as from the real server
-                String f = frame.get();
-                if (f != null && !String.valueOf(version.get()).equals(ctx.queryParam("known"))) ctx.session.getRemote().sendString(f, WriteCallback.NOOP);
+                PreparedText f = frame.get();
+                if (f != null && !String.valueOf(version.get()).equals(ctx.queryParam("known"))) f.send(ctx.session);
             });
             ws.onClose(ctx -> {
                 channels.remove(ctx.session);
                 closed.merge(ctx.status() + " " + ctx.reason(), 1, Integer::sum);
             });
             ws.onError(ctx -> closed.merge("error " + ctx.error(), 1, Integer::sum));
-            String[] answer = {null};
-            ws.onMessage(ctx -> {
-                String a = answer[0];
-                if (a == null || !a.contains(":" + version.get() + "}")) answer[0] = a = "{\"reported\":{\"desiredVersion\":" + version.get() + "}}";
-                ctx.session.getRemote().sendString(a, WriteCallback.NOOP);
-            });
+            ws.onMessage(ctx -> answer.get().send(ctx.session));
         });
         app.start("127.0.0.1", 0);
         try {
@@ -101,17 +110,24 @@ public final class ChannelFloor {
                         System.gc();
                         heapPerAgent = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / Math.max(1, agents);
                     }
-                    long cpu0 = os.getProcessCpuTime();
                     int v = round;
-                    String f = "{\"desired\":" + Json.write(new AgentProtocol.Desired(v, bundle(v))) + "}";
+                    PreparedText f = new PreparedText("{\"desired\":" + Json.write(new AgentProtocol.Desired(v, bundle(v))) + "}");
+                    PreparedText reported = new PreparedText(reported(v));
+                    long cpu0 = os.getProcessCpuTime();
                     // the pollers must expect the version before its frames reach them (the real server's push and release
                     // take longer than that): the release is sent a moment after the GO, timed from the sending
                     long sendAt = System.currentTimeMillis() + SWARM_READY_MILLIS;
                     to.println("GO " + sendAt + " " + v);
                     Thread.sleep(Math.max(0, sendAt - System.currentTimeMillis()));
+                    answer.set(reported);
                     frame.set(f);
                     version.set(v);
-                    for (Session c : channels) c.getRemote().sendString(f, WriteCallback.NOOP);
+                    List<Session> all = List.copyOf(channels);
+                    int slice = Math.max(MIN_SLICE, all.size() / WRITERS);
+                    for (int i = 0; i < all.size(); i += slice) {
+                        List<Session> part = all.subList(i, Math.min(all.size(), i + slice));
+                        writers.execute(() -> part.forEach(f::send));
+                    }
                     List<Long> latencies = new ArrayList<>();
                     long pollersCpu = -1;
                     long pollersProcessCpu = -1;
@@ -142,7 +158,13 @@ public final class ChannelFloor {
             }
         } finally {
             app.stop();
+            writers.shutdownNow();
         }
+    }
+
+    /** A report's answer, as the real path spells it ({@code AgentChannel}). */
+    static String reported(int version) {
+        return "{\"reported\":{\"desiredVersion\":" + version + "}}";
     }
 
     /** The bench's release as a bundle inline: the same files, so the frame is as large as the real path's. */
