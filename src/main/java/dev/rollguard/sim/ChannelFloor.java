@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.protocol.WireEntry;
+import dev.rollguard.web.PreparedText;
 import io.javalin.Javalin;
 import org.eclipse.jetty.websocket.api.Session;
 

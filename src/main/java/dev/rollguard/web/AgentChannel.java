@@ -93,7 +93,7 @@ final class AgentChannel {
             }
             String now = AgentProtocol.known(d.desiredVersion());
             if (now.equals(known)) session.getRemote().sendPing(ByteBuffer.allocate(0), WriteCallback.NOOP);
-            else session.getRemote().sendString(answers.frame(d), WriteCallback.NOOP);
+            else answers.send(session, d);
             next(session, agents, answers, h, now, heartbeat);
         });
     }

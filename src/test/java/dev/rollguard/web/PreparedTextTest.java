@@ -1,7 +1,5 @@
-package dev.rollguard.sim;
+package dev.rollguard.web;
 
-import dev.rollguard.Json;
-import dev.rollguard.protocol.AgentProtocol;
 import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.junit.jupiter.api.Test;
@@ -12,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The floor's frames ({@link ChannelFloor}): encoded once, each connection's frame is the whole text as UTF-8, reading one
- * connection's frame leaves the next one whole, and the report's answer is the bytes the real path writes.
+ * A release's frame encoded once: each connection's frame is the whole text as UTF-8, and reading one connection's frame
+ * leaves the next one whole.
  */
 class PreparedTextTest {
     @Test
@@ -30,14 +28,6 @@ class PreparedTextTest {
             payload.get(bytes);
             assertThat(new String(bytes, StandardCharsets.UTF_8)).isEqualTo(text);
             assertThat(payload.hasRemaining()).isFalse();
-        }
-    }
-
-    @Test
-    void theReportsAnswerIsWhatTheRealPathWrites() {
-        for (int v : new int[]{0, 1, 7, 123_456}) {
-            String jackson = Json.write(new AgentProtocol.ChannelMessage(null, new AgentProtocol.Desired(v, null), null));
-            assertThat(ChannelFloor.reported(v)).isEqualTo(jackson);
         }
     }
 }
