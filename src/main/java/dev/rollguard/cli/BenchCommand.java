@@ -10,6 +10,7 @@ import dev.rollguard.sim.JudgementTraces;
 import dev.rollguard.sim.PollerSwarm;
 import dev.rollguard.sim.PushSimulation;
 import dev.rollguard.sim.RolloutBenchmark;
+import dev.rollguard.sim.SocketFloor;
 import dev.rollguard.sim.WordPressLikeTree;
 import dev.rollguard.validate.PhpLintBenchmark;
 import dev.rollguard.validate.Validation;
@@ -105,8 +106,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
-    @Option(names = "--floor", description = "push: the floor under the channel: the same pollers and frames served by Jetty's WebSocket "
-            + "with no Rollguard logic (pollers in their own process), then the real channel, and the ratio")
+    @Option(names = "--floor", description = "push: the floors under the channel: the same pollers and frames served by plain java.nio "
+            + "(socket) and by Jetty's WebSocket with no Rollguard logic (jetty), pollers in their own process, beside the real channel, and the ratios")
     boolean floor;
 
     @Option(names = "--per-kind", defaultValue = "30", description = "accuracy: mutants per kind and split (default ${DEFAULT-VALUE})")
@@ -305,32 +306,43 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The channel against its floor ({@link ChannelFloor}): the same pollers and frames with and without Rollguard. */
+    /**
+     * The channel against its floors: the same pollers and frames from plain java.nio ({@link SocketFloor}), from Jetty's
+     * WebSocket with no Rollguard logic ({@link ChannelFloor}) and from the real server.
+     */
     private int floor(PrintWriter out) throws Exception {
         out.println("publish -> applied for N agents holding a channel (WebSocket), release in one 100% wave, pollers in a separate process;");
-        out.println("floor: Jetty's WebSocket through Javalin with no Rollguard logic (the release frame encoded once and written to every "
-                + "connection from 4 threads, each report answered with a prepared frame), run second on a warm JIT; "
-                + "rollguard: the real server (bench push --separate)");
+        out.println("socket: plain java.nio, " + SocketFloor.selectors() + " selector thread(s), no web server (the upgrade, the release frame "
+                + "built once and written to every connection, each report frame read and answered with a prepared frame); "
+                + "jetty: Jetty's WebSocket through Javalin with no Rollguard logic (the same frames, the release written from 4 threads); "
+                + "both run after the real server, on a warm JIT; rollguard: the real server (bench push --separate); "
+                + "x floor: CPU against the socket floor's, x jetty: against Jetty's");
         List<String> rows = new ArrayList<>();
         for (int n : agents) {
-            // the real server first: the floor then runs on Jetty's code already compiled by the JIT, every advantage its own
+            // the real server first: the floors then run on code already compiled by the JIT, every advantage their own
             var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, out);
-            var f = ChannelFloor.run(n, out);
-            rows.add(floorRow(n, "floor", f, 0));
-            rows.add(floorRow(n, "rollguard", r, f.cpuMillis()));
+            var j = ChannelFloor.run(n, out);
+            var s = SocketFloor.run(n, out);
+            rows.add(floorRow(n, "socket", s, s.cpuMillis(), j.cpuMillis()));
+            rows.add(floorRow(n, "jetty", j, s.cpuMillis(), j.cpuMillis()));
+            rows.add(floorRow(n, "rollguard", r, s.cpuMillis(), j.cpuMillis()));
         }
-        out.printf("%8s %-10s %9s %9s %9s %8s %10s %10s %9s%n", "agents", "server", "p50 ms", "p99 ms", "applied", "cpu ms", "µs/agent",
-                "pollers µs", "x floor");
+        out.printf("%8s %-10s %9s %9s %9s %8s %10s %10s %9s %9s%n", "agents", "server", "p50 ms", "p99 ms", "applied", "cpu ms", "µs/agent",
+                "pollers µs", "x floor", "x jetty");
         rows.forEach(out::println);
         out.flush();
         return 0;
     }
 
-    private static String floorRow(int n, String server, RolloutBenchmark.Push p, long floorCpu) {
+    private static String floorRow(int n, String server, RolloutBenchmark.Push p, long socketCpu, long jettyCpu) {
         var l = p.latencies();
-        return String.format("%8d %-10s %9s %9s %9d %8d %10.1f %10.1f %9s", n, server, l.isEmpty() ? "-" : l.get(l.size() / 2),
+        return String.format("%8d %-10s %9s %9s %9d %8d %10.1f %10.1f %9s %9s", n, server, l.isEmpty() ? "-" : l.get(l.size() / 2),
                 l.isEmpty() ? "-" : l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), l.size(), p.cpuMillis(),
-                1000.0 * p.cpuMillis() / n, 1000.0 * p.pollersCpuMillis() / n,
-                floorCpu == 0 ? "1.0" : String.format("%.1f", (double) p.cpuMillis() / floorCpu));
+                1000.0 * p.cpuMillis() / n, 1000.0 * p.pollersCpuMillis() / n, times(p.cpuMillis(), socketCpu), times(p.cpuMillis(), jettyCpu));
+    }
+
+    /** {@code cpu} as a multiple of {@code floor}'s ("-" when the floor measured no CPU at all). */
+    private static String times(long cpu, long floor) {
+        return floor <= 0 ? "-" : String.format("%.1f", (double) cpu / floor);
     }
 }
