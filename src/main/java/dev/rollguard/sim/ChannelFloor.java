@@ -101,8 +101,11 @@ public final class ChannelFloor {
             app = Javalin.create(c -> {
                 c.showJavalinBanner = false;
                 c.useVirtualThreads = false;
-                // as the real server's (ApiServer): no idle channel closed during the run
-                c.jetty.modifyWebSocketServletFactory(f -> f.setIdleTimeout(Duration.ofMinutes(10)));
+                // as the real server's (ApiServer): no idle channel closed during the run, no permessage-deflate
+                c.jetty.modifyWebSocketServletFactory(f -> {
+                    f.setIdleTimeout(Duration.ofMinutes(10));
+                    f.getAvailableExtensionNames().remove("permessage-deflate");
+                });
             });
             app.post(AgentProtocol.REGISTER_PATH, ctx -> {
                 AgentProtocol.Register r = Json.read(ctx.body(), AgentProtocol.Register.class);

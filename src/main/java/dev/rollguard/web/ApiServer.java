@@ -68,6 +68,9 @@ public final class ApiServer {
     /** What a route's {@code {id}} parameter names: the access check finds the service of the request from it. */
     public enum IdOf { NOTHING, ROLLOUT, INCIDENT, ACTION_ITEM }
 
+    /** The WebSocket extension this server never negotiates (RFC 7692). */
+    static final String PERMESSAGE_DEFLATE = "permessage-deflate";
+
     private final List<Route> routes = new CopyOnWriteArrayList<>();
     private final Map<String, Route> byRoute = new ConcurrentHashMap<>();
 
@@ -98,6 +101,9 @@ public final class ApiServer {
             config.jetty.modifyWebSocketServletFactory(f -> {
                 f.setIdleTimeout(Duration.ofMillis(AgentChannel.IDLE_TIMEOUT_MILLIS));
                 f.setMaxTextMessageSize(AgentChannel.MAX_REPORT_BYTES);
+                // never negotiated, whoever offers it: Jetty would deflate the release frame the fleet shares (encoded once,
+                // PreparedText) again for every connection, a per-host cost far above the frame's write (bench push --floor)
+                f.getAvailableExtensionNames().remove(PERMESSAGE_DEFLATE);
             });
             config.jetty.modifyServletContextHandler(h -> h.addFilter(new FilterHolder(new BudgetRelease(budget)), "/*",
                     EnumSet.of(DispatcherType.REQUEST)));

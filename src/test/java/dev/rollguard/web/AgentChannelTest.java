@@ -8,12 +8,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,6 +158,29 @@ class AgentChannelTest {
         // a plain GET (no upgrade) is told to upgrade, after the same gate
         assertThat(ts.send("GET", AgentProtocol.channelPath("wp", "testing", "ws-1", "none", 0), null, token).status()).isEqualTo(426);
         assertThat(ts.send("GET", AgentProtocol.channelPath("wp", "testing", "ws-1", "none", 0), null, null).status()).isEqualTo(401);
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void permessageDeflateIsNotNegotiatedWhenOffered() throws Exception {
+        String token = serverWith("ws-1");
+        URI u = URI.create(ts.url());
+        try (Socket s = new Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout((int) TestServer.PATIENCE.toMillis());
+            s.getOutputStream().write(("GET " + AgentProtocol.channelPath("wp", "testing", "ws-1", AgentProtocol.NONE, 0) + " HTTP/1.1\r\n"
+                    + "Host: " + u.getAuthority() + "\r\nAuthorization: Bearer " + token + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            StringBuilder head = new StringBuilder();
+            InputStream in = s.getInputStream();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                assertThat(c).as("the connection closed in the head").isNotNegative();
+                head.append((char) c);
+            }
+            // upgraded, with no extension: each frame goes out as it was prepared, uncompressed
+            assertThat(head.toString()).startsWith("HTTP/1.1 101 ").doesNotContainIgnoringCase("Sec-WebSocket-Extensions");
+        }
     }
 
     @Test
