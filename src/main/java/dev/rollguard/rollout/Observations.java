@@ -7,8 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,28 +52,83 @@ public final class Observations {
 
     /** Each registered host of the rollout: its state and the windows of the version it is judged on. */
     List<HostObservation> of(Rollout r) {
-
         Map<String, HostInfo> hosts = new HashMap<>();
         for (HostInfo h : store.hosts(r.service(), r.env())) hosts.put(h.host(), h);
         Set<String> canary = Set.copyOf(r.canaryHosts());
         List<HostObservation> out = new ArrayList<>();
         for (String name : r.hosts()) {
             HostInfo h = hosts.get(name);
-            if (h == null) continue;
-            boolean isCanary = canary.contains(name);
-            // a first release has no baseline: hosts without a config say nothing about the old version
-            Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
-            Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
-            Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
-            List<HealthStore.Sample> samples = version == null ? List.of() : health.samples(r.service(), r.env(), name, version, since);
-            List<Evidence.Window> windows = Evidence.windows(samples);
-            Instant servingSince = !isCanary ? null : samples.stream().map(HealthStore.Sample::start).min(Comparator.naturalOrder()).orElse(null);
-            // a canary host's own answers on the old version, before it switched: the baseline that matches it best
-            List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
-                    : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
-            out.add(new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.failure(), h.lastSeen(), counts, windows, before,
-                    servingSince));
+            if (h != null) out.add(observe(r, h, canary.contains(name)));
         }
         return out;
+    }
+
+    /** One registered host of the rollout, judged on the new version if it is in the wave, else on the old one. */
+    private HostObservation observe(Rollout r, HostInfo h, boolean isCanary) {
+        String name = h.host();
+        // a first release has no baseline: hosts without a config say nothing about the old version
+        Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
+        Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
+        Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
+        List<HealthStore.Sample> samples = version == null ? List.of() : health.samples(r.service(), r.env(), name, version, since);
+        List<Evidence.Window> windows = Evidence.windows(samples);
+        Instant servingSince = !isCanary ? null : samples.stream().map(HealthStore.Sample::start).min(Comparator.naturalOrder()).orElse(null);
+        // a canary host's own answers on the old version, before it switched: the baseline that matches it best
+        List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
+                : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
+        return new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.failure(), h.lastSeen(), counts, windows, before,
+                servingSince);
+    }
+
+    /**
+     * The orchestrator's view of the rollouts it steps, kept between its ticks: a tick looks again only at the hosts whose
+     * row or samples changed since the last ({@link RolloutStore#takeChanged}, {@link HealthStore#takeChanged}), so that
+     * its cost follows the reports that came in, not the fleet (a release's ticks read all 10,000 hosts each before). The
+     * whole view is read again for a new rollout or wave, at least every {@link #FULL_EVERY}, and on every tick unless
+     * this server is the hosts' only writer (replicas sharing PostgreSQL: another replica's reports leave no mark here).
+     * One reader: the orchestrator's thread.
+     */
+    Tracked tracked(boolean onlyWriter) {
+        return new Tracked(onlyWriter);
+    }
+
+    final class Tracked {
+        static final Duration FULL_EVERY = Duration.ofSeconds(30);
+        private final boolean onlyWriter;
+        private final Map<String, View> views = new HashMap<>();
+
+        private Tracked(boolean onlyWriter) {
+            this.onlyWriter = onlyWriter;
+        }
+
+        /** One rollout's wave as last observed: by host, as {@link RolloutMachine#step} takes them. */
+        private record View(int wave, Set<String> fleet, Set<String> canary, Map<String, HostObservation> byHost, Instant readAt) {}
+
+        /** Each registered host of the rollout, by name: what {@link Observations#of} answers, read again only where it changed. */
+        Map<String, HostObservation> of(Rollout r) {
+            Instant now = clock.instant();
+            View v = views.get(r.id());
+            Set<String> rows = store.takeChanged(r.service(), r.env());
+            Set<String> samples = health.takeChanged(r.service(), r.env());
+            if (!onlyWriter || v == null || v.wave() != r.wave() || !now.isBefore(v.readAt().plus(FULL_EVERY))) {
+                // the marks were taken before this read: whatever changes from now on is marked for the next tick
+                Set<String> canary = Set.copyOf(r.canaryHosts());
+                Map<String, HostObservation> byHost = new HashMap<>();
+                for (HostObservation o : Observations.this.of(r)) byHost.put(o.host(), o);
+                v = new View(r.wave(), Set.copyOf(r.hosts()), canary, byHost, now);
+                views.put(r.id(), v);
+                return v.byHost();
+            }
+            Set<String> again = new HashSet<>();
+            for (String h : rows) if (v.fleet().contains(h)) again.add(h);
+            for (String h : samples) if (v.fleet().contains(h)) again.add(h);
+            for (HostInfo h : store.hosts(r.service(), r.env(), again)) v.byHost().put(h.host(), observe(r, h, v.canary().contains(h.host())));
+            return v.byHost();
+        }
+
+        /** Forgets the rollouts that no longer run. */
+        void retain(Collection<String> running) {
+            views.keySet().retainAll(running);
+        }
     }
 }
