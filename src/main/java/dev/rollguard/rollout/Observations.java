@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,13 +68,16 @@ public final class Observations {
         // a first release has no baseline: hosts without a config say nothing about the old version
         Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
         Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
-        Counts counts = version == null ? Counts.EMPTY : health.sum(r.service(), r.env(), name, version, since);
         List<HealthStore.Sample> samples = version == null ? List.of() : health.samples(r.service(), r.env(), name, version, since);
-        List<Evidence.Window> windows = Evidence.windows(samples);
-        Instant servingSince = !isCanary ? null : samples.stream().map(HealthStore.Sample::start).min(Comparator.naturalOrder()).orElse(null);
+        // the totals of the same samples (a host without any, as a fleet of the push benchmark's pollers: nothing to sum)
+        Counts counts = samples.isEmpty() ? Counts.EMPTY : Counts.of(samples, Counts.all());
+        List<Evidence.Window> windows = samples.isEmpty() ? List.of() : Evidence.windows(samples);
+        Instant servingSince = !isCanary || samples.isEmpty() ? null
+                : samples.stream().map(HealthStore.Sample::start).min(Comparator.naturalOrder()).orElse(null);
         // a canary host's own answers on the old version, before it switched: the baseline that matches it best
-        List<Evidence.Window> before = !isCanary || r.fromVersion() == null ? List.of()
-                : Evidence.windows(health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY)));
+        List<HealthStore.Sample> old = !isCanary || r.fromVersion() == null ? List.of()
+                : health.samples(r.service(), r.env(), name, r.fromVersion(), r.createdAt().minus(CANARY_HISTORY));
+        List<Evidence.Window> before = old.isEmpty() ? List.of() : Evidence.windows(old);
         return new HostObservation(name, h.appliedVersion(), h.failedVersion(), h.applyError(), h.failure(), h.lastSeen(), counts, windows, before,
                 servingSince);
     }
@@ -108,21 +110,29 @@ public final class Observations {
         Map<String, HostObservation> of(Rollout r) {
             Instant now = clock.instant();
             View v = views.get(r.id());
-            Set<String> rows = store.takeChanged(r.service(), r.env());
+            RolloutStore.HostChanges rows = store.takeChanged(r.service(), r.env());
             Set<String> samples = health.takeChanged(r.service(), r.env());
             if (!onlyWriter || v == null || v.wave() != r.wave() || !now.isBefore(v.readAt().plus(FULL_EVERY))) {
                 // the marks were taken before this read: whatever changes from now on is marked for the next tick
-                Set<String> canary = Set.copyOf(r.canaryHosts());
                 Map<String, HostObservation> byHost = new HashMap<>();
                 for (HostObservation o : Observations.this.of(r)) byHost.put(o.host(), o);
-                v = new View(r.wave(), Set.copyOf(r.hosts()), canary, byHost, now);
+                v = new View(r.wave(), Set.copyOf(r.hosts()), Set.copyOf(r.canaryHosts()), byHost, now);
                 views.put(r.id(), v);
                 return v.byHost();
             }
-            Set<String> again = new HashSet<>();
-            for (String h : rows) if (v.fleet().contains(h)) again.add(h);
-            for (String h : samples) if (v.fleet().contains(h)) again.add(h);
-            for (HostInfo h : store.hosts(r.service(), r.env(), again)) v.byHost().put(h.host(), observe(r, h, v.canary().contains(h.host())));
+            // each changed host's row: as its report left it, read again after a registration, or (new samples only) as it was
+            Map<String, HostInfo> changed = new HashMap<>();
+            for (HostInfo h : rows.reports()) if (v.fleet().contains(h.host())) changed.put(h.host(), h);
+            List<String> reread = rows.reread().stream().filter(v.fleet()::contains).toList();
+            for (HostInfo h : store.hosts(r.service(), r.env(), reread)) changed.put(h.host(), h);
+            for (String h : samples) {
+                HostObservation o = v.byHost().get(h);
+                if (o != null && !changed.containsKey(h)) {
+                    changed.put(h, new HostInfo(r.service(), r.env(), h, null, null, o.lastSeen(), o.appliedVersion(), null,
+                            o.failedVersion(), o.applyError(), o.failure()));
+                }
+            }
+            for (HostInfo h : changed.values()) v.byHost().put(h.host(), observe(r, h, v.canary().contains(h.host())));
             return v.byHost();
         }
 

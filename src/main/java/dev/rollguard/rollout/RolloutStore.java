@@ -54,11 +54,16 @@ public final class RolloutStore extends Store {
 
     private final Map<String, Fleet> fleets = new ConcurrentHashMap<>();
     /**
-     * By environment, the hosts whose rows a committed register or report changed since the orchestrator's view last
-     * asked ({@link #takeChanged}): marked after the commit, so a reader that takes a mark reads the row it marks. This
-     * store is the hosts table's only writer in this process.
+     * What committed writes changed in the hosts' rows since the orchestrator's view last asked ({@link #takeChanged}):
+     * the hosts a registration changed (to be read again), and each reported host's last report, whose columns are the
+     * row's new values (a report sets them all). Marked after the commit, so a reader that takes a mark finds its write
+     * in the database. This store is the hosts table's only writer in this process.
      */
-    private final ChangedHosts changed = new ChangedHosts();
+    private final ChangedHosts registered = new ChangedHosts();
+    private final Map<String, Map<String, HostReports.Report>> reported = new ConcurrentHashMap<>();
+
+    /** Changes to an environment's host rows: {@code reread}, hosts to read again; {@code reports}, rows as reported. */
+    record HostChanges(Set<String> reread, List<HostInfo> reports) {}
 
     public RolloutStore(Jdbi jdbi) {
         super(jdbi);
@@ -72,7 +77,7 @@ public final class RolloutStore extends Store {
     public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now,
                              HostRegistry.Enrolment enrolment) {
         HostInfo registered = registerRow(service, env, host, labels, desired, now, enrolment);
-        changed.mark(service, env, host);
+        this.registered.mark(service, env, host);
         return registered;
     }
 
@@ -147,11 +152,26 @@ public final class RolloutStore extends Store {
     }
 
     /**
-     * The hosts of an environment whose rows changed since the last call, forgotten as they are taken. One reader (the
-     * orchestrator's {@link Observations.Tracked}); a mark made while it reads stays for its next call.
+     * What changed in an environment's host rows since the last call, forgotten as it is taken. One reader (the
+     * orchestrator's {@link Observations.Tracked}); what is marked while it reads stays for its next call. A host both
+     * registered and reported is only to be read again (the database holds both writes).
      */
-    Set<String> takeChanged(String service, String env) {
-        return changed.take(service, env);
+    HostChanges takeChanged(String service, String env) {
+        Set<String> reread = registered.take(service, env);
+        Map<String, HostReports.Report> marked = reported.get(HostSignals.key(service, env, ""));
+        if (marked == null || marked.isEmpty()) return new HostChanges(reread, List.of());
+        List<HostInfo> rows = new ArrayList<>();
+        for (Map.Entry<String, HostReports.Report> e : marked.entrySet()) {
+            // only the report taken: a newer one put meanwhile stays for the next call
+            if (marked.remove(e.getKey(), e.getValue()) && !reread.contains(e.getKey())) rows.add(reportedRow(e.getValue()));
+        }
+        return new HostChanges(reread, rows);
+    }
+
+    /** A host's row as a committed report left it: the columns the report set (those it does not set are not read: null). */
+    private static HostInfo reportedRow(HostReports.Report r) {
+        return new HostInfo(r.service(), r.env(), r.host(), null, null, r.at(), r.applied(), null, r.failed(), r.error(),
+                r.failure() == null ? null : Json.read(r.failure(), AgentProtocol.HostFailure.class));
     }
 
     /** The host's desired version; empty when the host is not registered. */
@@ -171,7 +191,11 @@ public final class RolloutStore extends Store {
         if (reports.isEmpty()) return Map.of();
         try {
             Map<String, HostSignals.Desired> desired = reportAll(reports);
-            for (HostReports.Report r : reports) changed.mark(r.service(), r.env(), r.host());
+            for (HostReports.Report r : reports) {
+                // a host that is not registered has no row: nothing changed
+                if (!desired.containsKey(r.key())) continue;
+                reported.computeIfAbsent(HostSignals.key(r.service(), r.env(), ""), k -> new ConcurrentHashMap<>()).put(r.host(), r);
+            }
             return desired;
         } catch (SQLException e) {
             throw new UnableToExecuteStatementException(e, null);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,23 +48,30 @@ class ObservationsTest {
         Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
         Observations.Tracked kept = w.observations.tracked(true);
         assertThat(kept.of(r)).usingRecursiveComparison().isEqualTo(fresh(w, r));
+        // the wave's canary and two baseline hosts: often the same host twice between two looks
+        List<String> changing = new ArrayList<>(List.of(r.canaryHosts().get(0)));
+        fleet.stream().filter(h -> !changing.contains(h)).limit(2).forEach(changing::add);
         Random random = new Random(28);
-        for (int step = 0; step < 200; step++) {
-            w.clock.advance(Duration.ofMillis(200 + random.nextInt(800)));
-            String host = fleet.get(random.nextInt(fleet.size()));
-            Instant now = w.clock.instant();
-            switch (random.nextInt(5)) {
-                case 0 -> w.report("testing", host, random.nextBoolean() ? 1 : null);
-                case 1 -> w.registry.report("wp", "testing", host, null, 1, "apply failed", new AgentProtocol.HostFailure(
-                        AgentProtocol.Stage.APPLY, "apply failed", null), List.of()).join();
-                // samples alone, of either version: the hosts' rows stay as they were
-                case 2 -> w.health.report("wp", "testing", host, List.of(HealthStore.Sample.of(
-                        new HealthSample(now.minusSeconds(1), now, random.nextInt(2) + 1, 40, random.nextInt(3), 12, 40, null, null))), now);
-                // a host of the rollout that was not registered when it started, or a host outside it
-                case 3 -> w.registry.register("wp", "testing", random.nextBoolean() ? "h7" : host, null);
-                default -> w.registry.report("wp", "testing", host, 1, null, null, null, List.of()).join();
+        for (int step = 0; step < 120; step++) {
+            // one to three changes between two looks, a registration and a report of one host among them at times
+            for (int change = random.nextInt(3); change >= 0; change--) {
+                w.clock.advance(Duration.ofMillis(100 + random.nextInt(400)));
+                String host = changing.get(random.nextInt(3));
+                Instant now = w.clock.instant();
+                switch (random.nextInt(5)) {
+                    case 0 -> w.report("testing", host, random.nextBoolean() ? 1 : null);
+                    case 1 -> w.registry.report("wp", "testing", host, null, 1, "apply failed", new AgentProtocol.HostFailure(
+                            AgentProtocol.Stage.APPLY, "apply failed", null), List.of()).join();
+                    // samples alone, of either version: the hosts' rows stay as they were
+                    case 2 -> w.health.report("wp", "testing", host, List.of(HealthStore.Sample.of(
+                            new HealthSample(now.minusSeconds(1), now, random.nextInt(2) + 1, 40, random.nextInt(3), 12, 40, null, null))), now);
+                    // a registration again (labels and last seen), or of a host outside the rollout
+                    case 3 -> w.registry.register("wp", "testing", random.nextBoolean() ? "h7" : host, null);
+                    default -> w.registry.report("wp", "testing", host, 1, null, null, null, List.of()).join();
+                }
             }
-            if (step == 120) {
+            Instant now = w.clock.instant();
+            if (step == 70) {
                 // the next wave: the view is read whole again, its canaries judged on the new version
                 Rollout before = w.store.rollout(r.id()).orElseThrow();
                 Rollout advanced = before.with(Rollout.State.RUNNING, 1, now, now, null);
