@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -116,7 +117,8 @@ public final class Observations {
                 // the marks were taken before this read: whatever changes from now on is marked for the next tick
                 Map<String, HostObservation> byHost = new HashMap<>();
                 for (HostObservation o : Observations.this.of(r)) byHost.put(o.host(), o);
-                v = new View(r.wave(), Set.copyOf(r.hosts()), Set.copyOf(r.canaryHosts()), byHost, now);
+                // hash sets: in a profile, the immutable sets' linear probing was a third of this method (10,000 similar names)
+                v = new View(r.wave(), new HashSet<>(r.hosts()), new HashSet<>(r.canaryHosts()), byHost, now);
                 views.put(r.id(), v);
                 return v.byHost();
             }
