@@ -170,8 +170,9 @@ public final class RolloutStore extends Store {
 
     /** A host's row as a committed report left it: the columns the report set (those it does not set are not read: null). */
     private static HostInfo reportedRow(HostReports.Report r) {
-        return new HostInfo(r.service(), r.env(), r.host(), null, null, r.at(), r.applied(), null, r.failed(), r.error(),
-                r.failure() == null ? null : Json.read(r.failure(), AgentProtocol.HostFailure.class));
+        // last_seen is stored in milliseconds: the row read back holds no finer time
+        return new HostInfo(r.service(), r.env(), r.host(), null, null, Instant.ofEpochMilli(r.at().toEpochMilli()), r.applied(), null,
+                r.failed(), r.error(), r.failure() == null ? null : Json.read(r.failure(), AgentProtocol.HostFailure.class));
     }
 
     /** The host's desired version; empty when the host is not registered. */

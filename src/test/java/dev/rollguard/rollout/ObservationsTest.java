@@ -55,7 +55,8 @@ class ObservationsTest {
         for (int step = 0; step < 120; step++) {
             // one to three changes between two looks, a registration and a report of one host among them at times
             for (int change = random.nextInt(3); change >= 0; change--) {
-                w.clock.advance(Duration.ofMillis(100 + random.nextInt(400)));
+                // not on whole milliseconds: the database keeps a report's time in milliseconds, and so must the view
+                w.clock.advance(Duration.ofMillis(100 + random.nextInt(400)).plusNanos(random.nextInt(1_000_000)));
                 String host = changing.get(random.nextInt(3));
                 Instant now = w.clock.instant();
                 switch (random.nextInt(5)) {
