@@ -264,6 +264,8 @@ public final class Rollguard implements AutoCloseable {
         Duty webhooks = new Duty(leases, "webhooks");
         duties = List.of(orchestrating, monitor, webhooks);
         orchestrator.runOnlyWhen(orchestrating);
+        // replicas sharing PostgreSQL each write their own agents' reports: only a lone server sees every change itself
+        orchestrator.soleWriter(database.kind() != Database.Kind.POSTGRESQL);
         prometheus = new PrometheusSource(config, rollouts, health, new PrometheusClient(outgoing), clock);
         prometheus.runOnlyWhen(orchestrating);
         orchestrator.watchGaps(prometheus);

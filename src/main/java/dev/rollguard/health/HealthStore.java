@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -60,6 +61,11 @@ public final class HealthStore {
     private static final int MAX_PER_HOST = 4000;
 
     private final Map<String, Deque<Sample>> byHost = new ConcurrentHashMap<>();
+    /**
+     * By environment, the hosts whose samples changed since the orchestrator's view last asked ({@link #takeChanged}), so
+     * that it recomputes those hosts' evidence and no others.
+     */
+    private final ChangedHosts changed = new ChangedHosts();
 
     private static String key(String service, String env, String host) {
         return service + '\0' + env + '\0' + host;
@@ -92,6 +98,15 @@ public final class HealthStore {
             Instant cutoff = now.minus(RETENTION);
             while (!q.isEmpty() && (q.size() > MAX_PER_HOST || q.peekFirst().end().isBefore(cutoff))) q.pollFirst();
         }
+        changed.mark(service, env, host);
+    }
+
+    /**
+     * The hosts of an environment whose samples changed since the last call, forgotten as they are taken. One reader (the
+     * orchestrator's view of its rollout); a change made while it reads stays for its next call.
+     */
+    public Set<String> takeChanged(String service, String env) {
+        return changed.take(service, env);
     }
 
     /** Whether a window with this start is already among the newest samples (searched back to before its start). */

@@ -30,7 +30,8 @@ final class HostReports implements AutoCloseable {
         }
     }
 
-    private record Pending(Report report, CompletableFuture<Optional<HostSignals.Desired>> answer) {}
+    /** A queued report, with its host's key spelt once (the batch is keyed by it twice). */
+    private record Pending(Report report, String key, CompletableFuture<Optional<HostSignals.Desired>> answer) {}
 
     static final int MAX_BATCH = 500;
     private static final int MAX_QUEUED = 50_000;
@@ -52,7 +53,7 @@ final class HostReports implements AutoCloseable {
         CompletableFuture<Optional<HostSignals.Desired>> answer = new CompletableFuture<>();
         if (!running) {
             answer.completeExceptionally(new Problem(503, "unavailable", "server is shutting down; retry"));
-        } else if (!queue.offer(new Pending(report, answer))) {
+        } else if (!queue.offer(new Pending(report, report.key(), answer))) {
             // the agent backs off and retries: better than a queue that grows until the heap is gone
             answer.completeExceptionally(new Problem(503, "overloaded", "too many reports queued (" + MAX_QUEUED + "); retry"));
         }
@@ -85,7 +86,7 @@ final class HostReports implements AutoCloseable {
         // a host that reported twice in one batch: its last report is what holds
         // (in one order: two replicas' writers updating overlapping hosts then lock their rows in the same order)
         Map<String, Report> latest = new TreeMap<>();
-        for (Pending p : batch) latest.put(p.report().key(), p.report());
+        for (Pending p : batch) latest.put(p.key(), p.report());
         Map<String, HostSignals.Desired> desired;
         try {
             desired = store.report(List.copyOf(latest.values()));
@@ -97,7 +98,7 @@ final class HostReports implements AutoCloseable {
                     + e.getClass().getSimpleName() + "); retry"));
             return;
         }
-        for (Pending p : batch) p.answer().complete(Optional.ofNullable(desired.get(p.report().key())));
+        for (Pending p : batch) p.answer().complete(Optional.ofNullable(desired.get(p.key())));
     }
 
     @Override

@@ -60,6 +60,8 @@ public final class Orchestrator implements AutoCloseable {
     /** Tells other servers of desired-version changes (service, env, host → version). */
     private volatile Announce announce = (s, e, h) -> {};
     private volatile HealthGaps gaps = HealthGaps.NONE;
+    /** What the ticks observe of their rollouts' hosts, kept between ticks (only the orchestrator's thread reads it). */
+    private volatile Observations.Tracked tracked;
 
     @FunctionalInterface
     public interface Announce {
@@ -73,6 +75,15 @@ public final class Orchestrator implements AutoCloseable {
         this.signals = signals;
         this.observations = observations;
         this.clock = clock;
+        this.tracked = observations.tracked(false);
+    }
+
+    /**
+     * Whether this server is the hosts' only writer (one server on SQLite, not replicas sharing PostgreSQL): then a tick
+     * reads again only the hosts whose reports or samples came in since the last ({@link Observations.Tracked}).
+     */
+    public void soleWriter(boolean sole) {
+        this.tracked = observations.tracked(sole);
     }
 
     public void runOnlyWhen(BooleanSupplier duty) {
@@ -163,6 +174,8 @@ public final class Orchestrator implements AutoCloseable {
     private void tickRollouts() {
         List<Rollout> active = store.active();
         watchedSince.keySet().retainAll(active.stream().map(Rollout::id).toList());
+        Observations.Tracked view = tracked;
+        view.retain(active.stream().filter(r -> r.state() == Rollout.State.RUNNING).map(Rollout::id).toList());
         for (Rollout r : active) {
             if (r.state() != Rollout.State.RUNNING) {
                 watchedSince.remove(r.id());
@@ -175,7 +188,7 @@ public final class Orchestrator implements AutoCloseable {
                 continue;
             }
             Instant since = watchedSince.computeIfAbsent(r.id(), id -> now);
-            RolloutMachine.Step s = RolloutMachine.step(r, observations.of(r), now, since, listeningSince);
+            RolloutMachine.Step s = RolloutMachine.step(r, view.of(r), now, since, listeningSince);
             if (s.decision() != null) recordDecision(r, s.decision(), now);
             if (s.changed(r)) apply(r, s);
         }
@@ -234,8 +247,7 @@ public final class Orchestrator implements AutoCloseable {
             } else if (a instanceof Action.Released rel) {
                 config.recordRelease(tx, r.service(), r.env(), rel.version(), r.actor(), r.breakGlass(), now);
                 // hosts that were away during the rollout get the released version when they return
-                List<String> behind = store.hosts(r.service(), r.env()).stream()
-                        .filter(x -> !Integer.valueOf(rel.version()).equals(x.desiredVersion())).map(HostInfo::host).toList();
+                List<String> behind = store.behind(r.service(), r.env(), rel.version());
                 store.assign(tx, r.service(), r.env(), behind, rel.version());
                 behind.forEach(x -> woken.put(x, rel.version()));
             } else if (a instanceof Action.Emit emit) {

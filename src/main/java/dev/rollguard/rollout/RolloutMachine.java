@@ -59,9 +59,14 @@ public final class RolloutMachine {
      * as late: the agents are still finding their way back.
      */
     public static Step step(Rollout r, List<HostObservation> observations, Instant now, Instant watchedSince, Instant listeningSince) {
-        if (r.state() != Rollout.State.RUNNING) return new Step(r, List.of(), null);
         Map<String, HostObservation> byHost = new HashMap<>();
         for (HostObservation o : observations) byHost.put(o.host(), o);
+        return step(r, byHost, now, watchedSince, listeningSince);
+    }
+
+    /** As above, the observations by host name (the orchestrator keeps them so between its ticks). */
+    public static Step step(Rollout r, Map<String, HostObservation> byHost, Instant now, Instant watchedSince, Instant listeningSince) {
+        if (r.state() != Rollout.State.RUNNING) return new Step(r, List.of(), null);
         List<String> canary = r.canaryHosts();
         Duration heartbeat = r.policy().heartbeatTimeout();
         Instant back = listeningSince == null ? null : listeningSince.plus(RECONNECT);

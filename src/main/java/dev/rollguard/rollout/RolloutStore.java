@@ -3,6 +3,7 @@ package dev.rollguard.rollout;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.config.RolloutPolicy;
+import dev.rollguard.health.ChangedHosts;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.storage.Store;
 import dev.rollguard.storage.Tx;
@@ -17,12 +18,15 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static dev.rollguard.storage.Rows.instant;
 import static dev.rollguard.storage.Rows.integer;
@@ -31,11 +35,35 @@ import static dev.rollguard.storage.Rows.integer;
 public final class RolloutStore extends Store {
     private static final String ROLLOUT_COLUMNS = "id, service, environment, from_version, to_version, hosts, policy, state, wave, "
             + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
+    /**
+     * A rollout's row without its fleet (hosts and policy): those never change after the insert, so they are read and
+     * parsed once per rollout ({@link #fleets}), not on every read (a tick, the incident monitor's second, a page).
+     */
+    private static final String ROLLOUT_HEAD = "id, service, environment, from_version, to_version, state, wave, "
+            + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
+    /** Rollouts whose fleets are kept parsed; past this many the cache starts over (a page lists 20). */
+    private static final int FLEETS_KEPT = 32;
     private static final String HOST_COLUMNS = "service, environment, host, labels, registered_at, last_seen, applied_version, "
             + "desired_version, failed_version, apply_error, failure";
 
     /** Hosts named in one statement's IN list (a release names every host of an environment). */
     private static final int CHUNK = 500;
+
+    /** A rollout's hosts in assignment order and its policy, as inserted: immutable, so kept by rollout id. */
+    private record Fleet(List<String> hosts, RolloutPolicy policy) {}
+
+    private final Map<String, Fleet> fleets = new ConcurrentHashMap<>();
+    /**
+     * What committed writes changed in the hosts' rows since the orchestrator's view last asked ({@link #takeChanged}):
+     * the hosts a registration changed (to be read again), and each reported host's last report, whose columns are the
+     * row's new values (a report sets them all). Marked after the commit, so a reader that takes a mark finds its write
+     * in the database. This store is the hosts table's only writer in this process.
+     */
+    private final ChangedHosts registered = new ChangedHosts();
+    private final Map<String, Map<String, HostReports.Report>> reported = new ConcurrentHashMap<>();
+
+    /** Changes to an environment's host rows: {@code reread}, hosts to read again; {@code reports}, rows as reported. */
+    record HostChanges(Set<String> reread, List<HostInfo> reports) {}
 
     public RolloutStore(Jdbi jdbi) {
         super(jdbi);
@@ -48,6 +76,13 @@ public final class RolloutStore extends Store {
     /** Registers a host (or refreshes it); a new host starts with the given desired version. */
     public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now,
                              HostRegistry.Enrolment enrolment) {
+        HostInfo registered = registerRow(service, env, host, labels, desired, now, enrolment);
+        this.registered.mark(service, env, host);
+        return registered;
+    }
+
+    private HostInfo registerRow(String service, String env, String host, String labels, Integer desired, Instant now,
+                                 HostRegistry.Enrolment enrolment) {
         return jdbi.inTransaction(h -> {
             if (enrolment != null && !host.equals(enrolment.host())) {
                 Optional<String> owner = h.createQuery("SELECT enrolled_by FROM hosts WHERE service = :s AND environment = :e AND host = :h")
@@ -96,6 +131,50 @@ public final class RolloutStore extends Store {
                 .bind("s", service).bind("e", env).map((rs, ctx) -> hostRow(rs)).list());
     }
 
+    /** The named hosts of an environment that are registered ({@link #CHUNK} a statement), in no order. */
+    List<HostInfo> hosts(String service, String env, Collection<String> names) {
+        if (names.isEmpty()) return List.of();
+        List<HostInfo> out = new ArrayList<>(names.size());
+        try {
+            jdbi.useHandle(h -> inChunks(h.getConnection(), "SELECT " + HOST_COLUMNS + " FROM hosts WHERE service = ? AND environment = ? AND host IN ",
+                    null, service, env, List.copyOf(names), rs -> out.add(hostRow(rs))));
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e, null);
+        }
+        return out;
+    }
+
+    /** The hosts of an environment not yet assigned {@code version}: a release's stragglers, read without the others. */
+    List<String> behind(String service, String env, int version) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT host FROM hosts WHERE service = :s AND environment = :e "
+                        + "AND (desired_version IS NULL OR desired_version <> :v) ORDER BY host")
+                .bind("s", service).bind("e", env).bind("v", version).mapTo(String.class).list());
+    }
+
+    /**
+     * What changed in an environment's host rows since the last call, forgotten as it is taken. One reader (the
+     * orchestrator's {@link Observations.Tracked}); what is marked while it reads stays for its next call. A host both
+     * registered and reported is only to be read again (the database holds both writes).
+     */
+    HostChanges takeChanged(String service, String env) {
+        Set<String> reread = registered.take(service, env);
+        Map<String, HostReports.Report> marked = reported.get(HostSignals.key(service, env, ""));
+        if (marked == null || marked.isEmpty()) return new HostChanges(reread, List.of());
+        List<HostInfo> rows = new ArrayList<>();
+        for (Map.Entry<String, HostReports.Report> e : marked.entrySet()) {
+            // only the report taken: a newer one put meanwhile stays for the next call
+            if (marked.remove(e.getKey(), e.getValue()) && !reread.contains(e.getKey())) rows.add(reportedRow(e.getValue()));
+        }
+        return new HostChanges(reread, rows);
+    }
+
+    /** A host's row as a committed report left it: the columns the report set (those it does not set are not read: null). */
+    private static HostInfo reportedRow(HostReports.Report r) {
+        // last_seen is stored in milliseconds: the row read back holds no finer time
+        return new HostInfo(r.service(), r.env(), r.host(), null, null, Instant.ofEpochMilli(r.at().toEpochMilli()), r.applied(), null,
+                r.failed(), r.error(), r.failure() == null ? null : Json.read(r.failure(), AgentProtocol.HostFailure.class));
+    }
+
     /** The host's desired version; empty when the host is not registered. */
     public Optional<HostSignals.Desired> desired(String service, String env, String host) {
         return jdbi.withHandle(h -> h.createQuery("SELECT desired_version FROM hosts WHERE service = :s AND environment = :e AND host = :h")
@@ -112,7 +191,13 @@ public final class RolloutStore extends Store {
     Map<String, HostSignals.Desired> report(List<HostReports.Report> reports) {
         if (reports.isEmpty()) return Map.of();
         try {
-            return reportAll(reports);
+            Map<String, HostSignals.Desired> desired = reportAll(reports);
+            for (HostReports.Report r : reports) {
+                // a host that is not registered has no row: nothing changed
+                if (!desired.containsKey(r.key())) continue;
+                reported.computeIfAbsent(HostSignals.key(r.service(), r.env(), ""), k -> new ConcurrentHashMap<>()).put(r.host(), r);
+            }
+            return desired;
         } catch (SQLException e) {
             throw new UnableToExecuteStatementException(e, null);
         }
@@ -220,13 +305,13 @@ public final class RolloutStore extends Store {
     }
 
     public Optional<Rollout> rollout(String id) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE id = :id").bind("id", id)
-                .map((rs, ctx) -> rolloutRow(rs)).findOne());
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_HEAD + " FROM rollouts WHERE id = :id").bind("id", id)
+                .map((rs, ctx) -> rolloutRow(h, rs)).findOne());
     }
 
     public List<Rollout> active() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE state IN ('RUNNING', 'PAUSED') "
-                + "ORDER BY created_at").map((rs, ctx) -> rolloutRow(rs)).list());
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_HEAD + " FROM rollouts WHERE state IN ('RUNNING', 'PAUSED') "
+                + "ORDER BY created_at").map((rs, ctx) -> rolloutRow(h, rs)).list());
     }
 
     /** Whether a rollout of the environment is running or paused. */
@@ -237,21 +322,29 @@ public final class RolloutStore extends Store {
 
     public Optional<Rollout> activeFor(Tx tx, String service, String env) {
         Handle h = handle(tx);
-        return h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s AND environment = :e "
+        return h.createQuery("SELECT " + ROLLOUT_HEAD + " FROM rollouts WHERE service = :s AND environment = :e "
                         + "AND state IN ('RUNNING', 'PAUSED')").bind("s", service).bind("e", env)
-                .map((rs, ctx) -> rolloutRow(rs)).findFirst();
+                .map((rs, ctx) -> rolloutRow(h, rs)).findFirst();
     }
 
     public List<Rollout> rollouts(String service, String env, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE service = :s "
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + ROLLOUT_HEAD + " FROM rollouts WHERE service = :s "
                         + (env == null ? "" : "AND environment = :e ") + "ORDER BY created_at DESC LIMIT :limit")
-                .bind("s", service).bind("e", env).bind("limit", limit).map((rs, ctx) -> rolloutRow(rs)).list());
+                .bind("s", service).bind("e", env).bind("limit", limit).map((rs, ctx) -> rolloutRow(h, rs)).list());
     }
 
-    private static Rollout rolloutRow(ResultSet rs) throws SQLException {
-        return new Rollout(rs.getString("id"), rs.getString("service"), rs.getString("environment"), integer(rs, "from_version"),
-                rs.getInt("to_version"), Json.read(rs.getString("hosts"), List.class).stream().map(String::valueOf).toList(),
-                Json.read(rs.getString("policy"), RolloutPolicy.class), Rollout.State.valueOf(rs.getString("state")),
+    private Rollout rolloutRow(Handle h, ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        Fleet fleet = fleets.get(id);
+        if (fleet == null) {
+            fleet = h.createQuery("SELECT hosts, policy FROM rollouts WHERE id = :id").bind("id", id)
+                    .map((f, ctx) -> new Fleet(Json.read(f.getString("hosts"), List.class).stream().map(String::valueOf).toList(),
+                            Json.read(f.getString("policy"), RolloutPolicy.class))).one();
+            if (fleets.size() >= FLEETS_KEPT) fleets.clear();
+            fleets.put(id, fleet);
+        }
+        return new Rollout(id, rs.getString("service"), rs.getString("environment"), integer(rs, "from_version"),
+                rs.getInt("to_version"), fleet.hosts(), fleet.policy(), Rollout.State.valueOf(rs.getString("state")),
                 rs.getInt("wave"), Instant.ofEpochMilli(rs.getLong("wave_started_at")), Instant.ofEpochMilli(rs.getLong("created_at")),
                 Instant.ofEpochMilli(rs.getLong("updated_at")), rs.getString("actor"), rs.getString("break_glass"), rs.getString("reason"));
     }

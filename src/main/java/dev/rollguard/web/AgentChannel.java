@@ -14,8 +14,10 @@ import org.eclipse.jetty.websocket.api.StatusCode;
 import org.eclipse.jetty.websocket.api.WriteCallback;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An agent's channel ({@link AgentProtocol#channelPath}): a WebSocket authenticated once, at the upgrade
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletionException;
 final class AgentChannel {
     /** Jetty closes a channel that neither side used for this long: well above the longest heartbeat. */
     static final long IDLE_TIMEOUT_MILLIS = 4L * AgentProtocol.STREAM_HEARTBEAT_SECONDS * 1000;
+    private static final Map<Integer, PreparedText> REPORTED = new ConcurrentHashMap<>();
     /** A report frame at most this large (the POST's reports are bounded by the request limit; a report is small). */
     static final long MAX_REPORT_BYTES = 1L << 20;
     private static final String HOST = "rollguard.channel.host";
@@ -112,12 +115,25 @@ final class AgentChannel {
         }
         done.whenComplete((d, e) -> {
             if (!session.isOpen()) return;
-            // the common answer spelt directly (what Jackson writes for it), a refusal through the writer
-            String m = e == null && d.bundle() == null && d.preflight() == null
-                    ? "{\"reported\":{\"desiredVersion\":" + d.desiredVersion() + "}}"
-                    : Json.write(e == null ? new AgentProtocol.ChannelMessage(null, d, null) : new AgentProtocol.ChannelMessage(null, null, error(e)));
+            // the common answer, the same for every host told the same version: encoded once (what Jackson writes for it)
+            if (e == null && d.bundle() == null && d.preflight() == null && d.desiredVersion() != null) {
+                reported(d.desiredVersion()).send(session);
+                return;
+            }
+            String m = Json.write(e == null ? new AgentProtocol.ChannelMessage(null, d, null) : new AgentProtocol.ChannelMessage(null, null, error(e)));
             session.getRemote().sendString(m, WriteCallback.NOOP);
         });
+    }
+
+    /** The answer to a report whose host should run {@code version}, by version: a release's reports all get one of a few. */
+    private static PreparedText reported(int version) {
+        PreparedText answer = REPORTED.get(version);
+        if (answer == null) {
+            if (REPORTED.size() >= 64) REPORTED.clear();
+            answer = new PreparedText("{\"reported\":{\"desiredVersion\":" + version + "}}");
+            REPORTED.put(version, answer);
+        }
+        return answer;
     }
 
     private static AgentProtocol.ChannelError error(Throwable e) {

@@ -54,6 +54,8 @@ public final class RolloutWorld implements AutoCloseable {
         registry = new HostRegistry(config, store, health, signals, clock);
         observations = new Observations(store, health, clock);
         orchestrator = new Orchestrator(db, config, store, signals, observations, clock);
+        // one server on SQLite, as the server sets it: its ticks read again only the hosts that changed
+        orchestrator.soleWriter(true);
         rollouts = new RolloutService(config, store, health, orchestrator, observations, clock);
     }
 

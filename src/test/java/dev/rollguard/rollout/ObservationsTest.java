@@ -1,0 +1,102 @@
+package dev.rollguard.rollout;
+
+import dev.rollguard.config.ServiceSpec;
+import dev.rollguard.health.HealthStore;
+import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.protocol.HealthSample;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The orchestrator's kept view of a rollout's hosts ({@link Observations.Tracked}) against a fresh read of all of them
+ * ({@link Observations#of}): after any mix of reports, failures, health samples, late registrations and waves, the two
+ * agree, though the kept view read again only the hosts that changed.
+ */
+class ObservationsTest {
+    @TempDir
+    Path dir;
+    RolloutWorld w;
+
+    @AfterEach
+    void tearDown() {
+        if (w != null) w.close();
+    }
+
+    static Map<String, HostObservation> fresh(RolloutWorld w, Rollout r) {
+        Map<String, HostObservation> byHost = new HashMap<>();
+        for (HostObservation o : w.observations.of(r)) byHost.put(o.host(), o);
+        return byHost;
+    }
+
+    @Test
+    void theKeptViewAgreesWithAFreshReadAfterEveryChange() {
+        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
+        List<String> fleet = List.of("h1", "h2", "h3", "h4", "h5", "h6");
+        for (String h : fleet) w.registry.register("wp", "testing", h, null);
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Observations.Tracked kept = w.observations.tracked(true);
+        assertThat(kept.of(r)).usingRecursiveComparison().isEqualTo(fresh(w, r));
+        // the wave's canary and two baseline hosts: often the same host twice between two looks
+        List<String> changing = new ArrayList<>(List.of(r.canaryHosts().get(0)));
+        fleet.stream().filter(h -> !changing.contains(h)).limit(2).forEach(changing::add);
+        Random random = new Random(28);
+        for (int step = 0; step < 120; step++) {
+            // one to three changes between two looks, a registration and a report of one host among them at times
+            for (int change = random.nextInt(3); change >= 0; change--) {
+                // not on whole milliseconds: the database keeps a report's time in milliseconds, and so must the view
+                w.clock.advance(Duration.ofMillis(100 + random.nextInt(400)).plusNanos(random.nextInt(1_000_000)));
+                String host = changing.get(random.nextInt(3));
+                Instant now = w.clock.instant();
+                switch (random.nextInt(5)) {
+                    case 0 -> w.report("testing", host, random.nextBoolean() ? 1 : null);
+                    case 1 -> w.registry.report("wp", "testing", host, null, 1, "apply failed", new AgentProtocol.HostFailure(
+                            AgentProtocol.Stage.APPLY, "apply failed", null), List.of()).join();
+                    // samples alone, of either version: the hosts' rows stay as they were
+                    case 2 -> w.health.report("wp", "testing", host, List.of(HealthStore.Sample.of(
+                            new HealthSample(now.minusSeconds(1), now, random.nextInt(2) + 1, 40, random.nextInt(3), 12, 40, null, null))), now);
+                    // a registration again (labels and last seen), or of a host outside the rollout
+                    case 3 -> w.registry.register("wp", "testing", random.nextBoolean() ? "h7" : host, null);
+                    default -> w.registry.report("wp", "testing", host, 1, null, null, null, List.of()).join();
+                }
+            }
+            Instant now = w.clock.instant();
+            if (step == 70) {
+                // the next wave: the view is read whole again, its canaries judged on the new version
+                Rollout before = w.store.rollout(r.id()).orElseThrow();
+                Rollout advanced = before.with(Rollout.State.RUNNING, 1, now, now, null);
+                assertThat(w.orchestrator.apply(before, new RolloutMachine.Step(advanced, List.of(), null))).isTrue();
+            }
+            r = w.store.rollout(r.id()).orElseThrow();
+            assertThat(kept.of(r)).as("after step %d", step).usingRecursiveComparison().isEqualTo(fresh(w, r));
+        }
+    }
+
+    @Test
+    void aHostReadAgainOnlyWhenItsRowOrSamplesChanged() {
+        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
+        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Observations.Tracked kept = w.observations.tracked(true);
+        HostObservation h2 = kept.of(r).get("h2");
+        w.report("testing", "h1", 1);
+        Map<String, HostObservation> view = kept.of(r);
+        assertThat(view.get("h2")).as("h2 said nothing: the same observation, not read again").isSameAs(h2);
+        assertThat(view.get("h1").appliedVersion()).isEqualTo(1);
+        // a server that shares its database with others reads everything every time
+        Observations.Tracked shared = w.observations.tracked(false);
+        HostObservation first = shared.of(r).get("h2");
+        assertThat(shared.of(r).get("h2")).isNotSameAs(first).isEqualTo(first);
+    }
+}
