@@ -63,9 +63,9 @@ public final class HealthStore {
     private final Map<String, Deque<Sample>> byHost = new ConcurrentHashMap<>();
     /**
      * By environment, the hosts whose samples changed since the orchestrator's view last asked ({@link #takeChanged}), so
-     * that it recomputes those hosts' evidence and no others.
+     * that it recomputes those hosts' evidence and no others; only the environments it watches ({@link #watch}).
      */
-    private final ChangedHosts changed = new ChangedHosts();
+    private final ChangedHosts<Boolean> changed = new ChangedHosts<>();
 
     private static String key(String service, String env, String host) {
         return service + '\0' + env + '\0' + host;
@@ -98,7 +98,7 @@ public final class HealthStore {
             Instant cutoff = now.minus(RETENTION);
             while (!q.isEmpty() && (q.size() > MAX_PER_HOST || q.peekFirst().end().isBefore(cutoff))) q.pollFirst();
         }
-        changed.mark(service, env, host);
+        changed.mark(service, env, host, Boolean.TRUE);
     }
 
     /**
@@ -106,7 +106,12 @@ public final class HealthStore {
      * orchestrator's view of its rollout); a change made while it reads stays for its next call.
      */
     public Set<String> takeChanged(String service, String env) {
-        return changed.take(service, env);
+        return changed.take(service, env).keySet();
+    }
+
+    /** The environments whose changed hosts {@link #takeChanged} is to answer from now on (those of running rollouts). */
+    public void watch(Set<ChangedHosts.Env> envs) {
+        changed.watch(envs);
     }
 
     /** Whether a window with this start is already among the newest samples (searched back to before its start). */

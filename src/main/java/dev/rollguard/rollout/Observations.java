@@ -1,5 +1,6 @@
 package dev.rollguard.rollout;
 
+import dev.rollguard.health.ChangedHosts;
 import dev.rollguard.health.Counts;
 import dev.rollguard.health.HealthStore;
 
@@ -99,6 +100,8 @@ public final class Observations {
         static final Duration FULL_EVERY = Duration.ofSeconds(30);
         private final boolean onlyWriter;
         private final Map<String, View> views = new HashMap<>();
+        /** The environments whose changes the stores mark for this view: those of its running rollouts. */
+        private final Set<ChangedHosts.Env> watching = new HashSet<>();
 
         private Tracked(boolean onlyWriter) {
             this.onlyWriter = onlyWriter;
@@ -107,9 +110,23 @@ public final class Observations {
         /** One rollout's wave as last observed: by host, as {@link RolloutMachine#step} takes them. */
         private record View(int wave, Set<String> fleet, Set<String> canary, Map<String, HostObservation> byHost, Instant readAt) {}
 
-        /** Each registered host of the rollout, by name: what {@link Observations#of} answers, read again only where it changed. */
+        /**
+         * Each registered host of the rollout, by name: what {@link Observations#of} answers, read again only where it changed.
+         * When a read fails the rollout's view is dropped, as the marks it took with it: the next tick reads whole.
+         */
         Map<String, HostObservation> of(Rollout r) {
+            try {
+                return read(r);
+            } catch (RuntimeException e) {
+                views.remove(r.id());
+                throw e;
+            }
+        }
+
+        private Map<String, HostObservation> read(Rollout r) {
             Instant now = clock.instant();
+            // marked from now on, before the whole read below: no change falls between the read and the marks
+            if (onlyWriter && watching.add(new ChangedHosts.Env(r.service(), r.env()))) watch();
             View v = views.get(r.id());
             RolloutStore.HostChanges rows = store.takeChanged(r.service(), r.env());
             Set<String> samples = health.takeChanged(r.service(), r.env());
@@ -138,9 +155,20 @@ public final class Observations {
             return v.byHost();
         }
 
-        /** Forgets the rollouts that no longer run. */
-        void retain(Collection<String> running) {
-            views.keySet().retainAll(running);
+        private void watch() {
+            store.watch(watching);
+            health.watch(watching);
+        }
+
+        /**
+         * Forgets the rollouts that no longer run, and the marks of environments without one (none are kept unless this
+         * server is the only writer): marks nobody takes are dead weight, up to a report per host.
+         */
+        void retain(Collection<Rollout> running) {
+            views.keySet().retainAll(running.stream().map(Rollout::id).toList());
+            watching.clear();
+            if (onlyWriter) for (Rollout r : running) watching.add(new ChangedHosts.Env(r.service(), r.env()));
+            watch();
         }
     }
 }

@@ -124,9 +124,11 @@ public final class Orchestrator implements AutoCloseable {
             if (duty.getAsBoolean()) {
                 tick();
             } else {
-                // another server orchestrates: when this one takes over, it watches (and listens) from then on
+                // another server orchestrates: when this one takes over, it watches (and listens) from then on, and reads
+                // its rollouts' hosts whole (its views would be stale, and nothing marks changes for them meanwhile)
                 watchedSince.clear();
                 lastTick = null;
+                tracked.retain(List.of());
             }
         } catch (RuntimeException e) {
             log.warn("orchestrator tick failed: {}", e.toString());
@@ -175,7 +177,7 @@ public final class Orchestrator implements AutoCloseable {
         List<Rollout> active = store.active();
         watchedSince.keySet().retainAll(active.stream().map(Rollout::id).toList());
         Observations.Tracked view = tracked;
-        view.retain(active.stream().filter(r -> r.state() == Rollout.State.RUNNING).map(Rollout::id).toList());
+        view.retain(active.stream().filter(r -> r.state() == Rollout.State.RUNNING).toList());
         for (Rollout r : active) {
             if (r.state() != Rollout.State.RUNNING) {
                 watchedSince.remove(r.id());

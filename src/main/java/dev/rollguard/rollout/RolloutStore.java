@@ -19,6 +19,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static dev.rollguard.storage.Rows.instant;
 import static dev.rollguard.storage.Rows.integer;
@@ -41,8 +41,11 @@ public final class RolloutStore extends Store {
      */
     private static final String ROLLOUT_HEAD = "id, service, environment, from_version, to_version, state, wave, "
             + "wave_started_at, created_at, updated_at, actor, break_glass, reason";
-    /** Rollouts whose fleets are kept parsed; past this many the cache starts over (a page lists 20). */
-    private static final int FLEETS_KEPT = 32;
+    /**
+     * Rollouts whose fleets are kept parsed, the least recently read dropped first: above a listing (the API lists 50),
+     * so that listing a service's past rollouts leaves the running ones' fleets, read every tick, in place.
+     */
+    static final int FLEETS_KEPT = 100;
     private static final String HOST_COLUMNS = "service, environment, host, labels, registered_at, last_seen, applied_version, "
             + "desired_version, failed_version, apply_error, failure";
 
@@ -52,15 +55,16 @@ public final class RolloutStore extends Store {
     /** A rollout's hosts in assignment order and its policy, as inserted: immutable, so kept by rollout id. */
     private record Fleet(List<String> hosts, RolloutPolicy policy) {}
 
-    private final Map<String, Fleet> fleets = new ConcurrentHashMap<>();
+    private final Map<String, Fleet> fleets = recentlyUsed(FLEETS_KEPT);
     /**
      * What committed writes changed in the hosts' rows since the orchestrator's view last asked ({@link #takeChanged}):
      * the hosts a registration changed (to be read again), and each reported host's last report, whose columns are the
      * row's new values (a report sets them all). Marked after the commit, so a reader that takes a mark finds its write
-     * in the database. This store is the hosts table's only writer in this process.
+     * in the database. This store is the hosts table's only writer in this process. Only the environments the view
+     * watches ({@link #watch}).
      */
-    private final ChangedHosts registered = new ChangedHosts();
-    private final Map<String, Map<String, HostReports.Report>> reported = new ConcurrentHashMap<>();
+    private final ChangedHosts<Boolean> registered = new ChangedHosts<>();
+    private final ChangedHosts<HostReports.Report> reported = new ChangedHosts<>();
 
     /** Changes to an environment's host rows: {@code reread}, hosts to read again; {@code reports}, rows as reported. */
     record HostChanges(Set<String> reread, List<HostInfo> reports) {}
@@ -77,7 +81,7 @@ public final class RolloutStore extends Store {
     public HostInfo register(String service, String env, String host, String labels, Integer desired, Instant now,
                              HostRegistry.Enrolment enrolment) {
         HostInfo registered = registerRow(service, env, host, labels, desired, now, enrolment);
-        this.registered.mark(service, env, host);
+        this.registered.mark(service, env, host, Boolean.TRUE);
         return registered;
     }
 
@@ -157,15 +161,17 @@ public final class RolloutStore extends Store {
      * registered and reported is only to be read again (the database holds both writes).
      */
     HostChanges takeChanged(String service, String env) {
-        Set<String> reread = registered.take(service, env);
-        Map<String, HostReports.Report> marked = reported.get(HostSignals.key(service, env, ""));
-        if (marked == null || marked.isEmpty()) return new HostChanges(reread, List.of());
-        List<HostInfo> rows = new ArrayList<>();
-        for (Map.Entry<String, HostReports.Report> e : marked.entrySet()) {
-            // only the report taken: a newer one put meanwhile stays for the next call
-            if (marked.remove(e.getKey(), e.getValue()) && !reread.contains(e.getKey())) rows.add(reportedRow(e.getValue()));
-        }
+        Set<String> reread = registered.take(service, env).keySet();
+        Map<String, HostReports.Report> marked = reported.take(service, env);
+        List<HostInfo> rows = new ArrayList<>(marked.size());
+        for (HostReports.Report r : marked.values()) if (!reread.contains(r.host())) rows.add(reportedRow(r));
         return new HostChanges(reread, rows);
+    }
+
+    /** The environments whose changes {@link #takeChanged} is to answer from now on (those of running rollouts). */
+    void watch(Set<ChangedHosts.Env> envs) {
+        registered.watch(envs);
+        reported.watch(envs);
     }
 
     /** A host's row as a committed report left it: the columns the report set (those it does not set are not read: null). */
@@ -195,7 +201,7 @@ public final class RolloutStore extends Store {
             for (HostReports.Report r : reports) {
                 // a host that is not registered has no row: nothing changed
                 if (!desired.containsKey(r.key())) continue;
-                reported.computeIfAbsent(HostSignals.key(r.service(), r.env(), ""), k -> new ConcurrentHashMap<>()).put(r.host(), r);
+                reported.mark(r.service(), r.env(), r.host(), r);
             }
             return desired;
         } catch (SQLException e) {
@@ -333,6 +339,16 @@ public final class RolloutStore extends Store {
                 .bind("s", service).bind("e", env).bind("limit", limit).map((rs, ctx) -> rolloutRow(h, rs)).list());
     }
 
+    /** A map of at most {@code kept} entries that drops the least recently read (or put) one past that; thread-safe. */
+    static <K, V> Map<K, V> recentlyUsed(int kept) {
+        return Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > kept;
+            }
+        });
+    }
+
     private Rollout rolloutRow(Handle h, ResultSet rs) throws SQLException {
         String id = rs.getString("id");
         Fleet fleet = fleets.get(id);
@@ -340,7 +356,6 @@ public final class RolloutStore extends Store {
             fleet = h.createQuery("SELECT hosts, policy FROM rollouts WHERE id = :id").bind("id", id)
                     .map((f, ctx) -> new Fleet(Json.read(f.getString("hosts"), List.class).stream().map(String::valueOf).toList(),
                             Json.read(f.getString("policy"), RolloutPolicy.class))).one();
-            if (fleets.size() >= FLEETS_KEPT) fleets.clear();
             fleets.put(id, fleet);
         }
         return new Rollout(id, rs.getString("service"), rs.getString("environment"), integer(rs, "from_version"),

@@ -16,8 +16,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The orchestrator's kept view of a rollout's hosts ({@link Observations.Tracked}) against a fresh read of all of them
@@ -98,5 +100,52 @@ class ObservationsTest {
         Observations.Tracked shared = w.observations.tracked(false);
         HostObservation first = shared.of(r).get("h2");
         assertThat(shared.of(r).get("h2")).isNotSameAs(first).isEqualTo(first);
+    }
+
+    @Test
+    void aReadThatFailsDropsTheViewSoThatTheNextReadsWhole() {
+        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
+        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Observations.Tracked kept = w.observations.tracked(true);
+        kept.of(r);
+        // a report (its mark holds the row) and a registration (to be read again): the tick takes both marks, then its read fails
+        w.report("testing", "h1", 1);
+        w.registry.register("wp", "testing", "h2", null);
+        w.db.jdbi().useHandle(h -> h.execute("ALTER TABLE hosts RENAME TO hosts_away"));
+        try {
+            assertThatThrownBy(() -> kept.of(r)).isInstanceOf(RuntimeException.class);
+        } finally {
+            w.db.jdbi().useHandle(h -> h.execute("ALTER TABLE hosts_away RENAME TO hosts"));
+        }
+        assertThat(kept.of(r)).as("h1's report was taken by the failed read: only a whole read sees it")
+                .usingRecursiveComparison().isEqualTo(fresh(w, r));
+        assertThat(kept.of(r).get("h1").appliedVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void marksAreKeptOnlyForTheRunningRolloutsOfTheOnlyWriter() {
+        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
+        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
+        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Observations.Tracked kept = w.observations.tracked(true);
+        kept.retain(List.of());
+        w.report("testing", "h1", 1);
+        w.registry.register("wp", "testing", "h2", null);
+        assertThat(w.store.takeChanged("wp", "testing")).as("no running rollout: nothing marked")
+                .isEqualTo(new RolloutStore.HostChanges(Set.of(), List.of()));
+        assertThat(w.health.takeChanged("wp", "testing")).isEmpty();
+        kept.retain(List.of(r));
+        w.report("testing", "h1", 1);
+        w.registry.register("wp", "testing", "h2", null);
+        RolloutStore.HostChanges marked = w.store.takeChanged("wp", "testing");
+        assertThat(marked.reread()).containsExactly("h2");
+        assertThat(marked.reports()).extracting(HostInfo::host).containsExactly("h1");
+        assertThat(w.health.takeChanged("wp", "testing")).containsExactly("h1");
+        // replicas sharing PostgreSQL: every tick reads whole, so nothing is marked for them
+        w.observations.tracked(false).retain(List.of(r));
+        w.report("testing", "h1", 1);
+        assertThat(w.store.takeChanged("wp", "testing").reports()).isEmpty();
+        assertThat(w.health.takeChanged("wp", "testing")).isEmpty();
     }
 }

@@ -16,6 +16,7 @@ import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The orchestrator's passes on a clock the test moves: waves advance on reports and bake, a silent canary rolls back. */
 class OrchestratorTest {
@@ -106,5 +107,20 @@ class OrchestratorTest {
         w.rollouts.start("wp", "testing", 1, "alice", null);
         assertThatThrownBy(() -> w.rollouts.start("wp", "testing", 2, "alice", null)).isInstanceOf(Problem.class)
                 .extracting(e -> ((Problem) e).code()).isEqualTo("rollout_in_progress");
+    }
+
+    @Test
+    void aServerWithoutTheDutyKeepsNoMarks() {
+        w.rollouts.start("wp", "testing", 1, "alice", null);
+        w.orchestrator.tick();
+        w.report("testing", "h1", null);
+        assertThat(w.store.takeChanged("wp", "testing").reports()).as("orchestrating: reports marked").hasSize(1);
+        // another replica holds the lease now: this one's views are forgotten, and nothing marks changes for them
+        w.orchestrator.runOnlyWhen(() -> false);
+        w.orchestrator.startLoop(Duration.ofMillis(20));
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            w.report("testing", "h1", null);
+            return w.store.takeChanged("wp", "testing").reports().isEmpty();
+        });
     }
 }
