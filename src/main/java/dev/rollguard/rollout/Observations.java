@@ -107,6 +107,38 @@ public final class Observations {
             this.onlyWriter = onlyWriter;
         }
 
+        /**
+         * Whether a tick reads the rollout's hosts whole: unless this server is their only writer (another's writes leave
+         * no mark here), for a rollout not yet viewed ({@code keptWave} null) or in a new wave, and {@link #FULL_EVERY}.
+         */
+        static boolean readWhole(boolean onlyWriter, Integer keptWave, Instant readAt, int wave, Instant now) {
+            return !onlyWriter || keptWave == null || keptWave != wave || !now.isBefore(readAt.plus(FULL_EVERY));
+        }
+
+        /** Of the hosts a tick looks at again: those whose rows it reads again, and the rows it knows without reading. */
+        record Changes(List<String> reread, Map<String, HostInfo> known) {}
+
+        /**
+         * What a tick looks at again of a kept view, from the marks it took, for the rollout's hosts ({@code fleet}) only:
+         * a registered host's row is read again (a registration sets columns no mark holds); a reported host's row is as
+         * its report left it; a host with new samples only is as it was observed ({@code observed}).
+         */
+        static Changes changes(String service, String env, Set<String> fleet, Map<String, HostObservation> observed,
+                               RolloutStore.HostChanges marks, Set<String> samples) {
+            List<String> reread = marks.reread().stream().filter(fleet::contains).toList();
+            Set<String> rereadSet = new HashSet<>(reread);
+            Map<String, HostInfo> known = new HashMap<>();
+            for (HostInfo h : marks.reports()) if (fleet.contains(h.host()) && !rereadSet.contains(h.host())) known.put(h.host(), h);
+            for (String h : samples) {
+                HostObservation o = observed.get(h);
+                if (o != null && !rereadSet.contains(h) && !known.containsKey(h)) {
+                    known.put(h, new HostInfo(service, env, h, null, null, o.lastSeen(), o.appliedVersion(), null,
+                            o.failedVersion(), o.applyError(), o.failure()));
+                }
+            }
+            return new Changes(reread, known);
+        }
+
         /** One rollout's wave as last observed: by host, as {@link RolloutMachine#step} takes them. */
         private record View(int wave, Set<String> fleet, Set<String> canary, Map<String, HostObservation> byHost, Instant readAt) {}
 
@@ -130,7 +162,7 @@ public final class Observations {
             View v = views.get(r.id());
             RolloutStore.HostChanges rows = store.takeChanged(r.service(), r.env());
             Set<String> samples = health.takeChanged(r.service(), r.env());
-            if (!onlyWriter || v == null || v.wave() != r.wave() || !now.isBefore(v.readAt().plus(FULL_EVERY))) {
+            if (readWhole(onlyWriter, v == null ? null : v.wave(), v == null ? null : v.readAt(), r.wave(), now)) {
                 // the marks were taken before this read: whatever changes from now on is marked for the next tick
                 Map<String, HostObservation> byHost = new HashMap<>();
                 for (HostObservation o : Observations.this.of(r)) byHost.put(o.host(), o);
@@ -139,18 +171,9 @@ public final class Observations {
                 views.put(r.id(), v);
                 return v.byHost();
             }
-            // each changed host's row: as its report left it, read again after a registration, or (new samples only) as it was
-            Map<String, HostInfo> changed = new HashMap<>();
-            for (HostInfo h : rows.reports()) if (v.fleet().contains(h.host())) changed.put(h.host(), h);
-            List<String> reread = rows.reread().stream().filter(v.fleet()::contains).toList();
-            for (HostInfo h : store.hosts(r.service(), r.env(), reread)) changed.put(h.host(), h);
-            for (String h : samples) {
-                HostObservation o = v.byHost().get(h);
-                if (o != null && !changed.containsKey(h)) {
-                    changed.put(h, new HostInfo(r.service(), r.env(), h, null, null, o.lastSeen(), o.appliedVersion(), null,
-                            o.failedVersion(), o.applyError(), o.failure()));
-                }
-            }
+            Changes c = changes(r.service(), r.env(), v.fleet(), v.byHost(), rows, samples);
+            Map<String, HostInfo> changed = new HashMap<>(c.known());
+            for (HostInfo h : store.hosts(r.service(), r.env(), c.reread())) changed.put(h.host(), h);
             for (HostInfo h : changed.values()) v.byHost().put(h.host(), observe(r, h, v.canary().contains(h.host())));
             return v.byHost();
         }

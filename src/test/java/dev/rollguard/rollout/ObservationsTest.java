@@ -148,4 +148,35 @@ class ObservationsTest {
         assertThat(w.store.takeChanged("wp", "testing").reports()).isEmpty();
         assertThat(w.health.takeChanged("wp", "testing")).isEmpty();
     }
+
+    @Test
+    void aTickReadsWholeUnlessTheOnlyWriterKeepsARecentViewOfTheSameWave() {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        assertThat(Observations.Tracked.readWhole(true, 0, t, 0, t.plusSeconds(29))).isFalse();
+        assertThat(Observations.Tracked.readWhole(false, 0, t, 0, t.plusSeconds(1))).as("replicas: another's writes leave no mark").isTrue();
+        assertThat(Observations.Tracked.readWhole(true, null, null, 0, t)).as("not viewed yet").isTrue();
+        assertThat(Observations.Tracked.readWhole(true, 0, t, 1, t.plusSeconds(1))).as("a new wave").isTrue();
+        assertThat(Observations.Tracked.readWhole(true, 0, t, 0, t.plus(Observations.Tracked.FULL_EVERY))).as("every 30 s").isTrue();
+    }
+
+    @Test
+    void aRegistrationIsReadAgainAReportHoldsTheRowAndSamplesAloneKeepIt() {
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        HostObservation h3 = new HostObservation("h3", 1, null, null, null, t, null, List.of(), List.of(), null);
+        HostObservation h4 = new HostObservation("h4", null, 1, "apply failed", null, t, null, List.of(), List.of(), null);
+        Map<String, HostObservation> observed = Map.of("h3", h3, "h4", h4);
+        HostInfo reportedH1 = new HostInfo("wp", "testing", "h1", null, null, t.plusSeconds(1), 1, null, null, null, null);
+        HostInfo reportedH2 = new HostInfo("wp", "testing", "h2", null, null, t.plusSeconds(1), 1, null, null, null, null);
+        HostInfo reportedOutside = new HostInfo("wp", "testing", "h9", null, null, t.plusSeconds(1), 1, null, null, null, null);
+        RolloutStore.HostChanges marks = new RolloutStore.HostChanges(Set.of("h2", "h8"), List.of(reportedH1, reportedH2, reportedOutside));
+        Observations.Tracked.Changes c = Observations.Tracked.changes("wp", "testing", Set.of("h1", "h2", "h3", "h4"), observed, marks,
+                Set.of("h1", "h2", "h4", "h9"));
+        assertThat(c.reread()).as("registered again, of the rollout's hosts").containsExactly("h2");
+        assertThat(c.known()).containsOnlyKeys("h1", "h4");
+        assertThat(c.known().get("h1")).as("the report's row, not its samples'").isEqualTo(reportedH1);
+        HostInfo h4Row = c.known().get("h4");
+        assertThat(h4Row.lastSeen()).isEqualTo(t);
+        assertThat(h4Row.failedVersion()).isEqualTo(1);
+        assertThat(h4Row.applyError()).as("samples alone: the row as it was observed").isEqualTo("apply failed");
+    }
 }
