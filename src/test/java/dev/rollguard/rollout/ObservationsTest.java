@@ -42,12 +42,17 @@ class ObservationsTest {
         return byHost;
     }
 
+    /** A rollout of version 1 of "wp" to testing, whose hosts are {@code fleet}, in a new world {@link #w}. */
+    Rollout started(List<String> fleet) {
+        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
+        for (String h : fleet) w.registry.register("wp", "testing", h, null);
+        return w.rollouts.start("wp", "testing", 1, "alice", null);
+    }
+
     @Test
     void theKeptViewAgreesWithAFreshReadAfterEveryChange() {
-        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
         List<String> fleet = List.of("h1", "h2", "h3", "h4", "h5", "h6");
-        for (String h : fleet) w.registry.register("wp", "testing", h, null);
-        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Rollout r = started(fleet);
         Observations.Tracked kept = w.observations.tracked(true);
         assertThat(kept.of(r)).usingRecursiveComparison().isEqualTo(fresh(w, r));
         // the wave's canary and two baseline hosts: often the same host twice between two looks
@@ -87,9 +92,7 @@ class ObservationsTest {
 
     @Test
     void aHostReadAgainOnlyWhenItsRowOrSamplesChanged() {
-        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
-        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
-        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Rollout r = started(List.of("h1", "h2", "h3"));
         Observations.Tracked kept = w.observations.tracked(true);
         HostObservation h2 = kept.of(r).get("h2");
         w.report("testing", "h1", 1);
@@ -104,9 +107,7 @@ class ObservationsTest {
 
     @Test
     void aReadThatFailsDropsTheViewSoThatTheNextReadsWhole() {
-        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
-        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
-        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Rollout r = started(List.of("h1", "h2", "h3"));
         Observations.Tracked kept = w.observations.tracked(true);
         kept.of(r);
         // a report (its mark holds the row) and a registration (to be read again): the tick takes both marks, then its read fails
@@ -125,9 +126,7 @@ class ObservationsTest {
 
     @Test
     void marksAreKeptOnlyForTheRunningRolloutsOfTheOnlyWriter() {
-        w = new RolloutWorld(dir).service(new ServiceSpec(null, null, null, OrchestratorTest.TWO_WAVES, null, null, null, null), 2);
-        for (String h : List.of("h1", "h2", "h3")) w.registry.register("wp", "testing", h, null);
-        Rollout r = w.rollouts.start("wp", "testing", 1, "alice", null);
+        Rollout r = started(List.of("h1", "h2", "h3"));
         Observations.Tracked kept = w.observations.tracked(true);
         kept.retain(List.of());
         w.report("testing", "h1", 1);
