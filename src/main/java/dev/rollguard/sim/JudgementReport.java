@@ -30,15 +30,21 @@ final class JudgementReport {
                 canaries, JudgementTraces.HOSTS - canaries, JudgementTraces.LOOKBACK, JudgementTraces.HISTORY);
         out.printf("canary judgement: %d releases per scenario and seed (seeds %s), %s, judged every second for %d s%n", runs, names,
                 fleet, JudgementTraces.SECONDS);
-        out.printf("reference: the best single test at the end of the bake with the same evidence (canary's own history + baseline "
-                + "hosts), threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks; ratio = Rollguard "
-                + "within the bake / reference%n", JudgementBenchmark.calibrationRuns(runs), 100 * JudgementBenchmark.FALSE_BUDGET);
-        out.printf("family unknown: the same tests, each threshold set instead on the seed's healthy releases of all six families "
-                + "(the ones Rollguard's false rollbacks are counted on) to %.1f %%, as a judge that does not know the family must; "
-                + "one look: Rollguard's own statistic (the 5xx or latency test's z) looked at once at the reference's look, with "
-                + "the reference's threshold (its family, %.1f %%)%n", 100 * JudgementBenchmark.FALSE_BUDGET, 100 * JudgementBenchmark.FALSE_BUDGET);
+        out.printf("reference: one single test at the end of the bake with the same evidence (canary's own history + baseline "
+                + "hosts), fixed before any scored release is drawn: of its candidates the one that detects most on %d regressed releases "
+                + "of the scenario, its threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks (both "
+                + "drawn once for every seed from a stream of their own), then scored on the releases Rollguard is scored on; ratio = "
+                + "Rollguard within the bake / reference%n", JudgementBenchmark.choiceRuns(runs), JudgementBenchmark.calibrationRuns(runs),
+                100 * JudgementBenchmark.FALSE_BUDGET);
+        out.printf("family unknown: the same candidates, each threshold set instead on the seed's healthy releases of all six families "
+                + "(the ones Rollguard's false rollbacks are counted on) to %.1f %%, as a judge that does not know the family must, the "
+                + "test chosen at those thresholds on the same regressed calibration releases; one look: Rollguard's own statistic (the "
+                + "5xx or latency test's z) looked at once at the reference's look, with the reference's threshold (its family, %.1f %%)%n",
+                100 * JudgementBenchmark.FALSE_BUDGET, 100 * JudgementBenchmark.FALSE_BUDGET);
         out.println();
         referenceTable(seeds, total, out);
+        out.println();
+        referenceFalseTable(seeds, total, out);
         out.println();
         out.println("every judge, all seeds together (healthy rows: false rollbacks; regression rows: detection within 60 s; t = seconds "
                 + "to rollback p50/p95; req = canary requests seen at the decision, median):");
@@ -89,6 +95,44 @@ final class JudgementReport {
                     t.reference().test().label, t.unknownFamily().test().label));
             out.println(line);
         }
+    }
+
+    /**
+     * The reference's false rollbacks where its threshold was set: on each seed's healthy releases of the scenario's family,
+     * drawn as the scored releases are (not its calibration's), at its look; Rollguard's on the same releases beside it.
+     */
+    private static void referenceFalseTable(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, PrintWriter out) {
+        JudgementBenchmark.Row first = total.stream().filter(r -> !r.scenario().healthy()).findFirst().orElseThrow();
+        out.printf("the reference's own false rollbacks: on each seed's %d healthy releases of the scenario's family (drawn as the scored "
+                + "releases are, never its calibration), its test at its threshold and look; Rollguard's on the same releases, within %d s:%n",
+                first.familyHealthy() / seeds.size(), JudgementTraces.SECONDS);
+        out.println();
+        StringBuilder header = new StringBuilder("| scenario | reference's test | threshold |");
+        StringBuilder rule = new StringBuilder("|---|---|---:|");
+        for (JudgementBenchmark.SeedRun s : seeds) {
+            header.append(" seed ").append(s.seed()).append(": reference | Rollguard |");
+            rule.append("---:|---:|");
+        }
+        if (seeds.size() > 1) {
+            header.append(" all seeds: reference | Rollguard |");
+            rule.append("---:|---:|");
+        }
+        out.println(header);
+        out.println(rule);
+        for (int i = 0; i < total.size(); i++) {
+            JudgementBenchmark.Row t = total.get(i);
+            if (t.scenario().healthy()) continue;
+            StringBuilder line = new StringBuilder("| ").append(t.scenario().name()).append(" | ").append(t.reference().test().label)
+                    .append(String.format(" | %.3f |", t.reference().threshold()));
+            for (JudgementBenchmark.SeedRun s : seeds) line.append(falseCells(s.rows().get(i)));
+            if (seeds.size() > 1) line.append(falseCells(t));
+            out.println(line);
+        }
+    }
+
+    private static String falseCells(JudgementBenchmark.Row r) {
+        return String.format(" %d (%.2f %%) | %d (%.2f %%) |", r.referenceFalse(), 100.0 * r.referenceFalse() / r.familyHealthy(),
+                r.rollguardFalse(), 100.0 * r.rollguardFalse() / r.familyHealthy());
     }
 
     /**
