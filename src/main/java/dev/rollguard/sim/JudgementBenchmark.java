@@ -102,7 +102,7 @@ public final class JudgementBenchmark {
             if (first == null) return null;
             boolean same = rows.stream().allMatch(r -> f.apply(r).test() == first.test() && f.apply(r).threshold() == first.threshold());
             return new JudgementReference.Result(first.test(), rows.stream().mapToDouble(r -> f.apply(r).detection()).average().orElse(0),
-                    same ? first.threshold() : Double.NaN);
+                    same ? first.threshold() : Double.NaN, same ? first.calibrated() : Double.NaN);
         }
 
         private static int[][] concat(List<Row> rows, Function<Row, int[][]> f) {
@@ -213,8 +213,8 @@ public final class JudgementBenchmark {
                 double[] t = thresholds.get(look);
                 double[] unknown = anyFamily.get(anyFamily(s));
                 double[][] statistics = Arrays.stream(results).map(Release::reference).toArray(double[][]::new);
-                reference = JudgementReference.score(calibration.test(s), statistics, t);
-                unknownFamily = JudgementReference.score(calibration.test(s, unknown), statistics, unknown);
+                reference = calibration.score(s, statistics, t);
+                unknownFamily = calibration.score(s, statistics, unknown);
                 oneLook = JudgementReference.rollguardOneLook(statistics, t);
                 family = familyHealthy.get(s.noise());
                 referenceFalse = JudgementReference.exceeding(reference.test(), family.statistics().get(look), t);

@@ -63,8 +63,11 @@ final class JudgementReference {
     /** A second whose count has a Poisson upper tail under this, at the history's rate, is a burst for the trimmed candidate. */
     private static final double BURST_TAIL = 1e-3;
 
-    /** The reference of one regression scenario: its best test, that test's detection and threshold. */
-    record Result(Test test, double detection, double threshold) {}
+    /**
+     * The reference of one regression scenario: its test, that test's detection and threshold, and its detection on the
+     * calibration's regressed releases it was chosen on.
+     */
+    record Result(Test test, double detection, double threshold, double calibrated) {}
 
     private JudgementReference() {}
 
@@ -156,14 +159,17 @@ final class JudgementReference {
      * chosen.
      */
     record Calibration(Map<Look, double[]> thresholds, Map<String, double[][]> regressed, int healthyRuns, int regressedRuns) {
-        /** The reference's test for a scenario: the candidate that detects most on its calibration releases. */
-        Test test(JudgementTraces.Scenario s) {
-            return test(s, thresholds.get(look(s)));
-        }
-
-        /** The same choice at other thresholds (the reference that does not know the family). */
+        /**
+         * The reference's test for a scenario at {@code thresholds} (its family's, or for the reference that does not know
+         * the family, the seed's): the candidate that detects most on the scenario's calibration releases.
+         */
         Test test(JudgementTraces.Scenario s, double[] thresholds) {
             return choose(regressed.get(s.name()), thresholds);
+        }
+
+        /** The reference's test for a scenario at {@code thresholds}, scored on {@code statistics} (the scored releases'). */
+        Result score(JudgementTraces.Scenario s, double[][] statistics, double[] thresholds) {
+            return JudgementReference.score(test(s, thresholds), statistics, thresholds, regressed.get(s.name()));
         }
     }
 
@@ -260,9 +266,9 @@ final class JudgementReference {
         return best;
     }
 
-    /** One fixed test's detection on a scenario's statistics, given its thresholds. */
-    static Result score(Test test, double[][] statistics, double[] thresholds) {
-        return new Result(test, detection(statistics, test, thresholds), thresholds[test.ordinal()]);
+    /** One fixed test's detection on a scenario's statistics, given its thresholds and its calibration releases' statistics. */
+    static Result score(Test test, double[][] statistics, double[] thresholds, double[][] calibration) {
+        return new Result(test, detection(statistics, test, thresholds), thresholds[test.ordinal()], detection(calibration, test, thresholds));
     }
 
     /** How many statistics rows {@code test} fails at {@code thresholds} (of healthy releases: the reference's false rollbacks). */

@@ -70,20 +70,8 @@ final class JudgementReport {
     }
 
     private static void referenceTable(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, PrintWriter out) {
-        StringBuilder header = new StringBuilder("| scenario |");
-        StringBuilder rule = new StringBuilder("|---|");
-        for (JudgementBenchmark.SeedRun s : seeds) {
-            header.append(" seed ").append(s.seed()).append(": Rollguard | reference | ratio | family unknown | ratio |");
-            rule.append("---:|---:|---:|---:|---:|");
-        }
-        if (seeds.size() > 1) {
-            header.append(" all seeds: Rollguard | reference | ratio | family unknown | ratio |");
-            rule.append("---:|---:|---:|---:|---:|");
-        }
-        header.append(" Rollguard's z, one look | reference's test | family unknown's test |");
-        rule.append("---:|---|---|");
-        out.println(header);
-        out.println(rule);
+        header(seeds, "| scenario |", "|---|", "Rollguard | reference | ratio | family unknown | ratio |", 5,
+                " Rollguard's z, one look | reference's test | family unknown's test |", "---:|---|---|", out);
         for (int i = 0; i < total.size(); i++) {
             JudgementBenchmark.Row t = total.get(i);
             StringBuilder line = new StringBuilder("| ").append(t.scenario().name());
@@ -98,32 +86,42 @@ final class JudgementReport {
     }
 
     /**
+     * A table's header and rule: its first columns, then {@code perSeed} ({@code columns} numeric columns) for each seed and,
+     * with more than one, for all seeds together, then its last columns.
+     */
+    private static void header(List<JudgementBenchmark.SeedRun> seeds, String first, String firstRule, String perSeed, int columns,
+                               String last, String lastRule, PrintWriter out) {
+        StringBuilder header = new StringBuilder(first);
+        StringBuilder rule = new StringBuilder(firstRule);
+        List<String> groups = new ArrayList<>();
+        for (JudgementBenchmark.SeedRun s : seeds) groups.add("seed " + s.seed());
+        if (seeds.size() > 1) groups.add("all seeds");
+        for (String g : groups) {
+            header.append(' ').append(g).append(": ").append(perSeed);
+            rule.append("---:|".repeat(columns));
+        }
+        out.println(header.append(last));
+        out.println(rule.append(lastRule));
+    }
+
+    /**
      * The reference's false rollbacks where its threshold was set: on each seed's healthy releases of the scenario's family,
      * drawn as the scored releases are (not its calibration's), at its look; Rollguard's on the same releases beside it.
      */
     private static void referenceFalseTable(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, PrintWriter out) {
         JudgementBenchmark.Row first = total.stream().filter(r -> !r.scenario().healthy()).findFirst().orElseThrow();
         out.printf("the reference's own false rollbacks: on each seed's %d healthy releases of the scenario's family (drawn as the scored "
-                + "releases are, never its calibration), its test at its threshold and look; Rollguard's on the same releases, within %d s:%n",
+                + "releases are, never its calibration), its test at its threshold and look; Rollguard's on the same releases, within %d s; "
+                + "and the reference's detection on the regressed calibration releases it was chosen on:%n",
                 first.familyHealthy() / seeds.size(), JudgementTraces.SECONDS);
         out.println();
-        StringBuilder header = new StringBuilder("| scenario | reference's test | threshold |");
-        StringBuilder rule = new StringBuilder("|---|---|---:|");
-        for (JudgementBenchmark.SeedRun s : seeds) {
-            header.append(" seed ").append(s.seed()).append(": reference | Rollguard |");
-            rule.append("---:|---:|");
-        }
-        if (seeds.size() > 1) {
-            header.append(" all seeds: reference | Rollguard |");
-            rule.append("---:|---:|");
-        }
-        out.println(header);
-        out.println(rule);
+        header(seeds, "| scenario | reference's test | threshold | detected on its calibration releases |", "|---|---|---:|---:|",
+                "reference | Rollguard |", 2, "", "", out);
         for (int i = 0; i < total.size(); i++) {
             JudgementBenchmark.Row t = total.get(i);
             if (t.scenario().healthy()) continue;
             StringBuilder line = new StringBuilder("| ").append(t.scenario().name()).append(" | ").append(t.reference().test().label)
-                    .append(String.format(" | %.3f |", t.reference().threshold()));
+                    .append(String.format(" | %.3f | %.1f %% |", t.reference().threshold(), 100 * t.reference().calibrated()));
             for (JudgementBenchmark.SeedRun s : seeds) line.append(falseCells(s.rows().get(i)));
             if (seeds.size() > 1) line.append(falseCells(t));
             out.println(line);

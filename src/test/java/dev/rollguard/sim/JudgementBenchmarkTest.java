@@ -69,8 +69,9 @@ class JudgementBenchmarkTest {
         assertThat(calmOnly).containsOnly(98.0);
         double[][] regressions = {{150, 150, 150, 150, 99}, {199, 0, 0, 0, 0}};
         JudgementReference.Test calm = JudgementReference.choose(regressions, calmOnly);
-        assertThat(JudgementReference.score(calm, regressions, calmOnly).detection()).isEqualTo(1.0);
-        assertThat(JudgementReference.score(JudgementReference.choose(regressions, pooled), regressions, pooled).detection()).isEqualTo(0.5);
+        assertThat(JudgementReference.score(calm, regressions, calmOnly, regressions).detection()).isEqualTo(1.0);
+        assertThat(JudgementReference.score(JudgementReference.choose(regressions, pooled), regressions, pooled, regressions).detection())
+                .isEqualTo(0.5);
         assertThat(JudgementReference.rollguardOneLook(regressions, calmOnly)).isEqualTo(0.5);
     }
 
@@ -83,7 +84,7 @@ class JudgementBenchmarkTest {
         double[][] scored = {{0, 2, 2, 2, 0}, {0, 2, 2, 2, 0}};
         JudgementReference.Test chosen = JudgementReference.choose(calibration, thresholds);
         assertThat(chosen).isEqualTo(JudgementReference.Test.OWN_HISTORY);
-        assertThat(JudgementReference.score(chosen, scored, thresholds)).isEqualTo(new JudgementReference.Result(chosen, 0, 1));
+        assertThat(JudgementReference.score(chosen, scored, thresholds, calibration)).isEqualTo(new JudgementReference.Result(chosen, 0, 1, 1));
         assertThat(JudgementReference.exceeding(chosen, new double[][] {{1, 9, 9, 9, 9}, {1.5, 0, 0, 0, 0}}, thresholds))
                 .as("strictly over its threshold").isEqualTo(1);
     }
@@ -96,15 +97,16 @@ class JudgementBenchmarkTest {
         for (int i = 0; i < seed3.size(); i++) {
             JudgementTraces.Scenario s = seed3.get(i).scenario();
             if (s.healthy()) continue;
-            JudgementReference.Test test = calibration.test(s);
-            double threshold = calibration.thresholds().get(JudgementReference.look(s))[test.ordinal()];
+            double[] thresholds = calibration.thresholds().get(JudgementReference.look(s));
+            JudgementReference.Test test = calibration.test(s, thresholds);
+            double threshold = thresholds[test.ordinal()];
             for (JudgementBenchmark.Row r : List.of(seed3.get(i), seed4.get(i))) {
                 assertThat(r.reference().test()).as(s.name()).isEqualTo(test);
                 assertThat(r.reference().threshold()).as(s.name()).isEqualTo(threshold);
                 assertThat(r.familyHealthy()).isEqualTo(4);
             }
         }
-        // and the calibration is drawn from a stream of its own: another calibration of the same sizes is the same
+        // the calibration depends on its sizes alone, never on a seed: drawn again, it is the same
         JudgementReference.Calibration again = JudgementReference.calibrate(JudgementTraces.scenarios(1), 50, 20, AnalysisSettings.DEFAULT);
         calibration.thresholds().forEach((look, t) -> assertThat(again.thresholds().get(look)).containsExactly(t));
     }
