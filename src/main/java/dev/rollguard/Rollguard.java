@@ -76,15 +76,15 @@ public final class Rollguard implements AutoCloseable {
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
                            String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox,
-                           Path keyDir, long sandboxMemory, RateLimiter.Rate writeRate) {
+                           Path keyDir, long sandboxMemory, RateLimiter.Rate writeRate, Duration databaseWait) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
             this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false,
-                    null, 0, RateLimiter.Rate.WRITES);
+                    null, 0, RateLimiter.Rate.WRITES, Database.DEFAULT_WAIT);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
             this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0,
-                    RateLimiter.Rate.WRITES);
+                    RateLimiter.Rate.WRITES, Database.DEFAULT_WAIT);
         }
 
         public static Settings defaults() {
@@ -124,6 +124,9 @@ public final class Rollguard implements AutoCloseable {
         /** How many API writes each caller (a user, or an agent's token) may make: a burst, then so many a second. */
         public Settings withWriteRate(RateLimiter.Rate r) { return with(c -> c.writeRate = r); }
 
+        /** How long a request waits for a free database connection before it is answered 503 database_busy. */
+        public Settings withDatabaseWait(Duration d) { return with(c -> c.databaseWait = d); }
+
         /** Where this server's key files are. */
         public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
 
@@ -150,6 +153,7 @@ public final class Rollguard implements AutoCloseable {
             Path keyDir;
             long sandboxMemory;
             RateLimiter.Rate writeRate;
+            Duration databaseWait;
 
             Copy(Settings s) {
                 database = s.database;
@@ -166,11 +170,12 @@ public final class Rollguard implements AutoCloseable {
                 keyDir = s.keyDir;
                 sandboxMemory = s.sandboxMemory;
                 writeRate = s.writeRate;
+                databaseWait = s.databaseWait;
             }
 
             Settings settings() {
                 return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing,
-                        withoutSandbox, keyDir, sandboxMemory, writeRate);
+                        withoutSandbox, keyDir, sandboxMemory, writeRate, databaseWait);
             }
         }
     }
@@ -206,7 +211,7 @@ public final class Rollguard implements AutoCloseable {
                     + "PHP lint and daemon checkers would be skipped. Install bubblewrap, or start with --without-sandbox "
                     + "(ROLLGUARD_WITHOUT_SANDBOX=1; recorded in the audit log) to run with the built-in checks only");
         }
-        this.database = Database.open(settings.database());
+        this.database = Database.open(settings.database(), settings.databaseWait());
         AuditStore auditStore = new AuditStore(database.jdbi());
         AuditKey auditKey;
         try {

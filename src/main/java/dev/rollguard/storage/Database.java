@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.Function;
@@ -40,15 +41,31 @@ public final class Database implements Transactions, AutoCloseable {
         if (kind == Kind.SQLITE) jdbi.setTransactionHandler(new SerializedWrites());
     }
 
+    /**
+     * How long a caller waits for a free connection. Past it the request is answered 503 database_busy with a Retry-After,
+     * which an agent honours: a hung request tells a fleet nothing, a quick 503 spreads its retries (Hikari's own default
+     * is 30 s).
+     */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
+
     /** {@code location} is a file path for SQLite, or {@code postgresql://user:pass@host:port/db}. */
     public static Database open(String location) {
+        return open(location, DEFAULT_WAIT);
+    }
+
+    /** As {@link #open(String)}; {@code wait}: how long a caller waits for a free connection. */
+    public static Database open(String location, Duration wait) {
         if (location.startsWith("postgresql://") || location.startsWith("postgres://") || location.startsWith("jdbc:postgresql:")) {
-            return postgres(location);
+            return postgres(location, wait);
         }
-        return sqlite(Path.of(location.startsWith("sqlite:") ? location.substring(7) : location));
+        return sqlite(Path.of(location.startsWith("sqlite:") ? location.substring(7) : location), wait);
     }
 
     public static Database sqlite(Path file) {
+        return sqlite(file, DEFAULT_WAIT);
+    }
+
+    private static Database sqlite(Path file, Duration wait) {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -66,6 +83,7 @@ public final class Database implements Transactions, AutoCloseable {
         // what a write replaces or deletes is overwritten with zeros, not left in free space (see scrub)
         c.addDataSourceProperty("secure_delete", "true");
         c.setMaximumPoolSize(8);
+        c.setConnectionTimeout(wait.toMillis());
         c.setPoolName("rollguard-sqlite");
         return new Database(new HikariDataSource(c), Kind.SQLITE, "sqlite:" + file.toAbsolutePath());
     }
@@ -90,7 +108,7 @@ public final class Database implements Transactions, AutoCloseable {
         }
     }
 
-    private static Database postgres(String location) {
+    private static Database postgres(String location, Duration wait) {
         HikariConfig c = new HikariConfig();
         if (location.startsWith("jdbc:")) {
             c.setJdbcUrl(location);
@@ -107,7 +125,7 @@ public final class Database implements Transactions, AutoCloseable {
         }
         c.setMaximumPoolSize(16);
         c.setPoolName("rollguard-pg");
-        c.setConnectionTimeout(10_000);
+        c.setConnectionTimeout(wait.toMillis());
         return new Database(new HikariDataSource(c), Kind.POSTGRESQL, c.getJdbcUrl());
     }
 

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,11 @@ class AgentChannelTest {
 
     /** A server with the service, and an enrolment token for its hosts, registered. */
     private String serverWith(String... hosts) {
-        ts = new TestServer();
+        return serverWith(new TestServer(), hosts);
+    }
+
+    private String serverWith(TestServer server, String... hosts) {
+        ts = server;
         assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
         String token = enrol();
         for (String h : hosts) register(h, token);
@@ -198,9 +203,9 @@ class AgentChannelTest {
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aReplicaOutOfDatabaseConnectionsAnswers503WithRetryAfter() throws Exception {
-        String token = serverWith("ws-1");
+        // a short wait for a connection, set before the pool starts (Hikari re-reads a changed one only every 30 s)
+        String token = serverWith(new TestServer(s -> s.withDatabaseWait(Duration.ofMillis(250))), "ws-1");
         HikariDataSource pool = (HikariDataSource) ts.server.database().dataSource();
-        pool.getHikariConfigMXBean().setConnectionTimeout(250);
         List<Connection> held = new ArrayList<>();
         try {
             for (int i = 0; i < pool.getMaximumPoolSize(); i++) held.add(pool.getConnection());
