@@ -47,14 +47,15 @@ public final class JudgementBenchmark {
      * All judges' outcomes of one scenario: per judge and run; {@code kayentaAt}, {@code kayentaOwnAt} and {@code
      * flaggerAt} per grid point of {@link JudgementMatched} and run; for a regression, the same-information reference
      * ({@link JudgementReference}; else null), the same reference with its threshold set on all families' healthy releases
-     * ({@code unknownFamily}), Rollguard's own statistic looked at once with the reference's threshold ({@code oneLook},
+     * ({@code unknownFamily}) and its false rollbacks on the seed's healthy releases of every family ({@code unknownFalse}),
+     * Rollguard's own statistic looked at once with the reference's threshold ({@code oneLook},
      * a detection rate), and on the seed's {@code familyHealthy} healthy releases of the scenario's family (drawn as the
      * scored releases are, never the reference's calibration) the reference's false rollbacks at its look and Rollguard's
      * within its 60 s.
      */
     public record Row(JudgementTraces.Scenario scenario, int[][] at, long[][] evidence, Map<String, Integer> why, int[][] kayentaAt,
                       int[][] kayentaOwnAt, int[][] flaggerAt, JudgementReference.Result reference, JudgementReference.Result unknownFamily,
-                      double oneLook, int familyHealthy, int referenceFalse, int rollguardFalse) {
+                      int unknownFalse, double oneLook, int familyHealthy, int referenceFalse, int rollguardFalse) {
         double rate(int judge) { return (double) count(judge, JudgementTraces.SECONDS) / at[judge].length; }
 
         int count(int judge, int within) {
@@ -89,7 +90,7 @@ public final class JudgementBenchmark {
             rows.forEach(r -> r.why().forEach((k, v) -> why.merge(k, v, Integer::sum)));
             return new Row(first.scenario(), concat(rows, Row::at), concatLong(rows, Row::evidence), why, concat(rows, Row::kayentaAt),
                     concat(rows, Row::kayentaOwnAt), concat(rows, Row::flaggerAt), average(rows, Row::reference), average(rows, Row::unknownFamily),
-                    rows.stream().mapToDouble(Row::oneLook).average().orElse(0), rows.stream().mapToInt(Row::familyHealthy).sum(),
+                    rows.stream().mapToInt(Row::unknownFalse).sum(), rows.stream().mapToDouble(Row::oneLook).average().orElse(0), rows.stream().mapToInt(Row::familyHealthy).sum(),
                     rows.stream().mapToInt(Row::referenceFalse).sum(), rows.stream().mapToInt(Row::rollguardFalse).sum());
         }
 
@@ -165,7 +166,7 @@ public final class JudgementBenchmark {
         List<Row> rows = new ArrayList<>();
         List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios(canaries);
         Map<JudgementReference.Look, double[]> thresholds = calibration.thresholds();
-        List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementBenchmark::anyFamily).distinct().toList();
+        List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementReference::anyFamily).distinct().toList();
         List<Release[]> releases = new ArrayList<>();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
@@ -175,15 +176,9 @@ public final class JudgementBenchmark {
                     .toArray(Release[]::new));
         }
         Map<JudgementTraces.Noise, FamilyHealthy> familyHealthy = familyHealthy(seed, runs, scenarios, settings);
-        // the reference that does not know the family: thresholds on this seed's healthy releases of every family, the
-        // ones Rollguard's false rollbacks are counted on
-        Map<JudgementReference.Look, double[]> anyFamily = new HashMap<>();
-        for (int li = 0; li < looks.size(); li++) {
-            int look = li;
-            double[][] healthy = releases.stream().flatMap(Arrays::stream).filter(r -> r.healthy() != null).map(r -> r.healthy()[look])
-                    .toArray(double[][]::new);
-            anyFamily.put(looks.get(li), JudgementReference.threshold(healthy, FALSE_BUDGET));
-        }
+        // the reference that does not know the family: its thresholds from the calibration's healthy releases of every
+        // family; its false rollbacks counted on this seed's healthy releases, the ones Rollguard's are counted on
+        Map<JudgementReference.Look, double[]> anyFamily = calibration.anyFamily();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
             Release[] results = releases.get(si);
@@ -207,27 +202,26 @@ public final class JudgementBenchmark {
             JudgementReference.Result unknownFamily = null;
             double oneLook = 0;
             int referenceFalse = 0;
+            int unknownFalse = 0;
             FamilyHealthy family = null;
             if (!s.healthy()) {
                 JudgementReference.Look look = JudgementReference.look(s);
                 double[] t = thresholds.get(look);
-                double[] unknown = anyFamily.get(anyFamily(s));
+                double[] unknown = anyFamily.get(JudgementReference.anyFamily(s));
                 double[][] statistics = Arrays.stream(results).map(Release::reference).toArray(double[][]::new);
                 reference = calibration.score(s, statistics, t);
                 unknownFamily = calibration.score(s, statistics, unknown);
+                int lookAt = looks.indexOf(JudgementReference.anyFamily(s));
+                unknownFalse = JudgementReference.exceeding(unknownFamily.test(), releases.stream().flatMap(Arrays::stream)
+                        .filter(r -> r.healthy() != null).map(r -> r.healthy()[lookAt]).toArray(double[][]::new), unknown);
                 oneLook = JudgementReference.rollguardOneLook(statistics, t);
                 family = familyHealthy.get(s.noise());
                 referenceFalse = JudgementReference.exceeding(reference.test(), family.statistics().get(look), t);
             }
-            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference, unknownFamily, oneLook,
-                    family == null ? 0 : family.runs(), referenceFalse, family == null ? 0 : family.rollguardFalse()));
+            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference, unknownFamily, unknownFalse,
+                    oneLook, family == null ? 0 : family.runs(), referenceFalse, family == null ? 0 : family.rollguardFalse()));
         }
         return rows;
-    }
-
-    /** Where the reference looks for a regression scenario, whatever its family. */
-    private static JudgementReference.Look anyFamily(JudgementTraces.Scenario s) {
-        return new JudgementReference.Look(null, JudgementReference.metric(s), JudgementReference.bake(s));
     }
 
     /**

@@ -39,16 +39,16 @@ import java.util.stream.IntStream;
  *   release;</li>
  *   <li>{@code own history, bursts set aside}: the own-history test on the seconds (of the bake and of the history) whose
  *   count is not wildly improbable under the history's rate (Poisson upper tail under {@link #BURST_TAIL}): a test that
- *   holds where hosts hiccup, for the reference that does not know the family ({@link #threshold}).</li>
+ *   holds where hosts hiccup, for the reference that does not know the family ({@link #threshold});</li>
+ *   <li>{@code Rollguard's z, once} ({@link #ROLLGUARD}): Rollguard's own statistic at the end of the bake, looked at
+ *   once with a calibrated threshold: what its statistic could do with the whole budget at that one look (and, with
+ *   the family's threshold, with the reference's oracle).</li>
  * </ul>
- * Beside the candidates, a statistics row carries Rollguard's own at the same look ({@link #ROLLGUARD}): its z at the
- * end of the bake, calibrated as the candidates are, is what its statistic could do with the reference's oracle
- * threshold and the whole budget at that one look.
  */
 final class JudgementReference {
     /** The tests the reference chooses among. */
     enum Test { OWN_HISTORY("own history"), BASELINE("baseline"), OWN_HISTORY_DRIFT("own history x drift"),
-        OWN_HISTORY_TRIMMED("own history, bursts set aside");
+        OWN_HISTORY_TRIMMED("own history, bursts set aside"), ROLLGUARD_Z("Rollguard's z, once");
 
         final String label;
 
@@ -58,8 +58,12 @@ final class JudgementReference {
     /** What regressed: the reference tests that metric. */
     enum Metric { ERRORS, LATENCY }
 
-    /** A statistics row's column of Rollguard's own statistic at the reference's look, after the candidates'. */
-    static final int ROLLGUARD = Test.values().length;
+    /**
+     * A statistics row's column of Rollguard's own statistic at the reference's look. It is a candidate too: one look at
+     * the end of the bake with the same evidence, with a threshold calibrated as the others' are. Left out, the reference
+     * that does not know the family would be weaker than what Rollguard's own test shows the evidence allows.
+     */
+    static final int ROLLGUARD = Test.ROLLGUARD_Z.ordinal();
     /** A second whose count has a Poisson upper tail under this, at the history's rate, is a burst for the trimmed candidate. */
     private static final double BURST_TAIL = 1e-3;
 
@@ -158,7 +162,8 @@ final class JudgementReference {
      * family); per regression scenario, the candidates' statistics on regressed releases of it, on which its test is
      * chosen.
      */
-    record Calibration(Map<Look, double[]> thresholds, Map<String, double[][]> regressed, int healthyRuns, int regressedRuns) {
+    record Calibration(Map<Look, double[]> thresholds, Map<Look, double[]> anyFamily, Map<String, double[][]> regressed, int healthyRuns,
+                       int regressedRuns) {
         /**
          * The reference's test for a scenario at {@code thresholds} (its family's, or for the reference that does not know
          * the family, the seed's): the candidate that detects most on the scenario's calibration releases.
@@ -188,6 +193,20 @@ final class JudgementReference {
         Map<Look, double[]> thresholds = new HashMap<>();
         byFamily.forEach((family, looks) -> thresholds.putAll(thresholds(looks, canaries, healthy, JudgementBenchmark.FALSE_BUDGET,
                 CALIBRATION_SEED + family.ordinal(), settings)));
+        // the reference that does not know the family: at each look (family left out), thresholds on healthy releases
+        // of every family at once, a fifth as many of each as a family's own (the same total), also from the calibration's stream
+        List<Look> anyLooks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementReference::anyFamily).distinct().toList();
+        List<double[][][]> pooled = new ArrayList<>();
+        for (JudgementTraces.Noise family : scenarios.stream().filter(JudgementTraces.Scenario::healthy).map(JudgementTraces.Scenario::noise)
+                .distinct().toList()) {
+            pooled.add(healthyStatistics(family, anyLooks, canaries, Math.max(1, healthy / 5), CALIBRATION_SEED + 100 + family.ordinal(), settings));
+        }
+        Map<Look, double[]> anyFamily = new HashMap<>();
+        for (int li = 0; li < anyLooks.size(); li++) {
+            int look = li;
+            anyFamily.put(anyLooks.get(li), threshold(pooled.stream().flatMap(Arrays::stream).map(x -> x[look]).toArray(double[][]::new),
+                    JudgementBenchmark.FALSE_BUDGET));
+        }
         Map<String, double[][]> stats = new HashMap<>();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
@@ -197,7 +216,7 @@ final class JudgementReference {
                     .mapToObj(run -> statistics(JudgementTraces.generate(s, new SplittableRandom(stream + run)), metric(s), bake(s), settings))
                     .toArray(double[][]::new));
         }
-        return new Calibration(thresholds, stats, healthy, regressed);
+        return new Calibration(thresholds, anyFamily, stats, healthy, regressed);
     }
 
     /**
@@ -210,13 +229,7 @@ final class JudgementReference {
     static Map<Look, double[]> thresholds(List<Look> looks, int canaries, int healthy, double falseRate, long seed, AnalysisSettings settings) {
         JudgementTraces.Noise family = looks.get(0).family();
         if (looks.stream().anyMatch(l -> l.family() != family)) throw new IllegalArgumentException("looks at more than one family: " + looks);
-        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null, JudgementTraces.Target.NONE, canaries);
-        double[][][] stats = IntStream.range(0, healthy).parallel()
-                .mapToObj(run -> {
-                    JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run));
-                    return looks.stream().map(l -> statistics(trace, l.metric(), l.bake(), settings)).toArray(double[][]::new);
-                })
-                .toArray(double[][][]::new);
+        double[][][] stats = healthyStatistics(family, looks, canaries, healthy, seed, settings);
         Map<Look, double[]> out = new HashMap<>();
         for (int li = 0; li < looks.size(); li++) {
             int look = li;
@@ -225,10 +238,27 @@ final class JudgementReference {
         return out;
     }
 
+    /** Where the reference looks for a regression scenario, whatever its family. */
+    static Look anyFamily(JudgementTraces.Scenario s) {
+        return new Look(null, metric(s), bake(s));
+    }
+
+    /** Per healthy release of {@code family} drawn from {@code seed}: every candidate's statistics at each of {@code looks}. */
+    private static double[][][] healthyStatistics(JudgementTraces.Noise family, List<Look> looks, int canaries, int healthy, long seed,
+                                                  AnalysisSettings settings) {
+        JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null, JudgementTraces.Target.NONE, canaries);
+        return IntStream.range(0, healthy).parallel()
+                .mapToObj(run -> {
+                    JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(seed * 104_729L + run));
+                    return looks.stream().map(l -> statistics(trace, l.metric(), l.bake(), settings)).toArray(double[][]::new);
+                })
+                .toArray(double[][][]::new);
+    }
+
     /**
-     * Per column of healthy releases' statistics rows, the value at most {@code falseRate} of them exceed. Given the
-     * benchmark's healthy releases of every family at once, it is the reference that does not know the family: held, as
-     * Rollguard is, to the false-rollback budget over all of them.
+     * Per column of healthy releases' statistics rows, the value at most {@code falseRate} of them exceed. Given healthy
+     * releases of every family at once, it is the reference that does not know the family: held, as Rollguard is, to the
+     * false-rollback budget over all of them.
      */
     static double[] threshold(double[][] healthy, double falseRate) {
         int allowed = (int) Math.floor(falseRate * healthy.length);

@@ -2,6 +2,7 @@ package dev.rollguard.sim;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -36,11 +37,12 @@ final class JudgementReport {
                 + "drawn once for every seed from a stream of their own), then scored on the releases Rollguard is scored on; ratio = "
                 + "Rollguard within the bake / reference%n", JudgementBenchmark.choiceRuns(runs), JudgementBenchmark.calibrationRuns(runs),
                 100 * JudgementBenchmark.FALSE_BUDGET);
-        out.printf("family unknown: the same candidates, each threshold set instead on the seed's healthy releases of all six families "
-                + "(the ones Rollguard's false rollbacks are counted on) to %.1f %%, as a judge that does not know the family must, the "
-                + "test chosen at those thresholds on the same regressed calibration releases; one look: Rollguard's own statistic (the "
+        out.printf("family unknown: the same candidates, each threshold set instead on the calibration's healthy releases of all six "
+                + "families at once (%d of each) to %.1f %%, as a judge that does not know the family must, the test chosen at those "
+                + "thresholds on the same regressed calibration releases (its false rollbacks on each seed's healthy releases: below); one look: Rollguard's own statistic (the "
                 + "5xx or latency test's z) looked at once at the reference's look, with the reference's threshold (its family, %.1f %%)%n",
-                100 * JudgementBenchmark.FALSE_BUDGET, 100 * JudgementBenchmark.FALSE_BUDGET);
+                Math.max(1, JudgementBenchmark.calibrationRuns(runs) / 5), 100 * JudgementBenchmark.FALSE_BUDGET,
+                100 * JudgementBenchmark.FALSE_BUDGET);
         out.println();
         referenceTable(seeds, total, out);
         out.println();
@@ -190,9 +192,13 @@ final class JudgementReport {
             }
             target(out, String.format("seed %d: every regression detected within its bake at >= 0.90 of the reference (lowest %.2f)%s", s.seed(),
                     worst, below.isEmpty() ? "" : "; below: " + String.join(", ", below)), below.isEmpty());
-            double worstUnknown = s.rows().stream().filter(r -> r.unknownFamily() != null && r.unknownFamily().detection() > 0)
-                    .mapToDouble(r -> r.inBake() / r.unknownFamily().detection()).min().orElse(Double.NaN);
-            out.printf("  [info] seed %d: against the reference that does not know the family, the lowest ratio is %.2f%n", s.seed(), worstUnknown);
+            JudgementBenchmark.Row worstUnknown = s.rows().stream().filter(r -> r.unknownFamily() != null && r.unknownFamily().detection() > 0)
+                    .min(Comparator.comparingDouble(r -> r.inBake() / r.unknownFamily().detection())).orElse(null);
+            if (worstUnknown != null) {
+                out.printf("  [info] seed %d: against the reference that does not know the family, the lowest ratio is %.2f (%s; that reference's "
+                        + "test rolls back %d of this seed's %d healthy releases)%n", s.seed(), worstUnknown.inBake() / worstUnknown.unknownFamily().detection(),
+                        worstUnknown.scenario().name(), worstUnknown.unknownFalse(), s.healthy());
+            }
             for (JudgementBenchmark.Row r : s.rows()) {
                 String name = r.scenario().name();
                 int n = r.at()[0].length;

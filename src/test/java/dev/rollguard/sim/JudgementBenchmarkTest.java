@@ -100,15 +100,21 @@ class JudgementBenchmarkTest {
             double[] thresholds = calibration.thresholds().get(JudgementReference.look(s));
             JudgementReference.Test test = calibration.test(s, thresholds);
             double threshold = thresholds[test.ordinal()];
+            double[] anyFamily = calibration.anyFamily().get(JudgementReference.anyFamily(s));
+            JudgementReference.Test unknownTest = calibration.test(s, anyFamily);
             for (JudgementBenchmark.Row r : List.of(seed3.get(i), seed4.get(i))) {
                 assertThat(r.reference().test()).as(s.name()).isEqualTo(test);
                 assertThat(r.reference().threshold()).as(s.name()).isEqualTo(threshold);
+                // the reference that does not know the family, too: never set on the seed's own healthy releases
+                assertThat(r.unknownFamily().test()).as(s.name()).isEqualTo(unknownTest);
+                assertThat(r.unknownFamily().threshold()).as(s.name()).isEqualTo(anyFamily[unknownTest.ordinal()]);
                 assertThat(r.familyHealthy()).isEqualTo(4);
             }
         }
         // the calibration depends on its sizes alone, never on a seed: drawn again, it is the same
         JudgementReference.Calibration again = JudgementReference.calibrate(JudgementTraces.scenarios(1), 50, 20, AnalysisSettings.DEFAULT);
         calibration.thresholds().forEach((look, t) -> assertThat(again.thresholds().get(look)).containsExactly(t));
+        calibration.anyFamily().forEach((look, t) -> assertThat(again.anyFamily().get(look)).containsExactly(t));
     }
 
     @Test
@@ -167,7 +173,7 @@ class JudgementBenchmarkTest {
 
     private static JudgementBenchmark.Row row(JudgementTraces.Scenario s, int[][] flaggerAt) {
         int[][] at = new int[JudgementBenchmark.JUDGES.length][4];
-        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null, null, 0,
+        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null, null, 0, 0,
                 0, 0, 0);
     }
 
