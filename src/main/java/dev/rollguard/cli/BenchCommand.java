@@ -153,10 +153,8 @@ public final class BenchCommand implements Callable<Integer> {
                 if (canaries < 1 || canaries > JudgementTraces.HOSTS - 2) {
                     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--canaries must be 1 to " + (JudgementTraces.HOSTS - 2));
                 }
-                List<JudgementBenchmark.SeedRun> seeds = new ArrayList<>();
-                for (long sd : seed == null ? JudgementBenchmark.SEEDS : List.of(seed)) {
-                    seeds.add(new JudgementBenchmark.SeedRun(sd, JudgementBenchmark.run(sd, n, canaries, AnalysisSettings.DEFAULT)));
-                }
+                List<JudgementBenchmark.SeedRun> seeds = JudgementBenchmark.run(seed == null ? JudgementBenchmark.SEEDS : List.of(seed), n,
+                        canaries, AnalysisSettings.DEFAULT);
                 JudgementBenchmark.print(seeds, n, out);
                 return 0;
             }

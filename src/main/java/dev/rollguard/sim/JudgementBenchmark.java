@@ -47,12 +47,15 @@ public final class JudgementBenchmark {
      * All judges' outcomes of one scenario: per judge and run; {@code kayentaAt}, {@code kayentaOwnAt} and {@code
      * flaggerAt} per grid point of {@link JudgementMatched} and run; for a regression, the same-information reference
      * ({@link JudgementReference}; else null), the same reference with its threshold set on all families' healthy releases
-     * ({@code unknownFamily}), and Rollguard's own statistic looked at once with the reference's threshold ({@code
-     * oneLook}, a detection rate).
+     * ({@code unknownFamily}) and its false rollbacks on the seed's healthy releases of every family ({@code unknownFalse}),
+     * Rollguard's own statistic looked at once with the reference's threshold ({@code oneLook},
+     * a detection rate), and on the seed's {@code familyHealthy} healthy releases of the scenario's family (drawn as the
+     * scored releases are, never the reference's calibration) the reference's false rollbacks at its look and Rollguard's
+     * within its 60 s.
      */
     public record Row(JudgementTraces.Scenario scenario, int[][] at, long[][] evidence, Map<String, Integer> why, int[][] kayentaAt,
                       int[][] kayentaOwnAt, int[][] flaggerAt, JudgementReference.Result reference, JudgementReference.Result unknownFamily,
-                      double oneLook) {
+                      int unknownFalse, double oneLook, int familyHealthy, int referenceFalse, int rollguardFalse) {
         double rate(int judge) { return (double) count(judge, JudgementTraces.SECONDS) / at[judge].length; }
 
         int count(int judge, int within) {
@@ -87,14 +90,20 @@ public final class JudgementBenchmark {
             rows.forEach(r -> r.why().forEach((k, v) -> why.merge(k, v, Integer::sum)));
             return new Row(first.scenario(), concat(rows, Row::at), concatLong(rows, Row::evidence), why, concat(rows, Row::kayentaAt),
                     concat(rows, Row::kayentaOwnAt), concat(rows, Row::flaggerAt), average(rows, Row::reference), average(rows, Row::unknownFamily),
-                    rows.stream().mapToDouble(Row::oneLook).average().orElse(0));
+                    rows.stream().mapToInt(Row::unknownFalse).sum(), rows.stream().mapToDouble(Row::oneLook).average().orElse(0), rows.stream().mapToInt(Row::familyHealthy).sum(),
+                    rows.stream().mapToInt(Row::referenceFalse).sum(), rows.stream().mapToInt(Row::rollguardFalse).sum());
         }
 
-        /** A reference over several seeds: the first seed's test, the detections averaged. */
+        /**
+         * A reference over several seeds: the detections averaged. The family reference is one test at one threshold on
+         * every seed; the one that does not know the family has each seed's thresholds (its threshold is then NaN).
+         */
         private static JudgementReference.Result average(List<Row> rows, Function<Row, JudgementReference.Result> f) {
             JudgementReference.Result first = f.apply(rows.get(0));
-            return first == null ? null : new JudgementReference.Result(first.test(),
-                    rows.stream().mapToDouble(r -> f.apply(r).detection()).average().orElse(0), Double.NaN);
+            if (first == null) return null;
+            boolean same = rows.stream().allMatch(r -> f.apply(r).test() == first.test() && f.apply(r).threshold() == first.threshold());
+            return new JudgementReference.Result(first.test(), rows.stream().mapToDouble(r -> f.apply(r).detection()).average().orElse(0),
+                    same ? first.threshold() : Double.NaN, same ? first.calibrated() : Double.NaN);
         }
 
         private static int[][] concat(List<Row> rows, Function<Row, int[][]> f) {
@@ -129,25 +138,35 @@ public final class JudgementBenchmark {
 
     private JudgementBenchmark() {}
 
-    /** Healthy releases per family drawn to set the reference's thresholds: ten times the runs, at least 1,000. */
+    /**
+     * Healthy releases per family drawn to set the reference's thresholds: fifty times the runs, at least 2,000 (at
+     * 10,000 a threshold at 0.5 % is set by 50 releases; at 2,000, by 10, and +0.5 pp's reference moved by several points
+     * with them).
+     */
     static int calibrationRuns(int runs) {
-        return Math.max(1000, 10 * runs);
+        return Math.max(2000, 50 * runs);
     }
 
-    public static List<Row> run(long seed, int runs, AnalysisSettings settings) {
-        return run(seed, runs, 1, settings);
+    /** Regressed releases per scenario drawn to choose the reference's test: five times the runs, at least 200. */
+    static int choiceRuns(int runs) {
+        return Math.max(200, 5 * runs);
     }
 
-    /** One seed's releases with {@code canaries} canary hosts (of {@link JudgementTraces#HOSTS}). */
-    public static List<Row> run(long seed, int runs, int canaries, AnalysisSettings settings) {
-        return run(seed, runs, canaries, calibrationRuns(runs), settings);
+    /**
+     * Each seed's releases with {@code canaries} canary hosts (of {@link JudgementTraces#HOSTS}), against one reference
+     * calibrated once for all of them on releases of its own.
+     */
+    public static List<SeedRun> run(List<Long> seeds, int runs, int canaries, AnalysisSettings settings) {
+        JudgementReference.Calibration calibration = JudgementReference.calibrate(JudgementTraces.scenarios(canaries),
+                calibrationRuns(runs), choiceRuns(runs), settings);
+        return seeds.stream().map(seed -> new SeedRun(seed, run(seed, runs, canaries, calibration, settings))).toList();
     }
 
-    static List<Row> run(long seed, int runs, int canaries, int calibration, AnalysisSettings settings) {
+    static List<Row> run(long seed, int runs, int canaries, JudgementReference.Calibration calibration, AnalysisSettings settings) {
         List<Row> rows = new ArrayList<>();
         List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios(canaries);
-        Map<JudgementReference.Look, double[]> thresholds = calibrate(seed, scenarios, canaries, calibration, settings);
-        List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementBenchmark::anyFamily).distinct().toList();
+        Map<JudgementReference.Look, double[]> thresholds = calibration.thresholds();
+        List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementReference::anyFamily).distinct().toList();
         List<Release[]> releases = new ArrayList<>();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
@@ -156,15 +175,10 @@ public final class JudgementBenchmark {
                     .mapToObj(run -> release(s, new SplittableRandom(scenarioSeed * 7_919L + run), settings, looks))
                     .toArray(Release[]::new));
         }
-        // the reference that does not know the family: thresholds on this seed's healthy releases of every family, the
-        // ones Rollguard's false rollbacks are counted on
-        Map<JudgementReference.Look, double[]> anyFamily = new HashMap<>();
-        for (int li = 0; li < looks.size(); li++) {
-            int look = li;
-            double[][] healthy = releases.stream().flatMap(Arrays::stream).filter(r -> r.healthy() != null).map(r -> r.healthy()[look])
-                    .toArray(double[][]::new);
-            anyFamily.put(looks.get(li), JudgementReference.threshold(healthy, FALSE_BUDGET));
-        }
+        Map<JudgementTraces.Noise, FamilyHealthy> familyHealthy = familyHealthy(seed, runs, scenarios, settings);
+        // the reference that does not know the family: its thresholds from the calibration's healthy releases of every
+        // family; its false rollbacks counted on this seed's healthy releases, the ones Rollguard's are counted on
+        Map<JudgementReference.Look, double[]> anyFamily = calibration.anyFamily();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);
             Release[] results = releases.get(si);
@@ -187,43 +201,67 @@ public final class JudgementBenchmark {
             JudgementReference.Result reference = null;
             JudgementReference.Result unknownFamily = null;
             double oneLook = 0;
+            int referenceFalse = 0;
+            int unknownFalse = 0;
+            FamilyHealthy family = null;
             if (!s.healthy()) {
-                double[] t = thresholds.get(look(s));
+                JudgementReference.Look look = JudgementReference.look(s);
+                double[] t = thresholds.get(look);
+                double[] unknown = anyFamily.get(JudgementReference.anyFamily(s));
                 double[][] statistics = Arrays.stream(results).map(Release::reference).toArray(double[][]::new);
-                reference = JudgementReference.best(statistics, t);
-                unknownFamily = JudgementReference.best(statistics, anyFamily.get(anyFamily(s)));
+                reference = calibration.score(s, statistics, t);
+                unknownFamily = calibration.score(s, statistics, unknown);
+                int lookAt = looks.indexOf(JudgementReference.anyFamily(s));
+                unknownFalse = JudgementReference.exceeding(unknownFamily.test(), releases.stream().flatMap(Arrays::stream)
+                        .filter(r -> r.healthy() != null).map(r -> r.healthy()[lookAt]).toArray(double[][]::new), unknown);
                 oneLook = JudgementReference.rollguardOneLook(statistics, t);
+                family = familyHealthy.get(s.noise());
+                referenceFalse = JudgementReference.exceeding(reference.test(), family.statistics().get(look), t);
             }
-            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference, unknownFamily, oneLook));
+            rows.add(new Row(s, at, evidence, why, kayentaAt, kayentaOwnAt, flaggerAt, reference, unknownFamily, unknownFalse,
+                    oneLook, family == null ? 0 : family.runs(), referenceFalse, family == null ? 0 : family.rollguardFalse()));
         }
         return rows;
     }
 
-    /** Where the reference looks for a regression scenario (its metric, its bake); keyed with the family by {@link #calibrate}. */
-    private static JudgementReference.Look look(JudgementTraces.Scenario s) {
-        return new JudgementReference.Look(s.noise(), JudgementReference.metric(s), JudgementReference.bake(s));
-    }
-
-    /** Where the reference looks for a regression scenario, whatever its family. */
-    private static JudgementReference.Look anyFamily(JudgementTraces.Scenario s) {
-        return new JudgementReference.Look(null, JudgementReference.metric(s), JudgementReference.bake(s));
-    }
-
     /**
-     * The reference's thresholds for every regression scenario's family and look: each family's healthy releases drawn
-     * once, with a seed of their own (never the scored releases), and read at all of that family's looks.
+     * A seed's healthy releases of a regression family (the scored stream's, never the reference's calibration):
+     * Rollguard's false rollbacks within its 60 s, and the reference's statistics rows at each of the family's looks.
      */
-    private static Map<JudgementReference.Look, double[]> calibrate(long seed, List<JudgementTraces.Scenario> scenarios, int canaries,
-                                                                   int calibration, AnalysisSettings settings) {
-        Map<JudgementTraces.Noise, List<JudgementReference.Look>> byFamily = new TreeMap<>();
-        for (JudgementTraces.Scenario s : scenarios) {
-            if (s.healthy()) continue;
-            List<JudgementReference.Look> looks = byFamily.computeIfAbsent(s.noise(), k -> new ArrayList<>());
-            if (!looks.contains(look(s))) looks.add(look(s));
+    record FamilyHealthy(int runs, int rollguardFalse, Map<JudgementReference.Look, double[][]> statistics) {}
+
+    /** One such release: rolled back by Rollguard, and the reference's statistics rows at the family's looks. */
+    private record Drawn(boolean failed, double[][] statistics) {}
+
+    /** {@link FamilyHealthy} of every regression family, {@code runs} releases each. */
+    private static Map<JudgementTraces.Noise, FamilyHealthy> familyHealthy(long seed, int runs, List<JudgementTraces.Scenario> scenarios,
+                                                                          AnalysisSettings settings) {
+        Map<JudgementTraces.Noise, FamilyHealthy> out = new TreeMap<>();
+        for (JudgementTraces.Noise family : scenarios.stream().filter(x -> !x.healthy()).map(JudgementTraces.Scenario::noise).distinct().toList()) {
+            List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy() && x.noise() == family)
+                    .map(JudgementReference::look).distinct().toList();
+            JudgementTraces.Scenario s = new JudgementTraces.Scenario("healthy " + family, family, null, JudgementTraces.Target.NONE,
+                    scenarios.get(0).canaries());
+            // after the scenarios' own indices in the scored stream
+            long familySeed = seed * 1_000_003L + 1_000 + family.ordinal();
+            Drawn[] drawn = IntStream.range(0, runs).parallel().mapToObj(run -> {
+                JudgementTraces.Trace trace = JudgementTraces.generate(s, new SplittableRandom(familySeed * 7_919L + run));
+                boolean failed = false;
+                for (int t = 1; t <= JudgementTraces.SECONDS && !failed; t++) {
+                    failed = Analysis.decide(trace.at(t), settings).verdict() == Analysis.Verdict.FAIL;
+                }
+                double[][] stats = looks.stream().map(l -> JudgementReference.statistics(trace, l.metric(), l.bake(), settings))
+                        .toArray(double[][]::new);
+                return new Drawn(failed, stats);
+            }).toArray(Drawn[]::new);
+            Map<JudgementReference.Look, double[][]> statistics = new HashMap<>();
+            for (int li = 0; li < looks.size(); li++) {
+                int look = li;
+                statistics.put(looks.get(li), Arrays.stream(drawn).map(d -> d.statistics()[look]).toArray(double[][]::new));
+            }
+            int failed = (int) Arrays.stream(drawn).filter(Drawn::failed).count();
+            out.put(family, new FamilyHealthy(runs, failed, statistics));
         }
-        Map<JudgementReference.Look, double[]> out = new HashMap<>();
-        byFamily.forEach((family, looks) -> out.putAll(JudgementReference.thresholds(looks, canaries, calibration, FALSE_BUDGET,
-                seed * 31 + family.ordinal(), settings)));
         return out;
     }
 

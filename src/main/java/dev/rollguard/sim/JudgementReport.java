@@ -2,6 +2,7 @@ package dev.rollguard.sim;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -30,15 +31,22 @@ final class JudgementReport {
                 canaries, JudgementTraces.HOSTS - canaries, JudgementTraces.LOOKBACK, JudgementTraces.HISTORY);
         out.printf("canary judgement: %d releases per scenario and seed (seeds %s), %s, judged every second for %d s%n", runs, names,
                 fleet, JudgementTraces.SECONDS);
-        out.printf("reference: the best single test at the end of the bake with the same evidence (canary's own history + baseline "
-                + "hosts), threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks; ratio = Rollguard "
-                + "within the bake / reference%n", JudgementBenchmark.calibrationRuns(runs), 100 * JudgementBenchmark.FALSE_BUDGET);
-        out.printf("family unknown: the same tests, each threshold set instead on the seed's healthy releases of all six families "
-                + "(the ones Rollguard's false rollbacks are counted on) to %.1f %%, as a judge that does not know the family must; "
-                + "one look: Rollguard's own statistic (the 5xx or latency test's z) looked at once at the reference's look, with "
-                + "the reference's threshold (its family, %.1f %%)%n", 100 * JudgementBenchmark.FALSE_BUDGET, 100 * JudgementBenchmark.FALSE_BUDGET);
+        out.printf("reference: one single test at the end of the bake with the same evidence (canary's own history + baseline "
+                + "hosts), fixed before any scored release is drawn: of its candidates the one that detects most on %d regressed releases "
+                + "of the scenario, its threshold set on %d healthy releases of the scenario's family to %.1f %% false rollbacks (both "
+                + "drawn once for every seed from a stream of their own), then scored on the releases Rollguard is scored on; ratio = "
+                + "Rollguard within the bake / reference%n", JudgementBenchmark.choiceRuns(runs), JudgementBenchmark.calibrationRuns(runs),
+                100 * JudgementBenchmark.FALSE_BUDGET);
+        out.printf("family unknown: the same candidates, each threshold set instead on the calibration's healthy releases of all six "
+                + "families at once (%d of each) to %.1f %%, as a judge that does not know the family must, the test chosen at those "
+                + "thresholds on the same regressed calibration releases (its false rollbacks on each seed's healthy releases: below); one look: Rollguard's own statistic (the "
+                + "5xx or latency test's z) looked at once at the reference's look, with the reference's threshold (its family, %.1f %%)%n",
+                Math.max(1, JudgementBenchmark.calibrationRuns(runs) / 5), 100 * JudgementBenchmark.FALSE_BUDGET,
+                100 * JudgementBenchmark.FALSE_BUDGET);
         out.println();
         referenceTable(seeds, total, out);
+        out.println();
+        referenceFalseTable(seeds, total, out);
         out.println();
         out.println("every judge, all seeds together (healthy rows: false rollbacks; regression rows: detection within 60 s; t = seconds "
                 + "to rollback p50/p95; req = canary requests seen at the decision, median):");
@@ -64,20 +72,8 @@ final class JudgementReport {
     }
 
     private static void referenceTable(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, PrintWriter out) {
-        StringBuilder header = new StringBuilder("| scenario |");
-        StringBuilder rule = new StringBuilder("|---|");
-        for (JudgementBenchmark.SeedRun s : seeds) {
-            header.append(" seed ").append(s.seed()).append(": Rollguard | reference | ratio | family unknown | ratio |");
-            rule.append("---:|---:|---:|---:|---:|");
-        }
-        if (seeds.size() > 1) {
-            header.append(" all seeds: Rollguard | reference | ratio | family unknown | ratio |");
-            rule.append("---:|---:|---:|---:|---:|");
-        }
-        header.append(" Rollguard's z, one look | reference's test | family unknown's test |");
-        rule.append("---:|---|---|");
-        out.println(header);
-        out.println(rule);
+        header(seeds, "| scenario |", "|---|", "Rollguard | reference | ratio | family unknown | ratio |", 5,
+                " Rollguard's z, one look | reference's test | family unknown's test |", "---:|---|---|", out);
         for (int i = 0; i < total.size(); i++) {
             JudgementBenchmark.Row t = total.get(i);
             StringBuilder line = new StringBuilder("| ").append(t.scenario().name());
@@ -89,6 +85,54 @@ final class JudgementReport {
                     t.reference().test().label, t.unknownFamily().test().label));
             out.println(line);
         }
+    }
+
+    /**
+     * A table's header and rule: its first columns, then {@code perSeed} ({@code columns} numeric columns) for each seed and,
+     * with more than one, for all seeds together, then its last columns.
+     */
+    private static void header(List<JudgementBenchmark.SeedRun> seeds, String first, String firstRule, String perSeed, int columns,
+                               String last, String lastRule, PrintWriter out) {
+        StringBuilder header = new StringBuilder(first);
+        StringBuilder rule = new StringBuilder(firstRule);
+        List<String> groups = new ArrayList<>();
+        for (JudgementBenchmark.SeedRun s : seeds) groups.add("seed " + s.seed());
+        if (seeds.size() > 1) groups.add("all seeds");
+        for (String g : groups) {
+            header.append(' ').append(g).append(": ").append(perSeed);
+            rule.append("---:|".repeat(columns));
+        }
+        out.println(header.append(last));
+        out.println(rule.append(lastRule));
+    }
+
+    /**
+     * The reference's false rollbacks where its threshold was set: on each seed's healthy releases of the scenario's family,
+     * drawn as the scored releases are (not its calibration's), at its look; Rollguard's on the same releases beside it.
+     */
+    private static void referenceFalseTable(List<JudgementBenchmark.SeedRun> seeds, List<JudgementBenchmark.Row> total, PrintWriter out) {
+        JudgementBenchmark.Row first = total.stream().filter(r -> !r.scenario().healthy()).findFirst().orElseThrow();
+        out.printf("the reference's own false rollbacks: on each seed's %d healthy releases of the scenario's family (drawn as the scored "
+                + "releases are, never its calibration), its test at its threshold and look; Rollguard's on the same releases, within %d s; "
+                + "and the reference's detection on the regressed calibration releases it was chosen on:%n",
+                first.familyHealthy() / seeds.size(), JudgementTraces.SECONDS);
+        out.println();
+        header(seeds, "| scenario | reference's test | threshold | detected on its calibration releases |", "|---|---|---:|---:|",
+                "reference | Rollguard |", 2, "", "", out);
+        for (int i = 0; i < total.size(); i++) {
+            JudgementBenchmark.Row t = total.get(i);
+            if (t.scenario().healthy()) continue;
+            StringBuilder line = new StringBuilder("| ").append(t.scenario().name()).append(" | ").append(t.reference().test().label)
+                    .append(String.format(" | %.3f | %.1f %% |", t.reference().threshold(), 100 * t.reference().calibrated()));
+            for (JudgementBenchmark.SeedRun s : seeds) line.append(falseCells(s.rows().get(i)));
+            if (seeds.size() > 1) line.append(falseCells(t));
+            out.println(line);
+        }
+    }
+
+    private static String falseCells(JudgementBenchmark.Row r) {
+        return String.format(" %d (%.2f %%) | %d (%.2f %%) |", r.referenceFalse(), 100.0 * r.referenceFalse() / r.familyHealthy(),
+                r.rollguardFalse(), 100.0 * r.rollguardFalse() / r.familyHealthy());
     }
 
     /**
@@ -148,9 +192,13 @@ final class JudgementReport {
             }
             target(out, String.format("seed %d: every regression detected within its bake at >= 0.90 of the reference (lowest %.2f)%s", s.seed(),
                     worst, below.isEmpty() ? "" : "; below: " + String.join(", ", below)), below.isEmpty());
-            double worstUnknown = s.rows().stream().filter(r -> r.unknownFamily() != null && r.unknownFamily().detection() > 0)
-                    .mapToDouble(r -> r.inBake() / r.unknownFamily().detection()).min().orElse(Double.NaN);
-            out.printf("  [info] seed %d: against the reference that does not know the family, the lowest ratio is %.2f%n", s.seed(), worstUnknown);
+            JudgementBenchmark.Row worstUnknown = s.rows().stream().filter(r -> r.unknownFamily() != null && r.unknownFamily().detection() > 0)
+                    .min(Comparator.comparingDouble(r -> r.inBake() / r.unknownFamily().detection())).orElse(null);
+            if (worstUnknown != null) {
+                out.printf("  [info] seed %d: against the reference that does not know the family, the lowest ratio is %.2f (%s; that reference's "
+                        + "test rolls back %d of this seed's %d healthy releases)%n", s.seed(), worstUnknown.inBake() / worstUnknown.unknownFamily().detection(),
+                        worstUnknown.scenario().name(), worstUnknown.unknownFalse(), s.healthy());
+            }
             for (JudgementBenchmark.Row r : s.rows()) {
                 String name = r.scenario().name();
                 int n = r.at()[0].length;

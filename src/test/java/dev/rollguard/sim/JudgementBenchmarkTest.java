@@ -17,15 +17,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JudgementBenchmarkTest {
     @Test
     void sameSeedSameTableAndTheObviousCasesComeOutRight() {
-        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, 1, 50, AnalysisSettings.DEFAULT);
-        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, 1, 50, AnalysisSettings.DEFAULT);
+        JudgementReference.Calibration calibration = calibration(1);
+        List<JudgementBenchmark.Row> a = JudgementBenchmark.run(3, 3, 1, calibration, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> b = JudgementBenchmark.run(3, 3, 1, calibration, AnalysisSettings.DEFAULT);
         assertThat(table(a, 3, 3)).isEqualTo(table(b, 3, 3));
         JudgementBenchmark.Row total = a.stream().filter(r -> r.scenario().name().equals("total failure")).findFirst().orElseThrow();
         for (int judge = 0; judge < JudgementBenchmark.JUDGES.length; judge++) {
             assertThat(total.count(judge, JudgementTraces.SECONDS)).isEqualTo(3);
         }
         assertThat(total.count(0, 1)).as("Rollguard: within the first report").isEqualTo(3);
-        assertThat(table(a, 3, 3)).contains("| healthy: 1,000 req/s |", "targets (issue 26)", "reference's test");
+        assertThat(table(a, 3, 3)).contains("| healthy: 1,000 req/s |", "targets (issue 26)", "reference's test",
+                "the reference's own false rollbacks");
     }
 
     @Test
@@ -37,7 +39,7 @@ class JudgementBenchmarkTest {
         // the comparison judges' canary is the two hosts added up, second by second
         assertThat(trace.canary().get(3).requests()).isEqualTo(trace.canaries().get(0).get(3).requests() + trace.canaries().get(1).get(3).requests());
         assertThat(trace.canary().get(3).errors()).isEqualTo(trace.canaries().get(0).get(3).errors() + trace.canaries().get(1).get(3).errors());
-        List<JudgementBenchmark.Row> rows = JudgementBenchmark.run(3, 3, 2, 50, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> rows = JudgementBenchmark.run(3, 3, 2, calibration(2), AnalysisSettings.DEFAULT);
         JudgementBenchmark.Row total = rows.stream().filter(r -> r.scenario().name().equals("total failure")).findFirst().orElseThrow();
         assertThat(total.count(0, 1)).isEqualTo(3);
         assertThat(table(rows, 3, 3)).contains("2 canary hosts against 8 baseline hosts");
@@ -66,9 +68,53 @@ class JudgementBenchmarkTest {
         double[] calmOnly = JudgementReference.threshold(Arrays.copyOf(healthy, 100), 0.01);
         assertThat(calmOnly).containsOnly(98.0);
         double[][] regressions = {{150, 150, 150, 150, 99}, {199, 0, 0, 0, 0}};
-        assertThat(JudgementReference.best(regressions, calmOnly).detection()).isEqualTo(1.0);
-        assertThat(JudgementReference.best(regressions, pooled).detection()).isEqualTo(0.5);
+        JudgementReference.Test calm = JudgementReference.choose(regressions, calmOnly);
+        assertThat(JudgementReference.score(calm, regressions, calmOnly, regressions).detection()).isEqualTo(1.0);
+        assertThat(JudgementReference.score(JudgementReference.choose(regressions, pooled), regressions, pooled, regressions).detection())
+                .isEqualTo(0.5);
         assertThat(JudgementReference.rollguardOneLook(regressions, calmOnly)).isEqualTo(0.5);
+    }
+
+    @Test
+    void theReferencesTestIsChosenOnItsCalibrationReleasesAndScoredAsItIsOnOthers() {
+        double[] thresholds = {1, 1, 1, 1, 1};
+        // on the calibration's regressed releases the own-history test detects every one; on the scored ones it detects
+        // none and every other candidate detects all: the reference is still the own-history test, at 0
+        double[][] calibration = {{2, 0, 0, 0, 0}, {2, 0, 0, 0, 0}};
+        double[][] scored = {{0, 2, 2, 2, 0}, {0, 2, 2, 2, 0}};
+        JudgementReference.Test chosen = JudgementReference.choose(calibration, thresholds);
+        assertThat(chosen).isEqualTo(JudgementReference.Test.OWN_HISTORY);
+        assertThat(JudgementReference.score(chosen, scored, thresholds, calibration)).isEqualTo(new JudgementReference.Result(chosen, 0, 1, 1));
+        assertThat(JudgementReference.exceeding(chosen, new double[][] {{1, 9, 9, 9, 9}, {1.5, 0, 0, 0, 0}}, thresholds))
+                .as("strictly over its threshold").isEqualTo(1);
+    }
+
+    @Test
+    void theReferenceIsOneTestAtOneThresholdWhateverReleasesItIsScoredOn() {
+        JudgementReference.Calibration calibration = calibration(1);
+        List<JudgementBenchmark.Row> seed3 = JudgementBenchmark.run(3, 4, 1, calibration, AnalysisSettings.DEFAULT);
+        List<JudgementBenchmark.Row> seed4 = JudgementBenchmark.run(4, 4, 1, calibration, AnalysisSettings.DEFAULT);
+        for (int i = 0; i < seed3.size(); i++) {
+            JudgementTraces.Scenario s = seed3.get(i).scenario();
+            if (s.healthy()) continue;
+            double[] thresholds = calibration.thresholds().get(JudgementReference.look(s));
+            JudgementReference.Test test = calibration.test(s, thresholds);
+            double threshold = thresholds[test.ordinal()];
+            double[] anyFamily = calibration.anyFamily().get(JudgementReference.anyFamily(s));
+            JudgementReference.Test unknownTest = calibration.test(s, anyFamily);
+            for (JudgementBenchmark.Row r : List.of(seed3.get(i), seed4.get(i))) {
+                assertThat(r.reference().test()).as(s.name()).isEqualTo(test);
+                assertThat(r.reference().threshold()).as(s.name()).isEqualTo(threshold);
+                // the reference that does not know the family, too: never set on the seed's own healthy releases
+                assertThat(r.unknownFamily().test()).as(s.name()).isEqualTo(unknownTest);
+                assertThat(r.unknownFamily().threshold()).as(s.name()).isEqualTo(anyFamily[unknownTest.ordinal()]);
+                assertThat(r.familyHealthy()).isEqualTo(4);
+            }
+        }
+        // the calibration depends on its sizes alone, never on a seed: drawn again, it is the same
+        JudgementReference.Calibration again = JudgementReference.calibrate(JudgementTraces.scenarios(1), 50, 20, AnalysisSettings.DEFAULT);
+        calibration.thresholds().forEach((look, t) -> assertThat(again.thresholds().get(look)).containsExactly(t));
+        calibration.anyFamily().forEach((look, t) -> assertThat(again.anyFamily().get(look)).containsExactly(t));
     }
 
     @Test
@@ -127,7 +173,13 @@ class JudgementBenchmarkTest {
 
     private static JudgementBenchmark.Row row(JudgementTraces.Scenario s, int[][] flaggerAt) {
         int[][] at = new int[JudgementBenchmark.JUDGES.length][4];
-        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null, null, 0);
+        return new JudgementBenchmark.Row(s, at, new long[at.length][4], Map.of(), new int[0][4], new int[0][4], flaggerAt, null, null, 0, 0,
+                0, 0, 0);
+    }
+
+    /** A small calibration of the reference: 50 healthy releases per family, 20 regressed per scenario. */
+    private static JudgementReference.Calibration calibration(int canaries) {
+        return JudgementReference.calibrate(JudgementTraces.scenarios(canaries), 50, 20, AnalysisSettings.DEFAULT);
     }
 
     private static String table(List<JudgementBenchmark.Row> rows, long seed, int runs) {
