@@ -157,14 +157,12 @@ public final class RolloutStore extends Store {
 
     /**
      * What changed in an environment's host rows since the last call, forgotten as it is taken. One reader (the
-     * orchestrator's {@link Observations.Tracked}); what is marked while it reads stays for its next call. A host both
-     * registered and reported is only to be read again (the database holds both writes).
+     * orchestrator's {@link Observations.Tracked}, whose {@code changes} decides which of a host's marks holds); what is
+     * marked while it reads stays for its next call.
      */
     HostChanges takeChanged(String service, String env) {
         Set<String> reread = registered.take(service, env).keySet();
-        Map<String, HostReports.Report> marked = reported.take(service, env);
-        List<HostInfo> rows = new ArrayList<>(marked.size());
-        for (HostReports.Report r : marked.values()) if (!reread.contains(r.host())) rows.add(reportedRow(r));
+        List<HostInfo> rows = reported.take(service, env).values().stream().map(RolloutStore::reportedRow).toList();
         return new HostChanges(reread, rows);
     }
 

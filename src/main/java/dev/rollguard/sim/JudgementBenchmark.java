@@ -166,7 +166,7 @@ public final class JudgementBenchmark {
         List<Row> rows = new ArrayList<>();
         List<JudgementTraces.Scenario> scenarios = JudgementTraces.scenarios(canaries);
         Map<JudgementReference.Look, double[]> thresholds = calibration.thresholds();
-        List<JudgementReference.Look> looks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementReference::anyFamily).distinct().toList();
+        List<JudgementReference.Look> looks = JudgementReference.anyFamilyLooks(scenarios);
         List<Release[]> releases = new ArrayList<>();
         for (int si = 0; si < scenarios.size(); si++) {
             JudgementTraces.Scenario s = scenarios.get(si);

@@ -195,7 +195,7 @@ final class JudgementReference {
                 CALIBRATION_SEED + family.ordinal(), settings)));
         // the reference that does not know the family: at each look (family left out), thresholds on healthy releases
         // of every family at once, a fifth as many of each as a family's own (the same total), also from the calibration's stream
-        List<Look> anyLooks = scenarios.stream().filter(x -> !x.healthy()).map(JudgementReference::anyFamily).distinct().toList();
+        List<Look> anyLooks = anyFamilyLooks(scenarios);
         List<double[][][]> pooled = new ArrayList<>();
         for (JudgementTraces.Noise family : scenarios.stream().filter(JudgementTraces.Scenario::healthy).map(JudgementTraces.Scenario::noise)
                 .distinct().toList()) {
@@ -241,6 +241,11 @@ final class JudgementReference {
     /** Where the reference looks for a regression scenario, whatever its family. */
     static Look anyFamily(JudgementTraces.Scenario s) {
         return new Look(null, metric(s), bake(s));
+    }
+
+    /** Every look of the reference that does not know the family, once, in the order of {@code scenarios}' regressions. */
+    static List<Look> anyFamilyLooks(List<JudgementTraces.Scenario> scenarios) {
+        return scenarios.stream().filter(x -> !x.healthy()).map(JudgementReference::anyFamily).distinct().toList();
     }
 
     /** Per healthy release of {@code family} drawn from {@code seed}: every candidate's statistics at each of {@code looks}. */
