@@ -49,9 +49,23 @@ public final class TestServer implements AutoCloseable {
 
     /** A server on a given port and data directory: start a second one on the same pair to simulate a restart. */
     public TestServer(Path dir, int port, Limits limits, long maxBody) {
+        this(dir, port, limits, maxBody, UnaryOperator.identity());
+    }
+
+    /** As above, its settings as {@code tweak} changes them (a restart with other settings). */
+    public TestServer(Path dir, int port, UnaryOperator<Rollguard.Settings> tweak) {
+        this(dir, port, Limits.DEFAULT, 16L * 1024 * 1024, tweak);
+    }
+
+    private TestServer(Path dir, int port, Limits limits, long maxBody, UnaryOperator<Rollguard.Settings> tweak) {
         this.dir = dir;
-        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
-                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP));
+        server = Rollguard.start(tweak.apply(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP)));
+    }
+
+    /** Where the server's agents' channel has a port of its own (its base URL, as the server advertises it to agents on loopback). */
+    public String channelUrl() {
+        return "ws://127.0.0.1:" + server.channelPort();
     }
 
     /**
