@@ -103,6 +103,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "push: the same as --transport stream")
     boolean stream;
 
+    @Option(names = "--releases", description = "push: releases per measurement, the last one measured, the ones before warming the "
+            + "server up (default " + RolloutBenchmark.RELEASES + ")")
+    Integer releases;
+
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
 
@@ -284,14 +288,16 @@ public final class BenchCommand implements Callable<Integer> {
         setups.add(new String[]{"sqlite", "1"});
         if (postgres != null && !postgres.isBlank()) for (int r : replicas) setups.add(new String[]{"postgresql", String.valueOf(r)});
         List<String> rows = new ArrayList<>();
+        List<String> wentTo = new ArrayList<>();
         for (int n : agents) {
             for (String[] setup : setups) {
                 var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
-                        how, out);
+                        how, releases(), out);
                 var l = p.latencies();
                 String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
                         : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
                         l.get(l.size() - 1));
+                wentTo.add(threads(n + " " + setup[0] + " " + setup[1], p.threads(), n));
                 rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9s %9d %9.1f", n, setup[0], setup[1], latency, l.size(), p.cpuMillis(),
                         1000.0 * p.cpuMillis() / n, perAgent(p.pollersCpuMillis(), n), perAgent(p.pollersProcessCpuMillis(), n),
                         p.heapMiB(), p.heapBytesPerAgent() / 1024.0));
@@ -300,8 +306,28 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %10s %10s %9s %9s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms",
                 "applied", "cpu ms", "µs/agent", "pollers µs", "proc µs", "heap MiB", "KiB/agent");
         rows.forEach(out::println);
+        out.println("where the servers' CPU went in the measured release, µs per agent by thread (jvm: the JIT compiler's and the collector's):");
+        wentTo.forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    private int releases() {
+        if (releases == null) return RolloutBenchmark.RELEASES;
+        if (releases < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--releases: at least 1");
+        return releases;
+    }
+
+    /** One line of the threads' table: the groups that took at least 0.5 µs per agent, the rest summed as "other". */
+    private static String threads(String setup, Map<String, Long> nanos, int n) {
+        StringBuilder line = new StringBuilder(String.format("  %-22s", setup));
+        double other = 0;
+        for (var e : nanos.entrySet()) {
+            double us = e.getValue() / 1000.0 / n;
+            if (us < 0.5) other += us;
+            else line.append(String.format(" %s %.1f ·", e.getKey(), us));
+        }
+        return line.append(String.format(" other %.1f", other)).toString();
     }
 
     /**
@@ -318,7 +344,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> rows = new ArrayList<>();
         for (int n : agents) {
             // the real server first: the floors then run on code already compiled by the JIT, every advantage their own
-            var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, out);
+            var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, releases(), out);
             var j = ChannelFloor.run(n, out);
             var s = SocketFloor.run(n, out);
             rows.add(floorRow(n, "socket", s, s.cpuMillis(), j.cpuMillis()));

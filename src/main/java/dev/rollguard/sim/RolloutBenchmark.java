@@ -40,8 +40,12 @@ import java.util.function.BooleanSupplier;
 public final class RolloutBenchmark {
     private RolloutBenchmark() {}
 
-    /** Releases per push measurement: the last is measured, the ones before warm the servers up (JIT, pools, heap). */
-    private static final int RELEASES = 4;
+    /**
+     * Releases per push measurement: the last is measured, the ones before warm the servers up (JIT, pools, heap). Ten:
+     * with four, the JIT compiler still took a quarter of the measured release's CPU (270 of 1,020 ms at 10,000 agents,
+     * the release's own code paths run about a second per release); by the tenth it had settled near a tenth of it.
+     */
+    public static final int RELEASES = 10;
 
     /**
      * {@code requests}/{@code failed}: from the release until every host is back plus 1 s; {@code minuteRequests}/
@@ -129,10 +133,15 @@ public final class RolloutBenchmark {
      * the pollers' threads' over the same release (-1: not measured) and their whole process's (-1: not measured, or the
      * pollers ran in the servers' process: its JIT compiler and collector threads are the servers' too), and the heap; the
      * heap each connected agent holds (bytes, after a full collection: with every agent connected, less before they
-     * registered).
+     * registered); {@code threads}: the servers' process's CPU nanoseconds over the measured release by thread group
+     * ({@link ThreadCpu}; empty when not measured).
      */
     public record Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long pollersProcessCpuMillis, long heapMiB,
-                       long heapBytesPerAgent) {}
+                       long heapBytesPerAgent, Map<String, Long> threads) {
+        public Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long pollersProcessCpuMillis, long heapMiB, long heapBytesPerAgent) {
+            this(latencies, cpuMillis, pollersCpuMillis, pollersProcessCpuMillis, heapMiB, heapBytesPerAgent, Map.of());
+        }
+    }
 
     /**
      * Publish-to-apply latency for many agents: lightweight pollers (the agent protocol, one shared HTTP
@@ -143,12 +152,15 @@ public final class RolloutBenchmark {
      *                 is made for the run and {@code replicas} servers share it (agents spread over them)
      */
     public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PrintWriter log) throws Exception {
-        return push(agents, postgres, replicas, separateProcess, PollerSwarm.Transport.CHANNEL, log);
+        return push(agents, postgres, replicas, separateProcess, PollerSwarm.Transport.CHANNEL, RELEASES, log);
     }
 
-    /** As above; {@code transport}: how the pollers hear of releases and report ({@link PollerSwarm.Transport}). */
+    /**
+     * As above; {@code transport}: how the pollers hear of releases and report ({@link PollerSwarm.Transport});
+     * {@code releases}: how many, the last measured.
+     */
     public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PollerSwarm.Transport transport,
-                            PrintWriter log) throws Exception {
+                            int releases, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         String db = dir.resolve("db").toString();
         String scratch = null;
@@ -185,7 +197,7 @@ public final class RolloutBenchmark {
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
                     if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
                     long[] pollersCpu = new long[2];
-                    Push measured = releases(server, c, agents, heapBefore, log, new Release() {
+                    Push measured = releases(server, c, agents, releases, heapBefore, log, new Release() {
                         @Override
                         public void expect(int version) {
                             to.println("GO " + System.currentTimeMillis() + " " + version);
@@ -210,7 +222,7 @@ public final class RolloutBenchmark {
                         }
                     });
                     return new Push(measured.latencies(), measured.cpuMillis(), pollersCpu[0], pollersCpu[1], measured.heapMiB(),
-                            measured.heapBytesPerAgent());
+                            measured.heapBytesPerAgent(), measured.threads());
                 } finally {
                     p.destroy();
                     p.waitFor(10, TimeUnit.SECONDS);
@@ -219,7 +231,7 @@ public final class RolloutBenchmark {
             try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment, transport)) {
                 swarm.registerAll();
                 long[] pollersCpu = new long[2];
-                Push p = releases(server, c, agents, heapBefore, log, new Release() {
+                Push p = releases(server, c, agents, releases, heapBefore, log, new Release() {
                     @Override
                     public void expect(int version) {
                         pollersCpu[1] = swarm.cpuNanos();
@@ -234,7 +246,7 @@ public final class RolloutBenchmark {
                     }
                 });
                 // the pollers' thread ran in this process: its CPU is not the servers'
-                return new Push(p.latencies(), p.cpuMillis() - pollersCpu[0], pollersCpu[0], -1, p.heapMiB(), p.heapBytesPerAgent());
+                return new Push(p.latencies(), p.cpuMillis() - pollersCpu[0], pollersCpu[0], -1, p.heapMiB(), p.heapBytesPerAgent(), p.threads());
             }
         } finally {
             for (Rollguard s : servers) s.close();
@@ -286,11 +298,12 @@ public final class RolloutBenchmark {
      * servers' CPU is counted from the release to the last agent's apply: the version's upload before it is a push, not a
      * delivery to agents.
      */
-    private static Push releases(Rollguard server, Client c, int agents, long heapBefore, PrintWriter log, Release release) throws Exception {
+    private static Push releases(Rollguard server, Client c, int agents, int releases, long heapBefore, PrintWriter log, Release release)
+            throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         Push result = null;
         long perAgent = 0;
-        for (int round = 1; round <= RELEASES; round++) {
+        for (int round = 1; round <= releases; round++) {
             awaitQuiet(server, agents);
             if (round == 1) perAgent = Math.max(0, usedHeapAfterGc() - heapBefore) / agents;
             int expected = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
@@ -299,12 +312,15 @@ public final class RolloutBenchmark {
                     .path("version").path("number").asInt();
             if (version != expected) throw new IllegalStateException("unexpected version number " + version + ", not " + expected);
             long cpu0 = os.getProcessCpuTime();
+            Map<String, Long> threads0 = ThreadCpu.now();
             c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + version + ", \"breakGlass\": \"bench\"}");
             List<Long> latencies = new ArrayList<>(release.latencies());
             long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+            Map<String, Long> threads = ThreadCpu.since(threads0, ThreadCpu.now());
             Collections.sort(latencies);
-            log.printf("  %s: %d of %d agents applied v%d%n", round < RELEASES ? "warm-up" : "measured", latencies.size(), agents, version);
-            result = new Push(latencies, cpu, -1, -1, usedHeap() >> 20, perAgent);
+            log.printf("  %s: %d of %d agents applied v%d, %d ms of the servers' CPU%n", round < releases ? "warm-up" : "measured", latencies.size(),
+                    agents, version, cpu);
+            result = new Push(latencies, cpu, -1, -1, usedHeap() >> 20, perAgent, threads);
         }
         return result;
     }
