@@ -224,7 +224,7 @@ public final class TestServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db",
-                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port)));
+                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port), "--channel-port", "0"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", ADMIN_TOKEN);
         pb.environment().put("ROLLGUARD_ALLOW_OUTGOING", "loopback");
