@@ -52,7 +52,7 @@ public final class PreparedText {
     }
 
     /** The whole frame on the wire, for one Netty connection: its own indexes, the shared bytes, released by the write. */
-    ByteBuf wire() {
+    public ByteBuf wire() {
         return frame.retainedDuplicate();
     }
 
