@@ -342,7 +342,7 @@ public final class BenchCommand implements Callable<Integer> {
                 + "netty: Netty's WebSocket as the channel's own port serves it, with no Rollguard logic (the same frames, prepared once, the "
                 + "release written from 4 threads); jetty: Jetty's WebSocket through Javalin with no Rollguard logic (the same frames, the "
                 + "release written from 4 threads); "
-                + "both run after the real server, on a warm JIT; rollguard: the real server (bench push --separate); "
+                + "the floors run after the real server, on a warm JIT; rollguard: the real server (bench push --separate); "
                 + "x floor: CPU against the socket floor's, x jetty: against Jetty's");
         List<String> rows = new ArrayList<>();
         for (int n : agents) {

@@ -14,6 +14,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -34,6 +36,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -67,6 +70,8 @@ public final class NettyFloor implements ChannelFloor.Server {
         t.setDaemon(true);
         return t;
     });
+    /** Every connection accepted and not yet closed. */
+    private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> closed = new ConcurrentHashMap<>();
     private final AtomicReference<PreparedText> frame = new AtomicReference<>();
@@ -83,6 +88,7 @@ public final class NettyFloor implements ChannelFloor.Server {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        open.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Requests());
                     }
                 }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
@@ -134,6 +140,7 @@ public final class NettyFloor implements ChannelFloor.Server {
     @Override
     public void close() {
         listener.close().syncUninterruptibly();
+        open.close().awaitUninterruptibly();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         writers.shutdownNow();
     }

@@ -3,7 +3,6 @@ package dev.rollguard.web;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Principal;
-import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.AgentService;
 import dev.rollguard.sandbox.Slots;
 import dev.rollguard.storage.StorageHealth;
@@ -18,9 +17,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -38,6 +40,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +75,8 @@ public final class NettyChannel implements AutoCloseable {
     /** Upgrades waiting for the gate's threads beyond this many are told to come back (a fleet reconnecting at once). */
     private static final int MAX_WAITING_UPGRADES = 20_000;
 
+    /** Every connection accepted and not yet closed. */
+    private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final EventLoopGroup loops;
     private final ThreadPoolExecutor gate;
     private final Channel listener;
@@ -95,6 +100,7 @@ public final class NettyChannel implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            open.add(ch);
                             ch.pipeline().addLast("http", new HttpServerCodec(4096, MAX_HEAD_BYTES, 8192))
                                     .addLast("aggregator", new HttpObjectAggregator(8192))
                                     .addLast("idle", new IdleStateHandler(AgentChannel.IDLE_TIMEOUT_MILLIS, 0, 0, TimeUnit.MILLISECONDS))
@@ -129,6 +135,9 @@ public final class NettyChannel implements AutoCloseable {
     @Override
     public void close() {
         if (listener != null) listener.close().syncUninterruptibly();
+        // each connection closed (and its descriptor given back) before the loops stop: a process that starts servers
+        // one after another (tests, bench push --floor) would otherwise run out of descriptors
+        open.close().awaitUninterruptibly();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         gate.shutdownNow();
     }
@@ -150,18 +159,21 @@ public final class NettyChannel implements AutoCloseable {
             // nothing more is read until the gate has answered (an agent sends nothing before the 101 either)
             ctx.channel().config().setAutoRead(false);
             if (!req.decoderResult().isSuccess()) {
-                refuse(ctx, req, new Problem(400, "bad_request", "the request could not be read: " + req.decoderResult().cause().getMessage()));
+                Throwable why = req.decoderResult().cause();
+                refuseNow(ctx, req, why instanceof TooLongFrameException
+                        ? new Problem(431, "request_head_too_large", "the request's line and headers are at most " + MAX_HEAD_BYTES + " bytes")
+                        : new Problem(400, "bad_request", "the request could not be read: " + why.getMessage()));
                 return;
             }
             QueryStringDecoder uri = new QueryStringDecoder(req.uri());
             String[] parts = uri.rawPath().split("/", -1);
             // /api/v1/agents/{service}/{env}/{host}/channel
             if (parts.length != 8 || !uri.rawPath().startsWith("/api/v1/agents/") || !parts[7].equals("channel")) {
-                refuse(ctx, req, Problem.notFound("not_found", "no such endpoint: " + req.method() + " " + uri.path()));
+                refuseNow(ctx, req, Problem.notFound("not_found", "no such endpoint: " + req.method() + " " + uri.path()));
                 return;
             }
             if (!req.method().equals(HttpMethod.GET)) {
-                refuse(ctx, req, new Problem(405, "method_not_allowed", "method not allowed: " + req.method() + " " + uri.path()));
+                refuseNow(ctx, req, new Problem(405, "method_not_allowed", "method not allowed: " + req.method() + " " + uri.path()));
                 return;
             }
             AgentChannel.Host wanted = new AgentChannel.Host(QueryStringDecoder.decodeComponent(parts[4]),
@@ -177,11 +189,11 @@ public final class NettyChannel implements AutoCloseable {
                         logic.requireKnown(h);
                         ctx.executor().execute(() -> upgrade(ctx, req, h, uri));
                     } catch (RuntimeException e) {
-                        ctx.executor().execute(() -> refuse(ctx, req, e));
+                        ctx.executor().execute(() -> refuseNow(ctx, req, e));
                     }
                 });
             } catch (RejectedExecutionException e) {
-                refuse(ctx, req, new Problem(503, "database_busy", "too many channels opening at once; retry", Map.of(Slots.RETRY_AFTER,
+                refuseNow(ctx, req, new Problem(503, "database_busy", "too many channels opening at once; retry", Map.of(Slots.RETRY_AFTER,
                         ApiServer.BUSY_RETRY_AFTER_SECONDS)));
             }
         }
@@ -190,7 +202,7 @@ public final class NettyChannel implements AutoCloseable {
         private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, AgentChannel.Host h, QueryStringDecoder uri) {
             try {
                 if (!req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-                    refuse(ctx, req, new Problem(426, "upgrade_required", "this is a WebSocket: send 'Upgrade: websocket'"));
+                    refuse(ctx, new Problem(426, "upgrade_required", "this is a WebSocket: send 'Upgrade: websocket'"));
                     return;
                 }
                 WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder().maxFramePayloadLength((int) AgentChannel.MAX_REPORT_BYTES)
@@ -229,9 +241,17 @@ public final class NettyChannel implements AutoCloseable {
             return values == null || values.isEmpty() ? null : values.get(0);
         }
 
+        /** The upgrade refused, and the request let go. */
+        private void refuseNow(ChannelHandlerContext ctx, FullHttpRequest req, Throwable e) {
+            try {
+                refuse(ctx, e);
+            } finally {
+                req.release();
+            }
+        }
+
         /** The upgrade refused as the API refuses a request: its status, Retry-After where it has one, the error body. */
-        private void refuse(ChannelHandlerContext ctx, FullHttpRequest req, Throwable e) {
-            req.release();
+        private void refuse(ChannelHandlerContext ctx, Throwable e) {
             Map<String, Object> error = new LinkedHashMap<>();
             Long retryAfter = null;
             int status;

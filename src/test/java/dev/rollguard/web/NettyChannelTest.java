@@ -146,6 +146,13 @@ class NettyChannelTest {
         assertThat(unknown.head()).contains("application/json");
         // anything but the channel is not here
         assertThat(upgrade("/api/v1/services", token).status()).isEqualTo(404);
+        // a plain GET (no upgrade) is told to upgrade, after the same gate
+        HttpResponse<String> plain = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ts.channelUrl().replace("ws://", "http://")
+                + path)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(plain.statusCode()).isEqualTo(426);
+        assertThat(plain.headers().firstValue("Upgrade")).contains("websocket");
+        // a head larger than the limit is refused before anything is looked up
+        assertThat(upgrade(path + "&pad=" + "x".repeat(NettyChannel.MAX_HEAD_BYTES), token).status()).isIn(400, 431);
         // the token never appears in an answer
         assertThat(wrong.head() + wrong.body()).doesNotContain("rg_not-a-real-token");
     }
