@@ -63,6 +63,14 @@ public final class TestServer implements AutoCloseable {
                 .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP)));
     }
 
+    /** The version a host of service wp's testing environment last reported applied, as the server recorded it (null: no such host). */
+    public String appliedOf(String host) {
+        for (var h : get("/api/v1/services/wp/environments/testing/hosts")) {
+            if (h.path("host").asText().equals(host)) return h.path("appliedVersion").asText();
+        }
+        return null;
+    }
+
     /** Where the server's agents' channel has a port of its own (its base URL, as the server advertises it to agents on loopback). */
     public String channelUrl() {
         return "ws://127.0.0.1:" + server.channelPort();

@@ -46,10 +46,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The floor of the channel's own port ({@code bench push --floor}, the {@code netty} row): the same pollers and frames as
@@ -60,27 +57,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * costs per agent is what the real channel cannot go below on Netty.
  */
 public final class NettyFloor implements ChannelFloor.Server {
-    private static final int WRITERS = 4;
-    private static final int MIN_SLICE = 64;
-
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(NettyChannel.threads(), new DefaultThreadFactory("floor-netty", true),
             NioIoHandler.newFactory());
-    private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
-        Thread t = new Thread(r, "floor-writer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService writers = ChannelFloor.writers();
     /** Every connection accepted and not yet closed. */
     private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> closed = new ConcurrentHashMap<>();
-    private final AtomicReference<PreparedText> frame = new AtomicReference<>();
-    private final AtomicReference<PreparedText> answer = new AtomicReference<>(new PreparedText(ChannelFloor.reported(0)));
+    private final ChannelFloor.Releases releases = new ChannelFloor.Releases();
     private final Channel listener;
-    private final AtomicInteger version = new AtomicInteger();
-    private PreparedText nextFrame;
-    private PreparedText nextAnswer;
-    private int nextVersion;
 
     public NettyFloor() {
         listener = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class).option(ChannelOption.SO_BACKLOG, 4096)
@@ -113,23 +98,13 @@ public final class NettyFloor implements ChannelFloor.Server {
 
     @Override
     public void prepare(int v, String release, String reportAnswer) {
-        nextVersion = v;
-        nextFrame = new PreparedText(release);
-        nextAnswer = new PreparedText(reportAnswer);
+        releases.prepare(v, release, reportAnswer);
     }
 
     @Override
     public void release() {
-        PreparedText f = nextFrame;
-        answer.set(nextAnswer);
-        frame.set(f);
-        version.set(nextVersion);
-        List<Channel> all = List.copyOf(channels);
-        int slice = Math.max(MIN_SLICE, all.size() / WRITERS);
-        for (int i = 0; i < all.size(); i += slice) {
-            List<Channel> part = all.subList(i, Math.min(all.size(), i + slice));
-            writers.execute(() -> part.forEach(c -> c.writeAndFlush(f.wire(), c.voidPromise())));
-        }
+        PreparedText f = releases.publish();
+        ChannelFloor.inSlices(writers, channels, c -> c.writeAndFlush(f.wire(), c.voidPromise()));
     }
 
     @Override
@@ -171,8 +146,8 @@ public final class NettyFloor implements ChannelFloor.Server {
                 channels.add(c);
                 c.closeFuture().addListener(x -> channels.remove(c));
                 // a poller that connects again behind the release hears it at once, as from the real server
-                PreparedText now = frame.get();
-                if (now != null && !known.equals(String.valueOf(version.get()))) c.writeAndFlush(now.wire(), c.voidPromise());
+                PreparedText now = releases.behind(known);
+                if (now != null) c.writeAndFlush(now.wire(), c.voidPromise());
             });
         }
     }
@@ -182,7 +157,7 @@ public final class NettyFloor implements ChannelFloor.Server {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame f) {
             if (f instanceof TextWebSocketFrame) {
-                ctx.writeAndFlush(answer.get().wire(), ctx.voidPromise());
+                ctx.writeAndFlush(releases.answer().wire(), ctx.voidPromise());
             } else if (f instanceof PingWebSocketFrame) {
                 ctx.writeAndFlush(new PongWebSocketFrame(f.content().retain()), ctx.voidPromise());
             } else if (f instanceof CloseWebSocketFrame close) {

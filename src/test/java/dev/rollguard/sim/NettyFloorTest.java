@@ -6,20 +6,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A frame prepared once reads back whole as a server's frame on the wire in each length class (the Netty channel writes
  * those bytes as they are), and the pollers apply every release from the Netty floor.
  */
 class NettyFloorTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(120);
-
     @Test
     void aPreparedFrameOfEachLengthClassIsAWholeServerFrame() {
         for (int n : new int[]{0, 125, 126, 2146, 65535, 65536}) {
@@ -45,18 +40,8 @@ class NettyFloorTest {
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void everyPollerAppliesEachReleaseFromTheFloor() throws Exception {
-        int agents = 300;
-        try (NettyFloor floor = new NettyFloor();
-             PollerSwarm swarm = new PollerSwarm(List.of(floor.url()), "wp", "production", agents, "floor")) {
-            swarm.registerAll();
-            await().atMost(PATIENCE).until(() -> floor.connected() == agents);
-            for (int v = 1; v <= 2; v++) {
-                swarm.expect(v, System.nanoTime());
-                floor.prepare(v, "{\"desired\":{\"desiredVersion\":" + v + ",\"bundle\":{\"version\":" + v + "}}}", ChannelFloor.reported(v));
-                floor.release();
-                assertThat(swarm.await(PATIENCE)).hasSize(agents);
-            }
-            assertThat(floor.closed()).isEmpty();
+        try (NettyFloor floor = new NettyFloor()) {
+            SocketFloorTest.everyPollerApplies(floor);
         }
     }
 }

@@ -18,9 +18,6 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,41 +36,6 @@ class NettyChannelTest {
         if (ts != null) ts.close();
     }
 
-    /** One end of a channel: the frames the server sent, in order, and how it closed. */
-    private static final class Frames implements WebSocket.Listener {
-        final LinkedBlockingQueue<AgentProtocol.ChannelMessage> messages = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                messages.add(Json.read(text.toString(), AgentProtocol.ChannelMessage.class));
-                text.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            closed.complete(-1);
-        }
-
-        AgentProtocol.ChannelMessage next() throws InterruptedException {
-            AgentProtocol.ChannelMessage m = messages.poll(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-            assertThat(m).as("a frame from the server").isNotNull();
-            return m;
-        }
-    }
-
     private String serverWith(String... hosts) {
         ts = new TestServer();
         assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
@@ -85,23 +47,16 @@ class NettyChannelTest {
         return token;
     }
 
-    private WebSocket open(String host, String token, Frames frames) {
+    private WebSocket open(String host, String token, ChannelFrames frames) {
         URI uri = URI.create(ts.channelUrl() + AgentProtocol.channelPath("wp", "testing", host, AgentProtocol.NONE, 0));
         return HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token).buildAsync(uri, frames).join();
-    }
-
-    private String appliedOf(String host) {
-        for (var h : ts.get("/api/v1/services/wp/environments/testing/hosts")) {
-            if (h.path("host").asText().equals(host)) return h.path("appliedVersion").asText();
-        }
-        return null;
     }
 
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aReleaseArrivesOnTheChannelsOwnPortAndItsReportIsCommitted() throws Exception {
         String token = serverWith("n-1");
-        Frames frames = new Frames();
+        ChannelFrames frames = new ChannelFrames();
         WebSocket ws = open("n-1", token, frames);
         int v = ts.push(Map.of("a.conf", "one\n"), "m", null);
         String id = ts.release("testing", v, null).path("id").asText();
@@ -117,7 +72,7 @@ class NettyChannelTest {
 
         ws.sendText("{\"appliedVersion\": " + v + ", \"samples\": []}", true).join();
         assertThat(frames.next().reported().desiredVersion()).isEqualTo(v);
-        assertThat(appliedOf("n-1")).as("committed before it was answered").isEqualTo(String.valueOf(v));
+        assertThat(ts.appliedOf("n-1")).as("committed before it was answered").isEqualTo(String.valueOf(v));
         assertThat(ts.awaitTerminal(id).path("state").asText()).isEqualTo("COMPLETE");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
         assertThat(frames.closed.get(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
@@ -161,7 +116,7 @@ class NettyChannelTest {
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aReportOverOneMebibyteClosesTheChannelWith1009() throws Exception {
         String token = serverWith("n-1");
-        Frames frames = new Frames();
+        ChannelFrames frames = new ChannelFrames();
         WebSocket ws = open("n-1", token, frames);
         String big = "{\"applyError\": \"" + "x".repeat((int) AgentChannel.MAX_REPORT_BYTES) + "\"}";
         ws.sendText(big, true);
