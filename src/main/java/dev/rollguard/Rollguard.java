@@ -44,11 +44,14 @@ import dev.rollguard.versions.Bundles;
 import dev.rollguard.versions.ConfigService;
 import dev.rollguard.versions.ConfigStore;
 import dev.rollguard.web.Access;
+import dev.rollguard.web.AgentChannel;
 import dev.rollguard.web.ApiServer;
 import dev.rollguard.web.AuthRoutes;
+import dev.rollguard.web.ChannelAddress;
 import dev.rollguard.web.ConfigRoutes;
 import dev.rollguard.web.Dashboard;
 import dev.rollguard.web.IncidentRoutes;
+import dev.rollguard.web.NettyChannel;
 import dev.rollguard.web.RolloutRoutes;
 import dev.rollguard.web.SecretsRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -72,24 +75,36 @@ public final class Rollguard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Rollguard.class);
     /**
      * {@code tick}: how often the orchestrator looks at running rollouts. {@code publicUrl}: how people reach this
-     * server (links in pages and webhooks); null means the address it listens on.
+     * server (links in pages and webhooks); null means the address it listens on. {@code channelPort}: the agents'
+     * channel's own port ({@link #withChannelPort}), {@code channelUrl} where agents are told to open it ({@link #withChannelUrl}).
      */
     public record Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl,
                            String bootstrapToken, CommandValidators validators, OutgoingPolicy outgoing, boolean withoutSandbox,
-                           Path keyDir, long sandboxMemory, RateLimiter.Rate writeRate, Duration databaseWait) {
+                           Path keyDir, long sandboxMemory, RateLimiter.Rate writeRate, Duration databaseWait, int channelPort,
+                           String channelUrl) {
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes) {
             this(database, host, port, limits, maxBodyBytes, Duration.ofMillis(200), null, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false,
-                    null, 0, RateLimiter.Rate.WRITES, Database.DEFAULT_WAIT);
+                    null, 0, RateLimiter.Rate.WRITES, Database.DEFAULT_WAIT, 0, null);
         }
 
         public Settings(String database, String host, int port, Limits limits, long maxBodyBytes, Duration tick, String publicUrl) {
             this(database, host, port, limits, maxBodyBytes, tick, publicUrl, null, CommandValidators.none(), OutgoingPolicy.PUBLIC_ONLY, false, null, 0,
-                    RateLimiter.Rate.WRITES, Database.DEFAULT_WAIT);
+                    RateLimiter.Rate.WRITES, Database.DEFAULT_WAIT, 0, null);
+        }
+
+        /**
+         * The channel's port by default ({@code rollguard server}, {@link #defaults}): the API's next one (8081 beside 8080),
+         * so two servers on one machine started on different ports do not clash; a free one when the API's is (0). Servers
+         * made in process (tests, benchmarks) take a free one: a port next to a free one need not be free.
+         */
+        public static int channelPortBeside(int apiPort) {
+            return apiPort == 0 ? 0 : apiPort + 1;
         }
 
         public static Settings defaults() {
             // a push carries files as base64 (4/3 of their size) in JSON: twice the tree limit leaves room for both
-            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes());
+            return new Settings("data/rollguard.db", "127.0.0.1", 8080, Limits.DEFAULT, 2 * Limits.DEFAULT.maxTreeBytes())
+                    .withChannelPort(channelPortBeside(8080));
         }
 
         public Settings withDatabase(String db) { return with(c -> c.database = db); }
@@ -127,6 +142,18 @@ public final class Rollguard implements AutoCloseable {
         /** How long a request waits for a free database connection before it is answered 503 database_busy. */
         public Settings withDatabaseWait(Duration d) { return with(c -> c.databaseWait = d); }
 
+        /**
+         * The agents' channel on a port of its own (Netty; the API's port keeps its channel too): -1 off, 0 a free port,
+         * else that port.
+         */
+        public Settings withChannelPort(int p) { return with(c -> c.channelPort = p); }
+
+        /**
+         * Where agents are told to open the channel (ws:// or wss://, no path), for agents that reach this server through a
+         * proxy or an address of another name; null: the address the agent registered at, on the channel's port.
+         */
+        public Settings withChannelUrl(String u) { return with(c -> c.channelUrl = u); }
+
         /** Where this server's key files are. */
         public KeyFiles keyFiles() { return KeyFiles.of(database, keyDir); }
 
@@ -154,6 +181,8 @@ public final class Rollguard implements AutoCloseable {
             long sandboxMemory;
             RateLimiter.Rate writeRate;
             Duration databaseWait;
+            int channelPort;
+            String channelUrl;
 
             Copy(Settings s) {
                 database = s.database;
@@ -171,11 +200,13 @@ public final class Rollguard implements AutoCloseable {
                 sandboxMemory = s.sandboxMemory;
                 writeRate = s.writeRate;
                 databaseWait = s.databaseWait;
+                channelPort = s.channelPort;
+                channelUrl = s.channelUrl;
             }
 
             Settings settings() {
                 return new Settings(database, host, port, limits, maxBodyBytes, tick, publicUrl, bootstrapToken, validators, outgoing,
-                        withoutSandbox, keyDir, sandboxMemory, writeRate, databaseWait);
+                        withoutSandbox, keyDir, sandboxMemory, writeRate, databaseWait, channelPort, channelUrl);
             }
         }
     }
@@ -187,6 +218,8 @@ public final class Rollguard implements AutoCloseable {
     private final Orchestrator orchestrator;
     private final PrometheusSource prometheus;
     private final ApiServer api;
+    /** The agents' channel on its own port (null: off). */
+    private final NettyChannel channel;
     private final IncidentService incidents;
     private final AuthService auth;
     private final AuditLog audit;
@@ -201,7 +234,8 @@ public final class Rollguard implements AutoCloseable {
 
     public Rollguard(Settings settings, Clock clock) {
         // a busy port is found before anything is opened or created: no database file left behind, one clear line
-        if (settings.port() != 0) requireFreePort(settings.host(), settings.port());
+        if (settings.port() != 0) requireFreePort(settings.host(), settings.port(), "--port");
+        if (settings.channelPort() > 0) requireFreePort(settings.host(), settings.channelPort(), "--channel-port (or -1: no channel port)");
         // external validators run only in the sandbox: without it a server would pass versions its checks never saw,
         // so it does not start unless the operator said so (and that is audited below)
         this.sandbox = Sandbox.detect(settings.sandboxMemory());
@@ -295,10 +329,15 @@ public final class Rollguard implements AutoCloseable {
         StorageHealth storage = new StorageHealth(database.kind() == Database.Kind.SQLITE
                 ? Path.of(settings.database().startsWith("sqlite:") ? settings.database().substring(7) : settings.database()).toAbsolutePath().getParent()
                 : null, clock);
+        var bundles = new Bundles(config, 64L << 20);
+        AgentService agents = new AgentService(hosts, bundles);
+        ChannelAddress channelAddress = new ChannelAddress(settings.channelUrl());
+        // what the channel's own port needs from the API's routes: its gate and the channel's logic, made with them
+        Access[] gate = new Access[1];
+        AgentChannel[] channelLogic = new AgentChannel[1];
         this.api = new ApiServer(settings.maxBodyBytes(), metrics, operational::refresh, server -> {
-            Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(settings.writeRate()));
-            var bundles = new Bundles(config, 64L << 20);
-            RolloutRoutes.registerAgentProtocol(server, new AgentService(hosts, bundles));
+            gate[0] = Access.install(server, auth, audit, rollouts, incidents, new RateLimiter(settings.writeRate()));
+            channelLogic[0] = RolloutRoutes.registerAgentProtocol(server, agents, channelAddress);
             AuthRoutes.register(server, auth, audit, config);
             server.onStorageFull(storage::failed);
             server.get("/api/v1/health", Permission.PUBLIC, ctx -> {
@@ -313,13 +352,20 @@ public final class Rollguard implements AutoCloseable {
             Dashboard.register(server, config, rollouts, incidents, audit, clock);
             SecretsRoutes.register(server, secrets);
         });
+        NettyChannel channelServer = null;
         try {
+            if (settings.channelPort() >= 0) {
+                // before the API: an agent that registers is told the channel's port, and finds it open
+                channelServer = NettyChannel.start(settings.host(), settings.channelPort(), NettyChannel.threads(), gate[0], agents, channelLogic[0]);
+                channelAddress.listening(channelServer.port());
+            }
             api.start(settings.host(), settings.port());
             if (base[0] == null) base[0] = "http://" + settings.host() + ":" + api.port();
             orchestrator.startLoop(settings.tick());
             prometheus.start(Duration.ofMillis(250));
             incidents.start(Duration.ofMillis(250));
         } catch (RuntimeException e) {
+            if (channelServer != null) channelServer.close();
             prometheus.close();
             orchestrator.close();
             hosts.close();
@@ -327,9 +373,11 @@ public final class Rollguard implements AutoCloseable {
             validation.close();
             sandbox.close();
             database.close();
-            throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port() + ": "
+            throw new Problem(500, "cannot_listen", "cannot listen on " + settings.host() + ":" + settings.port()
+                    + (settings.channelPort() >= 0 ? " (the agents' channel: " + settings.channelPort() + ")" : "") + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         }
+        this.channel = channelServer;
     }
 
     private SecretsService startSecrets(Settings settings, Clock clock) {
@@ -347,13 +395,13 @@ public final class Rollguard implements AutoCloseable {
         }
     }
 
-    private static void requireFreePort(String host, int port) {
+    private static void requireFreePort(String host, int port, String option) {
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true); // as the web server binds: a port in TIME_WAIT is free
             probe.bind(new InetSocketAddress(host, port));
         } catch (IOException e) {
             throw new Problem(500, "cannot_listen", "cannot listen on " + host + ":" + port + " (" + e.getMessage()
-                    + "): another server runs there? choose another with --port");
+                    + "): another server runs there? choose another with " + option);
         }
     }
 
@@ -362,6 +410,8 @@ public final class Rollguard implements AutoCloseable {
     }
 
     public int port() { return api.port(); }
+    /** The agents' channel's own port (-1: off). */
+    public int channelPort() { return channel == null ? -1 : channel.port(); }
     public String url() { return "http://127.0.0.1:" + api.port(); }
     public ConfigService config() { return config; }
     public RolloutService rollouts() { return rollouts; }
@@ -385,6 +435,7 @@ public final class Rollguard implements AutoCloseable {
     @Override
     public void close() {
         // stop taking requests first, so no request reaches storage after it closes
+        if (channel != null) channel.close();
         api.stop();
         prometheus.close();
         orchestrator.close();

@@ -37,7 +37,7 @@ class SandboxRequiredTest {
     private Process start(Path dir, int port, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db",
-                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port)));
+                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port), "--channel-port", "0"));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         Path empty = Files.createDirectories(dir.resolve("empty-path"));

@@ -49,9 +49,31 @@ public final class TestServer implements AutoCloseable {
 
     /** A server on a given port and data directory: start a second one on the same pair to simulate a restart. */
     public TestServer(Path dir, int port, Limits limits, long maxBody) {
+        this(dir, port, limits, maxBody, UnaryOperator.identity());
+    }
+
+    /** As above, its settings as {@code tweak} changes them (a restart with other settings). */
+    public TestServer(Path dir, int port, UnaryOperator<Rollguard.Settings> tweak) {
+        this(dir, port, Limits.DEFAULT, 16L * 1024 * 1024, tweak);
+    }
+
+    private TestServer(Path dir, int port, Limits limits, long maxBody, UnaryOperator<Rollguard.Settings> tweak) {
         this.dir = dir;
-        server = Rollguard.start(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
-                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP));
+        server = Rollguard.start(tweak.apply(new Rollguard.Settings(dir.resolve("rollguard.db").toString(), "127.0.0.1", port, limits, maxBody)
+                .withBootstrapToken(ADMIN_TOKEN).withOutgoing(LOOPBACK).startingWithoutSandbox(NO_BWRAP)));
+    }
+
+    /** The version a host of service wp's testing environment last reported applied, as the server recorded it (null: no such host). */
+    public String appliedOf(String host) {
+        for (var h : get("/api/v1/services/wp/environments/testing/hosts")) {
+            if (h.path("host").asText().equals(host)) return h.path("appliedVersion").asText();
+        }
+        return null;
+    }
+
+    /** Where the server's agents' channel has a port of its own (its base URL, as the server advertises it to agents on loopback). */
+    public String channelUrl() {
+        return "ws://127.0.0.1:" + server.channelPort();
     }
 
     /**
@@ -210,7 +232,7 @@ public final class TestServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db",
-                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port)));
+                dir.resolve("rollguard.db").toString(), "--port", String.valueOf(port), "--channel-port", "0"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", ADMIN_TOKEN);
         pb.environment().put("ROLLGUARD_ALLOW_OUTGOING", "loopback");

@@ -133,6 +133,8 @@ public final class Agent implements AutoCloseable {
     public boolean connected() { return connected; }
     /** How the last answer from the server came: "channel", "stream" or "long-poll" (null: none yet). */
     public String heardBy() { return heardBy; }
+    /** Where the agent's channel was last opened: the server's channel port's URL, or the server's URL (null: never). */
+    public String channelVia() { return channel.via(); }
     public ReleaseDirectory releases() { return releases; }
     /** The server URL the agent talks to now (of several, the one its host id picked, or the next after a failure). */
     public String server() {
@@ -238,6 +240,7 @@ public final class Agent implements AutoCloseable {
         AgentProtocol.Registered r = post(AgentProtocol.REGISTER_PATH, new AgentProtocol.Register(config.service(), config.env(),
                 config.host(), config.labels()), AgentProtocol.Registered.class);
         desired = r.desiredVersion();
+        channel.heard(server(), r.channelUrl());
         // registered again (the server had forgotten the host, which is also what refuses a channel): the channel is tried again
         channelUsable = true;
         // no converge here: the next long-poll answers at once with the version, its bundle and the service's probes
@@ -481,6 +484,8 @@ public final class Agent implements AutoCloseable {
         HttpResponse<String> r = http.send(b.header("X-Rollguard-Actor", "agent:" + config.host()).build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode body = r.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());
+        // where this server's channel has a port of its own (a server the agent moved to says so on its long-poll)
+        r.headers().firstValue(AgentProtocol.CHANNEL_HEADER).ifPresent(url -> channel.heard(r.uri().toString(), url));
         if (r.statusCode() >= 500) throw new Unavailable("server answered " + r.statusCode(), Unavailable.retryAfter(r.headers()));
         if (r.statusCode() >= 400) {
             throw new ServerError(r.statusCode(), body.path("error").path("code").asText(), body.path("error").path("message").asText());

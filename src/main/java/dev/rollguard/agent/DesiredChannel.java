@@ -14,10 +14,12 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -51,11 +53,47 @@ final class DesiredChannel implements WebSocket.Listener {
 
     /**
      * The agent's link to its channel: the poll thread follows the channel through it, and the report thread's reports
-     * take the channel while it is open.
+     * take the channel while it is open. A server with a port of its own for the channel says where
+     * ({@link AgentProtocol.Registered#channelUrl}, and {@link AgentProtocol#CHANNEL_HEADER} on its long-poll answers): the
+     * link opens it there first, and when it cannot (refused, no route, no answer) opens it on the API's port instead,
+     * leaving the channel's port alone for {@link #OWN_PORT_PAUSE}. A server that says nothing has its channel on the API's
+     * port only (an older server: as before).
      */
     static final class Link {
+        /** How long the channel's own port is not tried again after it could not be opened. */
+        static final Duration OWN_PORT_PAUSE = Duration.ofMinutes(5);
         /** The open channel (null: none). */
         private volatile DesiredChannel open;
+        /** Where each server (as its base URL: scheme and authority) said its channel's own port is. */
+        private final Map<String, String> ownPorts = new ConcurrentHashMap<>();
+        /** When each server's own channel port may be tried again (System.nanoTime()) after it could not be opened. */
+        private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
+        /** Where the channel followed now, or last, was opened: the channel's own port, or the API's (null: none yet). */
+        private volatile String via;
+
+        /** {@code server} said its channel's own port is at {@code url} (null: it has none). */
+        void heard(String server, String url) {
+            String key = base(server);
+            if (url == null || url.isBlank()) {
+                ownPorts.remove(key);
+                return;
+            }
+            String before = ownPorts.put(key, url.replaceAll("/+$", ""));
+            // a new address (the server restarted elsewhere, or registered again) is worth trying at once
+            if (!url.equals(before)) pausedUntil.remove(key);
+        }
+
+        /** The base URL of the channel's own port on {@code server}, when it has one the link may use now (else null). */
+        String ownPort(String server) {
+            String key = base(server);
+            String url = ownPorts.get(key);
+            if (url == null) return null;
+            Long until = pausedUntil.get(key);
+            if (until != null && System.nanoTime() - until < 0) return null;
+            // never from TLS to plain text: a token sent to an https:// server does not go out unencrypted
+            if (key.startsWith("https:") && !url.startsWith("wss:")) return null;
+            return url;
+        }
 
         /**
          * Follows the host's channel on {@code server} until it ends (after which one long-poll brings what was released
@@ -64,19 +102,45 @@ final class DesiredChannel implements WebSocket.Listener {
         boolean follow(HttpClient http, String server, AgentConfig config, String known, DesiredStream.Taker taker)
                 throws IOException, InterruptedException {
             int heartbeat = config.heartbeatSeconds();
-            DesiredChannel c = DesiredChannel.open(http, URI.create(server.replaceFirst("^http", "ws") + AgentProtocol.channelPath(
-                    config.service(), config.env(), config.host(), known, heartbeat)), config.token(), "agent:" + config.host());
+            String path = AgentProtocol.channelPath(config.service(), config.env(), config.host(), known, heartbeat);
+            String actor = "agent:" + config.host();
+            String own = ownPort(server);
+            DesiredChannel c = null;
+            String at = null;
+            if (own != null) {
+                try {
+                    c = DesiredChannel.open(http, URI.create(own + path), config.token(), actor);
+                    at = own;
+                } catch (Unavailable e) {
+                    throw e; // the server asked for a pause (503): its API's port would say the same
+                } catch (IOException e) {
+                    log.info("agent {}: the channel's port {} could not be opened ({}); the channel on the API's port instead",
+                            config.host(), own, e.getMessage());
+                }
+                // not there, or the host unknown there: the API's port answers for both, the agent acts on that answer
+                if (c == null) pausedUntil.put(base(server), System.nanoTime() + OWN_PORT_PAUSE.toNanos());
+            }
+            if (c == null) {
+                c = DesiredChannel.open(http, URI.create(server.replaceFirst("^http", "ws") + path), config.token(), actor);
+                at = server;
+            }
             if (c == null) {
                 log.info("agent {}: the server has no channel (or does not know this host); streaming", config.host());
                 return false;
             }
             open = c;
+            via = at;
             try {
                 c.follow(Duration.ofSeconds(heartbeat), known, taker);
             } finally {
                 open = null;
             }
             return true;
+        }
+
+        /** Where the channel followed now, or last, was opened (null: none yet). */
+        String via() {
+            return via;
         }
 
         /** The report on the open channel: its answer once committed, or null when none is open or it could not carry it. */
@@ -88,6 +152,12 @@ final class DesiredChannel implements WebSocket.Listener {
         void close() {
             DesiredChannel c = open;
             if (c != null) c.close();
+        }
+
+        /** A server URL as the key it is known by: its scheme and authority. */
+        private static String base(String server) {
+            URI u = URI.create(server);
+            return u.getScheme() + "://" + u.getRawAuthority();
         }
     }
 

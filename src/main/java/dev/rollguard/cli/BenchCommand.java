@@ -7,6 +7,7 @@ import dev.rollguard.demo.PreflightBenchmark;
 import dev.rollguard.sim.ChannelFloor;
 import dev.rollguard.sim.JudgementBenchmark;
 import dev.rollguard.sim.JudgementTraces;
+import dev.rollguard.sim.NettyFloor;
 import dev.rollguard.sim.PollerSwarm;
 import dev.rollguard.sim.PushSimulation;
 import dev.rollguard.sim.RolloutBenchmark;
@@ -115,7 +116,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean separate;
 
     @Option(names = "--floor", description = "push: the floors under the channel: the same pollers and frames served by plain java.nio "
-            + "(socket) and by Jetty's WebSocket with no Rollguard logic (jetty), pollers in their own process, beside the real channel, and the ratios")
+            + "(socket) and by Netty's and Jetty's WebSocket with no Rollguard logic (netty, jetty), pollers in their own process, beside the real channel, and the ratios")
     boolean floor;
 
     @Option(names = "--per-kind", defaultValue = "30", description = "accuracy: mutants per kind and split (default ${DEFAULT-VALUE})")
@@ -339,23 +340,27 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The channel against its floors: the same pollers and frames from plain java.nio ({@link SocketFloor}), from Jetty's
-     * WebSocket with no Rollguard logic ({@link ChannelFloor}) and from the real server.
+     * The channel against its floors: the same pollers and frames from plain java.nio ({@link SocketFloor}), from Netty's and
+     * Jetty's WebSocket with no Rollguard logic ({@link NettyFloor}, {@link ChannelFloor}) and from the real server.
      */
     private int floor(PrintWriter out) throws Exception {
         out.println("publish -> applied for N agents holding a channel (WebSocket), release in one 100% wave, pollers in a separate process;");
         out.println("socket: plain java.nio, " + SocketFloor.selectors() + " selector thread(s), no web server (the upgrade, the release frame "
                 + "built once and written to every connection, each report frame read and answered with a prepared frame); "
-                + "jetty: Jetty's WebSocket through Javalin with no Rollguard logic (the same frames, the release written from 4 threads); "
-                + "both run after the real server, on a warm JIT; rollguard: the real server (bench push --separate); "
+                + "netty: Netty's WebSocket as the channel's own port serves it, with no Rollguard logic (the same frames, prepared once, the "
+                + "release written from 4 threads); jetty: Jetty's WebSocket through Javalin with no Rollguard logic (the same frames, the "
+                + "release written from 4 threads); "
+                + "the floors run after the real server, on a warm JIT; rollguard: the real server (bench push --separate); "
                 + "x floor: CPU against the socket floor's, x jetty: against Jetty's");
         List<String> rows = new ArrayList<>();
         for (int n : agents) {
             // the real server first: the floors then run on code already compiled by the JIT, every advantage their own
             var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, rounds(), out);
             var j = ChannelFloor.run(n, out);
+            var y = NettyFloor.run(n, out);
             var s = SocketFloor.run(n, out);
             rows.add(floorRow(n, "socket", s, s.cpuMillis(), j.cpuMillis()));
+            rows.add(floorRow(n, "netty", y, s.cpuMillis(), j.cpuMillis()));
             rows.add(floorRow(n, "jetty", j, s.cpuMillis(), j.cpuMillis()));
             rows.add(floorRow(n, "rollguard", r, s.cpuMillis(), j.cpuMillis()));
         }

@@ -31,6 +31,16 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Port (default ${DEFAULT-VALUE})", defaultValue = "${env:ROLLGUARD_PORT:-8080}")
     int port;
 
+    @Option(names = "--channel-port", description = "The agents' channel on a port of its own (a WebSocket served by Netty: "
+            + "the cheapest way to tell a fleet of a release); -1: none (agents use the channel on --port), 0: a free port "
+            + "(env ROLLGUARD_CHANNEL_PORT; default: --port + 1, 8081)", defaultValue = "${env:ROLLGUARD_CHANNEL_PORT}")
+    Integer channelPort;
+
+    @Option(names = "--channel-url", description = "Where agents are told to open the channel (ws://host:port or wss://..., no "
+            + "path), when they reach it through a proxy or another name (env ROLLGUARD_CHANNEL_URL; default: the address the "
+            + "agent registered at, on --channel-port)", defaultValue = "${env:ROLLGUARD_CHANNEL_URL}")
+    String channelUrl;
+
     @Option(names = "--max-file-bytes", description = "Largest file accepted (default ${DEFAULT-VALUE}: 16 MiB)", defaultValue = "16777216")
     long maxFileBytes;
 
@@ -95,6 +105,12 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--allow-outgoing: " + e.getMessage());
         }
+        if (channelPort != null && (channelPort < -1 || channelPort > 65535)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--channel-port: -1 (none), 0 (a free port) or a port up to 65535");
+        }
+        if (channelUrl != null && !channelUrl.isBlank() && !channelUrl.matches("wss?://[^/?#]+/?")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--channel-url: ws://host:port or wss://host:port, without a path");
+        }
         Limits limits = new Limits(maxFileBytes, maxFiles, maxTreeBytes);
         Rollguard.Settings settings = Rollguard.Settings.defaults().withDatabase(db).withPort(port).withLimits(limits)
                 .withMaxBodyBytes(Math.max(maxTreeBytes * 2, 16L * 1024 * 1024));
@@ -102,6 +118,7 @@ public final class ServerCommand implements Callable<Integer> {
                 : publicUrl.replaceAll("/+$", ""));
         settings = settings.withBootstrapToken(System.getenv("ROLLGUARD_BOOTSTRAP_TOKEN"));
         if (keyDir != null) settings = settings.withKeyDir(keyDir);
+        settings = settings.withChannelPort(channelPort != null ? channelPort : Rollguard.Settings.channelPortBeside(port)).withChannelUrl(channelUrl);
         settings = settings.withOutgoing(outgoing).startingWithoutSandbox(withoutSandbox).withSandboxMemory(sandboxMemoryMib << 20)
                 .withWriteRate(writes);
         if (validators != null) settings = settings.withValidators(CommandValidators.load(validators));
@@ -118,8 +135,8 @@ public final class ServerCommand implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }));
-        System.err.println("rollguard server listening on http://" + host + ":" + server.port() + " (database: "
-                + server.database().description() + ")");
+        System.err.println("rollguard server listening on http://" + host + ":" + server.port() + (server.channelPort() < 0 ? ""
+                : ", the agents' channel on ws://" + host + ":" + server.channelPort()) + " (database: " + server.database().description() + ")");
         stopped.await();
         return 0;
     }

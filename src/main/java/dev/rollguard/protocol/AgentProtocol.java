@@ -27,8 +27,23 @@ public final class AgentProtocol {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Register(String service, String env, String host, String labels) {}
 
-    /** The answer to {@link Register}: what the host should run (null: nothing yet) and how often to report. */
-    public record Registered(String host, Integer desiredVersion, long reportIntervalMillis) {}
+    /**
+     * The answer to {@link Register}: what the host should run (null: nothing yet), how often to report, and where the
+     * server's channel has a port of its own ({@code channelUrl}: ws:// or wss://, no path; null: none, the channel is on
+     * the API's port only). An older agent ignores the field; an older server does not send it.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Registered(String host, Integer desiredVersion, long reportIntervalMillis,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String channelUrl) {
+        public Registered(String host, Integer desiredVersion, long reportIntervalMillis) {
+            this(host, desiredVersion, reportIntervalMillis, null);
+        }
+
+        /** This answer telling the agent where its channel is. */
+        public Registered withChannel(String url) {
+            return new Registered(host, desiredVersion, reportIntervalMillis, url);
+        }
+    }
 
     /**
      * What a host runs, what failed to apply there and why ({@code applyError} for people, {@code failure} for code), and
@@ -271,6 +286,12 @@ public final class AgentProtocol {
     public static String channelPath(String service, String env, String host, String known, int heartbeatSeconds) {
         return hostPath(service, env, host) + "/channel?known=" + enc(known) + (heartbeatSeconds > 0 ? "&heartbeatSeconds=" + heartbeatSeconds : "");
     }
+
+    /**
+     * The header of a long-poll's answer saying where the server's channel has a port of its own (as
+     * {@link Registered#channelUrl}): an agent that moved to another server learns that server's without registering again.
+     */
+    public static final String CHANNEL_HEADER = "Rollguard-Channel";
 
     /** The channel's route (Javalin's path pattern). */
     public static final String CHANNEL_ROUTE = "/api/v1/agents/{service}/{env}/{host}/channel";

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The floor under the channel's cost ({@code bench push --floor}): the same pollers, connections and frames as
@@ -82,20 +84,10 @@ public final class ChannelFloor {
     private static final class JettyFloor implements Server {
         private final Set<Session> channels = ConcurrentHashMap.newKeySet();
         private final Map<String, Integer> closed = new ConcurrentHashMap<>();
-        private final AtomicInteger version = new AtomicInteger();
         // the release frame, as the real path's answer (DesiredAnswers): serialized once, and here encoded once too
-        private final AtomicReference<PreparedText> frame = new AtomicReference<>();
-        // a report's answer, prepared once per version (the real path spells it per report)
-        private final AtomicReference<PreparedText> answer = new AtomicReference<>(new PreparedText(reported(0)));
-        private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
-            Thread t = new Thread(r, "floor-writer");
-            t.setDaemon(true);
-            return t;
-        });
+        private final Releases releases = new Releases();
+        private final ExecutorService writers = writers();
         private final Javalin app;
-        private PreparedText nextFrame;
-        private PreparedText nextAnswer;
-        private int nextVersion;
 
         JettyFloor() {
             app = Javalin.create(c -> {
@@ -115,15 +107,15 @@ public final class ChannelFloor {
                 ws.onConnect(ctx -> {
                     channels.add(ctx.session);
                     // a poller that connects again behind the release hears it at once, as from the real server
-                    PreparedText f = frame.get();
-                    if (f != null && !String.valueOf(version.get()).equals(ctx.queryParam("known"))) f.send(ctx.session);
+                    PreparedText f = releases.behind(ctx.queryParam("known"));
+                    if (f != null) f.send(ctx.session);
                 });
                 ws.onClose(ctx -> {
                     channels.remove(ctx.session);
                     closed.merge(ctx.status() + " " + ctx.reason(), 1, Integer::sum);
                 });
                 ws.onError(ctx -> closed.merge("error " + ctx.error(), 1, Integer::sum));
-                ws.onMessage(ctx -> answer.get().send(ctx.session));
+                ws.onMessage(ctx -> releases.answer().send(ctx.session));
             });
             app.start("127.0.0.1", 0);
         }
@@ -145,29 +137,76 @@ public final class ChannelFloor {
 
         @Override
         public void prepare(int v, String release, String reportAnswer) {
-            nextVersion = v;
-            nextFrame = new PreparedText(release);
-            nextAnswer = new PreparedText(reportAnswer);
+            releases.prepare(v, release, reportAnswer);
         }
 
         @Override
         public void release() {
-            PreparedText f = nextFrame;
-            answer.set(nextAnswer);
-            frame.set(f);
-            version.set(nextVersion);
-            List<Session> all = List.copyOf(channels);
-            int slice = Math.max(MIN_SLICE, all.size() / WRITERS);
-            for (int i = 0; i < all.size(); i += slice) {
-                List<Session> part = all.subList(i, Math.min(all.size(), i + slice));
-                writers.execute(() -> part.forEach(f::send));
-            }
+            PreparedText f = releases.publish();
+            inSlices(writers, channels, f::send);
         }
 
         @Override
         public void close() {
             app.stop();
             writers.shutdownNow();
+        }
+    }
+
+    /**
+     * A floor's release, prepared (outside the CPU measured) and then made current: its frame, a report's answer (prepared
+     * once per version, where the real path spells it per report) and its version.
+     */
+    static final class Releases {
+        private final AtomicReference<PreparedText> frame = new AtomicReference<>();
+        private final AtomicReference<PreparedText> answer = new AtomicReference<>(new PreparedText(reported(0)));
+        private final AtomicInteger version = new AtomicInteger();
+        private PreparedText nextFrame;
+        private PreparedText nextAnswer;
+        private int nextVersion;
+
+        void prepare(int v, String release, String reportAnswer) {
+            nextVersion = v;
+            nextFrame = new PreparedText(release);
+            nextAnswer = new PreparedText(reportAnswer);
+        }
+
+        /** The prepared release is the current one from now on; answers its frame, to send. */
+        PreparedText publish() {
+            PreparedText f = nextFrame;
+            answer.set(nextAnswer);
+            frame.set(f);
+            version.set(nextVersion);
+            return f;
+        }
+
+        /** The current release's frame for a poller that connects knowing {@code known}, when it is behind (else null). */
+        PreparedText behind(String known) {
+            PreparedText f = frame.get();
+            return f != null && !String.valueOf(version.get()).equals(known) ? f : null;
+        }
+
+        PreparedText answer() {
+            return answer.get();
+        }
+    }
+
+    /** The writers of a floor's release: as many threads as the real path's long-poll responders. */
+    static ExecutorService writers() {
+        return Executors.newFixedThreadPool(WRITERS, r -> {
+            Thread t = new Thread(r, "floor-writer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Sends the release to every open channel from the writers, in the slices the real path's responders take. */
+    static <C> void inSlices(ExecutorService writers, Collection<C> channels, Consumer<C> send) {
+        List<C> all = List.copyOf(channels);
+        int slice = Math.max(MIN_SLICE, all.size() / WRITERS);
+        for (int i = 0; i < all.size(); i += slice) {
+            List<C> part = all.subList(i, Math.min(all.size(), i + slice));
+            writers.execute(() -> part.forEach(send));
         }
     }
 

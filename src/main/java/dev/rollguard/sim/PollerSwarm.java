@@ -43,6 +43,7 @@ public final class PollerSwarm implements AutoCloseable {
     private volatile CountDownLatch done = new CountDownLatch(0);
 
     private final String token;
+    private final Transport transport;
     private final NioPollers pollers;
 
     /**
@@ -69,6 +70,7 @@ public final class PollerSwarm implements AutoCloseable {
 
     public PollerSwarm(List<String> bases, String service, String env, int size, String token, Transport transport) throws IOException {
         this.token = token;
+        this.transport = transport;
         this.bases = List.copyOf(bases);
         this.service = service;
         this.env = env;
@@ -125,11 +127,22 @@ public final class PollerSwarm implements AutoCloseable {
             }
             if (e == null && r.statusCode() == 200) {
                 started.incrementAndGet();
-                pollers.start(index(h), h, URI.create(base(h)));
+                pollers.start(index(h), h, where(base(h), Json.read(r.body(), AgentProtocol.Registered.class)));
             }
             inFlightSetup.release();
             registered.countDown();
         });
+    }
+
+    /**
+     * Where an agent that registered at {@code base} and was answered {@code registered} holds its connection, as the agent
+     * does: a channel agent at the channel's own port when the server has one (a plain ws:// address: the pollers speak no
+     * TLS), every other agent at {@code base}.
+     */
+    URI where(String base, AgentProtocol.Registered registered) {
+        String url = registered.channelUrl();
+        if (transport != Transport.CHANNEL || url == null || !url.startsWith("ws://")) return URI.create(base);
+        return URI.create("http://" + url.substring("ws://".length()));
     }
 
     public void expect(int version, long startNanos) {

@@ -26,6 +26,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -72,13 +73,15 @@ public final class Access {
         this.writes = writes;
     }
 
-    public static void install(ApiServer server, AuthService auth, AuditLog audit, RolloutService rollouts, IncidentService incidents,
-                               RateLimiter writes) {
+    /** Installs the gate on {@code server}'s routes; answers it for the channel's own port ({@link #admitAgent}). */
+    public static Access install(ApiServer server, AuthService auth, AuditLog audit, RolloutService rollouts, IncidentService incidents,
+                                 RateLimiter writes) {
         Access a = new Access(server, auth, audit, rollouts, incidents, writes);
         server.app().beforeMatched(a::check);
         // a WebSocket's upgrade passes the same gate as the GET it starts as (ApiServer.ws registers that GET)
         server.gateUpgrades(a::checkUpgrade);
         server.app().after(a::record);
+        return a;
     }
 
     // ------------------------------------------------------------------ for handlers
@@ -196,36 +199,62 @@ public final class Access {
 
     /** A refused credential: spent from its address's and its guess's budgets. */
     private void countGuess(Context ctx) {
+        countGuess(ctx.ip(), credential(ctx));
+    }
+
+    private void countGuess(String ip, String credential) {
         long now = System.nanoTime();
-        guesses.acquire(ctx.ip() + "|" + credential(ctx), now);
-        strangers.acquire(ctx.ip(), now);
+        guesses.acquire(ip + "|" + credential, now);
+        strangers.acquire(ip, now);
     }
 
     private void refuseSpentAddress(Context ctx) {
+        long wait = spent(ctx.ip(), ctx.header("Authorization"), () -> credential(ctx));
+        if (wait == 0) return;
+        ctx.header("Retry-After", Long.toString(RateLimited.seconds(wait)));
+        throw new RateLimited(ctx.ip(), wait);
+    }
+
+    /** How long an address must wait before it is heard again (ms; 0: at once), its credential told lazily. */
+    private long spent(String ip, String authorization, Supplier<String> credential) {
         // a failure is counted under the address and under the address with its credential at once (see record), so an
         // address never counted has no guesses either: the fleet's requests skip hashing their token a second time
         // (the guesses' map, with at least as many keys, is forgotten no later than the addresses')
-        if (!strangers.knows(ctx.ip())) return;
+        if (!strangers.knows(ip)) return 0;
         long now = System.nanoTime();
-        long wait = Math.max(guesses.peek(ctx.ip() + "|" + credential(ctx), now), strangers.peek(ctx.ip(), now));
-        if (wait == 0) return;
-        String header = ctx.header("Authorization");
-        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && auth.recentlyAuthenticated(header.substring(7))) return;
-        ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
-        throw new Problem(429, "rate_limited", "too many failed sign-ins from " + ctx.ip() + "; retry in " + wait + " ms");
+        long wait = Math.max(guesses.peek(ip + "|" + credential.get(), now), strangers.peek(ip, now));
+        if (wait == 0) return 0;
+        if (bearer(authorization) && auth.recentlyAuthenticated(authorization.substring(7))) return 0;
+        return wait;
+    }
+
+    /** An address that spent its budget of failed sign-ins: 429, with how long to wait. */
+    static final class RateLimited extends Problem {
+        private final long waitMillis;
+
+        RateLimited(String ip, long waitMillis) {
+            super(429, "rate_limited", "too many failed sign-ins from " + ip + "; retry in " + waitMillis + " ms");
+            this.waitMillis = waitMillis;
+        }
+
+        /** The Retry-After header's seconds. */
+        long retryAfterSeconds() {
+            return seconds(waitMillis);
+        }
+
+        static long seconds(long millis) {
+            return Math.max(1, (millis + 999) / 1000);
+        }
+    }
+
+    private static boolean bearer(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
     }
 
     /** What a request signs in with, for counting failures: a token's hash (never the token), a user name, or nothing. */
     private static String credential(Context ctx) {
-        String header = ctx.header("Authorization");
-        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            try {
-                byte[] d = MessageDigest.getInstance("SHA-256").digest(header.substring(7).getBytes(StandardCharsets.UTF_8));
-                return "token:" + HexFormat.of().formatHex(d, 0, 8);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        String token = tokenCredential(ctx.header("Authorization"));
+        if (token != null) return token;
         if (ctx.method() == HandlerType.POST && "/login".equals(ctx.endpointHandlerPath())) {
             String user = ctx.formParam("user");
             return "user:" + (user == null ? "" : user);
@@ -233,16 +262,52 @@ public final class Access {
         return "none";
     }
 
+    /** A bearer token's credential for counting failures: its hash, never the token (null: no bearer token). */
+    private static String tokenCredential(String authorization) {
+        if (!bearer(authorization)) return null;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(authorization.substring(7).getBytes(StandardCharsets.UTF_8));
+            return "token:" + HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ the agents' channel on its own port
+
+    /**
+     * The gate of an agent's channel on the channel's own port ({@link NettyChannel}), without a request of Javalin's:
+     * what {@link #check} and {@link #checkUpgrade} do for an agent's route, from the caller's address and Authorization
+     * header alone. A spent address is refused (429, {@link RateLimited}), the bearer token authenticated (401, and the
+     * failure counted against the address), the principal must hold {@link Permission#AGENT} on the service and be enrolled
+     * for the host (403). Reads the database for a token not seen lately: called off the channel's event loop.
+     */
+    Principal admitAgent(String ip, String authorization, String service, String env, String host) {
+        String credential = tokenCredential(authorization);
+        long wait = spent(ip, authorization, () -> credential == null ? "none" : credential);
+        if (wait > 0) throw new RateLimited(ip, wait);
+        Principal who;
+        try {
+            if (authorization == null) {
+                throw new Problem(401, "unauthenticated", "send 'Authorization: Bearer <token>': the agent's channel takes an enrolment token");
+            }
+            who = bearerPrincipal(authorization);
+        } catch (Problem p) {
+            countGuess(ip, credential == null ? "none" : credential);
+            throw p;
+        }
+        if (!who.can(Permission.AGENT, service)) {
+            throw new Problem(403, "forbidden", who.name() + " may not agent on service '" + service + "' (ask an admin for a role)");
+        }
+        if (!who.isAgentFor(service, env, host)) {
+            throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + service + "/" + env + "/" + host);
+        }
+        return who;
+    }
+
     private Principal authenticate(Context ctx) {
         String header = ctx.header("Authorization");
-        if (header != null) {
-            if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                throw new Problem(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'");
-            }
-            Optional<Principal> p = auth.authenticate(header.substring(7));
-            if (p.isEmpty()) throw new Problem(401, "invalid_token", "the token is unknown, expired or revoked");
-            return p.get();
-        }
+        if (header != null) return bearerPrincipal(header);
         String cookie = ctx.cookie(SESSION_COOKIE);
         if (cookie == null) return null;
         var session = auth.session(cookie);
@@ -252,6 +317,14 @@ public final class Access {
         }
         ctx.attribute(CSRF, session.get().getValue().csrf());
         return session.get().getKey();
+    }
+
+    /** Who an Authorization header's bearer token is (401 when it is not one, or unknown, expired or revoked). */
+    private Principal bearerPrincipal(String header) {
+        if (!bearer(header)) throw new Problem(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'");
+        Optional<Principal> p = auth.authenticate(header.substring(7));
+        if (p.isEmpty()) throw new Problem(401, "invalid_token", "the token is unknown, expired or revoked");
+        return p.get();
     }
 
     private static boolean isWrite(Context ctx) {

@@ -3,8 +3,6 @@ package dev.rollguard.web;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.WriteCallback;
 
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -53,10 +51,10 @@ final class DesiredAnswers {
      * (sendString would encode it to UTF-8 and copy it to a direct buffer again for every host: about half of the
      * floor's cost per agent in {@code bench push --floor}), a host's own answer as text.
      */
-    void send(Session session, AgentProtocol.Desired d) {
+    void send(AgentChannel.Connection c, AgentProtocol.Desired d) {
         Written w = written(d);
-        if (w.prepared() != null) w.prepared().send(session);
-        else session.getRemote().sendString(w.frame(), WriteCallback.NOOP);
+        if (w.prepared() != null) c.send(w.prepared());
+        else c.send(w.frame());
     }
 
     private Written written(AgentProtocol.Desired d) {

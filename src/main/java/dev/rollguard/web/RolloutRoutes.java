@@ -69,18 +69,26 @@ public final class RolloutRoutes {
      * The agent protocol (register, long-poll or stream, report). Registered before every other route: the router tries routes
      * in registration order, and a fleet's requests are most of what a server answers.
      */
-    public static void registerAgentProtocol(ApiServer server, AgentService agents) {
+    /**
+     * Registering agents are told where the channel has a port of its own ({@code channel}); answers the channel's logic,
+     * for that port's server ({@link NettyChannel}).
+     */
+    public static AgentChannel registerAgentProtocol(ApiServer server, AgentService agents, ChannelAddress channel) {
         DesiredAnswers answers = new DesiredAnswers();
+        AgentChannel logic = new AgentChannel(agents, answers);
         server.post(AgentProtocol.REGISTER_PATH, Permission.AUTHENTICATED, ctx -> {
             AgentProtocol.Register b = server.body(ctx, AgentProtocol.Register.class);
             var who = Access.principal(ctx);
             if (b.service() != null && b.env() != null && b.host() != null && !who.isAgentFor(b.service(), b.env(), b.host())) {
                 throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
             }
-            json(ctx, agents.register(b, enrolment(who)));
+            json(ctx, agents.register(b, enrolment(who)).withChannel(channel.forAgent(ctx.header("Host"))));
         });
         server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
+            // an agent that moved here from another server (one it registered at) learns where this one's channel port is
+            String own = channel.forAgent(ctx.header("Host"));
+            if (own != null) ctx.header(AgentProtocol.CHANNEL_HEADER, own);
             Integer wait = ctx.queryParam("waitSeconds") == null ? null : ApiServer.intParam(ctx, "waitSeconds");
             CompletableFuture<AgentProtocol.Desired> answer = agents.poll(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"),
                     ctx.queryParam("known"), ctx.queryParam("bundle"), wait, Access.isAgent(ctx));
@@ -103,13 +111,14 @@ public final class RolloutRoutes {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentStream.open(ctx, agents, answers);
         });
-        AgentChannel.install(server, agents, answers);
+        JettyChannel.install(server, agents, logic);
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentProtocol.Report b = server.body(ctx, AgentProtocol.Report.class);
             var desired = agents.report(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), b);
             ctx.future(() -> desired.thenAccept(d -> json(ctx, d)));
         });
+        return logic;
     }
 
     /** An agent's token as the registry knows it; null for a person. */

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,25 +58,74 @@ class AgentStreamTest {
         return v;
     }
 
+    /**
+     * Issue 28: one release to a mixed fleet: agents on the channel's own port (Netty) and on the API's port (Jetty: this
+     * one reaches the server through a proxy of the API's port only, so the advertised port is not there), a stream agent
+     * and long-poll agents; every one applies it and its report is committed.
+     */
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void longPollStreamAndChannelAgentsTakeOneRelease() throws Exception {
-        ts = new TestServer();
+        int port = TestServer.freePort();
+        ts = new TestServer(TestServer.tempDir(), port);
         Path dir = Files.createTempDirectory("rollguard-agent-stream-");
         assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
-        Agent s1 = agent("s1", dir, "stream");
-        Agent s2 = agent("s2", dir, "channel");
-        Agent p1 = agent("p1", dir, "long-poll");
-        Agent p2 = agent("p2", dir, "long-poll");
-        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 4);
-        for (String content : List.of("one\n", "two\n")) {
-            int v = pushAndRelease(content);
-            await().atMost(TestServer.PATIENCE).until(() -> List.of(s1, s2, p1, p2).stream().allMatch(a -> Integer.valueOf(v).equals(a.appliedVersion())));
-            assertThat(Files.readString(dir.resolve("s1").resolve("current").resolve("a.conf"))).isEqualTo(content);
+        try (SilencingProxy apiPortOnly = new SilencingProxy(port)) {
+            Agent s1 = agent("s1", dir, "stream");
+            Agent s2 = agent("s2", dir, "channel");
+            Agent s3 = agent(apiPortOnly.url(), "s3", dir, "channel", Duration.ofSeconds(5));
+            Agent p1 = agent("p1", dir, "long-poll");
+            Agent p2 = agent("p2", dir, "long-poll");
+            List<Agent> all = List.of(s1, s2, s3, p1, p2);
+            await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 5);
+            for (String content : List.of("one\n", "two\n")) {
+                int v = pushAndRelease(content);
+                await().atMost(TestServer.PATIENCE).until(() -> all.stream().allMatch(a -> Integer.valueOf(v).equals(a.appliedVersion())));
+                assertThat(Files.readString(dir.resolve("s1").resolve("current").resolve("a.conf"))).isEqualTo(content);
+                // each agent's report committed: the server holds what every host runs
+                await().atMost(TestServer.PATIENCE).until(() -> appliedOnServer().values().stream().allMatch(String.valueOf(v)::equals));
+            }
+            assertThat(s1.heardBy()).isEqualTo("stream");
+            assertThat(List.of(s2.heardBy(), s3.heardBy())).containsOnly("channel");
+            assertThat(s2.channelVia()).as("the channel's own port").isEqualTo(ts.channelUrl());
+            assertThat(s3.channelVia()).as("behind a proxy of the API's port: the channel on that port").isEqualTo(apiPortOnly.url());
+            assertThat(List.of(p1.heardBy(), p2.heardBy())).containsOnly("long-poll");
         }
-        assertThat(s1.heardBy()).isEqualTo("stream");
-        assertThat(s2.heardBy()).isEqualTo("channel");
-        assertThat(List.of(p1.heardBy(), p2.heardBy())).containsOnly("long-poll");
+    }
+
+    /**
+     * The channel's own port goes away (the server restarts without it): the agent's channel there drops, the port is
+     * refused, and the agent opens its channel on the API's port instead, converging on each release.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void aChannelWhosePortClosesFallsBackToTheApiPortAndConverges() throws Exception {
+        Path data = TestServer.tempDir();
+        int port = TestServer.freePort();
+        ts = new TestServer(data, port);
+        Path dir = Files.createTempDirectory("rollguard-agent-stream-");
+        assertThat(ts.send("PUT", "/api/v1/services/wp", SPEC).status()).isEqualTo(200);
+        Agent s = agent("s1", dir, "channel");
+        await().atMost(TestServer.PATIENCE).until(() -> ts.get("/api/v1/services/wp/environments/testing/hosts").size() == 1);
+        int v1 = pushAndRelease("one\n");
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v1).equals(s.appliedVersion()));
+        assertThat(s.channelVia()).isEqualTo(ts.channelUrl());
+
+        ts.stopKeepingData();
+        ts = new TestServer(data, port, settings -> settings.withChannelPort(-1));
+        int v2 = pushAndRelease("two\n");
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v2).equals(s.appliedVersion()));
+        int v3 = pushAndRelease("three\n");
+        await().atMost(TestServer.PATIENCE).until(() -> Integer.valueOf(v3).equals(s.appliedVersion()) && "channel".equals(s.heardBy()));
+        assertThat(s.channelVia()).as("the channel on the API's port").isEqualTo(ts.url());
+        assertThat(appliedOnServer()).containsEntry("s1", String.valueOf(v3));
+    }
+
+    /** Each host's applied version as the server recorded it from the reports. */
+    private Map<String, String> appliedOnServer() {
+        Map<String, String> applied = new HashMap<>();
+        for (var h : ts.get("/api/v1/services/wp/environments/testing/hosts")) applied.put(h.path("host").asText(), h.path("appliedVersion").asText());
+        return applied;
     }
 
     @ParameterizedTest(name = "{0}")

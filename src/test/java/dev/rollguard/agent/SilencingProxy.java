@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * sends, without a reset or a close, as a NAT or a proxy that forgot a connection does. Connections opened after that pass.
  */
 final class SilencingProxy implements AutoCloseable {
+    private static final String ADDRESS = "127.0.0.2";
     private final ServerSocket listener;
     private final List<Pipe> open = new CopyOnWriteArrayList<>();
 
@@ -52,8 +53,13 @@ final class SilencingProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * A proxy in front of the API's port alone, as many are: on an address of its own (127.0.0.2, loopback too), so the
+     * channel's own port a server advertises at the address the agent reached it by is not there (the agent's channel goes
+     * through the proxy, on the API's port).
+     */
     SilencingProxy(int backendPort) throws IOException {
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.listener = new ServerSocket(0, 50, InetAddress.getByName(ADDRESS));
         daemon(() -> {
             while (!listener.isClosed()) {
                 try {
@@ -88,7 +94,7 @@ final class SilencingProxy implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + listener.getLocalPort();
+        return "http://" + ADDRESS + ":" + listener.getLocalPort();
     }
 
     /** Every connection open now goes silent (both ways); returns how many. */

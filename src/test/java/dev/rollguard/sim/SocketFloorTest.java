@@ -87,9 +87,15 @@ class SocketFloorTest {
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void everyPollerAppliesEachReleaseFromTheFloor() throws Exception {
+        try (SocketFloor floor = new SocketFloor(2)) {
+            everyPollerApplies(floor);
+        }
+    }
+
+    /** 300 pollers on {@code floor}: each applies both of two releases from it, and no channel closed. */
+    static void everyPollerApplies(ChannelFloor.Server floor) throws Exception {
         int agents = 300;
-        try (SocketFloor floor = new SocketFloor(2);
-             PollerSwarm swarm = new PollerSwarm(List.of(floor.url()), "wp", "production", agents, "floor")) {
+        try (PollerSwarm swarm = new PollerSwarm(List.of(floor.url()), "wp", "production", agents, "floor")) {
             swarm.registerAll();
             await().atMost(PATIENCE).until(() -> floor.connected() == agents);
             for (int v = 1; v <= 2; v++) {

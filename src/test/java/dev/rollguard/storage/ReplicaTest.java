@@ -76,7 +76,7 @@ class ReplicaTest {
         int port = TestServer.freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "dev.rollguard.cli.Main", "server", "--db", dbUrl, "--port", String.valueOf(port),
-                "--key-dir", db.keyDir.toString()));
+                "--key-dir", db.keyDir.toString(), "--channel-port", "0"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logDir.resolve(name + ".log").toFile());
         pb.environment().put("ROLLGUARD_BOOTSTRAP_TOKEN", TestServer.ADMIN_TOKEN);
         processes.add(pb.start());
@@ -162,8 +162,8 @@ class ReplicaTest {
     }
 
     /**
-     * Two replicas, both separate processes, agents given both URLs (half of them on a stream, half long-polling, their host
-     * ids spreading them over the two), a release under way, and the replica holding the orchestrator lease killed with
+     * Two replicas, both separate processes, agents given both URLs (a channel on each replica's channel port, streams and
+     * long-polls, their host ids spreading them over the two), a release under way, and the replica holding the orchestrator lease killed with
      * SIGKILL after the canary applied: the agents on it move to the other replica, which takes the lease over and
      * finishes the rollout on every host.
      */
@@ -196,6 +196,8 @@ class ReplicaTest {
         assertThat(awaitTerminal(api, first).path("state").asText()).isEqualTo("COMPLETE");
         await().atMost(TestServer.PATIENCE).until(() -> onVersion(v1) == 8);
         assertThat(agents.stream().map(Agent::heardBy).distinct()).containsExactlyInAnyOrder("channel", "stream", "long-poll");
+        // the channel agents hold their channels on each replica's own channel port (Netty), not on its API's
+        assertThat(agents.stream().filter(x -> "channel".equals(x.heardBy())).map(Agent::channelVia)).hasSize(2).allMatch(v -> v.startsWith("ws://"));
 
         Map<String, String> changed = new LinkedHashMap<>(good);
         changed.put("wp-config.php", good.get("wp-config.php").replace("'WP_DEBUG', false", "'WP_DEBUG', true"));

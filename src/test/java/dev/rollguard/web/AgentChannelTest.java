@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,30 +43,7 @@ class AgentChannelTest {
         if (ts != null) ts.close();
     }
 
-    /** One end of a channel: the frames the server sent, in order. */
-    private static final class Frames implements WebSocket.Listener {
-        final LinkedBlockingQueue<AgentProtocol.ChannelMessage> messages = new LinkedBlockingQueue<>();
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                messages.add(Json.read(text.toString(), AgentProtocol.ChannelMessage.class));
-                text.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        AgentProtocol.ChannelMessage next() throws InterruptedException {
-            AgentProtocol.ChannelMessage m = messages.poll(TestServer.PATIENCE.toSeconds(), TimeUnit.SECONDS);
-            assertThat(m).as("a frame from the server").isNotNull();
-            return m;
-        }
-    }
-
-    private WebSocket open(String host, String known, String token, Frames frames) {
+    private WebSocket open(String host, String known, String token, ChannelFrames frames) {
         URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", host, known, 0));
         return HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token).buildAsync(uri, frames).join();
     }
@@ -103,7 +78,7 @@ class AgentChannelTest {
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void aReleaseArrivesOnTheChannelAndItsReportIsRecordedBesideAnOldAgentsPost() throws Exception {
         String token = serverWith("ws-1", "post-1");
-        Frames frames = new Frames();
+        ChannelFrames frames = new ChannelFrames();
         WebSocket ws = open("ws-1", AgentProtocol.NONE, token, frames);
 
         int v = ts.push(Map.of("a.conf", "one\n"), "m", null);
@@ -119,12 +94,12 @@ class AgentChannelTest {
         assertThat(answer.reported().desiredVersion()).isEqualTo(v);
         // committed before it was answered: the server says so at once
         assertThat(ts.get("/api/v1/services/wp/environments/testing/hosts").toString()).contains("ws-1");
-        assertThat(appliedOf("ws-1")).isEqualTo(String.valueOf(v));
+        assertThat(ts.appliedOf("ws-1")).isEqualTo(String.valueOf(v));
 
         // an older agent reports by POST in the same release: both count, and the rollout completes
         assertThat(ts.send("POST", AgentProtocol.reportPath("wp", "testing", "post-1"), report(v), token).status()).isEqualTo(200);
         assertThat(ts.awaitTerminal(id).path("state").asText()).isEqualTo("COMPLETE");
-        assertThat(appliedOf("post-1")).isEqualTo(String.valueOf(v));
+        assertThat(ts.appliedOf("post-1")).isEqualTo(String.valueOf(v));
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
     }
 
@@ -134,7 +109,7 @@ class AgentChannelTest {
         String token = serverWith("ws-1");
         int v = ts.push(Map.of("a.conf", "one\n"), "m", null);
         ts.release("testing", v, null);
-        Frames frames = new Frames();
+        ChannelFrames frames = new ChannelFrames();
         WebSocket ws = open("ws-1", AgentProtocol.NONE, token, frames);
         assertThat(frames.next().desired().desiredVersion()).isEqualTo(v);
 
@@ -146,7 +121,7 @@ class AgentChannelTest {
 
         ws.sendText(report(v), true).join();
         assertThat(frames.next().reported().desiredVersion()).isEqualTo(v);
-        await().atMost(TestServer.PATIENCE).until(() -> String.valueOf(v).equals(appliedOf("ws-1")));
+        await().atMost(TestServer.PATIENCE).until(() -> String.valueOf(v).equals(ts.appliedOf("ws-1")));
     }
 
     @Test
@@ -198,7 +173,7 @@ class AgentChannelTest {
         HttpClient client = HttpClient.newHttpClient();
         URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", "ws-1", AgentProtocol.NONE, 0));
         for (int i = 0; i < 400; i++) {
-            tries.add(client.newWebSocketBuilder().header("Authorization", "Bearer rg_a-guessed-token").buildAsync(uri, new Frames())
+            tries.add(client.newWebSocketBuilder().header("Authorization", "Bearer rg_a-guessed-token").buildAsync(uri, new ChannelFrames())
                     .handle((ws, t) -> t != null && t.getCause() instanceof WebSocketHandshakeException h ? h.getResponse().statusCode() : -1));
         }
         List<Integer> statuses = tries.stream().map(CompletableFuture::join).toList();
@@ -209,16 +184,9 @@ class AgentChannelTest {
     }
 
     private int refusal(String host, String token) {
-        Throwable t = catchThrowable(() -> open(host, AgentProtocol.NONE, token, new Frames()));
+        Throwable t = catchThrowable(() -> open(host, AgentProtocol.NONE, token, new ChannelFrames()));
         assertThat(t).isInstanceOf(CompletionException.class).hasCauseInstanceOf(WebSocketHandshakeException.class);
         return ((WebSocketHandshakeException) t.getCause()).getResponse().statusCode();
-    }
-
-    private String appliedOf(String host) {
-        for (var h : ts.get("/api/v1/services/wp/environments/testing/hosts")) {
-            if (h.path("host").asText().equals(host)) return h.path("appliedVersion").asText();
-        }
-        return null;
     }
 
     /**
@@ -246,7 +214,7 @@ class AgentChannelTest {
             // the channel's upgrade for a host this replica has not read yet: refused the same way
             URI uri = URI.create(ts.url().replace("http://", "ws://") + AgentProtocol.channelPath("wp", "testing", "ws-2", AgentProtocol.NONE, 0));
             Throwable refused = catchThrowable(() -> HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token)
-                    .buildAsync(uri, new Frames()).join());
+                    .buildAsync(uri, new ChannelFrames()).join());
             assertThat(refused).isInstanceOf(CompletionException.class).cause().isInstanceOf(WebSocketHandshakeException.class);
             HttpResponse<?> answer = ((WebSocketHandshakeException) refused.getCause()).getResponse();
             assertThat(answer.statusCode()).isEqualTo(503);
@@ -256,7 +224,7 @@ class AgentChannelTest {
         }
         register("new-1", token);
         register("ws-2", token);
-        Frames frames = new Frames();
+        ChannelFrames frames = new ChannelFrames();
         open("ws-2", AgentProtocol.NONE, token, frames).sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
     }
 }
