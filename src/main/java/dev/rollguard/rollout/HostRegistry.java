@@ -127,7 +127,8 @@ public final class HostRegistry implements AutoCloseable {
             // the store says otherwise than memory (a wake-up missed, or a release racing this report): the host's waits
             // read the store again
             if (known != null && !Objects.equals(known.version(), version)) signals.wake(service, env, List.of(host), null);
-            health.report(service, env, host, samples == null ? List.of() : samples.stream().map(HealthStore.Sample::of).toList(), now);
+            health.report(service, env, host, samples == null || samples.isEmpty() ? List.of()
+                    : samples.stream().map(HealthStore.Sample::of).toList(), now);
             return version;
         });
     }

@@ -30,8 +30,11 @@ public final class HostSignals {
 
     /** A host of a service's environment: how its waits, its version known here and its reports are keyed. */
     public record Host(String service, String env, String host) {
-        /** One order for all replicas: their report writers lock overlapping rows in the same order. */
-        static final Comparator<Host> ORDER = Comparator.comparing(Host::service).thenComparing(Host::env).thenComparing(Host::host);
+        /**
+         * One order for all replicas: their report writers lock overlapping rows in the same order. The host's name first:
+         * in a batch of one environment's reports it is the only part that differs.
+         */
+        static final Comparator<Host> ORDER = Comparator.comparing(Host::host).thenComparing(Host::env).thenComparing(Host::service);
     }
 
     /**

@@ -135,6 +135,17 @@ public final class RolloutStore extends Store {
                 .bind("s", service).bind("e", env).map((rs, ctx) -> hostRow(rs)).list());
     }
 
+    /**
+     * The hosts of an environment as a release chooses among them ({@link CanaryChoice}): name, labels, registration and
+     * last report; the columns a release does not look at are not read (null). A release reads all 10,000.
+     */
+    public List<HostInfo> candidates(String service, String env) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT host, labels, registered_at, last_seen FROM hosts WHERE service = :s AND environment = :e")
+                .bind("s", service).bind("e", env)
+                .map((rs, ctx) -> new HostInfo(service, env, rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), instant(rs, 4),
+                        null, null, null, null)).list());
+    }
+
     /** The named hosts of an environment that are registered ({@link #CHUNK} a statement), in no order. */
     List<HostInfo> hosts(String service, String env, Collection<String> names) {
         if (names.isEmpty()) return List.of();
