@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -327,6 +328,7 @@ public final class RolloutBenchmark {
     private static Push releases(Rollguard server, Client c, int agents, Rounds rounds, long heapBefore, PrintWriter log, Release release)
             throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        ThreadMXBean driver = ManagementFactory.getThreadMXBean();
         long perAgent = 0;
         List<Long> latencies = new ArrayList<>();
         long cpu = 0;
@@ -342,12 +344,16 @@ public final class RolloutBenchmark {
             int version = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
                     .path("version").path("number").asInt();
             if (version != expected) throw new IllegalStateException("unexpected version number " + version + ", not " + expected);
-            long cpu0 = os.getProcessCpuTime();
+            // read outside the CPU window (a reading visits every thread), and this thread's own CPU (the bench's driver:
+            // it posts the release and reads the pollers' latencies) is taken out: it is not the servers'
             Map<String, Long> threads0 = ThreadCpu.now();
+            long driver0 = driver.getCurrentThreadCpuTime();
+            long cpu0 = os.getProcessCpuTime();
             c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + version + ", \"breakGlass\": \"bench\"}");
             Heard heard = release.heard();
-            long spent = (os.getProcessCpuTime() - cpu0) / 1_000_000;
+            long spent = (os.getProcessCpuTime() - cpu0 - (driver.getCurrentThreadCpuTime() - driver0)) / 1_000_000;
             Map<String, Long> spentBy = ThreadCpu.since(threads0, ThreadCpu.now());
+            spentBy.remove(ThreadCpu.group(Thread.currentThread().getName()));
             boolean measured = round > rounds.warmUps();
             log.printf("  %s: %d of %d agents applied v%d, %d ms of the servers' CPU%n", measured ? "measured" : "warm-up", heard.latencies().size(),
                     agents, version, spent);
