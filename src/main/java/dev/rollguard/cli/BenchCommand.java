@@ -104,9 +104,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "push: the same as --transport stream")
     boolean stream;
 
-    @Option(names = "--releases", description = "push: releases per measurement, the last one measured, the ones before warming the "
-            + "server up (default " + RolloutBenchmark.RELEASES + ")")
+    @Option(names = "--releases", description = "push: measured releases, their latencies pooled and their CPU averaged (default "
+            + "5)")
     Integer releases;
+
+    @Option(names = "--warm-ups", description = "push: releases before the measured ones, to warm the server up: JIT, pools, heap (default "
+            + "10)")
+    Integer warmUps;
 
     @Option(names = "--separate", description = "push: run the pollers in a process of their own (needed for 10,000 agents)")
     boolean separate;
@@ -279,6 +283,9 @@ public final class BenchCommand implements Callable<Integer> {
             case CHANNEL -> "agents holding a channel (WebSocket: release and report on one connection)";
             case LONG_POLL -> "long-polling agents";
         } + ", release in one 100% wave;");
+        var rounds = rounds();
+        out.println(rounds.warmUps() + " warm-up releases, then " + rounds.measured() + " measured: latencies pooled over the measured releases, "
+                + "CPU averaged per release, applied: per release;");
         out.println(separate ? "pollers in a separate process; CPU and heap are the servers' process's, from the release to the last agent's apply"
                 : "pollers in the servers' process on one thread of their own: cpu ms is the process's less that thread's, heap is both's;"
                 + " agents spread evenly over the servers");
@@ -293,13 +300,13 @@ public final class BenchCommand implements Callable<Integer> {
         for (int n : agents) {
             for (String[] setup : setups) {
                 var p = RolloutBenchmark.push(n, setup[0].equals("sqlite") ? null : postgres, Integer.parseInt(setup[1]), separate,
-                        how, releases(), out);
+                        how, rounds(), out);
                 var l = p.latencies();
                 String latency = l.isEmpty() ? String.format("%9s %9s %9s", "-", "-", "-")
                         : String.format("%9d %9d %9d", l.get(l.size() / 2), l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)),
                         l.get(l.size() - 1));
                 wentTo.add(threads(n + " " + setup[0] + " " + setup[1], p.threads(), n));
-                rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9s %9d %9.1f", n, setup[0], setup[1], latency, l.size(), p.cpuMillis(),
+                rows.add(String.format("%8d %-11s %8s %s %9d %8d %10.1f %10s %9s %9d %9.1f", n, setup[0], setup[1], latency, p.applied(), p.cpuMillis(),
                         1000.0 * p.cpuMillis() / n, perAgent(p.pollersCpuMillis(), n), perAgent(p.pollersProcessCpuMillis(), n),
                         p.heapMiB(), p.heapBytesPerAgent() / 1024.0));
             }
@@ -307,16 +314,17 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("%8s %-11s %8s %9s %9s %9s %9s %8s %10s %10s %9s %9s %9s%n", "agents", "database", "servers", "p50 ms", "p99 ms", "max ms",
                 "applied", "cpu ms", "µs/agent", "pollers µs", "proc µs", "heap MiB", "KiB/agent");
         rows.forEach(out::println);
-        out.println("where the servers' CPU went in the measured release, µs per agent by thread (jvm: the JIT compiler's and the collector's):");
+        out.println("where the servers' CPU went in a measured release, µs per agent by thread (jvm: the JIT compiler's and the collector's):");
         wentTo.forEach(out::println);
         out.flush();
         return 0;
     }
 
-    private int releases() {
-        if (releases == null) return RolloutBenchmark.RELEASES;
-        if (releases < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--releases: at least 1");
-        return releases;
+    private RolloutBenchmark.Rounds rounds() {
+        var d = RolloutBenchmark.Rounds.DEFAULT;
+        if (releases != null && releases < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--releases: at least 1");
+        if (warmUps != null && warmUps < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--warm-ups: at least 0");
+        return new RolloutBenchmark.Rounds(warmUps == null ? d.warmUps() : warmUps, releases == null ? d.measured() : releases);
     }
 
     /** One line of the threads' table: the groups that took at least 0.5 µs per agent, the rest summed as "other". */
@@ -347,7 +355,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> rows = new ArrayList<>();
         for (int n : agents) {
             // the real server first: the floors then run on code already compiled by the JIT, every advantage their own
-            var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, releases(), out);
+            var r = RolloutBenchmark.push(n, null, 1, true, PollerSwarm.Transport.CHANNEL, rounds(), out);
             var j = ChannelFloor.run(n, out);
             var y = NettyFloor.run(n, out);
             var s = SocketFloor.run(n, out);
@@ -366,7 +374,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static String floorRow(int n, String server, RolloutBenchmark.Push p, long socketCpu, long jettyCpu) {
         var l = p.latencies();
         return String.format("%8d %-10s %9s %9s %9d %8d %10.1f %10.1f %9s %9s", n, server, l.isEmpty() ? "-" : l.get(l.size() / 2),
-                l.isEmpty() ? "-" : l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), l.size(), p.cpuMillis(),
+                l.isEmpty() ? "-" : l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)), p.applied(), p.cpuMillis(),
                 1000.0 * p.cpuMillis() / n, 1000.0 * p.pollersCpuMillis() / n, times(p.cpuMillis(), socketCpu), times(p.cpuMillis(), jettyCpu));
     }
 

@@ -72,7 +72,7 @@ public final class AgentService {
         }
         boolean inline = AgentProtocol.INLINE.equals(bundleMode);
         int wait = waitSeconds == null ? 30 : Math.max(0, Math.min(MAX_WAIT_SECONDS, waitSeconds));
-        return awaitChange(service, env, host, k, System.nanoTime() + Duration.ofSeconds(wait).toNanos()).thenApply(d -> {
+        return awaitChange(new HostSignals.Host(service, env, host), k, System.nanoTime() + Duration.ofSeconds(wait).toNanos()).thenApply(d -> {
             Integer version = d.version();
             return new AgentProtocol.Desired(version, inline ? inlineBundle(service, env, host, version, k, enrolled) : null,
                     // the probes go with a version the host is about to stage, not with every answer
@@ -97,11 +97,11 @@ public final class AgentService {
      * before reading, so a change between the two is never missed; a wake-up that brings the version the host already
      * knows (a release re-confirming what it runs) keeps the poll waiting instead of costing the host a round trip.
      */
-    private CompletableFuture<HostSignals.Desired> awaitChange(String service, String env, String host, String known, long deadlineNanos) {
-        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(service, env, host, deadlineNanos);
+    private CompletableFuture<HostSignals.Desired> awaitChange(HostSignals.Host host, String known, long deadlineNanos) {
+        CompletableFuture<HostSignals.Desired> signal = hosts.signals().await(host, deadlineNanos);
         Integer now;
         try {
-            now = hosts.desiredVersion(service, env, host);
+            now = hosts.desiredVersion(host);
         } catch (RuntimeException e) {
             signal.cancel(false);
             throw e;
@@ -112,11 +112,11 @@ public final class AgentService {
             return CompletableFuture.completedFuture(new HostSignals.Desired(now));
         }
         return signal.thenCompose(d -> {
-            if (d == HostSignals.TIMED_OUT) return CompletableFuture.completedFuture(new HostSignals.Desired(hosts.desiredVersion(service, env, host)));
+            if (d == HostSignals.TIMED_OUT) return CompletableFuture.completedFuture(new HostSignals.Desired(hosts.desiredVersion(host)));
             // a wake-up without the version (hosts woken with different ones) re-reads it
-            HostSignals.Desired woken = d == null ? new HostSignals.Desired(hosts.desiredVersion(service, env, host)) : d;
+            HostSignals.Desired woken = d == null ? new HostSignals.Desired(hosts.desiredVersion(host)) : d;
             if (!same(woken.version(), known)) return CompletableFuture.completedFuture(woken);
-            return awaitChange(service, env, host, known, deadlineNanos);
+            return awaitChange(host, known, deadlineNanos);
         });
     }
 

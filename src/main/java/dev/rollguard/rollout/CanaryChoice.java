@@ -27,10 +27,11 @@ public final class CanaryChoice {
         List<String> labelled = new ArrayList<>();
         List<String> longLived = new ArrayList<>();
         List<String> rest = new ArrayList<>();
-        Duration age = Duration.ofSeconds(canary.minAgeSeconds());
+        // registered at or before this instant: long-lived
+        Instant bornBy = now.minus(Duration.ofSeconds(canary.minAgeSeconds()));
         for (HostInfo h : sorted) {
             if (canary.label() != null && carries(h.labels(), canary.label())) labelled.add(h.host());
-            else if (h.registeredAt() != null && !h.registeredAt().plus(age).isAfter(now)) longLived.add(h.host());
+            else if (h.registeredAt() != null && !h.registeredAt().isAfter(bornBy)) longLived.add(h.host());
             else rest.add(h.host());
         }
         Random random = new Random(seed);

@@ -33,7 +33,7 @@ public final class HostRegistry implements AutoCloseable {
      * Which token enrolled each registered host ("": a person registered it), so the check on every poll reads no row:
      * it never changes once the host is registered.
      */
-    private final Map<String, String> enrolledBy = new ConcurrentHashMap<>();
+    private final Map<HostSignals.Host, String> enrolledBy = new ConcurrentHashMap<>();
 
     /**
      * The enrolment token an agent speaks with: how many hosts it may register, and the one host it is bound to (null:
@@ -75,7 +75,7 @@ public final class HostRegistry implements AutoCloseable {
      */
     public void requireCredential(String service, String env, String host, Enrolment who) {
         if (who == null || host.equals(who.host())) return;
-        String key = HostSignals.key(service, env, host);
+        HostSignals.Host key = new HostSignals.Host(service, env, host);
         String owner = enrolledBy.get(key);
         if (owner == null) {
             Optional<String> read = store.enrolledBy(service, env, host);
@@ -91,10 +91,14 @@ public final class HostRegistry implements AutoCloseable {
      * answered from memory ({@link HostSignals#known}) once the host was read or woken here.
      */
     public Integer desiredVersion(String service, String env, String host) {
-        String key = HostSignals.key(service, env, host);
+        return desiredVersion(new HostSignals.Host(service, env, host));
+    }
+
+    /** As above, for a host already keyed. */
+    Integer desiredVersion(HostSignals.Host key) {
         HostSignals.Desired d = signals.known(key);
         if (d == null) {
-            d = store.desired(service, env, host).orElseThrow(() -> unknownHost(service, env, host));
+            d = store.desired(key.service(), key.env(), key.host()).orElseThrow(() -> unknownHost(key.service(), key.env(), key.host()));
             signals.remember(key, d);
         }
         return d.version();
@@ -114,15 +118,17 @@ public final class HostRegistry implements AutoCloseable {
                                              AgentProtocol.HostFailure failure, List<HealthSample> samples) {
         Instant now = clock.instant();
         AgentProtocol.HostFailure f = failure == null ? null : failure.bounded();
-        var report = new HostReports.Report(service, env, host, applied, failed, error == null ? null : truncate(error, 2000),
+        HostSignals.Host key = new HostSignals.Host(service, env, host);
+        var report = new HostReports.Report(key, applied, failed, error == null ? null : truncate(error, 2000),
                 f == null || failed == null ? null : Json.write(f), now);
         return reports.submit(report).thenApply(desired -> {
             Integer version = desired.orElseThrow(() -> unknownHost(service, env, host)).version();
-            HostSignals.Desired known = signals.known(HostSignals.key(service, env, host));
+            HostSignals.Desired known = signals.known(key);
             // the store says otherwise than memory (a wake-up missed, or a release racing this report): the host's waits
             // read the store again
             if (known != null && !Objects.equals(known.version(), version)) signals.wake(service, env, List.of(host), null);
-            health.report(service, env, host, samples == null ? List.of() : samples.stream().map(HealthStore.Sample::of).toList(), now);
+            health.report(service, env, host, samples == null || samples.isEmpty() ? List.of()
+                    : samples.stream().map(HealthStore.Sample::of).toList(), now);
             return version;
         });
     }

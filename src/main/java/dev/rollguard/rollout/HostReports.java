@@ -24,14 +24,26 @@ import java.util.concurrent.TimeUnit;
 final class HostReports implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HostReports.class);
     /** What one agent said of itself. */
-    record Report(String service, String env, String host, Integer applied, Integer failed, String error, String failure, Instant at) {
-        String key() {
-            return HostSignals.key(service, env, host);
+    record Report(HostSignals.Host key, Integer applied, Integer failed, String error, String failure, Instant at) {
+        Report(String service, String env, String host, Integer applied, Integer failed, String error, String failure, Instant at) {
+            this(new HostSignals.Host(service, env, host), applied, failed, error, failure, at);
+        }
+
+        String service() {
+            return key.service();
+        }
+
+        String env() {
+            return key.env();
+        }
+
+        String host() {
+            return key.host();
         }
     }
 
-    /** A queued report, with its host's key spelt once (the batch is keyed by it twice). */
-    private record Pending(Report report, String key, CompletableFuture<Optional<HostSignals.Desired>> answer) {}
+    /** A queued report and its answer. */
+    private record Pending(Report report, CompletableFuture<Optional<HostSignals.Desired>> answer) {}
 
     static final int MAX_BATCH = 500;
     private static final int MAX_QUEUED = 50_000;
@@ -53,7 +65,7 @@ final class HostReports implements AutoCloseable {
         CompletableFuture<Optional<HostSignals.Desired>> answer = new CompletableFuture<>();
         if (!running) {
             answer.completeExceptionally(new Problem(503, "unavailable", "server is shutting down; retry"));
-        } else if (!queue.offer(new Pending(report, report.key(), answer))) {
+        } else if (!queue.offer(new Pending(report, answer))) {
             // the agent backs off and retries: better than a queue that grows until the heap is gone
             answer.completeExceptionally(new Problem(503, "overloaded", "too many reports queued (" + MAX_QUEUED + "); retry"));
         }
@@ -85,9 +97,9 @@ final class HostReports implements AutoCloseable {
     private void write(List<Pending> batch) {
         // a host that reported twice in one batch: its last report is what holds
         // (in one order: two replicas' writers updating overlapping hosts then lock their rows in the same order)
-        Map<String, Report> latest = new TreeMap<>();
-        for (Pending p : batch) latest.put(p.key(), p.report());
-        Map<String, HostSignals.Desired> desired;
+        Map<HostSignals.Host, Report> latest = new TreeMap<>(HostSignals.Host.ORDER);
+        for (Pending p : batch) latest.put(p.report().key(), p.report());
+        Map<HostSignals.Host, HostSignals.Desired> desired;
         try {
             desired = store.report(List.copyOf(latest.values()));
         } catch (RuntimeException | Error e) {
@@ -98,7 +110,7 @@ final class HostReports implements AutoCloseable {
                     + e.getClass().getSimpleName() + "); retry"));
             return;
         }
-        for (Pending p : batch) p.answer().complete(Optional.ofNullable(desired.get(p.key())));
+        for (Pending p : batch) p.answer().complete(Optional.ofNullable(desired.get(p.report().key())));
     }
 
     @Override

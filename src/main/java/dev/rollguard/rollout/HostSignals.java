@@ -1,6 +1,7 @@
 package dev.rollguard.rollout;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -28,16 +28,57 @@ public final class HostSignals {
     /** Deadlines are kept in slots this wide: a wait ends at most this much after its deadline. */
     static final long SLOT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
-    private final Map<String, List<CompletableFuture<Desired>>> waiting = new ConcurrentHashMap<>();
+    /** A host of a service's environment: how its waits, its version known here and its reports are keyed. */
+    public record Host(String service, String env, String host) {
+        /**
+         * One order for all replicas: their report writers lock overlapping rows in the same order. The host's name first:
+         * in a batch of one environment's reports it is the only part that differs.
+         */
+        static final Comparator<Host> ORDER = Comparator.comparing(Host::host).thenComparing(Host::env).thenComparing(Host::service);
+    }
+
     /**
-     * Each host's desired version as it was last woken with (or read from the store when not yet known here): a wait that
-     * re-chains after a delivery, or a heartbeat, reads it here instead of a database row. Set before the waits are
-     * woken, so a wait that subscribed before reading it never misses a change; entries are only added by a read if
-     * absent, so a read that raced a release never overwrites the release's version. The store stays the truth: a
-     * replica that restarts reads each host again, another replica's releases arrive as wake-ups
-     * ({@link HostRegistry#changedElsewhere}), and a report that finds the store disagreeing forgets the entry.
+     * Each host's waits and its desired version as it was last woken with (or read from the store when not yet known
+     * here), in one entry: a poll, a wake-up and a report each find both with one lookup. A wait that re-chains after a
+     * delivery, or a heartbeat, reads the version here instead of a database row. The version is set in the same locked
+     * step that takes the waits, so a wait that subscribed before reading it never misses a change; a read only sets it if
+     * absent, so a read that raced a release never overwrites the release's version. The store stays the truth: a replica
+     * that restarts reads each host again, another replica's releases arrive as wake-ups
+     * ({@link HostRegistry#changedElsewhere}), and a report that finds the store disagreeing forgets the version.
      */
-    private final Map<String, Desired> last = new ConcurrentHashMap<>();
+    private static final class Watch {
+        /** Null: not known here (read the store). */
+        private volatile Desired last;
+        /**
+         * The waits since the last wake-up, kept from one release to the next (a host has one wait at a time); those that
+         * ended otherwise (their deadline, a cancel) are dropped when next seen, instead of each wait removing itself.
+         */
+        private final ArrayList<CompletableFuture<Desired>> waits = new ArrayList<>(1);
+
+        synchronized void add(CompletableFuture<Desired> f) {
+            if (!waits.isEmpty()) waits.removeIf(CompletableFuture::isDone);
+            waits.add(f);
+        }
+
+        /** Sets the version ({@code null}: forget it) and hands over the waits that still wait. */
+        synchronized void wake(Desired desired, List<CompletableFuture<Desired>> into) {
+            last = desired;
+            for (CompletableFuture<Desired> f : waits) if (!f.isDone()) into.add(f);
+            waits.clear();
+        }
+
+        synchronized void remember(Desired desired) {
+            if (last == null) last = desired;
+        }
+
+        synchronized int waiting() {
+            int n = 0;
+            for (CompletableFuture<Desired> f : waits) if (!f.isDone()) n++;
+            return n;
+        }
+    }
+
+    private final Map<Host, Watch> hosts = new ConcurrentHashMap<>();
     // completions run the waiting requests' responses: never on the thread that changed the state
     private final Executor responders = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "long-poll-responder");
@@ -53,13 +94,19 @@ public final class HostSignals {
     private final ConcurrentSkipListMap<Long, Queue<CompletableFuture<Desired>>> deadlines = new ConcurrentSkipListMap<>();
     private final AtomicBoolean sweeping = new AtomicBoolean();
 
-    static String key(String service, String env, String host) {
-        return service + '\0' + env + '\0' + host;
+    private Watch watch(Host host) {
+        Watch w = hosts.get(host);
+        return w != null ? w : hosts.computeIfAbsent(host, k -> new Watch());
     }
 
     /** As {@link #await(String, String, String)}, ending with {@link #TIMED_OUT} at {@code deadlineNanos} (System.nanoTime). */
     public CompletableFuture<Desired> await(String service, String env, String host, long deadlineNanos) {
-        CompletableFuture<Desired> f = await(service, env, host);
+        return await(new Host(service, env, host), deadlineNanos);
+    }
+
+    /** As {@link #await(Host)}, ending with {@link #TIMED_OUT} at {@code deadlineNanos} (System.nanoTime). */
+    public CompletableFuture<Desired> await(Host host, long deadlineNanos) {
+        CompletableFuture<Desired> f = await(host);
         // the slot after the deadline's: never ends a wait early
         long at = Math.floorDiv(deadlineNanos, SLOT_NANOS) + 1;
         Queue<CompletableFuture<Desired>> slot = deadlines.computeIfAbsent(at, k -> new ConcurrentLinkedQueue<>());
@@ -99,41 +146,35 @@ public final class HostSignals {
     }
 
     public CompletableFuture<Desired> await(String service, String env, String host) {
+        return await(new Host(service, env, host));
+    }
+
+    /** Completes with the host's next wake-up: its new desired version, or null when it is to be read again. */
+    public CompletableFuture<Desired> await(Host host) {
         CompletableFuture<Desired> f = new CompletableFuture<>();
-        String key = key(service, env, host);
-        // added inside the map's own atomic step: a wake-up that takes the list away at the same moment either sees
-        // this poll or leaves a fresh list behind, never an orphaned one that later wake-ups cannot reach
-        waiting.compute(key, (k, list) -> {
-            List<CompletableFuture<Desired>> l = list == null ? new CopyOnWriteArrayList<>() : list;
-            l.add(f);
-            return l;
-        });
-        f.whenComplete((v, e) -> waiting.computeIfPresent(key, (k, list) -> {
-            list.remove(f);
-            return list.isEmpty() ? null : list;
-        }));
+        watch(host).add(f);
         return f;
     }
 
     /** The host's desired version as last known here (null: not known; read the store). */
-    Desired known(String key) {
-        return last.get(key);
+    Desired known(Host host) {
+        Watch w = hosts.get(host);
+        return w == null ? null : w.last;
     }
 
     /** The host's desired version as read from the store, kept unless a wake-up has set a newer one meanwhile. */
-    void remember(String key, Desired desired) {
-        last.putIfAbsent(key, desired);
+    void remember(Host host, Desired desired) {
+        watch(host).remember(desired);
     }
 
     /** Wakes the hosts' polls; {@code desired} is their new version when known to all of them, else null (they re-read). */
     public void wake(String service, String env, List<String> hosts, Desired desired) {
-        List<CompletableFuture<Desired>> woken = new ArrayList<>();
+        List<CompletableFuture<Desired>> woken = new ArrayList<>(hosts.size());
         for (String h : hosts) {
-            String key = key(service, env, h);
-            if (desired == null) last.remove(key);
-            else last.put(key, desired);
-            List<CompletableFuture<Desired>> list = waiting.remove(key);
-            if (list != null) woken.addAll(list);
+            Host key = new Host(service, env, h);
+            // a host not known here and not waiting: nothing to keep for it (its first poll reads the store)
+            Watch w = desired == null ? this.hosts.get(key) : watch(key);
+            if (w != null) w.wake(desired, woken);
         }
         complete(woken, desired);
     }
@@ -155,6 +196,6 @@ public final class HostSignals {
     }
 
     public int waiting() {
-        return waiting.values().stream().mapToInt(List::size).sum();
+        return hosts.values().stream().mapToInt(Watch::waiting).sum();
     }
 }

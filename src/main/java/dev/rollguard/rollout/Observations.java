@@ -55,18 +55,24 @@ public final class Observations {
     List<HostObservation> of(Rollout r) {
         Map<String, HostInfo> hosts = new HashMap<>();
         for (HostInfo h : store.hosts(r.service(), r.env())) hosts.put(h.host(), h);
-        Set<String> canary = Set.copyOf(r.canaryHosts());
-        List<HostObservation> out = new ArrayList<>();
-        for (String name : r.hosts()) {
+        List<String> fleet = r.hosts();
+        // the wave is the fleet's first hosts
+        int canary = r.canaryHosts().size();
+        List<HostObservation> out = new ArrayList<>(fleet.size());
+        for (int i = 0; i < fleet.size(); i++) {
+            String name = fleet.get(i);
             HostInfo h = hosts.get(name);
-            if (h != null) out.add(observe(r, h, canary.contains(name)));
+            if (h != null) out.add(observe(r, name, h, i < canary));
         }
         return out;
     }
 
-    /** One registered host of the rollout, judged on the new version if it is in the wave, else on the old one. */
-    private HostObservation observe(Rollout r, HostInfo h, boolean isCanary) {
-        String name = h.host();
+    /**
+     * One registered host of the rollout, judged on the new version if it is in the wave, else on the old one; named by
+     * {@code name}, the fleet's own string for it (the machine looks every host of the wave up each tick: a key that is the
+     * same string compares at once).
+     */
+    private HostObservation observe(Rollout r, String name, HostInfo h, boolean isCanary) {
         // a first release has no baseline: hosts without a config say nothing about the old version
         Integer version = isCanary ? Integer.valueOf(r.toVersion()) : r.fromVersion();
         Instant since = isCanary ? r.createdAt() : r.createdAt().minus(BASELINE_LOOKBACK);
@@ -139,8 +145,17 @@ public final class Observations {
             return new Changes(reread, known);
         }
 
-        /** One rollout's wave as last observed: by host, as {@link RolloutMachine#step} takes them. */
-        private record View(int wave, Set<String> fleet, Set<String> canary, Map<String, HostObservation> byHost, Instant readAt) {}
+        /**
+         * One rollout's wave as last observed: by host, as {@link RolloutMachine#step} takes them; {@code at}, each host's
+         * place in the fleet (kept for the rollout's life: its fleet never changes), of which the first {@code canary} are
+         * the wave's.
+         */
+        private record View(int wave, Map<String, Integer> at, int canary, Map<String, HostObservation> byHost, Instant readAt) {
+            boolean inWave(String host) {
+                Integer i = at.get(host);
+                return i != null && i < canary;
+            }
+        }
 
         /**
          * Each registered host of the rollout, by name: what {@link Observations#of} answers, read again only where it changed.
@@ -164,18 +179,31 @@ public final class Observations {
             Set<String> samples = health.takeChanged(r.service(), r.env());
             if (readWhole(onlyWriter, v == null ? null : v.wave(), v == null ? null : v.readAt(), r.wave(), now)) {
                 // the marks were taken before this read: whatever changes from now on is marked for the next tick
-                Map<String, HostObservation> byHost = new HashMap<>();
-                for (HostObservation o : Observations.this.of(r)) byHost.put(o.host(), o);
-                // hash sets: in a profile, the immutable sets' linear probing was a third of this method (10,000 similar names)
-                v = new View(r.wave(), new HashSet<>(r.hosts()), new HashSet<>(r.canaryHosts()), byHost, now);
+                List<HostObservation> all = Observations.this.of(r);
+                Map<String, HostObservation> byHost = new HashMap<>(all.size() * 4 / 3 + 1);
+                for (HostObservation o : all) byHost.put(o.host(), o);
+                // a hash map, not an immutable set: in a profile, the immutable sets' linear probing was a third of this
+                // method (10,000 similar names)
+                v = new View(r.wave(), v != null ? v.at() : positions(r.hosts()), r.canaryHosts().size(), byHost, now);
                 views.put(r.id(), v);
                 return v.byHost();
             }
-            Changes c = changes(r.service(), r.env(), v.fleet(), v.byHost(), rows, samples);
-            Map<String, HostInfo> changed = new HashMap<>(c.known());
-            for (HostInfo h : store.hosts(r.service(), r.env(), c.reread())) changed.put(h.host(), h);
-            for (HostInfo h : changed.values()) v.byHost().put(h.host(), observe(r, h, v.canary().contains(h.host())));
+            Changes c = changes(r.service(), r.env(), v.at().keySet(), v.byHost(), rows, samples);
+            Map<String, HostInfo> changed = c.known();
+            if (!c.reread().isEmpty()) {
+                changed = new HashMap<>(changed);
+                for (HostInfo h : store.hosts(r.service(), r.env(), c.reread())) changed.put(h.host(), h);
+            }
+            // a host already viewed keeps its key, the fleet's string
+            for (HostInfo h : changed.values()) v.byHost().put(h.host(), observe(r, h.host(), h, v.inWave(h.host())));
             return v.byHost();
+        }
+
+        /** Each host's place in the fleet. */
+        private static Map<String, Integer> positions(List<String> fleet) {
+            Map<String, Integer> at = new HashMap<>(fleet.size() * 4 / 3 + 1);
+            for (int i = 0; i < fleet.size(); i++) at.put(fleet.get(i), i);
+            return at;
         }
 
         private void watch() {

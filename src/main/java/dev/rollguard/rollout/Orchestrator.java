@@ -57,11 +57,35 @@ public final class Orchestrator implements AutoCloseable {
     private volatile ScheduledExecutorService loop;
     /** Whether this server runs the orchestrator now (of several servers, the lease holder); always, alone. */
     private volatile BooleanSupplier duty = () -> true;
-    /** Tells other servers of desired-version changes (service, env, host → version). */
-    private volatile Announce announce = (s, e, h) -> {};
+    /** Tells other servers of desired-version changes (service, env, host → version); null: this server is alone. */
+    private volatile Announce announce;
     private volatile HealthGaps gaps = HealthGaps.NONE;
     /** What the ticks observe of their rollouts' hosts, kept between ticks (only the orchestrator's thread reads it). */
     private volatile Observations.Tracked tracked;
+
+    /** Hosts a step assigned a version, in the order of its actions. */
+    record Assigned(List<String> hosts, Integer version) {}
+
+    /**
+     * Each host's version after a step's assignments: the last one assigned (only when a step assigns hosts more than once
+     * is a map built; a release assigns 10,000 hosts once).
+     */
+    static Map<String, Integer> byHost(List<Assigned> assigned) {
+        Map<String, Integer> versions = new HashMap<>();
+        for (Assigned a : assigned) for (String h : a.hosts()) versions.put(h, a.version());
+        return versions;
+    }
+
+    /**
+     * The hosts in the order of their rows' key (the store's index), not the rollout's shuffled order: the hosts answer,
+     * and so report, about in the order they were woken, and a group commit of neighbouring rows writes a few pages where
+     * one of hosts drawn at random writes one page per host (on SQLite, half the report writer's time at 10,000 hosts).
+     */
+    static List<String> inRowOrder(List<String> hosts) {
+        List<String> sorted = new ArrayList<>(hosts);
+        sorted.sort(null);
+        return sorted;
+    }
 
     @FunctionalInterface
     public interface Announce {
@@ -207,7 +231,7 @@ public final class Orchestrator implements AutoCloseable {
     void begin(Rollout r, RolloutEvent.Started started, RolloutMachine.Step first) {
         Instant now = clock.instant();
         List<PostedEvent> events = new ArrayList<>();
-        Map<String, Integer> woken = new HashMap<>();
+        List<Assigned> woken = new ArrayList<>();
         db.useTransaction(tx -> {
             if (store.activeFor(tx, r.service(), r.env()).isPresent()) {
                 throw Problem.conflict("rollout_in_progress", "a rollout to " + r.service() + "/" + r.env()
@@ -225,7 +249,7 @@ public final class Orchestrator implements AutoCloseable {
     boolean apply(Rollout before, RolloutMachine.Step s) {
         Instant now = clock.instant();
         List<PostedEvent> events = new ArrayList<>();
-        Map<String, Integer> woken = new HashMap<>();
+        List<Assigned> woken = new ArrayList<>();
         boolean ok = db.inTransaction(tx -> {
             if (!store.update(tx, s.rollout(), before.updatedAt())) return false;
             execute(tx, s.rollout(), s.actions(), now, events, woken);
@@ -238,12 +262,11 @@ public final class Orchestrator implements AutoCloseable {
         return ok;
     }
 
-    private void execute(Tx tx, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events,
-                         Map<String, Integer> woken) {
+    private void execute(Tx tx, Rollout r, List<Action> actions, Instant now, List<PostedEvent> events, List<Assigned> woken) {
         for (Action a : actions) {
             if (a instanceof Action.Assign as) {
                 store.assign(tx, r.service(), r.env(), as.hosts(), as.version());
-                as.hosts().forEach(x -> woken.put(x, as.version()));
+                if (!as.hosts().isEmpty()) woken.add(new Assigned(as.hosts(), as.version()));
             } else if (a instanceof Action.MarkBad mb) {
                 config.markBad(tx, r.service(), mb.version(), mb.reason());
             } else if (a instanceof Action.Released rel) {
@@ -251,16 +274,18 @@ public final class Orchestrator implements AutoCloseable {
                 // hosts that were away during the rollout get the released version when they return
                 List<String> behind = store.behind(r.service(), r.env(), rel.version());
                 store.assign(tx, r.service(), r.env(), behind, rel.version());
-                behind.forEach(x -> woken.put(x, rel.version()));
+                if (!behind.isEmpty()) woken.add(new Assigned(behind, rel.version()));
             } else if (a instanceof Action.Emit emit) {
                 events.add(store.event(tx, r.service(), r.env(), r.id(), emit.event(), now));
             }
         }
     }
 
-    private void publish(List<PostedEvent> events, String service, String env, Map<String, Integer> woken) {
-        signals.wake(service, env, woken);
-        if (!woken.isEmpty()) announce.accept(service, env, woken);
+    private void publish(List<PostedEvent> events, String service, String env, List<Assigned> woken) {
+        if (woken.size() == 1) signals.wake(service, env, inRowOrder(woken.get(0).hosts()), new HostSignals.Desired(woken.get(0).version()));
+        else if (!woken.isEmpty()) signals.wake(service, env, byHost(woken));
+        Announce a = announce;
+        if (a != null && !woken.isEmpty()) a.accept(service, env, byHost(woken));
         for (PostedEvent e : events) {
             for (Consumer<PostedEvent> l : listeners) {
                 try {

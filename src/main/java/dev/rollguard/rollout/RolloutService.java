@@ -88,7 +88,7 @@ public final class RolloutService {
                     throw refusal.problem();
                 });
         Duration heartbeat = spec.rollout().heartbeatTimeout();
-        List<HostInfo> live = store.hosts(service, env).stream().filter(h -> h.alive(now, heartbeat)).toList();
+        List<HostInfo> live = store.candidates(service, env).stream().filter(h -> h.alive(now, heartbeat)).toList();
         long seed = SEEDS.nextLong();
         List<String> fleet = CanaryChoice.order(live, spec.rollout().canary(), seed, now);
         Rollout r = new Rollout(UUID.randomUUID().toString(), service, env, from, version, fleet, spec.rollout(),

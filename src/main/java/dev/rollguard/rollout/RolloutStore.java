@@ -135,6 +135,17 @@ public final class RolloutStore extends Store {
                 .bind("s", service).bind("e", env).map((rs, ctx) -> hostRow(rs)).list());
     }
 
+    /**
+     * The hosts of an environment as a release chooses among them ({@link CanaryChoice}): name, labels, registration and
+     * last report; the columns a release does not look at are not read (null). A release reads all 10,000.
+     */
+    public List<HostInfo> candidates(String service, String env) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT host, labels, registered_at, last_seen FROM hosts WHERE service = :s AND environment = :e")
+                .bind("s", service).bind("e", env)
+                .map((rs, ctx) -> new HostInfo(service, env, rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), instant(rs, 4),
+                        null, null, null, null)).list());
+    }
+
     /** The named hosts of an environment that are registered ({@link #CHUNK} a statement), in no order. */
     List<HostInfo> hosts(String service, String env, Collection<String> names) {
         if (names.isEmpty()) return List.of();
@@ -189,13 +200,13 @@ public final class RolloutStore extends Store {
     /**
      * Records reports in one transaction (one statement batch, then reads of the hosts' desired versions, up to
      * {@link #CHUNK} hosts a statement); answers the desired version of each host that is registered, by
-     * {@link HostSignals#key}. Plain JDBC: through JDBI every binding resolves its argument factories, and each distinct
+     * {@link HostSignals.Host}. Plain JDBC: through JDBI every binding resolves its argument factories, and each distinct
      * host count is a new SQL text that JDBI parses again, which cost the report writer more than the writes.
      */
-    Map<String, HostSignals.Desired> report(List<HostReports.Report> reports) {
+    Map<HostSignals.Host, HostSignals.Desired> report(List<HostReports.Report> reports) {
         if (reports.isEmpty()) return Map.of();
         try {
-            Map<String, HostSignals.Desired> desired = reportAll(reports);
+            Map<HostSignals.Host, HostSignals.Desired> desired = reportAll(reports);
             for (HostReports.Report r : reports) {
                 // a host that is not registered has no row: nothing changed
                 if (!desired.containsKey(r.key())) continue;
@@ -207,7 +218,7 @@ public final class RolloutStore extends Store {
         }
     }
 
-    private Map<String, HostSignals.Desired> reportAll(List<HostReports.Report> reports) throws SQLException {
+    private Map<HostSignals.Host, HostSignals.Desired> reportAll(List<HostReports.Report> reports) throws SQLException {
         return jdbi.inTransaction(h -> {
             Connection c = h.getConnection();
             try (PreparedStatement update = c.prepareStatement("UPDATE hosts SET last_seen = ?, applied_version = ?, failed_version = ?, "
@@ -225,7 +236,7 @@ public final class RolloutStore extends Store {
                 }
                 update.executeBatch();
             }
-            Map<String, HostSignals.Desired> desired = new HashMap<>();
+            Map<HostSignals.Host, HostSignals.Desired> desired = new HashMap<>();
             Map<List<String>, List<String>> byEnv = new LinkedHashMap<>();
             for (HostReports.Report r : reports) {
                 byEnv.computeIfAbsent(List.of(r.service(), r.env()), k -> new ArrayList<>()).add(r.host());
@@ -234,11 +245,24 @@ public final class RolloutStore extends Store {
                 String service = se.getKey().get(0);
                 String env = se.getKey().get(1);
                 inChunks(c, "SELECT host, desired_version FROM hosts WHERE service = ? AND environment = ? AND host IN ", null, service, env,
-                        se.getValue(), rs -> desired.put(HostSignals.key(service, env, rs.getString(1)), new HostSignals.Desired(integer(rs, "desired_version"))));
+                        se.getValue(), rs -> desired.put(new HostSignals.Host(service, env, rs.getString(1)), desired(rs.getInt(2), rs.wasNull())));
             }
             return desired;
         });
     }
+
+    /** The few versions a release's reports answer, each one object (a batch answers hundreds of hosts the same). */
+    private static final HostSignals.Desired[] DESIRED = new HostSignals.Desired[64];
+
+    private static HostSignals.Desired desired(int version, boolean none) {
+        if (none) return NO_VERSION;
+        int slot = Math.floorMod(version, DESIRED.length);
+        HostSignals.Desired d = DESIRED[slot];
+        if (d == null || d.version() != version) DESIRED[slot] = d = new HostSignals.Desired(version);
+        return d;
+    }
+
+    private static final HostSignals.Desired NO_VERSION = new HostSignals.Desired(null);
 
     /** What a chunked statement does with each row it reads. */
     private interface RowConsumer {
@@ -278,11 +302,12 @@ public final class RolloutStore extends Store {
         else ps.setInt(index, value);
     }
 
+    /** A row of {@link #HOST_COLUMNS}, read by position: a release reads 10,000 of them, and a name is a lookup per column. */
     private static HostInfo hostRow(ResultSet rs) throws SQLException {
-        return new HostInfo(rs.getString("service"), rs.getString("environment"), rs.getString("host"), rs.getString("labels"),
-                Instant.ofEpochMilli(rs.getLong("registered_at")), instant(rs, "last_seen"), integer(rs, "applied_version"),
-                integer(rs, "desired_version"), integer(rs, "failed_version"), rs.getString("apply_error"),
-                rs.getString("failure") == null ? null : Json.read(rs.getString("failure"), AgentProtocol.HostFailure.class));
+        String failure = rs.getString(11);
+        return new HostInfo(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), Instant.ofEpochMilli(rs.getLong(5)),
+                instant(rs, 6), integer(rs, 7), integer(rs, 8), integer(rs, 9), rs.getString(10),
+                failure == null ? null : Json.read(failure, AgentProtocol.HostFailure.class));
     }
 
     // ------------------------------------------------------------------ rollouts
@@ -296,6 +321,9 @@ public final class RolloutStore extends Store {
                 .bind("state", r.state().name()).bind("wave", r.wave()).bind("waveStarted", r.waveStartedAt().toEpochMilli())
                 .bind("created", r.createdAt().toEpochMilli()).bind("updated", r.updatedAt().toEpochMilli())
                 .bind("actor", r.actor()).bind("breakGlass", r.breakGlass()).bind("reason", r.reason()).execute();
+        // kept as inserted: the start's answer and the orchestrator's first tick need not parse 10,000 names back (a
+        // rolled-back insert leaves an entry no row will ask for)
+        fleets.put(r.id(), new Fleet(r.hosts(), r.policy()));
     }
 
     /** Optimistic update: false when someone else changed the rollout since {@code expectedUpdatedAt}. */

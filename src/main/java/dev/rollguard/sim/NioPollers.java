@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * that a benchmark of 10,000 of them measures the server rather than its clients.
  */
 final class NioPollers implements AutoCloseable {
+    /** The pollers' one thread's name: its CPU is theirs, never the servers' (the push benchmark leaves it out of their threads). */
+    static final String THREAD = "pollers-nio";
     /** What the pollers report upward: agent {@code i} applied {@code version}. */
     interface Applied {
         void applied(int agent, int version);
@@ -75,7 +77,7 @@ final class NioPollers implements AutoCloseable {
         this.token = token;
         this.applied = applied;
         this.selector = Selector.open();
-        this.thread = new Thread(this::loop, "pollers-nio");
+        this.thread = new Thread(this::loop, THREAD);
         this.thread.setDaemon(true);
         this.thread.start();
     }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,12 +43,6 @@ import java.util.function.BooleanSupplier;
 public final class RolloutBenchmark {
     private RolloutBenchmark() {}
 
-    /**
-     * Releases per push measurement: the last is measured, the ones before warm the servers up (JIT, pools, heap). Ten:
-     * with four, the JIT compiler still took a quarter of the measured release's CPU (270 of 1,020 ms at 10,000 agents,
-     * the release's own code paths run about a second per release); by the tenth it had settled near a tenth of it.
-     */
-    public static final int RELEASES = 10;
 
     /**
      * {@code requests}/{@code failed}: from the release until every host is back plus 1 s; {@code minuteRequests}/
@@ -133,13 +130,19 @@ public final class RolloutBenchmark {
      * the pollers' threads' over the same release (-1: not measured) and their whole process's (-1: not measured, or the
      * pollers ran in the servers' process: its JIT compiler and collector threads are the servers' too), and the heap; the
      * heap each connected agent holds (bytes, after a full collection: with every agent connected, less before they
-     * registered); {@code threads}: the servers' process's CPU nanoseconds over the measured release by thread group
-     * ({@link ThreadCpu}; empty when not measured).
+     * registered); {@code threads}: the servers' process's CPU nanoseconds per measured release by thread group
+     * ({@link ThreadCpu}; empty when not measured); {@code releases}: how many were measured (CPU figures are per release,
+     * the latencies every measured release's).
      */
     public record Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long pollersProcessCpuMillis, long heapMiB,
-                       long heapBytesPerAgent, Map<String, Long> threads) {
+                       long heapBytesPerAgent, Map<String, Long> threads, int releases) {
         public Push(List<Long> latencies, long cpuMillis, long pollersCpuMillis, long pollersProcessCpuMillis, long heapMiB, long heapBytesPerAgent) {
-            this(latencies, cpuMillis, pollersCpuMillis, pollersProcessCpuMillis, heapMiB, heapBytesPerAgent, Map.of());
+            this(latencies, cpuMillis, pollersCpuMillis, pollersProcessCpuMillis, heapMiB, heapBytesPerAgent, Map.of(), 1);
+        }
+
+        /** The agents that applied a measured release, per release. */
+        public int applied() {
+            return latencies.size() / releases;
         }
     }
 
@@ -152,15 +155,15 @@ public final class RolloutBenchmark {
      *                 is made for the run and {@code replicas} servers share it (agents spread over them)
      */
     public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PrintWriter log) throws Exception {
-        return push(agents, postgres, replicas, separateProcess, PollerSwarm.Transport.CHANNEL, RELEASES, log);
+        return push(agents, postgres, replicas, separateProcess, PollerSwarm.Transport.CHANNEL, Rounds.DEFAULT, log);
     }
 
     /**
      * As above; {@code transport}: how the pollers hear of releases and report ({@link PollerSwarm.Transport});
-     * {@code releases}: how many, the last measured.
+     * {@code rounds}: how many releases warm up, how many are measured.
      */
     public static Push push(int agents, String postgres, int replicas, boolean separateProcess, PollerSwarm.Transport transport,
-                            int releases, PrintWriter log) throws Exception {
+                            Rounds rounds, PrintWriter log) throws Exception {
         Path dir = Files.createTempDirectory("rollguard-bench-");
         String db = dir.resolve("db").toString();
         String scratch = null;
@@ -196,16 +199,16 @@ public final class RolloutBenchmark {
                     String line;
                     while ((line = in.readLine()) != null && !line.equals("READY")) log.println("  swarm: " + line);
                     if (line == null) throw new IllegalStateException("the swarm process ended before its agents registered");
-                    long[] pollersCpu = new long[2];
-                    Push measured = releases(server, c, agents, releases, heapBefore, log, new Release() {
+                    return releases(server, c, agents, rounds, heapBefore, log, new Release() {
                         @Override
                         public void expect(int version) {
                             to.println("GO " + System.currentTimeMillis() + " " + version);
                         }
 
                         @Override
-                        public List<Long> latencies() throws IOException {
+                        public Heard heard() throws IOException {
                             List<Long> latencies = new ArrayList<>();
+                            long[] pollersCpu = {-1, -1};
                             String said;
                             while ((said = in.readLine()) != null) {
                                 if (said.startsWith("POLLERS-CPU ")) {
@@ -218,11 +221,9 @@ public final class RolloutBenchmark {
                                     break;
                                 }
                             }
-                            return latencies;
+                            return new Heard(latencies, pollersCpu[0], pollersCpu[1]);
                         }
                     });
-                    return new Push(measured.latencies(), measured.cpuMillis(), pollersCpu[0], pollersCpu[1], measured.heapMiB(),
-                            measured.heapBytesPerAgent(), measured.threads());
                 } finally {
                     p.destroy();
                     p.waitFor(10, TimeUnit.SECONDS);
@@ -230,23 +231,25 @@ public final class RolloutBenchmark {
             }
             try (PollerSwarm swarm = new PollerSwarm(urls, "wp", "production", agents, enrolment, transport)) {
                 swarm.registerAll();
-                long[] pollersCpu = new long[2];
-                Push p = releases(server, c, agents, releases, heapBefore, log, new Release() {
+                long[] pollersCpu0 = new long[1];
+                Push p = releases(server, c, agents, rounds, heapBefore, log, new Release() {
                     @Override
                     public void expect(int version) {
-                        pollersCpu[1] = swarm.cpuNanos();
+                        pollersCpu0[0] = swarm.cpuNanos();
                         swarm.expect(version, System.nanoTime());
                     }
 
                     @Override
-                    public List<Long> latencies() throws InterruptedException {
+                    public Heard heard() throws InterruptedException {
                         List<Long> latencies = swarm.await(Duration.ofSeconds(120));
-                        pollersCpu[0] = (swarm.cpuNanos() - pollersCpu[1]) / 1_000_000;
-                        return latencies;
+                        return new Heard(latencies, (swarm.cpuNanos() - pollersCpu0[0]) / 1_000_000, -1);
                     }
                 });
                 // the pollers' thread ran in this process: its CPU is not the servers'
-                return new Push(p.latencies(), p.cpuMillis() - pollersCpu[0], pollersCpu[0], -1, p.heapMiB(), p.heapBytesPerAgent(), p.threads());
+                Map<String, Long> serversThreads = new LinkedHashMap<>(p.threads());
+                serversThreads.remove(ThreadCpu.group(NioPollers.THREAD));
+                return new Push(p.latencies(), p.cpuMillis() - p.pollersCpuMillis(), p.pollersCpuMillis(), -1, p.heapMiB(), p.heapBytesPerAgent(),
+                        serversThreads, p.releases());
             }
         } finally {
             for (Rollguard s : servers) s.close();
@@ -289,21 +292,51 @@ public final class RolloutBenchmark {
         /** The pollers are told: {@code version} comes now (their latencies count from here, before it is published). */
         void expect(int version) throws Exception;
 
-        /** Each agent's publish-to-applied latency, once every one applied (or the wait ran out). */
-        List<Long> latencies() throws Exception;
+        /** What the pollers saw of the release, once every one applied (or the wait ran out). */
+        Heard heard() throws Exception;
     }
 
     /**
-     * The push measurement's releases, one after another from a quiet fleet; the last one's figures are the result. The
+     * One release as the pollers saw it: each agent's publish-to-applied latency, the pollers' threads' CPU milliseconds
+     * and their whole process's (-1: not measured).
+     */
+    private record Heard(List<Long> latencies, long pollersCpuMillis, long pollersProcessCpuMillis) {}
+
+    /**
+     * How many releases a push measurement makes: {@code warmUps} first, then {@code measured}, whose figures are pooled
+     * (latencies) and averaged (CPU): one release's CPU moved by a third from release to release, as a young collection
+     * fell inside its window or did not.
+     */
+    public record Rounds(int warmUps, int measured) {
+        /**
+         * Ten warm-ups: with three, the JIT compiler still took a quarter of the measured release's CPU (270 of 1,020 ms at
+         * 10,000 agents; the release's own code runs about a second per release); by the tenth it had mostly settled.
+         */
+        public static final Rounds DEFAULT = new Rounds(10, 5);
+
+        public Rounds {
+            if (warmUps < 0 || measured < 1) throw new IllegalArgumentException("warm-ups >= 0 and measured releases >= 1, not " + warmUps + " and " + measured);
+        }
+    }
+
+    /**
+     * The push measurement's releases, one after another from a quiet fleet; the measured ones' figures are the result:
+     * their latencies pooled, their CPU (the servers' process's, by thread, and the pollers') averaged per release. The
      * servers' CPU is counted from the release to the last agent's apply: the version's upload before it is a push, not a
      * delivery to agents.
      */
-    private static Push releases(Rollguard server, Client c, int agents, int releases, long heapBefore, PrintWriter log, Release release)
+    private static Push releases(Rollguard server, Client c, int agents, Rounds rounds, long heapBefore, PrintWriter log, Release release)
             throws Exception {
         var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        Push result = null;
+        ThreadMXBean driver = ManagementFactory.getThreadMXBean();
         long perAgent = 0;
-        for (int round = 1; round <= releases; round++) {
+        List<Long> latencies = new ArrayList<>();
+        long cpu = 0;
+        long pollersCpu = 0;
+        long pollersProcessCpu = 0;
+        Map<String, Long> threads = new HashMap<>();
+        int total = rounds.warmUps() + rounds.measured();
+        for (int round = 1; round <= total; round++) {
             awaitQuiet(server, agents);
             if (round == 1) perAgent = Math.max(0, usedHeapAfterGc() - heapBefore) / agents;
             int expected = c.json("GET", "/api/v1/services/wp/versions?limit=1", null).path(0).path("number").asInt() + 1;
@@ -311,18 +344,33 @@ public final class RolloutBenchmark {
             int version = c.json("POST", "/api/v1/services/wp/versions", Json.write(Map.of("files", bundleFiles(round), "message", "round " + round)))
                     .path("version").path("number").asInt();
             if (version != expected) throw new IllegalStateException("unexpected version number " + version + ", not " + expected);
-            long cpu0 = os.getProcessCpuTime();
+            // read outside the CPU window (a reading visits every thread), and this thread's own CPU (the bench's driver:
+            // it posts the release and reads the pollers' latencies) is taken out: it is not the servers'
             Map<String, Long> threads0 = ThreadCpu.now();
+            long driver0 = driver.getCurrentThreadCpuTime();
+            long cpu0 = os.getProcessCpuTime();
             c.json("POST", "/api/v1/services/wp/environments/production/release", "{\"version\": " + version + ", \"breakGlass\": \"bench\"}");
-            List<Long> latencies = new ArrayList<>(release.latencies());
-            long cpu = (os.getProcessCpuTime() - cpu0) / 1_000_000;
-            Map<String, Long> threads = ThreadCpu.since(threads0, ThreadCpu.now());
-            Collections.sort(latencies);
-            log.printf("  %s: %d of %d agents applied v%d, %d ms of the servers' CPU%n", round < releases ? "warm-up" : "measured", latencies.size(),
-                    agents, version, cpu);
-            result = new Push(latencies, cpu, -1, -1, usedHeap() >> 20, perAgent, threads);
+            Heard heard = release.heard();
+            long spent = (os.getProcessCpuTime() - cpu0 - (driver.getCurrentThreadCpuTime() - driver0)) / 1_000_000;
+            Map<String, Long> spentBy = ThreadCpu.since(threads0, ThreadCpu.now());
+            spentBy.remove(ThreadCpu.group(Thread.currentThread().getName()));
+            boolean measured = round > rounds.warmUps();
+            log.printf("  %s: %d of %d agents applied v%d, %d ms of the servers' CPU%n", measured ? "measured" : "warm-up", heard.latencies().size(),
+                    agents, version, spent);
+            if (!measured) continue;
+            latencies.addAll(heard.latencies());
+            cpu += spent;
+            pollersCpu += heard.pollersCpuMillis();
+            pollersProcessCpu += heard.pollersProcessCpuMillis();
+            spentBy.forEach((group, nanos) -> threads.merge(group, nanos, Long::sum));
         }
-        return result;
+        Collections.sort(latencies);
+        int n = rounds.measured();
+        Map<String, Long> perRelease = new LinkedHashMap<>();
+        threads.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> perRelease.put(e.getKey(), e.getValue() / n));
+        return new Push(latencies, cpu / n, pollersCpu < 0 ? -1 : pollersCpu / n, pollersProcessCpu < 0 ? -1 : pollersProcessCpu / n,
+                usedHeap() >> 20, perAgent, perRelease, n);
     }
 
     /** The heap in use after a full collection (a hint the JVM follows with its default collector). */

@@ -34,6 +34,11 @@ public final class Rows {
         h.createQuery("SELECT pg_advisory_xact_lock(hashtext(:name))").bind("name", "rollguard." + sequence).mapToMap().one();
     }
 
+    public static Integer integer(ResultSet rs, int column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
     public static Instant instant(ResultSet rs, int column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(v);

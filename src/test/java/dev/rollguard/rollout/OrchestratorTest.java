@@ -123,4 +123,14 @@ class OrchestratorTest {
             return w.store.takeChanged("wp", "testing").reports().isEmpty();
         });
     }
+
+    /** Issue 28: a step's assignments wake each host with the version it ends on, the last one assigned to it. */
+    @Test
+    void aHostAssignedTwiceInOneStepEndsOnTheLaterVersion() {
+        var versions = Orchestrator.byHost(List.of(new Orchestrator.Assigned(List.of("h1", "h2"), 3),
+                new Orchestrator.Assigned(List.of("h2", "h3"), null)));
+        assertThat(versions).containsOnlyKeys("h1", "h2", "h3").containsEntry("h1", 3);
+        assertThat(versions.get("h2")).isNull();
+        assertThat(versions.get("h3")).isNull();
+    }
 }
