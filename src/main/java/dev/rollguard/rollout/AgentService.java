@@ -21,6 +21,12 @@ public final class AgentService {
 
     private record Preflight(String service, HostSignals.Desired wake, AgentProtocol.PreflightSpec spec) {}
 
+    /** A version as the long-poll's {@code known} spells it. */
+    private record Spelt(int version, String text) {}
+
+    /** The version last spelt ({@link #same}). */
+    private volatile Spelt spelt;
+
     public AgentService(HostRegistry hosts, Bundles bundles) {
         this.hosts = hosts;
         this.bundles = bundles;
@@ -127,7 +133,14 @@ public final class AgentService {
         return bundle.chars() <= INLINE_BUNDLE_CHARS ? bundle : null;
     }
 
-    private static boolean same(Integer desired, String known) {
-        return AgentProtocol.known(desired).equals(known);
+    /**
+     * Whether {@code known} names the version {@code desired}. Asked two or three times a poll: the version is spelt once
+     * for all the polls of a release, not as a new string each time.
+     */
+    private boolean same(Integer desired, String known) {
+        if (desired == null) return AgentProtocol.known(null).equals(known);
+        Spelt s = spelt;
+        if (s == null || s.version() != desired) spelt = s = new Spelt(desired, AgentProtocol.known(desired));
+        return s.text().equals(known);
     }
 }
