@@ -68,14 +68,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--simulate", description = "push: replay measured per-host costs for --hosts over each --replicas count, print the expected p99")
     boolean simulate;
 
-    @Option(names = "--host-cost-us", defaultValue = "600", description = "push --simulate: a replica's CPU per host per release, "
+    @Option(names = "--host-cost-us", defaultValue = "50", description = "push --simulate: a replica's CPU per host per release, "
             + "answer and report (µs; default ${DEFAULT-VALUE}, measured: see docs/benchmarks.md)")
     double hostCostMicros;
 
     @Option(names = "--cores", defaultValue = "2", description = "push --simulate: cores per replica (default ${DEFAULT-VALUE})")
     int cores;
 
-    @Option(names = "--heap-per-host-kib", defaultValue = "23", description = "push --simulate: heap per connected host (KiB; "
+    @Option(names = "--heap-per-host-kib", defaultValue = "7", description = "push --simulate: heap per connected host (KiB; "
             + "default ${DEFAULT-VALUE}, measured: see docs/benchmarks.md)")
     double heapPerHostKiB;
 
