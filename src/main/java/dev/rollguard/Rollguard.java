@@ -356,7 +356,7 @@ public final class Rollguard implements AutoCloseable {
         try {
             if (settings.channelPort() >= 0) {
                 // before the API: an agent that registers is told the channel's port, and finds it open
-                channelServer = NettyChannel.start(settings.host(), settings.channelPort(), NettyChannel.threads(), gate[0], agents, channelLogic[0]);
+                channelServer = NettyChannel.start(settings.host(), settings.channelPort(), NettyChannel.threads(), gate[0], channelLogic[0]);
                 channelAddress.listening(channelServer.port());
             }
             api.start(settings.host(), settings.port());

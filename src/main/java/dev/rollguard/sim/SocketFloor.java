@@ -2,6 +2,7 @@ package dev.rollguard.sim;
 
 import dev.rollguard.Json;
 import dev.rollguard.protocol.AgentProtocol;
+import dev.rollguard.web.PreparedText;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -53,7 +54,7 @@ public final class SocketFloor implements ChannelFloor.Server {
     private final Loop[] loops;
     private final AtomicInteger connected = new AtomicInteger();
     private final Map<String, Integer> closed = new ConcurrentHashMap<>();
-    private volatile Release current = new Release(0, null, serverFrame(WsFrames.TEXT, ChannelFloor.reported(0)));
+    private volatile Release current = new Release(0, null, PreparedText.textFrame(ChannelFloor.reported(0)));
     private volatile Release prepared;
     private volatile boolean running = true;
 
@@ -100,7 +101,7 @@ public final class SocketFloor implements ChannelFloor.Server {
 
     @Override
     public void prepare(int version, String release, String answer) {
-        prepared = new Release(version, serverFrame(WsFrames.TEXT, release), serverFrame(WsFrames.TEXT, answer));
+        prepared = new Release(version, PreparedText.textFrame(release), PreparedText.textFrame(answer));
     }
 
     @Override
@@ -128,22 +129,6 @@ public final class SocketFloor implements ChannelFloor.Server {
         } catch (IOException ignored) {
             // closing anyway
         }
-    }
-
-    /** A server's frame (FIN, unmasked) of {@code text}, in a direct buffer read through a view per connection. */
-    static ByteBuffer serverFrame(int opcode, String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        int n = payload.length;
-        ByteBuffer b = ByteBuffer.allocateDirect(10 + n);
-        b.put((byte) (0x80 | opcode));
-        if (n < 126) {
-            b.put((byte) n);
-        } else if (n < 65536) {
-            b.put((byte) 126).putShort((short) n);
-        } else {
-            b.put((byte) 127).putLong(n);
-        }
-        return b.put(payload).flip().asReadOnlyBuffer();
     }
 
     /** RFC 6455's {@code Sec-WebSocket-Accept} for a client's {@code Sec-WebSocket-Key}. */
@@ -357,8 +342,8 @@ public final class SocketFloor implements ChannelFloor.Server {
                     case WsFrames.TEXT, WsFrames.CONTINUATION -> {
                         if (f.fin()) send(conn, current.answer().duplicate());
                     }
-                    case WsFrames.PING -> send(conn, serverFrame(WsFrames.PONG,
-                            new String(buf, f.payloadAt(), f.payloadLength(), StandardCharsets.ISO_8859_1)));
+                    case WsFrames.PING -> send(conn, PreparedText.serverFrame(WsFrames.PONG,
+                            Arrays.copyOfRange(buf, f.payloadAt(), f.payloadAt() + f.payloadLength())));
                     case WsFrames.CLOSE -> close(conn, "closed by the client");
                     default -> { } // a pong: nothing to do
                 }

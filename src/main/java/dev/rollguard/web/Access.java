@@ -165,22 +165,26 @@ public final class Access {
         if (isWrite(ctx) && needed != Permission.AGENT && !ctx.endpointHandlerPath().equals(AgentProtocol.REGISTER_PATH)) {
             long wait = writes.acquire(who.kind() == Principal.Kind.AGENT ? who.tokenId() : "user:" + who.name(), System.nanoTime());
             if (wait > 0) {
-                ctx.header("Retry-After", Long.toString(Math.max(1, (wait + 999) / 1000)));
+                ctx.header("Retry-After", Long.toString(RateLimited.seconds(wait)));
                 throw new Problem(429, "rate_limited", "too many writes from " + who.name() + "; retry in " + wait + " ms");
             }
         }
-        String service = scope(ctx);
-        if (!who.can(needed, service)) {
-            throw new Problem(403, "forbidden", who.name() + " may not " + needed.name().toLowerCase()
+        requirePermitted(who, needed, scope(ctx));
+        if (needed == Permission.AGENT) requireEnrolled(who, ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"));
+    }
+
+    /** 403 unless {@code who} holds {@code p} on {@code service} (null: on no service in particular). */
+    private static void requirePermitted(Principal who, Permission p, String service) {
+        if (!who.can(p, service)) {
+            throw new Problem(403, "forbidden", who.name() + " may not " + p.name().toLowerCase()
                     + (service == null ? "" : " on service '" + service + "'") + " (ask an admin for a role)");
         }
-        if (needed == Permission.AGENT) {
-            String s = ctx.pathParam("service");
-            String env = ctx.pathParam("env");
-            String host = ctx.pathParam("host");
-            if (!who.isAgentFor(s, env, host)) {
-                throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + s + "/" + env + "/" + host);
-            }
+    }
+
+    /** 403 unless {@code who} may speak for this host: a person, or the agent enrolled for it. */
+    static void requireEnrolled(Principal who, String service, String env, String host) {
+        if (!who.isAgentFor(service, env, host)) {
+            throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + service + "/" + env + "/" + host);
         }
     }
 
@@ -296,12 +300,8 @@ public final class Access {
             countGuess(ip, credential == null ? "none" : credential);
             throw p;
         }
-        if (!who.can(Permission.AGENT, service)) {
-            throw new Problem(403, "forbidden", who.name() + " may not agent on service '" + service + "' (ask an admin for a role)");
-        }
-        if (!who.isAgentFor(service, env, host)) {
-            throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + service + "/" + env + "/" + host);
-        }
+        requirePermitted(who, Permission.AGENT, service);
+        requireEnrolled(who, service, env, host);
         return who;
     }
 

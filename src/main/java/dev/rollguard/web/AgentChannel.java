@@ -2,6 +2,7 @@ package dev.rollguard.web;
 
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
+import dev.rollguard.auth.Principal;
 import dev.rollguard.protocol.AgentProtocol;
 import dev.rollguard.rollout.AgentService;
 import dev.rollguard.storage.StorageHealth;
@@ -63,11 +64,16 @@ public final class AgentChannel {
     }
 
     /**
-     * The upgrade's last check, after the caller's credential passed: the host is known (else 404 unknown_host, as the
-     * long-poll answers, and the agent registers again). Reads the database for a host this server has not read yet.
+     * The upgrade's checks after {@code who} passed Access's gate, whichever server holds the connection: the token may
+     * speak for this host (its enrolment), and the host is known (else 404 unknown_host, as the long-poll answers, and
+     * the agent registers again). Reads the database for a host this server has not read yet. Answers what the
+     * connection is for.
      */
-    void requireKnown(Host h) {
+    Host admit(Principal who, String service, String env, String host) {
+        agents.requireCredential(service, env, host, RolloutRoutes.enrolment(who));
+        Host h = new Host(service, env, host, who.kind() == Principal.Kind.AGENT);
         agents.poll(h.service(), h.env(), h.host(), AgentProtocol.NONE, AgentProtocol.NONE, 0, h.enrolled());
+        return h;
     }
 
     /** The channel opened: the wait chain starts from what the agent says it {@code known}s ({@code null}: none). */

@@ -94,9 +94,7 @@ public final class ConfigRoutes {
             String env = ctx.queryParam("env");
             String host = ctx.queryParam("host");
             if (Access.isAgent(ctx)) {
-                if (env != null && host != null && !Access.principal(ctx).isAgentFor(service, env, host)) {
-                    throw new Problem(403, "forbidden", Access.principal(ctx).name() + " is not enrolled for " + service + "/" + env + "/" + host);
-                }
+                if (env != null && host != null) Access.requireEnrolled(Access.principal(ctx), service, env, host);
                 json(ctx, bundles.forAgent(service, n, env, host));
             } else if (Access.can(ctx, Permission.ADMIN, service)) {
                 json(ctx, bundles.withSecretsMasked(service, n, env, host));

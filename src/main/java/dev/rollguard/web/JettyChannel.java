@@ -2,7 +2,6 @@ package dev.rollguard.web;
 
 import dev.rollguard.auth.Permission;
 import dev.rollguard.protocol.AgentProtocol;
-import dev.rollguard.rollout.AgentService;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsConnectContext;
 import org.eclipse.jetty.websocket.api.Session;
@@ -21,17 +20,12 @@ final class JettyChannel {
 
     private JettyChannel() {}
 
-    static void install(ApiServer server, AgentService agents, AgentChannel channel) {
+    static void install(ApiServer server, AgentChannel channel) {
         server.ws(AgentProtocol.CHANNEL_ROUTE, Permission.AGENT, ws -> configure(ws, channel));
         // after Access's gate: the token may speak for this host, and the host is known (else 404 unknown_host, as the
         // long-poll answers, and the agent registers again), before Jetty takes the connection
-        server.app().wsBeforeUpgrade(AgentProtocol.CHANNEL_ROUTE, ctx -> {
-            String service = ctx.pathParam("service");
-            String env = ctx.pathParam("env");
-            String host = ctx.pathParam("host");
-            agents.requireCredential(service, env, host, RolloutRoutes.enrolment(Access.principal(ctx)));
-            channel.requireKnown(new AgentChannel.Host(service, env, host, Access.isAgent(ctx)));
-        });
+        server.app().wsBeforeUpgrade(AgentProtocol.CHANNEL_ROUTE,
+                ctx -> channel.admit(Access.principal(ctx), ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host")));
     }
 
     private static void configure(WsConfig ws, AgentChannel channel) {

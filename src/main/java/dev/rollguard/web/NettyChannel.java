@@ -3,7 +3,6 @@ package dev.rollguard.web;
 import dev.rollguard.Json;
 import dev.rollguard.Problem;
 import dev.rollguard.auth.Principal;
-import dev.rollguard.rollout.AgentService;
 import dev.rollguard.sandbox.Slots;
 import dev.rollguard.storage.StorageHealth;
 import io.netty.bootstrap.ServerBootstrap;
@@ -59,7 +58,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link AgentChannel}), without Jetty's and Javalin's machinery per frame (bench push --floor: Jetty's bare WebSocket
  * alone costs more per agent than the target for all of Rollguard). What an upgrade passes is {@link Access}'s gate for an
  * agent ({@link Access#admitAgent}: the bearer token, the AGENT permission, the enrolment's host) and then the host's
- * check ({@link AgentService#requireCredential}, unknown host), refused with the API's status and error body; the checks
+ * checks ({@link AgentChannel#admit}: its enrolment, unknown host), refused with the API's status and error body; the checks
  * run on a small pool of their own, never on the event loop (they may read the database). Limits: a request head of at
  * most 8 KiB, a report of at most {@link AgentChannel#MAX_REPORT_BYTES} (closed with 1009), a connection that read
  * nothing (not even a pong) for {@link AgentChannel#IDLE_TIMEOUT_MILLIS} closed, no extension negotiated
@@ -81,12 +80,10 @@ public final class NettyChannel implements AutoCloseable {
     private final ThreadPoolExecutor gate;
     private final Channel listener;
     private final Access access;
-    private final AgentService agents;
     private final AgentChannel logic;
 
-    private NettyChannel(String host, int port, int threads, Access access, AgentService agents, AgentChannel logic) {
+    private NettyChannel(String host, int port, int threads, Access access, AgentChannel logic) {
         this.access = access;
-        this.agents = agents;
         this.logic = logic;
         this.loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("agent-channel", true), NioIoHandler.newFactory());
         this.gate = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(MAX_WAITING_UPGRADES),
@@ -116,10 +113,10 @@ public final class NettyChannel implements AutoCloseable {
 
     /**
      * Listens on {@code host:port} (0: a free port) with {@code threads} event loops; what a channel does is {@code logic}'s,
-     * who may open one {@code access}'s and {@code agents}'.
+     * who may open one {@code access}'s and then {@code logic}'s.
      */
-    public static NettyChannel start(String host, int port, int threads, Access access, AgentService agents, AgentChannel logic) {
-        return new NettyChannel(host, port, threads, access, agents, logic);
+    public static NettyChannel start(String host, int port, int threads, Access access, AgentChannel logic) {
+        return new NettyChannel(host, port, threads, access, logic);
     }
 
     /** The event loops {@code rollguard.channel.threads} asks for, else one: the cheapest per agent on a small machine. */
@@ -184,9 +181,7 @@ public final class NettyChannel implements AutoCloseable {
                 gate.execute(() -> {
                     try {
                         Principal who = access.admitAgent(ip, authorization, wanted.service(), wanted.env(), wanted.host());
-                        agents.requireCredential(wanted.service(), wanted.env(), wanted.host(), RolloutRoutes.enrolment(who));
-                        AgentChannel.Host h = new AgentChannel.Host(wanted.service(), wanted.env(), wanted.host(), who.kind() == Principal.Kind.AGENT);
-                        logic.requireKnown(h);
+                        AgentChannel.Host h = logic.admit(who, wanted.service(), wanted.env(), wanted.host());
                         ctx.executor().execute(() -> upgrade(ctx, req, h, uri));
                     } catch (RuntimeException e) {
                         ctx.executor().execute(() -> refuseNow(ctx, req, e));

@@ -29,11 +29,28 @@ public final class PreparedText {
     private final ByteBuf frame;
 
     public PreparedText(String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        int n = bytes.length;
+        ByteBuffer whole = textFrame(text);
+        // the head's length, told by its length byte: 127 and 126 say 8 and 2 more bytes of length follow
+        int length = whole.get(1) & 0x7F;
+        int head = length == 127 ? 10 : length == 126 ? 4 : 2;
+        this.payload = whole.duplicate().position(head).slice().asReadOnlyBuffer();
+        this.frame = Unpooled.wrappedBuffer(whole);
+    }
+
+    /** A server's whole text frame of {@code text} ({@link #serverFrame}). */
+    public static ByteBuffer textFrame(String text) {
+        return serverFrame(0x1, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A server's whole frame of {@code opcode} and {@code payload} (RFC 6455: FIN, unmasked, the payload's length in the
+     * head's shortest form), read-only in a direct buffer: each connection reads it through a view of its own.
+     */
+    public static ByteBuffer serverFrame(int opcode, byte[] payload) {
+        int n = payload.length;
         int head = n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
         ByteBuffer whole = ByteBuffer.allocateDirect(head + n);
-        whole.put((byte) 0x81); // FIN, text
+        whole.put((byte) (0x80 | opcode)); // FIN
         if (n <= 125) {
             whole.put((byte) n);
         } else if (n <= 0xFFFF) {
@@ -41,9 +58,7 @@ public final class PreparedText {
         } else {
             whole.put((byte) 127).putLong(n);
         }
-        whole.put(bytes).flip();
-        this.payload = whole.duplicate().position(head).slice().asReadOnlyBuffer();
-        this.frame = Unpooled.wrappedBuffer(whole.asReadOnlyBuffer());
+        return whole.put(payload).flip().asReadOnlyBuffer();
     }
 
     /** A whole text frame of the payload, for one connection: its own position, the shared bytes. */

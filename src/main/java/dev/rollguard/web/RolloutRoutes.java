@@ -67,11 +67,9 @@ public final class RolloutRoutes {
 
     /**
      * The agent protocol (register, long-poll or stream, report). Registered before every other route: the router tries routes
-     * in registration order, and a fleet's requests are most of what a server answers.
-     */
-    /**
-     * Registering agents are told where the channel has a port of its own ({@code channel}); answers the channel's logic,
-     * for that port's server ({@link NettyChannel}).
+     * in registration order, and a fleet's requests are most of what a server answers. Registering agents are told where
+     * the channel has a port of its own ({@code channel}); answers the channel's logic, for that port's server
+     * ({@link NettyChannel}).
      */
     public static AgentChannel registerAgentProtocol(ApiServer server, AgentService agents, ChannelAddress channel) {
         DesiredAnswers answers = new DesiredAnswers();
@@ -79,9 +77,7 @@ public final class RolloutRoutes {
         server.post(AgentProtocol.REGISTER_PATH, Permission.AUTHENTICATED, ctx -> {
             AgentProtocol.Register b = server.body(ctx, AgentProtocol.Register.class);
             var who = Access.principal(ctx);
-            if (b.service() != null && b.env() != null && b.host() != null && !who.isAgentFor(b.service(), b.env(), b.host())) {
-                throw new Problem(403, "forbidden", who.name() + " is not enrolled for " + b.service() + "/" + b.env() + "/" + b.host());
-            }
+            if (b.service() != null && b.env() != null && b.host() != null) Access.requireEnrolled(who, b.service(), b.env(), b.host());
             json(ctx, agents.register(b, enrolment(who)).withChannel(channel.forAgent(ctx.header("Host"))));
         });
         server.get("/api/v1/agents/{service}/{env}/{host}/desired", Permission.AGENT, ctx -> {
@@ -111,7 +107,7 @@ public final class RolloutRoutes {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentStream.open(ctx, agents, answers);
         });
-        JettyChannel.install(server, agents, logic);
+        JettyChannel.install(server, logic);
         server.post("/api/v1/agents/{service}/{env}/{host}/report", Permission.AGENT, ctx -> {
             agents.requireCredential(ctx.pathParam("service"), ctx.pathParam("env"), ctx.pathParam("host"), enrolment(Access.principal(ctx)));
             AgentProtocol.Report b = server.body(ctx, AgentProtocol.Report.class);

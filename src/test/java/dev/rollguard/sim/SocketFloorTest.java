@@ -1,5 +1,6 @@
 package dev.rollguard.sim;
 
+import dev.rollguard.web.PreparedText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,7 +35,7 @@ class SocketFloorTest {
     void aServerFrameOfEachLengthClassReadsBackWhole() {
         for (int n : new int[]{0, 125, 126, 2146, 65535, 65536}) {
             String text = "x".repeat(n);
-            ByteBuffer b = SocketFloor.serverFrame(WsFrames.TEXT, text);
+            ByteBuffer b = PreparedText.textFrame(text);
             byte[] bytes = new byte[b.remaining()];
             b.duplicate().get(bytes);
             WsFrames.Frame f = WsFrames.next(bytes, 0, bytes.length);
